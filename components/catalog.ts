@@ -1,0 +1,175 @@
+// The datastore catalog: what Trove, Docker and the guest agent call each datastore, which versions we know work,
+// and how each Trove release turns the guest-agent options into the image names it pulls. Pure data and functions.
+
+import { Problems } from "./errors.js";
+import { plainNameProblem, repositoryProblem, versionNumberProblem } from "./validate.js";
+
+/** Everything the pipeline needs to know about one datastore. */
+export interface DatastoreDefinition {
+  /** Trove datastore name, as in `openstack datastore version create <version> <datastore> ...`. Example: `mysql`. */
+  name: string;
+  /** Trove datastore manager (the guest-agent driver). Example: `mysql`. */
+  manager: string;
+  /**
+   * Section of `trove-guestagent.conf` that holds `docker_image` and `backup_docker_image`. Trove names the
+   * PostgreSQL section `[postgresql]` (the runbook's `[postgres]` is a slip).
+   */
+  configSection: string;
+  /** Upstream Docker image repository, without tag. PostgreSQL's is `postgres`. */
+  upstreamImage: string;
+  /** Repository name of the backup image built from Trove's `backup/` directory: `db-backup-<datastore>`. */
+  backupImageName: string;
+  /** Version numbers that Trove's CI or the runbook have used with this datastore. Others are allowed, with a warning. */
+  testedVersions: readonly string[];
+  /** Path of the datastore's `validation-rules.json` inside a Trove checkout. */
+  validationRulesPath: string;
+  /**
+   * Whether the guest agent inserts `<major>.<minor>` into a tagged `backup_docker_image`
+   * (`db-backup-mysql:1.1.0` -> `db-backup-mysql5.7:1.1.0`). True for MySQL only (trove/guestagent/datastore/mysql/service.py).
+   */
+  backupImageHasMinorVersionSuffix: boolean;
+}
+
+/** The datastores Trove ships guest-agent drivers and backup images for, as this project supports them. */
+export const BUILTIN_DATASTORES: Readonly<Record<string, DatastoreDefinition>> = Object.freeze({
+  mysql: {
+    name: "mysql",
+    manager: "mysql",
+    configSection: "mysql",
+    upstreamImage: "mysql",
+    backupImageName: "db-backup-mysql",
+    testedVersions: ["5.7.29", "8.0", "8.4"],
+    validationRulesPath: "trove/templates/mysql/validation-rules.json",
+    backupImageHasMinorVersionSuffix: true,
+  },
+  mariadb: {
+    name: "mariadb",
+    manager: "mariadb",
+    configSection: "mariadb",
+    upstreamImage: "mariadb",
+    backupImageName: "db-backup-mariadb",
+    testedVersions: ["10.4", "10.11", "11.4"],
+    validationRulesPath: "trove/templates/mariadb/validation-rules.json",
+    backupImageHasMinorVersionSuffix: false,
+  },
+  postgresql: {
+    name: "postgresql",
+    manager: "postgresql",
+    configSection: "postgresql",
+    upstreamImage: "postgres",
+    backupImageName: "db-backup-postgresql",
+    testedVersions: ["12", "13", "16", "18"],
+    validationRulesPath: "trove/templates/postgresql/validation-rules.json",
+    backupImageHasMinorVersionSuffix: false,
+  },
+});
+
+/** A datastore catalog: the built-in datastores plus any the user adds, looked up by name. */
+export class DatastoreCatalog {
+  private readonly entries: ReadonlyMap<string, DatastoreDefinition>;
+
+  /**
+   * @param extra datastores to add or override, e.g. a `percona` definition. Each is validated.
+   * @param base the datastores to start from; defaults to {@link BUILTIN_DATASTORES}.
+   */
+  constructor(extra: readonly DatastoreDefinition[] = [], base: Readonly<Record<string, DatastoreDefinition>> = BUILTIN_DATASTORES) {
+    const problems = new Problems("DatastoreCatalog", "catalog");
+    extra.forEach((d, i) => validateDefinition(d, `datastores[${i}]`, problems));
+    problems.throwIfAny();
+    const map = new Map<string, DatastoreDefinition>(Object.entries(base));
+    for (const d of extra) map.set(d.name, Object.freeze({ ...d, testedVersions: [...d.testedVersions] }));
+    this.entries = map;
+  }
+
+  /** Names of every datastore in the catalog, sorted. */
+  get names(): string[] {
+    return [...this.entries.keys()].sort();
+  }
+
+  /** The definition of `name`, or `undefined`. */
+  find(name: string): DatastoreDefinition | undefined {
+    return this.entries.get(name);
+  }
+
+  /** The definition of `name`; throws with the list of known datastores when there is none. */
+  get(name: string): DatastoreDefinition {
+    const d = this.entries.get(name);
+    if (!d) throw new Error(`unknown datastore ${JSON.stringify(name)} (known: ${this.names.join(", ")})`);
+    return d;
+  }
+
+  /** The text used in error messages: `known: mariadb, mysql, postgresql`. */
+  describeKnown(): string {
+    return `known: ${this.names.join(", ")}`;
+  }
+}
+
+/** The default catalog, with the built-in datastores only. */
+export const defaultCatalog = new DatastoreCatalog();
+
+function validateDefinition(d: DatastoreDefinition, at: string, problems: Problems): void {
+  problems.report(`${at}.name`, d.name, plainNameProblem(d.name));
+  problems.report(`${at}.manager`, d.manager, plainNameProblem(d.manager));
+  problems.check(/^[A-Za-z][A-Za-z0-9_]*$/.test(d.configSection), `${at}.configSection`, d.configSection, "expected an INI section name: letters, digits and '_'");
+  problems.report(`${at}.upstreamImage`, d.upstreamImage, repositoryProblem(d.upstreamImage));
+  problems.report(`${at}.backupImageName`, d.backupImageName, repositoryProblem(d.backupImageName));
+  d.testedVersions.forEach((v, j) => problems.report(`${at}.testedVersions[${j}]`, v, versionNumberProblem(v)));
+  problems.check(!d.validationRulesPath.startsWith("/") && !d.validationRulesPath.split("/").includes(".."), `${at}.validationRulesPath`, d.validationRulesPath, "expected a path relative to a Trove checkout");
+}
+
+/**
+ * How a Trove release names the backup image from `backup_docker_image`:
+ * - `tagged-only` (Trove 18-20: Zed, 2023.1, 2023.2): the option must carry a tag; MySQL inserts `<major>.<minor>`
+ *   before it, the others use it as is. A tagless MySQL value is split at the registry's port: broken.
+ * - `version-tag` (Trove 21 and later: 2024.1+): a tagless option gets `:<datastore version>` appended; a tagged one
+ *   behaves as in `tagged-only`.
+ */
+export type BackupImageNaming = "tagged-only" | "version-tag";
+
+/** What differs between Trove releases in how the guest agent names the images it pulls. */
+export interface TroveReleaseRules {
+  /** Release name, e.g. `zed` or `2024.1`. */
+  release: string;
+  /** Trove's own major version, e.g. 18 for Zed. */
+  troveMajor: number;
+  /** How `backup_docker_image` becomes the backup image reference. */
+  backupImageNaming: BackupImageNaming;
+}
+
+/** Trove releases whose guest-agent naming rules we have read in Trove's source. */
+export const TROVE_RELEASES: Readonly<Record<string, TroveReleaseRules>> = Object.freeze({
+  zed: { release: "zed", troveMajor: 18, backupImageNaming: "tagged-only" },
+  "2023.1": { release: "2023.1", troveMajor: 19, backupImageNaming: "tagged-only" },
+  "2023.2": { release: "2023.2", troveMajor: 20, backupImageNaming: "tagged-only" },
+  "2024.1": { release: "2024.1", troveMajor: 21, backupImageNaming: "version-tag" },
+  "2024.2": { release: "2024.2", troveMajor: 22, backupImageNaming: "version-tag" },
+  "2025.1": { release: "2025.1", troveMajor: 23, backupImageNaming: "version-tag" },
+  "2025.2": { release: "2025.2", troveMajor: 24, backupImageNaming: "version-tag" },
+  "2026.1": { release: "2026.1", troveMajor: 25, backupImageNaming: "version-tag" },
+});
+
+/** A Trove release name known to {@link TROVE_RELEASES}. */
+export type TroveRelease = keyof typeof TROVE_RELEASES & string;
+
+/** The release Debian 12 ships (`python3-trove` 18.0.0), which the local lab runs. */
+export const DEBIAN12_TROVE_RELEASE = "zed";
+
+/** Checks a Trove release name. */
+export function troveReleaseProblem(value: string): string | undefined {
+  return Object.hasOwn(TROVE_RELEASES, value) ? undefined : `known releases: ${Object.keys(TROVE_RELEASES).join(", ")}`;
+}
+
+/** One datastore version the pipeline publishes images for and registers in Trove. */
+export interface DatastoreVersionSpec {
+  /** Catalog datastore name. Example: `mysql`. */
+  datastore: string;
+  /**
+   * Version number (`5.7.29`). Trove's guest agent pulls `<docker_image>:<version number>`, so this is also the tag
+   * the database image is published under.
+   */
+  version: string;
+  /** Trove version name; defaults to the version number. Example: `5.7.29`. */
+  name?: string;
+  /** Tag of the upstream image to mirror; defaults to the version number. Example: `5.7`. */
+  upstreamTag?: string;
+}

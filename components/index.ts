@@ -1,0 +1,15 @@
+// pulumi-trove: the OpenStack Trove guest-image lifecycle as Pulumi components. This file only re-exports.
+
+export * from "./errors.js";
+export * from "./shell.js";
+export * from "./validate.js";
+export * from "./catalog.js";
+export * from "./image-naming.js";
+export * from "./registry-endpoint.js";
+export * from "./guest-image-build.js";
+export * from "./glance-image.js";
+export * from "./local-registry.js";
+export * from "./datastore-images.js";
+export * from "./datastore-version.js";
+export * from "./trove-config.js";
+export * from "./pipeline.js";
