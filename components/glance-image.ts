@@ -1,2 +1,169 @@
-// placeholder: being written
-export {};
+// Step 2 of the runbook: upload the guest image to Glance, private, tagged `trove` plus every datastore that uses
+// it, so Trove finds it by tags. A new upload happens only when the image's checksum changes.
+
+import * as openstack from "@pulumi/openstack";
+import * as pulumi from "@pulumi/pulumi";
+import { DatastoreCatalog, defaultCatalog } from "./catalog.js";
+import { Problems } from "./errors.js";
+import { GuestImageBuild, IMAGE_FORMATS } from "./guest-image-build.js";
+import { firstDuplicate, plainNameProblem } from "./validate.js";
+
+/** The Glance image property that records the uploaded file's sha256; a change to it replaces (re-uploads) the image. */
+export const SHA256_PROPERTY = "trove_guest_image_sha256";
+
+/** An image given by hand instead of a {@link GuestImageBuild}. */
+export interface GlanceImageSource {
+  /** Local path of the image file to upload. Either this or `url`. */
+  path?: pulumi.Input<string>;
+  /** URL Glance (or the provider) downloads the image from. Either this or `path`. */
+  url?: string;
+  /** Disk format: `qcow2`, `raw` or `vhd`. */
+  diskFormat: string;
+  /** sha256 of the file; when it changes, the image is uploaded again. Example: the output of `sha256sum`. */
+  sha256?: pulumi.Input<string>;
+}
+
+/** Arguments of {@link GlanceImage}. */
+export interface GlanceImageArgs {
+  /** The image to upload: a {@link GuestImageBuild}, or a file or URL described by hand. */
+  image: GuestImageBuild | GlanceImageSource;
+  /**
+   * Datastores that use this image; each becomes a tag next to `trove`, so `--image-tags trove,<datastore>` finds it.
+   * At least one. Example: `["mysql", "postgresql"]`.
+   */
+  datastores: string[];
+  /** Glance image name. Default: `trove-guest-<os>-<release>` (`trove-guest-ubuntu-jammy`). */
+  name?: string;
+  /** Glance visibility. Default: `private`, as in the runbook. */
+  visibility?: "private" | "shared" | "community" | "public";
+  /** Minimum disk in GB for instances of this image. Default: unset. */
+  minDiskGb?: number;
+  /** Minimum RAM in MB for instances of this image. Default: unset. */
+  minRamMb?: number;
+  /** Extra Glance properties. Default: none. Example: `{ hw_rng_model: "virtio" }`. */
+  properties?: Record<string, string>;
+  /** Protect the image from deletion. Default: `false`. */
+  protected?: boolean;
+  /** Catalog the datastore names are checked against. Default: the built-in catalog. */
+  catalog?: DatastoreCatalog;
+  /** Guest OS and release, for the default name when `image` is given by hand. Default: ubuntu, jammy. */
+  guestOs?: string;
+  /** See `guestOs`. */
+  guestOsRelease?: string;
+}
+
+/** Everything {@link GlanceImage} needs, resolved and validated. */
+export interface GlanceImageSettings {
+  name: string;
+  diskFormat: string;
+  containerFormat: "bare";
+  visibility: "private" | "shared" | "community" | "public";
+  tags: string[];
+  properties: Record<string, string>;
+}
+
+/** The tags Trove looks the image up by: `trove` first, then each datastore once, in the order given. */
+export function glanceImageTags(datastores: readonly string[]): string[] {
+  return ["trove", ...datastores.filter((d, i) => datastores.indexOf(d) === i)];
+}
+
+/** Applies defaults and validates; throws one error naming every bad field. */
+export function resolveGlanceImageArgs(name: string, args: GlanceImageArgs): GlanceImageSettings {
+  const problems = new Problems("GlanceImage", name);
+  const catalog = args.catalog ?? defaultCatalog;
+  const fromBuild = args.image instanceof GuestImageBuild;
+  const guestOs = fromBuild ? (args.image as GuestImageBuild).settings.guestOs : (args.guestOs ?? "ubuntu");
+  const guestOsRelease = fromBuild ? (args.image as GuestImageBuild).settings.guestOsRelease : (args.guestOsRelease ?? "jammy");
+  const imageName = args.name ?? `trove-guest-${guestOs}-${guestOsRelease}`;
+  const visibility = args.visibility ?? "private";
+
+  problems.report("name", imageName, plainNameProblem(imageName, 255));
+  problems.check(["private", "shared", "community", "public"].includes(visibility), "visibility", visibility, "allowed: private, shared, community, public");
+  problems.check(args.datastores.length > 0, "datastores", args.datastores, `list at least one datastore (${catalog.describeKnown()})`);
+  args.datastores.forEach((d, i) => problems.check(catalog.find(d) !== undefined, `datastores[${i}]`, d, catalog.describeKnown()));
+  const dup = firstDuplicate(args.datastores);
+  problems.check(dup === undefined, "datastores", dup, "each datastore once");
+
+  let diskFormat = "qcow2";
+  if (fromBuild) {
+    const build = args.image as GuestImageBuild;
+    diskFormat = build.settings.diskFormat;
+    problems.check(!build.remote, "image", "remote build", "the image was built on a remote build host; Glance uploads from where pulumi runs: run pulumi on the build host, or copy the file here and pass { path, diskFormat, sha256 }");
+  } else {
+    const src = args.image as GlanceImageSource;
+    diskFormat = src.diskFormat;
+    problems.check(Object.values(IMAGE_FORMATS).includes(src.diskFormat), "image.diskFormat", src.diskFormat, `allowed: ${Object.values(IMAGE_FORMATS).join(", ")}`);
+    problems.check((src.path === undefined) !== (src.url === undefined), "image", "path/url", "give exactly one of path and url");
+  }
+  for (const key of Object.keys(args.properties ?? {})) {
+    problems.check(/^[A-Za-z0-9_:.-]{1,255}$/.test(key), `properties.${key}`, key, "expected letters, digits, '_', ':', '.' or '-'");
+    problems.check(key !== SHA256_PROPERTY, `properties.${key}`, key, "reserved: pulumi-trove records the image checksum there");
+  }
+  if (args.minDiskGb !== undefined) problems.check(Number.isInteger(args.minDiskGb) && args.minDiskGb >= 0, "minDiskGb", args.minDiskGb, "expected a whole number >= 0");
+  if (args.minRamMb !== undefined) problems.check(Number.isInteger(args.minRamMb) && args.minRamMb >= 0, "minRamMb", args.minRamMb, "expected a whole number >= 0");
+  problems.throwIfAny();
+
+  return { name: imageName, diskFormat, containerFormat: "bare", visibility, tags: glanceImageTags(args.datastores), properties: { ...(args.properties ?? {}) } };
+}
+
+/**
+ * The guest image in Glance (`openstack image create <name> --private --disk-format <fmt> --container-format bare
+ * --tag trove --tag <datastore>... --file <image>`), replaced by a fresh upload whenever the file's sha256 changes.
+ */
+export class GlanceImage extends pulumi.ComponentResource {
+  /** Glance image id. */
+  public readonly imageId: pulumi.Output<string>;
+  /** Glance image name. */
+  public readonly name: pulumi.Output<string>;
+  /** Tags on the image: `trove` and each datastore. */
+  public readonly tags: pulumi.Output<string[]>;
+  /** Glance's checksum of the uploaded data. */
+  public readonly checksum: pulumi.Output<string>;
+  /** Disk format of the upload. */
+  public readonly diskFormat: pulumi.Output<string>;
+  /** The resolved settings, for composing components. */
+  public readonly settings: GlanceImageSettings;
+
+  constructor(name: string, args: GlanceImageArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("pulumi-trove:glance:GlanceImage", name, {}, opts);
+    const settings = resolveGlanceImageArgs(name, args);
+    this.settings = settings;
+
+    const src = args.image;
+    const isBuild = src instanceof GuestImageBuild;
+    const sha256 = isBuild ? src.sha256 : src.sha256;
+    const localFilePath = isBuild ? src.imagePath : src.path;
+    const url = isBuild ? src.imageUrl : pulumi.output(src.url);
+    const properties = pulumi
+      .all([sha256, pulumi.output(settings.properties)])
+      .apply(([sha, extra]) => (sha ? { ...extra, [SHA256_PROPERTY]: sha } : extra));
+
+    const image = new openstack.images.Image(
+      `${name}-image`,
+      {
+        name: settings.name,
+        diskFormat: settings.diskFormat,
+        containerFormat: settings.containerFormat,
+        visibility: settings.visibility,
+        tags: settings.tags,
+        properties,
+        localFilePath: localFilePath as pulumi.Input<string>,
+        imageSourceUrl: url as pulumi.Input<string>,
+        minDiskGb: args.minDiskGb,
+        minRamMb: args.minRamMb,
+        protected: args.protected,
+        verifyChecksum: true,
+      },
+      // Same name is fine in Glance, so the new image is uploaded before the old one is deleted: Trove, which picks
+      // the newest image with the tags, never sees a moment without one.
+      { parent: this, replaceOnChanges: [`properties.${SHA256_PROPERTY}`, "localFilePath", "imageSourceUrl"] },
+    );
+
+    this.imageId = image.id;
+    this.name = image.name;
+    this.tags = image.tags.apply((t) => t ?? []);
+    this.checksum = image.checksum;
+    this.diskFormat = image.diskFormat;
+    this.registerOutputs({ imageId: this.imageId, name: this.name, tags: this.tags, checksum: this.checksum, diskFormat: this.diskFormat });
+  }
+}

@@ -1,2 +1,366 @@
-// placeholder: being written
-export {};
+// Step 1 of the runbook: build the Trove guest image with `trovestack build-image` (or take an existing image file or
+// a published URL instead). The build runs once, and again only when an input that shapes the image changes.
+
+import { execFileSync } from "node:child_process";
+import { existsSync, statSync } from "node:fs";
+import * as path from "node:path";
+import * as command from "@pulumi/command";
+import * as pulumi from "@pulumi/pulumi";
+import { Problems } from "./errors.js";
+import { shellCommand, shellExports, shellQuote } from "./shell.js";
+import { absolutePathProblem, plainNameProblem } from "./validate.js";
+
+/** Guest OS and releases that Trove's CI builds and tests (runbook: "only ubuntu and jammy are fully tested"). */
+export const SUPPORTED_GUEST_OS: Readonly<Record<string, readonly string[]>> = Object.freeze({ ubuntu: ["jammy"] });
+
+/** Image file extensions diskimage-builder can write, and the Glance disk format each one is. */
+export const IMAGE_FORMATS: Readonly<Record<string, string>> = Object.freeze({ qcow2: "qcow2", raw: "raw", vhd: "vhd" });
+
+/** The cloud-init datasource Trove needs since Yoga (instances get their files from the metadata service). */
+export const REQUIRED_DATASOURCE = "OpenStack";
+
+/** How to reach the host that builds the image, over SSH. */
+export interface BuildHostConnection {
+  /** Host name or address of the build host (in dev mode: the Trove controller). Example: `10.0.0.5`. */
+  host: pulumi.Input<string>;
+  /** SSH port. Default: 22. */
+  port?: pulumi.Input<number>;
+  /** SSH user. Example: `stack`. */
+  user: pulumi.Input<string>;
+  /** Private key (PEM or OpenSSH); pass a `pulumi.secret`. */
+  privateKey?: pulumi.Input<string>;
+  /** Password, when no key is used; pass a `pulumi.secret`. */
+  password?: pulumi.Input<string>;
+}
+
+/** Arguments of {@link GuestImageBuild}. */
+export interface GuestImageBuildArgs {
+  /**
+   * Path of a Trove checkout on the build host; the build runs `trovestack` in its `integration/scripts`.
+   * Required unless `existingImagePath` or `imageUrl` is given. Example: `/opt/stack/trove`.
+   */
+  troveSourceDir?: string;
+  /**
+   * Git ref or commit of that checkout. The image is rebuilt when it changes. Default: for a local build, the
+   * checkout's `git rev-parse HEAD` read when the program runs; for a remote build, `unknown` (set it!).
+   * Example: `stable/2024.1` or a commit id.
+   */
+  troveRef?: string;
+  /** Guest OS (`guest_os`). Default: `ubuntu`. */
+  guestOs?: string;
+  /** Guest OS release (`guest_os_release`). Default: `jammy`. */
+  guestOsRelease?: string;
+  /**
+   * Dev mode (`dev_mode`): the guest agent fetches Trove's code from the controller at boot, so the image must be
+   * built on the controller. Default: `true`, as in the runbook.
+   */
+  devMode?: boolean;
+  /** User created in the guest (`guest_username`). Default: `ubuntu`. */
+  guestUsername?: string;
+  /**
+   * Where the image is written (`output_image_path`); its extension picks the format (qcow2, raw, vhd). May start
+   * with `$HOME/`. Default: `$HOME/images/trove-guest-<os>-<release>-dev.qcow2` (without `-dev` when devMode is false).
+   */
+  outputImagePath?: string;
+  /**
+   * `HOST_SCP_USERNAME`: the controller user the guest agent copies Trove's code from. Dev mode only.
+   * Default: unset (trovestack then uses the build user). Example: `stack` in devstack.
+   */
+  hostScpUsername?: string;
+  /**
+   * `DIB_CLOUD_INIT_DATASOURCES`. Must include `OpenStack`. Default: `["ConfigDrive", "OpenStack"]` (trovestack's own).
+   */
+  cloudInitDatasources?: string[];
+  /** Extra diskimage-builder elements directory (`DIB_LOCAL_ELEMENTS_PATH`). The image is rebuilt when it changes. */
+  localElementsPath?: string;
+  /**
+   * Extra environment for trovestack (e.g. `GUEST_IMAGESIZE`, DIB mirror settings). Values must not be secrets.
+   * The image is rebuilt when they change. Example: `{ GUEST_IMAGESIZE: "6" }`.
+   */
+  environment?: Record<string, string>;
+  /** Build on this host over SSH instead of where `pulumi` runs. Default: build locally. */
+  buildHost?: BuildHostConnection;
+  /** Accept a guest OS or release other than ubuntu/jammy. Default: `false`. */
+  allowUntested?: boolean;
+  /** Skip the build and use this existing local image file. Its extension gives the format. */
+  existingImagePath?: string;
+  /** Skip the build and let Glance import this published image URL. Its extension gives the format. */
+  imageUrl?: string;
+}
+
+/** Where the image comes from, after defaults and validation. */
+export type GuestImageSource =
+  | { kind: "build"; script: string; environmentTriggers: Record<string, string>; outputImagePath: string; remote: boolean }
+  | { kind: "file"; path: string }
+  | { kind: "url"; url: string };
+
+/** Everything {@link GuestImageBuild} needs, resolved and validated. */
+export interface GuestImageBuildSettings {
+  guestOs: string;
+  guestOsRelease: string;
+  devMode: boolean;
+  guestUsername: string;
+  diskFormat: string;
+  troveRef: string;
+  cloudInitDatasources: string[];
+  source: GuestImageSource;
+  /** Values that shape the image; a change to any of them rebuilds it. */
+  triggers: string[];
+}
+
+/** A path that is safe for trovestack, which passes it to `rm`, `mkdir` and `dirname` unquoted. */
+const TROVESTACK_SAFE_PATH = /^(\$HOME\/|\/)[A-Za-z0-9._/+-]+$/;
+
+/** Renders a build-host path for the shell: `$HOME/...` stays expandable, the rest is quoted. */
+export function shellPath(p: string): string {
+  if (p.startsWith("$HOME/")) return `"$HOME"/${shellQuote(p.slice("$HOME/".length))}`;
+  return shellQuote(p);
+}
+
+/** The format diskimage-builder and Glance use for an image path, from its extension; undefined if unknown. */
+export function imageFormatOf(imagePath: string): string | undefined {
+  const ext = path.extname(imagePath.split("?")[0] ?? "").slice(1).toLowerCase();
+  return Object.hasOwn(IMAGE_FORMATS, ext) ? IMAGE_FORMATS[ext] : undefined;
+}
+
+/** trovestack's default output path for an OS, release and mode. */
+export function defaultOutputImagePath(guestOs: string, guestOsRelease: string, devMode: boolean): string {
+  return `$HOME/images/trove-guest-${guestOs}-${guestOsRelease}${devMode ? "-dev" : ""}.qcow2`;
+}
+
+/**
+ * The build script. It builds into a hidden partial file beside the output (same extension, so trovestack picks the
+ * same format), moves it into place only when trovestack succeeds, and prints one JSON line with the image's path,
+ * sha256 and size. A failed build removes the partial file and leaves any previous image untouched.
+ */
+export function renderBuildScript(s: {
+  troveSourceDir: string;
+  guestOs: string;
+  guestOsRelease: string;
+  devMode: boolean;
+  guestUsername: string;
+  outputImagePath: string;
+  environment: Record<string, string>;
+}): string {
+  return [
+    "set -euo pipefail",
+    `cd ${shellQuote(path.posix.join(s.troveSourceDir, "integration/scripts"))}`,
+    `out=${shellPath(s.outputImagePath)}`,
+    'dir=$(dirname -- "$out"); base=$(basename -- "$out")',
+    'mkdir -p -- "$dir"',
+    'partial="$dir/.partial-$$-${base}"',
+    "trap 'rm -f -- \"$partial\"' EXIT",
+    shellExports(s.environment),
+    `${shellCommand(["./trovestack", "build-image", s.guestOs, s.guestOsRelease, String(s.devMode), s.guestUsername])} "$partial"`,
+    'mv -f -- "$partial" "$out"',
+    "trap - EXIT",
+    'sha=$(sha256sum -- "$out" | cut -d" " -f1); size=$(stat -c %s -- "$out")',
+    `printf '{"path":"%s","sha256":"%s","sizeBytes":%s}\\n' "$out" "$sha" "$size"`,
+  ]
+    .filter((line) => line !== "")
+    .join("\n");
+}
+
+/** The script that reports an existing image file's path, sha256 and size, in the build script's JSON shape. */
+export function renderDescribeScript(imagePath: string): string {
+  return [
+    "set -euo pipefail",
+    `out=${shellQuote(imagePath)}`,
+    'sha=$(sha256sum -- "$out" | cut -d" " -f1); size=$(stat -c %s -- "$out")',
+    `printf '{"path":"%s","sha256":"%s","sizeBytes":%s}\\n' "$out" "$sha" "$size"`,
+  ].join("\n");
+}
+
+/** What the build and describe scripts print. */
+export interface BuiltImage {
+  path: string;
+  sha256: string;
+  sizeBytes: number;
+}
+
+/** Reads the JSON line the build script prints last; throws a clear error when it is missing. */
+export function parseBuiltImage(stdout: string): BuiltImage {
+  const line = stdout.trim().split("\n").pop() ?? "";
+  try {
+    const parsed = JSON.parse(line) as BuiltImage;
+    if (typeof parsed.path === "string" && /^[0-9a-f]{64}$/.test(parsed.sha256) && Number.isInteger(parsed.sizeBytes)) return parsed;
+  } catch {
+    // fall through to the error below
+  }
+  throw new Error(`the image build did not report its result; last output line: ${JSON.stringify(line.slice(0, 200))}`);
+}
+
+/** The checkout's current commit, or undefined when it is not a readable git checkout here. */
+function localGitHead(dir: string): string | undefined {
+  try {
+    return execFileSync("git", ["-C", dir, "rev-parse", "HEAD"], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();
+  } catch {
+    return undefined;
+  }
+}
+
+/** Applies defaults and validates; throws one error naming every bad field. Pure but for reading local file facts. */
+export function resolveGuestImageBuildArgs(name: string, args: GuestImageBuildArgs): GuestImageBuildSettings {
+  const problems = new Problems("GuestImageBuild", name);
+  const guestOs = args.guestOs ?? "ubuntu";
+  const guestOsRelease = args.guestOsRelease ?? "jammy";
+  const devMode = args.devMode ?? true;
+  const guestUsername = args.guestUsername ?? "ubuntu";
+  const cloudInitDatasources = args.cloudInitDatasources ?? ["ConfigDrive", "OpenStack"];
+  const environment = args.environment ?? {};
+
+  const supportedReleases = SUPPORTED_GUEST_OS[guestOs];
+  if (!args.allowUntested) {
+    if (problems.check(supportedReleases !== undefined, "guestOs", guestOs, `supported: ${Object.keys(SUPPORTED_GUEST_OS).join(", ")}; set allowUntested: true to try it anyway`)) {
+      problems.check(supportedReleases!.includes(guestOsRelease), "guestOsRelease", guestOsRelease, `supported: ${supportedReleases!.join(", ")}; set allowUntested: true to try it anyway`);
+    }
+  }
+  problems.report("guestOs", guestOs, plainNameProblem(guestOs, 32));
+  problems.report("guestOsRelease", guestOsRelease, plainNameProblem(guestOsRelease, 32));
+  problems.check(/^[a-z_][a-z0-9_-]{0,31}$/.test(guestUsername), "guestUsername", guestUsername, "expected a Linux user name: lowercase letters, digits, '_' or '-'");
+
+  const sources = [args.existingImagePath, args.imageUrl, args.troveSourceDir].filter((v) => v !== undefined).length;
+  problems.check(!(args.existingImagePath !== undefined && args.imageUrl !== undefined), "imageUrl", args.imageUrl, "give either existingImagePath or imageUrl, not both");
+  if (sources === 0) problems.add("troveSourceDir", undefined, "give troveSourceDir to build, or existingImagePath or imageUrl to skip the build");
+
+  let source: GuestImageSource | undefined;
+  let diskFormat = "qcow2";
+  const triggers: string[] = [];
+  let troveRef = args.troveRef ?? "unknown";
+
+  if (args.existingImagePath !== undefined) {
+    const p = args.existingImagePath;
+    if (problems.report("existingImagePath", p, absolutePathProblem(p))) {
+      const format = imageFormatOf(p);
+      if (problems.check(format !== undefined, "existingImagePath", p, `unknown image extension; known: ${Object.keys(IMAGE_FORMATS).join(", ")}`)) diskFormat = format!;
+      if (problems.check(existsSync(p), "existingImagePath", p, "no such file on this machine")) {
+        const st = statSync(p);
+        // Size and mtime are cheap to read on every run; a change re-reads the checksum, which re-uploads the image.
+        triggers.push(`file:${p}`, `size:${st.size}`, `mtime:${st.mtimeMs}`);
+      }
+      source = { kind: "file", path: p };
+    }
+  } else if (args.imageUrl !== undefined) {
+    const url = args.imageUrl;
+    let ok = false;
+    try {
+      ok = ["http:", "https:"].includes(new URL(url).protocol);
+    } catch {
+      ok = false;
+    }
+    if (problems.check(ok, "imageUrl", url, "expected an http:// or https:// URL")) {
+      const format = imageFormatOf(new URL(url).pathname);
+      if (problems.check(format !== undefined, "imageUrl", url, `unknown image extension; known: ${Object.keys(IMAGE_FORMATS).join(", ")}`)) diskFormat = format!;
+      source = { kind: "url", url };
+      triggers.push(`url:${url}`);
+    }
+  } else if (args.troveSourceDir !== undefined) {
+    const troveSourceDir = args.troveSourceDir;
+    problems.report("troveSourceDir", troveSourceDir, absolutePathProblem(troveSourceDir));
+    const outputImagePath = args.outputImagePath ?? defaultOutputImagePath(guestOs, guestOsRelease, devMode);
+    if (problems.check(TROVESTACK_SAFE_PATH.test(outputImagePath), "outputImagePath", outputImagePath, "expected an absolute path or one starting with $HOME/, of letters, digits, '.', '_', '+', '-' and '/' (trovestack does not quote it)")) {
+      const format = imageFormatOf(outputImagePath);
+      if (problems.check(format !== undefined, "outputImagePath", outputImagePath, `unknown image extension; known: ${Object.keys(IMAGE_FORMATS).join(", ")}`)) diskFormat = format!;
+    }
+    problems.check(cloudInitDatasources.includes(REQUIRED_DATASOURCE), "cloudInitDatasources", cloudInitDatasources, `must include "OpenStack": since Yoga, Trove no longer uses a config drive by default, so cloud-init must read the metadata service to inject the guest agent's files`);
+    cloudInitDatasources.forEach((d, i) => problems.check(/^[A-Za-z0-9]+$/.test(d), `cloudInitDatasources[${i}]`, d, "expected a cloud-init datasource name such as OpenStack or ConfigDrive"));
+    if (args.hostScpUsername !== undefined) {
+      problems.check(devMode, "hostScpUsername", args.hostScpUsername, "only used in dev mode; remove it or set devMode: true");
+      problems.check(/^[a-z_][a-z0-9_-]{0,31}$/.test(args.hostScpUsername), "hostScpUsername", args.hostScpUsername, "expected a Linux user name");
+    }
+    if (args.localElementsPath !== undefined) problems.report("localElementsPath", args.localElementsPath, absolutePathProblem(args.localElementsPath));
+    for (const key of Object.keys(environment)) {
+      problems.check(/^[A-Z_][A-Z0-9_]*$/.test(key), `environment.${key}`, key, "expected an environment variable name of uppercase letters, digits and '_'");
+      problems.check(!["DIB_CLOUD_INIT_DATASOURCES", "HOST_SCP_USERNAME", "DIB_LOCAL_ELEMENTS_PATH"].includes(key), `environment.${key}`, key, "set it with its own argument (cloudInitDatasources, hostScpUsername, localElementsPath)");
+    }
+    if (args.troveRef === undefined && args.buildHost === undefined) troveRef = localGitHead(troveSourceDir) ?? "unknown";
+    problems.check(/^[A-Za-z0-9._/@+-]{1,200}$/.test(troveRef), "troveRef", troveRef, "expected a git ref or commit id");
+
+    const buildEnvironment: Record<string, string> = { DIB_CLOUD_INIT_DATASOURCES: cloudInitDatasources.join(", ") };
+    if (devMode && args.hostScpUsername !== undefined) buildEnvironment.HOST_SCP_USERNAME = args.hostScpUsername;
+    if (args.localElementsPath !== undefined) buildEnvironment.DIB_LOCAL_ELEMENTS_PATH = args.localElementsPath;
+    Object.assign(buildEnvironment, environment);
+
+    if (!problems.any) {
+      const script = renderBuildScript({ troveSourceDir, guestOs, guestOsRelease, devMode, guestUsername, outputImagePath, environment: buildEnvironment });
+      source = { kind: "build", script, environmentTriggers: buildEnvironment, outputImagePath, remote: args.buildHost !== undefined };
+      triggers.push(`trove:${troveSourceDir}@${troveRef}`, `os:${guestOs}/${guestOsRelease}`, `dev:${devMode}`, `user:${guestUsername}`, `out:${outputImagePath}`, `env:${JSON.stringify(buildEnvironment)}`);
+    }
+  }
+
+  problems.throwIfAny();
+  return { guestOs, guestOsRelease, devMode, guestUsername, diskFormat, troveRef, cloudInitDatasources, source: source!, triggers };
+}
+
+/**
+ * Builds the Trove guest image with `trovestack build-image`, locally or on a build host over SSH, or describes an
+ * existing image file or URL. Outputs the image's location, format, sha256 and size for {@link GlanceImage}.
+ */
+export class GuestImageBuild extends pulumi.ComponentResource {
+  /** Path of the image file (on the build host for a remote build); undefined for a URL source. */
+  public readonly imagePath: pulumi.Output<string | undefined>;
+  /** The published URL, for a URL source. */
+  public readonly imageUrl: pulumi.Output<string | undefined>;
+  /** Glance disk format, from the file extension: `qcow2`, `raw` or `vhd`. Known at preview time. */
+  public readonly diskFormat: pulumi.Output<string>;
+  /** sha256 of the image file; undefined for a URL source. */
+  public readonly sha256: pulumi.Output<string | undefined>;
+  /** Size of the image file in bytes; undefined for a URL source. */
+  public readonly sizeBytes: pulumi.Output<number | undefined>;
+  /** Whether the image file lives on a remote build host rather than where `pulumi` runs. */
+  public readonly remote: boolean;
+  /** The resolved settings (OS, release, mode, triggers), for composing components. */
+  public readonly settings: GuestImageBuildSettings;
+
+  constructor(name: string, args: GuestImageBuildArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("pulumi-trove:guest-image:GuestImageBuild", name, {}, opts);
+    const settings = resolveGuestImageBuildArgs(name, args);
+    this.settings = settings;
+    this.diskFormat = pulumi.output(settings.diskFormat);
+    this.remote = settings.source.kind === "build" && settings.source.remote;
+
+    const source = settings.source;
+    if (source.kind === "url") {
+      this.imagePath = pulumi.output(undefined);
+      this.imageUrl = pulumi.output(source.url);
+      this.sha256 = pulumi.output(undefined);
+      this.sizeBytes = pulumi.output(undefined);
+    } else {
+      let stdout: pulumi.Output<string>;
+      if (source.kind === "build" && args.buildHost) {
+        const c = args.buildHost;
+        const build = new command.remote.Command(
+          `${name}-build`,
+          {
+            connection: { host: c.host, port: c.port ?? 22, user: c.user, privateKey: c.privateKey, password: c.password },
+            create: shellCommand(["bash", "-c", source.script]),
+            triggers: settings.triggers,
+          },
+          { parent: this },
+        );
+        stdout = build.stdout;
+      } else {
+        const script = source.kind === "build" ? source.script : renderDescribeScript(source.path);
+        const run = new command.local.Command(
+          source.kind === "build" ? `${name}-build` : `${name}-describe`,
+          { create: script, interpreter: ["/bin/bash", "-c"], triggers: settings.triggers },
+          { parent: this },
+        );
+        stdout = run.stdout;
+      }
+      const built = stdout.apply((out) => parseBuiltImage(out));
+      this.imagePath = built.path;
+      this.imageUrl = pulumi.output(undefined);
+      this.sha256 = built.sha256;
+      this.sizeBytes = built.sizeBytes;
+    }
+
+    this.registerOutputs({
+      imagePath: this.imagePath,
+      imageUrl: this.imageUrl,
+      diskFormat: this.diskFormat,
+      sha256: this.sha256,
+      sizeBytes: this.sizeBytes,
+    });
+  }
+}
