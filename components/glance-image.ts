@@ -84,7 +84,7 @@ export function resolveGlanceImageArgs(name: string, args: GlanceImageArgs): Gla
   const dup = firstDuplicate(args.datastores);
   problems.check(dup === undefined, "datastores", dup, "each datastore once");
 
-  let diskFormat = "qcow2";
+  let diskFormat: string;
   if (fromBuild) {
     const build = args.image as GuestImageBuild;
     diskFormat = build.settings.diskFormat;

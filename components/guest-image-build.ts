@@ -179,8 +179,8 @@ export interface BuiltImage {
 }
 
 /** Reads the JSON line the build script prints last; throws a clear error when it is missing. */
-export function parseBuiltImage(stdout: string): BuiltImage {
-  const line = stdout.trim().split("\n").pop() ?? "";
+export function parseBuiltImage(stdout: string | undefined): BuiltImage {
+  const line = (stdout ?? "").trim().split("\n").pop() ?? "";
   try {
     const parsed = JSON.parse(line) as BuiltImage;
     if (typeof parsed.path === "string" && /^[0-9a-f]{64}$/.test(parsed.sha256) && Number.isInteger(parsed.sizeBytes)) return parsed;
@@ -242,7 +242,7 @@ export function resolveGuestImageBuildArgs(name: string, args: GuestImageBuildAr
     }
   } else if (args.imageUrl !== undefined) {
     const url = args.imageUrl;
-    let ok = false;
+    let ok: boolean;
     try {
       ok = ["http:", "https:"].includes(new URL(url).protocol);
     } catch {

@@ -18,6 +18,8 @@ export interface MockState {
   ofType(type: string): DeclaredResource[];
   /** The one resource with this logical name; fails loudly when absent. */
   named(name: string): DeclaredResource;
+  /** Waits (up to 5 s) until a resource with this logical name has been registered, and returns it. */
+  waitFor(name: string): Promise<DeclaredResource>;
 }
 
 /**
@@ -52,6 +54,14 @@ export async function installMocks(options: {
       if (!found) throw new Error(`no resource named ${name}; declared: ${resources.map((r) => r.name).join(", ")}`);
       return found;
     },
+    waitFor: async (name) => {
+      for (let i = 0; i < 500; i++) {
+        const found = resources.find((r) => r.name === name);
+        if (found) return found;
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      throw new Error(`no resource named ${name} was registered; declared: ${resources.map((r) => r.name).join(", ")}`);
+    },
   };
 }
 
@@ -63,9 +73,4 @@ export function valueOf<T>(output: pulumi.Output<T>): Promise<T> {
 /** Whether an Output is marked secret. */
 export function isSecret<T>(output: pulumi.Output<T>): Promise<boolean> {
   return pulumi.isSecret(output);
-}
-
-/** Waits until every resource registration has reached the mocks. */
-export function settle(): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, 50));
 }

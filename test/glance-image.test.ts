@@ -1,0 +1,75 @@
+// GlanceImage under Pulumi mocks: the runbook's `openstack image create` as a declared resource (private, bare,
+// the build's format, tags trove + datastores), and a new upload only when the image's checksum changes.
+
+import { beforeAll, describe, expect, it } from "vitest";
+import { installMocks, MockState, valueOf } from "./support/pulumi-mocks.js";
+
+const SHA = "b".repeat(64);
+let mocks: MockState;
+let g: typeof import("../components/glance-image.js");
+let b: typeof import("../components/guest-image-build.js");
+
+beforeAll(async () => {
+  mocks = await installMocks({
+    outputs: (type) => (type.startsWith("command:") ? { stdout: `{"path":"/root/images/guest.qcow2","sha256":"${SHA}","sizeBytes":99}` } : undefined),
+  });
+  b = await import("../components/guest-image-build.js");
+  g = await import("../components/glance-image.js");
+});
+
+describe("GlanceImage", () => {
+  it("uploads the built image as the runbook does: private, bare, its format, tags trove and each datastore", async () => {
+    const build = new b.GuestImageBuild("guest", { troveSourceDir: "/opt/stack/trove", troveRef: "master" });
+    const image = new g.GlanceImage("guest", { image: build, datastores: ["mysql", "postgresql"] });
+    const declared = await mocks.waitFor("guest-image");
+    expect(declared.type).toBe("openstack:images/image:Image");
+    expect(declared.inputs).toMatchObject({
+      name: "trove-guest-ubuntu-jammy",
+      visibility: "private",
+      diskFormat: "qcow2",
+      containerFormat: "bare",
+      tags: ["trove", "mysql", "postgresql"],
+      localFilePath: "/root/images/guest.qcow2",
+      verifyChecksum: true,
+      properties: { [g.SHA256_PROPERTY]: SHA },
+    });
+    expect(await valueOf(image.imageId)).toBe("guest-image-id");
+    expect(await valueOf(image.tags)).toEqual(["trove", "mysql", "postgresql"]);
+  });
+
+  it("takes an image given by hand, with its own name, format and properties", async () => {
+    new g.GlanceImage("byhand", { image: { path: "/srv/guest.raw", diskFormat: "raw", sha256: SHA }, datastores: ["mariadb"], name: "guest-2024", visibility: "shared", properties: { hw_rng_model: "virtio" }, minDiskGb: 5 });
+    expect((await mocks.waitFor("byhand-image")).inputs).toMatchObject({ name: "guest-2024", diskFormat: "raw", visibility: "shared", tags: ["trove", "mariadb"], minDiskGb: 5, properties: { hw_rng_model: "virtio", [g.SHA256_PROPERTY]: SHA } });
+  });
+
+  it("lets Glance import a published URL", async () => {
+    const build = new b.GuestImageBuild("pub", { imageUrl: "https://images.example.com/guest.qcow2" });
+    new g.GlanceImage("pub", { image: build, datastores: ["mysql"] });
+    const declared = await mocks.waitFor("pub-image");
+    expect(declared.inputs.imageSourceUrl).toBe("https://images.example.com/guest.qcow2");
+    expect(declared.inputs.localFilePath).toBeUndefined();
+  });
+
+  it("tags each datastore once, trove first", () => {
+    expect(g.glanceImageTags(["mysql", "mariadb", "mysql"])).toEqual(["trove", "mysql", "mariadb"]);
+  });
+
+  describe("rejects bad input at construction", () => {
+    const image = { path: "/srv/guest.qcow2", diskFormat: "qcow2" };
+    it.each([
+      ["no datastore", { image, datastores: [] }, /datastores "\[\]" is not valid \(list at least one datastore \(known: mariadb, mysql, postgresql\)\)/],
+      ["an unknown datastore", { image, datastores: ["mongodb"] }, /datastores\[0\] "mongodb" is not valid \(known: mariadb, mysql, postgresql\)/],
+      ["a name Glance and shells choke on", { image, datastores: ["mysql"], name: "guest; rm -rf /" }, /name "guest; rm -rf \/" is not valid/],
+      ["an unknown disk format", { image: { path: "/x.iso", diskFormat: "iso" }, datastores: ["mysql"] }, /image.diskFormat "iso" is not valid \(allowed: qcow2, raw, vhd\)/],
+      ["the reserved checksum property", { image, datastores: ["mysql"], properties: { trove_guest_image_sha256: "x" } }, /reserved/],
+      ["a visibility Glance lacks", { image, datastores: ["mysql"], visibility: "secret" }, /visibility "secret" is not valid \(allowed: private, shared, community, public\)/],
+    ])("%s", (_label, args, message) => {
+      expect(() => new g.GlanceImage("bad", args as never)).toThrow(message);
+    });
+
+    it("a remote build, whose file is not here to upload", () => {
+      const remote = new b.GuestImageBuild("far", { troveSourceDir: "/opt/stack/trove", troveRef: "m", buildHost: { host: "10.0.0.5", user: "stack" } });
+      expect(() => new g.GlanceImage("far", { image: remote, datastores: ["mysql"] })).toThrow(/built on a remote build host/);
+    });
+  });
+});

@@ -1,0 +1,109 @@
+// GuestImageBuild under Pulumi mocks: the exact trovestack command line and environment, the defaults from the
+// runbook, when the image is rebuilt, and the errors `pulumi preview` shows for bad input.
+
+import * as path from "node:path";
+import { beforeAll, describe, expect, it } from "vitest";
+import { installMocks, MockState, valueOf } from "./support/pulumi-mocks.js";
+
+const SHA = "a".repeat(64);
+let mocks: MockState;
+let m: typeof import("../components/guest-image-build.js");
+
+beforeAll(async () => {
+  mocks = await installMocks({
+    outputs: (type, _name, inputs) =>
+      type.startsWith("command:") ? { stdout: `building...\n{"path":"/root/images/x.qcow2","sha256":"${SHA}","sizeBytes":1234}` } : inputs,
+  });
+  m = await import("../components/guest-image-build.js");
+});
+
+describe("GuestImageBuild", () => {
+  it("runs the runbook's default build: ubuntu jammy, dev mode, user ubuntu, $HOME/images/...-dev.qcow2", async () => {
+    const build = new m.GuestImageBuild("defaults", { troveSourceDir: "/opt/stack/trove", troveRef: "stable/2024.1" });
+    const script = (await mocks.waitFor("defaults-build")).inputs.create as string;
+    expect(script).toContain("cd /opt/stack/trove/integration/scripts");
+    expect(script).toContain('./trovestack build-image ubuntu jammy true ubuntu "$partial"');
+    expect(script).toContain('out="$HOME"/images/trove-guest-ubuntu-jammy-dev.qcow2');
+    expect(script).toContain("export DIB_CLOUD_INIT_DATASOURCES='ConfigDrive, OpenStack'");
+    expect(script).not.toContain("HOST_SCP_USERNAME");
+    expect(mocks.named("defaults-build").inputs.interpreter).toEqual(["/bin/bash", "-c"]);
+    expect(await valueOf(build.diskFormat)).toBe("qcow2");
+    expect(await valueOf(build.sha256)).toBe(SHA);
+    expect(await valueOf(build.sizeBytes)).toBe(1234);
+    expect(await valueOf(build.imagePath)).toBe("/root/images/x.qcow2");
+  });
+
+  it("sets HOST_SCP_USERNAME in dev mode and drops -dev from the default path outside it", async () => {
+    new m.GuestImageBuild("devstack", { troveSourceDir: "/opt/stack/trove", troveRef: "master", hostScpUsername: "stack" });
+    new m.GuestImageBuild("prod", { troveSourceDir: "/srv/trove", troveRef: "master", devMode: false, outputImagePath: "/srv/images/guest.raw" });
+    expect((await mocks.waitFor("devstack-build")).inputs.create).toContain("export HOST_SCP_USERNAME=stack");
+    const prod = (await mocks.waitFor("prod-build")).inputs.create as string;
+    expect(prod).toContain('./trovestack build-image ubuntu jammy false ubuntu "$partial"');
+    expect(prod).toContain("out=/srv/images/guest.raw");
+    expect(m.defaultOutputImagePath("ubuntu", "jammy", false)).toBe("$HOME/images/trove-guest-ubuntu-jammy.qcow2");
+    expect(m.resolveGuestImageBuildArgs("p", { troveSourceDir: "/srv/trove", troveRef: "m", devMode: false, outputImagePath: "/srv/images/guest.raw" }).diskFormat).toBe("raw");
+  });
+
+  it("rebuilds only when an input that shapes the image changes", () => {
+    const base = { troveSourceDir: "/opt/stack/trove", troveRef: "abc123" };
+    const t = (extra: object) => m.resolveGuestImageBuildArgs("t", { ...base, ...extra }).triggers;
+    expect(t({})).toEqual(t({}));
+    for (const change of [{ troveRef: "def456" }, { devMode: false }, { guestUsername: "trove" }, { localElementsPath: "/opt/elements" }, { environment: { GUEST_IMAGESIZE: "6" } }, { guestOsRelease: "noble", allowUntested: true }]) {
+      expect(t(change)).not.toEqual(t({}));
+    }
+  });
+
+  it("runs the build on a remote host over SSH, the key kept out of the command", async () => {
+    new m.GuestImageBuild("remote", { troveSourceDir: "/opt/stack/trove", troveRef: "master", buildHost: { host: "10.0.0.5", user: "stack", privateKey: "KEY" } });
+    const r = await mocks.waitFor("remote-build");
+    expect(r.type).toBe("command:remote:Command");
+    expect(r.inputs.create).toMatch(/^bash -c '/);
+    expect(r.inputs.create).not.toContain("KEY");
+    expect(JSON.stringify(r.inputs.connection)).toContain('"host":"10.0.0.5"');
+  });
+
+  it("describes an existing image file instead of building", async () => {
+    const build = new m.GuestImageBuild("existing", { existingImagePath: path.join(__dirname, "fixtures/tiny.qcow2") });
+    expect(await valueOf(build.diskFormat)).toBe("qcow2");
+    expect((await mocks.waitFor("existing-describe")).inputs.create).toContain("sha256sum");
+  });
+
+  it("takes a published URL without building", async () => {
+    const build = new m.GuestImageBuild("url", { imageUrl: "https://images.example.com/trove-guest-ubuntu-jammy.qcow2" });
+    expect(await valueOf(build.imageUrl)).toBe("https://images.example.com/trove-guest-ubuntu-jammy.qcow2");
+    expect(mocks.resources.filter((r) => r.name.startsWith("url-"))).toEqual([]);
+  });
+
+  describe("rejects bad input at construction, naming the field and what is allowed", () => {
+    const cases: Array<[string, object, RegExp]> = [
+      ["an untested release", { guestOsRelease: "focal" }, /guestOsRelease "focal" is not valid \(supported: jammy; set allowUntested: true to try it anyway\)/],
+      ["an untested OS", { guestOs: "centos" }, /guestOs "centos" is not valid \(supported: ubuntu;/],
+      ["datasources without OpenStack", { cloudInitDatasources: ["ConfigDrive"] }, /cloudInitDatasources .* \(must include "OpenStack": since Yoga/],
+      ["HOST_SCP_USERNAME outside dev mode", { devMode: false, hostScpUsername: "stack" }, /hostScpUsername "stack" is not valid \(only used in dev mode/],
+      ["an unknown image extension", { outputImagePath: "/srv/guest.iso" }, /outputImagePath "\/srv\/guest.iso" is not valid \(unknown image extension; known: qcow2, raw, vhd\)/],
+      ["a path trovestack would split", { outputImagePath: "/srv/my images/guest.qcow2" }, /outputImagePath .* \(trovestack does not quote it\)/],
+      ["a relative Trove checkout", { troveSourceDir: "trove" }, /troveSourceDir "trove" is not valid \(expected an absolute path/],
+      ["a user name with a shell metacharacter", { guestUsername: "ubuntu;reboot" }, /guestUsername "ubuntu;reboot"/],
+      ["an env var set through the wrong door", { environment: { HOST_SCP_USERNAME: "x" } }, /environment.HOST_SCP_USERNAME .* \(set it with its own argument/],
+    ];
+    it.each(cases)("%s", (_label, extra, message) => {
+      expect(() => new m.GuestImageBuild("bad", { troveSourceDir: "/opt/stack/trove", troveRef: "master", ...extra })).toThrow(message);
+    });
+
+    it("no image source at all", () => {
+      expect(() => new m.GuestImageBuild("none", {})).toThrow(/troveSourceDir undefined is not valid \(give troveSourceDir to build, or existingImagePath or imageUrl/);
+    });
+
+    it("an existing file that is not there", () => {
+      expect(() => new m.GuestImageBuild("missing", { existingImagePath: "/nonexistent/guest.qcow2" })).toThrow(/existingImagePath "\/nonexistent\/guest.qcow2" is not valid \(no such file on this machine\)/);
+    });
+
+    it("several problems at once, all listed", () => {
+      expect(() => new m.GuestImageBuild("multi", { troveSourceDir: "/t", troveRef: "m", guestOsRelease: "focal", cloudInitDatasources: ["ConfigDrive"] })).toThrow(/2 invalid inputs:\n {2}- guestOsRelease[^\n]*\n {2}- cloudInitDatasources/);
+    });
+
+    it("accepts an untested release when asked to", () => {
+      expect(() => new m.GuestImageBuild("noble", { troveSourceDir: "/t", troveRef: "m", guestOsRelease: "noble", allowUntested: true })).not.toThrow();
+    });
+  });
+});
