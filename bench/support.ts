@@ -2,6 +2,7 @@
 // replacing that section only, so the benchmarks can run one at a time in any order.
 
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 
 const BENCHMARKS = path.join(__dirname, "..", "BENCHMARKS.md");
@@ -37,7 +38,5 @@ export function ms(value: number): string {
 
 /** One line describing the machine the figures come from. */
 export function machineLine(): string {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const os = require("node:os") as typeof import("node:os");
   return `Measured on ${new Date().toISOString().slice(0, 10)}, Node ${process.version}, ${os.cpus().length} CPUs, ${Math.round(os.totalmem() / 2 ** 30)} GiB.`;
 }
