@@ -1,2 +1,137 @@
-// placeholder: being written
-export {};
+// The whole runbook as one component: one guest image build shared by every datastore, the image in Glance (per
+// region), the registry and the datastore images, the datastore versions in Trove, and Trove's configuration.
+
+import * as openstack from "@pulumi/openstack";
+import * as pulumi from "@pulumi/pulumi";
+import { DatastoreCatalog, DatastoreVersionSpec, defaultCatalog, troveReleaseProblem, DEBIAN12_TROVE_RELEASE } from "./catalog.js";
+import { Problems } from "./errors.js";
+import { GlanceImage, GlanceImageArgs } from "./glance-image.js";
+import { GuestImageBuild, GuestImageBuildArgs } from "./guest-image-build.js";
+import { firstDuplicate, plainNameProblem, versionNumberProblem } from "./validate.js";
+
+/** One datastore version the pipeline serves: its images, its Trove registration. */
+export interface PipelineDatastoreVersion extends DatastoreVersionSpec {
+  /** Make this the datastore's default version in Trove. Default: `false`; at most one per datastore. */
+  default?: boolean;
+  /** Register the version as active. Default: `true`. */
+  active?: boolean;
+}
+
+/** One OpenStack region (or cloud) that gets the Glance image and the datastore versions. */
+export interface PipelineRegion {
+  /** Short name used in resource names and outputs. Example: `regionone`. */
+  name: string;
+  /** The `@pulumi/openstack` provider for this region; default: the default provider (OS_* / clouds.yaml). */
+  provider?: openstack.Provider;
+}
+
+/** Arguments of {@link TroveGuestPipeline}. */
+export interface TroveGuestPipelineArgs {
+  /**
+   * The datastore versions to serve, e.g. `[{ datastore: "mysql", version: "5.7.29", default: true },
+   * { datastore: "mysql", version: "8.0" }, { datastore: "postgresql", version: "12" }]`. At least one.
+   */
+  versions: PipelineDatastoreVersion[];
+  /** Trove release of the controller; decides how the guest agent names images. Default: `zed` (Debian 12's Trove 18). */
+  troveRelease?: string;
+  /** Datastore catalog; add datastores here. Default: mysql, mariadb, postgresql. */
+  catalog?: DatastoreCatalog;
+  /** The one guest image build (or existing image) shared by every datastore. See {@link GuestImageBuildArgs}. */
+  guestImage: GuestImageBuildArgs;
+  /** Glance settings other than the image and its datastore tags (name, visibility, properties...). */
+  glanceImage?: Omit<GlanceImageArgs, "image" | "datastores" | "catalog" | "guestOs" | "guestOsRelease">;
+  /**
+   * Regions fed from the one build: each gets its own Glance image (and, where enabled, its datastore versions).
+   * Default: one region named `default` using the default OpenStack provider.
+   */
+  regions?: PipelineRegion[];
+}
+
+/** Everything the pipeline needs, resolved and validated. */
+export interface TroveGuestPipelineSettings {
+  versions: Array<Required<Pick<PipelineDatastoreVersion, "datastore" | "version" | "name" | "upstreamTag" | "default" | "active">>>;
+  troveRelease: string;
+  catalog: DatastoreCatalog;
+  datastores: string[];
+  regions: PipelineRegion[];
+}
+
+/** Key of a datastore version in the pipeline's outputs: `mysql:5.7.29`. */
+export function versionKey(v: { datastore: string; version: string }): string {
+  return `${v.datastore}:${v.version}`;
+}
+
+/** Applies defaults and validates; throws one error naming every bad field. */
+export function resolveTroveGuestPipelineArgs(name: string, args: TroveGuestPipelineArgs): TroveGuestPipelineSettings {
+  const problems = new Problems("TroveGuestPipeline", name);
+  const catalog = args.catalog ?? defaultCatalog;
+  const troveRelease = args.troveRelease ?? DEBIAN12_TROVE_RELEASE;
+  problems.report("troveRelease", troveRelease, troveReleaseProblem(troveRelease));
+  problems.check(args.versions.length > 0, "versions", args.versions, `list at least one datastore version, e.g. { datastore: "mysql", version: "5.7.29" }`);
+
+  const versions = args.versions.map((v, i) => {
+    const at = `versions[${i}]`;
+    if (problems.check(catalog.find(v.datastore) !== undefined, `${at}.datastore`, v.datastore, catalog.describeKnown())) {
+      const def = catalog.get(v.datastore);
+      if (!versionNumberProblem(v.version) && !def.testedVersions.includes(v.version)) {
+        pulumi.log.warn(`TroveGuestPipeline "${name}": ${v.datastore} ${v.version} is not a version we know works (tested: ${def.testedVersions.join(", ")})`);
+      }
+    }
+    problems.report(`${at}.version`, v.version, versionNumberProblem(v.version));
+    if (v.name !== undefined) problems.report(`${at}.name`, v.name, plainNameProblem(v.name));
+    if (v.upstreamTag !== undefined) problems.check(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/.test(v.upstreamTag), `${at}.upstreamTag`, v.upstreamTag, "expected a Docker tag");
+    return { datastore: v.datastore, version: v.version, name: v.name ?? v.version, upstreamTag: v.upstreamTag ?? v.version, default: v.default ?? false, active: v.active ?? true };
+  });
+
+  const dupVersion = firstDuplicate(versions.map(versionKey));
+  problems.check(dupVersion === undefined, "versions", dupVersion, "each datastore version once");
+  const defaults = versions.filter((v) => v.default).map((v) => v.datastore);
+  const dupDefault = firstDuplicate(defaults);
+  problems.check(dupDefault === undefined, "versions", dupDefault, "at most one default version per datastore");
+
+  const regions = args.regions ?? [{ name: "default" }];
+  problems.check(regions.length > 0, "regions", regions, "list at least one region, or leave regions out");
+  regions.forEach((r, i) => problems.check(/^[a-z0-9][a-z0-9-]{0,30}$/.test(r.name), `regions[${i}].name`, r.name, "expected lowercase letters, digits and '-'"));
+  const dupRegion = firstDuplicate(regions.map((r) => r.name));
+  problems.check(dupRegion === undefined, "regions", dupRegion, "each region name once");
+  problems.throwIfAny();
+
+  const datastores = versions.map((v) => v.datastore).filter((d, i, all) => all.indexOf(d) === i);
+  return { versions, troveRelease, catalog, datastores, regions };
+}
+
+/**
+ * The Trove guest-image lifecycle for a list of datastore versions: one guest image build, the image in Glance tagged
+ * for every datastore (in each region).
+ */
+export class TroveGuestPipeline extends pulumi.ComponentResource {
+  /** The guest image build. */
+  public readonly guestImage: GuestImageBuild;
+  /** The Glance image per region name. */
+  public readonly glanceImages: Record<string, GlanceImage>;
+  /** Glance image id per region name. */
+  public readonly glanceImageIds: pulumi.Output<Record<string, string>>;
+  /** The resolved settings. */
+  public readonly settings: TroveGuestPipelineSettings;
+
+  constructor(name: string, args: TroveGuestPipelineArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("pulumi-trove:pipeline:TroveGuestPipeline", name, {}, opts);
+    const settings = resolveTroveGuestPipelineArgs(name, args);
+    this.settings = settings;
+
+    this.guestImage = new GuestImageBuild(`${name}-guest`, args.guestImage, { parent: this });
+
+    this.glanceImages = {};
+    for (const region of settings.regions) {
+      const suffix = settings.regions.length === 1 && region.name === "default" ? "" : `-${region.name}`;
+      this.glanceImages[region.name] = new GlanceImage(
+        `${name}-glance${suffix}`,
+        { ...(args.glanceImage ?? {}), image: this.guestImage, datastores: settings.datastores, catalog: settings.catalog },
+        { parent: this, providers: region.provider ? { openstack: region.provider } : undefined },
+      );
+    }
+    this.glanceImageIds = pulumi.all(Object.fromEntries(Object.entries(this.glanceImages).map(([r, img]) => [r, img.imageId])));
+
+    this.registerOutputs({ glanceImageIds: this.glanceImageIds });
+  }
+}
