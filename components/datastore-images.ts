@@ -1,2 +1,293 @@
-// placeholder: being written
-export {};
+// The runbook's image steps: mirror each datastore's upstream image into the private registry under the exact name
+// Trove's guest agent will pull, and build and push the `db-backup-<datastore>` image from Trove's `backup/`.
+//
+// Mirroring uses skopeo (driven by @pulumi/command): it copies registry to registry without a Docker daemon, keeps
+// the upstream manifest and its digest byte for byte (`--all --preserve-digests`), and lets the script compare
+// digests first, so a target that already holds the upstream digest is not copied again. The backup images need a
+// real build, so they use the Docker CLI (`docker build` with Trove's build args, then `docker push`).
+
+import * as command from "@pulumi/command";
+import * as pulumi from "@pulumi/pulumi";
+import { DatastoreCatalog, DatastoreVersionSpec, DEBIAN12_TROVE_RELEASE, defaultCatalog, TROVE_RELEASES, troveReleaseProblem } from "./catalog.js";
+import { Problems } from "./errors.js";
+import { datastoreImageNames, DatastoreImageNames } from "./image-naming.js";
+import { RegistryEndpoint } from "./registry-endpoint.js";
+import { shellQuote } from "./shell.js";
+import { absolutePathProblem, firstDuplicate, repositoryProblem, tagProblem, versionNumberProblem } from "./validate.js";
+
+/** Arguments of {@link DatastoreImages}. */
+export interface DatastoreImagesArgs {
+  /** The registry to publish to, e.g. `LocalRegistry.endpoint`. */
+  registry: RegistryEndpoint;
+  /** Datastore versions to publish images for. At least one. */
+  versions: DatastoreVersionSpec[];
+  /** Repository path inside the registry. Default: `trove-datastores` (the runbook's `YOUR_REGISTRY_REPO_NAME`). */
+  repository?: string;
+  /** Trove release of the controller; decides the backup image names. Default: `zed`. */
+  troveRelease?: string;
+  /** Tag of the backup images on releases that need a tagged `backup_docker_image` (Trove 18-20). Default: `latest`. */
+  backupTag?: string;
+  /** Build and push the backup images. Default: `true`. */
+  buildBackupImages?: boolean;
+  /** Trove checkout whose `backup/` directory holds the backup image's Dockerfile. Required when building backups. */
+  troveSourceDir?: string;
+  /** Git ref of that checkout; the backup images are rebuilt when it changes. Default: `unknown`. */
+  troveRef?: string;
+  /** Registry and path the upstream images come from. Default: `docker.io/library`. Example: `quay.io/openstack.trove`. */
+  upstreamRegistry?: string;
+  /** The upstream registry speaks plain HTTP or has an untrusted certificate. Default: `false`. */
+  upstreamInsecure?: boolean;
+  /** `DOCKER_HOST` for the backup builds. Default: the Docker CLI's default. */
+  dockerHost?: string;
+  /** Catalog the datastore names are checked against. Default: the built-in catalog. */
+  catalog?: DatastoreCatalog;
+}
+
+/** One version's images, resolved. */
+export interface DatastoreImagePlan {
+  /** `mysql:5.7.29`. */
+  key: string;
+  spec: Required<Pick<DatastoreVersionSpec, "datastore" | "version" | "upstreamTag">>;
+  /** `<upstreamRegistry>/<upstreamImage>:<upstreamTag>`. */
+  source: string;
+  /** Names as a function of the registry address (known only at deploy time when the registry is a resource). */
+  names: (registryAddress: string) => DatastoreImageNames;
+}
+
+/** Everything {@link DatastoreImages} needs, resolved and validated. */
+export interface DatastoreImagesSettings {
+  repository: string;
+  troveRelease: string;
+  backupTag: string;
+  buildBackupImages: boolean;
+  troveSourceDir?: string;
+  troveRef: string;
+  upstreamRegistry: string;
+  upstreamInsecure: boolean;
+  plans: DatastoreImagePlan[];
+}
+
+/** The references a version ends up with. */
+export interface PublishedImages {
+  /** What the guest agent pulls as the database: `<registry>/<repo>/mysql:5.7.29`. */
+  database: string;
+  /** sha256 digest of the mirrored manifest, equal to upstream's. */
+  databaseDigest: string;
+  /** What the guest agent pulls for backups, when built. */
+  backup?: string;
+}
+
+/**
+ * Shell lines that turn the registry credentials and CA in the environment (REGISTRY_ADDRESS, REGISTRY_USERNAME,
+ * REGISTRY_PASSWORD, REGISTRY_CA_PEM, REGISTRY_INSECURE) into skopeo options, in files under "$work" only: nothing
+ * secret reaches argv or output.
+ */
+const SKOPEO_REGISTRY_OPTIONS = [
+  'reg_opts=(); dest_opts=()',
+  'if [ "${REGISTRY_INSECURE:-false}" = true ]; then reg_opts+=(--tls-verify=false); dest_opts+=(--dest-tls-verify=false); fi',
+  'if [ -n "${REGISTRY_PASSWORD:-}" ]; then',
+  '  auth=$(printf \'%s:%s\' "${REGISTRY_USERNAME:-}" "$REGISTRY_PASSWORD" | base64 -w0)',
+  '  printf \'{"auths":{"%s":{"auth":"%s"}}}\' "$REGISTRY_ADDRESS" "$auth" > "$work/auth.json"; unset auth',
+  '  reg_opts+=(--authfile "$work/auth.json"); dest_opts+=(--dest-authfile "$work/auth.json")',
+  "fi",
+  'if [ -n "${REGISTRY_CA_PEM:-}" ]; then',
+  '  mkdir -p "$work/certs"; printf \'%s\\n\' "$REGISTRY_CA_PEM" > "$work/certs/ca.crt"',
+  '  reg_opts+=(--cert-dir "$work/certs"); dest_opts+=(--dest-cert-dir "$work/certs")',
+  "fi",
+].join("\n");
+
+/**
+ * The mirror script: reads the upstream manifest, compares its digest with what the target holds, copies only when
+ * they differ, and prints `{"reference","digest","copied"}`. Errors name the image and the registry.
+ */
+export function renderMirrorScript(source: string, target: string, upstreamInsecure: boolean): string {
+  return [
+    "set -euo pipefail",
+    'work=$(mktemp -d); trap \'rm -rf -- "$work"\' EXIT',
+    SKOPEO_REGISTRY_OPTIONS,
+    `src=${shellQuote(`docker://${source}`)}; dst=${shellQuote(`docker://${target}`)}`,
+    `src_opts=(${upstreamInsecure ? "--src-tls-verify=false" : ""}); up_opts=(${upstreamInsecure ? "--tls-verify=false" : ""})`,
+    'if ! skopeo inspect --raw "${up_opts[@]}" "$src" > "$work/src.json" 2> "$work/src.err"; then',
+    '  echo "pulumi-trove: cannot read upstream image ${src#docker://}: $(tail -n 1 "$work/src.err")" >&2; exit 1',
+    "fi",
+    'want=$(skopeo manifest-digest "$work/src.json")',
+    'have=""',
+    'if skopeo inspect --raw "${reg_opts[@]}" "$dst" > "$work/dst.json" 2> "$work/dst.err"; then',
+    '  have=$(skopeo manifest-digest "$work/dst.json")',
+    "elif ! grep -qiE 'manifest unknown|not found|name unknown' \"$work/dst.err\"; then",
+    '  echo "pulumi-trove: cannot reach registry ${REGISTRY_ADDRESS} for ${dst#docker://}: $(tail -n 1 "$work/dst.err")" >&2; exit 1',
+    "fi",
+    'copied=false',
+    'if [ "$have" != "$want" ]; then',
+    '  if ! skopeo copy --all --preserve-digests --retry-times 3 "${src_opts[@]}" "${dest_opts[@]}" "$src" "$dst" > "$work/copy.log" 2>&1; then',
+    '    echo "pulumi-trove: copying ${src#docker://} to ${dst#docker://} failed: $(tail -n 1 "$work/copy.log")" >&2; exit 1',
+    "  fi",
+    "  copied=true",
+    "fi",
+    'printf \'{"reference":"%s","digest":"%s","copied":%s}\\n\' "${dst#docker://}" "$want" "$copied"',
+  ].join("\n");
+}
+
+/** The backup build script: Trove's `backup/` built with its build args, pushed, and its pushed digest printed. */
+export function renderBackupBuildScript(troveSourceDir: string, datastore: string, version: string, target: string): string {
+  return [
+    "set -euo pipefail",
+    'work=$(mktemp -d); trap \'rm -rf -- "$work"\' EXIT',
+    // A private DOCKER_CONFIG keeps the login out of the user's ~/.docker and is removed with $work.
+    'export DOCKER_CONFIG="$work/docker"; mkdir -p "$DOCKER_CONFIG"',
+    'if [ -n "${REGISTRY_PASSWORD:-}" ]; then',
+    '  if ! printf \'%s\' "$REGISTRY_PASSWORD" | docker login --username "${REGISTRY_USERNAME:-}" --password-stdin "$REGISTRY_ADDRESS" > "$work/login.log" 2>&1; then',
+    '    echo "pulumi-trove: registry ${REGISTRY_ADDRESS} refused the credentials: $(tail -n 1 "$work/login.log")" >&2; exit 1',
+    "  fi",
+    "fi",
+    `cd ${shellQuote(`${troveSourceDir.replace(/\/+$/, "")}/backup`)}`,
+    `ref=${shellQuote(target)}`,
+    `docker build --network host --build-arg ${shellQuote(`DATASTORE=${datastore}`)} --build-arg ${shellQuote(`DATASTORE_VERSION=${version}`)} -t "$ref" . >&2`,
+    'if ! docker push "$ref" > "$work/push.log" 2>&1; then',
+    '  echo "pulumi-trove: pushing $ref failed: $(tail -n 1 "$work/push.log")" >&2; exit 1',
+    "fi",
+    "digest=$(sed -n 's/.*digest: \\(sha256:[0-9a-f]*\\).*/\\1/p' \"$work/push.log\" | tail -n 1)",
+    'printf \'{"reference":"%s","digest":"%s"}\\n\' "$ref" "$digest"',
+  ].join("\n");
+}
+
+/** Reads the JSON line a mirror or build script prints last. */
+export function parseScriptResult(stdout: string | undefined): { reference: string; digest: string; copied?: boolean } {
+  const line = (stdout ?? "").trim().split("\n").pop() ?? "";
+  try {
+    return JSON.parse(line) as { reference: string; digest: string; copied?: boolean };
+  } catch {
+    throw new Error(`the image script did not report its result; last output line: ${JSON.stringify(line.slice(0, 200))}`);
+  }
+}
+
+/** Applies defaults and validates; throws one error naming every bad field. */
+export function resolveDatastoreImagesArgs(name: string, args: DatastoreImagesArgs): DatastoreImagesSettings {
+  const problems = new Problems("DatastoreImages", name);
+  const catalog = args.catalog ?? defaultCatalog;
+  const repository = args.repository ?? "trove-datastores";
+  const troveRelease = args.troveRelease ?? DEBIAN12_TROVE_RELEASE;
+  const backupTag = args.backupTag ?? "latest";
+  const buildBackupImages = args.buildBackupImages ?? true;
+  const upstreamRegistry = args.upstreamRegistry ?? "docker.io/library";
+  const troveRef = args.troveRef ?? "unknown";
+
+  problems.report("repository", repository, repositoryProblem(repository));
+  const releaseOk = problems.report("troveRelease", troveRelease, troveReleaseProblem(troveRelease));
+  problems.report("backupTag", backupTag, tagProblem(backupTag));
+  problems.check(/^[a-zA-Z0-9.-]+(:\d+)?(\/[a-z0-9._-]+)*$/.test(upstreamRegistry), "upstreamRegistry", upstreamRegistry, "expected a registry host with an optional port and path, e.g. docker.io/library or 127.0.0.1:5000/mirror");
+  problems.check(args.versions.length > 0, "versions", args.versions, "list at least one datastore version");
+  if (buildBackupImages) {
+    if (problems.check(args.troveSourceDir !== undefined, "troveSourceDir", args.troveSourceDir, "the Trove checkout whose backup/ builds the backup images; or set buildBackupImages: false")) {
+      problems.report("troveSourceDir", args.troveSourceDir, absolutePathProblem(args.troveSourceDir!));
+    }
+  }
+  if (args.dockerHost !== undefined) problems.check(/^(unix|tcp|ssh):\/\/\S+$/.test(args.dockerHost), "dockerHost", args.dockerHost, "expected unix://, tcp:// or ssh:// followed by an address");
+
+  const plans: DatastoreImagePlan[] = [];
+  args.versions.forEach((v, i) => {
+    const at = `versions[${i}]`;
+    const known = problems.check(catalog.find(v.datastore) !== undefined, `${at}.datastore`, v.datastore, catalog.describeKnown());
+    const versionOk = problems.report(`${at}.version`, v.version, versionNumberProblem(v.version));
+    const upstreamTag = v.upstreamTag ?? v.version;
+    problems.report(`${at}.upstreamTag`, upstreamTag, tagProblem(upstreamTag));
+    if (!known || !versionOk || !releaseOk) return;
+    const def = catalog.get(v.datastore);
+    plans.push({
+      key: `${v.datastore}:${v.version}`,
+      spec: { datastore: v.datastore, version: v.version, upstreamTag },
+      source: `${upstreamRegistry}/${def.upstreamImage}:${upstreamTag}`,
+      names: (address) => datastoreImageNames(address, repository, def, v.version, troveRelease, backupTag),
+    });
+  });
+
+  const dup = firstDuplicate(plans.map((p) => p.key));
+  problems.check(dup === undefined, "versions", dup, "each datastore version once");
+  if (buildBackupImages && releaseOk && TROVE_RELEASES[troveRelease]!.backupImageNaming === "tagged-only") {
+    // Names do not depend on the address for this check; any valid address gives the same collisions.
+    const backups = plans.map((p) => ({ key: p.key, backup: p.names("registry:1").backup }));
+    backups.forEach((b, i) => {
+      const other = backups.findIndex((o) => o.backup === b.backup);
+      if (other < i) problems.add("versions", `${backups[other]!.key} and ${b.key}`, `Trove ${troveRelease} pulls one backup image for both (${b.backup.replace("registry:1/", "")}); list one of them, or set troveRelease to 2024.1 or later if your controller runs it`);
+    });
+  }
+  problems.throwIfAny();
+  return { repository, troveRelease, backupTag, buildBackupImages, troveSourceDir: args.troveSourceDir, troveRef, upstreamRegistry, upstreamInsecure: args.upstreamInsecure ?? false, plans };
+}
+
+/** The environment the scripts read the registry from; the password and CA stay secret in state. */
+function registryEnvironment(registry: RegistryEndpoint, dockerHost?: string): pulumi.Input<Record<string, pulumi.Input<string>>> {
+  const env: Record<string, pulumi.Input<string>> = {
+    REGISTRY_ADDRESS: registry.address,
+    REGISTRY_INSECURE: pulumi.output(registry.insecure).apply((i) => String(i)),
+  };
+  if (registry.username !== undefined) env.REGISTRY_USERNAME = registry.username;
+  if (registry.password !== undefined) env.REGISTRY_PASSWORD = pulumi.secret(registry.password);
+  if (registry.caCertificatePem !== undefined) env.REGISTRY_CA_PEM = registry.caCertificatePem;
+  if (dockerHost !== undefined) env.DOCKER_HOST = dockerHost;
+  return env;
+}
+
+/**
+ * Every datastore version's database image mirrored from upstream, and its backup image built from Trove's `backup/`,
+ * in the private registry under the names Trove's guest agent computes.
+ */
+export class DatastoreImages extends pulumi.ComponentResource {
+  /** Per `<datastore>:<version>`: the database (and backup) references and the database digest. */
+  public readonly images: pulumi.Output<Record<string, PublishedImages>>;
+  /** Per datastore: the `docker_image` and `backup_docker_image` option values for the guest agent. */
+  public readonly guestAgentOptions: pulumi.Output<Record<string, { dockerImage: string; backupDockerImage: string }>>;
+  /** The resolved settings. */
+  public readonly settings: DatastoreImagesSettings;
+
+  constructor(name: string, args: DatastoreImagesArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("pulumi-trove:images:DatastoreImages", name, {}, opts);
+    const s = resolveDatastoreImagesArgs(name, args);
+    this.settings = s;
+    const address = pulumi.output(args.registry.address);
+    const environment = registryEnvironment(args.registry, args.dockerHost);
+
+    const entries = s.plans.map((plan) => {
+      const slug = plan.key.replace(/[:.]/g, "-");
+      const names = address.apply((a) => plan.names(a));
+      const mirror = new command.local.Command(
+        `${name}-mirror-${slug}`,
+        {
+          create: names.apply((n) => renderMirrorScript(plan.source, n.database, s.upstreamInsecure)),
+          interpreter: ["/bin/bash", "-c"],
+          environment,
+          triggers: [plan.source, names.database],
+        },
+        { parent: this },
+      );
+      const mirrored = mirror.stdout.apply(parseScriptResult);
+      let backup: pulumi.Output<string | undefined> = pulumi.output(undefined);
+      if (s.buildBackupImages) {
+        const build = new command.local.Command(
+          `${name}-backup-${slug}`,
+          {
+            create: names.apply((n) => renderBackupBuildScript(s.troveSourceDir!, plan.spec.datastore, plan.spec.version, n.backup)),
+            interpreter: ["/bin/bash", "-c"],
+            environment,
+            triggers: [s.troveSourceDir!, s.troveRef, plan.spec.datastore, plan.spec.version, names.backup],
+          },
+          { parent: this },
+        );
+        backup = build.stdout.apply((out) => parseScriptResult(out).reference);
+      }
+      const published = pulumi.all([mirrored, backup]).apply(([m, b]): PublishedImages => (b ? { database: m.reference, databaseDigest: m.digest, backup: b } : { database: m.reference, databaseDigest: m.digest }));
+      return [plan.key, published] as const;
+    });
+
+    this.images = pulumi.all(Object.fromEntries(entries)) as pulumi.Output<Record<string, PublishedImages>>;
+    this.guestAgentOptions = address.apply((a) => {
+      const options: Record<string, { dockerImage: string; backupDockerImage: string }> = {};
+      for (const plan of s.plans) {
+        const n = plan.names(a);
+        options[plan.spec.datastore] = { dockerImage: n.dockerImageOption, backupDockerImage: n.backupDockerImageOption };
+      }
+      return options;
+    });
+    this.registerOutputs({ images: this.images, guestAgentOptions: this.guestAgentOptions });
+  }
+}

@@ -1,2 +1,183 @@
-// placeholder: being written
-export {};
+// The runbook's private Docker registry (`docker run -d --net=host -e REGISTRY_HTTP_ADDR=0.0.0.0:4000
+// --restart=always -v /opt/trove_registry/:/var/lib/registry --name registry registry:2`) as a declared container,
+// with optional basic auth and TLS, and the endpoint every consumer of the registry needs.
+
+import { createHash } from "node:crypto";
+import * as docker from "@pulumi/docker";
+import * as pulumi from "@pulumi/pulumi";
+import bcrypt from "bcryptjs";
+import { Problems } from "./errors.js";
+import { RegistryEndpoint } from "./registry-endpoint.js";
+import { absolutePathProblem, parseHostPort, portProblem } from "./validate.js";
+
+/** Basic-auth settings of the registry. */
+export interface LocalRegistryAuth {
+  /** User name. Example: `trove`. */
+  username: string;
+  /** Password; pass a `pulumi.secret` (e.g. `config.requireSecret("registryPassword")`). */
+  password: pulumi.Input<string>;
+  /** Realm shown to clients. Default: `trove-registry`. */
+  realm?: string;
+}
+
+/** TLS settings of the registry. */
+export interface LocalRegistryTls {
+  /** PEM certificate (chain) the registry serves. Its SANs must cover `advertisedHost`. */
+  certificatePem: pulumi.Input<string>;
+  /** PEM private key of the certificate; pass a `pulumi.secret`. */
+  privateKeyPem: pulumi.Input<string>;
+  /** PEM of the CA that signed the certificate, handed to clients. Default: the certificate itself (self-signed). */
+  caCertificatePem?: pulumi.Input<string>;
+}
+
+/** Arguments of {@link LocalRegistry}. */
+export interface LocalRegistryArgs {
+  /**
+   * Host name or address the Trove guest instances (and the pipeline) reach the registry at; the registry's address
+   * is `<advertisedHost>:<port>`. Example: `10.0.0.5` (the runbook's `YOUR_REGISTRY_IP`).
+   */
+  advertisedHost: string;
+  /** Port the registry listens on (host network). Default: `4000`. */
+  port?: number;
+  /** Address the registry binds to inside the host network. Default: `0.0.0.0`. */
+  bindAddress?: string;
+  /** Registry image. Default: `registry:2`. Example: `quay.io/openstack.trove/registry:2` (what devstack uses). */
+  image?: string;
+  /** Host directory that stores the images, mounted at `/var/lib/registry`. Default: `/opt/trove_registry`. */
+  storagePath?: string;
+  /** Container name. Default: `registry`. */
+  containerName?: string;
+  /** Require basic auth (htpasswd, bcrypt). Default: no auth, as in the runbook. */
+  auth?: LocalRegistryAuth;
+  /** Serve HTTPS with this certificate. Default: plain HTTP (then Trove needs `docker_insecure_registries`). */
+  tls?: LocalRegistryTls;
+  /** Allow deleting manifests through the API. Default: `false`. */
+  deleteEnabled?: boolean;
+  /** Docker provider of the host that runs the registry. Default: the default docker provider. */
+  dockerProvider?: docker.Provider;
+}
+
+/** Everything {@link LocalRegistry} needs, resolved and validated. */
+export interface LocalRegistrySettings {
+  address: string;
+  port: number;
+  bindAddress: string;
+  image: string;
+  storagePath: string;
+  containerName: string;
+  realm: string;
+  deleteEnabled: boolean;
+}
+
+/** Where the registry finds its credentials and certificates inside the container. */
+export const REGISTRY_PATHS = { htpasswd: "/auth/htpasswd", certificate: "/certs/domain.crt", key: "/certs/domain.key" } as const;
+
+/**
+ * A bcrypt htpasswd line whose salt is derived from the inputs, so the same password always gives the same line and a
+ * no-op `pulumi up` changes nothing; a new password gives a new line. bcrypt is what the registry requires.
+ */
+export function htpasswdLine(username: string, password: string, realm: string): string {
+  const seed = createHash("sha256").update(`pulumi-trove\0${realm}\0${username}\0${password}`).digest();
+  const salt = `$2y$10$${bcrypt.encodeBase64(seed.subarray(0, 16), 16)}`;
+  // bcryptjs writes $2b$; the registry (Go's x/crypto/bcrypt) reads $2a$, $2b$ and $2y$ alike.
+  return `${username}:${bcrypt.hashSync(password, salt.replace("$2y$", "$2b$"))}`;
+}
+
+/** The registry's environment (distribution's `REGISTRY_*` overrides of its config file). */
+export function registryEnvironment(s: LocalRegistrySettings, auth: boolean, tls: boolean): string[] {
+  const env = [`REGISTRY_HTTP_ADDR=${s.bindAddress}:${s.port}`];
+  if (s.deleteEnabled) env.push("REGISTRY_STORAGE_DELETE_ENABLED=true");
+  if (auth) env.push("REGISTRY_AUTH=htpasswd", `REGISTRY_AUTH_HTPASSWD_REALM=${s.realm}`, `REGISTRY_AUTH_HTPASSWD_PATH=${REGISTRY_PATHS.htpasswd}`);
+  if (tls) env.push(`REGISTRY_HTTP_TLS_CERTIFICATE=${REGISTRY_PATHS.certificate}`, `REGISTRY_HTTP_TLS_KEY=${REGISTRY_PATHS.key}`);
+  return env;
+}
+
+/** Applies defaults and validates; throws one error naming every bad field. */
+export function resolveLocalRegistryArgs(name: string, args: LocalRegistryArgs): LocalRegistrySettings {
+  const problems = new Problems("LocalRegistry", name);
+  const port = args.port ?? 4000;
+  const bindAddress = args.bindAddress ?? "0.0.0.0";
+  const image = args.image ?? "registry:2";
+  const storagePath = args.storagePath ?? "/opt/trove_registry";
+  const containerName = args.containerName ?? "registry";
+  const realm = args.auth?.realm ?? "trove-registry";
+  problems.report("port", port, portProblem(port));
+  const address = `${args.advertisedHost}:${port}`;
+  problems.check(parseHostPort(address) !== undefined, "advertisedHost", args.advertisedHost, "expected a host name or IP address the guests can reach, e.g. 10.0.0.5");
+  problems.check(parseHostPort(`${bindAddress}:${port}`) !== undefined, "bindAddress", bindAddress, "expected an IP address, e.g. 0.0.0.0 or 127.0.0.1");
+  problems.check(/^[a-z0-9][a-z0-9._/:@-]*$/.test(image), "image", image, "expected an image reference such as registry:2");
+  problems.report("storagePath", storagePath, absolutePathProblem(storagePath));
+  problems.check(/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/.test(containerName), "containerName", containerName, "expected letters, digits, '_', '.' or '-'");
+  if (args.auth) {
+    problems.check(/^[A-Za-z0-9._-]{1,64}$/.test(args.auth.username), "auth.username", args.auth.username, "expected 1 to 64 letters, digits, '.', '_' or '-'");
+    problems.check(/^[A-Za-z0-9 ._-]{1,64}$/.test(realm), "auth.realm", realm, "expected letters, digits, spaces, '.', '_' or '-'");
+  }
+  problems.throwIfAny();
+  return { address, port, bindAddress, image, storagePath, containerName, realm, deleteEnabled: args.deleteEnabled ?? false };
+}
+
+/** The private registry the datastore and backup images are published to, as a container on the registry host. */
+export class LocalRegistry extends pulumi.ComponentResource {
+  /** `host:port` of the registry. */
+  public readonly address: pulumi.Output<string>;
+  /** True when the registry speaks plain HTTP (then Trove needs `docker_insecure_registries`). */
+  public readonly insecure: pulumi.Output<boolean>;
+  /** Basic-auth user name, when auth is on. */
+  public readonly username: pulumi.Output<string | undefined>;
+  /** Basic-auth password (secret), when auth is on. */
+  public readonly password: pulumi.Output<string | undefined>;
+  /** CA certificate PEM clients must trust, when TLS is on. */
+  public readonly caCertificatePem: pulumi.Output<string | undefined>;
+  /** Everything a consumer needs to reach the registry. */
+  public readonly endpoint: RegistryEndpoint;
+  /** The resolved settings. */
+  public readonly settings: LocalRegistrySettings;
+
+  constructor(name: string, args: LocalRegistryArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("pulumi-trove:registry:LocalRegistry", name, {}, opts);
+    const s = resolveLocalRegistryArgs(name, args);
+    this.settings = s;
+    const childOpts = { parent: this, provider: args.dockerProvider };
+
+    const image = new docker.RemoteImage(`${name}-image`, { name: s.image, keepLocally: true }, childOpts);
+
+    const uploads: pulumi.Input<docker.types.input.ContainerUpload>[] = [];
+    if (args.auth) {
+      const auth = args.auth;
+      const line = pulumi.secret(pulumi.output(auth.password).apply((pw) => `${htpasswdLine(auth.username, pw, s.realm)}\n`));
+      uploads.push({ file: REGISTRY_PATHS.htpasswd, content: line });
+    }
+    if (args.tls) {
+      uploads.push({ file: REGISTRY_PATHS.certificate, content: args.tls.certificatePem });
+      uploads.push({ file: REGISTRY_PATHS.key, content: pulumi.secret(args.tls.privateKeyPem) });
+    }
+
+    const container = new docker.Container(
+      `${name}-container`,
+      {
+        name: s.containerName,
+        image: image.imageId,
+        networkMode: "host",
+        restart: "always",
+        envs: registryEnvironment(s, args.auth !== undefined, args.tls !== undefined),
+        volumes: [{ hostPath: s.storagePath, containerPath: "/var/lib/registry" }],
+        uploads,
+      },
+      childOpts,
+    );
+
+    this.address = container.id.apply(() => s.address);
+    this.insecure = pulumi.output(args.tls === undefined);
+    this.username = pulumi.output(args.auth?.username);
+    this.password = args.auth ? pulumi.secret(args.auth.password) : pulumi.output(undefined);
+    this.caCertificatePem = args.tls ? pulumi.output(args.tls.caCertificatePem ?? args.tls.certificatePem) : pulumi.output(undefined);
+    this.endpoint = {
+      address: this.address,
+      insecure: this.insecure,
+      username: args.auth?.username,
+      password: args.auth ? this.password.apply((p) => p ?? "") : undefined,
+      caCertificatePem: args.tls ? this.caCertificatePem.apply((c) => c ?? "") : undefined,
+    };
+    this.registerOutputs({ address: this.address, insecure: this.insecure, username: this.username, password: this.password, caCertificatePem: this.caCertificatePem });
+  }
+}
