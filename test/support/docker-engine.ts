@@ -36,7 +36,7 @@ export async function startDockerEngine(): Promise<TestDockerEngine> {
       docker(["info", "--format", "{{.ServerVersion}}"]);
       break;
     } catch (error) {
-      if (Date.now() > deadline || child.exitCode !== null) throw new Error(`dockerd did not start: ${String(error)}`);
+      if (Date.now() > deadline || child.exitCode !== null) throw new Error(`dockerd did not start: ${String(error)}`, { cause: error });
       await new Promise((resolve) => setTimeout(resolve, 200));
     }
   }
