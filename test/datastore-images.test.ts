@@ -1,0 +1,74 @@
+// DatastoreImages under Pulumi mocks: one mirror per version and one backup build per version, the names Trove's
+// guest agent will pull, the registry password kept secret, and the errors for input Trove cannot serve.
+
+import * as pulumi from "@pulumi/pulumi";
+import { beforeAll, describe, expect, it } from "vitest";
+import { installMocks, MockState, valueOf } from "./support/pulumi-mocks.js";
+
+let mocks: MockState;
+let d: typeof import("../components/datastore-images.js");
+
+beforeAll(async () => {
+  mocks = await installMocks({
+    outputs: (type, _name, inputs) => {
+      if (type !== "command:local:Command") return undefined;
+      const ref = /dst='?docker:\/\/([^'\s;]+)/.exec(String(inputs.create))?.[1] ?? /ref='?([^'\n]+)/.exec(String(inputs.create))?.[1];
+      return { stdout: JSON.stringify({ reference: ref, digest: `sha256:${"e".repeat(64)}`, copied: true }) };
+    },
+  });
+  d = await import("../components/datastore-images.js");
+});
+
+const registry = { address: "10.0.0.5:4000", insecure: true };
+
+describe("DatastoreImages", () => {
+  it("mirrors each version under its version tag and builds its backup image, on Trove 18 names", async () => {
+    const images = new d.DatastoreImages("zed", {
+      registry,
+      versions: [{ datastore: "mysql", version: "5.7.29" }, { datastore: "mysql", version: "8.0" }, { datastore: "postgresql", version: "12" }],
+      troveSourceDir: "/opt/stack/trove",
+      backupTag: "1.1.0",
+    });
+    expect(await valueOf(images.images)).toEqual({
+      "mysql:5.7.29": { database: "10.0.0.5:4000/trove-datastores/mysql:5.7.29", databaseDigest: `sha256:${"e".repeat(64)}`, backup: "10.0.0.5:4000/trove-datastores/db-backup-mysql5.7:1.1.0" },
+      "mysql:8.0": { database: "10.0.0.5:4000/trove-datastores/mysql:8.0", databaseDigest: `sha256:${"e".repeat(64)}`, backup: "10.0.0.5:4000/trove-datastores/db-backup-mysql8.0:1.1.0" },
+      "postgresql:12": { database: "10.0.0.5:4000/trove-datastores/postgres:12", databaseDigest: `sha256:${"e".repeat(64)}`, backup: "10.0.0.5:4000/trove-datastores/db-backup-postgresql:1.1.0" },
+    });
+    expect(await valueOf(images.guestAgentOptions)).toEqual({
+      mysql: { dockerImage: "10.0.0.5:4000/trove-datastores/mysql", backupDockerImage: "10.0.0.5:4000/trove-datastores/db-backup-mysql:1.1.0" },
+      postgresql: { dockerImage: "10.0.0.5:4000/trove-datastores/postgres", backupDockerImage: "10.0.0.5:4000/trove-datastores/db-backup-postgresql:1.1.0" },
+    });
+    const mirror = mocks.named("zed-mirror-mysql-5-7-29").inputs;
+    expect(mirror.create).toContain("src=docker://docker.io/library/mysql:5.7.29; dst=docker://10.0.0.5:4000/trove-datastores/mysql:5.7.29");
+    expect(mirror.triggers).toEqual(["docker.io/library/mysql:5.7.29", "10.0.0.5:4000/trove-datastores/mysql:5.7.29"]);
+    const build = mocks.named("zed-backup-postgresql-12").inputs.create as string;
+    expect(build).toContain("cd /opt/stack/trove/backup");
+    expect(build).toContain("docker build --network host --build-arg DATASTORE=postgresql --build-arg DATASTORE_VERSION=12 -t \"$ref\" .");
+  });
+
+  it("gives each version its own backup image on Trove 21+ (tagless option)", async () => {
+    const images = new d.DatastoreImages("caracal", { registry, versions: [{ datastore: "postgresql", version: "12" }, { datastore: "postgresql", version: "13" }], troveSourceDir: "/t", troveRelease: "2024.1" });
+    const all = await valueOf(images.images);
+    expect(all["postgresql:13"]!.backup).toBe("10.0.0.5:4000/trove-datastores/db-backup-postgresql:13");
+    expect((await valueOf(images.guestAgentOptions)).postgresql!.backupDockerImage).toBe("10.0.0.5:4000/trove-datastores/db-backup-postgresql");
+  });
+
+  it("passes the registry password by environment, as a secret, never in the script", async () => {
+    new d.DatastoreImages("auth", { registry: { ...registry, username: "trove", password: pulumi.secret("s3cret") }, versions: [{ datastore: "mariadb", version: "10.4" }], buildBackupImages: false });
+    const mirror = await mocks.waitFor("auth-mirror-mariadb-10-4");
+    expect(String(mirror.inputs.create)).not.toContain("s3cret");
+    // The environment reaches the provider wrapped as a secret, so state holds it encrypted.
+    expect(Object.keys(mirror.inputs.environment as object)).toContain("4dabf18193072939515e22adb298388d");
+    expect(mocks.resources.some((r) => r.name.startsWith("auth-backup"))).toBe(false);
+  });
+
+  it.each([
+    ["two postgresql versions on Trove 18", { versions: [{ datastore: "postgresql", version: "12" }, { datastore: "postgresql", version: "13" }] }, /versions "postgresql:12 and postgresql:13" is not valid \(Trove zed pulls one backup image for both .*set troveRelease to 2024.1 or later/],
+    ["an unknown datastore", { versions: [{ datastore: "redis", version: "7" }] }, /versions\[0\].datastore "redis" is not valid \(known: mariadb, mysql, postgresql\)/],
+    ["no Trove checkout for the backups", { versions: [{ datastore: "mysql", version: "8.0" }], troveSourceDir: undefined }, /troveSourceDir undefined is not valid \(the Trove checkout whose backup\/ builds the backup images/],
+    ["a bad repository", { versions: [{ datastore: "mysql", version: "8.0" }], repository: "Trove Datastores" }, /repository "Trove Datastores" is not valid/],
+    ["no versions", { versions: [] }, /versions "\[\]" is not valid/],
+  ])("rejects %s", (_label, extra, message) => {
+    expect(() => new d.DatastoreImages("bad", { registry, troveSourceDir: "/t", ...(extra as object) } as never)).toThrow(message);
+  });
+});

@@ -1,0 +1,84 @@
+// LocalRegistry under Pulumi mocks: the runbook's `docker run` as a declared container, plus auth and TLS, with the
+// password kept secret and a stable htpasswd line (so a no-op `pulumi up` changes nothing).
+
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
+import * as pulumi from "@pulumi/pulumi";
+import { beforeAll, describe, expect, it } from "vitest";
+import { installMocks, isSecret, MockState, valueOf } from "./support/pulumi-mocks.js";
+
+let mocks: MockState;
+let r: typeof import("../components/local-registry.js");
+
+beforeAll(async () => {
+  mocks = await installMocks({ outputs: (type, name) => (type === "docker:index/remoteImage:RemoteImage" ? { imageId: `sha256:${name}` } : undefined) });
+  r = await import("../components/local-registry.js");
+});
+
+describe("LocalRegistry", () => {
+  it("declares the runbook's registry: registry:2, host network, 0.0.0.0:4000, restart always, /opt/trove_registry", async () => {
+    const reg = new r.LocalRegistry("plain", { advertisedHost: "10.0.0.5" });
+    const c = await mocks.waitFor("plain-container");
+    expect(c.type).toBe("docker:index/container:Container");
+    expect(c.inputs).toMatchObject({
+      name: "registry",
+      image: "sha256:plain-image",
+      networkMode: "host",
+      restart: "always",
+      envs: ["REGISTRY_HTTP_ADDR=0.0.0.0:4000"],
+      volumes: [{ hostPath: "/opt/trove_registry", containerPath: "/var/lib/registry" }],
+    });
+    expect(mocks.named("plain-image").inputs).toMatchObject({ name: "registry:2" });
+    expect(await valueOf(reg.address)).toBe("10.0.0.5:4000");
+    expect(await valueOf(reg.insecure)).toBe(true);
+  });
+
+  it("adds htpasswd auth with the password secret, and TLS", async () => {
+    const reg = new r.LocalRegistry("secure", {
+      advertisedHost: "registry.example.com",
+      port: 5443,
+      storagePath: "/srv/registry",
+      deleteEnabled: true,
+      auth: { username: "trove", password: pulumi.secret("s3cret") },
+      tls: { certificatePem: "CERT", privateKeyPem: pulumi.secret("KEY") },
+    });
+    const c = await mocks.waitFor("secure-container");
+    expect(c.inputs.envs).toEqual([
+      "REGISTRY_HTTP_ADDR=0.0.0.0:5443",
+      "REGISTRY_STORAGE_DELETE_ENABLED=true",
+      "REGISTRY_AUTH=htpasswd",
+      "REGISTRY_AUTH_HTPASSWD_REALM=trove-registry",
+      "REGISTRY_AUTH_HTPASSWD_PATH=/auth/htpasswd",
+      "REGISTRY_HTTP_TLS_CERTIFICATE=/certs/domain.crt",
+      "REGISTRY_HTTP_TLS_KEY=/certs/domain.key",
+    ]);
+    expect(JSON.stringify(c.inputs)).not.toContain("s3cret");
+    expect(await valueOf(reg.insecure)).toBe(false);
+    expect(await isSecret(reg.password)).toBe(true);
+    expect(await valueOf(reg.caCertificatePem)).toBe("CERT");
+    expect(await valueOf(reg.address)).toBe("registry.example.com:5443");
+  });
+
+  it("writes an htpasswd line the registry's bcrypt accepts, the same on every run", () => {
+    const line = r.htpasswdLine("trove", "s3cret", "trove-registry");
+    expect(line).toBe(r.htpasswdLine("trove", "s3cret", "trove-registry"));
+    expect(line).not.toBe(r.htpasswdLine("trove", "other", "trove-registry"));
+    expect(line).toMatch(/^trove:\$2b\$10\$/);
+    // Apache's htpasswd verifies it, as the registry (Go bcrypt) does.
+    const dir = mkdtempSync(path.join(tmpdir(), "htpasswd-"));
+    writeFileSync(path.join(dir, "h"), `${line}\n`);
+    expect(() => execFileSync("htpasswd", ["-vbB", path.join(dir, "h"), "trove", "s3cret"], { stdio: "pipe" })).not.toThrow();
+    expect(() => execFileSync("htpasswd", ["-vbB", path.join(dir, "h"), "trove", "wrong"], { stdio: "pipe" })).toThrow();
+  });
+
+  it.each([
+    ["an address with a space", { advertisedHost: "10.0.0.5 x" }, /advertisedHost "10.0.0.5 x" is not valid/],
+    ["a port out of range", { advertisedHost: "10.0.0.5", port: 70000 }, /port "70000" is not valid \(expected a whole number from 1 to 65535\)/],
+    ["a relative storage path", { advertisedHost: "10.0.0.5", storagePath: "registry" }, /storagePath "registry" is not valid/],
+    ["a user name htpasswd cannot hold", { advertisedHost: "10.0.0.5", auth: { username: "a:b", password: "x" } }, /auth.username "a:b"/],
+  ])("rejects %s", (_label, args, message) => {
+    expect(() => new r.LocalRegistry("bad", args as never)).toThrow(message);
+  });
+});
