@@ -12,4 +12,5 @@ export * from "./local-registry.js";
 export * from "./datastore-images.js";
 export * from "./datastore-version.js";
 export * from "./trove-config.js";
+export * from "./trove-config-editor.js";
 export * from "./pipeline.js";

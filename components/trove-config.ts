@@ -1,2 +1,220 @@
-// placeholder: being written
-export {};
+// The runbook's last step: point Trove at the private registry. `trove.conf` gets `[DEFAULT]
+// docker_insecure_registries` (read by the taskmanager, which writes the guest's docker daemon.json), and the guest
+// agent's config (`guest_config`, default /etc/trove/trove-guestagent.conf, injected into every new instance) gets each
+// datastore's `docker_image` and `backup_docker_image` and the `[guest_agent]` registry login. Section names are
+// Trove's own (`[postgresql]`, not the runbook's `[postgres]`). Values come from image-naming.ts, the same functions
+// that decide where DatastoreImages publishes, so what Trove computes is what the registry holds.
+
+import * as command from "@pulumi/command";
+import * as pulumi from "@pulumi/pulumi";
+import { DatastoreCatalog, defaultCatalog } from "./catalog.js";
+import { Problems } from "./errors.js";
+import { RegistryEndpoint } from "./registry-endpoint.js";
+import { shellCommand } from "./shell.js";
+import { TROVE_CONFIG_EDITOR_PY } from "./trove-config-editor.js";
+import { absolutePathProblem, hostPortProblem } from "./validate.js";
+
+/** INI options by section. */
+export type IniSections = Record<string, Record<string, string>>;
+
+/** The guest-agent image options of one datastore, as DatastoreImages.guestAgentOptions gives them. */
+export interface GuestAgentImageOptions {
+  dockerImage: string;
+  backupDockerImage: string;
+}
+
+/** What the renderer needs: plain values (the component resolves Outputs first). */
+export interface TroveConfigValues {
+  registryAddress: string;
+  insecure: boolean;
+  username?: string;
+  password?: string;
+  /** Per datastore name. */
+  imageOptions: Record<string, GuestAgentImageOptions>;
+}
+
+/** A value that can sit on one INI line and reads back unchanged through oslo.config. */
+function iniValueProblem(value: string): string | undefined {
+  // eslint-disable-next-line no-control-regex
+  if (/[\x00-\x1f\x7f]/.test(value)) return "must not contain newlines or control characters";
+  if (value !== value.trim()) return "must not start or end with spaces";
+  return undefined;
+}
+
+/** Renders the option values for both files; throws one error naming every bad value. */
+export function renderTroveConfig(v: TroveConfigValues, catalog: DatastoreCatalog = defaultCatalog, component = "TroveConfig", name = "config"): { troveConf: IniSections; guestAgentConf: IniSections } {
+  const problems = new Problems(component, name);
+  problems.report("registry.address", v.registryAddress, hostPortProblem(v.registryAddress));
+  if (v.username !== undefined) problems.report("registry.username", v.username, iniValueProblem(v.username));
+  if (v.password !== undefined) problems.report("registry.password", "(secret)", iniValueProblem(v.password));
+  const guestAgentConf: IniSections = {};
+  for (const [datastore, options] of Object.entries(v.imageOptions)) {
+    const def = catalog.find(datastore);
+    if (!problems.check(def !== undefined, "datastores", datastore, catalog.describeKnown())) continue;
+    problems.report(`${datastore}.dockerImage`, options.dockerImage, iniValueProblem(options.dockerImage));
+    problems.report(`${datastore}.backupDockerImage`, options.backupDockerImage, iniValueProblem(options.backupDockerImage));
+    guestAgentConf[def!.configSection] = { docker_image: options.dockerImage, backup_docker_image: options.backupDockerImage };
+  }
+  problems.throwIfAny();
+  guestAgentConf.guest_agent = {
+    container_registry: v.registryAddress,
+    container_registry_username: v.username ?? "",
+    container_registry_password: v.password ?? "",
+  };
+  const troveConf: IniSections = v.insecure ? { DEFAULT: { docker_insecure_registries: v.registryAddress } } : {};
+  return { troveConf, guestAgentConf };
+}
+
+/** Renders sections as INI text, for admins who ship config another way. */
+export function renderIni(sections: IniSections): string {
+  return Object.entries(sections)
+    .map(([section, options]) => `[${section}]\n${Object.entries(options).map(([k, v]) => `${k} = ${v}`).join("\n")}\n`)
+    .join("\n");
+}
+
+/** How to reach the Trove controller over SSH. */
+export interface ControllerConnection {
+  /** Controller host name or address. */
+  host: pulumi.Input<string>;
+  /** SSH port. Default: 22. */
+  port?: pulumi.Input<number>;
+  /** SSH user; must be able to write the files and run the restart commands (root, or use `sudo` in them). */
+  user: pulumi.Input<string>;
+  /** SSH private key; pass a `pulumi.secret`. */
+  privateKey?: pulumi.Input<string>;
+  /** SSH password, when no key is used; pass a `pulumi.secret`. */
+  password?: pulumi.Input<string>;
+}
+
+/** Where and how to apply the configuration on the controller. */
+export interface TroveControllerTarget {
+  /** SSH connection to the controller. */
+  connection: ControllerConnection;
+  /** Path of trove.conf. Default: `/etc/trove/trove.conf`. */
+  troveConfPath?: string;
+  /** Path of the guest agent config (`[DEFAULT] guest_config`). Default: `/etc/trove/trove-guestagent.conf`. */
+  guestAgentConfPath?: string;
+  /**
+   * Commands run when trove.conf changed. Default: `["systemctl restart trove-taskmanager"]` (the taskmanager reads
+   * docker_insecure_registries when it creates instances).
+   */
+  restartOnTroveConfChange?: string[];
+  /** Commands run when the guest agent config changed. Default: none (the taskmanager reads the file for each new instance). */
+  restartOnGuestAgentConfChange?: string[];
+  /** Python on the controller. Default: `/usr/bin/python3`. */
+  python?: string;
+}
+
+/** Arguments of {@link TroveConfig}. */
+export interface TroveConfigArgs {
+  /** The registry the guests pull from, e.g. `LocalRegistry.endpoint`. */
+  registry: RegistryEndpoint;
+  /** Per datastore, the `docker_image` and `backup_docker_image` values: `DatastoreImages.guestAgentOptions`. */
+  imageOptions: pulumi.Input<Record<string, GuestAgentImageOptions>>;
+  /** Apply to this controller over SSH. Default: render only (see the `troveConf` and `guestAgentConf` outputs). */
+  controller?: TroveControllerTarget;
+  /**
+   * Cloud-init user data per datastore, written to `<cloudinitLocation>/<datastore>.cloudinit` on the controller.
+   * Default: none. Example: `{ mysql: "#cloud-config\nntp: {servers: [10.0.0.1]}\n" }`.
+   */
+  cloudInit?: Record<string, string>;
+  /** Trove's `[DEFAULT] cloudinit_location`. Default: `/etc/trove/cloudinit`. */
+  cloudinitLocation?: string;
+  /** Catalog the datastore names are checked against. Default: the built-in catalog. */
+  catalog?: DatastoreCatalog;
+}
+
+/** The request the editor reads from stdin. */
+export interface EditorRequest {
+  files: Array<{ path: string; sections: IniSections; restart: string[] }>;
+  directories: Record<string, Record<string, string>>;
+}
+
+/** The shell command that runs the editor with the controller's Python; the request goes on stdin. */
+export function renderApplyCommand(python: string): string {
+  return shellCommand([python, "-c", TROVE_CONFIG_EDITOR_PY]);
+}
+
+/** Validates the controller target and cloud-init settings; throws one error naming every bad field. */
+export function resolveTroveConfigArgs(name: string, args: TroveConfigArgs): { cloudinitLocation: string; target?: Required<Omit<TroveControllerTarget, "connection">> } {
+  const problems = new Problems("TroveConfig", name);
+  const catalog = args.catalog ?? defaultCatalog;
+  const cloudinitLocation = args.cloudinitLocation ?? "/etc/trove/cloudinit";
+  problems.report("cloudinitLocation", cloudinitLocation, absolutePathProblem(cloudinitLocation));
+  for (const datastore of Object.keys(args.cloudInit ?? {})) problems.check(catalog.find(datastore) !== undefined, `cloudInit.${datastore}`, datastore, catalog.describeKnown());
+  if (typeof args.registry.address === "string") problems.report("registry.address", args.registry.address, hostPortProblem(args.registry.address));
+  let target: Required<Omit<TroveControllerTarget, "connection">> | undefined;
+  if (args.controller) {
+    const c = args.controller;
+    target = {
+      troveConfPath: c.troveConfPath ?? "/etc/trove/trove.conf",
+      guestAgentConfPath: c.guestAgentConfPath ?? "/etc/trove/trove-guestagent.conf",
+      restartOnTroveConfChange: c.restartOnTroveConfChange ?? ["systemctl restart trove-taskmanager"],
+      restartOnGuestAgentConfChange: c.restartOnGuestAgentConfChange ?? [],
+      python: c.python ?? "/usr/bin/python3",
+    };
+    problems.report("controller.troveConfPath", target.troveConfPath, absolutePathProblem(target.troveConfPath));
+    problems.report("controller.guestAgentConfPath", target.guestAgentConfPath, absolutePathProblem(target.guestAgentConfPath));
+    problems.report("controller.python", target.python, absolutePathProblem(target.python));
+    [...target.restartOnTroveConfChange, ...target.restartOnGuestAgentConfChange].forEach((cmd) => problems.report("controller.restart", cmd, iniValueProblem(cmd)));
+  } else {
+    problems.check(args.cloudInit === undefined, "cloudInit", Object.keys(args.cloudInit ?? {}), "cloud-init files are written to the controller: set controller too");
+  }
+  problems.throwIfAny();
+  return { cloudinitLocation, target };
+}
+
+/**
+ * Trove's registry configuration: rendered, and (with `controller`) merged into the controller's files over SSH,
+ * restarting only what reads a changed file.
+ */
+export class TroveConfig extends pulumi.ComponentResource {
+  /** The `trove.conf` options, as INI text. */
+  public readonly troveConf: pulumi.Output<string>;
+  /** The guest agent config options, as INI text (secret: it holds the registry password). */
+  public readonly guestAgentConf: pulumi.Output<string>;
+  /** What the last apply changed and restarted (empty when render-only). */
+  public readonly applied: pulumi.Output<{ changed: string[]; restarted: string[] } | undefined>;
+
+  constructor(name: string, args: TroveConfigArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("pulumi-trove:config:TroveConfig", name, {}, opts);
+    const resolved = resolveTroveConfigArgs(name, args);
+    const catalog = args.catalog ?? defaultCatalog;
+    const r = args.registry;
+    const rendered = pulumi
+      .all([r.address, r.insecure, r.username, r.password, args.imageOptions])
+      .apply(([registryAddress, insecure, username, password, imageOptions]) => renderTroveConfig({ registryAddress, insecure, username, password, imageOptions }, catalog, "TroveConfig", name));
+    this.troveConf = rendered.apply((x) => renderIni(x.troveConf));
+    this.guestAgentConf = pulumi.secret(rendered.apply((x) => renderIni(x.guestAgentConf)));
+
+    if (resolved.target) {
+      const t = resolved.target;
+      const request = pulumi.secret(
+        rendered.apply((x): EditorRequest => ({
+          files: [
+            { path: t.troveConfPath, sections: x.troveConf, restart: t.restartOnTroveConfChange },
+            { path: t.guestAgentConfPath, sections: x.guestAgentConf, restart: t.restartOnGuestAgentConfChange },
+          ],
+          directories: args.cloudInit ? { [resolved.cloudinitLocation]: Object.fromEntries(Object.entries(args.cloudInit).map(([d, text]) => [`${d}.cloudinit`, text])) } : {},
+        })),
+      );
+      const c = args.controller!.connection;
+      const apply = new command.remote.Command(
+        `${name}-apply`,
+        {
+          connection: { host: c.host, port: c.port ?? 22, user: c.user, privateKey: c.privateKey, password: c.password },
+          create: renderApplyCommand(t.python),
+          stdin: request.apply((req) => JSON.stringify(req)),
+          // The editor prints only paths and commands; stderr could echo a failing restart's output, which is ours too.
+          logging: "stdoutAndStderr",
+          triggers: [request.apply((req) => JSON.stringify(req))],
+        },
+        { parent: this, additionalSecretOutputs: ["stdin"] },
+      );
+      this.applied = apply.stdout.apply((out) => (out ? (JSON.parse(out.trim().split("\n").pop()!) as { changed: string[]; restarted: string[] }) : undefined));
+    } else {
+      this.applied = pulumi.output(undefined);
+    }
+    this.registerOutputs({ troveConf: this.troveConf, guestAgentConf: this.guestAgentConf, applied: this.applied });
+  }
+}

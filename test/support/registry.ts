@@ -2,7 +2,7 @@
 // own CA and htpasswd basic auth. Each runs from a temp dir and is stopped by PID.
 
 import { ChildProcess, execFileSync, spawn } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import * as net from "node:net";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
@@ -16,7 +16,7 @@ export interface TestRegistry {
   stop(): Promise<void>;
   /** Tags of a repository, via the registry API (with curl, so the test does not depend on our code). */
   tags(repository: string): string[];
-  /** The registry's log so far (after letting pending output arrive: sync test steps block the event loop). */
+  /** The registry's log so far. */
   log(): Promise<string>;
 }
 
@@ -66,18 +66,19 @@ export async function startRegistry(port: number, secure?: { username: string; p
     lines.push(`  tls: {certificate: ${dir}/domain.crt, key: ${dir}/domain.key}`, `auth: {htpasswd: {realm: test, path: ${dir}/htpasswd}}`);
   }
   writeFileSync(path.join(dir, "config.yml"), `${lines.join("\n")}\n`);
-  const child = spawn("docker-registry", ["serve", path.join(dir, "config.yml")], { stdio: ["ignore", "pipe", "pipe"] });
-  // stdout carries the access log ("PUT /v2/... HTTP/1.1" 201), stderr the application log.
-  let log = "";
-  child.stdout!.on("data", (d: Buffer) => (log += d.toString()));
-  child.stderr!.on("data", (d: Buffer) => (log += d.toString()));
+  // The log goes to a file, not a pipe: tests block the event loop in spawnSync, and a full pipe would stall the
+  // registry mid-request.
+  const logFile = path.join(dir, "registry.log");
+  const logFd = openSync(logFile, "a");
+  const child = spawn("docker-registry", ["serve", path.join(dir, "config.yml")], { stdio: ["ignore", logFd, logFd] });
+  closeSync(logFd);
   await waitForPort(port);
   const address = `127.0.0.1:${port}`;
   return {
     address,
     caPem,
     dir,
-    log: () => new Promise((resolve) => setTimeout(() => resolve(log), 200)),
+    log: async () => readFileSync(logFile, "utf8"),
     tags(repository) {
       const args = ["-fsS", `${secure ? "https" : "http"}://${address}/v2/${repository}/tags/list`];
       if (secure) args.push("--cacert", path.join(dir, "ca.crt"), "-u", `${secure.username}:${secure.password}`);
