@@ -10,7 +10,7 @@ async function main(): Promise<void> {
     {
       newResource: (args) => {
         registered++;
-        const stdout = args.type.startsWith("command:") ? `{"path":"/images/guest.qcow2","sha256":"${"d".repeat(64)}","sizeBytes":1}` : undefined;
+        const stdout = args.name.includes("-mirror-") || args.name.includes("-backup-") ? `{"reference":"r:1/x:1","digest":"sha256:${"d".repeat(64)}"}` : args.type.startsWith("command:") ? `{"path":"/images/guest.qcow2","sha256":"${"d".repeat(64)}","sizeBytes":1}` : undefined;
         return { id: `${args.name}-id`, state: { ...args.inputs, stdout } };
       },
       call: (args) => args.inputs,
@@ -25,7 +25,13 @@ async function main(): Promise<void> {
   // Untested-version warnings would dominate the output; they are not what is measured.
   pulumi.log.warn = () => Promise.resolve();
   const start = process.hrtime.bigint();
-  const pipeline = new TroveGuestPipeline("bench", { versions, troveRelease: "2024.1", guestImage: { troveSourceDir: "/opt/trove", troveRef: "master" } });
+  const pipeline = new TroveGuestPipeline("bench", {
+    versions,
+    troveRelease: "2024.1",
+    guestImage: { troveSourceDir: "/opt/trove", troveRef: "master" },
+    registry: { local: { advertisedHost: "10.0.0.5" } },
+    datastoreImages: { troveSourceDir: "/opt/trove" },
+  });
   await new Promise<void>((resolve) => pipeline.urn.apply(() => resolve()));
   // Wait until the registrations stop growing: every child has reached the mocks.
   let last = -1;

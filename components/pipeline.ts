@@ -5,8 +5,12 @@ import * as openstack from "@pulumi/openstack";
 import * as pulumi from "@pulumi/pulumi";
 import { DatastoreCatalog, DatastoreVersionSpec, defaultCatalog, troveReleaseProblem, DEBIAN12_TROVE_RELEASE } from "./catalog.js";
 import { Problems } from "./errors.js";
-import { GlanceImage, GlanceImageArgs } from "./glance-image.js";
+import { DatastoreImages, DatastoreImagesArgs, PublishedImages } from "./datastore-images.js";
+import { GlanceImage, GlanceImageArgs, glanceImageTags } from "./glance-image.js";
 import { GuestImageBuild, GuestImageBuildArgs } from "./guest-image-build.js";
+import { LocalRegistry, LocalRegistryArgs } from "./local-registry.js";
+import { RegistryEndpoint } from "./registry-endpoint.js";
+import { TroveConfig, TroveConfigArgs } from "./trove-config.js";
 import { firstDuplicate, plainNameProblem, versionNumberProblem } from "./validate.js";
 
 /** One datastore version the pipeline serves: its images, its Trove registration. */
@@ -45,6 +49,33 @@ export interface TroveGuestPipelineArgs {
    * Default: one region named `default` using the default OpenStack provider.
    */
   regions?: PipelineRegion[];
+  /**
+   * The registry: `{ local: LocalRegistryArgs }` runs the runbook's registry container; `{ existing: RegistryEndpoint }`
+   * uses one you already have. Exactly one of the two.
+   */
+  registry: { local: LocalRegistryArgs; existing?: undefined } | { existing: RegistryEndpoint; local?: undefined };
+  /** How the datastore images are mirrored and the backup images built (Trove checkout, repository, upstream...). */
+  datastoreImages: Omit<DatastoreImagesArgs, "registry" | "versions" | "troveRelease" | "catalog">;
+  /**
+   * Trove's registry configuration. Default: rendered only (see the `troveConfig` outputs); give `controller` to
+   * apply it over SSH. Set to `false` to leave it out.
+   */
+  troveConfig?: Omit<TroveConfigArgs, "registry" | "imageOptions" | "catalog"> | false;
+}
+
+/** What a later step (datastore-version registration) needs for each version. */
+export interface PipelineVersionOutput {
+  datastore: string;
+  /** Trove version name. */
+  name: string;
+  /** Trove version number (= the database image tag). */
+  version: string;
+  /** Trove datastore manager. */
+  manager: string;
+  /** Glance tags Trove finds the image by (`trove`, `<datastore>`). */
+  imageTags: string[];
+  default: boolean;
+  active: boolean;
 }
 
 /** Everything the pipeline needs, resolved and validated. */
@@ -94,6 +125,7 @@ export function resolveTroveGuestPipelineArgs(name: string, args: TroveGuestPipe
   regions.forEach((r, i) => problems.check(/^[a-z0-9][a-z0-9-]{0,30}$/.test(r.name), `regions[${i}].name`, r.name, "expected lowercase letters, digits and '-'"));
   const dupRegion = firstDuplicate(regions.map((r) => r.name));
   problems.check(dupRegion === undefined, "regions", dupRegion, "each region name once");
+  problems.check((args.registry.local === undefined) !== (args.registry.existing === undefined), "registry", Object.keys(args.registry), "give exactly one of local and existing");
   problems.throwIfAny();
 
   const datastores = versions.map((v) => v.datastore).filter((d, i, all) => all.indexOf(d) === i);
@@ -102,7 +134,9 @@ export function resolveTroveGuestPipelineArgs(name: string, args: TroveGuestPipe
 
 /**
  * The Trove guest-image lifecycle for a list of datastore versions: one guest image build, the image in Glance tagged
- * for every datastore (in each region).
+ * for every datastore (in each region), the registry, every datastore's database and backup images in it, and Trove's
+ * registry configuration. Registering the datastore versions in Trove is the next step; `datastoreVersions` holds
+ * what it needs.
  */
 export class TroveGuestPipeline extends pulumi.ComponentResource {
   /** The guest image build. */
@@ -111,6 +145,23 @@ export class TroveGuestPipeline extends pulumi.ComponentResource {
   public readonly glanceImages: Record<string, GlanceImage>;
   /** Glance image id per region name. */
   public readonly glanceImageIds: pulumi.Output<Record<string, string>>;
+  /** The local registry, when the pipeline runs one. */
+  public readonly localRegistry?: LocalRegistry;
+  /** The registry every image is published to. */
+  public readonly registry: RegistryEndpoint;
+  /** `host:port` of the registry. */
+  public readonly registryAddress: pulumi.Output<string>;
+  /** The datastore and backup images. */
+  public readonly datastoreImages: DatastoreImages;
+  /** Per `<datastore>:<version>`, the image references Trove's guest agent pulls. */
+  public readonly imageReferences: pulumi.Output<Record<string, PublishedImages>>;
+  /** Trove's registry configuration, unless turned off. */
+  public readonly troveConfig?: TroveConfig;
+  /**
+   * Per `<datastore>:<version>`, what registering the version in Trove needs (name, number, manager, image tags):
+   * the input of the datastore-version registration step, which runs after the Glance image exists.
+   */
+  public readonly datastoreVersions: Record<string, PipelineVersionOutput>;
   /** The resolved settings. */
   public readonly settings: TroveGuestPipelineSettings;
 
@@ -132,6 +183,42 @@ export class TroveGuestPipeline extends pulumi.ComponentResource {
     }
     this.glanceImageIds = pulumi.all(Object.fromEntries(Object.entries(this.glanceImages).map(([r, img]) => [r, img.imageId])));
 
-    this.registerOutputs({ glanceImageIds: this.glanceImageIds });
+    if (args.registry.local) {
+      this.localRegistry = new LocalRegistry(`${name}-registry`, args.registry.local, { parent: this });
+      this.registry = this.localRegistry.endpoint;
+    } else {
+      this.registry = args.registry.existing!;
+    }
+    this.registryAddress = pulumi.output(this.registry.address);
+
+    this.datastoreImages = new DatastoreImages(
+      `${name}-images`,
+      { ...args.datastoreImages, registry: this.registry, versions: settings.versions, troveRelease: settings.troveRelease, catalog: settings.catalog },
+      { parent: this },
+    );
+    this.imageReferences = this.datastoreImages.images;
+
+    if (args.troveConfig !== false) {
+      this.troveConfig = new TroveConfig(
+        `${name}-config`,
+        { ...(args.troveConfig ?? {}), registry: this.registry, imageOptions: this.datastoreImages.guestAgentOptions, catalog: settings.catalog },
+        // The options name images that must exist before Trove hands them to a guest.
+        { parent: this, dependsOn: [this.datastoreImages] },
+      );
+    }
+
+    this.datastoreVersions = Object.fromEntries(
+      settings.versions.map((v) => [
+        versionKey(v),
+        { datastore: v.datastore, name: v.name, version: v.version, manager: settings.catalog.get(v.datastore).manager, imageTags: glanceImageTags([v.datastore]), default: v.default, active: v.active },
+      ]),
+    );
+
+    this.registerOutputs({
+      glanceImageIds: this.glanceImageIds,
+      registryAddress: this.registryAddress,
+      imageReferences: this.imageReferences,
+      datastoreVersions: this.datastoreVersions,
+    });
   }
 }

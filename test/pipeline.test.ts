@@ -10,12 +10,21 @@ let p: typeof import("../components/pipeline.js");
 
 beforeAll(async () => {
   mocks = await installMocks({
-    outputs: (type) => (type.startsWith("command:") ? { stdout: `{"path":"/root/images/guest.qcow2","sha256":"${SHA}","sizeBytes":99}` } : undefined),
+    outputs: (type, name, inputs) => {
+      if (name.includes("-mirror-") || name.includes("-backup-")) {
+        const ref = /dst='?docker:\/\/([^'\s;]+)/.exec(String(inputs.create))?.[1] ?? /ref='?([^'\n]+)/.exec(String(inputs.create))?.[1];
+        return { stdout: JSON.stringify({ reference: ref, digest: `sha256:${"f".repeat(64)}` }) };
+      }
+      if (type.startsWith("command:")) return { stdout: `{"path":"/root/images/guest.qcow2","sha256":"${SHA}","sizeBytes":99}` };
+      if (type === "docker:index/remoteImage:RemoteImage") return { imageId: "sha256:registry" };
+      return undefined;
+    },
   });
   p = await import("../components/pipeline.js");
 });
 
 const guestImage = { troveSourceDir: "/opt/stack/trove", troveRef: "stable/2024.1" };
+const base = { guestImage, registry: { local: { advertisedHost: "10.0.0.5" } }, datastoreImages: { troveSourceDir: "/opt/stack/trove" } };
 const versions = [
   { datastore: "mysql", version: "5.7.29", default: true },
   { datastore: "mysql", version: "8.0" },
@@ -24,18 +33,39 @@ const versions = [
 
 describe("TroveGuestPipeline", () => {
   it("builds once and uploads one Glance image tagged for every datastore", async () => {
-    const pipeline = new p.TroveGuestPipeline("one", { versions, guestImage });
+    const pipeline = new p.TroveGuestPipeline("one", { ...base, versions });
     await mocks.waitFor("one-glance-image");
-    expect(mocks.resources.filter((r) => r.name.startsWith("one-") && r.type.startsWith("command:"))).toHaveLength(1);
+    expect(mocks.resources.filter((r) => r.name.startsWith("one-guest") && r.type.startsWith("command:"))).toHaveLength(1);
     expect(mocks.named("one-glance-image").inputs.tags).toEqual(["trove", "mysql", "postgresql"]);
     expect(await valueOf(pipeline.glanceImageIds)).toEqual({ default: "one-glance-image-id" });
   });
 
   it("feeds several regions from one build", async () => {
-    const pipeline = new p.TroveGuestPipeline("two", { versions, guestImage, regions: [{ name: "east" }, { name: "west" }] });
+    const pipeline = new p.TroveGuestPipeline("two", { ...base, versions, regions: [{ name: "east" }, { name: "west" }] });
     await mocks.waitFor("two-glance-west-image");
-    expect(mocks.resources.filter((r) => r.name.startsWith("two-") && r.type.startsWith("command:"))).toHaveLength(1);
+    expect(mocks.resources.filter((r) => r.name.startsWith("two-guest") && r.type.startsWith("command:"))).toHaveLength(1);
     expect(await valueOf(pipeline.glanceImageIds)).toEqual({ east: "two-glance-east-image-id", west: "two-glance-west-image-id" });
+  });
+
+  it("publishes every version's images to its registry and configures Trove with the same names", async () => {
+    const pipeline = new p.TroveGuestPipeline("full", { ...base, versions, datastoreImages: { troveSourceDir: "/opt/stack/trove", backupTag: "1.1.0" } });
+    expect(await valueOf(pipeline.registryAddress)).toBe("10.0.0.5:4000");
+    const refs = await valueOf(pipeline.imageReferences);
+    expect(Object.keys(refs)).toEqual(["mysql:5.7.29", "mysql:8.0", "postgresql:12"]);
+    expect(refs["mysql:5.7.29"]).toMatchObject({ database: "10.0.0.5:4000/trove-datastores/mysql:5.7.29", backup: "10.0.0.5:4000/trove-datastores/db-backup-mysql5.7:1.1.0" });
+    const guestConf = await valueOf(pipeline.troveConfig!.guestAgentConf);
+    expect(guestConf).toContain("[mysql]\ndocker_image = 10.0.0.5:4000/trove-datastores/mysql\nbackup_docker_image = 10.0.0.5:4000/trove-datastores/db-backup-mysql:1.1.0\n");
+    expect(guestConf).toContain("[guest_agent]\ncontainer_registry = 10.0.0.5:4000\n");
+    expect(await valueOf(pipeline.troveConfig!.troveConf)).toBe("[DEFAULT]\ndocker_insecure_registries = 10.0.0.5:4000\n");
+    expect(pipeline.datastoreVersions["mysql:5.7.29"]).toEqual({ datastore: "mysql", name: "5.7.29", version: "5.7.29", manager: "mysql", imageTags: ["trove", "mysql"], default: true, active: true });
+    expect((await mocks.waitFor("full-registry-container")).inputs.networkMode).toBe("host");
+  });
+
+  it("uses an existing registry instead of running one", async () => {
+    const pipeline = new p.TroveGuestPipeline("ext", { ...base, versions: [{ datastore: "mariadb", version: "10.4" }], registry: { existing: { address: "registry.example.com:443", insecure: false } }, troveConfig: false });
+    expect(await valueOf(pipeline.registryAddress)).toBe("registry.example.com:443");
+    expect(pipeline.localRegistry).toBeUndefined();
+    expect(pipeline.troveConfig).toBeUndefined();
   });
 
   describe("rejects bad input at construction", () => {
@@ -47,8 +77,9 @@ describe("TroveGuestPipeline", () => {
       ["two defaults for one datastore", { versions: [{ datastore: "mysql", version: "8.0", default: true }, { datastore: "mysql", version: "5.7.29", default: true }] }, /at most one default version per datastore/],
       ["an unknown Trove release", { versions, troveRelease: "victoria" }, /troveRelease "victoria" is not valid \(known releases: zed, 2023.1/],
       ["a region name with spaces", { versions, regions: [{ name: "Region One" }] }, /regions\[0\].name "Region One"/],
+      ["two registries", { versions, registry: { local: { advertisedHost: "10.0.0.5" }, existing: { address: "r:1", insecure: true } } }, /registry .* \(give exactly one of local and existing\)/],
     ])("%s", (_label, extra, message) => {
-      expect(() => new p.TroveGuestPipeline("bad", { guestImage, ...(extra as object) } as never)).toThrow(message);
+      expect(() => new p.TroveGuestPipeline("bad", { ...base, ...(extra as object) } as never)).toThrow(message);
     });
   });
 });
