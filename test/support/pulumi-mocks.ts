@@ -28,6 +28,8 @@ export interface MockState {
  */
 export async function installMocks(options: {
   preview?: boolean;
+  /** Stack name the program sees (pulumi.getStack()). Default: `test`. */
+  stack?: string;
   outputs?: (type: string, name: string, inputs: Record<string, unknown>) => Record<string, unknown> | undefined;
 } = {}): Promise<MockState> {
   const resources: DeclaredResource[] = [];
@@ -43,7 +45,7 @@ export async function installMocks(options: {
       },
     },
     "pulumi-trove",
-    "test",
+    options.stack ?? "test",
     options.preview ?? false,
   );
   return {

@@ -1,0 +1,79 @@
+// Each stack's program evaluated under Pulumi mocks with its real stacks/Pulumi.<stack>.yaml: the graph an admin
+// gets from `pulumi preview --stack <stack>`, without the engine (which cannot run here).
+
+import { execFileSync } from "node:child_process";
+import { mkdirSync, readFileSync } from "node:fs";
+import * as path from "node:path";
+import * as pulumi from "@pulumi/pulumi";
+import { describe, expect, it, vi } from "vitest";
+import { parse } from "yaml";
+import { installMocks, MockState, valueOf } from "./support/pulumi-mocks.js";
+
+/** Loads a stack's config into the Pulumi runtime, secrets as the CLI would hand them to the program. */
+function loadStackConfig(stack: string, secrets: Record<string, string>): void {
+  const file = parse(readFileSync(path.join(__dirname, `../stacks/Pulumi.${stack}.yaml`), "utf8")) as { config: Record<string, unknown> };
+  const config: Record<string, string> = {};
+  for (const [k, v] of Object.entries(file.config)) config[k] = typeof v === "string" ? v : JSON.stringify(v);
+  for (const [k, v] of Object.entries(secrets)) config[`pulumi-trove:${k}`] = v;
+  pulumi.runtime.setAllConfig(config, Object.keys(secrets).map((k) => `pulumi-trove:${k}`));
+}
+
+async function evaluate(stack: string, secrets: Record<string, string> = {}): Promise<{ mocks: MockState; outputs: Record<string, pulumi.Input<unknown>> }> {
+  vi.resetModules();
+  const mocks = await installMocks({
+    stack,
+    outputs: (type, name, inputs) => {
+      if (name.includes("-mirror-") || name.includes("-backup-")) return { stdout: JSON.stringify({ reference: "r:1/x:1", digest: `sha256:${"a".repeat(64)}` }) };
+      if (type.startsWith("command:")) return { stdout: `{"path":"/images/guest.qcow2","sha256":"${"b".repeat(64)}","sizeBytes":1}` };
+      if (type === "docker:index/remoteImage:RemoteImage") return { imageId: "sha256:registry" };
+      return inputs && undefined;
+    },
+  });
+  loadStackConfig(stack, secrets);
+  const program = await import("../stacks/program.js");
+  return { mocks, outputs: program.main() };
+}
+
+describe("stack lab", () => {
+  it("runs everything on 127.0.0.1 with a local image and the lab cloud", async () => {
+    mkdirSync("/tmp/pulumi-trove-lab", { recursive: true });
+    execFileSync("qemu-img", ["create", "-q", "-f", "qcow2", "/tmp/pulumi-trove-lab/trove-guest-ubuntu-jammy-dev.qcow2", "16M"]);
+    const { mocks, outputs } = await evaluate("lab");
+    const container = await mocks.waitFor("lab-registry-container");
+    expect(container.inputs.envs).toEqual(["REGISTRY_HTTP_ADDR=127.0.0.1:4000"]);
+    expect((await mocks.waitFor("openstack-lab")).inputs).toMatchObject({ cloud: "trove-lab" });
+    expect(mocks.ofType("openstack:images/image:Image")).toHaveLength(1);
+    expect(mocks.resources.filter((r) => r.name.includes("-mirror-")).map((r) => r.name).sort()).toEqual(["lab-images-mirror-mariadb-10-4", "lab-images-mirror-mysql-5-7-29", "lab-images-mirror-postgresql-12"]);
+    expect(mocks.ofType("command:remote:Command")).toEqual([]);
+    expect(await valueOf(pulumi.output(outputs.registryAddress))).toBe("127.0.0.1:4000");
+  });
+});
+
+describe("stack devstack", () => {
+  it("builds in dev mode with HOST_SCP_USERNAME=stack and applies the config to the controller", async () => {
+    const { mocks } = await evaluate("devstack", { controllerSshKey: "KEY" });
+    expect(String((await mocks.waitFor("devstack-guest-build")).inputs.create)).toContain("export HOST_SCP_USERNAME=stack");
+    const apply = await mocks.waitFor("devstack-config-apply");
+    expect(JSON.stringify(apply.inputs.connection)).toContain("10.0.0.5");
+  });
+});
+
+describe("stack production", () => {
+  it("feeds two regions from one build, with an auth+TLS registry and secrets from config", async () => {
+    const { mocks, outputs } = await evaluate("production", { registryPassword: "s3cret", registryTlsKey: "TLSKEY", controllerSshKey: "KEY" });
+    await mocks.waitFor("production-glance-west-image");
+    expect(mocks.resources.filter((r) => r.name === "production-guest-build")).toHaveLength(1);
+    expect(mocks.ofType("openstack:images/image:Image").map((r) => r.name).sort()).toEqual(["production-glance-east-image", "production-glance-west-image"]);
+    expect(String((await mocks.waitFor("production-guest-build")).inputs.create)).toContain("build-image ubuntu jammy false ubuntu");
+    const container = await mocks.waitFor("production-registry-container");
+    expect(container.inputs.envs).toContain("REGISTRY_AUTH=htpasswd");
+    expect(container.inputs.envs).toContain("REGISTRY_HTTP_TLS_KEY=/certs/domain.key");
+    expect(JSON.stringify(container.inputs)).not.toContain("s3cret");
+    expect(mocks.resources.filter((r) => r.name.includes("-mirror-"))).toHaveLength(6);
+    expect(await valueOf(pulumi.output(outputs.registryAddress))).toBe("registry.db.example.com:443");
+  });
+
+  it("refuses to run without the registry password secret", async () => {
+    await expect(evaluate("production", { registryTlsKey: "TLSKEY" })).rejects.toThrow(/pulumi config set --secret registryPassword/);
+  });
+});
