@@ -7,6 +7,7 @@ import * as path from "node:path";
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import { Problems } from "./errors.js";
+import { remoteConnection, SshConnection } from "./ssh.js";
 import { shellCommand, shellExports, shellQuote } from "./shell.js";
 import { absolutePathProblem, plainNameProblem } from "./validate.js";
 
@@ -19,19 +20,8 @@ export const IMAGE_FORMATS: Readonly<Record<string, string>> = Object.freeze({ q
 /** The cloud-init datasource Trove needs since Yoga (instances get their files from the metadata service). */
 export const REQUIRED_DATASOURCE = "OpenStack";
 
-/** How to reach the host that builds the image, over SSH. */
-export interface BuildHostConnection {
-  /** Host name or address of the build host (in dev mode: the Trove controller). Example: `10.0.0.5`. */
-  host: pulumi.Input<string>;
-  /** SSH port. Default: 22. */
-  port?: pulumi.Input<number>;
-  /** SSH user. Example: `stack`. */
-  user: pulumi.Input<string>;
-  /** Private key (PEM or OpenSSH); pass a `pulumi.secret`. */
-  privateKey?: pulumi.Input<string>;
-  /** Password, when no key is used; pass a `pulumi.secret`. */
-  password?: pulumi.Input<string>;
-}
+/** How to reach the host that builds the image (in dev mode: the Trove controller), over SSH. */
+export type BuildHostConnection = SshConnection;
 
 /** Arguments of {@link GuestImageBuild}. */
 export interface GuestImageBuildArgs {
@@ -332,7 +322,7 @@ export class GuestImageBuild extends pulumi.ComponentResource {
         const build = new command.remote.Command(
           `${name}-build`,
           {
-            connection: { host: c.host, port: c.port ?? 22, user: c.user, privateKey: c.privateKey, password: c.password },
+            connection: remoteConnection(c),
             create: shellCommand(["bash", "-c", source.script]),
             triggers: settings.triggers,
           },

@@ -2,6 +2,7 @@
 
 export * from "./errors.js";
 export * from "./shell.js";
+export * from "./ssh.js";
 export * from "./validate.js";
 export * from "./catalog.js";
 export * from "./image-naming.js";

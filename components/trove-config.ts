@@ -11,6 +11,7 @@ import { DatastoreCatalog, defaultCatalog } from "./catalog.js";
 import { Problems } from "./errors.js";
 import { RegistryEndpoint } from "./registry-endpoint.js";
 import { shellCommand } from "./shell.js";
+import { remoteConnection, SshConnection } from "./ssh.js";
 import { TROVE_CONFIG_EDITOR_PY } from "./trove-config-editor.js";
 import { absolutePathProblem, hostPortProblem } from "./validate.js";
 
@@ -72,19 +73,8 @@ export function renderIni(sections: IniSections): string {
     .join("\n");
 }
 
-/** How to reach the Trove controller over SSH. */
-export interface ControllerConnection {
-  /** Controller host name or address. */
-  host: pulumi.Input<string>;
-  /** SSH port. Default: 22. */
-  port?: pulumi.Input<number>;
-  /** SSH user; must be able to write the files and run the restart commands (root, or use `sudo` in them). */
-  user: pulumi.Input<string>;
-  /** SSH private key; pass a `pulumi.secret`. */
-  privateKey?: pulumi.Input<string>;
-  /** SSH password, when no key is used; pass a `pulumi.secret`. */
-  password?: pulumi.Input<string>;
-}
+/** How to reach the Trove controller over SSH; the user must be able to write the files and run the restart commands. */
+export type ControllerConnection = SshConnection;
 
 /** Where and how to apply the configuration on the controller. */
 export interface TroveControllerTarget {
@@ -202,7 +192,7 @@ export class TroveConfig extends pulumi.ComponentResource {
       const apply = new command.remote.Command(
         `${name}-apply`,
         {
-          connection: { host: c.host, port: c.port ?? 22, user: c.user, privateKey: c.privateKey, password: c.password },
+          connection: remoteConnection(c),
           create: renderApplyCommand(t.python),
           stdin: request.apply((req) => JSON.stringify(req)),
           // The editor prints only paths and commands; stderr could echo a failing restart's output, which is ours too.
