@@ -1,2 +1,251 @@
-// placeholder: being written
-export {};
+// The runbook's `openstack datastore version create <version> <datastore> <manager> "" --image-tags trove,<datastore>
+// --active --default` as one idempotent resource: a Pulumi dynamic provider that talks to Trove's management API
+// (`/mgmt/datastore-versions`). Configuration parameters are a separate component (configuration-parameters.ts),
+// because Trove's API cannot store boolean and float rules. Credentials come from the environment of the `pulumi` process
+// (OS_* or clouds.yaml) when the provider runs; only the cloud and region names are inputs, so none reach the state.
+
+import * as pulumi from "@pulumi/pulumi";
+import { DatastoreCatalog, defaultCatalog } from "./catalog.js";
+import { Problems } from "./errors.js";
+import { CallCounter, loadCredentials, openTroveSession, trove, TroveSession } from "./trove-client.js";
+import { plainNameProblem, versionNumberProblem } from "./validate.js";
+
+/** The provider's inputs and state. */
+export interface DatastoreVersionState {
+  datastore: string;
+  name: string;
+  version: string;
+  manager: string;
+  imageId?: string;
+  imageTags?: string[];
+  active: boolean;
+  default: boolean;
+  packages: string[];
+  adopt: boolean;
+  cloud?: string;
+  region?: string;
+  /** Output: Trove's id of the datastore version. */
+  versionId?: string;
+}
+
+/** Arguments of {@link DatastoreVersion}. */
+export interface DatastoreVersionArgs {
+  /** Catalog datastore name. Example: `mysql`. */
+  datastore: string;
+  /** Version number; Trove's guest agent pulls `<docker_image>:<this>`. Example: `5.7.29`. */
+  version: string;
+  /** Version name. Default: the version number. */
+  name?: string;
+  /** Datastore manager. Default: the catalog's (`mysql`, `mariadb`, `postgresql`). */
+  manager?: string;
+  /** Glance image id. Either this or `imageTags`; default: tags. */
+  imageId?: pulumi.Input<string>;
+  /** Glance tags Trove finds the newest image by. Default: `["trove", <datastore>]`. */
+  imageTags?: string[];
+  /** Whether the version is active. Default: `true`. */
+  active?: boolean;
+  /** Whether it is the datastore's default version. Default: `false`. */
+  default?: boolean;
+  /** Packages. Default: none. */
+  packages?: string[];
+  /** Manage a version that already exists in Trove instead of failing. Default: `false`. */
+  adopt?: boolean;
+  /** clouds.yaml cloud to use. Default: OS_CLOUD or the OS_* variables. */
+  cloud?: string;
+  /** Region. Default: the cloud's. */
+  region?: string;
+  /** Catalog for the datastore check and default manager. Default: the built-in catalog. */
+  catalog?: DatastoreCatalog;
+}
+
+/** Fields Trove's PATCH changes in place; everything else that differs replaces the version. */
+export const IN_PLACE_FIELDS = ["name", "manager", "imageId", "imageTags", "active", "default", "packages"] as const;
+/** Fields Trove cannot change: a difference replaces the version. */
+export const REPLACE_FIELDS = ["datastore", "version"] as const;
+
+/** The POST body for a new version. */
+export function createBody(s: DatastoreVersionState): unknown {
+  const version: Record<string, unknown> = { name: s.name, datastore_name: s.datastore, datastore_manager: s.manager, active: s.active, default: s.default, version: s.version, packages: s.packages };
+  if (s.imageId) version.image = s.imageId;
+  else version.image_tags = s.imageTags ?? ["trove", s.datastore];
+  return { version };
+}
+
+/** The PATCH body that turns `old` into `next` (only what differs). */
+export function patchBody(old: Partial<DatastoreVersionState>, next: DatastoreVersionState): Record<string, unknown> {
+  const body: Record<string, unknown> = {};
+  if (old.name !== next.name) body.name = next.name;
+  if (old.manager !== next.manager) body.datastore_manager = next.manager;
+  if ((old.imageId ?? null) !== (next.imageId ?? null) || JSON.stringify(old.imageTags ?? null) !== JSON.stringify(next.imageId ? null : (next.imageTags ?? null))) {
+    if (next.imageId) body.image = next.imageId;
+    else body.image_tags = next.imageTags ?? ["trove", next.datastore];
+  }
+  if (old.active !== next.active) body.active = next.active;
+  if (old.default !== next.default) body.default = next.default;
+  if (JSON.stringify(old.packages ?? []) !== JSON.stringify(next.packages)) body.packages = next.packages;
+  return body;
+}
+
+/** Which fields differ, and whether any of them forces a replacement. */
+export function diffVersions(old: Partial<DatastoreVersionState>, next: DatastoreVersionState): { changes: string[]; replaces: string[] } {
+  const differs = (k: keyof DatastoreVersionState) => JSON.stringify(old[k] ?? null) !== JSON.stringify(next[k] ?? null);
+  const replaces = REPLACE_FIELDS.filter(differs);
+  const changes = [...replaces, ...IN_PLACE_FIELDS.filter(differs)];
+  return { changes, replaces };
+}
+
+interface TroveVersion {
+  id: string;
+  name: string;
+  version: string;
+  datastore_name: string;
+  datastore_manager: string;
+  image: string | null;
+  image_tags: string[] | null;
+  packages: string[] | null;
+  active: boolean;
+  default: boolean;
+}
+
+/** Trove's view of a version, in our state's shape. */
+export function stateFromTrove(v: TroveVersion, base: Pick<DatastoreVersionState, "adopt" | "cloud" | "region">): DatastoreVersionState {
+  return {
+    datastore: v.datastore_name,
+    name: v.name,
+    version: v.version,
+    manager: v.datastore_manager,
+    ...(v.image ? { imageId: v.image } : { imageTags: v.image_tags ?? [] }),
+    active: v.active,
+    default: v.default,
+    packages: (v.packages ?? []).filter((p) => p !== ""),
+    ...base,
+    versionId: v.id,
+  };
+}
+
+async function sessionFor(s: Pick<DatastoreVersionState, "cloud" | "region">, counter?: CallCounter): Promise<TroveSession> {
+  return openTroveSession(loadCredentials(process.env, s.cloud, s.region), counter);
+}
+
+async function listVersions(session: TroveSession, counter?: CallCounter): Promise<TroveVersion[]> {
+  return ((await trove(session, "GET", "/mgmt/datastore-versions", undefined, counter)) as { versions: TroveVersion[] }).versions;
+}
+
+function find(versions: TroveVersion[], s: Pick<DatastoreVersionState, "datastore" | "name" | "version">): TroveVersion | undefined {
+  return versions.find((v) => v.datastore_name === s.datastore && v.name === s.name && v.version === s.version);
+}
+
+/** The provider's operations, callable directly (tests, benchmarks) and wrapped by the dynamic provider below. */
+export const datastoreVersionOperations = {
+  async create(s: DatastoreVersionState, counter?: CallCounter): Promise<DatastoreVersionState> {
+    const session = await sessionFor(s, counter);
+    let existing = find(await listVersions(session, counter), s);
+    if (existing && !s.adopt) {
+      throw new Error(`datastore version ${s.datastore} ${s.name} (${s.version}) already exists in Trove (id ${existing.id}) and was not created by this stack; set adopt: true to manage it, or pulumi import it`);
+    }
+    if (existing) {
+      const body = patchBody(stateFromTrove(existing, s), s);
+      if (Object.keys(body).length > 0) await trove(session, "PATCH", `/mgmt/datastore-versions/${existing.id}`, body, counter);
+    } else {
+      await trove(session, "POST", "/mgmt/datastore-versions", createBody(s), counter);
+      existing = find(await listVersions(session, counter), s);
+      if (!existing) throw new Error(`Trove accepted datastore version ${s.datastore} ${s.name} but does not list it`);
+    }
+    return { ...s, versionId: existing.id };
+  },
+
+  async read(id: string, s: DatastoreVersionState, counter?: CallCounter): Promise<DatastoreVersionState | undefined> {
+    const session = await sessionFor(s, counter);
+    let body: { version: TroveVersion };
+    try {
+      body = (await trove(session, "GET", `/mgmt/datastore-versions/${id}`, undefined, counter)) as { version: TroveVersion };
+    } catch (error) {
+      if (/HTTP (400|404): .*cannot be found/.test(String(error))) return undefined;
+      throw error;
+    }
+    return stateFromTrove(body.version, { adopt: s.adopt, cloud: s.cloud, region: s.region });
+  },
+
+  async update(id: string, old: DatastoreVersionState, next: DatastoreVersionState, counter?: CallCounter): Promise<DatastoreVersionState> {
+    const session = await sessionFor(next, counter);
+    const body = patchBody(old, next);
+    if (Object.keys(body).length > 0) await trove(session, "PATCH", `/mgmt/datastore-versions/${id}`, body, counter);
+    return { ...next, versionId: id };
+  },
+
+  async delete(id: string, s: DatastoreVersionState, counter?: CallCounter): Promise<void> {
+    const session = await sessionFor(s, counter);
+    try {
+      await trove(session, "DELETE", `/mgmt/datastore-versions/${id}`, undefined, counter);
+    } catch (error) {
+      if (!/HTTP (400|404): .*cannot be found/.test(String(error))) throw error;
+    }
+  },
+};
+
+/** The Pulumi dynamic provider: Trove's management API behind create/read/diff/update/delete. */
+export const datastoreVersionProvider: pulumi.dynamic.ResourceProvider = {
+  async create(inputs: DatastoreVersionState) {
+    const outs = await datastoreVersionOperations.create(inputs);
+    return { id: outs.versionId!, outs };
+  },
+  async read(id: string, props: DatastoreVersionState) {
+    const props2 = await datastoreVersionOperations.read(id, props);
+    return props2 ? { id, props: props2 } : { id: "", props: {} };
+  },
+  async diff(_id: string, olds: DatastoreVersionState, news: DatastoreVersionState) {
+    const { changes, replaces } = diffVersions(olds, news);
+    return { changes: changes.length > 0, replaces, deleteBeforeReplace: true };
+  },
+  async update(id: string, olds: DatastoreVersionState, news: DatastoreVersionState) {
+    return { outs: await datastoreVersionOperations.update(id, olds, news) };
+  },
+  async delete(id: string, props: DatastoreVersionState) {
+    await datastoreVersionOperations.delete(id, props);
+  },
+};
+
+/** Applies defaults and validates; throws one error naming every bad field. */
+export function resolveDatastoreVersionArgs(name: string, args: DatastoreVersionArgs): Omit<DatastoreVersionState, "imageId"> {
+  const problems = new Problems("DatastoreVersion", name);
+  const catalog = args.catalog ?? defaultCatalog;
+  const def = catalog.find(args.datastore);
+  problems.check(def !== undefined, "datastore", args.datastore, catalog.describeKnown());
+  problems.report("version", args.version, versionNumberProblem(args.version));
+  const versionName = args.name ?? args.version;
+  problems.report("name", versionName, plainNameProblem(versionName));
+  const manager = args.manager ?? def?.manager ?? "";
+  problems.report("manager", manager, plainNameProblem(manager));
+  problems.check(!(args.imageId !== undefined && args.imageTags !== undefined), "imageTags", args.imageTags, "give imageId or imageTags, not both");
+  (args.imageTags ?? []).forEach((t, i) => problems.report(`imageTags[${i}]`, t, plainNameProblem(t, 255)));
+  problems.throwIfAny();
+  return {
+    datastore: args.datastore,
+    name: versionName,
+    version: args.version,
+    manager,
+    ...(args.imageId === undefined ? { imageTags: args.imageTags ?? ["trove", args.datastore] } : {}),
+    active: args.active ?? true,
+    default: args.default ?? false,
+    packages: args.packages ?? [],
+    adopt: args.adopt ?? false,
+    ...(args.cloud ? { cloud: args.cloud } : {}),
+    ...(args.region ? { region: args.region } : {}),
+  };
+}
+
+/**
+ * A datastore version registered in Trove and kept in step with its arguments: image, tags, active, default, packages
+ * and name change in place; a new datastore or version number replaces it. `pulumi refresh` reads back what Trove has.
+ */
+export class DatastoreVersion extends pulumi.dynamic.Resource {
+  /** Trove's id of the version. */
+  public declare readonly versionId: pulumi.Output<string>;
+  /** Whether the version is active, as Trove reports it. */
+  public declare readonly active: pulumi.Output<boolean>;
+
+  constructor(name: string, args: DatastoreVersionArgs, opts?: pulumi.CustomResourceOptions) {
+    const state = resolveDatastoreVersionArgs(name, args);
+    super(datastoreVersionProvider, name, { ...state, imageId: args.imageId, versionId: undefined }, opts, "pulumi-trove", "DatastoreVersion");
+  }
+}

@@ -1,9 +1,13 @@
 // The whole runbook as one component: one guest image build shared by every datastore, the image in Glance (per
 // region), the registry and the datastore images, the datastore versions in Trove, and Trove's configuration.
 
+import { existsSync } from "node:fs";
+import * as path from "node:path";
 import * as openstack from "@pulumi/openstack";
 import * as pulumi from "@pulumi/pulumi";
 import { DatastoreCatalog, DatastoreVersionSpec, defaultCatalog, troveReleaseProblem, DEBIAN12_TROVE_RELEASE } from "./catalog.js";
+import { DatastoreConfigurationParameters, TroveControllerHost } from "./configuration-parameters.js";
+import { DatastoreVersion } from "./datastore-version.js";
 import { Problems } from "./errors.js";
 import { DatastoreImages, DatastoreImagesArgs, PublishedImages } from "./datastore-images.js";
 import { GlanceImage, GlanceImageArgs, glanceImageTags } from "./glance-image.js";
@@ -27,6 +31,26 @@ export interface PipelineRegion {
   name: string;
   /** The `@pulumi/openstack` provider for this region; default: the default provider (OS_* / clouds.yaml). */
   provider?: openstack.Provider;
+  /** clouds.yaml cloud the datastore versions are registered through. Default: OS_CLOUD or the OS_* variables. */
+  cloud?: string;
+  /** Region name inside that cloud. Default: the cloud's. */
+  region?: string;
+  /** The region's Trove controller, where configuration parameters are loaded. Default: none. */
+  troveController?: TroveControllerHost;
+}
+
+/** How the pipeline registers its datastore versions in Trove. */
+export interface PipelineRegistration {
+  /** Manage versions that already exist in Trove instead of failing. Default: `false`. */
+  adopt?: boolean;
+  /**
+   * Load each version's configuration parameters from Trove's `validation-rules.json` in this Trove checkout (on the
+   * machine running Pulumi), on each region's `troveController`. Default: the `datastoreImages.troveSourceDir`
+   * checkout when `loadConfigurationParameters` is true.
+   */
+  troveSourceDir?: string;
+  /** Load configuration parameters (needs `troveController` on every region). Default: `false`. */
+  loadConfigurationParameters?: boolean;
 }
 
 /** Arguments of {@link TroveGuestPipeline}. */
@@ -61,9 +85,14 @@ export interface TroveGuestPipelineArgs {
    * apply it over SSH. Set to `false` to leave it out.
    */
   troveConfig?: Omit<TroveConfigArgs, "registry" | "imageOptions" | "catalog"> | false;
+  /**
+   * Registering the datastore versions in Trove (in every region, found by the Glance tags `trove`,`<datastore>`),
+   * after the Glance image exists. Default: registered, parameters not loaded. Set to `false` to leave it out.
+   */
+  registration?: PipelineRegistration | false;
 }
 
-/** What a later step (datastore-version registration) needs for each version. */
+/** How each version is registered in Trove. */
 export interface PipelineVersionOutput {
   datastore: string;
   /** Trove version name. */
@@ -85,6 +114,8 @@ export interface TroveGuestPipelineSettings {
   catalog: DatastoreCatalog;
   datastores: string[];
   regions: PipelineRegion[];
+  /** Per datastore, the validation-rules.json to load; empty when parameters are not loaded. */
+  rulesFiles: Record<string, string>;
 }
 
 /** Key of a datastore version in the pipeline's outputs: `mysql:5.7.29`. */
@@ -126,17 +157,29 @@ export function resolveTroveGuestPipelineArgs(name: string, args: TroveGuestPipe
   const dupRegion = firstDuplicate(regions.map((r) => r.name));
   problems.check(dupRegion === undefined, "regions", dupRegion, "each region name once");
   problems.check((args.registry.local === undefined) !== (args.registry.existing === undefined), "registry", Object.keys(args.registry), "give exactly one of local and existing");
-  problems.throwIfAny();
 
   const datastores = versions.map((v) => v.datastore).filter((d, i, all) => all.indexOf(d) === i);
-  return { versions, troveRelease, catalog, datastores, regions };
+  const rulesFiles: Record<string, string> = {};
+  const registration = args.registration;
+  if (registration && registration.loadConfigurationParameters) {
+    const checkout = registration.troveSourceDir ?? args.datastoreImages.troveSourceDir;
+    if (problems.check(checkout !== undefined, "registration.troveSourceDir", checkout, "the Trove checkout whose trove/templates/<datastore>/validation-rules.json to load")) {
+      for (const d of datastores) {
+        const file = path.join(checkout!, catalog.get(d).validationRulesPath);
+        if (problems.check(existsSync(file), "registration.troveSourceDir", checkout, `a Trove checkout holding ${catalog.get(d).validationRulesPath} (${file} is missing)`)) rulesFiles[d] = file;
+      }
+    }
+    regions.forEach((r, i) => problems.check(r.troveController !== undefined, `regions[${i}].troveController`, r.troveController, "the region's Trove controller (where configuration parameters are loaded), or set registration.loadConfigurationParameters: false"));
+  }
+  problems.throwIfAny();
+  return { versions, troveRelease, catalog, datastores, regions, rulesFiles };
 }
 
 /**
  * The Trove guest-image lifecycle for a list of datastore versions: one guest image build, the image in Glance tagged
  * for every datastore (in each region), the registry, every datastore's database and backup images in it, and Trove's
- * registry configuration. Registering the datastore versions in Trove is the next step; `datastoreVersions` holds
- * what it needs.
+ * registry configuration, and each datastore version registered in Trove (with its configuration parameters, when
+ * asked) once the Glance image exists.
  */
 export class TroveGuestPipeline extends pulumi.ComponentResource {
   /** The guest image build. */
@@ -158,10 +201,13 @@ export class TroveGuestPipeline extends pulumi.ComponentResource {
   /** Trove's registry configuration, unless turned off. */
   public readonly troveConfig?: TroveConfig;
   /**
-   * Per `<datastore>:<version>`, what registering the version in Trove needs (name, number, manager, image tags):
-   * the input of the datastore-version registration step, which runs after the Glance image exists.
+   * Per `<datastore>:<version>`, what registering the version in Trove takes (name, number, manager, image tags).
    */
   public readonly datastoreVersions: Record<string, PipelineVersionOutput>;
+  /** Per region name, per `<datastore>:<version>`, the version registered in Trove (unless registration is off). */
+  public readonly registeredVersions: Record<string, Record<string, DatastoreVersion>>;
+  /** Per region name, per `<datastore>:<version>`, Trove's id of the version. */
+  public readonly datastoreVersionIds: pulumi.Output<Record<string, Record<string, string>>>;
   /** The resolved settings. */
   public readonly settings: TroveGuestPipelineSettings;
 
@@ -214,8 +260,41 @@ export class TroveGuestPipeline extends pulumi.ComponentResource {
       ]),
     );
 
+    this.registeredVersions = {};
+    if (args.registration !== false) {
+      const registration = args.registration ?? {};
+      for (const region of settings.regions) {
+        const suffix = settings.regions.length === 1 && region.name === "default" ? "" : `-${region.name}`;
+        const inRegion: Record<string, DatastoreVersion> = {};
+        for (const v of settings.versions) {
+          const label = `${v.datastore}-${v.name}`.replace(/[^A-Za-z0-9-]/g, "-");
+          const out = this.datastoreVersions[versionKey(v)]!;
+          const version = new DatastoreVersion(
+            `${name}-version${suffix}-${label}`,
+            { datastore: v.datastore, version: v.version, name: v.name, manager: out.manager, imageTags: out.imageTags, active: v.active, default: v.default, adopt: registration.adopt, cloud: region.cloud, region: region.region, catalog: settings.catalog },
+            // Trove looks the image up by its tags when the version is created: the image must be in Glance first.
+            { parent: this, dependsOn: [this.glanceImages[region.name]!] },
+          );
+          inRegion[versionKey(v)] = version;
+          const rulesFile = settings.rulesFiles[v.datastore];
+          if (rulesFile && region.troveController) {
+            new DatastoreConfigurationParameters(
+              `${name}-parameters${suffix}-${label}`,
+              { datastore: v.datastore, versionName: v.name, versionNumber: v.version, rules: { rulesFile }, controller: region.troveController, versionId: version.versionId, catalog: settings.catalog },
+              { parent: this, dependsOn: [version] },
+            );
+          }
+        }
+        this.registeredVersions[region.name] = inRegion;
+      }
+    }
+    this.datastoreVersionIds = pulumi.all(
+      Object.fromEntries(Object.entries(this.registeredVersions).map(([r, versions]) => [r, pulumi.all(Object.fromEntries(Object.entries(versions).map(([k, v]) => [k, v.versionId])))])),
+    );
+
     this.registerOutputs({
       glanceImageIds: this.glanceImageIds,
+      datastoreVersionIds: this.datastoreVersionIds,
       registryAddress: this.registryAddress,
       imageReferences: this.imageReferences,
       datastoreVersions: this.datastoreVersions,

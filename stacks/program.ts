@@ -12,6 +12,8 @@ export interface RegionConfig {
   cloud?: string;
   /** Region name inside that cloud. */
   region?: string;
+  /** The region's Trove controller, where configuration parameters are loaded (see PipelineRegion). */
+  troveController?: PipelineRegion["troveController"];
 }
 
 /** Builds the pipeline arguments from the stack's config. Kept apart from the program so tests can check it. */
@@ -35,10 +37,11 @@ export function pipelineArgsFromConfig(config: pulumi.Config, makeProvider: (r: 
     versions: config.requireObject("versions"),
     guestImage: config.requireObject("guestImage"),
     glanceImage: config.getObject("glanceImage"),
-    regions: regions?.map((r): PipelineRegion => ({ name: r.name, provider: makeProvider(r) })),
+    regions: regions?.map((r): PipelineRegion => ({ name: r.name, provider: makeProvider(r), cloud: r.cloud, region: r.region, troveController: r.troveController })),
     registry,
     datastoreImages: config.requireObject("datastoreImages"),
     troveConfig,
+    registration: config.getObject("registration"),
   };
 }
 
@@ -52,6 +55,7 @@ export function main(): Record<string, pulumi.Input<unknown>> {
     registryAddress: pipeline.registryAddress,
     imageReferences: pipeline.imageReferences,
     datastoreVersions: pipeline.datastoreVersions,
+    datastoreVersionIds: pipeline.datastoreVersionIds,
     troveConf: pipeline.troveConfig?.troveConf,
     guestAgentConf: pipeline.troveConfig?.guestAgentConf,
   };

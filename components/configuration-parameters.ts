@@ -1,0 +1,189 @@
+// The runbook's `trove-manage db_load_datastore_config_parameters <datastore> <version> <validation-rules.json>` as a
+// component: the rules are loaded in full, and kept in step (added, changed and removed rules are applied) each time
+// they change. It runs PARAMETERS_SYNC_PY on the Trove controller (over SSH, or on this machine) with the Python Trove
+// runs under, because Trove's REST API accepts only integer and string rules.
+
+import { createHash } from "node:crypto";
+import { readFileSync } from "node:fs";
+import * as command from "@pulumi/command";
+import * as pulumi from "@pulumi/pulumi";
+import { DatastoreCatalog, defaultCatalog } from "./catalog.js";
+import { PARAMETERS_SYNC_PY } from "./configuration-parameters-sync.js";
+import { Problems } from "./errors.js";
+import { shellCommand } from "./shell.js";
+import { remoteConnection, SshConnection } from "./ssh.js";
+import { absolutePathProblem, plainNameProblem, versionNumberProblem } from "./validate.js";
+
+/** One configuration parameter rule, as in Trove's `validation-rules.json`. */
+export interface ConfigurationParameterRule {
+  /** Option name. Example: `max_connections`. */
+  name: string;
+  /** Whether changing it needs a database restart. */
+  restart_required: boolean;
+  /** Value type: `integer`, `string`, `boolean` or `float`. */
+  type: "integer" | "string" | "boolean" | "float";
+  /** Smallest value; an integer, or a string of digits for values beyond 2^53 (Trove's MySQL rules use 2^64-1). */
+  min?: number | string;
+  /** Largest value; as `min`. */
+  max?: number | string;
+}
+
+/** Where Trove's Python and configuration live: the controller over SSH, or this machine. */
+export interface TroveControllerHost {
+  /** SSH connection to the controller. Default: run on the machine that runs Pulumi. */
+  connection?: SshConnection;
+  /** Python that can import Trove. Default: `/usr/bin/python3` (devstack: `/opt/stack/data/venv/bin/python3`). */
+  python?: string;
+  /** Trove's configuration file (its `[database] connection` is used). Default: `/etc/trove/trove.conf`. */
+  troveConfPath?: string;
+}
+
+/** Arguments of {@link DatastoreConfigurationParameters}. */
+export interface DatastoreConfigurationParametersArgs {
+  /** Catalog datastore name. Example: `mysql`. */
+  datastore: string;
+  /** Trove version name. Example: `5.7.29`. */
+  versionName: string;
+  /** Trove version number, when versions share a name. Default: not used. */
+  versionNumber?: string;
+  /**
+   * The rules: a `validation-rules.json` file on this machine (e.g. `<trove>/trove/templates/mysql/validation-rules.json`
+   * of a Trove checkout), or the rules themselves.
+   */
+  rules: { rulesFile: string } | { rules: ConfigurationParameterRule[] };
+  /** Where to run. */
+  controller: TroveControllerHost;
+  /**
+   * Trove's id of the version (e.g. `DatastoreVersion.versionId`): a replaced version gets its rules loaded again.
+   * Default: not tracked.
+   */
+  versionId?: pulumi.Input<string>;
+  /** Catalog for the datastore check. Default: the built-in catalog. */
+  catalog?: DatastoreCatalog;
+}
+
+/** The request the sync program reads from stdin. */
+export interface ParametersSyncRequest {
+  configFile: string;
+  datastore: string;
+  versionName: string;
+  versionNumber?: string;
+  rules: ConfigurationParameterRule[];
+}
+
+/** What one sync did. */
+export interface ParametersSyncSummary {
+  versionId: string;
+  added: string[];
+  changed: string[];
+  removed: string[];
+  unchanged: number;
+}
+
+const RULE_TYPES = ["integer", "string", "boolean", "float"];
+
+/**
+ * Parses a validation-rules.json text. Integers beyond 2^53 (MySQL's 2^64-1 limits) are kept exactly, as strings of
+ * digits, because JSON.parse would round them.
+ */
+export function parseValidationRules(text: string): ConfigurationParameterRule[] {
+  const exact = text.replace(/("(?:min|max)"\s*:\s*)(-?\d{16,})(?=\s*[,}\]])/g, '$1"$2"');
+  const parsed = JSON.parse(exact) as { "configuration-parameters"?: unknown };
+  if (!Array.isArray(parsed["configuration-parameters"])) throw new Error('expected an object with a "configuration-parameters" list');
+  return parsed["configuration-parameters"] as ConfigurationParameterRule[];
+}
+
+/** Why a rule is not valid, or undefined. */
+export function ruleProblem(rule: ConfigurationParameterRule): string | undefined {
+  if (typeof rule !== "object" || rule === null) return "expected an object with name, restart_required and type";
+  if (typeof rule.name !== "string" || !/^[A-Za-z0-9_.-]{1,128}$/.test(rule.name)) return "name: expected letters, digits, '_', '.' or '-' (at most 128)";
+  if (typeof rule.restart_required !== "boolean") return "restart_required: expected true or false";
+  if (!RULE_TYPES.includes(rule.type)) return `type: expected one of ${RULE_TYPES.join(", ")}`;
+  for (const key of ["min", "max"] as const) {
+    const v = rule[key];
+    if (v === undefined) continue;
+    const ok = (typeof v === "number" && Number.isSafeInteger(v)) || (typeof v === "string" && /^-?\d{1,39}$/.test(v));
+    if (!ok) return `${key}: expected an integer (a string of digits beyond 2^53)`;
+  }
+  return undefined;
+}
+
+/** Everything the component needs, resolved and validated. */
+export interface DatastoreConfigurationParametersSettings {
+  request: ParametersSyncRequest;
+  python: string;
+  /** sha256 of the request: the command runs again only when it changes. */
+  fingerprint: string;
+}
+
+/** Applies defaults and validates; throws one error naming every bad field. */
+export function resolveDatastoreConfigurationParametersArgs(name: string, args: DatastoreConfigurationParametersArgs): DatastoreConfigurationParametersSettings {
+  const problems = new Problems("DatastoreConfigurationParameters", name);
+  const catalog = args.catalog ?? defaultCatalog;
+  problems.check(catalog.find(args.datastore) !== undefined, "datastore", args.datastore, catalog.describeKnown());
+  problems.report("versionName", args.versionName, plainNameProblem(args.versionName));
+  if (args.versionNumber !== undefined) problems.report("versionNumber", args.versionNumber, versionNumberProblem(args.versionNumber));
+  const python = args.controller.python ?? "/usr/bin/python3";
+  const configFile = args.controller.troveConfPath ?? "/etc/trove/trove.conf";
+  problems.report("controller.python", python, absolutePathProblem(python));
+  problems.report("controller.troveConfPath", configFile, absolutePathProblem(configFile));
+
+  let rules: ConfigurationParameterRule[] = [];
+  let field = "rules.rules";
+  if ("rulesFile" in args.rules) {
+    field = "rules.rulesFile";
+    try {
+      rules = parseValidationRules(readFileSync(args.rules.rulesFile, "utf8"));
+    } catch (error) {
+      problems.add(field, args.rules.rulesFile, `a readable validation-rules.json: ${(error as Error).message.split("\n")[0]}`);
+    }
+  } else {
+    rules = args.rules.rules;
+  }
+  const bad = rules.map((r, i) => [i, ruleProblem(r)] as const).filter(([, p]) => p !== undefined);
+  if (bad.length > 0) {
+    const [i, problem] = bad[0]!;
+    problems.add(`${field}[${i}]`, rules[i], `${problem}${bad.length > 1 ? `; ${bad.length - 1} more rules are invalid` : ""}`);
+  }
+  const names = rules.map((r) => r?.name);
+  const duplicate = names.find((n, i) => names.indexOf(n) !== i);
+  problems.check(duplicate === undefined, field, duplicate, "each parameter name once");
+  problems.throwIfAny();
+
+  const request: ParametersSyncRequest = { configFile, datastore: args.datastore, versionName: args.versionName, ...(args.versionNumber ? { versionNumber: args.versionNumber } : {}), rules };
+  const fingerprint = createHash("sha256").update(JSON.stringify(request)).digest("hex");
+  return { request, python, fingerprint };
+}
+
+/** The shell command that runs the sync program with the controller's Python; the request goes on stdin. */
+export function renderParametersSyncCommand(python: string): string {
+  return shellCommand([python, "-c", PARAMETERS_SYNC_PY]);
+}
+
+/**
+ * A datastore version's configuration parameters (the rules Trove checks users' configuration groups against),
+ * loaded in full and kept in step with the given rules: on each change, new rules are added, changed ones updated
+ * and missing ones removed. A no-op `pulumi up` runs nothing.
+ */
+export class DatastoreConfigurationParameters extends pulumi.ComponentResource {
+  /** Number of rules loaded. */
+  public readonly ruleCount: number;
+  /** What the last load did: rule names added, changed and removed, and how many were already right. */
+  public readonly summary: pulumi.Output<ParametersSyncSummary>;
+
+  constructor(name: string, args: DatastoreConfigurationParametersArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("pulumi-trove:trove:DatastoreConfigurationParameters", name, {}, opts);
+    const settings = resolveDatastoreConfigurationParametersArgs(name, args);
+    this.ruleCount = settings.request.rules.length;
+    const common = {
+      create: renderParametersSyncCommand(settings.python),
+      stdin: JSON.stringify(settings.request),
+      triggers: [settings.fingerprint, ...(args.versionId !== undefined ? [args.versionId] : [])],
+    };
+    const sync = args.controller.connection
+      ? new command.remote.Command(`${name}-load`, { ...common, connection: remoteConnection(args.controller.connection) }, { parent: this })
+      : new command.local.Command(`${name}-load`, common, { parent: this });
+    this.summary = sync.stdout.apply((out) => JSON.parse(out.trim().split("\n").pop() ?? "{}") as ParametersSyncSummary);
+    this.registerOutputs({ ruleCount: this.ruleCount, summary: this.summary });
+  }
+}

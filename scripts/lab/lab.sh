@@ -1,0 +1,258 @@
+#!/usr/bin/env bash
+# The local OpenStack lab: real Keystone (uwsgi), Glance API and Trove API from Debian 12's packages, on 127.0.0.1
+# only, with SQLite and no message bus. Our test bed, and the way to try pulumi-trove without a cloud.
+#   lab.sh up      install the packages if missing (root), start everything, write clouds.yaml and openrc
+#   lab.sh status  what runs
+#   lab.sh down    stop what `up` started, by PID, and remove the lab directory
+# State lives in $TROVE_LAB_DIR (default: .lab at the repository root). Facts and pitfalls behind each step:
+# ../shared/reference/openstack-lab-notes.md (uwsgi without threads, Connection: close, SQLite WAL, /usr/bin/python3).
+set -euo pipefail
+
+root=$(cd "$(dirname "$0")/../.." && pwd)
+L=${TROVE_LAB_DIR:-$root/.lab}
+PY=/usr/bin/python3
+ADMIN_PASSWORD=${TROVE_LAB_ADMIN_PASSWORD:-lab-admin-pw}
+SERVICE_PASSWORD=lab-service-pw
+PACKAGES=(keystone glance-api trove-api python3-openstackclient python3-troveclient uwsgi-plugin-python3 sqlite3 curl)
+SERVICES=(keystone glance trove)
+
+log() { printf 'lab: %s\n' "$*" >&2; }
+
+running() { # running NAME: the PID file names a live process
+  [ -f "$L/run/$1.pid" ] && kill -0 "$(cat "$L/run/$1.pid")" 2>/dev/null
+}
+
+wait_http() { # wait_http URL SECONDS
+  local deadline=$((SECONDS + $2))
+  until curl -s -o /dev/null "$1"; do
+    [ "$SECONDS" -lt "$deadline" ] || { log "no answer from $1 after $2 s; see $L/log/"; return 1; }
+    sleep 0.2
+  done
+}
+
+install_packages() {
+  local missing=()
+  for p in "${PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+  [ "${#missing[@]}" -eq 0 ] && return 0
+  [ "$(id -u)" -eq 0 ] || { log "missing packages: ${missing[*]}; install them as root (apt-get install ${missing[*]})"; return 1; }
+  log "installing ${missing[*]} (a few minutes)"
+  # Debian's postinst would start the services on all interfaces; a policy-rc.d that denies starts keeps them off.
+  local made_policy=""
+  if [ ! -e /usr/sbin/policy-rc.d ]; then printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d; chmod 755 /usr/sbin/policy-rc.d; made_policy=1; fi
+  apt-get update -q >&2
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}" >&2
+  [ -z "$made_policy" ] || rm -f /usr/sbin/policy-rc.d
+}
+
+write_configs() {
+  mkdir -p "$L"/{keystone/fernet-keys,keystone/credential-keys,glance/images,trove,log,run,bin}
+  cat > "$L/keystone/keystone.conf" <<CONF
+[DEFAULT]
+log_file = $L/log/keystone.log
+[database]
+connection = sqlite:///$L/keystone/keystone.db
+[token]
+provider = fernet
+[fernet_tokens]
+key_repository = $L/keystone/fernet-keys
+[fernet_receipts]
+key_repository = $L/keystone/fernet-keys
+[credential]
+key_repository = $L/keystone/credential-keys
+[identity]
+# A test lab only: cheap password hashing makes every token request fast.
+password_hash_rounds = 4
+CONF
+  local authtoken
+  authtoken() { cat <<CONF
+[keystone_authtoken]
+www_authenticate_uri = http://127.0.0.1:5000/v3
+auth_url = http://127.0.0.1:5000/v3
+auth_type = password
+project_domain_name = Default
+user_domain_name = Default
+project_name = service
+username = $1
+password = $SERVICE_PASSWORD
+CONF
+  }
+  cat > "$L/glance/glance-api.conf" <<CONF
+[DEFAULT]
+bind_host = 127.0.0.1
+bind_port = 9292
+workers = 0
+log_file = $L/log/glance-api.log
+[database]
+connection = sqlite:///$L/glance/glance.db
+$(authtoken glance)
+[paste_deploy]
+flavor = keystone
+config_file = /etc/glance/glance-api-paste.ini
+[glance_store]
+stores = file
+default_store = file
+filesystem_store_datadir = $L/glance/images
+[oslo_policy]
+enforce_new_defaults = false
+CONF
+  cat > "$L/trove/trove.conf" <<CONF
+[DEFAULT]
+bind_host = 127.0.0.1
+bind_port = 8779
+trove_api_workers = 1
+transport_url = fake://
+log_file = $L/log/trove-api.log
+api_paste_config = /etc/trove/api-paste.ini
+[database]
+connection = sqlite:///$L/trove/trove.db
+$(authtoken trove)
+[service_credentials]
+auth_url = http://127.0.0.1:5000/v3
+username = trove
+password = $SERVICE_PASSWORD
+project_name = service
+project_domain_name = Default
+user_domain_name = Default
+region_name = RegionOne
+CONF
+  # trove-manage on Python 3.11 needs inspect.getargspec (pitfall 4); a shim, nothing in /usr patched.
+  cat > "$L/bin/trove-manage" <<SHIM
+#!$PY
+import inspect, sys
+inspect.getargspec = getattr(inspect, "getargspec", inspect.getfullargspec)
+from trove.cmd.manage import main
+sys.exit(main())
+SHIM
+  chmod 755 "$L/bin/trove-manage"
+  # Fernet and credential keys, as keystone-manage fernet_setup would write them, in a fraction of the time.
+  "$PY" - "$L" <<'PYKEYS'
+import os, sys
+from cryptography.fernet import Fernet
+for repo in ("fernet-keys", "credential-keys"):
+    d = os.path.join(sys.argv[1], "keystone", repo)
+    for name in ("0", "1"):
+        with open(os.path.join(d, name), "wb") as f:
+            f.write(Fernet.generate_key())
+        os.chmod(os.path.join(d, name), 0o600)
+PYKEYS
+}
+
+start_bg() { # start_bg NAME LOGFILE COMMAND...
+  local name=$1 logfile=$2; shift 2
+  setsid "$@" > "$logfile" 2>&1 < /dev/null &
+  echo $! > "$L/run/$name.pid"
+}
+
+wal() { sqlite3 "$1" 'PRAGMA journal_mode=WAL;' > /dev/null; }
+
+register_services() {
+  "$PY" - <<PYREG
+from keystoneauth1 import session
+from keystoneauth1.identity import v3
+from keystoneclient.v3 import client
+auth = v3.Password(auth_url="http://127.0.0.1:5000/v3", username="admin", password="$ADMIN_PASSWORD",
+                   project_name="admin", user_domain_name="Default", project_domain_name="Default")
+ks = client.Client(session=session.Session(auth=auth))
+project = ks.projects.create("service", "default")
+admin = ks.roles.find(name="admin")
+for name in ("glance", "trove"):
+    user = ks.users.create(name, domain="default", password="$SERVICE_PASSWORD", default_project=project)
+    ks.roles.grant(admin, user=user, project=project)
+for stype, name, url in (("image", "glance", "http://127.0.0.1:9292"), ("database", "trove", "http://127.0.0.1:8779/v1.0/%(tenant_id)s")):
+    svc = ks.services.create(name, stype)
+    for interface in ("public", "internal", "admin"):
+        ks.endpoints.create(svc, url, interface=interface, region="RegionOne")
+PYREG
+}
+
+write_client_files() {
+  cat > "$L/clouds.yaml" <<YAML
+clouds:
+  trove-lab:
+    auth:
+      auth_url: http://127.0.0.1:5000/v3
+      username: admin
+      password: $ADMIN_PASSWORD
+      project_name: admin
+      user_domain_name: Default
+      project_domain_name: Default
+    region_name: RegionOne
+    identity_api_version: 3
+YAML
+  cat > "$L/openrc" <<RC
+export OS_AUTH_URL=http://127.0.0.1:5000/v3 OS_USERNAME=admin OS_PASSWORD=$ADMIN_PASSWORD OS_PROJECT_NAME=admin
+export OS_USER_DOMAIN_NAME=Default OS_PROJECT_DOMAIN_NAME=Default OS_REGION_NAME=RegionOne OS_IDENTITY_API_VERSION=3
+export OS_CLIENT_CONFIG_FILE=$L/clouds.yaml
+RC
+}
+
+up() {
+  if running keystone && running glance && running trove; then log "already running in $L"; write_client_files; return 0; fi
+  down_quietly
+  install_packages
+  for port in 5000 9292 8779; do
+    if curl -s -o /dev/null "http://127.0.0.1:$port/"; then log "port $port is taken by something else; stop it first"; return 1; fi
+  done
+  local t0=$SECONDS
+  rm -rf "$L"; write_configs
+  trap 'log "start-up failed; stopping what started (logs: $L/log)"; stop_all; exit 1' ERR
+  keystone-manage --config-file "$L/keystone/keystone.conf" db_sync 2>> "$L/log/manage.log"
+  wal "$L/keystone/keystone.db"
+  # Glance and Trove sync their databases while Keystone bootstraps.
+  ( glance-manage --config-file "$L/glance/glance-api.conf" db_sync >> "$L/log/manage.log" 2>&1 && wal "$L/glance/glance.db" ) &
+  local glance_sync=$!
+  ( "$L/bin/trove-manage" --config-file "$L/trove/trove.conf" db_sync >> "$L/log/manage.log" 2>&1 && wal "$L/trove/trove.db" ) &
+  local trove_sync=$!
+  keystone-manage --config-file "$L/keystone/keystone.conf" bootstrap --bootstrap-password "$ADMIN_PASSWORD" \
+    --bootstrap-admin-url http://127.0.0.1:5000/v3/ --bootstrap-internal-url http://127.0.0.1:5000/v3/ \
+    --bootstrap-public-url http://127.0.0.1:5000/v3/ --bootstrap-region-id RegionOne >> "$L/log/manage.log" 2>&1
+  # One process, no threads: SQLite objects must stay in their thread (pitfall 2); Connection: close (pitfall 6).
+  start_bg keystone "$L/log/keystone-uwsgi.log" uwsgi --plugin python3 --http-socket 127.0.0.1:5000 \
+    --wsgi-file /usr/bin/keystone-wsgi-public --env "OS_KEYSTONE_CONFIG_DIR=$L/keystone" --processes 1 \
+    --buffer-size 65535 --add-header "Connection: close" --die-on-term --need-app
+  wait "$glance_sync"; start_bg glance "$L/log/glance-stdout.log" glance-api --config-file "$L/glance/glance-api.conf"
+  wait "$trove_sync"; start_bg trove "$L/log/trove-stdout.log" trove-api --config-file "$L/trove/trove.conf"
+  wait_http http://127.0.0.1:5000/v3 60
+  register_services
+  wait_http http://127.0.0.1:9292/ 60
+  wait_http http://127.0.0.1:8779/ 60
+  trap - ERR
+  write_client_files
+  log "up in $((SECONDS - t0)) s: Keystone :5000, Glance :9292, Trove :8779 on 127.0.0.1"
+  log "use it: source $L/openrc   (or OS_CLIENT_CONFIG_FILE=$L/clouds.yaml OS_CLOUD=trove-lab)"
+}
+
+stop_all() {
+  for s in "${SERVICES[@]}"; do
+    if running "$s"; then
+      local pid; pid=$(cat "$L/run/$s.pid")
+      # setsid made each service its own process group: stop the group (uwsgi and its workers), by PID.
+      kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
+      for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+      kill -KILL -- "-$pid" 2>/dev/null || true
+    fi
+    rm -f "$L/run/$s.pid"
+  done
+}
+
+down_quietly() { [ -d "$L/run" ] && stop_all; return 0; }
+
+down() { down_quietly; rm -rf "$L"; log "stopped and removed $L"; }
+
+status() {
+  local all=0
+  for s in "${SERVICES[@]}"; do
+    if running "$s"; then printf '%-9s running (pid %s)\n' "$s" "$(cat "$L/run/$s.pid")"; else printf '%-9s stopped\n' "$s"; all=1; fi
+  done
+  [ -f "$L/clouds.yaml" ] && printf 'clouds.yaml: %s (cloud trove-lab)\n' "$L/clouds.yaml"
+  return $all
+}
+
+case "${1:-}" in
+  up) up ;;
+  down) down ;;
+  status) status ;;
+  *) echo "usage: $0 up|down|status" >&2; exit 2 ;;
+esac
