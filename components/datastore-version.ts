@@ -144,7 +144,7 @@ export const datastoreVersionOperations = {
       throw new Error(`datastore version ${s.datastore} ${s.name} (${s.version}) already exists in Trove (id ${existing.id}) and was not created by this stack; set adopt: true to manage it, or pulumi import it`);
     }
     if (existing) {
-      const body = patchBody(stateFromTrove(existing, s), s);
+      const body = patchBody(stateFromTrove(existing, { adopt: s.adopt, cloud: s.cloud, region: s.region }), s);
       if (Object.keys(body).length > 0) await trove(session, "PATCH", `/mgmt/datastore-versions/${existing.id}`, body, counter);
     } else {
       await trove(session, "POST", "/mgmt/datastore-versions", createBody(s), counter);

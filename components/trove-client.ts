@@ -33,15 +33,15 @@ export interface CallCounter {
   writes: number;
 }
 
-/** An error from Keystone or Trove, as one line with the HTTP status and the service's own message. */
-export class OpenStackApiError extends Error {
-  constructor(
-    message: string,
-    readonly status: number,
-  ) {
-    super(message);
-    this.name = "OpenStackApiError";
-  }
+/** An error from Keystone or Trove: one line with the HTTP status and the service's own message. */
+export type OpenStackApiError = Error & { status: number };
+
+/**
+ * Makes an {@link OpenStackApiError}. A plain Error with a status, not a subclass: Pulumi's function serializer
+ * rewrites classes, and a serialized subclass of Error loses its message.
+ */
+export function openStackApiError(message: string, status: number): OpenStackApiError {
+  return Object.assign(new Error(message), { status });
 }
 
 /** Reads credentials: OS_CLOUD picks a cloud from clouds.yaml (OS_CLIENT_CONFIG_FILE, ./, ~/.config/openstack, /etc/openstack); otherwise OS_* variables. */
@@ -133,7 +133,7 @@ export async function send(method: string, url: string, options: { token?: strin
         body = text;
       }
       if (retryable(response.status) && attempt < retry.attempts) {
-        lastError = new OpenStackApiError(`${method} ${url}: HTTP ${response.status}`, response.status);
+        lastError = openStackApiError(`${method} ${url}: HTTP ${response.status}`, response.status);
       } else {
         return { status: response.status, body, headers: response.headers };
       }
@@ -163,7 +163,7 @@ export async function openTroveSession(c: OpenStackCredentials, counter?: CallCo
   const base = c.authUrl.replace(/\/+$/, "");
   const url = `${base.endsWith("/v3") ? base : `${base}/v3`}/auth/tokens`;
   const r = await send("POST", url, { body: tokenRequestBody(c), counter: counter ? { reads: 0, writes: 0 } : undefined });
-  if (r.status !== 201) throw new OpenStackApiError(`Keystone POST /v3/auth/tokens: HTTP ${r.status}: ${serviceMessage(r.body)}`, r.status);
+  if (r.status !== 201) throw openStackApiError(`Keystone POST /v3/auth/tokens: HTTP ${r.status}: ${serviceMessage(r.body)}`, r.status);
   const token = r.headers.get("x-subject-token");
   const catalog = (r.body as { token?: { catalog?: Array<{ type: string; endpoints: Array<{ interface: string; region?: string; region_id?: string; url: string }> }>; project?: { id: string } } }).token;
   const service = catalog?.catalog?.find((s) => s.type === "database");
@@ -176,6 +176,6 @@ export async function openTroveSession(c: OpenStackCredentials, counter?: CallCo
 /** Calls Trove; throws one line with the status and Trove's message unless the status is expected. */
 export async function trove(session: TroveSession, method: string, apiPath: string, body?: unknown, counter?: CallCounter, okStatuses: number[] = [200, 201, 202, 204]): Promise<unknown> {
   const r = await send(method, `${session.endpoint}${apiPath}`, { token: session.token, body, counter });
-  if (!okStatuses.includes(r.status)) throw new OpenStackApiError(`Trove ${method} ${apiPath}: HTTP ${r.status}: ${serviceMessage(r.body)}`, r.status);
+  if (!okStatuses.includes(r.status)) throw openStackApiError(`Trove ${method} ${apiPath}: HTTP ${r.status}: ${serviceMessage(r.body)}`, r.status);
   return r.body;
 }

@@ -4,6 +4,7 @@
 #   lab.sh up      install the packages if missing (root), start everything, write clouds.yaml and openrc
 #   lab.sh status  what runs
 #   lab.sh down    stop what `up` started, by PID, and remove the lab directory
+#   lab.sh stop SERVICE / lab.sh start SERVICE   stop or start one service (keystone, glance, trove), keeping data
 # State lives in $TROVE_LAB_DIR (default: .lab at the repository root). Facts and pitfalls behind each step:
 # ../shared/reference/openstack-lab-notes.md (uwsgi without threads, Connection: close, SQLite WAL, /usr/bin/python3).
 set -euo pipefail
@@ -208,12 +209,9 @@ up() {
   keystone-manage --config-file "$L/keystone/keystone.conf" bootstrap --bootstrap-password "$ADMIN_PASSWORD" \
     --bootstrap-admin-url http://127.0.0.1:5000/v3/ --bootstrap-internal-url http://127.0.0.1:5000/v3/ \
     --bootstrap-public-url http://127.0.0.1:5000/v3/ --bootstrap-region-id RegionOne >> "$L/log/manage.log" 2>&1
-  # One process, no threads: SQLite objects must stay in their thread (pitfall 2); Connection: close (pitfall 6).
-  start_bg keystone "$L/log/keystone-uwsgi.log" uwsgi --plugin python3 --http-socket 127.0.0.1:5000 \
-    --wsgi-file /usr/bin/keystone-wsgi-public --env "OS_KEYSTONE_CONFIG_DIR=$L/keystone" --processes 1 \
-    --buffer-size 65535 --add-header "Connection: close" --die-on-term --need-app
-  wait "$glance_sync"; start_bg glance "$L/log/glance-stdout.log" glance-api --config-file "$L/glance/glance-api.conf"
-  wait "$trove_sync"; start_bg trove "$L/log/trove-stdout.log" trove-api --config-file "$L/trove/trove.conf"
+  start_service keystone
+  wait "$glance_sync"; start_service glance
+  wait "$trove_sync"; start_service trove
   wait_http http://127.0.0.1:5000/v3 60
   register_services
   wait_http http://127.0.0.1:9292/ 60
@@ -224,18 +222,34 @@ up() {
   log "use it: source $L/openrc   (or OS_CLIENT_CONFIG_FILE=$L/clouds.yaml OS_CLOUD=trove-lab)"
 }
 
-stop_all() {
-  for s in "${SERVICES[@]}"; do
-    if running "$s"; then
-      local pid; pid=$(cat "$L/run/$s.pid")
-      # setsid made each service its own process group: stop the group (uwsgi and its workers), by PID.
-      kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
-      for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-      kill -KILL -- "-$pid" 2>/dev/null || true
-    fi
-    rm -f "$L/run/$s.pid"
-  done
+start_service() { # start_service NAME
+  case "$1" in
+    # One process, no threads: SQLite objects must stay in their thread (pitfall 2); Connection: close (pitfall 6).
+    keystone) start_bg keystone "$L/log/keystone-uwsgi.log" uwsgi --plugin python3 --http-socket 127.0.0.1:5000 \
+      --wsgi-file /usr/bin/keystone-wsgi-public --env "OS_KEYSTONE_CONFIG_DIR=$L/keystone" --processes 1 \
+      --buffer-size 65535 --add-header "Connection: close" --die-on-term --need-app ;;
+    glance) start_bg glance "$L/log/glance-stdout.log" glance-api --config-file "$L/glance/glance-api.conf" ;;
+    trove) start_bg trove "$L/log/trove-stdout.log" trove-api --config-file "$L/trove/trove.conf" ;;
+    *) log "unknown service $1 (keystone, glance, trove)"; return 2 ;;
+  esac
 }
+
+stop_service() { # stop_service NAME
+  if running "$1"; then
+    local pid; pid=$(cat "$L/run/$1.pid")
+    # setsid made each service its own process group: stop the group (uwsgi and its workers), by PID.
+    kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
+    for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL -- "-$pid" 2>/dev/null || true
+  fi
+  rm -f "$L/run/$1.pid"
+}
+
+stop_all() {
+  for s in "${SERVICES[@]}"; do stop_service "$s"; done
+}
+
+port_of() { case "$1" in keystone) echo 5000 ;; glance) echo 9292 ;; trove) echo 8779 ;; esac; }
 
 down_quietly() { [ -d "$L/run" ] && stop_all; return 0; }
 
@@ -250,9 +264,20 @@ status() {
   return $all
 }
 
+one_service() { # one_service start|stop NAME
+  [ -f "$L/clouds.yaml" ] || { log "no lab in $L: run up first"; return 1; }
+  case "${2:-}" in keystone | glance | trove) ;; *) log "usage: $0 $1 keystone|glance|trove"; return 2 ;; esac
+  if [ "$1" = stop ]; then stop_service "$2"; log "$2 stopped"; return 0; fi
+  running "$2" && { log "$2 already running"; return 0; }
+  start_service "$2"
+  wait_http "http://127.0.0.1:$(port_of "$2")/" 60
+  log "$2 started"
+}
+
 case "${1:-}" in
   up) up ;;
   down) down ;;
   status) status ;;
-  *) echo "usage: $0 up|down|status" >&2; exit 2 ;;
+  start | stop) one_service "$1" "${2:-}" ;;
+  *) echo "usage: $0 up|down|status|start SERVICE|stop SERVICE" >&2; exit 2 ;;
 esac

@@ -1,0 +1,209 @@
+// DatastoreVersion against the real lab (Keystone, Glance and Trove API on 127.0.0.1): the provider Pulumi would
+// serialize into the state is taken from the declaration under mocks and run through the engine's lifecycle
+// (test/support/dynamic-engine.ts). Version numbers carry this run's id, so runs never see each other's versions.
+
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
+import { execFileSync } from "node:child_process";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { DatastoreVersionArgs } from "../../components/datastore-version.js";
+import { DynamicResourceRunner } from "../support/dynamic-engine.js";
+import { ensureLab, Lab, troveWriteCount } from "../support/lab.js";
+import { applyGlanceImage, imageTroveFinds } from "../support/openstack-apply.js";
+import { installMocks } from "../support/pulumi-mocks.js";
+
+const RUN = String(Date.now() % 1_000_000);
+const DYNAMIC = "pulumi-nodejs:dynamic/pulumi-trove:DatastoreVersion";
+let lab: Lab;
+let work: string;
+const runners: DynamicResourceRunner[] = [];
+const images: string[] = [];
+const savedEnv = { ...process.env };
+
+interface TroveVersionJson {
+  id: string;
+  name: string;
+  version: string;
+  active: boolean;
+  image_tags: string[];
+  image: string | null;
+  packages: string | string[];
+}
+
+/** Declares a DatastoreVersion under mocks and returns the inputs the engine would hand the provider. */
+async function declare(name: string, args: DatastoreVersionArgs): Promise<Record<string, unknown>> {
+  const mocks = await installMocks();
+  const { DatastoreVersion } = await import("../../components/datastore-version.js");
+  new DatastoreVersion(name, args);
+  const declared = await mocks.waitFor(name);
+  expect(declared.type).toBe(DYNAMIC);
+  return declared.inputs;
+}
+
+async function runnerFor(name: string, args: DatastoreVersionArgs): Promise<{ runner: DynamicResourceRunner; inputs: Record<string, unknown> }> {
+  const inputs = await declare(name, args);
+  const runner = DynamicResourceRunner.fromDeclaration(inputs);
+  runners.push(runner);
+  return { runner, inputs };
+}
+
+/** The mysql versions Trove lists (the CLI's columns are `ID` and `Name`). */
+function troveVersions(): Array<{ id: string; name: string }> {
+  const rows = JSON.parse(lab.openstack(["datastore", "version", "list", "mysql", "-f", "json"])) as Array<{ ID: string; Name: string }>;
+  expect(rows.length).toBeGreaterThan(0);
+  return rows.map((r) => ({ id: r.ID, name: r.Name }));
+}
+
+function showVersion(id: string): TroveVersionJson {
+  return JSON.parse(lab.openstack(["datastore", "version", "show", id, "-f", "json"])) as TroveVersionJson;
+}
+
+beforeAll(async () => {
+  lab = ensureLab();
+  // The provider reads credentials from the environment of the process that runs it, as under `pulumi up`.
+  for (const k of Object.keys(process.env)) if (k.startsWith("OS_")) delete process.env[k];
+  process.env.OS_CLIENT_CONFIG_FILE = lab.cloudsYaml;
+  work = mkdtempSync(path.join(tmpdir(), "dsv-"));
+  // The guest image as GlanceImage declares it (name, format, tags), uploaded with Glance's own client.
+  const mocks = await installMocks();
+  const { GlanceImage } = await import("../../components/glance-image.js");
+  const file = path.join(work, "guest.qcow2");
+  execFileSync("qemu-img", ["create", "-q", "-f", "qcow2", file, "16M"]);
+  new GlanceImage(`contract-${RUN}`, { image: { path: file, diskFormat: "qcow2", sha256: "0".repeat(64) }, datastores: ["mysql", "mariadb"], name: `trove-guest-contract-${RUN}` });
+  images.push(applyGlanceImage(lab, (await mocks.waitFor(`contract-${RUN}-image`)).inputs));
+}, 120_000);
+
+afterAll(async () => {
+  for (const r of runners) await r.destroy().catch(() => undefined);
+  for (const id of images) {
+    try {
+      lab.openstack(["image", "delete", id]);
+    } catch {
+      // already gone
+    }
+  }
+  process.env = savedEnv;
+  rmSync(work, { recursive: true, force: true });
+  lab.release();
+}, 120_000);
+
+describe("DatastoreVersion against the lab's Trove", () => {
+  it("creates the version; a second run changes nothing and makes no write call; Trove finds the Glance image GlanceImage declared", async () => {
+    const version = `5.7.${RUN}`;
+    const { runner, inputs } = await runnerFor(`create-${RUN}`, { datastore: "mysql", version, cloud: "trove-lab" });
+    expect(JSON.stringify(inputs)).not.toContain("lab-admin-pw");
+    expect(await runner.up(inputs)).toBe("create");
+    const shown = showVersion(runner.state!.id);
+    expect(shown).toMatchObject({ name: version, active: true, image_tags: ["trove", "mysql"] });
+    expect(runner.state!.outs.versionId).toBe(shown.id);
+
+    const writes = troveWriteCount(lab);
+    expect(await runner.up(await declare(`create-${RUN}`, { datastore: "mysql", version, cloud: "trove-lab" }))).toBe("same");
+    await runner.refresh();
+    expect(await runner.up(inputs)).toBe("same");
+    expect(troveWriteCount(lab)).toBe(writes);
+
+    // The contract: the tags the version carries resolve, through Trove's own lookup, to the image GlanceImage uploaded.
+    expect(imageTroveFinds(lab, shown.image_tags)).toBe(images[0]);
+  });
+
+  it("changes active, default and packages in place, and replaces the version for a new version number", async () => {
+    const version = `8.0.${RUN}`;
+    const { runner, inputs } = await runnerFor(`update-${RUN}`, { datastore: "mysql", version, cloud: "trove-lab" });
+    await runner.up(inputs);
+    const firstId = runner.state!.id;
+
+    expect(await runner.up(await declare(`update-${RUN}`, { datastore: "mysql", version, active: false, packages: ["libaio1"], cloud: "trove-lab" }))).toBe("update");
+    expect(runner.state!.id).toBe(firstId);
+    // The CLI prints the package list as one comma-separated string.
+    expect(showVersion(firstId)).toMatchObject({ active: false, packages: "libaio1" });
+
+    const diff = await runner.provider.diff!(firstId, runner.state!.outs, JSON.parse(JSON.stringify(await declare(`update-${RUN}`, { datastore: "mysql", version: `8.1.${RUN}`, name: version, cloud: "trove-lab" }))));
+    expect(diff.replaces).toEqual(["version"]);
+    expect(await runner.up(await declare(`update-${RUN}`, { datastore: "mysql", version: `8.1.${RUN}`, name: version, cloud: "trove-lab" }))).toBe("replace");
+    expect(runner.state!.id).not.toBe(firstId);
+    expect(troveVersions().map((v) => v.id)).not.toContain(firstId);
+    expect(showVersion(runner.state!.id)).toMatchObject({ name: version, version: `8.1.${RUN}`, active: true });
+  });
+
+  it("sees a change made with the openstack CLI on refresh, and the next run puts it back", async () => {
+    const version = `5.6.${RUN}`;
+    const { runner, inputs } = await runnerFor(`drift-${RUN}`, { datastore: "mysql", version, cloud: "trove-lab" });
+    await runner.up(inputs);
+    lab.openstack(["datastore", "version", "set", runner.state!.id, "--disable"]);
+    await runner.refresh();
+    expect(runner.state!.outs.active).toBe(false);
+    expect(await runner.up(inputs)).toBe("update");
+    expect(showVersion(runner.state!.id).active).toBe(true);
+  });
+
+  it("deletes the version, and a version deleted behind Pulumi's back leaves the state on refresh", async () => {
+    const { runner, inputs } = await runnerFor(`delete-${RUN}`, { datastore: "mysql", version: `5.5.${RUN}`, cloud: "trove-lab" });
+    await runner.up(inputs);
+    const id = runner.state!.id;
+    await runner.destroy();
+    expect(troveVersions().map((v) => v.id)).not.toContain(id);
+
+    await runner.up(inputs);
+    lab.openstack(["datastore", "version", "delete", runner.state!.id]);
+    await runner.refresh();
+    expect(runner.state).toBeUndefined();
+  });
+
+  it("refuses to take over a version it did not create, and adopts it only when asked", async () => {
+    const version = `5.4.${RUN}`;
+    lab.openstack(["datastore", "version", "create", version, "mysql", "mysql", "", "--image-tags", "trove,mysql", "--active"]);
+    const existing = troveVersions().find((v) => v.name === version)!;
+    const { runner, inputs } = await runnerFor(`dup-${RUN}`, { datastore: "mysql", version, cloud: "trove-lab" });
+    await expect(runner.up(inputs)).rejects.toThrow(new RegExp(`datastore version mysql ${version.replace(/\./g, "\\.")} \\(${version.replace(/\./g, "\\.")}\\) already exists in Trove \\(id ${existing.id}\\).*set adopt: true`));
+    expect(runner.state).toBeUndefined();
+
+    const adopted = await declare(`dup-${RUN}`, { datastore: "mysql", version, cloud: "trove-lab", adopt: true, active: false });
+    expect(await runner.up(adopted)).toBe("create");
+    expect(runner.state!.id).toBe(existing.id);
+    expect(showVersion(existing.id).active).toBe(false);
+    expect(troveVersions().filter((v) => v.name === version)).toHaveLength(1);
+  });
+
+  it("reports Trove's own message for unknown image tags, as one line with the HTTP status", async () => {
+    const { runner, inputs } = await runnerFor(`tags-${RUN}`, { datastore: "mysql", version: `5.3.${RUN}`, imageTags: ["trove", `nope${RUN}`], cloud: "trove-lab" });
+    const error = await runner.up(inputs).then(() => undefined, (e: unknown) => e as Error);
+    expect(error?.message).toBe(`Trove POST /mgmt/datastore-versions: HTTP 400: Failed to retrieve image with tags: ['trove', 'nope${RUN}'].`);
+  });
+
+  it("reports Keystone's refusal of a wrong password as one line, without the password", async () => {
+    const clouds = path.join(work, "clouds.yaml");
+    copyFileSync(lab.cloudsYaml, clouds);
+    writeFileSync(clouds, readFileSync(clouds, "utf8").replace(/password: .*/, "password: not-the-password"));
+    process.env.OS_CLIENT_CONFIG_FILE = clouds;
+    try {
+      const { runner, inputs } = await runnerFor(`auth-${RUN}`, { datastore: "mysql", version: `5.2.${RUN}`, cloud: "trove-lab" });
+      const error = await runner.up(inputs).then(() => undefined, (e: unknown) => e as Error);
+      expect(error?.message).toMatch(/^Keystone POST \/v3\/auth\/tokens: HTTP 401: The request you have made requires authentication\.$/);
+      expect(error?.message).not.toContain("not-the-password");
+    } finally {
+      process.env.OS_CLIENT_CONFIG_FILE = lab.cloudsYaml;
+    }
+  });
+
+  it("fails clearly while Trove is down, and a re-run after it is back converges with no duplicate", async () => {
+    const versions = ["5.1", "5.0", "4.1"].map((v) => `${v}.${RUN}`);
+    const declared = [];
+    for (const [i, version] of versions.entries()) declared.push(await runnerFor(`outage-${i}-${RUN}`, { datastore: "mysql", version, cloud: "trove-lab" }));
+    expect(await declared[0]!.runner.up(declared[0]!.inputs)).toBe("create");
+    lab.service("stop", "trove");
+    try {
+      const error = await declared[1]!.runner.up(declared[1]!.inputs).then(() => undefined, (e: unknown) => e as Error);
+      expect(error?.message).toMatch(/^GET http:\/\/127\.0\.0\.1:8779\/v1\.0\/\w+\/mgmt\/datastore-versions failed after 5 attempts: .*ECONNREFUSED/);
+      expect(declared[1]!.runner.state).toBeUndefined();
+    } finally {
+      lab.service("start", "trove");
+    }
+    const steps = [];
+    for (const d of declared) steps.push(await d.runner.up(d.inputs));
+    expect(steps).toEqual(["same", "create", "create"]);
+    const names = troveVersions().map((v) => v.name).filter((n) => versions.includes(n));
+    expect(names.sort()).toEqual([...versions].sort());
+  }, 60_000);
+});
