@@ -31,8 +31,12 @@ except exception.TroveError as error:
     sys.exit("datastore version %s %s not found in Trove: %s" % (request["datastore"], request["versionName"], error))
 
 def size(value):
-    # Sizes are stored as text (VARCHAR(40)); giving text keeps 2^64-1 limits exact on every database, SQLite included.
-    return None if value is None else str(int(value))
+    # Stored as trove-manage stores them, except that a value beyond SQLite's 64-bit integers (MySQL's 2^64-1 limits)
+    # is given as text: the column is VARCHAR(40), and Trove reads it back with int().
+    if value is None:
+        return None
+    value = int(value)
+    return value if -2**63 <= value < 2**63 else str(value)
 
 def number(value):
     # Trove's API reads an empty or zero size back as absent, so they compare equal here too.

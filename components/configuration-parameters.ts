@@ -168,8 +168,8 @@ export function renderParametersSyncCommand(python: string): string {
 export class DatastoreConfigurationParameters extends pulumi.ComponentResource {
   /** Number of rules loaded. */
   public readonly ruleCount: number;
-  /** What the last load did: rule names added, changed and removed, and how many were already right. */
-  public readonly summary: pulumi.Output<ParametersSyncSummary>;
+  /** What the last load did: rule names added, changed and removed, and how many were already right (unknown in preview). */
+  public readonly summary: pulumi.Output<ParametersSyncSummary | undefined>;
 
   constructor(name: string, args: DatastoreConfigurationParametersArgs, opts?: pulumi.ComponentResourceOptions) {
     super("pulumi-trove:trove:DatastoreConfigurationParameters", name, {}, opts);
@@ -183,7 +183,7 @@ export class DatastoreConfigurationParameters extends pulumi.ComponentResource {
     const sync = args.controller.connection
       ? new command.remote.Command(`${name}-load`, { ...common, connection: remoteConnection(args.controller.connection) }, { parent: this })
       : new command.local.Command(`${name}-load`, common, { parent: this });
-    this.summary = sync.stdout.apply((out) => JSON.parse(out.trim().split("\n").pop() ?? "{}") as ParametersSyncSummary);
+    this.summary = sync.stdout.apply((out) => (out ? (JSON.parse(out.trim().split("\n").pop()!) as ParametersSyncSummary) : undefined));
     this.registerOutputs({ ruleCount: this.ruleCount, summary: this.summary });
   }
 }
