@@ -215,7 +215,7 @@ export function resolveDatastoreVersionArgs(name: string, args: DatastoreVersion
   const versionName = args.name ?? args.version;
   problems.report("name", versionName, plainNameProblem(versionName));
   const manager = args.manager ?? def?.manager ?? "";
-  problems.report("manager", manager, plainNameProblem(manager));
+  if (args.manager !== undefined) problems.report("manager", manager, plainNameProblem(manager));
   problems.check(!(args.imageId !== undefined && args.imageTags !== undefined), "imageTags", args.imageTags, "give imageId or imageTags, not both");
   (args.imageTags ?? []).forEach((t, i) => problems.report(`imageTags[${i}]`, t, plainNameProblem(t, 255)));
   problems.throwIfAny();

@@ -1,6 +1,9 @@
 // TroveGuestPipeline under Pulumi mocks: one build shared by every datastore, one Glance image per region tagged for
 // every datastore, and the errors `pulumi preview` shows for a bad datastore list.
 
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { installMocks, MockState, valueOf } from "./support/pulumi-mocks.js";
 
@@ -66,6 +69,46 @@ describe("TroveGuestPipeline", () => {
     expect(await valueOf(pipeline.registryAddress)).toBe("registry.example.com:443");
     expect(pipeline.localRegistry).toBeUndefined();
     expect(pipeline.troveConfig).toBeUndefined();
+  });
+
+  it("registers every version in Trove in each region, by the Glance tags, only after that region's Glance image exists", async () => {
+    const pipeline = new p.TroveGuestPipeline("reg", { ...base, versions, regions: [{ name: "east", cloud: "prod", region: "East" }, { name: "west", cloud: "prod", region: "West" }] });
+    const east = await mocks.waitFor("reg-version-east-mysql-5-7-29");
+    expect(east.type).toBe("pulumi-nodejs:dynamic/pulumi-trove:DatastoreVersion");
+    expect(east.inputs).toMatchObject({ datastore: "mysql", name: "5.7.29", version: "5.7.29", manager: "mysql", imageTags: ["trove", "mysql"], default: true, active: true, cloud: "prod", region: "East" });
+    expect(east.dependsOn).toContain("reg-glance-east-image");
+    expect(east.dependsOn).not.toContain("reg-glance-west-image");
+    expect((await mocks.waitFor("reg-version-west-postgresql-12")).dependsOn).toContain("reg-glance-west-image");
+    expect(mocks.resources.filter((r) => r.name.startsWith("reg-version-"))).toHaveLength(6);
+    expect(Object.keys(pipeline.registeredVersions.east!)).toEqual(["mysql:5.7.29", "mysql:8.0", "postgresql:12"]);
+    expect(mocks.resources.filter((r) => r.name.startsWith("reg-parameters-"))).toHaveLength(0);
+  });
+
+  it("loads each version's configuration parameters from the Trove checkout on the region's controller, after the version", async () => {
+    const checkout = mkdtempSync(path.join(tmpdir(), "trove-"));
+    for (const d of ["mysql", "postgresql"]) {
+      mkdirSync(path.join(checkout, "trove/templates", d), { recursive: true });
+      writeFileSync(path.join(checkout, "trove/templates", d, "validation-rules.json"), JSON.stringify({ "configuration-parameters": [{ name: `${d}_rule`, restart_required: false, type: "boolean" }] }));
+    }
+    new p.TroveGuestPipeline("par", {
+      ...base,
+      versions,
+      regions: [{ name: "east", troveController: { connection: { host: "10.0.0.5", user: "stack" } } }],
+      registration: { loadConfigurationParameters: true, troveSourceDir: checkout },
+    });
+    const load = await mocks.waitFor("par-parameters-east-postgresql-12-load");
+    expect(JSON.parse(String(load.inputs.stdin))).toMatchObject({ datastore: "postgresql", versionName: "12", versionNumber: "12", rules: [{ name: "postgresql_rule" }] });
+    expect(load.parent).toBe("par-parameters-east-postgresql-12");
+    expect((await mocks.waitFor("par-parameters-east-postgresql-12")).dependsOn).toContain("par-version-east-postgresql-12");
+    expect(() => new p.TroveGuestPipeline("par2", { ...base, versions, regions: [{ name: "east" }], registration: { loadConfigurationParameters: true, troveSourceDir: checkout } })).toThrow(/regions\[0\].troveController .* is not valid \(the region's Trove controller/);
+    expect(() => new p.TroveGuestPipeline("par3", { ...base, versions: [{ datastore: "mariadb", version: "10.4" }], regions: [{ name: "east", troveController: {} }], registration: { loadConfigurationParameters: true, troveSourceDir: checkout } })).toThrow(/registration.troveSourceDir .* \(a Trove checkout holding trove\/templates\/mariadb\/validation-rules.json/);
+  });
+
+  it("leaves registration out when asked", async () => {
+    const pipeline = new p.TroveGuestPipeline("noreg", { ...base, versions, registration: false });
+    await mocks.waitFor("noreg-glance-image");
+    expect(pipeline.registeredVersions).toEqual({});
+    expect(mocks.resources.filter((r) => r.name.startsWith("noreg-version"))).toHaveLength(0);
   });
 
   describe("rejects bad input at construction", () => {

@@ -8,8 +8,41 @@ export interface DeclaredResource {
   type: string;
   name: string;
   inputs: Record<string, unknown>;
-  /** Names of the resources (by logical name) in dependsOn and in Output inputs, as the engine would order them. */
+  /** Logical name of the parent resource, if any. */
   parent?: string;
+  /**
+   * Logical names of the resources this one waits for, as the engine orders them: explicit `dependsOn` (a component
+   * expanded to its children) and the resources whose Outputs feed its inputs.
+   */
+  dependsOn: string[];
+}
+
+/** The logical name at the end of a URN. */
+function urnName(urn: string): string {
+  return urn.slice(urn.lastIndexOf("::") + 2);
+}
+
+// The mock monitor hands newResource only type, name and inputs; the dependencies the runtime computed are on the
+// request. Record them from the request just before newResource runs (it is called synchronously by the monitor).
+let pendingMeta: { parent?: string; dependsOn: string[] } = { dependsOn: [] };
+interface RegisterRequest {
+  getParent(): string;
+  getDependenciesList(): string[];
+  getPropertydependenciesMap(): { forEach(cb: (value: { getUrnsList(): string[] }, key: string) => void): void };
+}
+function recordDependencies(): void {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- the mock monitor is not part of the public API
+  const mocksModule = require("@pulumi/pulumi/runtime/mocks") as { MockMonitor: { prototype: Record<string, unknown> } };
+  const proto = mocksModule.MockMonitor.prototype;
+  if (proto.__recordsDependencies) return;
+  const original = proto.registerResource as (this: unknown, req: RegisterRequest, cb: unknown) => Promise<void>;
+  proto.registerResource = function (this: unknown, req: RegisterRequest, cb: unknown) {
+    const urns = new Set(req.getDependenciesList());
+    req.getPropertydependenciesMap().forEach((value) => value.getUrnsList().forEach((u) => urns.add(u)));
+    pendingMeta = { parent: req.getParent() ? urnName(req.getParent()) : undefined, dependsOn: [...urns].map(urnName) };
+    return original.call(this, req, cb);
+  };
+  proto.__recordsDependencies = true;
 }
 
 export interface MockState {
@@ -36,7 +69,8 @@ export async function installMocks(options: {
   await pulumi.runtime.setMocks(
     {
       newResource(args: pulumi.runtime.MockResourceArgs) {
-        resources.push({ type: args.type, name: args.name, inputs: args.inputs });
+        resources.push({ type: args.type, name: args.name, inputs: args.inputs, ...pendingMeta });
+        pendingMeta = { dependsOn: [] };
         const extra = options.outputs?.(args.type, args.name, args.inputs) ?? {};
         return { id: options.preview ? "" : `${args.name}-id`, state: { ...args.inputs, ...extra } };
       },
@@ -48,6 +82,7 @@ export async function installMocks(options: {
     options.stack ?? "test",
     options.preview ?? false,
   );
+  recordDependencies();
   return {
     resources,
     ofType: (type) => resources.filter((r) => r.type === type),
