@@ -2,21 +2,12 @@
 // gets from `pulumi preview --stack <stack>`, without the engine (which cannot run here).
 
 import { execFileSync } from "node:child_process";
-import { mkdirSync, readFileSync } from "node:fs";
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it, vi } from "vitest";
-import { parse } from "yaml";
 import { installMocks, MockState, valueOf } from "./support/pulumi-mocks.js";
-
-/** Loads a stack's config into the Pulumi runtime, secrets as the CLI would hand them to the program. */
-function loadStackConfig(stack: string, secrets: Record<string, string>): void {
-  const file = parse(readFileSync(path.join(__dirname, `../stacks/Pulumi.${stack}.yaml`), "utf8")) as { config: Record<string, unknown> };
-  const config: Record<string, string> = {};
-  for (const [k, v] of Object.entries(file.config)) config[k] = typeof v === "string" ? v : JSON.stringify(v);
-  for (const [k, v] of Object.entries(secrets)) config[`pulumi-trove:${k}`] = v;
-  pulumi.runtime.setAllConfig(config, Object.keys(secrets).map((k) => `pulumi-trove:${k}`));
-}
+import { loadStackConfig } from "./support/stack-config.js";
 
 async function evaluate(stack: string, secrets: Record<string, string> = {}): Promise<{ mocks: MockState; outputs: Record<string, pulumi.Input<unknown>> }> {
   vi.resetModules();
@@ -36,8 +27,19 @@ async function evaluate(stack: string, secrets: Record<string, string> = {}): Pr
 
 describe("stack lab", () => {
   it("runs everything on 127.0.0.1 with a local image and the lab cloud", async () => {
-    mkdirSync("/tmp/pulumi-trove-lab", { recursive: true });
-    execFileSync("qemu-img", ["create", "-q", "-f", "qcow2", "/tmp/pulumi-trove-lab/trove-guest-ubuntu-jammy-dev.qcow2", "16M"]);
+    // The files `npm run lab:up` makes, when the lab is not up.
+    const lab = "/tmp/pulumi-trove-lab";
+    if (!existsSync(`${lab}/images/trove-guest-ubuntu-jammy-dev.qcow2`)) {
+      mkdirSync(`${lab}/images`, { recursive: true });
+      execFileSync("qemu-img", ["create", "-q", "-f", "qcow2", `${lab}/images/trove-guest-ubuntu-jammy-dev.qcow2`, "16M"]);
+    }
+    for (const d of ["mysql", "mariadb", "postgresql"]) {
+      const rules = `${lab}/trove-source/trove/templates/${d}/validation-rules.json`;
+      if (!existsSync(rules)) {
+        mkdirSync(path.dirname(rules), { recursive: true });
+        writeFileSync(rules, '{"configuration-parameters": []}');
+      }
+    }
     const { mocks, outputs } = await evaluate("lab");
     const container = await mocks.waitFor("lab-registry-container");
     expect(container.inputs.envs).toEqual(["REGISTRY_HTTP_ADDR=127.0.0.1:4000"]);
@@ -45,6 +47,11 @@ describe("stack lab", () => {
     expect(mocks.ofType("openstack:images/image:Image")).toHaveLength(1);
     expect(mocks.resources.filter((r) => r.name.includes("-mirror-")).map((r) => r.name).sort()).toEqual(["lab-images-mirror-mariadb-10-4", "lab-images-mirror-mysql-5-7-29", "lab-images-mirror-postgresql-12"]);
     expect(mocks.ofType("command:remote:Command")).toEqual([]);
+    const versions = mocks.ofType("pulumi-nodejs:dynamic/pulumi-trove:DatastoreVersion");
+    expect(versions.map((v) => `${String(v.inputs.datastore)}:${String(v.inputs.version)}:${String(v.inputs.cloud)}`).sort()).toEqual(["mariadb:10.4:trove-lab", "mysql:5.7.29:trove-lab", "postgresql:12:trove-lab"]);
+    const load = await mocks.waitFor("lab-parameters-lab-postgresql-12-load");
+    expect(load.type).toBe("command:local:Command");
+    expect(JSON.parse(String(load.inputs.stdin)).configFile).toBe("/tmp/pulumi-trove-lab/trove/trove.conf");
     expect(await valueOf(pulumi.output(outputs.registryAddress))).toBe("127.0.0.1:4000");
   });
 });

@@ -1,5 +1,6 @@
-// Small runnable OCI images made offline (there is no Docker Hub here): a static busybox and a file naming the image,
-// written as an OCI layout and pushed to a test registry with skopeo, standing in for upstream mysql/mariadb/postgres.
+// Small runnable OCI images made offline (no Docker Hub needed): a static busybox and a file naming the image, written
+// as an OCI layout and pushed to a plain-HTTP registry with skopeo, standing in for upstream mysql/mariadb/postgres.
+// Used by the lab (`npx tsx scripts/lab/stand-in-images.ts <registry> <repo:tag>...`) and by the tests.
 
 import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
@@ -7,7 +8,15 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSyn
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { gzipSync } from "node:zlib";
-import { requireTool } from "./tools.js";
+
+/** Fails with the Debian package to install when a tool is missing. */
+function requireTool(tool: string, debianPackage: string): void {
+  try {
+    execFileSync("sh", ["-c", `command -v ${tool}`], { stdio: "ignore" });
+  } catch {
+    throw new Error(`${tool} is not installed (apt-get install ${debianPackage})`);
+  }
+}
 
 function sha256(data: Buffer | string): string {
   return createHash("sha256").update(data).digest("hex");
@@ -54,5 +63,18 @@ export function pushStandIn(registryAddress: string, repository: string, tag: st
     return `sha256:${sha256(readFileSync(path.join(layout, "blobs/sha256", (JSON.parse(readFileSync(path.join(layout, "index.json"), "utf8")) as { manifests: Array<{ digest: string }> }).manifests[0]!.digest.slice(7))))}`;
   } finally {
     rmSync(path.dirname(layout), { recursive: true, force: true });
+  }
+}
+
+// Command line: push each `repo:tag` to the registry.
+if (require.main === module) {
+  const [registry, ...refs] = process.argv.slice(2);
+  if (!registry || refs.length === 0) {
+    console.error("usage: stand-in-images.ts <registry host:port> <repository:tag>...");
+    process.exit(2);
+  }
+  for (const ref of refs) {
+    const [repository, tag] = ref.split(":");
+    console.log(`${registry}/${ref} ${pushStandIn(registry, repository!, tag!)}`);
   }
 }

@@ -9,7 +9,7 @@ import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseScriptResult, renderBackupBuildScript, renderMirrorScript, resolveDatastoreImagesArgs } from "../../components/datastore-images.js";
 import { startDockerEngine, TestDockerEngine } from "../support/docker-engine.js";
-import { pushStandIn } from "../support/oci-image.js";
+import { pushStandIn } from "../../scripts/lab/stand-in-images.js";
 import { startRegistry, TestRegistry } from "../support/registry.js";
 
 const CREDS = { username: "trove", password: "s3cret pass'word" };

@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { renderBackupBuildScript, renderMirrorScript, resolveDatastoreImagesArgs } from "../../components/datastore-images.js";
 import { EditorRequest, renderApplyCommand, renderIni, renderTroveConfig } from "../../components/trove-config.js";
 import { startDockerEngine, TestDockerEngine } from "../support/docker-engine.js";
-import { pushStandIn } from "../support/oci-image.js";
+import { pushStandIn } from "../../scripts/lab/stand-in-images.js";
 import { startRegistry, TestRegistry } from "../support/registry.js";
 import { startSshd, TestSshd } from "../support/sshd.js";
 import { requireTool } from "../support/tools.js";

@@ -10,7 +10,7 @@ const ROOT = path.join(__dirname, "..", "..");
 const LAB_SH = path.join(ROOT, "scripts", "lab", "lab.sh");
 
 export interface Lab {
-  /** The lab directory (`.lab` unless TROVE_LAB_DIR says otherwise). */
+  /** The lab directory (`/tmp/pulumi-trove-lab` unless TROVE_LAB_DIR says otherwise). */
   dir: string;
   /** clouds.yaml holding the cloud `trove-lab`. */
   cloudsYaml: string;
@@ -21,8 +21,10 @@ export interface Lab {
   env: NodeJS.ProcessEnv;
   /** Runs the `openstack` CLI against the lab; returns stdout, throws with stderr. */
   openstack(args: string[]): string;
-  /** Stops or starts one service (keystone, glance, trove), keeping its data. */
-  service(action: "stop" | "start", name: "keystone" | "glance" | "trove"): void;
+  /** Value for DOCKER_HOST: the lab's private Docker engine. */
+  dockerHost: string;
+  /** Stops or starts one service, keeping its data. */
+  service(action: "stop" | "start", name: "keystone" | "glance" | "trove" | "upstream" | "docker"): void;
   /** Stops the lab if this process started it. */
   release(): void;
 }
@@ -34,7 +36,7 @@ function lab(args: string[]): { status: number; output: string } {
 
 /** Returns the running lab, starting it (about 20 s) when it is not running. */
 export function ensureLab(): Lab {
-  const dir = process.env.TROVE_LAB_DIR ?? path.join(ROOT, ".lab");
+  const dir = process.env.TROVE_LAB_DIR ?? "/tmp/pulumi-trove-lab";
   let startedHere = false;
   if (lab(["status"]).status !== 0) {
     const up = lab(["up"]);
@@ -52,6 +54,7 @@ export function ensureLab(): Lab {
     cloudsYaml,
     cloud: "trove-lab",
     troveConf: path.join(dir, "trove", "trove.conf"),
+    dockerHost: `unix://${path.join(dir, "docker", "docker.sock")}`,
     env,
     openstack: (args) => execFileSync("openstack", args, { env, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }),
     service: (action, name) => {
