@@ -3,7 +3,9 @@
 // lab Trove's database; what it did is read back through Trove's API with the openstack CLI.
 
 import { execFileSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ConfigurationParameterRule, DatastoreConfigurationParametersArgs, ParametersSyncSummary } from "../../components/configuration-parameters.js";
 import { ensureLab, Lab } from "../support/lab.js";
@@ -39,16 +41,25 @@ function templateRules(datastore: string): ConfigurationParameterRule[] {
   return (JSON.parse(readFileSync(`${TEMPLATES}/${datastore}/validation-rules.json`, "utf8")) as { "configuration-parameters": ConfigurationParameterRule[] })["configuration-parameters"];
 }
 
+let imageFile: string;
+let imageId: string;
+
 beforeAll(() => {
   lab = ensureLab();
+  // Trove checks a version's image tags when it is created: give it an image of its own.
+  imageFile = path.join(mkdtempSync(path.join(tmpdir(), "params-")), "guest.qcow2");
+  execFileSync("qemu-img", ["create", "-q", "-f", "qcow2", imageFile, "16M"]);
+  imageId = lab.openstack(["image", "create", `params-${RUN}`, "--disk-format", "qcow2", "--container-format", "bare", "--tag", `params${RUN}`, "--file", imageFile, "-f", "value", "-c", "id"]).trim();
   for (const [datastore, version] of [["postgresql", `12.${RUN}`], ["mysql", `5.7.${RUN}`]] as const) {
-    lab.openstack(["datastore", "version", "create", version, datastore, datastore, "", "--image-tags", "trove", "--active"]);
+    lab.openstack(["datastore", "version", "create", version, datastore, datastore, "", "--image-tags", `params${RUN}`, "--active"]);
     created.push(JSON.parse(lab.openstack(["datastore", "version", "show", version, "--datastore", datastore, "-f", "json"])).id as string);
   }
 }, 120_000);
 
 afterAll(() => {
   for (const id of created) lab.openstack(["datastore", "version", "delete", id]);
+  lab.openstack(["image", "delete", imageId]);
+  rmSync(path.dirname(imageFile), { recursive: true, force: true });
   lab.release();
 });
 
