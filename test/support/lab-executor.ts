@@ -86,7 +86,8 @@ async function docker(host: string, args: string[]): Promise<string> {
   return (await run(DOCKER, args, { env: { ...process.env, DOCKER_HOST: host } })).stdout.trim();
 }
 
-async function applyRemoteImage(host: string, inputs: Record<string, unknown>): Promise<Record<string, unknown>> {
+/** Applies a declared @pulumi/docker RemoteImage: inspect, or pull when the engine lacks it. */
+export async function applyRemoteImage(host: string, inputs: Record<string, unknown>): Promise<Record<string, unknown>> {
   const name = String(inputs.name);
   let id = await docker(host, ["image", "inspect", "--format", "{{.Id}}", name]).catch(() => "");
   if (!id) {
@@ -96,7 +97,8 @@ async function applyRemoteImage(host: string, inputs: Record<string, unknown>): 
   return { ...inputs, imageId: id, repoDigest: "" };
 }
 
-async function applyContainer(host: string, inputs: Record<string, unknown>, containers: string[]): Promise<{ id: string; state: Record<string, unknown> }> {
+/** Applies a declared @pulumi/docker Container: create, copy the uploads in, start, check it runs. */
+export async function applyContainer(host: string, inputs: Record<string, unknown>, containers: string[]): Promise<{ id: string; state: Record<string, unknown> }> {
   const args = ["create", "--name", String(inputs.name)];
   if (inputs.networkMode) args.push("--network", String(inputs.networkMode));
   if (inputs.restart) args.push("--restart", String(inputs.restart));
