@@ -5,6 +5,7 @@
 import { createHash } from "node:crypto";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
+import * as tls from "@pulumi/tls";
 import bcrypt from "bcryptjs";
 import { Problems } from "./errors.js";
 import { RegistryEndpoint } from "./registry-endpoint.js";
@@ -30,6 +31,13 @@ export interface LocalRegistryTls {
   caCertificatePem?: pulumi.Input<string>;
 }
 
+/** TLS with a self-signed certificate generated for the registry (`@pulumi/tls`), covering `advertisedHost`. */
+export interface LocalRegistryGeneratedTls {
+  generate: true;
+  /** Validity of the certificate in days; a new certificate replaces it when this changes. Default: `825`. */
+  validityDays?: number;
+}
+
 /** Arguments of {@link LocalRegistry}. */
 export interface LocalRegistryArgs {
   /**
@@ -49,8 +57,11 @@ export interface LocalRegistryArgs {
   containerName?: string;
   /** Require basic auth (htpasswd, bcrypt). Default: no auth, as in the runbook. */
   auth?: LocalRegistryAuth;
-  /** Serve HTTPS with this certificate. Default: plain HTTP (then Trove needs `docker_insecure_registries`). */
-  tls?: LocalRegistryTls;
+  /**
+   * Serve HTTPS with this certificate, or `{ generate: true }` for a self-signed one (its PEM is the
+   * `caCertificatePem` output clients must trust). Default: plain HTTP (then Trove needs `docker_insecure_registries`).
+   */
+  tls?: LocalRegistryTls | LocalRegistryGeneratedTls;
   /** Allow deleting manifests through the API. Default: `false`. */
   deleteEnabled?: boolean;
   /** Docker provider of the host that runs the registry. Default: the default docker provider. */
@@ -112,8 +123,31 @@ export function resolveLocalRegistryArgs(name: string, args: LocalRegistryArgs):
     problems.check(/^[A-Za-z0-9._-]{1,64}$/.test(args.auth.username), "auth.username", args.auth.username, "expected 1 to 64 letters, digits, '.', '_' or '-'");
     problems.check(/^[A-Za-z0-9 ._-]{1,64}$/.test(realm), "auth.realm", realm, "expected letters, digits, spaces, '.', '_' or '-'");
   }
+  if (args.tls && "generate" in args.tls) {
+    problems.check(!("certificatePem" in args.tls), "tls", "generate + certificatePem", "give a certificate or generate: true, not both");
+    const days = args.tls.validityDays ?? 825;
+    problems.check(Number.isInteger(days) && days >= 1 && days <= 3650, "tls.validityDays", days, "a whole number of days from 1 to 3650");
+  }
   problems.throwIfAny();
   return { address, port, bindAddress, image, storagePath, containerName, realm, deleteEnabled: args.deleteEnabled ?? false };
+}
+
+/** A self-signed certificate for `host` (IP address or DNS name), its key kept secret; the certificate is its own CA. */
+function generateCertificate(name: string, host: string, days: number, parent: pulumi.Resource): LocalRegistryTls {
+  const key = new tls.PrivateKey(`${name}-tls-key`, { algorithm: "ECDSA", ecdsaCurve: "P256" }, { parent, additionalSecretOutputs: ["privateKeyPem"] });
+  const isIp = /^[\d.]+$/.test(host) || host.includes(":");
+  const cert = new tls.SelfSignedCert(
+    `${name}-tls-cert`,
+    {
+      privateKeyPem: key.privateKeyPem,
+      subject: { commonName: host, organization: "pulumi-trove registry" },
+      ...(isIp ? { ipAddresses: [host] } : { dnsNames: [host] }),
+      validityPeriodHours: days * 24,
+      allowedUses: ["digital_signature", "key_encipherment", "server_auth"],
+    },
+    { parent },
+  );
+  return { certificatePem: cert.certPem, privateKeyPem: pulumi.secret(key.privateKeyPem), caCertificatePem: cert.certPem };
 }
 
 /** The private registry the datastore and backup images are published to, as a container on the registry host. */
@@ -147,9 +181,10 @@ export class LocalRegistry extends pulumi.ComponentResource {
       const line = pulumi.secret(pulumi.output(auth.password).apply((pw) => `${htpasswdLine(auth.username, pw, s.realm)}\n`));
       uploads.push({ file: REGISTRY_PATHS.htpasswd, content: line });
     }
-    if (args.tls) {
-      uploads.push({ file: REGISTRY_PATHS.certificate, content: args.tls.certificatePem });
-      uploads.push({ file: REGISTRY_PATHS.key, content: pulumi.secret(args.tls.privateKeyPem) });
+    const certificate = args.tls && "generate" in args.tls ? generateCertificate(name, args.advertisedHost, args.tls.validityDays ?? 825, this) : args.tls;
+    if (certificate) {
+      uploads.push({ file: REGISTRY_PATHS.certificate, content: certificate.certificatePem });
+      uploads.push({ file: REGISTRY_PATHS.key, content: pulumi.secret(certificate.privateKeyPem) });
     }
 
     const container = new docker.Container(
@@ -170,7 +205,7 @@ export class LocalRegistry extends pulumi.ComponentResource {
     this.insecure = pulumi.output(args.tls === undefined);
     this.username = pulumi.output(args.auth?.username);
     this.password = args.auth ? pulumi.secret(args.auth.password) : pulumi.output(undefined);
-    this.caCertificatePem = args.tls ? pulumi.output(args.tls.caCertificatePem ?? args.tls.certificatePem) : pulumi.output(undefined);
+    this.caCertificatePem = certificate ? pulumi.output(certificate.caCertificatePem ?? certificate.certificatePem) : pulumi.output(undefined);
     this.endpoint = {
       address: this.address,
       insecure: this.insecure,

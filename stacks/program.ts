@@ -21,11 +21,13 @@ export function pipelineArgsFromConfig(config: pulumi.Config, makeProvider: (r: 
   const registry = config.requireObject<TroveGuestPipelineArgs["registry"]>("registry");
   const password = config.getSecret("registryPassword");
   if (registry.local?.auth && !password) throw new Error("stack config: registry.local.auth is set but the password is not: pulumi config set --secret registryPassword <password>");
-  if (registry.local?.tls && !config.getSecret("registryTlsKey")) throw new Error("stack config: registry.local.tls is set but its key is not: pulumi config set --secret registryTlsKey \"$(cat registry.key)\"");
+  // A given certificate's key comes from the secret config; `tls: { generate: true }` needs none.
+  const givenTls = registry.local?.tls && !("generate" in registry.local.tls) ? registry.local.tls : undefined;
+  const tlsKey = config.getSecret("registryTlsKey");
+  if (givenTls && !tlsKey) throw new Error("stack config: registry.local.tls is set but its key is not: pulumi config set --secret registryTlsKey \"$(cat registry.key)\" (or use tls: { generate: true })");
   if (registry.local?.auth && password) registry.local.auth.password = password;
   if (registry.existing && password) registry.existing.password = password;
-  const tlsKey = config.getSecret("registryTlsKey");
-  if (registry.local?.tls && tlsKey) registry.local.tls.privateKeyPem = tlsKey;
+  if (givenTls && tlsKey) givenTls.privateKeyPem = tlsKey;
 
   const troveConfig = config.getObject<Exclude<TroveGuestPipelineArgs["troveConfig"], undefined>>("troveConfig");
   const sshKey = config.getSecret("controllerSshKey");

@@ -13,7 +13,14 @@ let mocks: MockState;
 let r: typeof import("../components/local-registry.js");
 
 beforeAll(async () => {
-  mocks = await installMocks({ outputs: (type, name) => (type === "docker:index/remoteImage:RemoteImage" ? { imageId: `sha256:${name}` } : undefined) });
+  mocks = await installMocks({
+    outputs: (type, name) => {
+      if (type === "docker:index/remoteImage:RemoteImage") return { imageId: `sha256:${name}` };
+      if (type === "tls:index/privateKey:PrivateKey") return { privateKeyPem: "GENERATED-KEY" };
+      if (type === "tls:index/selfSignedCert:SelfSignedCert") return { certPem: "GENERATED-CERT" };
+      return undefined;
+    },
+  });
   r = await import("../components/local-registry.js");
 });
 
@@ -59,6 +66,24 @@ describe("LocalRegistry", () => {
     expect(await isSecret(reg.password)).toBe(true);
     expect(await valueOf(reg.caCertificatePem)).toBe("CERT");
     expect(await valueOf(reg.address)).toBe("registry.example.com:5443");
+  });
+
+  it("generates a self-signed certificate for the advertised host when asked, its key secret, and hands it to clients", async () => {
+    const reg = new r.LocalRegistry("gen", { advertisedHost: "10.0.0.5", tls: { generate: true } });
+    const key = await mocks.waitFor("gen-tls-key");
+    expect(key.type).toBe("tls:index/privateKey:PrivateKey");
+    expect(key.parent).toBe("gen");
+    const cert = await mocks.waitFor("gen-tls-cert");
+    expect(cert.type).toBe("tls:index/selfSignedCert:SelfSignedCert");
+    expect(cert.inputs).toMatchObject({ ipAddresses: ["10.0.0.5"], subject: { commonName: "10.0.0.5" }, validityPeriodHours: 825 * 24 });
+    expect(cert.dependsOn).toContain("gen-tls-key");
+    const c = await mocks.waitFor("gen-container");
+    expect(c.inputs.envs).toContain("REGISTRY_HTTP_TLS_CERTIFICATE=/certs/domain.crt");
+    expect(await valueOf(reg.insecure)).toBe(false);
+    expect(await valueOf(reg.caCertificatePem)).toBe("GENERATED-CERT");
+    new r.LocalRegistry("gendns", { advertisedHost: "registry.example.com", tls: { generate: true, validityDays: 30 } });
+    expect((await mocks.waitFor("gendns-tls-cert")).inputs).toMatchObject({ dnsNames: ["registry.example.com"], validityPeriodHours: 720 });
+    expect(() => new r.LocalRegistry("genbad", { advertisedHost: "10.0.0.5", tls: { generate: true, validityDays: 0 } })).toThrow(/tls.validityDays "0" is not valid \(a whole number of days from 1 to 3650\)/);
   });
 
   it("writes an htpasswd line the registry's bcrypt accepts, the same on every run", () => {
