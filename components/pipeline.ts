@@ -123,6 +123,11 @@ export function versionKey(v: { datastore: string; version: string }): string {
   return `${v.datastore}:${v.version}`;
 }
 
+/** The part of a resource name that tells regions apart: none for the one implicit region. */
+function regionSuffix(settings: TroveGuestPipelineSettings, region: PipelineRegion): string {
+  return settings.regions.length === 1 && region.name === "default" ? "" : `-${region.name}`;
+}
+
 /** Applies defaults and validates; throws one error naming every bad field. */
 export function resolveTroveGuestPipelineArgs(name: string, args: TroveGuestPipelineArgs): TroveGuestPipelineSettings {
   const problems = new Problems("TroveGuestPipeline", name);
@@ -220,7 +225,7 @@ export class TroveGuestPipeline extends pulumi.ComponentResource {
 
     this.glanceImages = {};
     for (const region of settings.regions) {
-      const suffix = settings.regions.length === 1 && region.name === "default" ? "" : `-${region.name}`;
+      const suffix = regionSuffix(settings, region);
       this.glanceImages[region.name] = new GlanceImage(
         `${name}-glance${suffix}`,
         { ...(args.glanceImage ?? {}), image: this.guestImage, datastores: settings.datastores, catalog: settings.catalog },
@@ -264,7 +269,7 @@ export class TroveGuestPipeline extends pulumi.ComponentResource {
     if (args.registration !== false) {
       const registration = args.registration ?? {};
       for (const region of settings.regions) {
-        const suffix = settings.regions.length === 1 && region.name === "default" ? "" : `-${region.name}`;
+        const suffix = regionSuffix(settings, region);
         const inRegion: Record<string, DatastoreVersion> = {};
         for (const v of settings.versions) {
           const label = `${v.datastore}-${v.name}`.replace(/[^A-Za-z0-9-]/g, "-");
