@@ -19,7 +19,10 @@ export interface DatastoreDefinition {
   upstreamImage: string;
   /** Repository name of the backup image built from Trove's `backup/` directory: `db-backup-<datastore>`. */
   backupImageName: string;
-  /** Version numbers that Trove's CI or the runbook have used with this datastore. Others are allowed, with a warning. */
+  /**
+   * Versions or release lines that Trove's CI or the runbook have used with this datastore: `8.0` covers `8.0.36`,
+   * `5.7.29` covers only itself. Others are allowed, with a warning.
+   */
   testedVersions: readonly string[];
   /** Path of the datastore's `validation-rules.json` inside a Trove checkout. */
   validationRulesPath: string;
@@ -102,6 +105,11 @@ export class DatastoreCatalog {
   describeKnown(): string {
     return `known: ${this.names.join(", ")}`;
   }
+}
+
+/** Whether `version` is a tested version or a patch release of a tested line (`8.0` covers `8.0.36`, not `8.01`). */
+export function isTestedVersion(definition: DatastoreDefinition, version: string): boolean {
+  return definition.testedVersions.some((tested) => version === tested || version.startsWith(`${tested}.`));
 }
 
 /** The default catalog, with the built-in datastores only. */

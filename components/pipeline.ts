@@ -5,7 +5,7 @@ import { existsSync } from "node:fs";
 import * as path from "node:path";
 import * as openstack from "@pulumi/openstack";
 import * as pulumi from "@pulumi/pulumi";
-import { DatastoreCatalog, DatastoreVersionSpec, defaultCatalog, troveReleaseProblem, DEBIAN12_TROVE_RELEASE } from "./catalog.js";
+import { DatastoreCatalog, DatastoreVersionSpec, defaultCatalog, troveReleaseProblem, isTestedVersion, DEBIAN12_TROVE_RELEASE } from "./catalog.js";
 import { DatastoreConfigurationParameters, TroveControllerHost } from "./configuration-parameters.js";
 import { DatastoreVersion } from "./datastore-version.js";
 import { Problems } from "./errors.js";
@@ -140,7 +140,7 @@ export function resolveTroveGuestPipelineArgs(name: string, args: TroveGuestPipe
     const at = `versions[${i}]`;
     if (problems.check(catalog.find(v.datastore) !== undefined, `${at}.datastore`, v.datastore, catalog.describeKnown())) {
       const def = catalog.get(v.datastore);
-      if (!versionNumberProblem(v.version) && !def.testedVersions.includes(v.version)) {
+      if (!versionNumberProblem(v.version) && !isTestedVersion(def, v.version)) {
         pulumi.log.warn(`TroveGuestPipeline "${name}": ${v.datastore} ${v.version} is not a version we know works (tested: ${def.testedVersions.join(", ")})`);
       }
     }

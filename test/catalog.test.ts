@@ -1,7 +1,7 @@
 // The catalog and the image-naming rules: what users rely on when they add datastores and when Trove pulls images.
 
 import { describe, expect, it } from "vitest";
-import { BUILTIN_DATASTORES, DatastoreCatalog, TROVE_RELEASES, defaultCatalog, troveReleaseProblem } from "../components/catalog.js";
+import { BUILTIN_DATASTORES, DatastoreCatalog, TROVE_RELEASES, defaultCatalog, isTestedVersion, troveReleaseProblem } from "../components/catalog.js";
 import { ComponentInputError } from "../components/errors.js";
 import { datastoreImageNames, majorMinor, troveBackupImage } from "../components/image-naming.js";
 
@@ -14,6 +14,16 @@ describe("DatastoreCatalog", () => {
     expect(pg.backupImageName).toBe("db-backup-postgresql");
     expect(defaultCatalog.get("mysql").validationRulesPath).toBe("trove/templates/mysql/validation-rules.json");
     expect(defaultCatalog.get("mysql").testedVersions).toContain("5.7.29");
+  });
+
+  it("counts a patch release of a tested line as tested, and nothing else", () => {
+    const mysql = defaultCatalog.get("mysql");
+    expect(isTestedVersion(mysql, "8.0")).toBe(true);
+    expect(isTestedVersion(mysql, "8.0.36")).toBe(true);
+    expect(isTestedVersion(mysql, "5.7.29")).toBe(true);
+    expect(isTestedVersion(mysql, "5.7.30")).toBe(false);
+    expect(isTestedVersion(mysql, "8.01")).toBe(false);
+    expect(isTestedVersion(defaultCatalog.get("postgresql"), "16.4")).toBe(true);
   });
 
   it("names the known datastores when asked for an unknown one", () => {

@@ -4,7 +4,8 @@
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
-import { beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it, vi } from "vitest";
+import * as pulumi from "@pulumi/pulumi";
 import { installMocks, MockState, valueOf } from "./support/pulumi-mocks.js";
 
 const SHA = "c".repeat(64);
@@ -109,6 +110,20 @@ describe("TroveGuestPipeline", () => {
     await mocks.waitFor("noreg-glance-image");
     expect(pipeline.registeredVersions).toEqual({});
     expect(mocks.resources.filter((r) => r.name.startsWith("noreg-version"))).toHaveLength(0);
+  });
+
+  it("warns about a version outside every tested line, not about a patch release of one", () => {
+    const warn = vi.spyOn(pulumi.log, "warn").mockImplementation(() => Promise.resolve());
+    try {
+      p.resolveTroveGuestPipelineArgs("warned", {
+        ...base,
+        versions: [{ datastore: "mysql", version: "8.0.36" }, { datastore: "postgresql", version: "16.4" }, { datastore: "mysql", version: "9.1" }],
+      });
+      const messages = warn.mock.calls.map((c) => String(c[0]));
+      expect(messages).toEqual(['TroveGuestPipeline "warned": mysql 9.1 is not a version we know works (tested: 5.7.29, 8.0, 8.4)']);
+    } finally {
+      warn.mockRestore();
+    }
   });
 
   describe("rejects bad input at construction", () => {
