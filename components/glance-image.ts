@@ -88,7 +88,12 @@ export function resolveGlanceImageArgs(name: string, args: GlanceImageArgs): Gla
   if (fromBuild) {
     const build = args.image as GuestImageBuild;
     diskFormat = build.settings.diskFormat;
-    problems.check(!build.remote, "image", "remote build", "the image was built on a remote build host; Glance uploads from where pulumi runs: run pulumi on the build host, or copy the file here and pass { path, diskFormat, sha256 }");
+    problems.check(
+      !build.remote || build.availableLocally,
+      "image",
+      "remote build with fetchImage: false",
+      "the image stays on the build host, and Glance uploads from where pulumi runs: let GuestImageBuild copy it here (drop fetchImage: false), or pass { path, diskFormat, sha256 } of a copy",
+    );
   } else {
     const src = args.image as GlanceImageSource;
     diskFormat = src.diskFormat;
@@ -132,7 +137,7 @@ export class GlanceImage extends pulumi.ComponentResource {
     const src = args.image;
     const isBuild = src instanceof GuestImageBuild;
     const sha256 = isBuild ? src.sha256 : src.sha256;
-    const localFilePath = isBuild ? src.imagePath : src.path;
+    const localFilePath = isBuild ? src.localImagePath : src.path;
     const url = isBuild ? src.imageUrl : pulumi.output(src.url);
     const properties = pulumi
       .all([sha256, pulumi.output(settings.properties)])

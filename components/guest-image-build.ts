@@ -7,6 +7,7 @@ import * as path from "node:path";
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import { Problems } from "./errors.js";
+import { checkImageFetch, FETCH_SCRIPT, fetchDestination, ImageFetchArgs, ImageFetchEnvironment } from "./image-fetch.js";
 import { remoteConnection, SshConnection } from "./ssh.js";
 import { shellCommand, shellExports, shellQuote } from "./shell.js";
 import { absolutePathProblem, plainNameProblem } from "./validate.js";
@@ -70,6 +71,13 @@ export interface GuestImageBuildArgs {
   environment?: Record<string, string>;
   /** Build on this host over SSH instead of where `pulumi` runs. Default: build locally. */
   buildHost?: BuildHostConnection;
+  /**
+   * For a remote build: after each build, copy the image over SSH to where `pulumi` runs, checked against the
+   * build's sha256, so {@link GlanceImage} can upload it. Needs `buildHost.privateKey` (or, without key and password,
+   * your own ssh-agent); ssh cannot log in with a password unattended. `false`: leave the image on the build host.
+   * Default: copy to `/var/tmp/pulumi-trove-images/<file name>`.
+   */
+  fetchImage?: ImageFetchArgs | false;
   /** Accept a guest OS or release other than ubuntu/jammy. Default: `false`. */
   allowUntested?: boolean;
   /** Skip the build and use this existing local image file. Its extension gives the format. */
@@ -80,7 +88,15 @@ export interface GuestImageBuildArgs {
 
 /** Where the image comes from, after defaults and validation. */
 export type GuestImageSource =
-  | { kind: "build"; script: string; environmentTriggers: Record<string, string>; outputImagePath: string; remote: boolean }
+  | {
+      kind: "build";
+      script: string;
+      environmentTriggers: Record<string, string>;
+      outputImagePath: string;
+      remote: boolean;
+      /** For a remote build whose image is copied here: where to, and the known_hosts file ("" for ssh's own). */
+      fetch?: { path: string; knownHostsFile: string };
+    }
   | { kind: "file"; path: string }
   | { kind: "url"; url: string };
 
@@ -263,6 +279,17 @@ export function resolveGuestImageBuildArgs(name: string, args: GuestImageBuildAr
       problems.check(/^[A-Z_][A-Z0-9_]*$/.test(key), `environment.${key}`, key, "expected an environment variable name of uppercase letters, digits and '_'");
       problems.check(!["DIB_CLOUD_INIT_DATASOURCES", "HOST_SCP_USERNAME", "DIB_LOCAL_ELEMENTS_PATH"].includes(key), `environment.${key}`, key, "set it with its own argument (cloudInitDatasources, hostScpUsername, localElementsPath)");
     }
+    if (args.buildHost === undefined) {
+      problems.check(args.fetchImage === undefined, "fetchImage", args.fetchImage, "only for a remote build: give buildHost, or remove fetchImage");
+    } else if (args.fetchImage !== false) {
+      checkImageFetch(args.fetchImage, outputImagePath, problems);
+      problems.check(
+        !(args.buildHost.password !== undefined && args.buildHost.privateKey === undefined),
+        "buildHost.password",
+        "(secret)",
+        "copying the image here needs buildHost.privateKey (ssh cannot log in with a password unattended); give a key, or set fetchImage: false and upload the image from the build host yourself",
+      );
+    }
     if (args.troveRef === undefined && args.buildHost === undefined) troveRef = localGitHead(troveSourceDir) ?? "unknown";
     problems.check(/^[A-Za-z0-9._/@+-]{1,200}$/.test(troveRef), "troveRef", troveRef, "expected a git ref or commit id");
 
@@ -273,13 +300,20 @@ export function resolveGuestImageBuildArgs(name: string, args: GuestImageBuildAr
 
     if (!problems.any) {
       const script = renderBuildScript({ troveSourceDir, guestOs, guestOsRelease, devMode, guestUsername, outputImagePath, environment: buildEnvironment });
-      source = { kind: "build", script, environmentTriggers: buildEnvironment, outputImagePath, remote: args.buildHost !== undefined };
+      const remote = args.buildHost !== undefined;
+      const fetch = remote && args.fetchImage !== false ? { path: fetchDestination(outputImagePath, args.fetchImage), knownHostsFile: args.fetchImage?.knownHostsFile ?? "" } : undefined;
+      source = { kind: "build", script, environmentTriggers: buildEnvironment, outputImagePath, remote, fetch };
       triggers.push(`trove:${troveSourceDir}@${troveRef}`, `os:${guestOs}/${guestOsRelease}`, `dev:${devMode}`, `user:${guestUsername}`, `out:${outputImagePath}`, `env:${JSON.stringify(buildEnvironment)}`);
     }
   }
 
   problems.throwIfAny();
   return { guestOs, guestOsRelease, devMode, guestUsername, diskFormat, troveRef, cloudInitDatasources, source: source!, triggers };
+}
+
+/** What the fetch script reads on stdin: the build host's private key as a secret, or "" to use your own ssh-agent. */
+export function fetchStdin(c: SshConnection): pulumi.Output<string> {
+  return pulumi.secret(pulumi.output(c.privateKey).apply((k) => k ?? ""));
 }
 
 /**
@@ -297,8 +331,15 @@ export class GuestImageBuild extends pulumi.ComponentResource {
   public readonly sha256: pulumi.Output<string | undefined>;
   /** Size of the image file in bytes; undefined for a URL source. */
   public readonly sizeBytes: pulumi.Output<number | undefined>;
-  /** Whether the image file lives on a remote build host rather than where `pulumi` runs. */
+  /** Whether the image was built on a remote build host rather than where `pulumi` runs. */
   public readonly remote: boolean;
+  /**
+   * Path of an image file where `pulumi` runs, for an upload from here: the build's output for a local build or an
+   * existing file, the copy for a remote build with `fetchImage`; undefined otherwise.
+   */
+  public readonly localImagePath: pulumi.Output<string | undefined>;
+  /** Whether {@link localImagePath} will hold the image: false for a URL and for a remote build with `fetchImage: false`. */
+  public readonly availableLocally: boolean;
   /** The resolved settings (OS, release, mode, triggers), for composing components. */
   public readonly settings: GuestImageBuildSettings;
 
@@ -308,15 +349,18 @@ export class GuestImageBuild extends pulumi.ComponentResource {
     this.settings = settings;
     this.diskFormat = pulumi.output(settings.diskFormat);
     this.remote = settings.source.kind === "build" && settings.source.remote;
+    this.availableLocally = settings.source.kind === "file" || (settings.source.kind === "build" && (!settings.source.remote || settings.source.fetch !== undefined));
 
     const source = settings.source;
     if (source.kind === "url") {
       this.imagePath = pulumi.output(undefined);
       this.imageUrl = pulumi.output(source.url);
+      this.localImagePath = pulumi.output(undefined);
       this.sha256 = pulumi.output(undefined);
       this.sizeBytes = pulumi.output(undefined);
     } else {
       let stdout: pulumi.Output<string>;
+      let localImagePath: pulumi.Output<string | undefined> | undefined;
       if (source.kind === "build" && args.buildHost) {
         const c = args.buildHost;
         const build = new command.remote.Command(
@@ -329,6 +373,32 @@ export class GuestImageBuild extends pulumi.ComponentResource {
           { parent: this },
         );
         stdout = build.stdout;
+        if (source.fetch) {
+          const built = build.stdout.apply((out) => parseBuiltImage(out));
+          const c = args.buildHost;
+          const environment: Record<keyof ImageFetchEnvironment, pulumi.Input<string>> = {
+            FETCH_HOST: c.host,
+            FETCH_PORT: pulumi.output(c.port ?? 22).apply(String),
+            FETCH_USER: c.user,
+            FETCH_REMOTE_PATH: built.path,
+            FETCH_SHA256: built.sha256,
+            FETCH_LOCAL_PATH: source.fetch.path,
+            FETCH_KNOWN_HOSTS: source.fetch.knownHostsFile,
+          };
+          const fetch = new command.local.Command(
+            `${name}-fetch`,
+            {
+              create: FETCH_SCRIPT,
+              interpreter: ["/bin/bash", "-c"],
+              environment,
+              // The key reaches the script on stdin only; as a secret it is encrypted in state.
+              stdin: fetchStdin(c),
+              triggers: [built.sha256, source.fetch.path],
+            },
+            { parent: this, dependsOn: [build] },
+          );
+          localImagePath = fetch.stdout.apply((out) => parseBuiltImage(out).path);
+        }
       } else {
         const script = source.kind === "build" ? source.script : renderDescribeScript(source.path);
         const run = new command.local.Command(
@@ -340,6 +410,7 @@ export class GuestImageBuild extends pulumi.ComponentResource {
       }
       const built = stdout.apply((out) => parseBuiltImage(out));
       this.imagePath = built.path;
+      this.localImagePath = localImagePath ?? (this.remote ? pulumi.output(undefined) : built.path);
       this.imageUrl = pulumi.output(undefined);
       this.sha256 = built.sha256;
       this.sizeBytes = built.sizeBytes;
@@ -348,6 +419,7 @@ export class GuestImageBuild extends pulumi.ComponentResource {
     this.registerOutputs({
       imagePath: this.imagePath,
       imageUrl: this.imageUrl,
+      localImagePath: this.localImagePath,
       diskFormat: this.diskFormat,
       sha256: this.sha256,
       sizeBytes: this.sizeBytes,

@@ -7,6 +7,7 @@ export * from "./validate.js";
 export * from "./catalog.js";
 export * from "./image-naming.js";
 export * from "./registry-endpoint.js";
+export * from "./image-fetch.js";
 export * from "./guest-image-build.js";
 export * from "./glance-image.js";
 export * from "./local-registry.js";

@@ -33,11 +33,15 @@ export function pipelineArgsFromConfig(config: pulumi.Config, makeProvider: (r: 
   const sshKey = config.getSecret("controllerSshKey");
   if (troveConfig && troveConfig.controller && sshKey) troveConfig.controller.connection.privateKey = sshKey;
 
+  const guestImage = config.requireObject<TroveGuestPipelineArgs["guestImage"]>("guestImage");
+  const buildKey = config.getSecret("buildHostSshKey");
+  if (guestImage.buildHost && buildKey) guestImage.buildHost.privateKey = buildKey;
+
   const regions = config.getObject<RegionConfig[]>("regions");
   return {
     troveRelease: config.get("troveRelease"),
     versions: config.requireObject("versions"),
-    guestImage: config.requireObject("guestImage"),
+    guestImage,
     glanceImage: config.getObject("glanceImage"),
     regions: regions?.map((r): PipelineRegion => ({ name: r.name, provider: makeProvider(r), cloud: r.cloud, region: r.region, troveController: r.troveController })),
     registry,

@@ -11,7 +11,11 @@ let b: typeof import("../components/guest-image-build.js");
 
 beforeAll(async () => {
   mocks = await installMocks({
-    outputs: (type) => (type.startsWith("command:") ? { stdout: `{"path":"/root/images/guest.qcow2","sha256":"${SHA}","sizeBytes":99}` } : undefined),
+    // A fetch reports the local copy; a build reports the file on its host.
+    outputs: (type, name) =>
+      type.startsWith("command:")
+        ? { stdout: `{"path":"${name.endsWith("-fetch") ? "/var/tmp/pulumi-trove-images/guest.qcow2" : "/root/images/guest.qcow2"}","sha256":"${SHA}","sizeBytes":99}` }
+        : undefined,
   });
   b = await import("../components/guest-image-build.js");
   g = await import("../components/glance-image.js");
@@ -35,6 +39,14 @@ describe("GlanceImage", () => {
     });
     expect(await valueOf(image.imageId)).toBe("guest-image-id");
     expect(await valueOf(image.tags)).toEqual(["trove", "mysql", "postgresql"]);
+  });
+
+  it("uploads a remote build from its local copy, after the copy", async () => {
+    const build = new b.GuestImageBuild("far", { troveSourceDir: "/opt/stack/trove", troveRef: "m", buildHost: { host: "10.0.0.5", user: "stack", privateKey: "KEY" } });
+    new g.GlanceImage("far", { image: build, datastores: ["mysql"] });
+    const declared = await mocks.waitFor("far-image");
+    expect(declared.inputs).toMatchObject({ localFilePath: "/var/tmp/pulumi-trove-images/guest.qcow2", properties: { [g.SHA256_PROPERTY]: SHA } });
+    expect(declared.dependsOn).toContain("far-fetch");
   });
 
   it("takes an image given by hand, with its own name, format and properties", async () => {
@@ -67,9 +79,11 @@ describe("GlanceImage", () => {
       expect(() => new g.GlanceImage("bad", args as never)).toThrow(message);
     });
 
-    it("a remote build, whose file is not here to upload", () => {
-      const remote = new b.GuestImageBuild("far", { troveSourceDir: "/opt/stack/trove", troveRef: "m", buildHost: { host: "10.0.0.5", user: "stack" } });
-      expect(() => new g.GlanceImage("far", { image: remote, datastores: ["mysql"] })).toThrow(/built on a remote build host/);
+    it("a remote build whose image stays on the build host", () => {
+      const remote = new b.GuestImageBuild("kept", { troveSourceDir: "/opt/stack/trove", troveRef: "m", buildHost: { host: "10.0.0.5", user: "stack" }, fetchImage: false });
+      expect(() => new g.GlanceImage("kept", { image: remote, datastores: ["mysql"] })).toThrow(
+        /GlanceImage "kept": image "remote build with fetchImage: false" is not valid \(the image stays on the build host, and Glance uploads from where pulumi runs/,
+      );
     });
   });
 });

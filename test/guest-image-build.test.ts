@@ -3,7 +3,9 @@
 
 import * as path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { installMocks, MockState, valueOf } from "./support/pulumi-mocks.js";
+import * as pulumi from "@pulumi/pulumi";
+import { FETCH_SCRIPT } from "../components/image-fetch.js";
+import { installMocks, isSecret, MockState, valueOf } from "./support/pulumi-mocks.js";
 
 const SHA = "a".repeat(64);
 let mocks: MockState;
@@ -62,6 +64,58 @@ describe("GuestImageBuild", () => {
     expect(JSON.stringify(r.inputs.connection)).toContain('"host":"10.0.0.5"');
   });
 
+  it("copies a remote build's image here over SSH, checked against the build's sha256, the key only on stdin", async () => {
+    const build = new m.GuestImageBuild("far", {
+      troveSourceDir: "/opt/stack/trove",
+      troveRef: "master",
+      buildHost: { host: "10.0.0.5", port: 2222, user: "stack", privateKey: pulumi.secret("KEY") },
+    });
+    const fetch = await mocks.waitFor("far-fetch");
+    expect(fetch.type).toBe("command:local:Command");
+    expect(fetch.parent).toBe("far");
+    expect(fetch.dependsOn).toContain("far-build");
+    expect(fetch.inputs.environment).toEqual({
+      FETCH_HOST: "10.0.0.5",
+      FETCH_PORT: "2222",
+      FETCH_USER: "stack",
+      FETCH_REMOTE_PATH: "/root/images/x.qcow2",
+      FETCH_SHA256: SHA,
+      FETCH_LOCAL_PATH: "/var/tmp/pulumi-trove-images/trove-guest-ubuntu-jammy-dev.qcow2",
+      FETCH_KNOWN_HOSTS: "",
+    });
+    expect(fetch.inputs.create).toBe(FETCH_SCRIPT);
+    expect(JSON.stringify(fetch.inputs.create) + JSON.stringify(fetch.inputs.environment)).not.toContain("KEY");
+    expect(build.availableLocally).toBe(true);
+    // The mocks echo the inputs back, so the fetch's stdout is the build's JSON line: its path is what Glance uploads.
+    expect(await valueOf(build.localImagePath)).toBe("/root/images/x.qcow2");
+    expect(await isSecret(build.localImagePath)).toBe(false);
+  });
+
+  it("keeps the key secret on the fetch's stdin", async () => {
+    const { fetchStdin } = await import("../components/guest-image-build.js");
+    const stdin = fetchStdin({ host: "h", user: "u", privateKey: "KEY" });
+    expect(await isSecret(stdin)).toBe(true);
+    expect(await valueOf(stdin)).toBe("KEY");
+    expect(await valueOf(fetchStdin({ host: "h", user: "u" }))).toBe("");
+  });
+
+  it("leaves a remote build's image on the build host with fetchImage: false, or copies it where told", async () => {
+    const kept = new m.GuestImageBuild("kept", { troveSourceDir: "/opt/stack/trove", troveRef: "m", buildHost: { host: "10.0.0.5", user: "stack" }, fetchImage: false });
+    await mocks.waitFor("kept-build");
+    expect(mocks.resources.filter((r) => r.name === "kept-fetch")).toEqual([]);
+    expect(kept.availableLocally).toBe(false);
+    expect(await valueOf(kept.localImagePath)).toBeUndefined();
+
+    new m.GuestImageBuild("told", {
+      troveSourceDir: "/opt/stack/trove",
+      troveRef: "m",
+      outputImagePath: "/srv/images/guest.raw",
+      buildHost: { host: "10.0.0.5", user: "stack" },
+      fetchImage: { path: "/data/images/guest.raw", knownHostsFile: "/etc/pulumi-trove/known_hosts" },
+    });
+    expect((await mocks.waitFor("told-fetch")).inputs.environment).toMatchObject({ FETCH_LOCAL_PATH: "/data/images/guest.raw", FETCH_KNOWN_HOSTS: "/etc/pulumi-trove/known_hosts", FETCH_PORT: "22" });
+  });
+
   it("describes an existing image file instead of building", async () => {
     const build = new m.GuestImageBuild("existing", { existingImagePath: path.join(__dirname, "fixtures/tiny.qcow2") });
     expect(await valueOf(build.diskFormat)).toBe("qcow2");
@@ -76,6 +130,10 @@ describe("GuestImageBuild", () => {
 
   describe("rejects bad input at construction, naming the field and what is allowed", () => {
     const cases: Array<[string, object, RegExp]> = [
+      ["fetchImage without a build host", { fetchImage: { path: "/tmp/x.qcow2" } }, /fetchImage .* is not valid \(only for a remote build: give buildHost, or remove fetchImage\)/],
+      ["a fetch path with another extension", { buildHost: { host: "h", user: "u" }, fetchImage: { path: "/tmp/x.raw" } }, /fetchImage.path "\/tmp\/x.raw" is not valid \(expected the image's own extension \(.qcow2\)/],
+      ["a relative fetch path", { buildHost: { host: "h", user: "u" }, fetchImage: { path: "images/x.qcow2" } }, /fetchImage.path "images\/x.qcow2" is not valid \(expected an absolute path/],
+      ["a password-only build host when the image is copied here", { buildHost: { host: "h", user: "u", password: "pw" } }, /buildHost.password "\(secret\)" is not valid \(copying the image here needs buildHost.privateKey/],
       ["an untested release", { guestOsRelease: "focal" }, /guestOsRelease "focal" is not valid \(supported: jammy; set allowUntested: true to try it anyway\)/],
       ["an untested OS", { guestOs: "centos" }, /guestOs "centos" is not valid \(supported: ubuntu;/],
       ["datasources without OpenStack", { cloudInitDatasources: ["ConfigDrive"] }, /cloudInitDatasources .* \(must include "OpenStack": since Yoga/],

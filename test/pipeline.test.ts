@@ -51,6 +51,15 @@ describe("TroveGuestPipeline", () => {
     expect(await valueOf(pipeline.glanceImageIds)).toEqual({ east: "two-glance-east-image-id", west: "two-glance-west-image-id" });
   });
 
+  it("builds on the controller and uploads to every region from one copy of the image", async () => {
+    const buildHost = { host: "10.0.0.5", user: "stack", privateKey: "KEY" };
+    new p.TroveGuestPipeline("far", { ...base, guestImage: { ...guestImage, buildHost }, versions, regions: [{ name: "east" }, { name: "west" }] });
+    await mocks.waitFor("far-glance-west-image");
+    const commands = mocks.resources.filter((r) => r.name.startsWith("far-guest") && r.type.startsWith("command:"));
+    expect(commands.map((r) => `${r.type} ${r.name}`)).toEqual(["command:remote:Command far-guest-build", "command:local:Command far-guest-fetch"]);
+    for (const region of ["east", "west"]) expect(mocks.named(`far-glance-${region}-image`).dependsOn).toContain("far-guest-fetch");
+  });
+
   it("publishes every version's images to its registry and configures Trove with the same names", async () => {
     const pipeline = new p.TroveGuestPipeline("full", { ...base, versions, datastoreImages: { troveSourceDir: "/opt/stack/trove", backupTag: "1.1.0" } });
     expect(await valueOf(pipeline.registryAddress)).toBe("10.0.0.5:4000");

@@ -67,9 +67,17 @@ describe("stack devstack", () => {
 
 describe("stack production", () => {
   it("feeds two regions from one build, with an auth+TLS registry and secrets from config", async () => {
-    const { mocks, outputs } = await evaluate("production", { registryPassword: "s3cret", registryTlsKey: "TLSKEY", controllerSshKey: "KEY" });
+    const { mocks, outputs } = await evaluate("production", { registryPassword: "s3cret", registryTlsKey: "TLSKEY", controllerSshKey: "KEY", buildHostSshKey: "BUILDKEY" });
     await mocks.waitFor("production-glance-west-image");
     expect(mocks.resources.filter((r) => r.name === "production-guest-build")).toHaveLength(1);
+    // Built on the build host, copied back once, uploaded to both regions from the copy; the key only on the copy's stdin.
+    const build = mocks.named("production-guest-build");
+    expect(build.type).toBe("command:remote:Command");
+    expect(JSON.stringify(build.inputs.connection)).toContain("image-builder.db.example.com");
+    const fetch = await mocks.waitFor("production-guest-fetch");
+    expect(fetch.inputs.environment).toMatchObject({ FETCH_HOST: "image-builder.db.example.com", FETCH_USER: "builder", FETCH_LOCAL_PATH: "/srv/pulumi-trove/images/trove-guest-ubuntu-jammy.qcow2" });
+    expect(JSON.stringify([fetch.inputs.create, fetch.inputs.environment])).not.toContain("BUILDKEY");
+    for (const region of ["east", "west"]) expect(mocks.named(`production-glance-${region}-image`).dependsOn).toContain("production-guest-fetch");
     expect(mocks.ofType("openstack:images/image:Image").map((r) => r.name).sort()).toEqual(["production-glance-east-image", "production-glance-west-image"]);
     expect(String((await mocks.waitFor("production-guest-build")).inputs.create)).toContain("build-image ubuntu jammy false ubuntu");
     const container = await mocks.waitFor("production-registry-container");

@@ -12,6 +12,8 @@ export interface TestSshd {
   port: number;
   /** The client's private key (OpenSSH PEM), as a Pulumi program would pass it. */
   privateKey: string;
+  /** The server's host key, as a known_hosts line would carry it (`ssh-ed25519 AAAA…`). */
+  hostPublicKey: string;
   /** Runs `command` over SSH as root, as @pulumi/command's remote.Command would: the command line, and stdin. */
   run(command: string, stdin?: string): SpawnSyncReturns<string>;
   stop(): Promise<void>;
@@ -54,6 +56,7 @@ export async function startSshd(port: number): Promise<TestSshd> {
   return {
     port,
     privateKey: readFileSync(path.join(dir, "client_key"), "utf8"),
+    hostPublicKey: readFileSync(path.join(dir, "host_key.pub"), "utf8").split(" ").slice(0, 2).join(" "),
     run: (command, stdin) => spawnSync("ssh", [...sshArgs, command], { input: stdin ?? "", encoding: "utf8" }),
     async stop() {
       await stopProcess(child);
