@@ -50,9 +50,17 @@ function sha256Of(file: string): string {
   return createHash("sha256").update(readFileSync(file)).digest("hex");
 }
 
-/** How many ssh-agent processes run on this machine. */
+/** How many ssh-agent processes run on this machine (read from /proc, which every Linux has). */
 function agentCount(): number {
-  return Number(spawnSync("pgrep", ["-c", "-x", "ssh-agent"], { encoding: "utf8" }).stdout.trim() || "0");
+  return readdirSync("/proc")
+    .filter((entry) => /^\d+$/.test(entry))
+    .filter((pid) => {
+      try {
+        return readFileSync(`/proc/${pid}/comm`, "utf8").trim() === "ssh-agent";
+      } catch {
+        return false; // the process ended while we looked
+      }
+    }).length;
 }
 
 /** Waits up to 3 s for the number of ssh-agents to fall back to `count` (a killed agent takes a moment to exit). */
