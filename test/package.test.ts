@@ -1,0 +1,120 @@
+// The package as another team gets it: `npm pack` (which builds), the tarball unpacked into a fresh project's
+// node_modules, the README's example program compiled against it with the TypeScript compiler, and the JavaScript
+// loaded with Node. The other project's dependencies (@pulumi/*, typescript) are linked from ours, so nothing is
+// downloaded.
+
+import { execFileSync, spawnSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
+const root = path.join(__dirname, "..");
+let work: string;
+let consumer: string;
+let packedFiles: string[];
+
+const TSCONFIG = {
+  compilerOptions: { target: "ES2022", module: "NodeNext", moduleResolution: "NodeNext", strict: true, noEmit: true, types: ["node"], skipLibCheck: true },
+  include: ["*.ts"],
+};
+
+function tsc(): { status: number | null; output: string } {
+  const r = spawnSync(process.execPath, [path.join(root, "node_modules/typescript/bin/tsc"), "-p", consumer], { encoding: "utf8" });
+  return { status: r.status, output: r.stdout + r.stderr };
+}
+
+beforeAll(() => {
+  work = mkdtempSync(path.join(tmpdir(), "pulumi-trove-pack-"));
+  const packed = JSON.parse(execFileSync("npm", ["pack", "--json", "--pack-destination", work], { cwd: root, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] })) as Array<{ filename: string; files: Array<{ path: string }> }>;
+  packedFiles = packed[0]!.files.map((f) => f.path);
+  consumer = path.join(work, "consumer");
+  const installed = path.join(consumer, "node_modules/pulumi-trove");
+  mkdirSync(installed, { recursive: true });
+  execFileSync("tar", ["-xzf", path.join(work, packed[0]!.filename), "-C", installed, "--strip-components=1"]);
+  // The rest of the consumer's node_modules: links to ours, as `npm install` would have resolved them.
+  for (const entry of readdirSync(path.join(root, "node_modules"))) {
+    if (entry.startsWith(".") || entry === "pulumi-trove") continue;
+    symlinkSync(path.join(root, "node_modules", entry), path.join(consumer, "node_modules", entry));
+  }
+  writeFileSync(path.join(consumer, "tsconfig.json"), JSON.stringify(TSCONFIG));
+  writeFileSync(path.join(consumer, "package.json"), JSON.stringify({ name: "consumer", private: true }));
+}, 120_000);
+
+afterAll(() => {
+  if (work) rmSync(work, { recursive: true, force: true });
+});
+
+describe("the published package", () => {
+  it("ships the compiled library with its type declarations and the README, not the sources or tests", () => {
+    expect(packedFiles).toEqual(expect.arrayContaining(["README.md", "package.json", "dist/components/index.js", "dist/components/index.d.ts", "dist/components/pipeline.d.ts"]));
+    expect(packedFiles.filter((f) => !f.startsWith("dist/components/") && !["README.md", "package.json", "LICENSE"].includes(f))).toEqual([]);
+    expect(packedFiles.filter((f) => f.endsWith(".ts") && !f.endsWith(".d.ts"))).toEqual([]);
+  });
+
+  it("compiles the README's example program, importing from 'pulumi-trove', with full types", () => {
+    const example = readFileSync(path.join(root, "examples/basic.ts"), "utf8").replace('from "../components"', 'from "pulumi-trove"');
+    expect(example).toContain('from "pulumi-trove"');
+    writeFileSync(path.join(consumer, "index.ts"), example);
+    const result = tsc();
+    expect(result.output).toBe("");
+    expect(result.status).toBe(0);
+  });
+
+  it("catches a misspelt argument at compile time, naming it", () => {
+    writeFileSync(
+      path.join(consumer, "typo.ts"),
+      'import { DatastoreVersion } from "pulumi-trove";\nnew DatastoreVersion("v", { datastore: "mysql", version: "8.0", imageTag: ["trove"] });\n',
+    );
+    try {
+      const result = tsc();
+      expect(result.status).not.toBe(0);
+      expect(result.output).toMatch(/typo\.ts.*'imageTag' does not exist in type 'DatastoreVersionArgs'/);
+    } finally {
+      rmSync(path.join(consumer, "typo.ts"));
+    }
+  });
+
+  it("serializes DatastoreVersion's provider from the compiled package so that Pulumi's provider host can run it", () => {
+    // As the engine would: declare under mocks, take the serialized __provider text, load it as the dynamic-provider
+    // host loads it, and call create. The serialized text requires the package's modules from the consumer's
+    // node_modules, as it will on the admin's machine. A cloud missing from clouds.yaml stops create before any
+    // network call, after the provider has loaded its code and dependencies (yaml among them).
+    writeFileSync(path.join(consumer, "clouds.yaml"), "clouds:\n  other:\n    auth: { auth_url: http://127.0.0.1:9/v3 }\n");
+    const script = `
+      const pulumi = require("@pulumi/pulumi");
+      const Module = require("node:module");
+      const path = require("node:path");
+      let declared;
+      pulumi.runtime.setMocks({ newResource: (a) => { declared = a.inputs; return { id: "v", state: a.inputs }; }, call: (a) => a.inputs }, "p", "s", false);
+      const { DatastoreVersion } = require("pulumi-trove");
+      new DatastoreVersion("v", { datastore: "mysql", version: "8.0", cloud: "missing" });
+      const wait = setInterval(async () => {
+        if (!declared) return;
+        clearInterval(wait);
+        const filename = path.join(process.cwd(), "__dynamic_provider.js");
+        const m = new Module(filename);
+        m.filename = filename;
+        m.paths = Module._nodeModulePaths(process.cwd());
+        m._compile(declared.__provider, filename);
+        try {
+          await m.exports.handler().create(JSON.parse(JSON.stringify(declared)));
+          console.log("created?!");
+        } catch (e) {
+          console.log(e.message);
+        }
+      }, 20);`;
+    // A file, as a Pulumi program is (code given with `node -e` is serialized differently).
+    writeFileSync(path.join(consumer, "declare-and-run.js"), script);
+    const out = execFileSync(process.execPath, ["declare-and-run.js"], { cwd: consumer, encoding: "utf8", env: { PATH: process.env.PATH, HOME: consumer } }).trim();
+    expect(out).toBe(`cloud "missing" is not in ${path.join(consumer, "clouds.yaml")} (clouds there: other)`);
+  });
+
+  it("loads with Node and exports every component", () => {
+    const script = "const t = require('pulumi-trove'); console.log(Object.keys(t).filter((k) => typeof t[k] === 'function').sort().join(' '))";
+    const exported = execFileSync(process.execPath, ["-e", script], { cwd: consumer, encoding: "utf8" }).trim().split(" ");
+    for (const component of ["TroveGuestPipeline", "GuestImageBuild", "GlanceImage", "LocalRegistry", "DatastoreImages", "TroveConfig", "DatastoreVersion", "DatastoreConfigurationParameters", "DatastoreCatalog"]) {
+      expect(exported).toContain(component);
+    }
+  });
+});
