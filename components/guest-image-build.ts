@@ -375,7 +375,6 @@ export class GuestImageBuild extends pulumi.ComponentResource {
         stdout = build.stdout;
         if (source.fetch) {
           const built = build.stdout.apply((out) => parseBuiltImage(out));
-          const c = args.buildHost;
           const environment: Record<keyof ImageFetchEnvironment, pulumi.Input<string>> = {
             FETCH_HOST: c.host,
             FETCH_PORT: pulumi.output(c.port ?? 22).apply(String),
