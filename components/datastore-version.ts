@@ -147,7 +147,16 @@ export const datastoreVersionOperations = {
       const body = patchBody(stateFromTrove(existing, { adopt: s.adopt, cloud: s.cloud, region: s.region }), s);
       if (Object.keys(body).length > 0) await trove(session, "PATCH", `/mgmt/datastore-versions/${existing.id}`, body, counter);
     } else {
-      await trove(session, "POST", "/mgmt/datastore-versions", createBody(s), counter);
+      try {
+        await trove(session, "POST", "/mgmt/datastore-versions", createBody(s), counter);
+      } catch (error) {
+        // Trove may have created the version although its answer was lost (a timeout, a dropped connection, a 5xx
+        // after the commit), and then refused the retried POST as a duplicate. The version was absent from the list
+        // taken just before, so one listed now is this create's own; anything else is the POST's real error.
+        const created = await listVersions(session, counter).then((versions) => find(versions, s), () => undefined);
+        if (!created) throw error;
+        return { ...s, versionId: created.id };
+      }
       existing = find(await listVersions(session, counter), s);
       if (!existing) throw new Error(`Trove accepted datastore version ${s.datastore} ${s.name} but does not list it`);
     }

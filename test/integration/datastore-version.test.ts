@@ -206,4 +206,32 @@ describe("DatastoreVersion against the lab's Trove", () => {
     const names = troveVersions().map((v) => v.name).filter((n) => versions.includes(n));
     expect(names.sort()).toEqual([...versions].sort());
   }, 60_000);
+
+  it("keeps the version Trove created when the answer to its POST was lost, with no duplicate and no adopt needed", async () => {
+    const version = `4.0.${RUN}`;
+    const { runner, inputs } = await runnerFor(`lost-${RUN}`, { datastore: "mysql", version, cloud: "trove-lab" });
+    // The network loses Trove's answer to the first POST after Trove has handled it: the provider sees a dropped
+    // connection, retries the POST, and Trove refuses the retry as a duplicate.
+    const realFetch = globalThis.fetch;
+    const lostStatuses: number[] = [];
+    globalThis.fetch = async (input: string | URL | Request, init?: RequestInit) => {
+      const response = await realFetch(input, init);
+      if (init?.method === "POST" && String(input).endsWith("/mgmt/datastore-versions") && lostStatuses.length === 0) {
+        lostStatuses.push(response.status);
+        await response.arrayBuffer();
+        throw new TypeError("fetch failed", { cause: new Error("other side closed") });
+      }
+      return response;
+    };
+    try {
+      expect(await runner.up(inputs)).toBe("create");
+    } finally {
+      globalThis.fetch = realFetch;
+    }
+    expect(lostStatuses).toEqual([202]);
+    const listed = troveVersions().filter((v) => v.name === version);
+    expect(listed).toHaveLength(1);
+    expect(runner.state?.id).toBe(listed[0]!.id);
+    expect(await runner.up(inputs)).toBe("same");
+  });
 });
