@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { DatastoreVersionArgs } from "../../components/datastore-version.js";
 import { DynamicResourceRunner } from "../support/dynamic-engine.js";
 import { ensureLab, Lab, troveWriteCount } from "../support/lab.js";
-import { applyGlanceImage, imageTroveFinds } from "../support/openstack-apply.js";
+import { applyGlanceImage, imageTroveFinds, removeGlanceImage } from "../support/openstack-apply.js";
 import { installMocks } from "../support/pulumi-mocks.js";
 
 const RUN = String(Date.now() % 1_000_000);
@@ -76,13 +76,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   for (const r of runners) await r.destroy().catch(() => undefined);
-  for (const id of images) {
-    try {
-      lab.openstack(["image", "delete", id]);
-    } catch {
-      // already gone
-    }
-  }
+  for (const id of images) removeGlanceImage(lab, id);
   process.env = savedEnv;
   rmSync(work, { recursive: true, force: true });
   lab.release();

@@ -19,7 +19,7 @@ import { promisify } from "node:util";
 import * as pulumi from "@pulumi/pulumi";
 import { DynamicResourceRunner } from "./dynamic-engine.js";
 import type { Lab } from "./lab.js";
-import { applyGlanceImage } from "./openstack-apply.js";
+import { applyGlanceImage, removeGlanceImage } from "./openstack-apply.js";
 
 const run = promisify(execFile);
 const SECRET_SIG = "4dabf18193072939515e22adb298388d";
@@ -145,13 +145,7 @@ export async function executeAgainstLab<T>(lab: Lab, stack: string, program: () 
     async cleanUp() {
       for (const runner of execution.dynamic.values()) await runner.destroy().catch(() => undefined);
       for (const id of execution.containers) await docker(lab.dockerHost, ["rm", "-f", id]).catch(() => undefined);
-      for (const id of execution.glanceImages) {
-        try {
-          lab.openstack(["image", "delete", id]);
-        } catch {
-          // already gone
-        }
-      }
+      for (const id of execution.glanceImages) removeGlanceImage(lab, id);
     },
   };
   await pulumi.runtime.setMocks(

@@ -20,6 +20,15 @@ export function applyGlanceImage(lab: Lab, inputs: Record<string, unknown>): str
   return lab.openstack(args).trim();
 }
 
+/** Deletes a Glance image a test created, in clean-up: one that is already gone is fine. */
+export function removeGlanceImage(lab: Lab, id: string): void {
+  try {
+    lab.openstack(["image", "delete", id]);
+  } catch {
+    // already gone
+  }
+}
+
 /** The Glance image Trove's own code (trove.common.glance.get_image_id) picks for these tags. */
 export function imageTroveFinds(lab: Lab, tags: string[]): string {
   const program = String.raw`
