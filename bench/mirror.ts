@@ -6,10 +6,10 @@
 //   npx tsx bench/mirror.ts [megabytes]
 
 import { execFileSync, spawnSync } from "node:child_process";
-import { existsSync } from "node:fs";
 import { performance } from "node:perf_hooks";
 import { renderMirrorScript } from "../components/datastore-images.js";
 import { pushStandIn } from "../scripts/lab/stand-in-images.js";
+import { DOCKER_CLIENT } from "../test/support/docker-engine.js";
 import { ensureLab } from "../test/support/lab.js";
 import { startRegistry, TestRegistry } from "../test/support/registry.js";
 import { machineLine, median, writeBenchmarkSection } from "./support.js";
@@ -27,7 +27,7 @@ function digestOf(ref: string): string {
 async function main(): Promise<void> {
   const size = Number(process.argv[2] ?? 200);
   const lab = ensureLab();
-  const docker = (args: string[]) => execFileSync(existsSync("/usr/bin/docker") ? "/usr/bin/docker" : "docker", args, { env: { ...process.env, DOCKER_HOST: lab.dockerHost }, encoding: "utf8", maxBuffer: 64 * MB }).trim();
+  const docker = (args: string[]) => execFileSync(DOCKER_CLIENT, args, { env: { ...process.env, DOCKER_HOST: lab.dockerHost }, encoding: "utf8", maxBuffer: 64 * MB }).trim();
   const source = `127.0.0.1:5001/bench-big:${size}mb`;
   const upstreamDigest = pushStandIn("127.0.0.1:5001", "bench-big", `${size}mb`, size * MB);
   const dockerRoot = `${lab.dir}/docker/root`;
@@ -62,7 +62,7 @@ async function main(): Promise<void> {
     // The runbook: pull into the engine, tag, push. The engine starts without the image each time.
     target = await startRegistry(15070 + i);
     const tagged = `${target.address}/trove-datastores/bench:${size}`;
-    for (const ref of [source, tagged]) spawnSync(existsSync("/usr/bin/docker") ? "/usr/bin/docker" : "docker", ["rmi", "-f", ref], { env: { ...process.env, DOCKER_HOST: lab.dockerHost } });
+    for (const ref of [source, tagged]) spawnSync(DOCKER_CLIENT, ["rmi", "-f", ref], { env: { ...process.env, DOCKER_HOST: lab.dockerHost } });
     const engineBefore = du(dockerRoot);
     t0 = performance.now();
     docker(["pull", "-q", source]);

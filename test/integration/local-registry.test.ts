@@ -11,6 +11,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { LocalRegistryArgs } from "../../components/local-registry.js";
 import { pushStandIn } from "../../scripts/lab/stand-in-images.js";
+import { DOCKER_CLIENT } from "../support/docker-engine.js";
 import { ensureLab, Lab } from "../support/lab.js";
 import { executeAgainstLab, LabExecution } from "../support/lab-executor.js";
 
@@ -44,7 +45,7 @@ function status(args: string[]): string {
 }
 
 function inspect(name: string, format: string): string {
-  return execFileSync(existsSync("/usr/bin/docker") ? "/usr/bin/docker" : "docker", ["inspect", "--format", format, name], { env: { ...process.env, DOCKER_HOST: lab.dockerHost }, encoding: "utf8" }).trim();
+  return execFileSync(DOCKER_CLIENT, ["inspect", "--format", format, name], { env: { ...process.env, DOCKER_HOST: lab.dockerHost }, encoding: "utf8" }).trim();
 }
 
 beforeAll(() => {

@@ -2,11 +2,14 @@
 // iptables changes (so nothing outside loopback is touched), stopped by PID with its leftovers unmounted.
 
 import { ChildProcess, execFileSync, spawn, spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { stopProcess } from "./registry.js";
 import { requireTool } from "./tools.js";
+
+/** The docker client: Debian's /usr/bin/docker, which matches Debian's engine, or else the one on PATH. */
+export const DOCKER_CLIENT = existsSync("/usr/bin/docker") ? "/usr/bin/docker" : "docker";
 
 export interface TestDockerEngine {
   /** Value for DOCKER_HOST. */
@@ -27,9 +30,7 @@ export async function startDockerEngine(): Promise<TestDockerEngine> {
     { stdio: "ignore" },
   );
   const host = `unix://${socket}`;
-  // /usr/bin/docker is Debian's client matching the engine; an older or newer one on PATH works too.
-  const client = spawnSync("test", ["-x", "/usr/bin/docker"]).status === 0 ? "/usr/bin/docker" : "docker";
-  const docker = (args: string[], input?: string) => execFileSync(client, args, { env: { ...process.env, DOCKER_HOST: host }, encoding: "utf8", input, stdio: ["pipe", "pipe", "pipe"] });
+  const docker = (args: string[], input?: string) => execFileSync(DOCKER_CLIENT, args, { env: { ...process.env, DOCKER_HOST: host }, encoding: "utf8", input, stdio: ["pipe", "pipe", "pipe"] });
   const deadline = Date.now() + 30_000;
   for (;;) {
     try {

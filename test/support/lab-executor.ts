@@ -12,11 +12,12 @@
 // Any other resource type fails the run: nothing is skipped silently. Remote (SSH) commands are not part of the lab.
 
 import { execFile } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { promisify } from "node:util";
 import * as pulumi from "@pulumi/pulumi";
+import { DOCKER_CLIENT } from "./docker-engine.js";
 import { DynamicResourceRunner } from "./dynamic-engine.js";
 import type { Lab } from "./lab.js";
 import { applyGlanceImage, removeGlanceImage } from "./openstack-apply.js";
@@ -79,11 +80,8 @@ async function applyCommand(inputs: Record<string, unknown>): Promise<Record<str
   return { ...inputs, stdout: out, stderr: err };
 }
 
-// Debian's client matches the lab's Debian engine; a newer client elsewhere on PATH may speak a newer API.
-const DOCKER = existsSync("/usr/bin/docker") ? "/usr/bin/docker" : "docker";
-
 async function docker(host: string, args: string[]): Promise<string> {
-  return (await run(DOCKER, args, { env: { ...process.env, DOCKER_HOST: host } })).stdout.trim();
+  return (await run(DOCKER_CLIENT, args, { env: { ...process.env, DOCKER_HOST: host } })).stdout.trim();
 }
 
 /** Applies a declared @pulumi/docker RemoteImage: inspect, or pull when the engine lacks it. */
