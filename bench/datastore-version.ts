@@ -6,11 +6,11 @@
 
 import { execFileSync } from "node:child_process";
 import { performance } from "node:perf_hooks";
-import { loadCredentials, openTroveSession, trove } from "../components/trove-client.js";
-import { DynamicResourceRunner } from "../test/support/dynamic-engine.js";
-import { ensureLab, troveWriteCount } from "../test/support/lab.js";
-import { installMocks } from "../test/support/pulumi-mocks.js";
-import { machineLine, median, writeBenchmarkSection } from "./support.js";
+import { loadCredentials, openTroveSession, trove } from "../components/trove-client";
+import { DynamicResourceRunner } from "../test/support/dynamic-engine";
+import { ensureLab, troveWriteCount } from "../test/support/lab";
+import { installMocks } from "../test/support/pulumi-mocks";
+import { machineLine, median, writeBenchmarkSection } from "./support";
 
 async function main(): Promise<void> {
   const count = Number(process.argv[2] ?? 50);

@@ -7,12 +7,12 @@
 
 import { execFileSync, spawnSync } from "node:child_process";
 import { performance } from "node:perf_hooks";
-import { renderMirrorScript } from "../components/datastore-images.js";
-import { pushStandIn } from "../scripts/lab/stand-in-images.js";
-import { DOCKER_CLIENT } from "../test/support/docker-engine.js";
-import { ensureLab } from "../test/support/lab.js";
-import { startRegistry, TestRegistry } from "../test/support/registry.js";
-import { machineLine, median, writeBenchmarkSection } from "./support.js";
+import { renderMirrorScript } from "../components/datastore-images";
+import { pushStandIn } from "../scripts/lab/stand-in-images";
+import { DOCKER_CLIENT } from "../test/support/docker-engine";
+import { ensureLab } from "../test/support/lab";
+import { startRegistry, TestRegistry } from "../test/support/registry";
+import { machineLine, median, writeBenchmarkSection } from "./support";
 
 const MB = 2 ** 20;
 

@@ -3,7 +3,7 @@
 
 import { execFileSync } from "node:child_process";
 import * as path from "node:path";
-import { machineLine, median, writeBenchmarkSection } from "./support.js";
+import { machineLine, median, writeBenchmarkSection } from "./support";
 
 interface Run {
   n: number;

@@ -1,8 +1,8 @@
 // The datastore catalog: what Trove, Docker and the guest agent call each datastore, which versions we know work,
 // and how each Trove release turns the guest-agent options into the image names it pulls. Pure data and functions.
 
-import { Problems } from "./errors.js";
-import { plainNameProblem, repositoryProblem, versionNumberProblem } from "./validate.js";
+import { Problems } from "./errors";
+import { plainNameProblem, repositoryProblem, versionNumberProblem } from "./validate";
 
 /** Everything the pipeline needs to know about one datastore. */
 export interface DatastoreDefinition {

@@ -7,12 +7,12 @@ import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
-import { DatastoreCatalog, defaultCatalog } from "./catalog.js";
-import { PARAMETERS_SYNC_PY } from "./configuration-parameters-sync.js";
-import { Problems } from "./errors.js";
-import { shellCommand } from "./shell.js";
-import { remoteConnection, SshConnection } from "./ssh.js";
-import { absolutePathProblem, plainNameProblem, versionNumberProblem } from "./validate.js";
+import { DatastoreCatalog, defaultCatalog } from "./catalog";
+import { PARAMETERS_SYNC_PY } from "./configuration-parameters-sync";
+import { Problems } from "./errors";
+import { shellCommand } from "./shell";
+import { remoteConnection, SshConnection } from "./ssh";
+import { absolutePathProblem, plainNameProblem, versionNumberProblem } from "./validate";
 
 /** One configuration parameter rule, as in Trove's `validation-rules.json`. */
 export interface ConfigurationParameterRule {

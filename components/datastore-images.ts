@@ -8,12 +8,12 @@
 
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
-import { DatastoreCatalog, DatastoreVersionSpec, DEBIAN12_TROVE_RELEASE, defaultCatalog, TROVE_RELEASES, troveReleaseProblem } from "./catalog.js";
-import { Problems } from "./errors.js";
-import { datastoreImageNames, DatastoreImageNames } from "./image-naming.js";
-import { RegistryEndpoint } from "./registry-endpoint.js";
-import { shellQuote } from "./shell.js";
-import { absolutePathProblem, firstDuplicate, repositoryProblem, tagProblem, versionNumberProblem } from "./validate.js";
+import { DatastoreCatalog, DatastoreVersionSpec, DEBIAN12_TROVE_RELEASE, defaultCatalog, TROVE_RELEASES, troveReleaseProblem } from "./catalog";
+import { Problems } from "./errors";
+import { datastoreImageNames, DatastoreImageNames } from "./image-naming";
+import { RegistryEndpoint } from "./registry-endpoint";
+import { shellQuote } from "./shell";
+import { absolutePathProblem, firstDuplicate, repositoryProblem, tagProblem, versionNumberProblem } from "./validate";
 
 /** Arguments of {@link DatastoreImages}. */
 export interface DatastoreImagesArgs {

@@ -5,10 +5,10 @@
 // (OS_* or clouds.yaml) when the provider runs; only the cloud and region names are inputs, so none reach the state.
 
 import * as pulumi from "@pulumi/pulumi";
-import { DatastoreCatalog, defaultCatalog } from "./catalog.js";
-import { Problems } from "./errors.js";
-import { CallCounter, loadCredentials, openTroveSession, trove, TroveSession } from "./trove-client.js";
-import { plainNameProblem, versionNumberProblem } from "./validate.js";
+import { DatastoreCatalog, defaultCatalog } from "./catalog";
+import { Problems } from "./errors";
+import { CallCounter, loadCredentials, openTroveSession, trove, TroveSession } from "./trove-client";
+import { plainNameProblem, versionNumberProblem } from "./validate";
 
 /** The provider's inputs and state. */
 export interface DatastoreVersionState {

@@ -3,10 +3,10 @@
 
 import * as openstack from "@pulumi/openstack";
 import * as pulumi from "@pulumi/pulumi";
-import { DatastoreCatalog, defaultCatalog } from "./catalog.js";
-import { Problems } from "./errors.js";
-import { GuestImageBuild, IMAGE_FORMATS } from "./guest-image-build.js";
-import { firstDuplicate, plainNameProblem } from "./validate.js";
+import { DatastoreCatalog, defaultCatalog } from "./catalog";
+import { Problems } from "./errors";
+import { GuestImageBuild, IMAGE_FORMATS } from "./guest-image-build";
+import { firstDuplicate, plainNameProblem } from "./validate";
 
 /** The Glance image property that records the uploaded file's sha256; a change to it replaces (re-uploads) the image. */
 export const SHA256_PROPERTY = "trove_guest_image_sha256";

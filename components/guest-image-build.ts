@@ -6,11 +6,11 @@ import { existsSync, statSync } from "node:fs";
 import * as path from "node:path";
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
-import { Problems } from "./errors.js";
-import { checkImageFetch, FETCH_SCRIPT, fetchDestination, ImageFetchArgs, ImageFetchEnvironment } from "./image-fetch.js";
-import { remoteConnection, SshConnection } from "./ssh.js";
-import { shellCommand, shellExports, shellQuote } from "./shell.js";
-import { absolutePathProblem, plainNameProblem } from "./validate.js";
+import { Problems } from "./errors";
+import { checkImageFetch, FETCH_SCRIPT, fetchDestination, ImageFetchArgs, ImageFetchEnvironment } from "./image-fetch";
+import { remoteConnection, SshConnection } from "./ssh";
+import { shellCommand, shellExports, shellQuote } from "./shell";
+import { absolutePathProblem, plainNameProblem } from "./validate";
 
 /** Guest OS and releases that Trove's CI builds and tests (runbook: "only ubuntu and jammy are fully tested"). */
 export const SUPPORTED_GUEST_OS: Readonly<Record<string, readonly string[]>> = Object.freeze({ ubuntu: ["jammy"] });

@@ -5,8 +5,8 @@
 // leaves a half-written image at the destination.
 
 import * as path from "node:path";
-import { Problems } from "./errors.js";
-import { absolutePathProblem } from "./validate.js";
+import { Problems } from "./errors";
+import { absolutePathProblem } from "./validate";
 
 /** Where a remote build's image is copied by default: a fixed path, so every machine running the stack agrees on it. */
 export const DEFAULT_FETCH_DIRECTORY = "/var/tmp/pulumi-trove-images";

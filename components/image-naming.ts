@@ -2,7 +2,7 @@
 // guest-agent options, and what Trove's guest agent computes from those options. The last must equal the first,
 // or instances fail to pull their images; these functions are the single source of both sides.
 
-import { DatastoreDefinition, TROVE_RELEASES, TroveReleaseRules } from "./catalog.js";
+import { DatastoreDefinition, TROVE_RELEASES, TroveReleaseRules } from "./catalog";
 
 /** `<registry>/<repository>/<image>` without a tag: the value of `[<datastore>] docker_image`. */
 export function databaseImageOption(registryAddress: string, repository: string, def: DatastoreDefinition): string {

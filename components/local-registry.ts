@@ -7,9 +7,9 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import * as tls from "@pulumi/tls";
 import bcrypt from "bcryptjs";
-import { Problems } from "./errors.js";
-import { RegistryEndpoint } from "./registry-endpoint.js";
-import { absolutePathProblem, parseHostPort, portProblem } from "./validate.js";
+import { Problems } from "./errors";
+import { RegistryEndpoint } from "./registry-endpoint";
+import { absolutePathProblem, parseHostPort, portProblem } from "./validate";
 
 /** Basic-auth settings of the registry. */
 export interface LocalRegistryAuth {

@@ -5,17 +5,17 @@ import { existsSync } from "node:fs";
 import * as path from "node:path";
 import * as openstack from "@pulumi/openstack";
 import * as pulumi from "@pulumi/pulumi";
-import { DatastoreCatalog, DatastoreVersionSpec, defaultCatalog, troveReleaseProblem, isTestedVersion, DEBIAN12_TROVE_RELEASE } from "./catalog.js";
-import { DatastoreConfigurationParameters, TroveControllerHost } from "./configuration-parameters.js";
-import { DatastoreVersion } from "./datastore-version.js";
-import { Problems } from "./errors.js";
-import { DatastoreImages, DatastoreImagesArgs, PublishedImages } from "./datastore-images.js";
-import { GlanceImage, GlanceImageArgs, glanceImageTags } from "./glance-image.js";
-import { GuestImageBuild, GuestImageBuildArgs } from "./guest-image-build.js";
-import { LocalRegistry, LocalRegistryArgs } from "./local-registry.js";
-import { RegistryEndpoint } from "./registry-endpoint.js";
-import { TroveConfig, TroveConfigArgs } from "./trove-config.js";
-import { firstDuplicate, plainNameProblem, versionNumberProblem } from "./validate.js";
+import { DatastoreCatalog, DatastoreVersionSpec, defaultCatalog, troveReleaseProblem, isTestedVersion, DEBIAN12_TROVE_RELEASE } from "./catalog";
+import { DatastoreConfigurationParameters, TroveControllerHost } from "./configuration-parameters";
+import { DatastoreVersion } from "./datastore-version";
+import { Problems } from "./errors";
+import { DatastoreImages, DatastoreImagesArgs, PublishedImages } from "./datastore-images";
+import { GlanceImage, GlanceImageArgs, glanceImageTags } from "./glance-image";
+import { GuestImageBuild, GuestImageBuildArgs } from "./guest-image-build";
+import { LocalRegistry, LocalRegistryArgs } from "./local-registry";
+import { RegistryEndpoint } from "./registry-endpoint";
+import { TroveConfig, TroveConfigArgs } from "./trove-config";
+import { firstDuplicate, plainNameProblem, versionNumberProblem } from "./validate";
 
 /** One datastore version the pipeline serves: its images, its Trove registration. */
 export interface PipelineDatastoreVersion extends DatastoreVersionSpec {

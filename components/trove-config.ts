@@ -7,13 +7,13 @@
 
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
-import { DatastoreCatalog, defaultCatalog } from "./catalog.js";
-import { Problems } from "./errors.js";
-import { RegistryEndpoint } from "./registry-endpoint.js";
-import { shellCommand } from "./shell.js";
-import { remoteConnection, SshConnection } from "./ssh.js";
-import { TROVE_CONFIG_EDITOR_PY } from "./trove-config-editor.js";
-import { absolutePathProblem, hostPortProblem } from "./validate.js";
+import { DatastoreCatalog, defaultCatalog } from "./catalog";
+import { Problems } from "./errors";
+import { RegistryEndpoint } from "./registry-endpoint";
+import { shellCommand } from "./shell";
+import { remoteConnection, SshConnection } from "./ssh";
+import { TROVE_CONFIG_EDITOR_PY } from "./trove-config-editor";
+import { absolutePathProblem, hostPortProblem } from "./validate";
 
 /** INI options by section. */
 export type IniSections = Record<string, Record<string, string>>;

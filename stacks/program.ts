@@ -3,7 +3,7 @@
 
 import * as openstack from "@pulumi/openstack";
 import * as pulumi from "@pulumi/pulumi";
-import { PipelineRegion, TroveGuestPipeline, TroveGuestPipelineArgs } from "../components/index.js";
+import { PipelineRegion, TroveGuestPipeline, TroveGuestPipelineArgs } from "../components/index";
 
 /** A region as the stack config names it: an OpenStack cloud from clouds.yaml and an optional region in it. */
 export interface RegionConfig {

@@ -1,9 +1,9 @@
 // The catalog and the image-naming rules: what users rely on when they add datastores and when Trove pulls images.
 
 import { describe, expect, it } from "vitest";
-import { BUILTIN_DATASTORES, DatastoreCatalog, TROVE_RELEASES, defaultCatalog, isTestedVersion, troveReleaseProblem } from "../components/catalog.js";
-import { ComponentInputError } from "../components/errors.js";
-import { datastoreImageNames, majorMinor, troveBackupImage } from "../components/image-naming.js";
+import { BUILTIN_DATASTORES, DatastoreCatalog, TROVE_RELEASES, defaultCatalog, isTestedVersion, troveReleaseProblem } from "../components/catalog";
+import { ComponentInputError } from "../components/errors";
+import { datastoreImageNames, majorMinor, troveBackupImage } from "../components/image-naming";
 
 describe("DatastoreCatalog", () => {
   it("knows mysql, mariadb and postgresql with Trove's names", () => {

@@ -3,7 +3,7 @@
 
 import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, it } from "vitest";
-import { installMocks, MockState, valueOf } from "./support/pulumi-mocks.js";
+import { installMocks, MockState, valueOf } from "./support/pulumi-mocks";
 
 let mocks: MockState;
 let d: typeof import("../components/datastore-images.js");

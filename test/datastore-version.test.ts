@@ -8,7 +8,7 @@ import { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { installMocks, MockState } from "./support/pulumi-mocks.js";
+import { installMocks, MockState } from "./support/pulumi-mocks";
 
 let mocks: MockState;
 let v: typeof import("../components/datastore-version.js");

@@ -2,7 +2,7 @@
 // the build's format, tags trove + datastores), and a new upload only when the image's checksum changes.
 
 import { beforeAll, describe, expect, it } from "vitest";
-import { installMocks, MockState, valueOf } from "./support/pulumi-mocks.js";
+import { installMocks, MockState, valueOf } from "./support/pulumi-mocks";
 
 const SHA = "b".repeat(64);
 let mocks: MockState;

@@ -4,8 +4,8 @@
 import * as path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import * as pulumi from "@pulumi/pulumi";
-import { FETCH_SCRIPT } from "../components/image-fetch.js";
-import { installMocks, isSecret, MockState, valueOf } from "./support/pulumi-mocks.js";
+import { FETCH_SCRIPT } from "../components/image-fetch";
+import { installMocks, isSecret, MockState, valueOf } from "./support/pulumi-mocks";
 
 const SHA = "a".repeat(64);
 let mocks: MockState;

@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, it } from "vitest";
-import { installMocks, isSecret, MockState, valueOf } from "./support/pulumi-mocks.js";
+import { installMocks, isSecret, MockState, valueOf } from "./support/pulumi-mocks";
 
 let mocks: MockState;
 let r: typeof import("../components/local-registry.js");

@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { beforeAll, describe, expect, it, vi } from "vitest";
 import * as pulumi from "@pulumi/pulumi";
-import { installMocks, MockState, valueOf } from "./support/pulumi-mocks.js";
+import { installMocks, MockState, valueOf } from "./support/pulumi-mocks";
 
 const SHA = "c".repeat(64);
 let mocks: MockState;

@@ -6,8 +6,8 @@ import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it, vi } from "vitest";
-import { installMocks, MockState, valueOf } from "./support/pulumi-mocks.js";
-import { loadStackConfig } from "./support/stack-config.js";
+import { installMocks, MockState, valueOf } from "./support/pulumi-mocks";
+import { loadStackConfig } from "./support/stack-config";
 
 async function evaluate(stack: string, secrets: Record<string, string> = {}): Promise<{ mocks: MockState; outputs: Record<string, pulumi.Input<unknown>> }> {
   vi.resetModules();

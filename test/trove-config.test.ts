@@ -3,7 +3,7 @@
 
 import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, it } from "vitest";
-import { installMocks, isSecret, MockState, valueOf } from "./support/pulumi-mocks.js";
+import { installMocks, isSecret, MockState, valueOf } from "./support/pulumi-mocks";
 
 let mocks: MockState;
 let t: typeof import("../components/trove-config.js");

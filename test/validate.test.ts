@@ -2,8 +2,8 @@
 
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { formatProblems, Problems } from "../components/errors.js";
-import { hostPortProblem, parseHostPort, plainNameProblem, repositoryProblem, tagProblem, versionNumberProblem } from "../components/validate.js";
+import { formatProblems, Problems } from "../components/errors";
+import { hostPortProblem, parseHostPort, plainNameProblem, repositoryProblem, tagProblem, versionNumberProblem } from "../components/validate";
 
 describe("parseHostPort", () => {
   it("accepts host:port forms registries use", () => {

@@ -7,9 +7,9 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { ConfigurationParameterRule, DatastoreConfigurationParametersArgs, ParametersSyncSummary } from "../../components/configuration-parameters.js";
-import { ensureLab, Lab } from "../support/lab.js";
-import { installMocks } from "../support/pulumi-mocks.js";
+import type { ConfigurationParameterRule, DatastoreConfigurationParametersArgs, ParametersSyncSummary } from "../../components/configuration-parameters";
+import { ensureLab, Lab } from "../support/lab";
+import { installMocks } from "../support/pulumi-mocks";
 
 const RUN = String(Date.now() % 1_000_000);
 const TEMPLATES = "/usr/lib/python3/dist-packages/trove/templates";

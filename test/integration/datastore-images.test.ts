@@ -7,10 +7,10 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { parseScriptResult, renderBackupBuildScript, renderMirrorScript, resolveDatastoreImagesArgs } from "../../components/datastore-images.js";
-import { startDockerEngine, TestDockerEngine } from "../support/docker-engine.js";
-import { pushStandIn } from "../../scripts/lab/stand-in-images.js";
-import { startRegistry, TestRegistry } from "../support/registry.js";
+import { parseScriptResult, renderBackupBuildScript, renderMirrorScript, resolveDatastoreImagesArgs } from "../../components/datastore-images";
+import { startDockerEngine, TestDockerEngine } from "../support/docker-engine";
+import { pushStandIn } from "../../scripts/lab/stand-in-images";
+import { startRegistry, TestRegistry } from "../support/registry";
 
 const CREDS = { username: "trove", password: "s3cret pass'word" };
 let upstream: TestRegistry;

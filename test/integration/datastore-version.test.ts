@@ -7,11 +7,11 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { execFileSync } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { DatastoreVersionArgs } from "../../components/datastore-version.js";
-import { DynamicResourceRunner } from "../support/dynamic-engine.js";
-import { ensureLab, Lab, troveWriteCount } from "../support/lab.js";
-import { applyGlanceImage, imageTroveFinds, removeGlanceImage } from "../support/openstack-apply.js";
-import { installMocks } from "../support/pulumi-mocks.js";
+import type { DatastoreVersionArgs } from "../../components/datastore-version";
+import { DynamicResourceRunner } from "../support/dynamic-engine";
+import { ensureLab, Lab, troveWriteCount } from "../support/lab";
+import { applyGlanceImage, imageTroveFinds, removeGlanceImage } from "../support/openstack-apply";
+import { installMocks } from "../support/pulumi-mocks";
 
 const RUN = String(Date.now() % 1_000_000);
 const DYNAMIC = "pulumi-nodejs:dynamic/pulumi-trove:DatastoreVersion";

@@ -10,8 +10,8 @@ import { createHash } from "node:crypto";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { parseBuiltImage, renderBuildScript, resolveGuestImageBuildArgs } from "../../components/guest-image-build.js";
-import { requireTool } from "../support/tools.js";
+import { parseBuiltImage, renderBuildScript, resolveGuestImageBuildArgs } from "../../components/guest-image-build";
+import { requireTool } from "../support/tools";
 
 let work: string;
 let trove: string;

@@ -10,11 +10,11 @@ import { createHash, randomBytes } from "node:crypto";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { parseBuiltImage, resolveGuestImageBuildArgs } from "../../components/guest-image-build.js";
-import { FETCH_SCRIPT, ImageFetchEnvironment } from "../../components/image-fetch.js";
-import { shellCommand } from "../../components/shell.js";
-import { startSshd, TestSshd } from "../support/sshd.js";
-import { requireTool } from "../support/tools.js";
+import { parseBuiltImage, resolveGuestImageBuildArgs } from "../../components/guest-image-build";
+import { FETCH_SCRIPT, ImageFetchEnvironment } from "../../components/image-fetch";
+import { shellCommand } from "../../components/shell";
+import { startSshd, TestSshd } from "../support/sshd";
+import { requireTool } from "../support/tools";
 
 const SSH_PORT = 16023;
 let sshd: TestSshd;

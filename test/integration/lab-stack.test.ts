@@ -11,10 +11,10 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { ensureLab, Lab } from "../support/lab.js";
-import { executeAgainstLab, LabExecution } from "../support/lab-executor.js";
-import { imageTroveFinds } from "../support/openstack-apply.js";
-import { loadStackConfig } from "../support/stack-config.js";
+import { ensureLab, Lab } from "../support/lab";
+import { executeAgainstLab, LabExecution } from "../support/lab-executor";
+import { imageTroveFinds } from "../support/openstack-apply";
+import { loadStackConfig } from "../support/stack-config";
 
 const TROVE_IMAGES = path.join(__dirname, "../support/trove_images.py");
 let lab: Lab;

@@ -9,11 +9,11 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { LocalRegistryArgs } from "../../components/local-registry.js";
-import { pushStandIn } from "../../scripts/lab/stand-in-images.js";
-import { DOCKER_CLIENT } from "../support/docker-engine.js";
-import { ensureLab, Lab } from "../support/lab.js";
-import { executeAgainstLab, LabExecution } from "../support/lab-executor.js";
+import type { LocalRegistryArgs } from "../../components/local-registry";
+import { pushStandIn } from "../../scripts/lab/stand-in-images";
+import { DOCKER_CLIENT } from "../support/docker-engine";
+import { ensureLab, Lab } from "../support/lab";
+import { executeAgainstLab, LabExecution } from "../support/lab-executor";
 
 let lab: Lab;
 let work: string;

@@ -10,13 +10,13 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "nod
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { renderBackupBuildScript, renderMirrorScript, resolveDatastoreImagesArgs } from "../../components/datastore-images.js";
-import { EditorRequest, renderApplyCommand, renderIni, renderTroveConfig } from "../../components/trove-config.js";
-import { startDockerEngine, TestDockerEngine } from "../support/docker-engine.js";
-import { pushStandIn } from "../../scripts/lab/stand-in-images.js";
-import { startRegistry, TestRegistry } from "../support/registry.js";
-import { startSshd, TestSshd } from "../support/sshd.js";
-import { requireTool } from "../support/tools.js";
+import { renderBackupBuildScript, renderMirrorScript, resolveDatastoreImagesArgs } from "../../components/datastore-images";
+import { EditorRequest, renderApplyCommand, renderIni, renderTroveConfig } from "../../components/trove-config";
+import { startDockerEngine, TestDockerEngine } from "../support/docker-engine";
+import { pushStandIn } from "../../scripts/lab/stand-in-images";
+import { startRegistry, TestRegistry } from "../support/registry";
+import { startSshd, TestSshd } from "../support/sshd";
+import { requireTool } from "../support/tools";
 
 const PYTHON = "/usr/bin/python3";
 const TROVE_IMAGES = path.join(__dirname, "../support/trove_images.py");

@@ -5,8 +5,8 @@ import { ChildProcess, execFileSync, spawn, spawnSync } from "node:child_process
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
-import { stopProcess } from "./registry.js";
-import { requireTool } from "./tools.js";
+import { stopProcess } from "./registry";
+import { requireTool } from "./tools";
 
 /** The docker client: Debian's /usr/bin/docker, which matches Debian's engine, or else the one on PATH. */
 export const DOCKER_CLIENT = existsSync("/usr/bin/docker") ? "/usr/bin/docker" : "docker";

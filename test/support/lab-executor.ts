@@ -17,10 +17,10 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { promisify } from "node:util";
 import * as pulumi from "@pulumi/pulumi";
-import { DOCKER_CLIENT } from "./docker-engine.js";
-import { DynamicResourceRunner } from "./dynamic-engine.js";
-import type { Lab } from "./lab.js";
-import { applyGlanceImage, removeGlanceImage } from "./openstack-apply.js";
+import { DOCKER_CLIENT } from "./docker-engine";
+import { DynamicResourceRunner } from "./dynamic-engine";
+import type { Lab } from "./lab";
+import { applyGlanceImage, removeGlanceImage } from "./openstack-apply";
 
 const run = promisify(execFile);
 const SECRET_SIG = "4dabf18193072939515e22adb298388d";

@@ -3,7 +3,7 @@
 // minimum disk and RAM, and the file upload; and asks Trove's own code which image a version's tags resolve to.
 
 import { execFileSync } from "node:child_process";
-import type { Lab } from "./lab.js";
+import type { Lab } from "./lab";
 
 /** Creates the Glance image the declaration describes; returns its id. */
 export function applyGlanceImage(lab: Lab, inputs: Record<string, unknown>): string {

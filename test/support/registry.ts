@@ -6,7 +6,7 @@ import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writ
 import * as net from "node:net";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
-import { requireTool } from "./tools.js";
+import { requireTool } from "./tools";
 
 export interface TestRegistry {
   address: string;

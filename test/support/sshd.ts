@@ -5,8 +5,8 @@ import { ChildProcess, execFileSync, spawn, spawnSync, SpawnSyncReturns } from "
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
-import { stopProcess, waitForPort } from "./registry.js";
-import { requireTool } from "./tools.js";
+import { stopProcess, waitForPort } from "./registry";
+import { requireTool } from "./tools";
 
 export interface TestSshd {
   port: number;
