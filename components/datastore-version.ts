@@ -118,7 +118,10 @@ export function stateFromTrove(v: TroveVersion, base: Pick<DatastoreVersionState
     active: v.active,
     default: v.default,
     packages: (v.packages ?? []).filter((p) => p !== ""),
-    ...base,
+    adopt: base.adopt,
+    // No undefined values: Pulumi's dynamic-provider host turns the result into a protobuf Struct, which refuses them.
+    ...(base.cloud !== undefined ? { cloud: base.cloud } : {}),
+    ...(base.region !== undefined ? { region: base.region } : {}),
     versionId: v.id,
   };
 }
