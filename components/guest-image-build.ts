@@ -112,6 +112,13 @@ export interface GuestImageBuildSettings {
   source: GuestImageSource;
   /** Values that shape the image; a change to any of them rebuilds it. */
   triggers: string[];
+  /** Things the admin should know that do not stop the run (logged as warnings by the component). */
+  warnings: string[];
+}
+
+/** How the program runs: a preview (`pulumi preview`, or the preview step of `up`) never needs the deploy machine's files. */
+export interface ResolveContext {
+  dryRun: boolean;
 }
 
 /** A path that is safe for trovestack, which passes it to `rm`, `mkdir` and `dirname` unquoted. */
@@ -205,9 +212,13 @@ function localGitHead(dir: string): string | undefined {
   }
 }
 
-/** Applies defaults and validates; throws one error naming every bad field. Pure but for reading local file facts. */
-export function resolveGuestImageBuildArgs(name: string, args: GuestImageBuildArgs): GuestImageBuildSettings {
+/**
+ * Applies defaults and validates; throws one error naming every bad field. Pure but for reading local file facts; in a
+ * preview, a local file that is absent is a warning (the preview may run where the image is not, e.g. in CI).
+ */
+export function resolveGuestImageBuildArgs(name: string, args: GuestImageBuildArgs, context: ResolveContext = { dryRun: false }): GuestImageBuildSettings {
   const problems = new Problems("GuestImageBuild", name);
+  const warnings: string[] = [];
   const guestOs = args.guestOs ?? "ubuntu";
   const guestOsRelease = args.guestOsRelease ?? "jammy";
   const devMode = args.devMode ?? true;
@@ -239,10 +250,15 @@ export function resolveGuestImageBuildArgs(name: string, args: GuestImageBuildAr
     if (problems.report("existingImagePath", p, absolutePathProblem(p))) {
       const format = imageFormatOf(p);
       if (problems.check(format !== undefined, "existingImagePath", p, `unknown image extension; known: ${Object.keys(IMAGE_FORMATS).join(", ")}`)) diskFormat = format!;
-      if (problems.check(existsSync(p), "existingImagePath", p, "no such file on this machine")) {
+      if (existsSync(p)) {
         const st = statSync(p);
         // Size and mtime are cheap to read on every run; a change re-reads the checksum, which re-uploads the image.
         triggers.push(`file:${p}`, `size:${st.size}`, `mtime:${st.mtimeMs}`);
+      } else if (context.dryRun) {
+        warnings.push(`existingImagePath ${p} is not on this machine: the preview goes on without it; pulumi up needs it here`);
+        triggers.push(`file:${p}`);
+      } else {
+        problems.add("existingImagePath", p, "no such file on this machine");
       }
       source = { kind: "file", path: p };
     }
@@ -290,7 +306,11 @@ export function resolveGuestImageBuildArgs(name: string, args: GuestImageBuildAr
         "copying the image here needs buildHost.privateKey (ssh cannot log in with a password unattended); give a key, or set fetchImage: false and upload the image from the build host yourself",
       );
     }
-    if (args.troveRef === undefined && args.buildHost === undefined) troveRef = localGitHead(troveSourceDir) ?? "unknown";
+    if (args.troveRef === undefined) {
+      const head = args.buildHost === undefined ? localGitHead(troveSourceDir) : undefined;
+      if (head) troveRef = head;
+      else warnings.push(`troveRef is not set and ${troveSourceDir} is not a git checkout readable here, so the image is recorded as built from "unknown": a machine that can read the checkout would see a different value and rebuild; set troveRef`);
+    }
     problems.check(/^[A-Za-z0-9._/@+-]{1,200}$/.test(troveRef), "troveRef", troveRef, "expected a git ref or commit id");
 
     const buildEnvironment: Record<string, string> = { DIB_CLOUD_INIT_DATASOURCES: cloudInitDatasources.join(", ") };
@@ -308,7 +328,7 @@ export function resolveGuestImageBuildArgs(name: string, args: GuestImageBuildAr
   }
 
   problems.throwIfAny();
-  return { guestOs, guestOsRelease, devMode, guestUsername, diskFormat, troveRef, cloudInitDatasources, source: source!, triggers };
+  return { guestOs, guestOsRelease, devMode, guestUsername, diskFormat, troveRef, cloudInitDatasources, source: source!, triggers, warnings };
 }
 
 /** What the fetch script reads on stdin: the build host's private key as a secret, or "" to use your own ssh-agent. */
@@ -345,8 +365,9 @@ export class GuestImageBuild extends pulumi.ComponentResource {
 
   constructor(name: string, args: GuestImageBuildArgs, opts?: pulumi.ComponentResourceOptions) {
     super("pulumi-trove:guest-image:GuestImageBuild", name, {}, opts);
-    const settings = resolveGuestImageBuildArgs(name, args);
+    const settings = resolveGuestImageBuildArgs(name, args, { dryRun: pulumi.runtime.isDryRun() });
     this.settings = settings;
+    for (const warning of settings.warnings) pulumi.log.warn(`GuestImageBuild "${name}": ${warning}`, this);
     this.diskFormat = pulumi.output(settings.diskFormat);
     this.remote = settings.source.kind === "build" && settings.source.remote;
     this.availableLocally = settings.source.kind === "file" || (settings.source.kind === "build" && (!settings.source.remote || settings.source.fetch !== undefined));

@@ -171,7 +171,8 @@ export function resolveTroveGuestPipelineArgs(name: string, args: TroveGuestPipe
     if (problems.check(checkout !== undefined, "registration.troveSourceDir", checkout, "the Trove checkout whose trove/templates/<datastore>/validation-rules.json to load")) {
       for (const d of datastores) {
         const file = path.join(checkout!, catalog.get(d).validationRulesPath);
-        if (problems.check(existsSync(file), "registration.troveSourceDir", checkout, `a Trove checkout holding ${catalog.get(d).validationRulesPath} (${file} is missing)`)) rulesFiles[d] = file;
+        // A preview may run where the checkout is not (CI); DatastoreConfigurationParameters then says so in a warning.
+        if (problems.check(existsSync(file) || pulumi.runtime.isDryRun(), "registration.troveSourceDir", checkout, `a Trove checkout holding ${catalog.get(d).validationRulesPath} (${file} is missing)`)) rulesFiles[d] = file;
       }
     }
     regions.forEach((r, i) => problems.check(r.troveController !== undefined, `regions[${i}].troveController`, r.troveController, "the region's Trove controller (where configuration parameters are loaded), or set registration.loadConfigurationParameters: false"));

@@ -125,6 +125,28 @@ export function renderApplyCommand(python: string): string {
   return shellCommand([python, "-c", TROVE_CONFIG_EDITOR_PY]);
 }
 
+/**
+ * The registry's fields, each checked as soon as its value is known (at construction for a plain value; when an
+ * Output resolves, which for config secrets is already during a preview), with the message a construction-time check
+ * gives: so a bad value fails `pulumi preview`, not `pulumi up` half-way, after the registry and images exist.
+ */
+export function checkedRegistryValues(registry: RegistryEndpoint, name: string): { address: pulumi.Output<string>; username: pulumi.Output<string | undefined>; password: pulumi.Output<string | undefined> } {
+  const check = <T extends string | undefined>(field: string, value: pulumi.Input<T> | undefined, problem: (v: string) => string | undefined, shown?: string) =>
+    pulumi.output(value).apply((v) => {
+      if (v !== undefined) {
+        const problems = new Problems("TroveConfig", name);
+        problems.report(field, shown ?? v, problem(v));
+        problems.throwIfAny();
+      }
+      return v as T;
+    });
+  return {
+    address: check("registry.address", registry.address, hostPortProblem) as pulumi.Output<string>,
+    username: check("registry.username", registry.username, iniValueProblem),
+    password: check("registry.password", registry.password, iniValueProblem, "(secret)"),
+  };
+}
+
 /** Validates the controller target and cloud-init settings; throws one error naming every bad field. */
 export function resolveTroveConfigArgs(name: string, args: TroveConfigArgs): { cloudinitLocation: string; target?: Required<Omit<TroveControllerTarget, "connection">> } {
   const problems = new Problems("TroveConfig", name);
@@ -171,8 +193,9 @@ export class TroveConfig extends pulumi.ComponentResource {
     const resolved = resolveTroveConfigArgs(name, args);
     const catalog = args.catalog ?? defaultCatalog;
     const r = args.registry;
+    const checked = checkedRegistryValues(r, name);
     const rendered = pulumi
-      .all([r.address, r.insecure, r.username, r.password, args.imageOptions])
+      .all([checked.address, r.insecure, checked.username, checked.password, args.imageOptions])
       .apply(([registryAddress, insecure, username, password, imageOptions]) => renderTroveConfig({ registryAddress, insecure, username, password, imageOptions }, catalog, "TroveConfig", name));
     this.troveConf = rendered.apply((x) => renderIni(x.troveConf));
     this.guestAgentConf = pulumi.secret(rendered.apply((x) => renderIni(x.guestAgentConf)));
@@ -205,6 +228,8 @@ export class TroveConfig extends pulumi.ComponentResource {
     } else {
       this.applied = pulumi.output(undefined);
     }
-    this.registerOutputs({ troveConf: this.troveConf, guestAgentConf: this.guestAgentConf, applied: this.applied });
+    // The checks are registered as outputs too, so a bad value fails the run even while the rendering waits on values
+    // a preview does not know (the registry's address).
+    this.registerOutputs({ troveConf: this.troveConf, guestAgentConf: this.guestAgentConf, applied: this.applied, registryChecked: pulumi.all([checked.username, checked.password]).apply(() => true) });
   }
 }

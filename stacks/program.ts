@@ -3,7 +3,7 @@
 
 import * as openstack from "@pulumi/openstack";
 import * as pulumi from "@pulumi/pulumi";
-import { PipelineRegion, TroveGuestPipeline, TroveGuestPipelineArgs } from "../components/index";
+import { PipelineRegion, SshConnection, TroveGuestPipeline, TroveGuestPipelineArgs } from "../components/index";
 
 /** A region as the stack config names it: an OpenStack cloud from clouds.yaml and an optional region in it. */
 export interface RegionConfig {
@@ -16,26 +16,54 @@ export interface RegionConfig {
   troveController?: PipelineRegion["troveController"];
 }
 
+/** Whether the CLI handed this key over as a secret (`pulumi config set --secret`), as the runtime records it. */
+function isStoredAsSecret(key: string): boolean {
+  const runtime = pulumi.runtime as unknown as { isConfigSecret?: (k: string) => boolean };
+  return runtime.isConfigSecret ? runtime.isConfigSecret(key) : true;
+}
+
+/** A secret setting, refused when the stack file holds it in plain text. */
+function secretSetting(config: pulumi.Config, key: string): pulumi.Output<string> | undefined {
+  const value = config.getSecret(key);
+  if (value !== undefined && !isStoredAsSecret(`${config.name}:${key}`)) {
+    throw new Error(`stack config: ${key} is stored in plain text in the stack file; remove it there and run pulumi config set --secret ${key} <value>`);
+  }
+  return value;
+}
+
+/** The connection with the stack's SSH key, unless the connection names its own key or password. */
+function withKey<T extends { connection?: SshConnection }>(target: T | undefined, key: pulumi.Output<string> | undefined): T | undefined {
+  if (!target?.connection || !key || target.connection.privateKey !== undefined || target.connection.password !== undefined) return target;
+  return { ...target, connection: { ...target.connection, privateKey: key } };
+}
+
 /** Builds the pipeline arguments from the stack's config. Kept apart from the program so tests can check it. */
-export function pipelineArgsFromConfig(config: pulumi.Config, makeProvider: (r: RegionConfig) => openstack.Provider | undefined): TroveGuestPipelineArgs {
+export function pipelineArgsFromConfig(config: pulumi.Config, makeProvider: (r: RegionConfig) => openstack.Provider | undefined, dockerConfig: pulumi.Config = new pulumi.Config("docker")): TroveGuestPipelineArgs {
   const registry = config.requireObject<TroveGuestPipelineArgs["registry"]>("registry");
-  const password = config.getSecret("registryPassword");
+  const password = secretSetting(config, "registryPassword");
   if (registry.local?.auth && !password) throw new Error("stack config: registry.local.auth is set but the password is not: pulumi config set --secret registryPassword <password>");
   // A given certificate's key comes from the secret config; `tls: { generate: true }` needs none.
   const givenTls = registry.local?.tls && !("generate" in registry.local.tls) ? registry.local.tls : undefined;
-  const tlsKey = config.getSecret("registryTlsKey");
+  const tlsKey = secretSetting(config, "registryTlsKey");
   if (givenTls && !tlsKey) throw new Error("stack config: registry.local.tls is set but its key is not: pulumi config set --secret registryTlsKey \"$(cat registry.key)\" (or use tls: { generate: true })");
   if (registry.local?.auth && password) registry.local.auth.password = password;
   if (registry.existing && password) registry.existing.password = password;
   if (givenTls && tlsKey) givenTls.privateKeyPem = tlsKey;
 
+  // One key for every controller the stack reaches over SSH: troveConfig.controller and each region's troveController.
+  const sshKey = secretSetting(config, "controllerSshKey");
   const troveConfig = config.getObject<Exclude<TroveGuestPipelineArgs["troveConfig"], undefined>>("troveConfig");
-  const sshKey = config.getSecret("controllerSshKey");
-  if (troveConfig && troveConfig.controller && sshKey) troveConfig.controller.connection.privateKey = sshKey;
+  if (troveConfig && troveConfig.controller) troveConfig.controller = withKey(troveConfig.controller, sshKey)!;
 
   const guestImage = config.requireObject<TroveGuestPipelineArgs["guestImage"]>("guestImage");
-  const buildKey = config.getSecret("buildHostSshKey");
+  const buildKey = secretSetting(config, "buildHostSshKey");
   if (guestImage.buildHost && buildKey) guestImage.buildHost.privateKey = buildKey;
+
+  // The default docker provider reaches the registry host through the stack's `docker:host`; the backup builds must
+  // run on the same engine, so they default to it too.
+  const datastoreImages = config.requireObject<TroveGuestPipelineArgs["datastoreImages"]>("datastoreImages");
+  const dockerHost = dockerConfig.get("host");
+  if (datastoreImages.dockerHost === undefined && dockerHost !== undefined) datastoreImages.dockerHost = dockerHost;
 
   const regions = config.getObject<RegionConfig[]>("regions");
   return {
@@ -43,9 +71,9 @@ export function pipelineArgsFromConfig(config: pulumi.Config, makeProvider: (r: 
     versions: config.requireObject("versions"),
     guestImage,
     glanceImage: config.getObject("glanceImage"),
-    regions: regions?.map((r): PipelineRegion => ({ name: r.name, provider: makeProvider(r), cloud: r.cloud, region: r.region, troveController: r.troveController })),
+    regions: regions?.map((r): PipelineRegion => ({ name: r.name, provider: makeProvider(r), cloud: r.cloud, region: r.region, troveController: withKey(r.troveController, sshKey) })),
     registry,
-    datastoreImages: config.requireObject("datastoreImages"),
+    datastoreImages,
     troveConfig,
     registration: config.getObject("registration"),
   };

@@ -1,82 +1,78 @@
-// The whole `lab` stack against the real lab, without the Pulumi engine: stacks/program.ts runs with its real
-// stacks/Pulumi.lab.yaml, and every resource it declares is carried out in dependency order by
-// test/support/lab-executor.ts (scripts run as written, our dynamic provider as serialized, Glance and Docker through
-// their own clients). At the end Trove lists each datastore version and resolves it to the Glance image, the
-// configuration parameters are loaded, and the registry holds every image Trove's own guest-agent code derives from
-// the rendered guest-agent config.
+// The README's main job, `pulumi up --stack lab`, as Pulumi runs it, against the real lab: stacks/program.ts under
+// Pulumi's own runner (cmd/run) with the real stacks/Pulumi.lab.yaml, answered by the test engine
+// (test/support/engine): DatastoreVersion through Pulumi's dynamic-provider host, commands, Glance and Docker through
+// the services' own clients. Then a second `up` (nothing to do, and nothing written to Trove), a `refresh` (nothing
+// changed), and a `destroy` that leaves the lab as it was before the first `up`.
 
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
-import * as pulumi from "@pulumi/pulumi";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { ensureLab, Lab } from "../support/lab";
-import { executeAgainstLab, LabExecution } from "../support/lab-executor";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { DOCKER_CLIENT } from "../support/docker-engine";
+import { PulumiEngine } from "../support/engine/engine";
+import { ensureLab, Lab, troveWriteCount } from "../support/lab";
 import { imageTroveFinds } from "../support/openstack-apply";
-import { loadStackConfig } from "../support/stack-config";
 
+const ROOT = path.join(__dirname, "..", "..");
 const TROVE_IMAGES = path.join(__dirname, "../support/trove_images.py");
+const DATASTORES = ["mysql", "mariadb", "postgresql"];
 let lab: Lab;
-let execution: LabExecution | undefined;
+let engine: PulumiEngine;
 let work: string;
-const savedEnv = { ...process.env };
 
-/** Resolves an Output, failing after `ms` (a resource whose effect failed never resolves). */
-function settle<T>(output: pulumi.Output<T>, ms: number, what: string): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${what} did not resolve in ${ms} ms; errors: ${execution?.errors.join("; ") || "none"}`)), ms);
-    output.apply((v) => {
-      clearTimeout(timer);
-      resolve(v);
-    });
+/** What the lab stack touches in the lab: Trove's versions of its datastores, Glance's guest images, the registry container. */
+function labSnapshot(): { versions: string[]; images: string[]; containers: string[] } {
+  const versions = DATASTORES.flatMap((d) => {
+    try {
+      return (JSON.parse(lab.openstack(["datastore", "version", "list", d, "-f", "json"])) as Array<{ ID: string; Name: string }>).map((v) => `${d}:${v.Name}:${v.ID}`);
+    } catch {
+      return []; // the datastore does not exist
+    }
   });
+  const images = (JSON.parse(lab.openstack(["image", "list", "-f", "json"])) as Array<{ ID: string; Name: string }>).filter((i) => i.Name.startsWith("trove-guest-")).map((i) => `${i.Name}:${i.ID}`);
+  const containers = execFileSync(DOCKER_CLIENT, ["ps", "-a", "--format", "{{.Names}}"], { env: { ...process.env, DOCKER_HOST: lab.dockerHost }, encoding: "utf8" }).split("\n").filter((n) => n === "registry");
+  return { versions: versions.sort(), images: images.sort(), containers };
 }
 
 beforeAll(() => {
   lab = ensureLab();
-  for (const k of Object.keys(process.env)) if (k.startsWith("OS_")) delete process.env[k];
-  process.env.OS_CLIENT_CONFIG_FILE = lab.cloudsYaml;
-  process.env.DOCKER_HOST = lab.dockerHost;
+  const env: NodeJS.ProcessEnv = { ...process.env, OS_CLIENT_CONFIG_FILE: lab.cloudsYaml, DOCKER_HOST: lab.dockerHost };
+  for (const k of Object.keys(env)) if (/^OS_/.test(k) && k !== "OS_CLIENT_CONFIG_FILE") delete env[k];
+  engine = new PulumiEngine({ root: ROOT, stack: "lab", env });
   work = mkdtempSync(path.join(tmpdir(), "lab-stack-"));
 }, 120_000);
 
 afterAll(async () => {
-  await execution?.cleanUp();
-  process.env = savedEnv;
+  // A failed assertion must not leave the stack's resources in the shared lab.
+  if (engine?.state.length) await engine.destroy();
   rmSync(work, { recursive: true, force: true });
   lab.release();
 }, 120_000);
 
-describe("the lab stack, carried out against the lab", () => {
-  it("registers every datastore version on the Glance image, loads its parameters, and publishes every image the guest agent will pull", async () => {
-    vi.resetModules();
-    loadStackConfig("lab");
-    const program = await import("../../stacks/program.js");
-    const run = await executeAgainstLab(lab, "lab", () => program.main());
-    execution = run.execution;
-    const outputs = pulumi.output(run.result) as unknown as pulumi.Output<Record<string, unknown>>;
-    const ids = (await settle(outputs.apply((o) => o.datastoreVersionIds), 240_000, "datastoreVersionIds")) as Record<string, Record<string, string>>;
-    const glance = (await settle(outputs.apply((o) => o.glanceImageIds), 10_000, "glanceImageIds")) as Record<string, string>;
-    const guestAgentConf = (await settle(outputs.apply((o) => o.guestAgentConf), 10_000, "guestAgentConf")) as string;
-    // Parameters load after their version; wait for the last command to have been applied.
-    for (let i = 0; i < 600 && execution.applied.filter((r) => r.name.includes("-parameters-") && r.type === "command:local:Command").length < 3; i++) await new Promise((r) => setTimeout(r, 100));
-    expect(execution.errors).toEqual([]);
+describe("pulumi up, up, refresh and destroy of the lab stack, against the lab", () => {
+  it("registers every version on the Glance image, loads its parameters, publishes every image the guest agent pulls; then does nothing twice, and leaves the lab as it found it", async () => {
+    const before = labSnapshot();
 
-    // Every kind of resource the stack declares was applied for real.
-    const types = new Set(execution.applied.map((r) => r.type));
+    const up = await engine.up();
+    expect(up.errors, up.programOutput).toEqual([]);
+    expect(up.steps.every((s) => s.op === "create")).toBe(true);
+    const types = new Set(engine.state.map((r) => r.type));
     for (const t of ["command:local:Command", "openstack:images/image:Image", "docker:index/remoteImage:RemoteImage", "docker:index/container:Container", "pulumi-nodejs:dynamic/pulumi-trove:DatastoreVersion"]) expect(types).toContain(t);
 
     // Trove lists each version, and Trove's own lookup resolves its tags to the Glance image the stack uploaded.
+    const outputs = engine.stackOutputs as { datastoreVersionIds: Record<string, Record<string, string>>; glanceImageIds: Record<string, string>; guestAgentConf: string; registryAddress: string };
+    expect(outputs.registryAddress).toBe("127.0.0.1:4000");
+    const ids = outputs.datastoreVersionIds.lab!;
     const expected = { "mysql:5.7.29": "mysql", "mariadb:10.4": "mariadb", "postgresql:12": "postgresql" };
-    expect(Object.keys(ids.lab!).sort()).toEqual(Object.keys(expected).sort());
+    expect(Object.keys(ids).sort()).toEqual(Object.keys(expected).sort());
     for (const [key, datastore] of Object.entries(expected)) {
-      const shown = JSON.parse(lab.openstack(["datastore", "version", "show", ids.lab![key]!, "-f", "json"])) as { name: string; image_tags: string[]; active: boolean };
+      const shown = JSON.parse(lab.openstack(["datastore", "version", "show", ids[key]!, "-f", "json"])) as { name: string; image_tags: string[]; active: boolean };
       expect(shown).toMatchObject({ name: key.split(":")[1], active: true, image_tags: ["trove", datastore] });
-      expect(imageTroveFinds(lab, shown.image_tags)).toBe(glance.lab);
+      expect(imageTroveFinds(lab, shown.image_tags)).toBe(outputs.glanceImageIds.lab);
     }
-    const mysqlVersion = [...execution.dynamic.values()].find((r) => r.state?.outs.version === "5.7.29");
-    expect(mysqlVersion?.state?.outs).toMatchObject({ datastore: "mysql", default: true });
+    const mysqlVersion = engine.ofType("pulumi-nodejs:dynamic/pulumi-trove:DatastoreVersion").find((r) => r.outputs.version === "5.7.29");
+    expect(mysqlVersion?.outputs).toMatchObject({ datastore: "mysql", default: true });
 
     // The configuration parameters are Trove's own rules, in full.
     const pgRules = (JSON.parse(execFileSync("cat", ["/usr/lib/python3/dist-packages/trove/templates/postgresql/validation-rules.json"], { encoding: "utf8" })) as { "configuration-parameters": unknown[] })["configuration-parameters"];
@@ -84,7 +80,7 @@ describe("the lab stack, carried out against the lab", () => {
 
     // Every image Trove's guest agent will pull, computed by Trove's own code from the rendered config, is in the registry.
     const conf = path.join(work, "trove-guestagent.conf");
-    writeFileSync(conf, guestAgentConf);
+    writeFileSync(conf, outputs.guestAgentConf);
     for (const [manager, version] of [["mysql", "5.7.29"], ["mariadb", "10.4"], ["postgresql", "12"]]) {
       const names = JSON.parse(execFileSync("/usr/bin/python3", [TROVE_IMAGES, conf, manager!, version!], { encoding: "utf8" }).trim().split("\n").pop()!) as { database: string; backup: string };
       for (const ref of [names.database, names.backup]) {
@@ -92,5 +88,24 @@ describe("the lab stack, carried out against the lab", () => {
         execFileSync("skopeo", ["inspect", "--tls-verify=false", "--raw", `docker://${ref}`], { stdio: "pipe" });
       }
     }
-  }, 300_000);
+
+    // A second `up` with the same config changes nothing, says so, and writes nothing to Trove.
+    const writes = troveWriteCount(lab);
+    const again = await engine.up();
+    expect(again.errors).toEqual([]);
+    expect(again.changes).toEqual([]);
+    expect(again.summary).toBe(`Resources: ${engine.state.length} unchanged`);
+    expect(troveWriteCount(lab)).toBe(writes);
+
+    // `refresh` reads every resource back through its provider: nothing changed behind Pulumi's back.
+    const refresh = await engine.refresh();
+    expect(refresh.errors).toEqual([]);
+    expect(refresh.changes).toEqual([]);
+
+    // `destroy`, dependents first, leaves the lab as it was.
+    const destroy = await engine.destroy();
+    expect(destroy.errors).toEqual([]);
+    expect(engine.state).toEqual([]);
+    expect(labSnapshot()).toEqual(before);
+  }, 420_000);
 });

@@ -84,6 +84,8 @@ export interface OperationResult {
   changes: Step[];
   /** Pulumi's closing line, e.g. `Resources: 2 created, 21 unchanged`. */
   summary: string;
+  /** The resources the program declared (preview and up), as registered. */
+  resources: ResourceState[];
 }
 
 export interface EngineOptions {
@@ -112,7 +114,7 @@ function packageOf(type: string): string {
 
 const isDynamic = (type: string) => type.startsWith("pulumi-nodejs:dynamic/");
 
-function finish(steps: Step[], logs: LogEntry[], errors: string[], extra: { exitCode: number | null; outputs?: Record<string, unknown>; programOutput?: string }): OperationResult {
+function finish(steps: Step[], logs: LogEntry[], errors: string[], extra: { exitCode: number | null; outputs?: Record<string, unknown>; programOutput?: string; resources?: ResourceState[] }): OperationResult {
   const changes = steps.filter((s) => s.op !== "same");
   const counts = new Map<string, number>();
   for (const s of steps) counts.set(s.op, (counts.get(s.op) ?? 0) + 1);
@@ -128,6 +130,7 @@ function finish(steps: Step[], logs: LogEntry[], errors: string[], extra: { exit
     programOutput: extra.programOutput ?? "",
     changes,
     summary: `Resources: ${parts.join(", ") || "none"}`,
+    resources: extra.resources ?? [],
   };
 }
 
@@ -322,9 +325,33 @@ export class PulumiEngine {
       },
     };
 
+    // After the program reports an error, its gRPC connection keeps Node alive for about a minute once all work is
+    // done (the SDK disconnects only on a clean exit); the engine ends the deployment then, so the harness closes
+    // the connection once the program has been idle for two seconds after an error.
+    let inflight = 0;
+    let lastActivity = Date.now();
+    const tracked = (service: Record<string, (call: any, cb: any) => void>) =>
+      Object.fromEntries(
+        Object.entries(service).map(([method, f]) => [
+          method,
+          (call: any, cb: any) => {
+            inflight++;
+            lastActivity = Date.now();
+            f(call, (...answer: unknown[]) => {
+              inflight--;
+              lastActivity = Date.now();
+              cb(...answer);
+            });
+          },
+        ]),
+      );
     const server = new grpc.Server();
-    server.addService(resrpc.ResourceMonitorService, monitor);
-    server.addService(engrpc.EngineService, engine);
+    server.addService(resrpc.ResourceMonitorService, tracked(monitor));
+    server.addService(engrpc.EngineService, tracked(engine));
+    const idleAfterError = setInterval(() => {
+      const failed = errors.length > 0 || logs.some((l) => l.severity === "error");
+      if (failed && inflight === 0 && Date.now() - lastActivity > 2000) server.forceShutdown();
+    }, 500);
     const port: number = await new Promise((resolve, reject) => server.bindAsync("127.0.0.1:0", grpc.ServerCredentials.createInsecure(), (err: Error | null, p: number) => (err ? reject(err) : resolve(p))));
     engineAddress.value = `127.0.0.1:${port}`;
 
@@ -353,11 +380,12 @@ export class PulumiEngine {
     } catch (error) {
       errors.push((error as Error).message);
     } finally {
+      clearInterval(idleAfterError);
       server.forceShutdown();
       if (host) await (await host).stop();
     }
     const stackOutputs = plainObject([...registered.values()].find((r) => r.type === STACK_TYPE)?.outputs ?? {});
-    return finish(steps, logs, errors, { exitCode, outputs: stackOutputs, programOutput });
+    return finish(steps, logs, errors, { exitCode, outputs: stackOutputs, programOutput, resources: [...registered.values()] });
   }
 
   /** Starts `@pulumi/pulumi/cmd/run` as the Node language host does, and waits for it to exit. */

@@ -204,7 +204,7 @@ async function openstack(ctx: ModelContext, args: string[]): Promise<string> {
   try {
     return (await run("openstack", args, { env: openstackEnv(ctx) })).stdout.trim();
   } catch (error) {
-    throw new Error(`openstack ${args.slice(0, 2).join(" ")}: ${String((error as { stderr?: string }).stderr ?? error).trim().split("\n").pop()}`);
+    throw new Error(`openstack ${args.slice(0, 2).join(" ")}: ${String((error as { stderr?: string }).stderr ?? error).trim().split("\n").pop()}`, { cause: error });
   }
 }
 

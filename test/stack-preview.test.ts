@@ -1,0 +1,166 @@
+// `pulumi preview` of every stack as the Pulumi CLI runs it: the program started by Pulumi's own runner
+// (@pulumi/pulumi/cmd/run, its bundled ts-node, PULUMI_CONFIG from the stack file checked against Pulumi.yaml),
+// answered over gRPC by the test engine (test/support/engine). No cloud, no lab and no deploy-machine files: the
+// environment has no OS_* variables, no DOCKER_HOST and an empty HOME. Each defect the first user met is a case here.
+
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
+import { parse } from "yaml";
+import { afterAll, describe, expect, it } from "vitest";
+import { DynamicProviderHost } from "./support/engine/dynamic-provider-host";
+import { OperationResult, PulumiEngine, ResourceState } from "./support/engine/engine";
+import { programConfig } from "./support/engine/project-config";
+import { isSecret, plain } from "./support/engine/wire";
+
+const ROOT = path.join(__dirname, "..");
+const home = mkdtempSync(path.join(tmpdir(), "preview-home-"));
+afterAll(() => rmSync(home, { recursive: true, force: true }));
+
+/** The environment of a CI runner or an admin's laptop that has no cloud credentials and no Docker engine. */
+function bareEnv(): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, HOME: home };
+  for (const k of Object.keys(env)) if (/^OS_/.test(k) || k === "DOCKER_HOST") delete env[k];
+  return env;
+}
+
+const PRODUCTION_SECRETS = { registryPassword: "s3cret", registryTlsKey: "TLSKEY", controllerSshKey: "CONTROLLERKEY", buildHostSshKey: "BUILDKEY" };
+
+function preview(stack: string, secrets: Record<string, string> = {}, configOverrides: Record<string, unknown> = {}): Promise<OperationResult> {
+  return new PulumiEngine({ root: ROOT, stack, secrets, configOverrides, env: bareEnv() }).preview();
+}
+
+const named = (r: OperationResult, name: string): ResourceState => {
+  const found = r.resources.find((x) => x.name === name);
+  if (!found) throw new Error(`no resource ${name}; declared: ${r.resources.map((x) => x.name).join(", ")}`);
+  return found;
+};
+const warnings = (r: OperationResult) => r.logs.filter((l) => l.severity === "warning").map((l) => l.message.trim());
+
+/** The stack file's values with its lab directory moved somewhere that does not exist. */
+function labStackElsewhere(): Record<string, unknown> {
+  const file = parse(readFileSync(path.join(ROOT, "stacks", "Pulumi.lab.yaml"), "utf8")) as { config: Record<string, unknown> };
+  return JSON.parse(JSON.stringify(file.config).replaceAll("/tmp/pulumi-trove-lab", "/nonexistent/pulumi-trove-lab")) as Record<string, unknown>;
+}
+
+describe("pulumi preview under Pulumi's own runner", () => {
+  it.each([
+    ["lab", {}],
+    ["devstack", {}],
+    ["production", PRODUCTION_SECRETS],
+  ] as const)("stack %s previews with no error, no cloud and no Docker engine", async (stack, secrets) => {
+    const r = await preview(stack, secrets);
+    expect(r.errors, r.programOutput).toEqual([]);
+    expect(r.ok).toBe(true);
+    // A first preview creates everything, and says so in Pulumi's words.
+    expect(r.steps.every((s) => s.op === "create")).toBe(true);
+    expect(r.summary).toMatch(/^Resources: \d+ created$/);
+    expect(r.resources.find((x) => x.type === "pulumi:pulumi:Stack")?.name).toBe(`pulumi-trove-${stack}`);
+    expect(r.resources.filter((x) => x.type === "pulumi-nodejs:dynamic/pulumi-trove:DatastoreVersion").length).toBeGreaterThan(0);
+  }, 120_000);
+
+  it("the lab stack previews where the lab's files are not, naming each missing file in one line", async () => {
+    const r = await preview("lab", {}, labStackElsewhere());
+    expect(r.errors, r.programOutput).toEqual([]);
+    const w = warnings(r);
+    expect(w).toContainEqual(expect.stringMatching(/^GuestImageBuild "lab-guest": existingImagePath \/nonexistent\/pulumi-trove-lab\/images\/trove-guest-ubuntu-jammy-dev\.qcow2 is not on this machine/));
+    for (const d of ["mysql", "mariadb", "postgresql"]) expect(w).toContainEqual(expect.stringContaining(`rules.rulesFile /nonexistent/pulumi-trove-lab/trove-source/trove/templates/${d}/validation-rules.json is not on this machine`));
+    for (const line of w) expect(line).not.toContain("\n");
+  }, 120_000);
+
+  it("devstack records the pinned Trove ref, so a preview on any machine agrees with the controller's up", async () => {
+    const r = await preview("devstack");
+    expect(warnings(r)).toEqual([]);
+    const build = plain(named(r, "devstack-guest-build").inputs) as { triggers: string[] };
+    expect(build.triggers).toContain("trove:/opt/stack/trove@stable/2024.1");
+    const backup = plain(named(r, "devstack-images-backup-mysql-8-0").inputs) as { triggers: string[] };
+    expect(backup.triggers).toContain("stable/2024.1");
+  }, 120_000);
+
+  it("a Trove checkout that is not readable and no troveRef is a warning naming troveRef, not a silent 'unknown'", async () => {
+    const guestImage = { troveSourceDir: "/nonexistent/trove", devMode: true, hostScpUsername: "stack" };
+    const r = await preview("devstack", {}, { "pulumi-trove:guestImage": guestImage });
+    expect(r.errors).toEqual([]);
+    expect(warnings(r)).toContainEqual(expect.stringMatching(/^GuestImageBuild "devstack-guest": troveRef is not set and \/nonexistent\/trove is not a git checkout readable here/));
+  }, 120_000);
+
+  it("production runs the registry container and the backup builds on the registry host's Docker engine", async () => {
+    const r = await preview("production", PRODUCTION_SECRETS);
+    const container = named(r, "production-registry-container");
+    expect(container.provider).toBe("default_docker");
+    expect(container.providerConfig).toEqual({ host: "ssh://deploy@registry.db.example.com" });
+    const builds = r.resources.filter((x) => x.name.includes("-backup-") && x.type === "command:local:Command");
+    expect(builds).toHaveLength(6);
+    for (const b of builds) expect((plain(b.inputs) as { environment: Record<string, string> }).environment.DOCKER_HOST).toBe("ssh://deploy@registry.db.example.com");
+  }, 120_000);
+
+  it("controllerSshKey reaches every region's troveController, as a secret, with nothing in plain YAML", async () => {
+    const regions = [
+      { name: "east", cloud: "prod", region: "RegionEast", troveController: { connection: { host: "trove-east.example.com", user: "root" } } },
+      { name: "west", cloud: "prod", region: "RegionWest", troveController: { connection: { host: "trove-west.example.com", user: "root" } } },
+    ];
+    const r = await preview("production", PRODUCTION_SECRETS, { "pulumi-trove:regions": regions, "pulumi-trove:registration": { loadConfigurationParameters: true } });
+    expect(r.errors, r.programOutput).toEqual([]);
+    const loads = r.resources.filter((x) => x.type === "command:remote:Command" && x.name.endsWith("-load"));
+    expect(loads).toHaveLength(12);
+    for (const load of loads) {
+      // The connection arrives marked secret, because the key in it is (the engine encrypts it in state).
+      expect(isSecret(load.inputs.connection)).toBe(true);
+      expect((plain(load.inputs.connection) as { privateKey: string }).privateKey).toBe("CONTROLLERKEY");
+    }
+  }, 120_000);
+
+  it("a registry password that cannot sit on one INI line fails the preview, naming the field, before anything is created", async () => {
+    const r = await preview("production", { ...PRODUCTION_SECRETS, registryPassword: "line one\nline two" });
+    expect(r.ok).toBe(false);
+    expect(r.errors.join("\n")).toContain(`TroveConfig "production-config": registry.password "(secret)" is not valid (must not contain newlines or control characters).`);
+    expect(r.errors.join("\n")).not.toContain("line two");
+  }, 120_000);
+
+  it("a secret kept in plain text in the stack file is refused, saying how to set it", async () => {
+    const r = await preview("production", { registryTlsKey: "TLSKEY", controllerSshKey: "K", buildHostSshKey: "K" }, { "pulumi-trove:registryPassword": "plain-text" });
+    expect(r.ok).toBe(false);
+    expect(r.errors.join("\n")).toContain("registryPassword is stored in plain text in the stack file; remove it there and run pulumi config set --secret registryPassword <value>");
+  }, 120_000);
+});
+
+describe("the stack's config, checked as the Pulumi CLI checks it before the program starts", () => {
+  const project = mkdtempSync(path.join(tmpdir(), "project-config-"));
+  afterAll(() => rmSync(project, { recursive: true, force: true }));
+  const write = (pulumiYaml: string, stackYaml: string) => {
+    writeFileSync(path.join(project, "Pulumi.yaml"), pulumiYaml);
+    mkdirSync(path.join(project, "stacks"), { recursive: true });
+    writeFileSync(path.join(project, "stacks", "Pulumi.dev.yaml"), stackYaml);
+  };
+
+  it("a typed key with no default is required (which is why Pulumi.yaml no longer declares the optional secrets)", () => {
+    write("name: p\nruntime: nodejs\nstackConfigDir: stacks\nconfig:\n  p:password:\n    type: string\n    secret: true\n  p:region:\n    type: string\n", "config: {}\n");
+    expect(() => programConfig(project, "dev")).toThrow("Stack 'dev' is missing configuration values 'p:password' and 'p:region'");
+    expect(() => programConfig(project, "dev", { password: "x" })).toThrow("Stack 'dev' is missing configuration value 'p:region'");
+  });
+
+  it("applies defaults, checks types and refuses a declared secret given in plain text", () => {
+    write("name: p\nruntime: nodejs\nstackConfigDir: stacks\nconfig:\n  p:release:\n    type: string\n    default: zed\n  p:count:\n    type: integer\n    default: 2\n  p:token:\n    type: string\n    secret: true\n    default: x\n", "config:\n  p:count: three\n");
+    expect(() => programConfig(project, "dev")).toThrow("Stack 'dev' with configuration key 'p:count' must be of type 'integer'");
+    write("name: p\nruntime: nodejs\nstackConfigDir: stacks\nconfig:\n  p:token:\n    type: string\n    secret: true\n", "config:\n  p:token: plain\n");
+    expect(() => programConfig(project, "dev")).toThrow("Stack 'dev' with configuration key 'p:token' must be encrypted as it's secret");
+    write("name: p\nruntime: nodejs\nstackConfigDir: stacks\nconfig:\n  p:release:\n    type: string\n    default: zed\n", "config:\n  p:versions: [{ datastore: mysql }]\n");
+    expect(programConfig(project, "dev")).toEqual({ config: { "p:versions": '[{"datastore":"mysql"}]', "p:release": "zed" }, secretKeys: [] });
+  });
+
+  it("this project's stacks all pass it, with only the secrets production needs", () => {
+    for (const stack of ["lab", "devstack"]) expect(() => programConfig(ROOT, stack)).not.toThrow();
+    expect(programConfig(ROOT, "production", PRODUCTION_SECRETS).secretKeys.sort()).toEqual(Object.keys(PRODUCTION_SECRETS).map((k) => `pulumi-trove:${k}`).sort());
+  });
+});
+
+describe("Pulumi's dynamic-provider host", () => {
+  it("cannot import a resource: its Read needs the serialized provider from the state, which an import does not have", async () => {
+    const host = await DynamicProviderHost.start(ROOT, "127.0.0.1:0", bareEnv());
+    try {
+      await expect(host.read("urn:pulumi:lab::pulumi-trove::pulumi-nodejs:dynamic/pulumi-trove:DatastoreVersion::v", "some-id", {}, {})).rejects.toThrow();
+    } finally {
+      await host.stop();
+    }
+  }, 60_000);
+});
