@@ -3,6 +3,7 @@
 
 import { beforeAll, describe, expect, it } from "vitest";
 import { installMocks, MockState, valueOf } from "./support/pulumi-mocks";
+import { testHostKey } from "./support/ssh-keys";
 
 const SHA = "b".repeat(64);
 let mocks: MockState;
@@ -42,7 +43,7 @@ describe("GlanceImage", () => {
   });
 
   it("uploads a remote build from its local copy, after the copy", async () => {
-    const build = new b.GuestImageBuild("far", { troveSourceDir: "/opt/stack/trove", troveRef: "m", buildHost: { host: "10.0.0.5", user: "stack", privateKey: "KEY" } });
+    const build = new b.GuestImageBuild("far", { troveSourceDir: "/opt/stack/trove", troveRef: "m", buildHost: { host: "10.0.0.5", user: "stack", privateKey: "KEY", hostKey: testHostKey() } });
     new g.GlanceImage("far", { image: build, datastores: ["mysql"] });
     const declared = await mocks.waitFor("far-image");
     expect(declared.inputs).toMatchObject({ localFilePath: "/var/tmp/pulumi-trove-images/guest.qcow2", properties: { [g.SHA256_PROPERTY]: SHA } });
@@ -80,7 +81,7 @@ describe("GlanceImage", () => {
     });
 
     it("a remote build whose image stays on the build host", () => {
-      const remote = new b.GuestImageBuild("kept", { troveSourceDir: "/opt/stack/trove", troveRef: "m", buildHost: { host: "10.0.0.5", user: "stack" }, fetchImage: false });
+      const remote = new b.GuestImageBuild("kept", { troveSourceDir: "/opt/stack/trove", troveRef: "m", buildHost: { host: "10.0.0.5", user: "stack", hostKey: testHostKey() }, fetchImage: false });
       expect(() => new g.GlanceImage("kept", { image: remote, datastores: ["mysql"] })).toThrow(
         /GlanceImage "kept": image "remote build with fetchImage: false" is not valid \(the image stays on the build host, and Glance uploads from where pulumi runs/,
       );
