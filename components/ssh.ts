@@ -60,9 +60,18 @@ export function parseHostKey(line: string): { key: string; type: string } | { pr
   const type = fields[at]!;
   const data = fields[at + 1] ?? "";
   if (!/^[A-Za-z0-9+/]+={0,2}$/.test(data)) return { problem: `${shape}; the key data after '${type}' is missing or not base64` };
+  // The key blob is a sequence of length-prefixed strings: the type's name, then the key's parts. All of it must be
+  // there, and nothing more.
   const blob = Buffer.from(data, "base64");
-  const nameLength = blob.length >= 4 ? blob.readUInt32BE(0) : -1;
-  if (nameLength < 0 || blob.length < 4 + nameLength || blob.subarray(4, 4 + nameLength).toString("latin1") !== type || blob.length <= 4 + nameLength) {
+  const parts: Buffer[] = [];
+  for (let at = 0; at < blob.length; ) {
+    const length = blob.length - at >= 4 ? blob.readUInt32BE(at) : -1;
+    if (length < 0 || at + 4 + length > blob.length) return { problem: `${shape}; the key data does not decode to a ${type} key (truncated or mispasted?)` };
+    parts.push(blob.subarray(at + 4, at + 4 + length));
+    at += 4 + length;
+  }
+  const ed25519 = type.includes("ed25519");
+  if (parts[0]?.toString("latin1") !== type || parts.length < 2 || (ed25519 && parts[1]!.length !== 32)) {
     return { problem: `${shape}; the key data does not decode to a ${type} key (truncated or mispasted?)` };
   }
   return { key: `${type} ${data}`, type };
