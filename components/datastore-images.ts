@@ -5,12 +5,18 @@
 // the upstream manifest and its digest byte for byte (`--all --preserve-digests`), and lets the script compare
 // digests first, so a target that already holds the upstream digest is not copied again. The backup images need a
 // real build, so they use the Docker CLI (`docker build` with Trove's build args, then `docker push`).
+//
+// Each script's first contact with the private registry waits for it to answer (a registry created in the same
+// `pulumi up` may still be starting), and each command has an `update` that does the cheap, right thing when an input
+// that does not name the image changes (credentials, CA, this library's script text): the mirror compares digests
+// again; the backup build checks that its image is still in the registry and rebuilds only if it is gone.
 
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import { DatastoreCatalog, DatastoreVersionSpec, DEBIAN12_TROVE_RELEASE, defaultCatalog, TROVE_RELEASES, troveReleaseProblem } from "./catalog";
 import { Problems } from "./errors";
 import { datastoreImageNames, DatastoreImageNames } from "./image-naming";
+import { PROGRESS_FILTER } from "./progress";
 import { RegistryEndpoint } from "./registry-endpoint";
 import { shellQuote } from "./shell";
 import { absolutePathProblem, firstDuplicate, repositoryProblem, tagProblem, versionNumberProblem } from "./validate";
@@ -75,7 +81,36 @@ export interface PublishedImages {
   databaseDigest: string;
   /** What the guest agent pulls for backups, when built. */
   backup?: string;
+  /** The backup image's full `docker build` log, where `pulumi` runs, when built. */
+  backupBuildLog?: string;
 }
+
+/** Where the backup builds' full logs go, one file per build command: a fixed path, the same on every machine. */
+export const LOG_DIRECTORY = "/var/tmp/pulumi-trove-logs";
+
+/** Seconds a script waits, by default, for the private registry to answer its first request. */
+export const REGISTRY_WAIT_SECONDS = 60;
+
+/**
+ * `first_contact ERRFILE CMD…`: runs CMD with its stderr in ERRFILE. While CMD fails because nothing answers at
+ * REGISTRY_ADDRESS yet (connection refused or reset, EOF) and REGISTRY_WAIT_SECONDS have not passed, it says so and
+ * tries again, pausing 1, 2, … up to 5 s. Any answer ends the wait, a refusal (401, denied) included: a wrong
+ * password is never retried.
+ */
+export const REGISTRY_FIRST_CONTACT = [
+  "first_contact() {",
+  '  local err=$1; shift',
+  '  local waited=0 pause=1 budget=${REGISTRY_WAIT_SECONDS:-' + REGISTRY_WAIT_SECONDS + '}',
+  "  while :; do",
+  '    if "$@" 2> "$err"; then return 0; fi',
+  `    if grep -qiE '(^|[^0-9])401([^0-9]|$)|unauthorized|authentication required|denied' "$err"; then return 1; fi`,
+  `    if ! grep -qiE 'connection refused|connection reset|(^|[^A-Za-z])EOF' "$err"; then return 1; fi`,
+  '    if [ "$waited" -ge "$budget" ]; then return 1; fi',
+  '    echo "pulumi-trove: registry ${REGISTRY_ADDRESS} does not answer yet; trying again in ${pause}s" >&2',
+  '    sleep "$pause"; waited=$((waited + pause)); if [ "$pause" -lt 5 ]; then pause=$((pause + 1)); fi',
+  "  done",
+  "}",
+].join("\n");
 
 /**
  * Shell lines that turn the registry credentials and CA in the environment (REGISTRY_ADDRESS, REGISTRY_USERNAME,
@@ -105,6 +140,7 @@ export function renderMirrorScript(source: string, target: string, upstreamInsec
     "set -euo pipefail",
     'work=$(mktemp -d); trap \'rm -rf -- "$work"\' EXIT',
     SKOPEO_REGISTRY_OPTIONS,
+    REGISTRY_FIRST_CONTACT,
     `src=${shellQuote(`docker://${source}`)}; dst=${shellQuote(`docker://${target}`)}`,
     `src_opts=(${upstreamInsecure ? "--src-tls-verify=false" : ""}); up_opts=(${upstreamInsecure ? "--tls-verify=false" : ""})`,
     'if ! skopeo inspect --raw "${up_opts[@]}" "$src" > "$work/src.json" 2> "$work/src.err"; then',
@@ -112,7 +148,7 @@ export function renderMirrorScript(source: string, target: string, upstreamInsec
     "fi",
     'want=$(skopeo manifest-digest "$work/src.json")',
     'have=""',
-    'if skopeo inspect --raw "${reg_opts[@]}" "$dst" > "$work/dst.json" 2> "$work/dst.err"; then',
+    'if first_contact "$work/dst.err" skopeo inspect --raw "${reg_opts[@]}" "$dst" > "$work/dst.json"; then',
     '  have=$(skopeo manifest-digest "$work/dst.json")',
     "elif ! grep -qiE 'manifest unknown|not found|name unknown' \"$work/dst.err\"; then",
     '  echo "pulumi-trove: cannot reach registry ${REGISTRY_ADDRESS} for ${dst#docker://}: $(tail -n 1 "$work/dst.err")" >&2; exit 1',
@@ -128,34 +164,62 @@ export function renderMirrorScript(source: string, target: string, upstreamInsec
   ].join("\n");
 }
 
-/** The backup build script: Trove's `backup/` built with its build args, pushed, and its pushed digest printed. */
-export function renderBackupBuildScript(troveSourceDir: string, datastore: string, version: string, target: string): string {
+/**
+ * The backup build script: Trove's `backup/` built with its build args, pushed, and its pushed digest printed. The
+ * full `docker build` output goes to `logFile`; stderr gets a bounded progress tail, and the log's last lines on a
+ * failure. With `mode: "update"` it first checks that the image is still in the registry, reports it without
+ * building when it is, and builds and pushes only when the registry lost it.
+ */
+export function renderBackupBuildScript(troveSourceDir: string, datastore: string, version: string, target: string, logFile: string, mode: "create" | "update" = "create"): string {
+  const report = `printf '{"reference":"%s","digest":"%s","logPath":"%s","built":%s}\\n' "$ref" "$digest" "$log" "$built"`;
   return [
     "set -euo pipefail",
     'work=$(mktemp -d); trap \'rm -rf -- "$work"\' EXIT',
     // A private DOCKER_CONFIG keeps the login out of the user's ~/.docker and is removed with $work.
     'export DOCKER_CONFIG="$work/docker"; mkdir -p "$DOCKER_CONFIG"',
+    SKOPEO_REGISTRY_OPTIONS,
+    REGISTRY_FIRST_CONTACT,
+    PROGRESS_FILTER,
+    `ref=${shellQuote(target)}`,
+    `log=${shellQuote(logFile)}; built=false`,
+    // The first contact: waits for the registry to answer, and tells whether it holds the image.
+    'if first_contact "$work/check.err" skopeo inspect --raw "${reg_opts[@]}" "docker://$ref" > "$work/manifest.json"; then present=true; else present=false; fi',
+    ...(mode === "update"
+      ? [
+          'if [ "$present" = true ]; then digest=$(skopeo manifest-digest "$work/manifest.json"); ' + report + "; exit 0; fi",
+          "if ! grep -qiE 'manifest unknown|not found|name unknown' \"$work/check.err\"; then",
+          '  echo "pulumi-trove: cannot check $ref in registry ${REGISTRY_ADDRESS}: $(tail -n 1 "$work/check.err")" >&2; exit 1',
+          "fi",
+          'echo "pulumi-trove: $ref is not in the registry any more; building and pushing it again" >&2',
+        ]
+      : []),
     'if [ -n "${REGISTRY_PASSWORD:-}" ]; then',
-    '  if ! printf \'%s\' "$REGISTRY_PASSWORD" | docker login --username "${REGISTRY_USERNAME:-}" --password-stdin "$REGISTRY_ADDRESS" > "$work/login.log" 2>&1; then',
+    '  docker_login() { printf \'%s\' "$REGISTRY_PASSWORD" | docker login --username "${REGISTRY_USERNAME:-}" --password-stdin "$REGISTRY_ADDRESS" > /dev/null; }',
+    '  if ! first_contact "$work/login.log" docker_login; then',
     '    echo "pulumi-trove: registry ${REGISTRY_ADDRESS} refused the credentials: $(tail -n 1 "$work/login.log")" >&2; exit 1',
     "  fi",
     "fi",
     `cd ${shellQuote(`${troveSourceDir.replace(/\/+$/, "")}/backup`)}`,
-    `ref=${shellQuote(target)}`,
-    `docker build --network host --build-arg ${shellQuote(`DATASTORE=${datastore}`)} --build-arg ${shellQuote(`DATASTORE_VERSION=${version}`)} -t "$ref" . >&2`,
+    'mkdir -p -- "$(dirname -- "$log")"',
+    'echo "pulumi-trove: building $ref; full log: $log" >&2',
+    `if ! docker build --network host --build-arg ${shellQuote(`DATASTORE=${datastore}`)} --build-arg ${shellQuote(`DATASTORE_VERSION=${version}`)} -t "$ref" . < /dev/null 2>&1 | progress_filter "$log" "docker build"; then`,
+    '  echo "pulumi-trove: docker build of $ref failed; its last lines (full log: $log):" >&2',
+    '  tail -n 40 -- "$log" | cut -c 1-300 >&2',
+    "  exit 1",
+    "fi",
     'if ! docker push "$ref" > "$work/push.log" 2>&1; then',
     '  echo "pulumi-trove: pushing $ref failed: $(tail -n 1 "$work/push.log")" >&2; exit 1',
     "fi",
-    "digest=$(sed -n 's/.*digest: \\(sha256:[0-9a-f]*\\).*/\\1/p' \"$work/push.log\" | tail -n 1)",
-    'printf \'{"reference":"%s","digest":"%s"}\\n\' "$ref" "$digest"',
+    "digest=$(sed -n 's/.*digest: \\(sha256:[0-9a-f]*\\).*/\\1/p' \"$work/push.log\" | tail -n 1); built=true",
+    report,
   ].join("\n");
 }
 
 /** Reads the JSON line a mirror or build script prints last. */
-export function parseScriptResult(stdout: string | undefined): { reference: string; digest: string; copied?: boolean } {
+export function parseScriptResult(stdout: string | undefined): { reference: string; digest: string; copied?: boolean; built?: boolean; logPath?: string } {
   const line = (stdout ?? "").trim().split("\n").pop() ?? "";
   try {
-    return JSON.parse(line) as { reference: string; digest: string; copied?: boolean };
+    return JSON.parse(line) as { reference: string; digest: string; copied?: boolean; built?: boolean; logPath?: string };
   } catch {
     throw new Error(`the image script did not report its result; last output line: ${JSON.stringify(line.slice(0, 200))}`);
   }
@@ -250,32 +314,42 @@ export class DatastoreImages extends pulumi.ComponentResource {
     const entries = s.plans.map((plan) => {
       const slug = plan.key.replace(/[:.]/g, "-");
       const names = address.apply((a) => plan.names(a));
+      const mirrorScript = names.apply((n) => renderMirrorScript(plan.source, n.database, s.upstreamInsecure));
       const mirror = new command.local.Command(
         `${name}-mirror-${slug}`,
         {
-          create: names.apply((n) => renderMirrorScript(plan.source, n.database, s.upstreamInsecure)),
+          create: mirrorScript,
+          // The mirror script compares digests and copies only what differs: run again, it is the re-check.
+          update: mirrorScript,
           interpreter: ["/bin/bash", "-c"],
           environment,
+          addPreviousOutputInEnv: false,
           triggers: [plan.source, names.database],
         },
         { parent: this },
       );
       const mirrored = mirror.stdout.apply(parseScriptResult);
-      let backup: pulumi.Output<string | undefined> = pulumi.output(undefined);
+      let backup: pulumi.Output<{ reference: string; logPath?: string } | undefined> = pulumi.output(undefined);
       if (s.buildBackupImages) {
+        const logFile = `${LOG_DIRECTORY}/${name}-backup-${slug}.log`;
         const build = new command.local.Command(
           `${name}-backup-${slug}`,
           {
-            create: names.apply((n) => renderBackupBuildScript(s.troveSourceDir!, plan.spec.datastore, plan.spec.version, n.backup)),
+            create: names.apply((n) => renderBackupBuildScript(s.troveSourceDir!, plan.spec.datastore, plan.spec.version, n.backup, logFile)),
+            update: names.apply((n) => renderBackupBuildScript(s.troveSourceDir!, plan.spec.datastore, plan.spec.version, n.backup, logFile, "update")),
             interpreter: ["/bin/bash", "-c"],
             environment,
+            addPreviousOutputInEnv: false,
             triggers: [s.troveSourceDir!, s.troveRef, plan.spec.datastore, plan.spec.version, names.backup],
           },
           { parent: this },
         );
-        backup = build.stdout.apply((out) => parseScriptResult(out).reference);
+        backup = build.stdout.apply((out) => parseScriptResult(out));
       }
-      const published = pulumi.all([mirrored, backup]).apply(([m, b]): PublishedImages => (b ? { database: m.reference, databaseDigest: m.digest, backup: b } : { database: m.reference, databaseDigest: m.digest }));
+      const published = pulumi.all([mirrored, backup]).apply(([m, b]): PublishedImages => {
+        const database = { database: m.reference, databaseDigest: m.digest };
+        return b ? { ...database, backup: b.reference, ...(b.logPath ? { backupBuildLog: b.logPath } : {}) } : database;
+      });
       return [plan.key, published] as const;
     });
 

@@ -1,5 +1,15 @@
 // Step 2 of the runbook: upload the guest image to Glance, private, tagged `trove` plus every datastore that uses
 // it, so Trove finds it by tags. A new upload happens only when the image's checksum changes.
+//
+// How @pulumi/openstack (terraform-provider-openstack's images_image_v2) behaves, and what we do about it:
+// - it uploads from the machine running `pulumi`: a local file as it is, a URL downloaded first into
+//   `imageCachePath`, whose default is the provider process's `$HOME/.terraform/image_cache`. That default lands in
+//   the state, so every machine with another HOME (CI, a colleague) sees a diff. We set a fixed path.
+// - `webDownload` would have Glance fetch the URL itself; it needs the cloud's `web-download` import method and
+//   Glance's own way out to the URL, and it cannot be combined with `verifyChecksum`. We keep the provider's download,
+//   which works on every cloud and is checked, and say so in the docs.
+// - a new checksum replaces the image (new upload first, then the old image is deleted), and Glance refuses to delete
+//   a protected image, so `protected: true` would fail every replacement halfway; it is refused.
 
 import * as openstack from "@pulumi/openstack";
 import * as pulumi from "@pulumi/pulumi";
@@ -11,11 +21,20 @@ import { firstDuplicate, plainNameProblem } from "./validate";
 /** The Glance image property that records the uploaded file's sha256; a change to it replaces (re-uploads) the image. */
 export const SHA256_PROPERTY = "trove_guest_image_sha256";
 
+/**
+ * Where the provider keeps images it downloads from a URL before uploading them: a fixed path, the same on every
+ * machine that runs the stack (the provider's default depends on the user's HOME, and sits in the state).
+ */
+export const GLANCE_IMAGE_CACHE_PATH = "/var/tmp/pulumi-trove-image-cache";
+
 /** An image given by hand instead of a {@link GuestImageBuild}. */
 export interface GlanceImageSource {
   /** Local path of the image file to upload. Either this or `url`. */
   path?: pulumi.Input<string>;
-  /** URL Glance (or the provider) downloads the image from. Either this or `path`. */
+  /**
+   * URL of the image. The machine running `pulumi` downloads it into {@link GLANCE_IMAGE_CACHE_PATH} and uploads it
+   * (Glance's `web-download` is not used). A file already cached for the same URL is reused. Either this or `path`.
+   */
   url?: string;
   /** Disk format: `qcow2`, `raw` or `vhd`. */
   diskFormat: string;
@@ -42,7 +61,11 @@ export interface GlanceImageArgs {
   minRamMb?: number;
   /** Extra Glance properties. Default: none. Example: `{ hw_rng_model: "virtio" }`. */
   properties?: Record<string, string>;
-  /** Protect the image from deletion. Default: `false`. */
+  /**
+   * Must stay `false` (the default): a new checksum replaces the image, uploading the new one and then deleting the
+   * old one, and Glance refuses to delete a protected image. Protect the image in Glance yourself if you must, and
+   * unprotect it before the next new image.
+   */
   protected?: boolean;
   /** Catalog the datastore names are checked against. Default: the built-in catalog. */
   catalog?: DatastoreCatalog;
@@ -106,6 +129,12 @@ export function resolveGlanceImageArgs(name: string, args: GlanceImageArgs): Gla
   }
   if (args.minDiskGb !== undefined) problems.check(Number.isInteger(args.minDiskGb) && args.minDiskGb >= 0, "minDiskGb", args.minDiskGb, "expected a whole number >= 0");
   if (args.minRamMb !== undefined) problems.check(Number.isInteger(args.minRamMb) && args.minRamMb >= 0, "minRamMb", args.minRamMb, "expected a whole number >= 0");
+  problems.check(
+    args.protected !== true,
+    "protected",
+    args.protected,
+    "a new image checksum replaces the image: the new one is uploaded, then the old one deleted, and Glance refuses to delete a protected image, so the next new image would fail halfway; leave protected unset",
+  );
   problems.throwIfAny();
 
   return { name: imageName, diskFormat, containerFormat: "bare", visibility, tags: glanceImageTags(args.datastores), properties: { ...(args.properties ?? {}) } };
@@ -156,7 +185,8 @@ export class GlanceImage extends pulumi.ComponentResource {
         imageSourceUrl: url as pulumi.Input<string>,
         minDiskGb: args.minDiskGb,
         minRamMb: args.minRamMb,
-        protected: args.protected,
+        protected: false,
+        imageCachePath: GLANCE_IMAGE_CACHE_PATH,
         verifyChecksum: true,
       },
       // Same name is fine in Glance, so the new image is uploaded before the old one is deleted: Trove, which picks

@@ -1,5 +1,9 @@
 // Step 1 of the runbook: build the Trove guest image with `trovestack build-image` (or take an existing image file or
-// a published URL instead). The build runs once, and again only when an input that shapes the image changes.
+// a published URL instead). The build runs once, and again only when an input that shapes the image changes: those
+// inputs are the build command's `triggers`, the only inputs @pulumi/command replaces on. Any other change (the build
+// host's key or address, this library's script text) is an update, and the update only checks that the image the
+// last build made is still there with its recorded sha256. trovestack's output goes to a log file beside the image;
+// the command's own output, which Pulumi keeps in the state, holds only a bounded progress tail and the result.
 
 import { execFileSync } from "node:child_process";
 import { existsSync, statSync } from "node:fs";
@@ -7,8 +11,9 @@ import * as path from "node:path";
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import { Problems } from "./errors";
-import { checkImageFetch, FETCH_SCRIPT, fetchDestination, ImageFetchArgs, ImageFetchEnvironment } from "./image-fetch";
-import { remoteConnection, SshConnection } from "./ssh";
+import { checkImageFetch, FETCH_SCRIPT, FETCH_UPDATE_SCRIPT, fetchDestination, ImageFetchArgs, ImageFetchEnvironment } from "./image-fetch";
+import { PROGRESS_FILTER } from "./progress";
+import { hostKeyOf, remoteConnection, SshConnection } from "./ssh";
 import { shellCommand, shellExports, shellQuote } from "./shell";
 import { absolutePathProblem, plainNameProblem } from "./validate";
 
@@ -82,7 +87,11 @@ export interface GuestImageBuildArgs {
   allowUntested?: boolean;
   /** Skip the build and use this existing local image file. Its extension gives the format. */
   existingImagePath?: string;
-  /** Skip the build and let Glance import this published image URL. Its extension gives the format. */
+  /**
+   * Skip the build and upload the image published at this URL. The machine running `pulumi` downloads it (into
+   * GlanceImage's fixed cache directory) and uploads it to Glance, checked against its checksum. Its extension gives
+   * the format.
+   */
   imageUrl?: string;
 }
 
@@ -94,8 +103,8 @@ export type GuestImageSource =
       environmentTriggers: Record<string, string>;
       outputImagePath: string;
       remote: boolean;
-      /** For a remote build whose image is copied here: where to, and the known_hosts file ("" for ssh's own). */
-      fetch?: { path: string; knownHostsFile: string };
+      /** For a remote build whose image is copied here: where to. */
+      fetch?: { path: string };
     }
   | { kind: "file"; path: string }
   | { kind: "url"; url: string };
@@ -141,10 +150,22 @@ export function defaultOutputImagePath(guestOs: string, guestOsRelease: string, 
   return `$HOME/images/trove-guest-${guestOs}-${guestOsRelease}${devMode ? "-dev" : ""}.qcow2`;
 }
 
+/** The build's log and record files, beside the image: `<image>.build.log` and `<image>.build.json`. */
+const BUILD_FILES = ['log="$dir/$base.build.log"', 'record="$dir/$base.build.json"'].join("\n");
+
+/** Prints the build's JSON line for "$out" (sha and size in $sha, $size) and keeps it as the record beside the image. */
+const REPORT_BUILT_IMAGE = [
+  `line=$(printf '{"path":"%s","sha256":"%s","sizeBytes":%s,"logPath":"%s"}' "$out" "$sha" "$size" "$log")`,
+  "printf '%s\\n' \"$line\" > \"$record.tmp\" && mv -f -- \"$record.tmp\" \"$record\"",
+  "printf '%s\\n' \"$line\"",
+].join("\n");
+
 /**
  * The build script. It builds into a hidden partial file beside the output (same extension, so trovestack picks the
  * same format), moves it into place only when trovestack succeeds, and prints one JSON line with the image's path,
- * sha256 and size. A failed build removes the partial file and leaves any previous image untouched.
+ * sha256, size and log file, which it also keeps beside the image as the build's record. trovestack's output goes
+ * whole to `<image>.build.log`; stderr gets a bounded progress tail while it runs, and the log's last lines if it
+ * fails. A failed build removes the partial file and leaves any previous image untouched.
  */
 export function renderBuildScript(s: {
   troveSourceDir: string;
@@ -161,17 +182,55 @@ export function renderBuildScript(s: {
     `out=${shellPath(s.outputImagePath)}`,
     'dir=$(dirname -- "$out"); base=$(basename -- "$out")',
     'mkdir -p -- "$dir"',
+    BUILD_FILES,
     'partial="$dir/.partial-$$-${base}"',
     "trap 'rm -f -- \"$partial\"' EXIT",
     shellExports(s.environment),
-    `${shellCommand(["./trovestack", "build-image", s.guestOs, s.guestOsRelease, String(s.devMode), s.guestUsername])} "$partial"`,
+    PROGRESS_FILTER,
+    'echo "pulumi-trove: building $out with trovestack; full log: $log" >&2',
+    `if ! ${shellCommand(["./trovestack", "build-image", s.guestOs, s.guestOsRelease, String(s.devMode), s.guestUsername])} "$partial" < /dev/null 2>&1 | progress_filter "$log" trovestack; then`,
+    '  echo "pulumi-trove: trovestack build-image failed; its last lines (full log: $log):" >&2',
+    '  tail -n 40 -- "$log" | cut -c 1-300 >&2',
+    "  exit 1",
+    "fi",
     'mv -f -- "$partial" "$out"',
     "trap - EXIT",
     'sha=$(sha256sum -- "$out" | cut -d" " -f1); size=$(stat -c %s -- "$out")',
-    `printf '{"path":"%s","sha256":"%s","sizeBytes":%s}\\n' "$out" "$sha" "$size"`,
+    REPORT_BUILT_IMAGE,
   ]
     .filter((line) => line !== "")
     .join("\n");
+}
+
+/**
+ * The build's `update`: what runs when an input that does not shape the image changes (the build host's key,
+ * address or user, the private key, this library's script text). It builds nothing: it reports the image the last
+ * build made if it is still there with the sha256 that build recorded beside it, and otherwise fails with what to
+ * run to build again (`replaceHint`). An image without a record (built by an older pulumi-trove) is taken as built.
+ */
+export function renderBuildUpdateScript(outputImagePath: string, replaceHint: string): string {
+  return [
+    "set -euo pipefail",
+    `out=${shellPath(outputImagePath)}`,
+    'dir=$(dirname -- "$out"); base=$(basename -- "$out")',
+    BUILD_FILES,
+    `rebuild=${shellQuote(replaceHint)}`,
+    'if [ ! -f "$out" ]; then',
+    '  echo "pulumi-trove: the guest image $out that the last build made is not on the build host ($(hostname)); an update does not rebuild it. To build it again: $rebuild" >&2',
+    "  exit 1",
+    "fi",
+    'sha=$(sha256sum -- "$out" | cut -d" " -f1); size=$(stat -c %s -- "$out")',
+    'if [ -f "$record" ]; then',
+    "  recorded=$(sed -n 's/.*\"sha256\":\"\\([0-9a-f]\\{64\\}\\)\".*/\\1/p' \"$record\" | tail -n 1)",
+    '  if [ "$sha" != "$recorded" ]; then',
+    '    echo "pulumi-trove: the guest image $out has sha256 $sha, but the last build recorded ${recorded:-nothing readable} in $record: it changed since that build; an update does not rebuild it. To build it again: $rebuild" >&2',
+    "    exit 1",
+    "  fi",
+    "else",
+    '  echo "pulumi-trove: no build record beside $out (built by an older pulumi-trove); taking the image as built: sha256 $sha" >&2',
+    "fi",
+    REPORT_BUILT_IMAGE,
+  ].join("\n");
 }
 
 /** The script that reports an existing image file's path, sha256 and size, in the build script's JSON shape. */
@@ -189,6 +248,8 @@ export interface BuiltImage {
   path: string;
   sha256: string;
   sizeBytes: number;
+  /** The build's full log (on the build host), for a build. */
+  logPath?: string;
 }
 
 /** Reads the JSON line the build script prints last; throws a clear error when it is missing. */
@@ -321,7 +382,7 @@ export function resolveGuestImageBuildArgs(name: string, args: GuestImageBuildAr
     if (!problems.any) {
       const script = renderBuildScript({ troveSourceDir, guestOs, guestOsRelease, devMode, guestUsername, outputImagePath, environment: buildEnvironment });
       const remote = args.buildHost !== undefined;
-      const fetch = remote && args.fetchImage !== false ? { path: fetchDestination(outputImagePath, args.fetchImage), knownHostsFile: args.fetchImage?.knownHostsFile ?? "" } : undefined;
+      const fetch = remote && args.fetchImage !== false ? { path: fetchDestination(outputImagePath, args.fetchImage) } : undefined;
       source = { kind: "build", script, environmentTriggers: buildEnvironment, outputImagePath, remote, fetch };
       triggers.push(`trove:${troveSourceDir}@${troveRef}`, `os:${guestOs}/${guestOsRelease}`, `dev:${devMode}`, `user:${guestUsername}`, `out:${outputImagePath}`, `env:${JSON.stringify(buildEnvironment)}`);
     }
@@ -351,6 +412,11 @@ export class GuestImageBuild extends pulumi.ComponentResource {
   public readonly sha256: pulumi.Output<string | undefined>;
   /** Size of the image file in bytes; undefined for a URL source. */
   public readonly sizeBytes: pulumi.Output<number | undefined>;
+  /**
+   * The build's full log, `<image>.build.log` beside the image (on the build host for a remote build); undefined when
+   * nothing is built. The state keeps only a bounded progress tail.
+   */
+  public readonly buildLogPath: pulumi.Output<string | undefined>;
   /** Whether the image was built on a remote build host rather than where `pulumi` runs. */
   public readonly remote: boolean;
   /**
@@ -379,16 +445,23 @@ export class GuestImageBuild extends pulumi.ComponentResource {
       this.localImagePath = pulumi.output(undefined);
       this.sha256 = pulumi.output(undefined);
       this.sizeBytes = pulumi.output(undefined);
+      this.buildLogPath = pulumi.output(undefined);
     } else {
       let stdout: pulumi.Output<string>;
       let localImagePath: pulumi.Output<string | undefined> | undefined;
+      // What a forced rebuild takes, for the update's error message. A plain string: an input made from this
+      // component's URN would make the build wait for all of the component's children, the fetch among them.
+      const replaceHint = `pulumi up --replace <URN of ${name}-build> (pulumi stack --show-urns lists it)`;
       if (source.kind === "build" && args.buildHost) {
         const c = args.buildHost;
         const build = new command.remote.Command(
           `${name}-build`,
           {
-            connection: remoteConnection(c),
+            connection: remoteConnection(c, { component: "GuestImageBuild", name, field: "buildHost" }),
             create: shellCommand(["bash", "-c", source.script]),
+            update: shellCommand(["bash", "-c", renderBuildUpdateScript(source.outputImagePath, replaceHint)]),
+            // Not needed (the update reads the record beside the image), and sshd drops it unless it accepts the name.
+            addPreviousOutputInEnv: false,
             triggers: settings.triggers,
           },
           { parent: this },
@@ -403,30 +476,48 @@ export class GuestImageBuild extends pulumi.ComponentResource {
             FETCH_REMOTE_PATH: built.path,
             FETCH_SHA256: built.sha256,
             FETCH_LOCAL_PATH: source.fetch.path,
-            FETCH_KNOWN_HOSTS: source.fetch.knownHostsFile,
+            FETCH_HOST_KEY: hostKeyOf(c) ?? "",
+            FETCH_INSECURE_IGNORE_HOST_KEY: String(c.insecureIgnoreHostKey === true),
           };
           const fetch = new command.local.Command(
             `${name}-fetch`,
             {
               create: FETCH_SCRIPT,
+              update: FETCH_UPDATE_SCRIPT,
               interpreter: ["/bin/bash", "-c"],
               environment,
               // The key reaches the script on stdin only; as a secret it is encrypted in state.
               stdin: fetchStdin(c),
+              addPreviousOutputInEnv: false,
               triggers: [built.sha256, source.fetch.path],
             },
             { parent: this, dependsOn: [build] },
           );
           localImagePath = fetch.stdout.apply((out) => parseBuiltImage(out).path);
         }
-      } else {
-        const script = source.kind === "build" ? source.script : renderDescribeScript(source.path);
-        const run = new command.local.Command(
-          source.kind === "build" ? `${name}-build` : `${name}-describe`,
-          { create: script, interpreter: ["/bin/bash", "-c"], triggers: settings.triggers },
+      } else if (source.kind === "build") {
+        const build = new command.local.Command(
+          `${name}-build`,
+          {
+            create: source.script,
+            update: renderBuildUpdateScript(source.outputImagePath, replaceHint),
+            interpreter: ["/bin/bash", "-c"],
+            // The update reads the record beside the image; the previous output is not needed.
+            addPreviousOutputInEnv: false,
+            triggers: settings.triggers,
+          },
           { parent: this },
         );
-        stdout = run.stdout;
+        stdout = build.stdout;
+      } else {
+        // Describing a file is cheap and has no side effect: an update describes it again.
+        const script = renderDescribeScript(source.path);
+        const describe = new command.local.Command(
+          `${name}-describe`,
+          { create: script, update: script, interpreter: ["/bin/bash", "-c"], addPreviousOutputInEnv: false, triggers: settings.triggers },
+          { parent: this },
+        );
+        stdout = describe.stdout;
       }
       const built = stdout.apply((out) => parseBuiltImage(out));
       this.imagePath = built.path;
@@ -434,6 +525,7 @@ export class GuestImageBuild extends pulumi.ComponentResource {
       this.imageUrl = pulumi.output(undefined);
       this.sha256 = built.sha256;
       this.sizeBytes = built.sizeBytes;
+      this.buildLogPath = built.apply((b) => b.logPath);
     }
 
     this.registerOutputs({
@@ -443,6 +535,7 @@ export class GuestImageBuild extends pulumi.ComponentResource {
       diskFormat: this.diskFormat,
       sha256: this.sha256,
       sizeBytes: this.sizeBytes,
+      buildLogPath: this.buildLogPath,
     });
   }
 }

@@ -215,8 +215,12 @@ export class TroveConfig extends pulumi.ComponentResource {
       const apply = new command.remote.Command(
         `${name}-apply`,
         {
-          connection: remoteConnection(c),
+          connection: remoteConnection(c, { component: "TroveConfig", name, field: "controller.connection" }),
           create: renderApplyCommand(t.python),
+          // The editor merges and restarts only on change, so running it again is the right update: a new controller
+          // address, key or host key gets the same files; an unchanged controller is left as it is.
+          update: renderApplyCommand(t.python),
+          addPreviousOutputInEnv: false,
           stdin: request.apply((req) => JSON.stringify(req)),
           // The editor prints only paths and commands; stderr could echo a failing restart's output, which is ours too.
           logging: "stdoutAndStderr",

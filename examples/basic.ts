@@ -22,7 +22,7 @@ const pipeline = new TroveGuestPipeline("trove", {
   datastoreImages: { troveSourceDir: "/opt/stack/trove" },
   // merge the registry options into /etc/trove/trove.conf and trove-guestagent.conf, restart the taskmanager
   troveConfig: {
-    controller: { connection: { host: "10.0.0.5", user: "stack", privateKey: config.requireSecret("controllerSshKey") }, restartOnTroveConfChange: ["sudo systemctl restart devstack@tr-tmgr"] },
+    controller: { connection: { host: "10.0.0.5", user: "stack", privateKey: config.requireSecret("controllerSshKey"), hostKey: config.require("controllerHostKey") }, restartOnTroveConfChange: ["sudo systemctl restart devstack@tr-tmgr"] },
   },
 });
 

@@ -9,6 +9,7 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { installMocks, MockState } from "./support/pulumi-mocks";
+import { testHostKey } from "./support/ssh-keys";
 
 let mocks: MockState;
 let v: typeof import("../components/datastore-version.js");
@@ -166,7 +167,7 @@ describe("DatastoreConfigurationParameters", () => {
   });
 
   it("runs it on the controller over SSH when given a connection", async () => {
-    new params.DatastoreConfigurationParameters("remote", { datastore: "postgresql", versionName: "12", rules: { rules }, controller: { connection: { host: "10.0.0.5", user: "stack" }, python: "/opt/stack/data/venv/bin/python3" } });
+    new params.DatastoreConfigurationParameters("remote", { datastore: "postgresql", versionName: "12", rules: { rules }, controller: { connection: { host: "10.0.0.5", user: "stack", hostKey: testHostKey() }, python: "/opt/stack/data/venv/bin/python3" } });
     const declared = await mocks.waitFor("remote-load");
     expect(declared.type).toBe("command:remote:Command");
     // @pulumi/command keeps the connection secret.

@@ -3,6 +3,7 @@
 
 import { beforeAll, describe, expect, it } from "vitest";
 import { installMocks, MockState, valueOf } from "./support/pulumi-mocks";
+import { testHostKey } from "./support/ssh-keys";
 
 const SHA = "b".repeat(64);
 let mocks: MockState;
@@ -35,6 +36,8 @@ describe("GlanceImage", () => {
       tags: ["trove", "mysql", "postgresql"],
       localFilePath: "/root/images/guest.qcow2",
       verifyChecksum: true,
+      protected: false,
+      imageCachePath: "/var/tmp/pulumi-trove-image-cache",
       properties: { [g.SHA256_PROPERTY]: SHA },
     });
     expect(await valueOf(image.imageId)).toBe("guest-image-id");
@@ -42,7 +45,7 @@ describe("GlanceImage", () => {
   });
 
   it("uploads a remote build from its local copy, after the copy", async () => {
-    const build = new b.GuestImageBuild("far", { troveSourceDir: "/opt/stack/trove", troveRef: "m", buildHost: { host: "10.0.0.5", user: "stack", privateKey: "KEY" } });
+    const build = new b.GuestImageBuild("far", { troveSourceDir: "/opt/stack/trove", troveRef: "m", buildHost: { host: "10.0.0.5", user: "stack", privateKey: "KEY", hostKey: testHostKey() } });
     new g.GlanceImage("far", { image: build, datastores: ["mysql"] });
     const declared = await mocks.waitFor("far-image");
     expect(declared.inputs).toMatchObject({ localFilePath: "/var/tmp/pulumi-trove-images/guest.qcow2", properties: { [g.SHA256_PROPERTY]: SHA } });
@@ -60,6 +63,10 @@ describe("GlanceImage", () => {
     const declared = await mocks.waitFor("pub-image");
     expect(declared.inputs.imageSourceUrl).toBe("https://images.example.com/guest.qcow2");
     expect(declared.inputs.localFilePath).toBeUndefined();
+    // Downloaded by the machine running pulumi into a fixed cache directory (not $HOME-dependent), checked on upload;
+    // not Glance's web-download, which the provider cannot checksum.
+    expect(declared.inputs).toMatchObject({ imageCachePath: g.GLANCE_IMAGE_CACHE_PATH, verifyChecksum: true });
+    expect(declared.inputs.webDownload).toBeUndefined();
   });
 
   it("tags each datastore once, trove first", () => {
@@ -74,13 +81,14 @@ describe("GlanceImage", () => {
       ["a name Glance and shells choke on", { image, datastores: ["mysql"], name: "guest; rm -rf /" }, /name "guest; rm -rf \/" is not valid/],
       ["an unknown disk format", { image: { path: "/x.iso", diskFormat: "iso" }, datastores: ["mysql"] }, /image.diskFormat "iso" is not valid \(allowed: qcow2, raw, vhd\)/],
       ["the reserved checksum property", { image, datastores: ["mysql"], properties: { trove_guest_image_sha256: "x" } }, /reserved/],
+      ["protected, which would make the next new image's replacement fail", { image, datastores: ["mysql"], protected: true }, /GlanceImage "bad": protected "true" is not valid \(a new image checksum replaces the image: the new one is uploaded, then the old one deleted, and Glance refuses to delete a protected image/],
       ["a visibility Glance lacks", { image, datastores: ["mysql"], visibility: "secret" }, /visibility "secret" is not valid \(allowed: private, shared, community, public\)/],
     ])("%s", (_label, args, message) => {
       expect(() => new g.GlanceImage("bad", args as never)).toThrow(message);
     });
 
     it("a remote build whose image stays on the build host", () => {
-      const remote = new b.GuestImageBuild("kept", { troveSourceDir: "/opt/stack/trove", troveRef: "m", buildHost: { host: "10.0.0.5", user: "stack" }, fetchImage: false });
+      const remote = new b.GuestImageBuild("kept", { troveSourceDir: "/opt/stack/trove", troveRef: "m", buildHost: { host: "10.0.0.5", user: "stack", hostKey: testHostKey() }, fetchImage: false });
       expect(() => new g.GlanceImage("kept", { image: remote, datastores: ["mysql"] })).toThrow(
         /GlanceImage "kept": image "remote build with fetchImage: false" is not valid \(the image stays on the build host, and Glance uploads from where pulumi runs/,
       );

@@ -6,7 +6,9 @@ import { beforeAll, describe, expect, it } from "vitest";
 import * as pulumi from "@pulumi/pulumi";
 import { FETCH_SCRIPT } from "../components/image-fetch";
 import { installMocks, isSecret, MockState, valueOf } from "./support/pulumi-mocks";
+import { testHostKey } from "./support/ssh-keys";
 
+const HOST_KEY = testHostKey();
 const SHA = "a".repeat(64);
 let mocks: MockState;
 let m: typeof import("../components/guest-image-build.js");
@@ -56,7 +58,7 @@ describe("GuestImageBuild", () => {
   });
 
   it("runs the build on a remote host over SSH, the key kept out of the command", async () => {
-    new m.GuestImageBuild("remote", { troveSourceDir: "/opt/stack/trove", troveRef: "master", buildHost: { host: "10.0.0.5", user: "stack", privateKey: "KEY" } });
+    new m.GuestImageBuild("remote", { troveSourceDir: "/opt/stack/trove", troveRef: "master", buildHost: { host: "10.0.0.5", user: "stack", privateKey: "KEY", hostKey: HOST_KEY } });
     const r = await mocks.waitFor("remote-build");
     expect(r.type).toBe("command:remote:Command");
     expect(r.inputs.create).toMatch(/^bash -c '/);
@@ -68,7 +70,7 @@ describe("GuestImageBuild", () => {
     const build = new m.GuestImageBuild("far", {
       troveSourceDir: "/opt/stack/trove",
       troveRef: "master",
-      buildHost: { host: "10.0.0.5", port: 2222, user: "stack", privateKey: pulumi.secret("KEY") },
+      buildHost: { host: "10.0.0.5", port: 2222, user: "stack", privateKey: pulumi.secret("PRIVATE-KEY-TEXT"), hostKey: `10.0.0.5 ${HOST_KEY}` },
     });
     const fetch = await mocks.waitFor("far-fetch");
     expect(fetch.type).toBe("command:local:Command");
@@ -81,10 +83,11 @@ describe("GuestImageBuild", () => {
       FETCH_REMOTE_PATH: "/root/images/x.qcow2",
       FETCH_SHA256: SHA,
       FETCH_LOCAL_PATH: "/var/tmp/pulumi-trove-images/trove-guest-ubuntu-jammy-dev.qcow2",
-      FETCH_KNOWN_HOSTS: "",
+      FETCH_HOST_KEY: HOST_KEY,
+      FETCH_INSECURE_IGNORE_HOST_KEY: "false",
     });
     expect(fetch.inputs.create).toBe(FETCH_SCRIPT);
-    expect(JSON.stringify(fetch.inputs.create) + JSON.stringify(fetch.inputs.environment)).not.toContain("KEY");
+    expect(JSON.stringify(fetch.inputs.create) + JSON.stringify(fetch.inputs.environment)).not.toContain("PRIVATE-KEY-TEXT");
     expect(build.availableLocally).toBe(true);
     // The mocks echo the inputs back, so the fetch's stdout is the build's JSON line: its path is what Glance uploads.
     expect(await valueOf(build.localImagePath)).toBe("/root/images/x.qcow2");
@@ -100,7 +103,7 @@ describe("GuestImageBuild", () => {
   });
 
   it("leaves a remote build's image on the build host with fetchImage: false, or copies it where told", async () => {
-    const kept = new m.GuestImageBuild("kept", { troveSourceDir: "/opt/stack/trove", troveRef: "m", buildHost: { host: "10.0.0.5", user: "stack" }, fetchImage: false });
+    const kept = new m.GuestImageBuild("kept", { troveSourceDir: "/opt/stack/trove", troveRef: "m", buildHost: { host: "10.0.0.5", user: "stack", hostKey: HOST_KEY }, fetchImage: false });
     await mocks.waitFor("kept-build");
     expect(mocks.resources.filter((r) => r.name === "kept-fetch")).toEqual([]);
     expect(kept.availableLocally).toBe(false);
@@ -110,10 +113,10 @@ describe("GuestImageBuild", () => {
       troveSourceDir: "/opt/stack/trove",
       troveRef: "m",
       outputImagePath: "/srv/images/guest.raw",
-      buildHost: { host: "10.0.0.5", user: "stack" },
-      fetchImage: { path: "/data/images/guest.raw", knownHostsFile: "/etc/pulumi-trove/known_hosts" },
+      buildHost: { host: "10.0.0.5", user: "stack", insecureIgnoreHostKey: true },
+      fetchImage: { path: "/data/images/guest.raw" },
     });
-    expect((await mocks.waitFor("told-fetch")).inputs.environment).toMatchObject({ FETCH_LOCAL_PATH: "/data/images/guest.raw", FETCH_KNOWN_HOSTS: "/etc/pulumi-trove/known_hosts", FETCH_PORT: "22" });
+    expect((await mocks.waitFor("told-fetch")).inputs.environment).toMatchObject({ FETCH_LOCAL_PATH: "/data/images/guest.raw", FETCH_HOST_KEY: "", FETCH_INSECURE_IGNORE_HOST_KEY: "true", FETCH_PORT: "22" });
   });
 
   it("describes an existing image file instead of building", async () => {
@@ -131,9 +134,9 @@ describe("GuestImageBuild", () => {
   describe("rejects bad input at construction, naming the field and what is allowed", () => {
     const cases: Array<[string, object, RegExp]> = [
       ["fetchImage without a build host", { fetchImage: { path: "/tmp/x.qcow2" } }, /fetchImage .* is not valid \(only for a remote build: give buildHost, or remove fetchImage\)/],
-      ["a fetch path with another extension", { buildHost: { host: "h", user: "u" }, fetchImage: { path: "/tmp/x.raw" } }, /fetchImage.path "\/tmp\/x.raw" is not valid \(expected the image's own extension \(.qcow2\)/],
-      ["a relative fetch path", { buildHost: { host: "h", user: "u" }, fetchImage: { path: "images/x.qcow2" } }, /fetchImage.path "images\/x.qcow2" is not valid \(expected an absolute path/],
-      ["a password-only build host when the image is copied here", { buildHost: { host: "h", user: "u", password: "pw" } }, /buildHost.password "\(secret\)" is not valid \(copying the image here needs buildHost.privateKey/],
+      ["a fetch path with another extension", { buildHost: { host: "h", user: "u", hostKey: HOST_KEY }, fetchImage: { path: "/tmp/x.raw" } }, /fetchImage.path "\/tmp\/x.raw" is not valid \(expected the image's own extension \(.qcow2\)/],
+      ["a relative fetch path", { buildHost: { host: "h", user: "u", hostKey: HOST_KEY }, fetchImage: { path: "images/x.qcow2" } }, /fetchImage.path "images\/x.qcow2" is not valid \(expected an absolute path/],
+      ["a password-only build host when the image is copied here", { buildHost: { host: "h", user: "u", password: "pw", hostKey: HOST_KEY } }, /buildHost.password "\(secret\)" is not valid \(copying the image here needs buildHost.privateKey/],
       ["an untested release", { guestOsRelease: "focal" }, /guestOsRelease "focal" is not valid \(supported: jammy; set allowUntested: true to try it anyway\)/],
       ["an untested OS", { guestOs: "centos" }, /guestOs "centos" is not valid \(supported: ubuntu;/],
       ["datasources without OpenStack", { cloudInitDatasources: ["ConfigDrive"] }, /cloudInitDatasources .* \(must include "OpenStack": since Yoga/],

@@ -7,6 +7,7 @@ import * as path from "node:path";
 import { beforeAll, describe, expect, it, vi } from "vitest";
 import * as pulumi from "@pulumi/pulumi";
 import { installMocks, MockState, valueOf } from "./support/pulumi-mocks";
+import { testHostKey } from "./support/ssh-keys";
 
 const SHA = "c".repeat(64);
 let mocks: MockState;
@@ -52,7 +53,7 @@ describe("TroveGuestPipeline", () => {
   });
 
   it("builds on the controller and uploads to every region from one copy of the image", async () => {
-    const buildHost = { host: "10.0.0.5", user: "stack", privateKey: "KEY" };
+    const buildHost = { host: "10.0.0.5", user: "stack", privateKey: "KEY", hostKey: testHostKey() };
     new p.TroveGuestPipeline("far", { ...base, guestImage: { ...guestImage, buildHost }, versions, regions: [{ name: "east" }, { name: "west" }] });
     await mocks.waitFor("far-glance-west-image");
     const commands = mocks.resources.filter((r) => r.name.startsWith("far-guest") && r.type.startsWith("command:"));
@@ -103,7 +104,7 @@ describe("TroveGuestPipeline", () => {
     new p.TroveGuestPipeline("par", {
       ...base,
       versions,
-      regions: [{ name: "east", troveController: { connection: { host: "10.0.0.5", user: "stack" } } }],
+      regions: [{ name: "east", troveController: { connection: { host: "10.0.0.5", user: "stack", hostKey: testHostKey() } } }],
       registration: { loadConfigurationParameters: true, troveSourceDir: checkout },
     });
     const load = await mocks.waitFor("par-parameters-east-postgresql-12-load");

@@ -4,6 +4,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, it } from "vitest";
 import { installMocks, isSecret, MockState, valueOf } from "./support/pulumi-mocks";
+import { testHostKey } from "./support/ssh-keys";
 
 let mocks: MockState;
 let t: typeof import("../components/trove-config.js");
@@ -53,7 +54,7 @@ describe("TroveConfig", () => {
     const c = new t.TroveConfig("apply", {
       registry: { address: "10.0.0.5:4000", insecure: true, username: "trove", password: pulumi.secret("s3cret") },
       imageOptions,
-      controller: { connection: { host: "10.0.0.5", user: "root", privateKey: pulumi.secret("KEY") } },
+      controller: { connection: { host: "10.0.0.5", user: "root", privateKey: pulumi.secret("KEY"), hostKey: testHostKey() } },
       cloudInit: { mysql: "#cloud-config\n" },
     });
     const cmd = await mocks.waitFor("apply-apply");

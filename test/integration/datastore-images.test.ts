@@ -1,13 +1,15 @@
 // DatastoreImages' scripts, exactly as the component renders them, run against real registries (Debian's CNCF
 // docker-registry), real skopeo and a private Docker engine on 127.0.0.1. "Upstream" is a second local registry
-// holding small stand-in images named like the real ones, since there is no Docker Hub here.
+// holding small stand-in images named like the real ones, since there is no Docker Hub here. Also: the scripts wait
+// for a registry that starts after them (and never retry a refused password), and the backup build's update
+// rebuilds only what the registry lost.
 
-import { execFileSync, spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { execFileSync, spawn, spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { parseScriptResult, renderBackupBuildScript, renderMirrorScript, resolveDatastoreImagesArgs } from "../../components/datastore-images";
+import { parseScriptResult, REGISTRY_FIRST_CONTACT, renderBackupBuildScript, renderMirrorScript, resolveDatastoreImagesArgs } from "../../components/datastore-images";
 import { startDockerEngine, TestDockerEngine } from "../support/docker-engine";
 import { pushStandIn } from "../../scripts/lab/stand-in-images";
 import { startRegistry, TestRegistry } from "../support/registry";
@@ -48,6 +50,21 @@ function plan(versions: Array<{ datastore: string; version: string }>, registry:
 function run(script: string, env: Record<string, string>) {
   return spawnSync("/bin/bash", ["-c", script], { env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env }, encoding: "utf8" });
 }
+
+/** Starts a script; resolves with its exit and output. `onStderr` sees stderr as it comes. */
+function start(script: string, env: Record<string, string>, onStderr: (soFar: string) => void) {
+  const child = spawn("/bin/bash", ["-c", script], { env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env } });
+  let stdout = "";
+  let stderr = "";
+  child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+  child.stderr.on("data", (d: Buffer) => {
+    stderr += d.toString();
+    onStderr(stderr);
+  });
+  return new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => child.on("close", (status) => resolve({ status, stdout, stderr })));
+}
+
+const logFile = (name: string) => path.join(trove, "logs", `${name}.log`);
 
 function digestOf(ref: string, opts: string[] = ["--tls-verify=false"]): string {
   return execFileSync("skopeo", ["inspect", ...opts, "--format", "{{.Digest}}", `docker://${ref}`], { encoding: "utf8" }).trim();
@@ -126,11 +143,12 @@ describe("mirroring with skopeo", () => {
     expect(r.stderr).toMatch(/^pulumi-trove: cannot read upstream image 127.0.0.1:15010\/mysql:9.9.9: .*manifest unknown/);
   });
 
-  it("says when the registry is down", () => {
+  it("says when the registry is down, after waiting REGISTRY_WAIT_SECONDS for it", () => {
     const p = plan([{ datastore: "mysql", version: "5.7.29" }], "127.0.0.1:15099").plans[0]!;
-    const r = run(renderMirrorScript(p.source, p.names("127.0.0.1:15099").database, true), { REGISTRY_ADDRESS: "127.0.0.1:15099", REGISTRY_INSECURE: "true" });
+    const r = run(renderMirrorScript(p.source, p.names("127.0.0.1:15099").database, true), { REGISTRY_ADDRESS: "127.0.0.1:15099", REGISTRY_INSECURE: "true", REGISTRY_WAIT_SECONDS: "2" });
     expect(r.status).toBe(1);
-    expect(r.stderr).toMatch(/^pulumi-trove: cannot reach registry 127.0.0.1:15099 .*connection refused/);
+    expect(r.stderr.split("\n").filter((l) => l.includes("does not answer yet"))).toEqual(["pulumi-trove: registry 127.0.0.1:15099 does not answer yet; trying again in 1s", "pulumi-trove: registry 127.0.0.1:15099 does not answer yet; trying again in 2s"]);
+    expect(r.stderr).toMatch(/^pulumi-trove: cannot reach registry 127.0.0.1:15099 .*connection refused/m);
   });
 });
 
@@ -139,10 +157,14 @@ describe("backup images built with docker", () => {
     const p = plan([{ datastore: "mysql", version: "5.7.29" }], target.address, { backupTag: "1.1.0" }).plans[0]!;
     const names = p.names(target.address);
     expect(names.backup).toBe(`${target.address}/trove-datastores/db-backup-mysql5.7:1.1.0`);
-    const r = run(renderBackupBuildScript(trove, "mysql", "5.7.29", names.backup), { DOCKER_HOST: engine.host, REGISTRY_ADDRESS: target.address, REGISTRY_INSECURE: "true" });
+    const r = run(renderBackupBuildScript(trove, "mysql", "5.7.29", names.backup, logFile("mysql-5-7-29")), { DOCKER_HOST: engine.host, REGISTRY_ADDRESS: target.address, REGISTRY_INSECURE: "true" });
     expect(r.status, r.stderr).toBe(0);
     const out = parseScriptResult(r.stdout);
     expect(out.reference).toBe(names.backup);
+    expect(out.built).toBe(true);
+    // docker build's whole output is in the log; what Pulumi keeps is the bounded progress.
+    expect(out.logPath).toBe(logFile("mysql-5-7-29"));
+    expect(readFileSync(logFile("mysql-5-7-29"), "utf8")).toMatch(/Successfully built|naming to|writing image/);
     expect(out.digest).toMatch(/^sha256:[0-9a-f]{64}$/);
     expect(target.tags("trove-datastores/db-backup-mysql5.7")).toEqual(["1.1.0"]);
     engine.docker(["rmi", "-f", names.backup]);
@@ -151,11 +173,91 @@ describe("backup images built with docker", () => {
 
   it("logs in with the password on stdin to push to an auth registry", () => {
     const ref = `${secure.address}/trove-datastores/db-backup-mysql8.0:latest`;
-    const r = run(renderBackupBuildScript(trove, "mysql", "8.0", ref), { DOCKER_HOST: engine.host, REGISTRY_ADDRESS: secure.address, REGISTRY_USERNAME: CREDS.username, REGISTRY_PASSWORD: CREDS.password });
+    const r = run(renderBackupBuildScript(trove, "mysql", "8.0", ref, logFile("auth")), { DOCKER_HOST: engine.host, REGISTRY_ADDRESS: secure.address, REGISTRY_USERNAME: CREDS.username, REGISTRY_PASSWORD: CREDS.password });
     expect(r.status, r.stderr).toBe(0);
     expect(secure.tags("trove-datastores/db-backup-mysql8.0")).toEqual(["latest"]);
-    const refused = run(renderBackupBuildScript(trove, "mysql", "8.0", ref), { DOCKER_HOST: engine.host, REGISTRY_ADDRESS: secure.address, REGISTRY_USERNAME: CREDS.username, REGISTRY_PASSWORD: "wrong" });
+    const refused = run(renderBackupBuildScript(trove, "mysql", "8.0", ref, logFile("auth")), { DOCKER_HOST: engine.host, REGISTRY_ADDRESS: secure.address, REGISTRY_USERNAME: CREDS.username, REGISTRY_PASSWORD: "wrong" });
     expect(refused.status).toBe(1);
     expect(refused.stderr).toMatch(/^pulumi-trove: registry 127.0.0.1:15012 refused the credentials: .*401/m);
+    expect(refused.stderr).not.toContain("does not answer yet");
+  });
+
+  it("on update, reports the pushed image without building, and builds and pushes again only what the registry lost", () => {
+    const p = plan([{ datastore: "postgresql", version: "12" }], target.address).plans[0]!;
+    const ref = p.names(target.address).backup;
+    const env = { DOCKER_HOST: engine.host, REGISTRY_ADDRESS: target.address, REGISTRY_INSECURE: "true" };
+    const log = logFile("postgresql-12");
+    const created = parseScriptResult(run(renderBackupBuildScript(trove, "postgresql", "12", ref, log), env).stdout);
+    expect(created.built).toBe(true);
+    rmSync(log);
+    const update = renderBackupBuildScript(trove, "postgresql", "12", ref, log, "update");
+    const unchanged = run(update, env);
+    expect(unchanged.status, unchanged.stderr).toBe(0);
+    expect(parseScriptResult(unchanged.stdout)).toMatchObject({ reference: ref, digest: created.digest, built: false });
+    expect(existsSync(log)).toBe(false); // nothing was built
+    // The registry loses the image: the update builds and pushes it again.
+    execFileSync("skopeo", ["delete", "--tls-verify=false", `docker://${ref}`]);
+    const rebuilt = run(update, env);
+    expect(rebuilt.status, rebuilt.stderr).toBe(0);
+    expect(rebuilt.stderr).toContain(`pulumi-trove: ${ref} is not in the registry any more; building and pushing it again`);
+    expect(parseScriptResult(rebuilt.stdout).built).toBe(true);
+    const [repository, tag] = ref.slice(target.address.length + 1).split(":");
+    expect(target.tags(repository!)).toEqual([tag]);
+  });
+});
+
+describe("a registry that starts after the script (created in the same pulumi up)", () => {
+  it("the mirror waits for it to answer, then mirrors", async () => {
+    const port = 15013;
+    const p = plan([{ datastore: "mysql", version: "5.7.29" }], `127.0.0.1:${port}`).plans[0]!;
+    let starting: Promise<TestRegistry> | undefined;
+    const result = await start(renderMirrorScript(p.source, p.names(`127.0.0.1:${port}`).database, true), { REGISTRY_ADDRESS: `127.0.0.1:${port}`, REGISTRY_INSECURE: "true" }, (stderr) => {
+      // Start the registry only once the script has found nothing there.
+      if (!starting && stderr.includes("does not answer yet")) starting = startRegistry(port);
+    });
+    const late = await starting;
+    try {
+      expect(result.stderr).toContain(`pulumi-trove: registry 127.0.0.1:${port} does not answer yet; trying again in 1s`);
+      expect(result.status, result.stderr).toBe(0);
+      expect(parseScriptResult(result.stdout)).toMatchObject({ digest: upstreamDigests["mysql:5.7.29"], copied: true });
+      expect(late!.tags("trove-datastores/mysql")).toEqual(["5.7.29"]);
+    } finally {
+      await late?.stop();
+    }
+  });
+
+  it("the backup build's docker login waits for it too", async () => {
+    const port = 15014;
+    const ref = `127.0.0.1:${port}/trove-datastores/db-backup-mysql:late`;
+    let starting: Promise<TestRegistry> | undefined;
+    const result = await start(renderBackupBuildScript(trove, "mysql", "5.7.29", ref, logFile("late")), { DOCKER_HOST: engine.host, REGISTRY_ADDRESS: `127.0.0.1:${port}`, REGISTRY_USERNAME: CREDS.username, REGISTRY_PASSWORD: CREDS.password }, (stderr) => {
+      if (!starting && stderr.includes("does not answer yet")) starting = startRegistry(port, CREDS);
+    });
+    const late = await starting;
+    try {
+      expect(result.stderr).toContain(`pulumi-trove: registry 127.0.0.1:${port} does not answer yet`);
+      expect(result.status, result.stderr).toBe(0);
+      expect(late!.tags("trove-datastores/db-backup-mysql")).toEqual(["late"]);
+    } finally {
+      await late?.stop();
+    }
+  });
+
+  it("retries only while nothing answers: a refusal (401) is final, a refused connection is retried", () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "first-contact-"));
+    // A stand-in client that answers what TEST_ANSWERS lists, one answer per call, and counts its calls.
+    const client = `answer() { n=$(( $(cat "${dir}/calls" 2>/dev/null || echo 0) + 1 )); echo "$n" > "${dir}/calls"; line=$(sed -n "\${n}p" <<< "$TEST_ANSWERS"); [ "$line" = ok ] && return 0; echo "$line" >&2; return 1; }`;
+    const call = (answers: string[]) => {
+      rmSync(path.join(dir, "calls"), { force: true });
+      const r = spawnSync("/bin/bash", ["-c", `${REGISTRY_FIRST_CONTACT}
+${client}
+first_contact "${dir}/err" answer`], { env: { PATH: process.env.PATH, REGISTRY_ADDRESS: "r:1", TEST_ANSWERS: answers.join("\n") }, encoding: "utf8" });
+      return { status: r.status, calls: Number(readFileSync(path.join(dir, "calls"), "utf8")) };
+    };
+    expect(call(['Error response from daemon: login attempt to http://r:1/v2/ failed with status: 401 Unauthorized', "ok"])).toEqual({ status: 1, calls: 1 });
+    expect(call(["reading manifest latest: unauthorized: authentication required", "ok"])).toEqual({ status: 1, calls: 1 });
+    expect(call(["manifest unknown", "ok"])).toEqual({ status: 1, calls: 1 });
+    expect(call(['pinging container registry r:1: Get "http://r:1/v2/": dial tcp r:1: connect: connection refused', 'Get "http://r:1/v2/": EOF', "ok"])).toEqual({ status: 0, calls: 3 });
+    rmSync(dir, { recursive: true, force: true });
   });
 });

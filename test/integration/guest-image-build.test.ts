@@ -2,7 +2,9 @@
 // sudo, diskimage-builder from PyPI and the internet, none of which exist here, so the Trove checkout in this test has
 // a stand-in `integration/scripts/trovestack` that records its arguments and environment and writes an image of the
 // requested format with the real qemu-img. What this proves: argument passing, environment, the output format,
-// the checksum, and that a failed build leaves neither a partial file nor a damaged previous image.
+// the checksum, that a failed build leaves neither a partial file nor a damaged previous image, that a build's output
+// of megabytes lands whole in its log file while what Pulumi would keep stays small, and that the update script
+// reports the built image without running trovestack.
 
 import { execFileSync, spawnSync } from "node:child_process";
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -10,7 +12,8 @@ import { createHash } from "node:crypto";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { parseBuiltImage, renderBuildScript, resolveGuestImageBuildArgs } from "../../components/guest-image-build";
+import { parseBuiltImage, renderBuildScript, renderBuildUpdateScript, resolveGuestImageBuildArgs } from "../../components/guest-image-build";
+import { PROGRESS_MAX_LINES } from "../../components/progress";
 import { requireTool } from "../support/tools";
 
 let work: string;
@@ -23,7 +26,11 @@ set -eu
 [ "$1" = build-image ] || { echo "unexpected command $1" >&2; exit 2; }
 out=$6
 printf '%s\\n' "$@" > "$TEST_RECORD.args"
+echo build >> "$TEST_RECORD.invocations"
 env | grep -E '^(DIB_|HOST_SCP_USERNAME|GUEST_)' | sort > "$TEST_RECORD.env"
+# A chatty build: TEST_LOG_LINES numbered lines of 100 characters, half on stdout and half on stderr, as DIB prints.
+pad=$(printf 'x%.0s' {1..82})
+for ((i = 1; i <= \${TEST_LOG_LINES:-0}; i++)); do printf 'dib step %08d %s\\n' "$i" "$pad" >&$((1 + i % 2)); done
 if [ -n "\${TEST_FAIL_HALFWAY:-}" ]; then echo partial > "$out"; echo "diskimage-builder failed" >&2; exit 1; fi
 qemu-img create -q -f "\${out##*.}" "$out" 16M
 `;
@@ -55,11 +62,12 @@ function runBuild(args: Parameters<typeof resolveGuestImageBuildArgs>[1], env: R
 describe("the GuestImageBuild script, run for real", () => {
   it("passes the runbook's arguments and environment to trovestack and reports the image", () => {
     const { result, record } = runBuild({ troveSourceDir: trove, troveRef: "master", hostScpUsername: "stack" });
-    expect(result.stderr).toBe("");
+    const expected = path.join(home, "images/trove-guest-ubuntu-jammy-dev.qcow2");
+    expect(result.stderr).toBe(`pulumi-trove: building ${expected} with trovestack; full log: ${expected}.build.log\n`);
     expect(result.status).toBe(0);
     const built = parseBuiltImage(result.stdout);
-    const expected = path.join(home, "images/trove-guest-ubuntu-jammy-dev.qcow2");
     expect(built.path).toBe(expected);
+    expect(built.logPath).toBe(`${expected}.build.log`);
     const args = readFileSync(`${record}.args`, "utf8").trim().split("\n");
     expect(args.slice(0, 5)).toEqual(["build-image", "ubuntu", "jammy", "true", "ubuntu"]);
     expect(path.dirname(args[5]!)).toBe(path.dirname(expected));
@@ -70,7 +78,9 @@ describe("the GuestImageBuild script, run for real", () => {
     const bytes = readFileSync(expected);
     expect(built.sha256).toBe(createHash("sha256").update(bytes).digest("hex"));
     expect(built.sizeBytes).toBe(bytes.length);
-    expect(readdirSync(path.dirname(expected))).toEqual(["trove-guest-ubuntu-jammy-dev.qcow2"]);
+    // Beside the image: its log and its build record (the JSON line the update checks against), nothing half-made.
+    expect(readdirSync(path.dirname(expected)).sort()).toEqual(["trove-guest-ubuntu-jammy-dev.qcow2", "trove-guest-ubuntu-jammy-dev.qcow2.build.json", "trove-guest-ubuntu-jammy-dev.qcow2.build.log"]);
+    expect(JSON.parse(readFileSync(`${expected}.build.json`, "utf8"))).toEqual(built);
   });
 
   it("builds the format the output extension names", () => {
@@ -89,9 +99,9 @@ describe("the GuestImageBuild script, run for real", () => {
     const before = readFileSync(out);
     const { result } = runBuild({ troveSourceDir: trove, troveRef: "master", outputImagePath: out }, { TEST_FAIL_HALFWAY: "1" });
     expect(result.status).toBe(1);
-    expect(result.stderr).toContain("diskimage-builder failed");
+    expect(result.stderr).toContain(`pulumi-trove: trovestack build-image failed; its last lines (full log: ${out}.build.log):\ndiskimage-builder failed`);
     expect(readFileSync(out).equals(before)).toBe(true);
-    expect(readdirSync(path.dirname(out))).toEqual(["guest.qcow2"]);
+    expect(readdirSync(path.dirname(out)).sort()).toEqual(["guest.qcow2", "guest.qcow2.build.json", "guest.qcow2.build.log"]);
   });
 
   it("keeps a hostile environment value as data", () => {
@@ -100,6 +110,79 @@ describe("the GuestImageBuild script, run for real", () => {
     expect(result.status).toBe(0);
     expect(existsSync(marker)).toBe(false);
     expect(readFileSync(`${record}.env`, "utf8")).toContain(`GUEST_IMAGESIZE=5'; touch ${marker}; echo '`);
+  });
+});
+
+describe("a long build's output", () => {
+  it("goes whole to the log file, while stdout and stderr (what Pulumi keeps in the state) stay small", () => {
+    const out = path.join(work, "chatty/guest.qcow2");
+    const lines = 12_000; // 12,000 lines of 100 characters: 1.2 MB
+    const { result } = runBuild({ troveSourceDir: trove, troveRef: "master", outputImagePath: out }, { TEST_LOG_LINES: String(lines) });
+    expect(result.status).toBe(0);
+    const log = readFileSync(`${out}.build.log`, "utf8").split("\n").filter((l) => l.startsWith("dib step "));
+    expect(log).toHaveLength(lines);
+    expect(new Set(log.map((l) => l.slice(9, 17))).size).toBe(lines);
+    expect(log.join("\n").length).toBeGreaterThan(1024 * 1024);
+    // Progress shows while it runs (the first line at once), bounded: far below the 128 KiB a variable may hold.
+    expect(result.stderr).toContain("trovestack: dib step 00000001");
+    expect(result.stderr.split("\n").length).toBeLessThanOrEqual(PROGRESS_MAX_LINES + 3);
+    expect(Buffer.byteLength(result.stderr)).toBeLessThan(64 * 1024);
+    expect(result.stdout.trim().split("\n")).toHaveLength(1);
+    expect(parseBuiltImage(result.stdout).logPath).toBe(`${out}.build.log`);
+  });
+
+  it("shows the log's last lines, cut short, when the build fails", () => {
+    const out = path.join(work, "chatty-fail/guest.qcow2");
+    const { result } = runBuild({ troveSourceDir: trove, troveRef: "master", outputImagePath: out }, { TEST_LOG_LINES: "12000", TEST_FAIL_HALFWAY: "1" });
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain("dib step 00011999");
+    expect(result.stderr).toContain("diskimage-builder failed");
+    expect(Buffer.byteLength(result.stderr)).toBeLessThan(64 * 1024);
+  });
+});
+
+describe("the update script (what runs when only the build host, its keys or this library's scripts change)", () => {
+  const hint = "pulumi up --replace <URN of it-build>";
+  const update = (out: string) => spawnSync("/bin/bash", ["-c", renderBuildUpdateScript(out, hint)], { env: { PATH: process.env.PATH, HOME: home }, encoding: "utf8" });
+  const invocations = () => (existsSync(`${path.join(work, "record")}.invocations`) ? readFileSync(`${path.join(work, "record")}.invocations`, "utf8").split("\n").filter(Boolean).length : 0);
+
+  it("reports the image the last build made, without running trovestack", () => {
+    const out = path.join(work, "update/guest.qcow2");
+    const built = parseBuiltImage(runBuild({ troveSourceDir: trove, troveRef: "master", outputImagePath: out }).result.stdout);
+    const before = invocations();
+    const result = update(out);
+    expect(result.stderr).toBe("");
+    expect(result.status).toBe(0);
+    expect(parseBuiltImage(result.stdout)).toEqual(built);
+    expect(invocations()).toBe(before);
+  });
+
+  it("fails, saying how to rebuild, when the image is gone or changed since the build", () => {
+    const out = path.join(work, "update-gone/guest.qcow2");
+    const built = parseBuiltImage(runBuild({ troveSourceDir: trove, troveRef: "master", outputImagePath: out }).result.stdout);
+    const before = invocations();
+    writeFileSync(out, "edited by hand");
+    const changed = update(out);
+    expect(changed.status).toBe(1);
+    expect(changed.stderr).toContain(`but the last build recorded ${built.sha256} in ${out}.build.json: it changed since that build; an update does not rebuild it. To build it again: ${hint}`);
+    rmSync(out);
+    const gone = update(out);
+    expect(gone.status).toBe(1);
+    expect(gone.stderr).toContain(`pulumi-trove: the guest image ${out} that the last build made is not on the build host`);
+    expect(gone.stderr).toContain(`To build it again: ${hint}`);
+    expect(invocations()).toBe(before);
+  });
+
+  it("takes an image built by an older pulumi-trove (no record beside it) as built, and records it", () => {
+    const out = path.join(work, "update-old/guest.qcow2");
+    mkdirSync(path.dirname(out), { recursive: true });
+    execFileSync("qemu-img", ["create", "-q", "-f", "qcow2", out, "8M"]);
+    const result = update(out);
+    expect(result.status).toBe(0);
+    const sha = createHash("sha256").update(readFileSync(out)).digest("hex");
+    expect(result.stderr).toContain(`no build record beside ${out} (built by an older pulumi-trove); taking the image as built: sha256 ${sha}`);
+    expect(parseBuiltImage(result.stdout).sha256).toBe(sha);
+    expect(update(out).stderr).toBe("");
   });
 });
 

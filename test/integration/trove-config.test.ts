@@ -89,7 +89,7 @@ describe("what Trove's guest agent pulls exists in the registry", () => {
     const env = { PATH: process.env.PATH, HOME: process.env.HOME, DOCKER_HOST: engine.host, REGISTRY_ADDRESS: target.address, REGISTRY_INSECURE: "true" };
     for (const p of plan.plans) {
       const n = p.names(target.address);
-      for (const script of [renderMirrorScript(p.source, n.database, true), renderBackupBuildScript(trove, p.spec.datastore, p.spec.version, n.backup)]) {
+      for (const script of [renderMirrorScript(p.source, n.database, true), renderBackupBuildScript(trove, p.spec.datastore, p.spec.version, n.backup, path.join(work, "logs", `${p.spec.datastore}-${p.spec.version}.log`))]) {
         const r = spawnSync("/bin/bash", ["-c", script], { env, encoding: "utf8" });
         if (r.status !== 0) throw new Error(`DatastoreImages script failed: ${r.stderr}`);
       }

@@ -15,6 +15,8 @@ export interface DeclaredResource {
    * expanded to its children) and the resources whose Outputs feed its inputs.
    */
   dependsOn: string[];
+  /** The `replaceOnChanges` paths sent to the engine (set by us, or by a provider SDK such as @pulumi/command's). */
+  replaceOnChanges: string[];
 }
 
 /** The logical name at the end of a URN. */
@@ -24,10 +26,11 @@ function urnName(urn: string): string {
 
 // The mock monitor hands newResource only type, name and inputs; the dependencies the runtime computed are on the
 // request. Record them from the request just before newResource runs (it is called synchronously by the monitor).
-let pendingMeta: { parent?: string; dependsOn: string[] } = { dependsOn: [] };
+let pendingMeta: { parent?: string; dependsOn: string[]; replaceOnChanges: string[] } = { dependsOn: [], replaceOnChanges: [] };
 interface RegisterRequest {
   getParent(): string;
   getDependenciesList(): string[];
+  getReplaceonchangesList(): string[];
   getPropertydependenciesMap(): { forEach(cb: (value: { getUrnsList(): string[] }, key: string) => void): void };
 }
 function recordDependencies(): void {
@@ -39,7 +42,7 @@ function recordDependencies(): void {
   proto.registerResource = function (this: unknown, req: RegisterRequest, cb: unknown) {
     const urns = new Set(req.getDependenciesList());
     req.getPropertydependenciesMap().forEach((value) => value.getUrnsList().forEach((u) => urns.add(u)));
-    pendingMeta = { parent: req.getParent() ? urnName(req.getParent()) : undefined, dependsOn: [...urns].map(urnName) };
+    pendingMeta = { parent: req.getParent() ? urnName(req.getParent()) : undefined, dependsOn: [...urns].map(urnName), replaceOnChanges: req.getReplaceonchangesList() };
     return original.call(this, req, cb);
   };
   proto.__recordsDependencies = true;
@@ -70,7 +73,7 @@ export async function installMocks(options: {
     {
       newResource(args: pulumi.runtime.MockResourceArgs) {
         resources.push({ type: args.type, name: args.name, inputs: args.inputs, ...pendingMeta });
-        pendingMeta = { dependsOn: [] };
+        pendingMeta = { dependsOn: [], replaceOnChanges: [] };
         const extra = options.outputs?.(args.type, args.name, args.inputs) ?? {};
         return { id: options.preview ? "" : `${args.name}-id`, state: { ...args.inputs, ...extra } };
       },

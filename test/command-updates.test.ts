@@ -1,0 +1,144 @@
+// Which input changes rebuild (replace a command, running its `create`) and which only update (running its cheap
+// `update`), for every command the components declare, by @pulumi/command's own rules (test/support/command-diff.ts).
+// The same component is declared twice under Pulumi mocks, before and after the change, and the two declarations are
+// compared as the engine and provider compare them.
+
+import * as pulumi from "@pulumi/pulumi";
+import { beforeAll, describe, expect, it } from "vitest";
+import { commandStep } from "./support/command-diff";
+import { DeclaredResource, installMocks, MockState } from "./support/pulumi-mocks";
+import { testHostKey } from "./support/ssh-keys";
+
+const SHA = "c".repeat(64);
+let mocks: MockState;
+let build: typeof import("../components/guest-image-build.js");
+let fetch: typeof import("../components/image-fetch.js");
+let images: typeof import("../components/datastore-images.js");
+let config: typeof import("../components/trove-config.js");
+
+beforeAll(async () => {
+  mocks = await installMocks({
+    outputs: (type, name) => {
+      if (!type.startsWith("command:")) return undefined;
+      if (name.includes("-mirror-") || name.includes("-backup-")) return { stdout: JSON.stringify({ reference: "r:1/x:1", digest: `sha256:${"d".repeat(64)}` }) };
+      if (name.endsWith("-apply")) return { stdout: '{"changed":[],"restarted":[]}' };
+      return { stdout: `{"path":"/images/guest.qcow2","sha256":"${SHA}","sizeBytes":1}` };
+    },
+  });
+  build = await import("../components/guest-image-build.js");
+  fetch = await import("../components/image-fetch.js");
+  images = await import("../components/datastore-images.js");
+  config = await import("../components/trove-config.js");
+});
+
+/** Declares with `declare()` and returns the resources it registered, by name (waiting for the named ones). */
+async function declared(declare: () => void, names: string[]): Promise<Record<string, DeclaredResource>> {
+  const start = mocks.resources.length;
+  declare();
+  for (let i = 0; i < 500; i++) {
+    const found = Object.fromEntries(mocks.resources.slice(start).map((r) => [r.name, r]));
+    if (names.every((n) => n in found)) return found;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  throw new Error(`not all of ${names.join(", ")} were registered`);
+}
+
+describe("GuestImageBuild, built where pulumi runs", () => {
+  const base = { troveSourceDir: "/opt/stack/trove", troveRef: "abc123" };
+  const declare = (args: object) => declared(() => new build.GuestImageBuild("local", { ...base, ...args }), ["local-build"]).then((r) => r["local-build"]!);
+
+  it("rebuilds for an input that shapes the image", async () => {
+    const before = await declare({});
+    for (const change of [{ troveRef: "def456" }, { environment: { GUEST_IMAGESIZE: "6" } }, { devMode: false }, { guestUsername: "trove" }, { localElementsPath: "/opt/elements" }, { outputImagePath: "/srv/guest.qcow2" }, { cloudInitDatasources: ["OpenStack"] }]) {
+      const step = commandStep(before, await declare(change));
+      expect(step.step, JSON.stringify(change)).toBe("replace");
+      expect(step.step !== "none" && step.runs).toContain("./trovestack build-image");
+    }
+  });
+
+  it("does not rebuild when this library's script text changes: the update reports the image instead", async () => {
+    const before = await declare({});
+    const after = await declare({});
+    expect(commandStep(before, after)).toEqual({ step: "none" });
+    // An upgrade of pulumi-trove that changes the build script's text is a change of `create` alone.
+    const upgraded = { ...after, inputs: { ...after.inputs, create: `${String(after.inputs.create)}\n# a newer pulumi-trove` } };
+    const step = commandStep(before, upgraded);
+    expect(step).toMatchObject({ step: "update", changed: ["create"] });
+    expect(step.step === "update" && step.runs).toBe(build.renderBuildUpdateScript("$HOME/images/trove-guest-ubuntu-jammy-dev.qcow2", "pulumi up --replace <URN of local-build> (pulumi stack --show-urns lists it)"));
+    expect(step.step === "update" && step.runs).not.toContain("trovestack");
+    expect(after.inputs.addPreviousOutputInEnv).toBe(false);
+  });
+});
+
+describe("GuestImageBuild on a build host, copied here", () => {
+  const host = { host: "10.0.0.5", user: "stack", privateKey: pulumi.secret("KEY-1"), hostKey: testHostKey(1) };
+  const declare = (buildHost: object, extra: object = {}) =>
+    declared(() => new build.GuestImageBuild("far", { troveSourceDir: "/opt/stack/trove", troveRef: "abc123", buildHost: { ...host, ...buildHost }, ...extra }), ["far-build", "far-fetch"]);
+
+  it("rotating the key, moving the build host or changing its host key updates: no rebuild, no new copy", async () => {
+    const before = await declare({});
+    for (const change of [{ privateKey: pulumi.secret("KEY-2") }, { host: "10.0.0.6" }, { port: 2222 }, { user: "builder" }, { hostKey: testHostKey(2) }]) {
+      const after = await declare(change);
+      const b = commandStep(before["far-build"]!, after["far-build"]!);
+      expect(b.step, JSON.stringify(change)).toBe("update");
+      expect(b.step === "update" && b.runs).toMatch(/^bash -c '/);
+      expect(b.step === "update" && b.runs).not.toContain("trovestack");
+      const f = commandStep(before["far-fetch"]!, after["far-fetch"]!);
+      expect(f.step, JSON.stringify(change)).toBe("update");
+      expect(f.step === "update" && f.runs).toBe(fetch.FETCH_UPDATE_SCRIPT);
+    }
+  });
+
+  it("a new Trove ref rebuilds on the build host", async () => {
+    const before = await declare({});
+    expect(commandStep(before["far-build"]!, (await declare({}, { troveRef: "def456" }))["far-build"]!).step).toBe("replace");
+  });
+});
+
+describe("DatastoreImages", () => {
+  const registry = (password: string) => ({ address: "10.0.0.5:4000", insecure: true, username: "trove", password: pulumi.secret(password) });
+  const declare = (password: string, extra: object = {}) =>
+    declared(() => new images.DatastoreImages("imgs", { registry: registry(password), versions: [{ datastore: "mysql", version: "8.0" }], troveSourceDir: "/opt/stack/trove", troveRef: "r1", ...extra }), ["imgs-mirror-mysql-8-0", "imgs-backup-mysql-8-0"]);
+
+  it("a new registry password updates: the mirror compares digests again, the backup checks its pushed image", async () => {
+    const before = await declare("one");
+    const after = await declare("two");
+    const mirror = commandStep(before["imgs-mirror-mysql-8-0"]!, after["imgs-mirror-mysql-8-0"]!);
+    expect(mirror).toMatchObject({ step: "update", changed: ["environment"] });
+    expect(mirror.step === "update" && mirror.runs).toContain('if [ "$have" != "$want" ]; then');
+    const backup = commandStep(before["imgs-backup-mysql-8-0"]!, after["imgs-backup-mysql-8-0"]!);
+    expect(backup).toMatchObject({ step: "update", changed: ["environment"] });
+    expect(backup.step === "update" && backup.runs).toContain("is not in the registry any more; building and pushing it again");
+    expect(after["imgs-backup-mysql-8-0"]!.inputs.addPreviousOutputInEnv).toBe(false);
+  });
+
+  it("a new Trove ref rebuilds the backup image, and a new upstream copies again", async () => {
+    const before = await declare("one");
+    const after = await declare("one", { troveRef: "r2", upstreamRegistry: "quay.io/openstack.trove" });
+    expect(commandStep(before["imgs-backup-mysql-8-0"]!, after["imgs-backup-mysql-8-0"]!).step).toBe("replace");
+    expect(commandStep(before["imgs-mirror-mysql-8-0"]!, after["imgs-mirror-mysql-8-0"]!).step).toBe("replace");
+  });
+});
+
+describe("TroveConfig", () => {
+  const declare = (connection: object, address = "10.0.0.5:4000") =>
+    declared(
+      () =>
+        new config.TroveConfig("cfg", {
+          registry: { address, insecure: true },
+          imageOptions: { mysql: { dockerImage: `${address}/trove-datastores/mysql`, backupDockerImage: `${address}/trove-datastores/db-backup-mysql` } },
+          controller: { connection: { host: "10.0.0.5", user: "root", hostKey: testHostKey(1), ...connection } },
+        }),
+      ["cfg-apply"],
+    ).then((r) => r["cfg-apply"]!);
+
+  it("a new controller address or host key updates, merging the same files again; new values replace", async () => {
+    const before = await declare({});
+    for (const change of [{ host: "10.0.0.6" }, { hostKey: testHostKey(2) }]) {
+      const step = commandStep(before, await declare(change));
+      expect(step).toMatchObject({ step: "update", changed: ["connection"] });
+      expect(step.step === "update" && step.runs).toBe(before.inputs.create);
+    }
+    expect(commandStep(before, await declare({}, "10.0.0.9:4000")).step).toBe("replace");
+  });
+});
