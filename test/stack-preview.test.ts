@@ -11,6 +11,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { DynamicProviderHost } from "./support/engine/dynamic-provider-host";
 import { OperationResult, PulumiEngine, ResourceState } from "./support/engine/engine";
 import { programConfig } from "./support/engine/project-config";
+import { testHostKey } from "./support/ssh-keys";
 import { isSecret, plain } from "./support/engine/wire";
 
 const ROOT = path.join(__dirname, "..");
@@ -96,8 +97,8 @@ describe("pulumi preview under Pulumi's own runner", () => {
 
   it("controllerSshKey reaches every region's troveController, as a secret, with nothing in plain YAML", async () => {
     const regions = [
-      { name: "east", cloud: "prod", region: "RegionEast", troveController: { connection: { host: "trove-east.example.com", user: "root" } } },
-      { name: "west", cloud: "prod", region: "RegionWest", troveController: { connection: { host: "trove-west.example.com", user: "root" } } },
+      { name: "east", cloud: "prod", region: "RegionEast", troveController: { connection: { host: "trove-east.example.com", user: "root", hostKey: testHostKey(4) } } },
+      { name: "west", cloud: "prod", region: "RegionWest", troveController: { connection: { host: "trove-west.example.com", user: "root", hostKey: testHostKey(5) } } },
     ];
     const r = await preview("production", PRODUCTION_SECRETS, { "pulumi-trove:regions": regions, "pulumi-trove:registration": { loadConfigurationParameters: true } });
     expect(r.errors, r.programOutput).toEqual([]);

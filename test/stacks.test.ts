@@ -7,23 +7,7 @@ import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it, vi } from "vitest";
 import { installMocks, MockState, valueOf } from "./support/pulumi-mocks";
-import { testHostKey } from "./support/ssh-keys";
 import { loadStackConfig } from "./support/stack-config";
-
-/**
- * Host keys for the stacks' SSH connections, which stacks/Pulumi.<stack>.yaml do not carry yet (the stack owner adds
- * them): set on top of the YAML's config objects, as `pulumi config set --path` would.
- */
-const HOST_KEYS: Record<string, Record<string, unknown>> = {
-  devstack: { troveConfig: { controller: { connection: { hostKey: testHostKey(1) } } } },
-  // fetchImage.knownHostsFile gives way to buildHost.hostKey.
-  production: { guestImage: { buildHost: { hostKey: testHostKey(2) }, fetchImage: { knownHostsFile: undefined } }, troveConfig: { controller: { connection: { hostKey: testHostKey(3) } } } },
-};
-
-function merge(into: Record<string, unknown>, patch: Record<string, unknown>): Record<string, unknown> {
-  for (const [k, v] of Object.entries(patch)) into[k] = v && typeof v === "object" && into[k] && typeof into[k] === "object" ? merge(into[k] as Record<string, unknown>, v as Record<string, unknown>) : v;
-  return into;
-}
 
 async function evaluate(stack: string, secrets: Record<string, string> = {}): Promise<{ mocks: MockState; outputs: Record<string, pulumi.Input<unknown>> }> {
   vi.resetModules();
@@ -37,12 +21,6 @@ async function evaluate(stack: string, secrets: Record<string, string> = {}): Pr
     },
   });
   loadStackConfig(stack, secrets);
-  const all = pulumi.runtime.allConfig();
-  for (const [key, patch] of Object.entries(HOST_KEYS[stack] ?? {})) {
-    const full = `pulumi-trove:${key}`;
-    if (!all[full]?.includes("hostKey")) all[full] = JSON.stringify(merge(JSON.parse(all[full] ?? "{}") as Record<string, unknown>, patch as Record<string, unknown>));
-  }
-  pulumi.runtime.setAllConfig(all, Object.keys(secrets).map((k) => `pulumi-trove:${k}`));
   const program = await import("../stacks/program.js");
   return { mocks, outputs: program.main() };
 }
