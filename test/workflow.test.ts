@@ -18,6 +18,7 @@ interface Step {
 }
 interface Job {
   if?: string;
+  env?: Record<string, string>;
   steps: Step[];
   strategy?: { matrix: { stack: string } };
 }
@@ -40,6 +41,15 @@ describe("the Pulumi workflow", () => {
     expect(preview.strategy?.matrix.stack).toBe("${{ fromJSON(needs.stacks.outputs.preview) }}");
     const pulumi = preview.steps.find((s) => s.uses?.startsWith("pulumi/actions@"));
     expect(pulumi?.with).toMatchObject({ command: "preview", diff: true, "comment-on-pr": true, "stack-name": "${{ matrix.stack }}" });
+  });
+
+  it("gives previews and deploys the cloud that stacks without regions use (the default OpenStack provider's OS_CLOUD)", () => {
+    for (const job of [workflow.jobs.preview!, workflow.jobs.deploy!]) {
+      expect(job.env).toMatchObject({ OS_CLOUD: "${{ vars.OS_CLOUD }}", OS_CLIENT_CONFIG_FILE: expect.stringContaining(".ci-clouds.yaml") });
+    }
+    // The stacks that previews run on pull requests include one without regions, which is why this matters.
+    const previewed = JSON.parse(readFileSync(path.join(root, "stacks", "preview-on-pr.json"), "utf8")) as string[];
+    expect(previewed.some((stack) => !readFileSync(path.join(root, "stacks", `Pulumi.${stack}.yaml`), "utf8").includes("pulumi-trove:regions"))).toBe(true);
   });
 
   it("deploys on main only the stacks listed in stacks/deploy-on-main.json", () => {
