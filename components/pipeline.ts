@@ -124,8 +124,32 @@ export function versionKey(v: { datastore: string; version: string }): string {
 }
 
 /** The part of a resource name that tells regions apart: none for the one implicit region. */
-function regionSuffix(settings: TroveGuestPipelineSettings, region: PipelineRegion): string {
-  return settings.regions.length === 1 && region.name === "default" ? "" : `-${region.name}`;
+export function regionSuffix(regions: readonly Pick<PipelineRegion, "name">[], region: Pick<PipelineRegion, "name">): string {
+  return regions.length === 1 && region.name === "default" ? "" : `-${region.name}`;
+}
+
+/**
+ * The other suffixes a region's resources had, or would have had, under another list of regions: a stack that adds a
+ * region (its first region was the implicit `default`, named without a suffix), or goes back to the one implicit
+ * region, keeps its resources instead of replacing them under a new name.
+ */
+export function previousRegionSuffixes(regions: readonly Pick<PipelineRegion, "name">[], region: Pick<PipelineRegion, "name">): string[] {
+  const current = regionSuffix(regions, region);
+  const candidates = [...(regions[0] === region ? [""] : []), ...(region.name === "default" ? ["", "-default"] : [])];
+  return candidates.filter((s, i) => s !== current && candidates.indexOf(s) === i);
+}
+
+/** The part of a version's resource names that identifies it: datastore and version number (a rename is in place). */
+export function versionLabel(v: { datastore: string; version: string }): string {
+  return `${v.datastore}-${v.version}`.replace(/[^A-Za-z0-9-]/g, "-");
+}
+
+/** Aliases for a resource named `<prefix><suffix>-<label>` whose earlier names had other suffixes or labels. */
+function aliasesFor(prefix: string, suffixes: { now: string; before: string[] }, labels: { now: string; before: string[] } = { now: "", before: [] }): pulumi.Alias[] {
+  const names = new Set<string>();
+  for (const s of [suffixes.now, ...suffixes.before]) for (const l of [labels.now, ...labels.before]) names.add(`${prefix}${s}${l ? `-${l}` : ""}`);
+  names.delete(`${prefix}${suffixes.now}${labels.now ? `-${labels.now}` : ""}`);
+  return [...names].map((n) => ({ name: n }));
 }
 
 /** Applies defaults and validates; throws one error naming every bad field. */
@@ -226,11 +250,12 @@ export class TroveGuestPipeline extends pulumi.ComponentResource {
 
     this.glanceImages = {};
     for (const region of settings.regions) {
-      const suffix = regionSuffix(settings, region);
+      const suffix = regionSuffix(settings.regions, region);
+      const suffixes = { now: suffix, before: previousRegionSuffixes(settings.regions, region) };
       this.glanceImages[region.name] = new GlanceImage(
         `${name}-glance${suffix}`,
         { ...(args.glanceImage ?? {}), image: this.guestImage, datastores: settings.datastores, catalog: settings.catalog },
-        { parent: this, providers: region.provider ? { openstack: region.provider } : undefined },
+        { parent: this, providers: region.provider ? { openstack: region.provider } : undefined, aliases: aliasesFor(`${name}-glance`, suffixes) },
       );
     }
     this.glanceImageIds = pulumi.all(Object.fromEntries(Object.entries(this.glanceImages).map(([r, img]) => [r, img.imageId])));
@@ -270,16 +295,19 @@ export class TroveGuestPipeline extends pulumi.ComponentResource {
     if (args.registration !== false) {
       const registration = args.registration ?? {};
       for (const region of settings.regions) {
-        const suffix = regionSuffix(settings, region);
+        const suffix = regionSuffix(settings.regions, region);
+        const suffixes = { now: suffix, before: previousRegionSuffixes(settings.regions, region) };
         const inRegion: Record<string, DatastoreVersion> = {};
         for (const v of settings.versions) {
-          const label = `${v.datastore}-${v.name}`.replace(/[^A-Za-z0-9-]/g, "-");
+          // Named by datastore and number; earlier releases named them by datastore and version name.
+          const label = versionLabel(v);
+          const labels = { now: label, before: v.name !== v.version ? [versionLabel({ datastore: v.datastore, version: v.name })] : [] };
           const out = this.datastoreVersions[versionKey(v)]!;
           const version = new DatastoreVersion(
             `${name}-version${suffix}-${label}`,
             { datastore: v.datastore, version: v.version, name: v.name, manager: out.manager, imageTags: out.imageTags, active: v.active, default: v.default, adopt: registration.adopt, cloud: region.cloud, region: region.region, catalog: settings.catalog },
             // Trove looks the image up by its tags when the version is created: the image must be in Glance first.
-            { parent: this, dependsOn: [this.glanceImages[region.name]!] },
+            { parent: this, dependsOn: [this.glanceImages[region.name]!], aliases: aliasesFor(`${name}-version`, suffixes, labels) },
           );
           inRegion[versionKey(v)] = version;
           const rulesFile = settings.rulesFiles[v.datastore];
@@ -287,7 +315,7 @@ export class TroveGuestPipeline extends pulumi.ComponentResource {
             new DatastoreConfigurationParameters(
               `${name}-parameters${suffix}-${label}`,
               { datastore: v.datastore, versionName: v.name, versionNumber: v.version, rules: { rulesFile }, controller: region.troveController, versionId: version.versionId, catalog: settings.catalog },
-              { parent: this, dependsOn: [version] },
+              { parent: this, dependsOn: [version], aliases: aliasesFor(`${name}-parameters`, suffixes, labels) },
             );
           }
         }

@@ -151,3 +151,24 @@ describe("TroveGuestPipeline", () => {
     });
   });
 });
+
+describe("resource names that survive a change of regions or a version rename", () => {
+  it("names a version by datastore and number, so renaming it is an in-place update, not a new resource", async () => {
+    const { versionLabel } = await import("../components/pipeline.js");
+    expect(versionLabel({ datastore: "mysql", version: "5.7.29" })).toBe("mysql-5-7-29");
+  });
+
+  it("keeps the implicit region's unsuffixed names as aliases when a region is added or the list goes back to one", async () => {
+    const { regionSuffix, previousRegionSuffixes } = await import("../components/pipeline.js");
+    const implicit = [{ name: "default" }];
+    expect(regionSuffix(implicit, implicit[0]!)).toBe("");
+    expect(previousRegionSuffixes(implicit, implicit[0]!)).toEqual(["-default"]);
+    const two = [{ name: "default" }, { name: "west" }];
+    expect(regionSuffix(two, two[0]!)).toBe("-default");
+    expect(previousRegionSuffixes(two, two[0]!)).toEqual([""]);
+    const renamed = [{ name: "east" }, { name: "west" }];
+    expect(previousRegionSuffixes(renamed, renamed[0]!)).toEqual([""]);
+    // Only the first region takes over the implicit region's resources; a new region starts its own.
+    expect(previousRegionSuffixes(renamed, renamed[1]!)).toEqual([]);
+  });
+});
