@@ -85,6 +85,18 @@ describe("pulumi preview under Pulumi's own runner", () => {
     expect(warnings(r)).toContainEqual(expect.stringMatching(/^GuestImageBuild "devstack-guest": troveRef is not set and \/nonexistent\/trove is not a git checkout readable here/));
   }, 120_000);
 
+  it("a stack that adds a region to the implicit one keeps that region's Glance image and versions under their old names", async () => {
+    const regions = [{ name: "default" }, { name: "west", cloud: "west" }];
+    const r = await preview("devstack", {}, { "pulumi-trove:regions": regions });
+    expect(r.errors).toEqual([]);
+    const urn = (name: string, type: string) => `urn:pulumi:devstack::pulumi-trove::pulumi-trove:pipeline:TroveGuestPipeline$${type}::${name}`;
+    expect(named(r, "devstack-glance-default").aliases).toContain(urn("devstack-glance", "pulumi-trove:glance:GlanceImage"));
+    expect(named(r, "devstack-glance-default-image").aliases).toContain(urn("devstack-glance-image", "pulumi-trove:glance:GlanceImage$openstack:images/image:Image"));
+    expect(named(r, "devstack-version-default-mysql-8-0").aliases).toContain(urn("devstack-version-mysql-8-0", "pulumi-nodejs:dynamic/pulumi-trove:DatastoreVersion"));
+    // The new region's resources are its own: no alias could make them take over another region's.
+    expect(named(r, "devstack-glance-west-image").aliases).toEqual([]);
+  }, 120_000);
+
   it("production runs the registry container and the backup builds on the registry host's Docker engine", async () => {
     const r = await preview("production", PRODUCTION_SECRETS);
     const container = named(r, "production-registry-container");

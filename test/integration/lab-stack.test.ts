@@ -17,6 +17,8 @@ import { imageTroveFinds } from "../support/openstack-apply";
 const ROOT = path.join(__dirname, "..", "..");
 const TROVE_IMAGES = path.join(__dirname, "../support/trove_images.py");
 const DATASTORES = ["mysql", "mariadb", "postgresql"];
+/** The guest image file the lab stack uploads (stacks/Pulumi.lab.yaml), as `lab.sh up` makes it. */
+const LAB_IMAGE = "/tmp/pulumi-trove-lab/images/trove-guest-ubuntu-jammy-dev.qcow2";
 let lab: Lab;
 let engine: PulumiEngine;
 let work: string;
@@ -44,14 +46,15 @@ beforeAll(() => {
 }, 120_000);
 
 afterAll(async () => {
-  // A failed assertion must not leave the stack's resources in the shared lab.
+  // A failed assertion must not leave the stack's resources in the shared lab, nor a changed image file.
   if (engine?.state.length) await engine.destroy();
+  execFileSync("qemu-img", ["create", "-q", "-f", "qcow2", LAB_IMAGE, "16M"]);
   rmSync(work, { recursive: true, force: true });
   lab.release();
 }, 120_000);
 
 describe("pulumi up, up, refresh and destroy of the lab stack, against the lab", () => {
-  it("registers every version on the Glance image, loads its parameters, publishes every image the guest agent pulls; then does nothing twice, and leaves the lab as it found it", async () => {
+  it("registers every version on the Glance image, loads its parameters, publishes every image the guest agent pulls; does nothing twice; updates, rebuilds, renames and adds a region only as asked; and leaves the lab as it found it", async () => {
     const before = labSnapshot();
 
     const up = await engine.up();
@@ -102,10 +105,62 @@ describe("pulumi up, up, refresh and destroy of the lab stack, against the lab",
     expect(refresh.errors).toEqual([]);
     expect(refresh.changes).toEqual([]);
 
+    // A change that does not shape the image (a Glance property) updates the image in place: no rebuild, no upload.
+    const imageId = outputs.glanceImageIds.lab;
+    engine.options.configOverrides = { "pulumi-trove:glanceImage": { properties: { hw_rng_model: "virtio" } } };
+    const property = await engine.up();
+    expect(property.errors).toEqual([]);
+    expect(property.changes.map((c) => [c.op, c.name, c.changes])).toEqual([["update", "lab-glance-lab-image", ["properties"]]]);
+    expect((engine.stackOutputs as typeof outputs).glanceImageIds.lab).toBe(imageId);
+
+    // A change that shapes the image (a new image file) re-reads it and uploads it once; the versions keep finding it
+    // by its tags, so they do not change.
+    execFileSync("qemu-img", ["create", "-q", "-f", "qcow2", LAB_IMAGE, "17M"]);
+    const rebuilt = await engine.up();
+    expect(rebuilt.errors).toEqual([]);
+    expect(rebuilt.changes.map((c) => [c.op, c.name])).toEqual([
+      ["replace", "lab-guest-describe"],
+      ["replace", "lab-glance-lab-image"],
+    ]);
+    const newImageId = (engine.stackOutputs as typeof outputs).glanceImageIds.lab!;
+    expect(newImageId).not.toBe(imageId);
+    expect(labSnapshot().images).toEqual([`trove-guest-ubuntu-jammy:${newImageId}`]);
+    expect(imageTroveFinds(lab, ["trove", "mysql"])).toBe(newImageId);
+
+    // A second region keeps the first region's resources (their names do not move); it only adds its own.
+    engine.options.configOverrides = {
+      ...engine.options.configOverrides,
+      "pulumi-trove:regions": [
+        { name: "lab", cloud: "trove-lab", troveController: { troveConfPath: `${lab.dir}/trove/trove.conf` } },
+        { name: "lab2", cloud: "trove-lab", troveController: { troveConfPath: `${lab.dir}/trove/trove.conf` } },
+      ],
+    };
+    const region = await engine.preview();
+    expect(region.errors).toEqual([]);
+    expect(region.changes.filter((c) => !c.name.includes("lab2") && c.name !== "openstack-lab2")).toEqual([]);
+    expect(region.changes.filter((c) => c.op !== "create")).toEqual([]);
+
+    // Renaming a version is an in-place PATCH: the same Trove version, a new name.
+    const mariadbId = ids["mariadb:10.4"];
+    const versions = [
+      { datastore: "mysql", version: "5.7.29", default: true },
+      { datastore: "mariadb", version: "10.4", name: "10.4-main" },
+      { datastore: "postgresql", version: "12" },
+    ];
+    engine.options.configOverrides = { "pulumi-trove:glanceImage": { properties: { hw_rng_model: "virtio" } }, "pulumi-trove:versions": versions };
+    const renamed = await engine.up();
+    expect(renamed.errors).toEqual([]);
+    expect(renamed.changes.find((c) => c.name === "lab-version-lab-mariadb-10-4")).toMatchObject({ op: "update", changes: ["name"] });
+    // Nothing is replaced but the parameters' load, which syncs the rules under the new name again.
+    expect(renamed.changes.filter((c) => (c.op === "replace" || c.op === "delete") && !c.name.endsWith("-load"))).toEqual([]);
+    expect((engine.stackOutputs as typeof outputs).datastoreVersionIds.lab!["mariadb:10.4"]).toBe(mariadbId);
+    expect((JSON.parse(lab.openstack(["datastore", "version", "show", mariadbId!, "-f", "json"])) as { name: string }).name).toBe("10.4-main");
+
     // `destroy`, dependents first, leaves the lab as it was.
     const destroy = await engine.destroy();
     expect(destroy.errors).toEqual([]);
     expect(engine.state).toEqual([]);
+    execFileSync("qemu-img", ["create", "-q", "-f", "qcow2", LAB_IMAGE, "16M"]);
     expect(labSnapshot()).toEqual(before);
   }, 420_000);
 });

@@ -49,6 +49,8 @@ export interface ResourceState {
   inputs: Wire;
   outputs: Wire;
   dependencies: string[];
+  /** URNs the resource was known by before (its aliases, as the SDK computed them). */
+  aliases: string[];
 }
 
 export type StepOp = "create" | "update" | "replace" | "delete" | "same";
@@ -209,7 +211,7 @@ export class PulumiEngine {
       const old = olds.get(urn) ?? (req.getAliasurnsList() as string[]).map((a) => olds.get(a)).find((r) => r !== undefined && !registered.has(r.urn));
       if (old) consumed.add(old.urn);
       const { provider, config: providerConfig } = req.getCustom() ? providerConfigFor(type, req.getProvider()) : { provider: undefined, config: {} };
-      const base = { urn, type, name, custom: req.getCustom() as boolean, parent: parent || undefined, provider, providerConfig, dependencies: [...dependencies] };
+      const base = { urn, type, name, custom: req.getCustom() as boolean, parent: parent || undefined, provider, providerConfig, dependencies: [...dependencies], aliases: req.getAliasurnsList() as string[] };
 
       if (!base.custom) {
         const state: ResourceState = { ...base, id: "", inputs, outputs: old?.outputs ?? {} };
