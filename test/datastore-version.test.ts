@@ -59,6 +59,8 @@ describe("DatastoreVersion", () => {
     ["a malformed version", { datastore: "mysql", version: "5.7;rm" }, /version "5.7;rm" is not valid/],
     ["both an image id and tags", { datastore: "mysql", version: "5.7.29", imageId: "x", imageTags: ["trove"] }, /imageTags .* is not valid \(give imageId or imageTags, not both\)/],
     ["a tag with a comma", { datastore: "mysql", version: "5.7.29", imageTags: ["trove,mysql"] }, /imageTags\[0\] "trove,mysql" is not valid/],
+    ["six tags", { datastore: "mysql", version: "5.7.29", imageTags: ["a", "b", "c", "d", "e", "f"] }, /imageTags .* is not valid \(at most 5 tags \(Trove's limit\)\)/],
+    ["a tag of 21 characters", { datastore: "mysql", version: "5.7.29", imageTags: ["trove", "x".repeat(21)] }, /imageTags\[1\] "x{21}" is not valid \(use 1 to 20 letters/],
   ])("rejects %s at construction", (_label, args, message) => {
     expect(() => new v.DatastoreVersion("bad", args)).toThrow(message);
   });
