@@ -528,7 +528,13 @@ wait_service() { # wait_service NAME
 
 down_quietly() { [ -d "$L/run" ] && stop_all; return 0; }
 
-down() { down_quietly; rm -rf "$L"; log "stopped and removed $L"; }
+down() {
+  down_quietly
+  rm -rf "$L"
+  # The lab directory's mount point in the root (the mounts themselves died with the services' namespaces).
+  [ -z "$ROOT" ] || rmdir "$ROOT$L" 2>/dev/null || true
+  log "stopped and removed $L"
+}
 
 status() {
   local all=0

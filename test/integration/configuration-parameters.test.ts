@@ -1,7 +1,7 @@
 // DatastoreConfigurationParameters against the lab of each Trove release: the commands the component declares (taken
 // from the declaration under mocks) are run with bash, the request on stdin, as @pulumi/command would run them on the
 // controller, with that release's own Python and Trove code against its Trove database (MariaDB, as operators run
-// it); what they did is read back through Trove's API with the openstack CLI, and from the database itself.
+// it); what they did is read back through Trove's REST API, and from the database itself.
 
 import { execFileSync, spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -11,11 +11,13 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ConfigurationParameterRule, DatastoreConfigurationParametersArgs, ParametersSyncSummary } from "../../components/configuration-parameters";
 import { ensureLab, Lab, labReleases } from "../support/lab";
 import { installMocks } from "../support/pulumi-mocks";
+import { ParameterView, troveRest, TroveRest } from "../support/trove-rest";
 
 const RUN = String(Date.now() % 1_000_000);
 
 describe.each(labReleases())("DatastoreConfigurationParameters against the lab's Trove %s", (release) => {
   let lab: Lab;
+  let api: TroveRest;
   let imageFile: string;
   let imageId: string;
   const created: string[] = [];
@@ -38,9 +40,7 @@ describe.each(labReleases())("DatastoreConfigurationParameters against the lab's
     return run(await declare(name, args), "create");
   }
 
-  function listParameters(datastore: string, version: string): Array<{ Name: string; Type: string; "Min Size": number | "-"; "Max Size": number | "-"; "Restart Required": boolean }> {
-    return JSON.parse(lab.openstack(["database", "configuration", "parameter", "list", version, "--datastore", datastore, "-f", "json"])) as never;
-  }
+  const listParameters = (versionId: string): Promise<ParameterView[]> => api.parameters(versionId);
 
   function templateRules(datastore: string): ConfigurationParameterRule[] {
     return (JSON.parse(readFileSync(`${lab.troveTemplates}/${datastore}/validation-rules.json`, "utf8")) as { "configuration-parameters": ConfigurationParameterRule[] })["configuration-parameters"];
@@ -52,35 +52,27 @@ describe.each(labReleases())("DatastoreConfigurationParameters against the lab's
     return { status: r.status ?? 1, out: `${r.stdout}${r.stderr}`.trim() };
   }
 
-  function createVersion(datastore: string, version: string): string {
-    lab.openstack(["datastore", "version", "create", version, datastore, datastore, "", "--image-tags", `params${RUN}`, "--active"]);
-    const id = JSON.parse(lab.openstack(["datastore", "version", "show", version, "--datastore", datastore, "-f", "json"])).id as string;
+  async function createVersion(datastore: string, version: string): Promise<string> {
+    const id = await api.createVersion(datastore, version, [`params${RUN}`]);
     created.push(id);
     return id;
   }
 
-  function versionIds(datastore: string): string[] {
-    return (JSON.parse(lab.openstack(["datastore", "version", "list", datastore, "-f", "json"])) as Array<{ ID: string }>).map((v) => v.ID);
-  }
+  const versionIds = async (datastore: string): Promise<string[]> => (await api.versions(datastore)).map((v) => v.id);
 
-  beforeAll(() => {
+  beforeAll(async () => {
     lab = ensureLab(release);
+    api = await troveRest(lab);
     // Trove checks a version's image tags when it is created: give it an image of its own.
     imageFile = path.join(mkdtempSync(path.join(tmpdir(), "params-")), "guest.qcow2");
     execFileSync("qemu-img", ["create", "-q", "-f", "qcow2", imageFile, "16M"]);
     imageId = lab.openstack(["image", "create", `params-${RUN}`, "--disk-format", "qcow2", "--container-format", "bare", "--tag", `params${RUN}`, "--file", imageFile, "-f", "value", "-c", "id"]).trim();
-    createVersion("postgresql", `12.${RUN}`);
-    createVersion("mysql", `5.7.${RUN}`);
+    await createVersion("postgresql", `12.${RUN}`);
+    await createVersion("mysql", `5.7.${RUN}`);
   }, 300_000);
 
-  afterAll(() => {
-    for (const id of created) {
-      try {
-        lab.openstack(["datastore", "version", "delete", id]);
-      } catch {
-        // deleted by the test itself
-      }
-    }
+  afterAll(async () => {
+    for (const id of created) await api.deleteVersion(id).catch(() => undefined); // some are deleted by the tests
     lab.openstack(["image", "delete", imageId]);
     rmSync(path.dirname(imageFile), { recursive: true, force: true });
     lab.release();
@@ -93,13 +85,13 @@ describe.each(labReleases())("DatastoreConfigurationParameters against the lab's
     expect(first).toMatchObject({ versionId: created[0], changed: [], removed: [] });
     expect(first.added).toHaveLength(templateRules("postgresql").length);
 
-    const listed = listParameters("postgresql", version);
+    const listed = await listParameters(first.versionId);
     expect(listed).toHaveLength(templateRules("postgresql").length);
-    const types = new Set(listed.map((p) => p.Type));
+    const types = new Set(listed.map((p) => p.type));
     expect([...types].sort()).toEqual(["boolean", "float", "integer", "string"]);
-    // The CLI shows an absent size as "-".
     for (const rule of templateRules("postgresql").filter((r) => r.type === "integer")) {
-      expect(listed.find((p) => p.Name === rule.name)).toEqual({ Name: rule.name, Type: "integer", "Min Size": rule.min ?? "-", "Max Size": rule.max ?? "-", "Restart Required": rule.restart_required });
+      const shown = listed.find((p) => p.name === rule.name)!;
+      expect({ name: shown.name, type: shown.type, min: shown.min, max: shown.max, restart_required: shown.restart_required }).toEqual({ name: rule.name, type: "integer", min: rule.min, max: rule.max, restart_required: rule.restart_required });
     }
 
     const again = await load(`pg-${RUN}`, { datastore: "postgresql", versionName: version, rules: { rulesFile } });
@@ -115,19 +107,18 @@ describe.each(labReleases())("DatastoreConfigurationParameters against the lab's
     ];
     const summary = await load(`pg-${RUN}`, { datastore: "postgresql", versionName: version, rules: { rules: edited } });
     expect(summary).toMatchObject({ added: ["pulumi_trove_test"], changed: ["max_connections"], removed: ["array_nulls"], unchanged: rules.length - 2 });
-    const listed = listParameters("postgresql", version);
-    expect(listed.map((p) => p.Name)).not.toContain("array_nulls");
-    expect(listed.find((p) => p.Name === "max_connections")!["Max Size"]).toBe(5000);
-    expect(listed.find((p) => p.Name === "pulumi_trove_test")).toMatchObject({ Type: "boolean", "Restart Required": true });
+    const listed = await listParameters(summary.versionId);
+    expect(listed.map((p) => p.name)).not.toContain("array_nulls");
+    expect(listed.find((p) => p.name === "max_connections")!.max).toBe(5000);
+    expect(listed.find((p) => p.name === "pulumi_trove_test")).toMatchObject({ type: "boolean", restart_required: true });
   });
 
   it("loads MySQL's 2^64-1 limits exactly, stored in MariaDB as trove-manage stores them", async () => {
     const version = `5.7.${RUN}`;
     const summary = await load(`my-${RUN}`, { datastore: "mysql", versionName: version, rules: { rulesFile: `${lab.troveTemplates}/mysql/validation-rules.json` } });
     expect(summary.added).toHaveLength(templateRules("mysql").length);
-    // The CLI's JSON would round the number; the raw table shows the digits Trove returns.
-    const table = lab.openstack(["database", "configuration", "parameter", "show", version, "sort_buffer_size", "--datastore", "mysql", "-f", "value", "-c", "max"]);
-    expect(table.trim()).toBe("18446744073709551615");
+    // JSON.parse would round the number: the raw answer shows the digits Trove returns.
+    expect(await api.parameterText(summary.versionId, "sort_buffer_size")).toMatch(/"max": ?18446744073709551615[,}]/);
     expect(sql(`SELECT max_size FROM datastore_configuration_parameters WHERE name = 'sort_buffer_size' AND datastore_version_id = '${summary.versionId}'`)).toEqual({ status: 0, out: "18446744073709551615" });
   });
 
@@ -146,22 +137,22 @@ describe.each(labReleases())("DatastoreConfigurationParameters against the lab's
 
   it("deleting the component removes the version's rules and leaves the version", async () => {
     const version = `13.${RUN}`;
-    const id = createVersion("postgresql", version);
+    const id = await createVersion("postgresql", version);
     const inputs = await declare(`del-${RUN}`, { datastore: "postgresql", versionName: version, rules: { rulesFile: `${lab.troveTemplates}/postgresql/validation-rules.json` }, versionId: id });
     expect(run(inputs, "create").added).toHaveLength(templateRules("postgresql").length);
     const summary = run(inputs, "delete");
     expect(summary).toMatchObject({ versionId: id, added: [], changed: [] });
     expect(summary.removed).toHaveLength(templateRules("postgresql").length);
-    expect(listParameters("postgresql", version)).toEqual([]);
-    expect(versionIds("postgresql")).toContain(id);
+    expect(await listParameters(id)).toEqual([]);
+    expect(await versionIds("postgresql")).toContain(id);
     // Deleting again (the version gone too) is not an error: nothing is left to remove.
-    lab.openstack(["datastore", "version", "delete", id]);
+    await api.deleteVersion(id);
     expect(run(inputs, "delete")).toMatchObject({ removed: [] });
   });
 
   it("MariaDB's foreign key refuses to delete a version that still has rules; destroy removes the rules first, then the version", async () => {
     const version = `5.8.${RUN}`;
-    const id = createVersion("mysql", version);
+    const id = await createVersion("mysql", version);
     const inputs = await declare(`fk-${RUN}`, { datastore: "mysql", versionName: version, rules: { rulesFile: `${lab.troveTemplates}/mysql/validation-rules.json` }, versionId: id });
     run(inputs, "create");
     // The constraint behind it, as MariaDB reports it (SQLite, the lab's old database, did not enforce it):
@@ -174,27 +165,27 @@ describe.each(labReleases())("DatastoreConfigurationParameters against the lab's
     // Destroy, in Pulumi's order (the command depends on the version's id): the rules, then the version.
     expect(run(inputs, "delete").removed).toHaveLength(templateRules("mysql").length);
     expect(sql(`SELECT COUNT(*) FROM datastore_configuration_parameters WHERE datastore_version_id = '${id}'`).out).toBe("0");
-    lab.openstack(["datastore", "version", "delete", id]);
-    expect(versionIds("mysql")).not.toContain(id);
+    await api.deleteVersion(id);
+    expect(await versionIds("mysql")).not.toContain(id);
   });
 
   it("a replaced version gets the rules loaded onto the new one, and the old command's delete leaves them alone", async () => {
     const version = `5.9.${RUN}`;
     const rulesFile = `${lab.troveTemplates}/mysql/validation-rules.json`;
-    const oldId = createVersion("mysql", version);
+    const oldId = await createVersion("mysql", version);
     const before = await declare(`repl-${RUN}`, { datastore: "mysql", versionName: version, rules: { rulesFile }, versionId: oldId });
     run(before, "create");
     // DatastoreVersion replaces delete-before-replace; Pulumi first deletes what depends on the old id (our command),
     // then the version, creates the new version, and creates the command again with the new id.
     run(before, "delete");
-    lab.openstack(["datastore", "version", "delete", oldId]);
-    const newId = createVersion("mysql", version);
+    await api.deleteVersion(oldId);
+    const newId = await createVersion("mysql", version);
     const after = await declare(`repl-${RUN}`, { datastore: "mysql", versionName: version, rules: { rulesFile }, versionId: newId });
     expect(after.triggers).toEqual([newId]);
     expect(run(after, "create")).toMatchObject({ versionId: newId, changed: [], removed: [] });
-    expect(listParameters("mysql", version)).toHaveLength(templateRules("mysql").length);
+    expect(await listParameters(newId)).toHaveLength(templateRules("mysql").length);
     // Create-before-delete (the command replaced on its own): the old command's delete runs last, on the old id only.
     expect(run(before, "delete")).toMatchObject({ removed: [] });
-    expect(listParameters("mysql", version)).toHaveLength(templateRules("mysql").length);
+    expect(await listParameters(newId)).toHaveLength(templateRules("mysql").length);
   });
 });
