@@ -46,6 +46,7 @@ if [ "$RELEASE" = zed ]; then L=${TROVE_LAB_DIR:-/tmp/pulumi-trove-lab}; else L=
 OFFSET=${TROVE_LAB_PORT_OFFSET:-$default_offset}
 DB=${TROVE_LAB_DB:-mariadb}
 case "$DB" in mariadb) ;; sqlite) [ "$RELEASE" = zed ] || { log "TROVE_LAB_DB=sqlite is for zed only"; exit 2; } ;; *) log "TROVE_LAB_DB=$DB: expected mariadb or sqlite"; exit 2 ;; esac
+ROOT="" # the release's root filesystem (empty: the host's own packages); set by ensure_root or lab.env
 # A lab that runs keeps the settings it was started with: later commands find its ports and root by its directory.
 if [ "${1:-}" != up ] && [ -f "$L/lab.env" ]; then
   # shellcheck source=/dev/null
@@ -61,7 +62,6 @@ KEYSTONE_URL=http://127.0.0.1:$KEYSTONE_PORT/v3
 # The default release also serves the `lab` stack (Docker engine, upstream registry); the others prove registration.
 if [ "$RELEASE" = zed ]; then SERVICES=(db keystone glance trove upstream docker); else SERVICES=(db keystone glance trove); fi
 [ "$DB" = mariadb ] || SERVICES=("${SERVICES[@]:1}")
-ROOT=${ROOT:-}
 DB_SOCK=$L/run/mysqld.sock
 
 PACKAGES=(keystone glance-api trove-api python3-openstackclient python3-troveclient python3-glanceclient uwsgi-plugin-python3 sqlite3 curl
