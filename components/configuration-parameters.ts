@@ -1,9 +1,9 @@
 // The runbook's `trove-manage db_load_datastore_config_parameters <datastore> <version> <validation-rules.json>` as a
-// component: the rules are loaded in full, and kept in step (added, changed and removed rules are applied) each time
-// they change. It runs PARAMETERS_SYNC_PY on the Trove controller (over SSH, or on this machine) with the Python Trove
-// runs under, because Trove's REST API accepts only integer and string rules.
+// component: the rules are loaded in full, kept in step (added, changed and removed rules are applied) each time
+// they change, loaded again onto a replaced version, and removed when the component is deleted. It runs
+// PARAMETERS_SYNC_PY on the Trove controller (over SSH, or on this machine) with the Python Trove runs under, because
+// Trove's REST API accepts only integer and string rules.
 
-import { createHash } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
@@ -54,8 +54,9 @@ export interface DatastoreConfigurationParametersArgs {
   /** Where to run. */
   controller: TroveControllerHost;
   /**
-   * Trove's id of the version (e.g. `DatastoreVersion.versionId`): a replaced version gets its rules loaded again.
-   * Default: not tracked.
+   * Trove's id of the version (e.g. `DatastoreVersion.versionId`): a replaced version gets its rules loaded again, the
+   * rules are removed before the version is deleted, and the delete removes exactly that version's rules. Default: not
+   * tracked (the version is found by name; give `dependsOn` on the version so the rules go first on destroy).
    */
   versionId?: pulumi.Input<string>;
   /** Catalog for the datastore check. Default: the built-in catalog. */
@@ -68,6 +69,8 @@ export interface ParametersSyncRequest {
   datastore: string;
   versionName: string;
   versionNumber?: string;
+  /** Trove's id of the version, when tracked: the version is found by it. */
+  versionId?: string;
   rules: ConfigurationParameterRule[];
 }
 
@@ -112,8 +115,6 @@ export function ruleProblem(rule: ConfigurationParameterRule): string | undefine
 export interface DatastoreConfigurationParametersSettings {
   request: ParametersSyncRequest;
   python: string;
-  /** sha256 of the request: the command runs again only when it changes. */
-  fingerprint: string;
 }
 
 /** Applies defaults and validates; throws one error naming every bad field. */
@@ -156,19 +157,22 @@ export function resolveDatastoreConfigurationParametersArgs(name: string, args: 
   problems.throwIfAny();
 
   const request: ParametersSyncRequest = { configFile, datastore: args.datastore, versionName: args.versionName, ...(args.versionNumber ? { versionNumber: args.versionNumber } : {}), rules };
-  const fingerprint = createHash("sha256").update(JSON.stringify(request)).digest("hex");
-  return { request, python, fingerprint };
+  return { request, python };
 }
 
-/** The shell command that runs the sync program with the controller's Python; the request goes on stdin. */
-export function renderParametersSyncCommand(python: string): string {
-  return shellCommand([python, "-c", PARAMETERS_SYNC_PY]);
+/**
+ * The shell command that runs the sync program with the controller's Python; the request goes on stdin. `delete`
+ * removes every rule of the version instead.
+ */
+export function renderParametersSyncCommand(python: string, mode: "sync" | "delete" = "sync"): string {
+  return shellCommand([python, "-c", PARAMETERS_SYNC_PY, ...(mode === "delete" ? ["delete"] : [])]);
 }
 
 /**
  * A datastore version's configuration parameters (the rules Trove checks users' configuration groups against),
  * loaded in full and kept in step with the given rules: on each change, new rules are added, changed ones updated
- * and missing ones removed. A no-op `pulumi up` runs nothing.
+ * and missing ones removed. A no-op `pulumi up` runs nothing. Deleting the component removes the version's rules;
+ * with `versionId`, a replaced version gets the rules loaded onto the new one.
  */
 export class DatastoreConfigurationParameters extends pulumi.ComponentResource {
   /** Number of rules loaded. */
@@ -180,10 +184,14 @@ export class DatastoreConfigurationParameters extends pulumi.ComponentResource {
     super("pulumi-trove:trove:DatastoreConfigurationParameters", name, {}, opts);
     const settings = resolveDatastoreConfigurationParametersArgs(name, args);
     this.ruleCount = settings.request.rules.length;
+    // A change of rules changes stdin: an update, which runs the sync again (nothing removed first). A new version
+    // id replaces the command: the old one's delete removes the old version's rules (by id, so never the new
+    // version's), the new one loads the rules onto the new version.
     const common = {
       create: renderParametersSyncCommand(settings.python),
-      stdin: JSON.stringify(settings.request),
-      triggers: [settings.fingerprint, ...(args.versionId !== undefined ? [args.versionId] : [])],
+      delete: renderParametersSyncCommand(settings.python, "delete"),
+      stdin: pulumi.output(args.versionId).apply((versionId) => JSON.stringify(versionId ? { ...settings.request, versionId } : settings.request)),
+      ...(args.versionId !== undefined ? { triggers: [args.versionId] } : {}),
     };
     const sync = args.controller.connection
       ? new command.remote.Command(`${name}-load`, { ...common, connection: remoteConnection(args.controller.connection) }, { parent: this })

@@ -40,7 +40,7 @@ export interface DatastoreVersionArgs {
   manager?: string;
   /** Glance image id. Either this or `imageTags`; default: tags. */
   imageId?: pulumi.Input<string>;
-  /** Glance tags Trove finds the newest image by. Default: `["trove", <datastore>]`. */
+  /** Glance tags Trove finds the newest image by: at most 5, each at most 20 characters. Default: `["trove", <datastore>]`. */
   imageTags?: string[];
   /** Whether the version is active. Default: `true`. */
   active?: boolean;
@@ -229,7 +229,9 @@ export function resolveDatastoreVersionArgs(name: string, args: DatastoreVersion
   const manager = args.manager ?? def?.manager ?? "";
   if (args.manager !== undefined) problems.report("manager", manager, plainNameProblem(manager));
   problems.check(!(args.imageId !== undefined && args.imageTags !== undefined), "imageTags", args.imageTags, "give imageId or imageTags, not both");
-  (args.imageTags ?? []).forEach((t, i) => problems.report(`imageTags[${i}]`, t, plainNameProblem(t, 255)));
+  // Trove's API (trove/common/apischema.py, the same in 18, 23 and 26) takes at most 5 tags of at most 20 characters.
+  problems.check((args.imageTags ?? []).length <= 5, "imageTags", args.imageTags, "at most 5 tags (Trove's limit)");
+  (args.imageTags ?? []).forEach((t, i) => problems.report(`imageTags[${i}]`, t, plainNameProblem(t, 20)));
   problems.throwIfAny();
   return {
     datastore: args.datastore,

@@ -60,6 +60,8 @@ describe("DatastoreVersion", () => {
     ["a malformed version", { datastore: "mysql", version: "5.7;rm" }, /version "5.7;rm" is not valid/],
     ["both an image id and tags", { datastore: "mysql", version: "5.7.29", imageId: "x", imageTags: ["trove"] }, /imageTags .* is not valid \(give imageId or imageTags, not both\)/],
     ["a tag with a comma", { datastore: "mysql", version: "5.7.29", imageTags: ["trove,mysql"] }, /imageTags\[0\] "trove,mysql" is not valid/],
+    ["six tags", { datastore: "mysql", version: "5.7.29", imageTags: ["a", "b", "c", "d", "e", "f"] }, /imageTags .* is not valid \(at most 5 tags \(Trove's limit\)\)/],
+    ["a tag of 21 characters", { datastore: "mysql", version: "5.7.29", imageTags: ["trove", "x".repeat(21)] }, /imageTags\[1\] "x{21}" is not valid \(use 1 to 20 letters/],
   ])("rejects %s at construction", (_label, args, message) => {
     expect(() => new v.DatastoreVersion("bad", args)).toThrow(message);
   });
@@ -151,19 +153,27 @@ describe("DatastoreConfigurationParameters", () => {
     expect(parsed[0]).toEqual({ name: "sort_buffer_size", restart_required: false, max: "18446744073709551615", min: 32768, type: "integer" });
   });
 
-  it("runs the sync program on this machine, the rules on stdin, again only when the rules or the version change", async () => {
+  it("runs the sync program on this machine, the rules on stdin; a rules change is an update, a new version id a replacement; delete removes the rules", async () => {
     const p = new params.DatastoreConfigurationParameters("local", { datastore: "mysql", versionName: "5.7.29", rules: { rules }, controller: { troveConfPath: "/srv/lab/trove.conf" } });
     const declared = await mocks.waitFor("local-load");
     expect(declared.type).toBe("command:local:Command");
     expect(declared.parent).toBe("local");
     expect(String(declared.inputs.create)).toMatch(/^'?\/usr\/bin\/python3'? -c '/);
+    expect(String(declared.inputs.delete)).toBe(`${String(declared.inputs.create)} delete`);
     expect(JSON.parse(String(declared.inputs.stdin))).toEqual({ configFile: "/srv/lab/trove.conf", datastore: "mysql", versionName: "5.7.29", rules });
-    const again = new params.DatastoreConfigurationParameters("local2", { datastore: "mysql", versionName: "5.7.29", rules: { rules }, controller: { troveConfPath: "/srv/lab/trove.conf" } });
-    expect((await mocks.waitFor("local2-load")).inputs.triggers).toEqual(declared.inputs.triggers);
+    // Without a version id nothing replaces the command: @pulumi/command replaces only on triggers.
+    expect(declared.inputs.triggers).toBeUndefined();
     new params.DatastoreConfigurationParameters("local3", { datastore: "mysql", versionName: "5.7.29", rules: { rules: rules.slice(1) }, controller: { troveConfPath: "/srv/lab/trove.conf" } });
-    expect((await mocks.waitFor("local3-load")).inputs.triggers).not.toEqual(declared.inputs.triggers);
+    const changed = await mocks.waitFor("local3-load");
+    expect(JSON.parse(String(changed.inputs.stdin)).rules).toEqual(rules.slice(1));
+    expect(changed.inputs.triggers).toBeUndefined();
+
+    const tracked = new params.DatastoreConfigurationParameters("local2", { datastore: "mysql", versionName: "5.7.29", rules: { rules }, controller: { troveConfPath: "/srv/lab/trove.conf" }, versionId: "id-new" });
+    const withId = await mocks.waitFor("local2-load");
+    expect(withId.inputs.triggers).toEqual(["id-new"]);
+    expect(JSON.parse(String(withId.inputs.stdin))).toMatchObject({ versionName: "5.7.29", versionId: "id-new" });
     expect(p.ruleCount).toBe(2);
-    expect(again.ruleCount).toBe(2);
+    expect(tracked.ruleCount).toBe(2);
   });
 
   it("runs it on the controller over SSH when given a connection", async () => {

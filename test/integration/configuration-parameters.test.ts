@@ -1,83 +1,97 @@
-// DatastoreConfigurationParameters against the lab: the command the component declares (taken from the declaration
-// under mocks) is run with bash, its request on stdin, as @pulumi/command would run it on the controller, against the
-// lab Trove's database; what it did is read back through Trove's API with the openstack CLI.
+// DatastoreConfigurationParameters against the lab of each Trove release: the commands the component declares (taken
+// from the declaration under mocks) are run with bash, the request on stdin, as @pulumi/command would run them on the
+// controller, with that release's own Python and Trove code against its Trove database (MariaDB, as operators run
+// it); what they did is read back through Trove's REST API, and from the database itself.
 
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ConfigurationParameterRule, DatastoreConfigurationParametersArgs, ParametersSyncSummary } from "../../components/configuration-parameters";
-import { ensureLab, Lab } from "../support/lab";
+import { ensureLab, Lab, labReleases } from "../support/lab";
 import { installMocks } from "../support/pulumi-mocks";
+import { ParameterView, troveRest, TroveRest } from "../support/trove-rest";
 
 const RUN = String(Date.now() % 1_000_000);
-const TEMPLATES = "/usr/lib/python3/dist-packages/trove/templates";
-let lab: Lab;
-const created: string[] = [];
 
-/** Declares the component and runs the command it declares, as @pulumi/command would; returns the summary. */
-async function load(name: string, args: Omit<DatastoreConfigurationParametersArgs, "controller">): Promise<ParametersSyncSummary> {
-  const mocks = await installMocks();
-  const { DatastoreConfigurationParameters } = await import("../../components/configuration-parameters.js");
-  new DatastoreConfigurationParameters(name, { ...args, controller: { troveConfPath: lab.troveConf } });
-  const { inputs } = await mocks.waitFor(`${name}-load`);
-  const stdout = execFileSync("bash", ["-c", String(inputs.create)], { input: String(inputs.stdin), encoding: "utf8", stdio: ["pipe", "pipe", "pipe"] });
-  return JSON.parse(stdout.trim().split("\n").pop()!) as ParametersSyncSummary;
-}
+describe.each(labReleases())("DatastoreConfigurationParameters against the lab's Trove %s", (release) => {
+  let lab: Lab;
+  let api: TroveRest;
+  let imageFile: string;
+  let imageId: string;
+  const created: string[] = [];
 
-function runLoad(name: string, args: Omit<DatastoreConfigurationParametersArgs, "controller">): Promise<string> {
-  return load(name, args).then(
-    () => "",
-    (e: { stderr?: string; message: string }) => e.stderr ?? e.message,
-  );
-}
-
-function listParameters(datastore: string, version: string): Array<{ Name: string; Type: string; "Min Size": number | "-"; "Max Size": number | "-"; "Restart Required": boolean }> {
-  return JSON.parse(lab.openstack(["database", "configuration", "parameter", "list", version, "--datastore", datastore, "-f", "json"])) as never;
-}
-
-function templateRules(datastore: string): ConfigurationParameterRule[] {
-  return (JSON.parse(readFileSync(`${TEMPLATES}/${datastore}/validation-rules.json`, "utf8")) as { "configuration-parameters": ConfigurationParameterRule[] })["configuration-parameters"];
-}
-
-let imageFile: string;
-let imageId: string;
-
-beforeAll(() => {
-  lab = ensureLab();
-  // Trove checks a version's image tags when it is created: give it an image of its own.
-  imageFile = path.join(mkdtempSync(path.join(tmpdir(), "params-")), "guest.qcow2");
-  execFileSync("qemu-img", ["create", "-q", "-f", "qcow2", imageFile, "16M"]);
-  imageId = lab.openstack(["image", "create", `params-${RUN}`, "--disk-format", "qcow2", "--container-format", "bare", "--tag", `params${RUN}`, "--file", imageFile, "-f", "value", "-c", "id"]).trim();
-  for (const [datastore, version] of [["postgresql", `12.${RUN}`], ["mysql", `5.7.${RUN}`]] as const) {
-    lab.openstack(["datastore", "version", "create", version, datastore, datastore, "", "--image-tags", `params${RUN}`, "--active"]);
-    created.push(JSON.parse(lab.openstack(["datastore", "version", "show", version, "--datastore", datastore, "-f", "json"])).id as string);
+  /** Declares the component; returns its command's inputs (create, delete, stdin). */
+  async function declare(name: string, args: Omit<DatastoreConfigurationParametersArgs, "controller">): Promise<Record<string, unknown>> {
+    const mocks = await installMocks();
+    const { DatastoreConfigurationParameters } = await import("../../components/configuration-parameters.js");
+    new DatastoreConfigurationParameters(name, { ...args, controller: { troveConfPath: lab.troveConf, python: lab.python } });
+    return (await mocks.waitFor(`${name}-load`)).inputs;
   }
-}, 120_000);
 
-afterAll(() => {
-  for (const id of created) lab.openstack(["datastore", "version", "delete", id]);
-  lab.openstack(["image", "delete", imageId]);
-  rmSync(path.dirname(imageFile), { recursive: true, force: true });
-  lab.release();
-});
+  /** Runs one of the declared commands as @pulumi/command would; returns the summary it prints. */
+  function run(inputs: Record<string, unknown>, which: "create" | "delete"): ParametersSyncSummary {
+    const stdout = execFileSync("bash", ["-c", String(inputs[which])], { input: String(inputs.stdin), encoding: "utf8", stdio: ["pipe", "pipe", "pipe"] });
+    return JSON.parse(stdout.trim().split("\n").pop()!) as ParametersSyncSummary;
+  }
 
-describe("DatastoreConfigurationParameters against the lab's Trove", () => {
+  async function load(name: string, args: Omit<DatastoreConfigurationParametersArgs, "controller">): Promise<ParametersSyncSummary> {
+    return run(await declare(name, args), "create");
+  }
+
+  const listParameters = (versionId: string): Promise<ParameterView[]> => api.parameters(versionId);
+
+  function templateRules(datastore: string): ConfigurationParameterRule[] {
+    return (JSON.parse(readFileSync(`${lab.troveTemplates}/${datastore}/validation-rules.json`, "utf8")) as { "configuration-parameters": ConfigurationParameterRule[] })["configuration-parameters"];
+  }
+
+  /** A query against the lab's Trove database (MariaDB, unix socket in the lab directory). */
+  function sql(query: string): { status: number; out: string } {
+    const r = spawnSync("mariadb", ["--no-defaults", `--socket=${path.join(lab.dir, "run", "mysqld.sock")}`, "-uroot", "-N", "-B", "trove", "-e", query], { encoding: "utf8" });
+    return { status: r.status ?? 1, out: `${r.stdout}${r.stderr}`.trim() };
+  }
+
+  async function createVersion(datastore: string, version: string): Promise<string> {
+    const id = await api.createVersion(datastore, version, [`params${RUN}`]);
+    created.push(id);
+    return id;
+  }
+
+  const versionIds = async (datastore: string): Promise<string[]> => (await api.versions(datastore)).map((v) => v.id);
+
+  beforeAll(async () => {
+    lab = ensureLab(release);
+    api = await troveRest(lab);
+    // Trove checks a version's image tags when it is created: give it an image of its own.
+    imageFile = path.join(mkdtempSync(path.join(tmpdir(), "params-")), "guest.qcow2");
+    execFileSync("qemu-img", ["create", "-q", "-f", "qcow2", imageFile, "16M"]);
+    imageId = lab.openstack(["image", "create", `params-${RUN}`, "--disk-format", "qcow2", "--container-format", "bare", "--tag", `params${RUN}`, "--file", imageFile, "-f", "value", "-c", "id"]).trim();
+    await createVersion("postgresql", `12.${RUN}`);
+    await createVersion("mysql", `5.7.${RUN}`);
+  }, 300_000);
+
+  afterAll(async () => {
+    for (const id of created) await api.deleteVersion(id).catch(() => undefined); // some are deleted by the tests
+    lab.openstack(["image", "delete", imageId]);
+    rmSync(path.dirname(imageFile), { recursive: true, force: true });
+    lab.release();
+  });
+
   it("loads PostgreSQL's rules in full, boolean and float ones too, and a second run changes nothing", async () => {
     const version = `12.${RUN}`;
-    const rulesFile = `${TEMPLATES}/postgresql/validation-rules.json`;
+    const rulesFile = `${lab.troveTemplates}/postgresql/validation-rules.json`;
     const first = await load(`pg-${RUN}`, { datastore: "postgresql", versionName: version, rules: { rulesFile } });
     expect(first).toMatchObject({ versionId: created[0], changed: [], removed: [] });
     expect(first.added).toHaveLength(templateRules("postgresql").length);
 
-    const listed = listParameters("postgresql", version);
+    const listed = await listParameters(first.versionId);
     expect(listed).toHaveLength(templateRules("postgresql").length);
-    const types = new Set(listed.map((p) => p.Type));
+    const types = new Set(listed.map((p) => p.type));
     expect([...types].sort()).toEqual(["boolean", "float", "integer", "string"]);
-    // The CLI shows an absent size as "-".
     for (const rule of templateRules("postgresql").filter((r) => r.type === "integer")) {
-      expect(listed.find((p) => p.Name === rule.name)).toEqual({ Name: rule.name, Type: "integer", "Min Size": rule.min ?? "-", "Max Size": rule.max ?? "-", "Restart Required": rule.restart_required });
+      const shown = listed.find((p) => p.name === rule.name)!;
+      expect({ name: shown.name, type: shown.type, min: shown.min, max: shown.max, restart_required: shown.restart_required }).toEqual({ name: rule.name, type: "integer", min: rule.min, max: rule.max, restart_required: rule.restart_required });
     }
 
     const again = await load(`pg-${RUN}`, { datastore: "postgresql", versionName: version, rules: { rulesFile } });
@@ -93,23 +107,85 @@ describe("DatastoreConfigurationParameters against the lab's Trove", () => {
     ];
     const summary = await load(`pg-${RUN}`, { datastore: "postgresql", versionName: version, rules: { rules: edited } });
     expect(summary).toMatchObject({ added: ["pulumi_trove_test"], changed: ["max_connections"], removed: ["array_nulls"], unchanged: rules.length - 2 });
-    const listed = listParameters("postgresql", version);
-    expect(listed.map((p) => p.Name)).not.toContain("array_nulls");
-    expect(listed.find((p) => p.Name === "max_connections")!["Max Size"]).toBe(5000);
-    expect(listed.find((p) => p.Name === "pulumi_trove_test")).toMatchObject({ Type: "boolean", "Restart Required": true });
+    const listed = await listParameters(summary.versionId);
+    expect(listed.map((p) => p.name)).not.toContain("array_nulls");
+    expect(listed.find((p) => p.name === "max_connections")!.max).toBe(5000);
+    expect(listed.find((p) => p.name === "pulumi_trove_test")).toMatchObject({ type: "boolean", restart_required: true });
   });
 
-  it("loads MySQL's 2^64-1 limits exactly, which trove-manage cannot on SQLite", async () => {
+  it("loads MySQL's 2^64-1 limits exactly, stored in MariaDB as trove-manage stores them", async () => {
     const version = `5.7.${RUN}`;
-    const summary = await load(`my-${RUN}`, { datastore: "mysql", versionName: version, rules: { rulesFile: `${TEMPLATES}/mysql/validation-rules.json` } });
+    const summary = await load(`my-${RUN}`, { datastore: "mysql", versionName: version, rules: { rulesFile: `${lab.troveTemplates}/mysql/validation-rules.json` } });
     expect(summary.added).toHaveLength(templateRules("mysql").length);
-    // The CLI's JSON would round the number; the raw table shows the digits Trove returns.
-    const table = lab.openstack(["database", "configuration", "parameter", "show", version, "sort_buffer_size", "--datastore", "mysql", "-f", "value", "-c", "max"]);
-    expect(table.trim()).toBe("18446744073709551615");
+    // JSON.parse would round the number: the raw answer shows the digits Trove returns.
+    expect(await api.parameterText(summary.versionId, "sort_buffer_size")).toMatch(/"max": ?18446744073709551615[,}]/);
+    expect(sql(`SELECT max_size FROM datastore_configuration_parameters WHERE name = 'sort_buffer_size' AND datastore_version_id = '${summary.versionId}'`)).toEqual({ status: 0, out: "18446744073709551615" });
   });
 
   it("fails clearly for a version Trove does not have, and changes nothing", async () => {
-    const error = await runLoad(`missing-${RUN}`, { datastore: "mysql", versionName: `9.9.${RUN}`, rules: { rules: [{ name: "x", restart_required: false, type: "string" }] } });
+    const inputs = await declare(`missing-${RUN}`, { datastore: "mysql", versionName: `9.9.${RUN}`, rules: { rules: [{ name: "x", restart_required: false, type: "string" }] } });
+    const error = (() => {
+      try {
+        run(inputs, "create");
+        return "";
+      } catch (e) {
+        return String((e as { stderr?: string }).stderr);
+      }
+    })();
     expect(error).toMatch(new RegExp(`datastore version mysql 9\\.9\\.${RUN} not found in Trove`));
+  });
+
+  it("deleting the component removes the version's rules and leaves the version", async () => {
+    const version = `13.${RUN}`;
+    const id = await createVersion("postgresql", version);
+    const inputs = await declare(`del-${RUN}`, { datastore: "postgresql", versionName: version, rules: { rulesFile: `${lab.troveTemplates}/postgresql/validation-rules.json` }, versionId: id });
+    expect(run(inputs, "create").added).toHaveLength(templateRules("postgresql").length);
+    const summary = run(inputs, "delete");
+    expect(summary).toMatchObject({ versionId: id, added: [], changed: [] });
+    expect(summary.removed).toHaveLength(templateRules("postgresql").length);
+    expect(await listParameters(id)).toEqual([]);
+    expect(await versionIds("postgresql")).toContain(id);
+    // Deleting again (the version gone too) is not an error: nothing is left to remove.
+    await api.deleteVersion(id);
+    expect(run(inputs, "delete")).toMatchObject({ removed: [] });
+  });
+
+  it("MariaDB's foreign key refuses to delete a version that still has rules; destroy removes the rules first, then the version", async () => {
+    const version = `5.8.${RUN}`;
+    const id = await createVersion("mysql", version);
+    const inputs = await declare(`fk-${RUN}`, { datastore: "mysql", versionName: version, rules: { rulesFile: `${lab.troveTemplates}/mysql/validation-rules.json` }, versionId: id });
+    run(inputs, "create");
+    // The constraint behind it, as MariaDB reports it (SQLite, the lab's old database, did not enforce it):
+    //   ERROR 1451 (23000) ... Cannot delete or update a parent row: a foreign key constraint fails
+    //   (`trove`.`datastore_configuration_parameters`, CONSTRAINT `datastore_configuration_parameters_ibfk_1`
+    //   FOREIGN KEY (`datastore_version_id`) REFERENCES `datastore_versions` (`id`))
+    const refused = sql(`DELETE FROM datastore_versions WHERE id = '${id}'`);
+    expect(refused.status).not.toBe(0);
+    expect(refused.out).toMatch(/ERROR 1451 .*a foreign key constraint fails .*datastore_configuration_parameters.*REFERENCES `datastore_versions`/);
+    // Destroy, in Pulumi's order (the command depends on the version's id): the rules, then the version.
+    expect(run(inputs, "delete").removed).toHaveLength(templateRules("mysql").length);
+    expect(sql(`SELECT COUNT(*) FROM datastore_configuration_parameters WHERE datastore_version_id = '${id}'`).out).toBe("0");
+    await api.deleteVersion(id);
+    expect(await versionIds("mysql")).not.toContain(id);
+  });
+
+  it("a replaced version gets the rules loaded onto the new one, and the old command's delete leaves them alone", async () => {
+    const version = `5.9.${RUN}`;
+    const rulesFile = `${lab.troveTemplates}/mysql/validation-rules.json`;
+    const oldId = await createVersion("mysql", version);
+    const before = await declare(`repl-${RUN}`, { datastore: "mysql", versionName: version, rules: { rulesFile }, versionId: oldId });
+    run(before, "create");
+    // DatastoreVersion replaces delete-before-replace; Pulumi first deletes what depends on the old id (our command),
+    // then the version, creates the new version, and creates the command again with the new id.
+    run(before, "delete");
+    await api.deleteVersion(oldId);
+    const newId = await createVersion("mysql", version);
+    const after = await declare(`repl-${RUN}`, { datastore: "mysql", versionName: version, rules: { rulesFile }, versionId: newId });
+    expect(after.triggers).toEqual([newId]);
+    expect(run(after, "create")).toMatchObject({ versionId: newId, changed: [], removed: [] });
+    expect(await listParameters(newId)).toHaveLength(templateRules("mysql").length);
+    // Create-before-delete (the command replaced on its own): the old command's delete runs last, on the old id only.
+    expect(run(before, "delete")).toMatchObject({ removed: [] });
+    expect(await listParameters(newId)).toHaveLength(templateRules("mysql").length);
   });
 });

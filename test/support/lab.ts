@@ -1,6 +1,7 @@
 // The local OpenStack lab (scripts/lab/lab.sh: real Keystone, Glance and Trove API on 127.0.0.1) for tests: reuse
 // the one that runs (CI starts it in .ci/run; a developer runs `npm run lab:up`), or start it and stop it afterwards.
-// A lab that cannot start fails the tests with its log; it is never skipped.
+// One lab per Trove release (zed, 2025.1, 2026.2), each in its own directory and on its own ports, so tests can prove
+// the same behaviour against every release. A lab that cannot start fails the tests with its log; it is never skipped.
 
 import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
@@ -9,7 +10,24 @@ import * as path from "node:path";
 const ROOT = path.join(__dirname, "..", "..");
 const LAB_SH = path.join(ROOT, "scripts", "lab", "lab.sh");
 
+/** The Trove releases the lab runs: Debian 12's Trove 18, Debian 13's Trove 23, Debian unstable's Trove 26. */
+export const TROVE_RELEASES = ["zed", "2025.1", "2026.2"] as const;
+export type TroveRelease = (typeof TROVE_RELEASES)[number];
+
+/**
+ * The releases the real-service tests prove against: TROVE_LAB_RELEASES (comma-separated), else all of them in CI,
+ * else the default lab's (TROVE_LAB_RELEASE, or zed) alone, so a developer needs no release roots.
+ */
+export function labReleases(env: NodeJS.ProcessEnv = process.env): TroveRelease[] {
+  const asked = env.TROVE_LAB_RELEASES?.split(",").map((r) => r.trim()).filter((r) => r !== "");
+  const releases = asked && asked.length > 0 ? asked : env.CI === "true" ? [...TROVE_RELEASES] : [env.TROVE_LAB_RELEASE ?? "zed"];
+  for (const r of releases) if (!(TROVE_RELEASES as readonly string[]).includes(r)) throw new Error(`TROVE_LAB_RELEASES: ${r} is not one of ${TROVE_RELEASES.join(", ")}`);
+  return releases as TroveRelease[];
+}
+
 export interface Lab {
+  /** The Trove release it runs. */
+  troveRelease: TroveRelease;
   /** The lab directory (`/tmp/pulumi-trove-lab` unless TROVE_LAB_DIR says otherwise). */
   dir: string;
   /** clouds.yaml holding the cloud `trove-lab`. */
@@ -17,6 +35,12 @@ export interface Lab {
   cloud: "trove-lab";
   /** Trove's configuration file (for the configuration-parameters program). */
   troveConf: string;
+  /** A Python that imports this release's Trove (its root filesystem's, for the newer releases). */
+  python: string;
+  /** This release's Trove templates directory (`<datastore>/validation-rules.json`) on this machine. */
+  troveTemplates: string;
+  /** Trove's API port on 127.0.0.1. */
+  trovePort: number;
   /** Environment for an OpenStack client: OS_CLIENT_CONFIG_FILE and OS_CLOUD. */
   env: NodeJS.ProcessEnv;
   /** Runs the `openstack` CLI against the lab; returns stdout, throws with stderr. */
@@ -29,31 +53,61 @@ export interface Lab {
   release(): void;
 }
 
-function lab(args: string[]): { status: number; output: string } {
-  const r = spawnSync("bash", [LAB_SH, ...args], { encoding: "utf8", env: process.env });
-  return { status: r.status ?? 1, output: `${r.stdout}${r.stderr}` };
+/** lab.sh's environment for a release: TROVE_LAB_DIR and TROVE_LAB_PORT_OFFSET apply to TROVE_LAB_RELEASE's lab only. */
+function labEnv(release: TroveRelease): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, TROVE_LAB_RELEASE: release };
+  if (release !== (process.env.TROVE_LAB_RELEASE ?? "zed")) {
+    delete env.TROVE_LAB_DIR;
+    delete env.TROVE_LAB_PORT_OFFSET;
+  }
+  return env;
 }
 
-/** Returns the running lab, starting it (about 20 s) when it is not running. */
-export function ensureLab(): Lab {
-  const dir = process.env.TROVE_LAB_DIR ?? "/tmp/pulumi-trove-lab";
+function labDir(release: TroveRelease): string {
+  return labEnv(release).TROVE_LAB_DIR ?? (release === "zed" ? "/tmp/pulumi-trove-lab" : `/tmp/pulumi-trove-lab-${release}`);
+}
+
+/** The settings lab.sh recorded when it started the lab (lab.env: RELEASE, OFFSET, DB, ROOT). */
+function recordedSettings(dir: string): Record<string, string> {
+  const file = path.join(dir, "lab.env");
+  if (!existsSync(file)) return {};
+  return Object.fromEntries(readFileSync(file, "utf8").split("\n").filter((l) => l.includes("=")).map((l) => {
+    const [k, ...v] = l.split("=");
+    const value = v.join("=");
+    return [k!, value === "''" ? "" : value];
+  }));
+}
+
+/** Returns the running lab of a release (default: TROVE_LAB_RELEASE, or zed), starting it (about 25 s) when it is not running. */
+export function ensureLab(release: TroveRelease = (process.env.TROVE_LAB_RELEASE as TroveRelease | undefined) ?? "zed"): Lab {
+  const lab = (args: string[]): { status: number; output: string } => {
+    const r = spawnSync("bash", [LAB_SH, ...args], { encoding: "utf8", env: labEnv(release) });
+    return { status: r.status ?? 1, output: `${r.stdout}${r.stderr}` };
+  };
+  const dir = labDir(release);
   let startedHere = false;
   if (lab(["status"]).status !== 0) {
     const up = lab(["up"]);
     if (up.status !== 0) {
-      const logs = ["keystone.log", "glance-api.log", "trove-api.log", "manage.log"].map((f) => path.join(dir, "log", f)).filter(existsSync).map((f) => `--- ${f}\n${readFileSync(f, "utf8").slice(-2000)}`);
-      throw new Error(`the OpenStack lab did not start (npm run lab:up):\n${up.output}\n${logs.join("\n")}`);
+      const logs = ["keystone.log", "keystone-uwsgi.log", "glance-api.log", "glance-stdout.log", "trove-api.log", "manage.log", "mariadb.log"].map((f) => path.join(dir, "log", f)).filter(existsSync).map((f) => `--- ${f}\n${readFileSync(f, "utf8").slice(-2000)}`);
+      throw new Error(`the OpenStack lab (Trove ${release}) did not start (TROVE_LAB_RELEASE=${release} npm run lab:up):\n${up.output}\n${logs.join("\n")}`);
     }
     startedHere = true;
   }
   const cloudsYaml = path.join(dir, "clouds.yaml");
   const env: NodeJS.ProcessEnv = { ...process.env, OS_CLIENT_CONFIG_FILE: cloudsYaml, OS_CLOUD: "trove-lab" };
   for (const k of Object.keys(env)) if (/^OS_/.test(k) && k !== "OS_CLIENT_CONFIG_FILE" && k !== "OS_CLOUD") delete env[k];
+  const settings = recordedSettings(dir);
+  const root = settings.ROOT ?? "";
   return {
+    troveRelease: release,
     dir,
     cloudsYaml,
     cloud: "trove-lab",
     troveConf: path.join(dir, "trove", "trove.conf"),
+    python: existsSync(path.join(dir, "bin", "python3")) ? path.join(dir, "bin", "python3") : "/usr/bin/python3",
+    troveTemplates: path.join(root, "/usr/lib/python3/dist-packages/trove/templates"),
+    trovePort: 8779 + Number(settings.OFFSET ?? 0),
     dockerHost: `unix://${path.join(dir, "docker", "docker.sock")}`,
     env,
     openstack: (args) => execFileSync("openstack", args, { env, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }),
