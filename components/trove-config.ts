@@ -130,13 +130,20 @@ export function renderApplyCommand(python: string): string {
  * Output resolves, which for config secrets is already during a preview), with the message a construction-time check
  * gives: so a bad value fails `pulumi preview`, not `pulumi up` half-way, after the registry and images exist.
  */
-export function checkedRegistryValues(registry: RegistryEndpoint, name: string): { address: pulumi.Output<string>; username: pulumi.Output<string | undefined>; password: pulumi.Output<string | undefined> } {
+export function checkedRegistryValues(registry: RegistryEndpoint, name: string, resource?: pulumi.Resource): { address: pulumi.Output<string>; username: pulumi.Output<string | undefined>; password: pulumi.Output<string | undefined> } {
   const check = <T extends string | undefined>(field: string, value: pulumi.Input<T> | undefined, problem: (v: string) => string | undefined, shown?: string) =>
     pulumi.output(value).apply((v) => {
       if (v !== undefined) {
         const problems = new Problems("TroveConfig", name);
         problems.report(field, shown ?? v, problem(v));
-        problems.throwIfAny();
+        try {
+          problems.throwIfAny();
+        } catch (error) {
+          // A ResourceError is reported as its message alone, attached to the component; any other error thrown here
+          // is printed by Pulumi's runner with util.inspect, which took a minute of garbage collection on this graph.
+          if (resource) throw new pulumi.ResourceError((error as Error).message, resource, true);
+          throw error;
+        }
       }
       return v as T;
     });
@@ -193,7 +200,7 @@ export class TroveConfig extends pulumi.ComponentResource {
     const resolved = resolveTroveConfigArgs(name, args);
     const catalog = args.catalog ?? defaultCatalog;
     const r = args.registry;
-    const checked = checkedRegistryValues(r, name);
+    const checked = checkedRegistryValues(r, name, this);
     const rendered = pulumi
       .all([checked.address, r.insecure, checked.username, checked.password, args.imageOptions])
       .apply(([registryAddress, insecure, username, password, imageOptions]) => renderTroveConfig({ registryAddress, insecure, username, password, imageOptions }, catalog, "TroveConfig", name));
