@@ -35,7 +35,7 @@ beforeAll(() => {
 });
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-function sampleConfig(registryAddress: string, imagesPlan = resolveDatastoreImagesArgs("sample", { registry: { address: registryAddress, insecure: true }, versions: SAMPLE, troveSourceDir: "/t", backupTag: "1.1.0" })) {
+function sampleConfig(registryAddress: string, imagesPlan = resolveDatastoreImagesArgs("sample", { registry: { address: registryAddress, insecure: true }, versions: SAMPLE, troveRelease: "zed", allowUntested: true, troveSourceDir: "/t", backupTag: "1.1.0" })) {
   const imageOptions: Record<string, { dockerImage: string; backupDockerImage: string }> = {};
   for (const p of imagesPlan.plans) {
     const n = p.names(registryAddress);
@@ -85,7 +85,7 @@ describe("what Trove's guest agent pulls exists in the registry", () => {
     mkdirSync(path.join(trove, "backup"), { recursive: true });
     writeFileSync(path.join(trove, "backup/Dockerfile"), `FROM ${upstream.address}/mysql:5.7.29\nARG DATASTORE\nARG DATASTORE_VERSION\nRUN echo "$DATASTORE $DATASTORE_VERSION" > /etc/backup-info\n`);
     // Run DatastoreImages' own scripts, as its command resources would, for the sample pipeline.
-    const plan = resolveDatastoreImagesArgs("sample", { registry: { address: target.address, insecure: true }, versions: SAMPLE, troveSourceDir: trove, backupTag: "1.1.0", upstreamRegistry: upstream.address, upstreamInsecure: true });
+    const plan = resolveDatastoreImagesArgs("sample", { registry: { address: target.address, insecure: true }, versions: SAMPLE, troveRelease: "zed", allowUntested: true, troveSourceDir: trove, backupTag: "1.1.0", upstreamRegistry: upstream.address, upstreamInsecure: true });
     const env = { PATH: process.env.PATH, HOME: process.env.HOME, DOCKER_HOST: engine.host, REGISTRY_ADDRESS: target.address, REGISTRY_INSECURE: "true" };
     for (const p of plan.plans) {
       const n = p.names(target.address);
