@@ -28,6 +28,7 @@ async function main(): Promise<void> {
   const pipeline = new TroveGuestPipeline("bench", {
     versions,
     troveRelease: "2024.1",
+    allowUntested: true, // the benchmark's made-up versions are in no release's matrix
     guestImage: { troveSourceDir: "/opt/trove", troveRef: "master" },
     registry: { local: { advertisedHost: "10.0.0.5" } },
     datastoreImages: { troveSourceDir: "/opt/trove" },

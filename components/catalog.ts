@@ -129,12 +129,17 @@ function validateDefinition(d: DatastoreDefinition, at: string, problems: Proble
  * How a Trove release names the backup image from `backup_docker_image`:
  * - `tagged-only` (Trove 18-20: Zed, 2023.1, 2023.2): the option must carry a tag; MySQL inserts `<major>.<minor>`
  *   before it, the others use it as is. A tagless MySQL value is split at the registry's port: broken.
- * - `version-tag` (Trove 21 and later: 2024.1+): a tagless option gets `:<datastore version>` appended; a tagged one
+ * - `version-tag` (Trove 21-25: 2024.1 to 2026.1): a tagless option gets `:<datastore version>` appended; a tagged one
  *   behaves as in `tagged-only`.
+ * - `version-tag-fallback` (Trove 26: 2026.2): as `version-tag`, but when the registry lacks `:<version>` the guest
+ *   agent asks the registry for ever shorter tags (`10.11.9`, then `10.11`, then `10`) and pulls the first it finds.
  */
-export type BackupImageNaming = "tagged-only" | "version-tag";
+export type BackupImageNaming = "tagged-only" | "version-tag" | "version-tag-fallback";
 
-/** What differs between Trove releases in how the guest agent names the images it pulls. */
+/** Where a release's facts come from: proved against that release's own code in CI, or read from its source. */
+export type ReleaseEvidence = "proved-in-ci" | "read-from-source";
+
+/** What one Trove release supports and how its guest agent names the images it pulls. */
 export interface TroveReleaseRules {
   /** Release name, e.g. `zed` or `2024.1`. */
   release: string;
@@ -142,29 +147,97 @@ export interface TroveReleaseRules {
   troveMajor: number;
   /** How `backup_docker_image` becomes the backup image reference. */
   backupImageNaming: BackupImageNaming;
+  /**
+   * Ubuntu releases a guest image may be built on, the one upstream builds and publishes first. Upstream's devstack,
+   * CI and published images moved to noble in 2025.2 (`trovestack build-image` itself still defaults to jammy).
+   */
+  guestOsReleases: readonly string[];
+  /**
+   * Per datastore, the release lines upstream tests (doc/source/admin/datastore.rst's support matrix): `8.4` covers
+   * `8.4.3`. A version outside them is refused unless `allowUntested` is set.
+   */
+  datastoreVersions: Readonly<Record<string, readonly string[]>>;
+  /** Whether `backup_docker_image` has a default in Trove's config (none since 2024.1: it must be set). */
+  backupImageHasDefault: boolean;
+  /** Optional fields the management API accepts when creating a datastore version (`registry_ext`, `repl_strategy` since 2024.2). */
+  versionApiFields: readonly string[];
+  /** Whether `network_isolation` defaults to true: guests then pull over the management network only (since 2024.2). */
+  networkIsolationByDefault: boolean;
+  /** Where these facts come from (see the README's release table). */
+  evidence: ReleaseEvidence;
 }
 
-/** Trove releases whose guest-agent naming rules we have read in Trove's source. */
+const BASE_API_FIELDS = ["image", "image_tags", "packages", "active", "default"] as const;
+const API_FIELDS_22 = [...BASE_API_FIELDS, "registry_ext", "repl_strategy"] as const;
+// Upstream's support matrix starts with 2025.1; the releases before it publish none, and their CI jobs (zuul.d) ran
+// the same lines as 2025.1's row: MySQL 5.7, MariaDB 10.4, PostgreSQL 12.
+const MATRIX_UNTIL_2025_1 = { mysql: ["5.7"], mariadb: ["10.4"], postgresql: ["12"] };
+const MATRIX_2025_2 = { mysql: ["8.0", "8.4"], mariadb: ["11.4", "11.8"], postgresql: ["16", "17"] };
+const MATRIX_2026_2 = { mysql: ["8.0", "8.4"], mariadb: ["11.4", "11.8"], postgresql: ["16", "17", "18"] };
+
+function release(r: TroveReleaseRules): TroveReleaseRules {
+  return Object.freeze({ ...r, guestOsReleases: Object.freeze([...r.guestOsReleases]), datastoreVersions: Object.freeze({ ...r.datastoreVersions }), versionApiFields: Object.freeze([...r.versionApiFields]) });
+}
+
+/** Every Trove release the library knows, Trove 18 (Zed) to 26 (2026.2): the one place that says what each supports. */
 export const TROVE_RELEASES: Readonly<Record<string, TroveReleaseRules>> = Object.freeze({
-  zed: { release: "zed", troveMajor: 18, backupImageNaming: "tagged-only" },
-  "2023.1": { release: "2023.1", troveMajor: 19, backupImageNaming: "tagged-only" },
-  "2023.2": { release: "2023.2", troveMajor: 20, backupImageNaming: "tagged-only" },
-  "2024.1": { release: "2024.1", troveMajor: 21, backupImageNaming: "version-tag" },
-  "2024.2": { release: "2024.2", troveMajor: 22, backupImageNaming: "version-tag" },
-  "2025.1": { release: "2025.1", troveMajor: 23, backupImageNaming: "version-tag" },
-  "2025.2": { release: "2025.2", troveMajor: 24, backupImageNaming: "version-tag" },
-  "2026.1": { release: "2026.1", troveMajor: 25, backupImageNaming: "version-tag" },
+  zed: release({ release: "zed", troveMajor: 18, backupImageNaming: "tagged-only", guestOsReleases: ["jammy"], datastoreVersions: MATRIX_UNTIL_2025_1, backupImageHasDefault: true, versionApiFields: BASE_API_FIELDS, networkIsolationByDefault: false, evidence: "proved-in-ci" }),
+  "2023.1": release({ release: "2023.1", troveMajor: 19, backupImageNaming: "tagged-only", guestOsReleases: ["jammy"], datastoreVersions: MATRIX_UNTIL_2025_1, backupImageHasDefault: true, versionApiFields: BASE_API_FIELDS, networkIsolationByDefault: false, evidence: "read-from-source" }),
+  "2023.2": release({ release: "2023.2", troveMajor: 20, backupImageNaming: "tagged-only", guestOsReleases: ["jammy"], datastoreVersions: MATRIX_UNTIL_2025_1, backupImageHasDefault: true, versionApiFields: BASE_API_FIELDS, networkIsolationByDefault: false, evidence: "read-from-source" }),
+  "2024.1": release({ release: "2024.1", troveMajor: 21, backupImageNaming: "version-tag", guestOsReleases: ["jammy"], datastoreVersions: MATRIX_UNTIL_2025_1, backupImageHasDefault: false, versionApiFields: BASE_API_FIELDS, networkIsolationByDefault: false, evidence: "read-from-source" }),
+  "2024.2": release({ release: "2024.2", troveMajor: 22, backupImageNaming: "version-tag", guestOsReleases: ["jammy"], datastoreVersions: MATRIX_UNTIL_2025_1, backupImageHasDefault: false, versionApiFields: API_FIELDS_22, networkIsolationByDefault: true, evidence: "read-from-source" }),
+  "2025.1": release({ release: "2025.1", troveMajor: 23, backupImageNaming: "version-tag", guestOsReleases: ["jammy"], datastoreVersions: MATRIX_UNTIL_2025_1, backupImageHasDefault: false, versionApiFields: API_FIELDS_22, networkIsolationByDefault: true, evidence: "proved-in-ci" }),
+  "2025.2": release({ release: "2025.2", troveMajor: 24, backupImageNaming: "version-tag", guestOsReleases: ["noble", "jammy"], datastoreVersions: MATRIX_2025_2, backupImageHasDefault: false, versionApiFields: API_FIELDS_22, networkIsolationByDefault: true, evidence: "read-from-source" }),
+  "2026.1": release({ release: "2026.1", troveMajor: 25, backupImageNaming: "version-tag", guestOsReleases: ["noble", "jammy"], datastoreVersions: MATRIX_2025_2, backupImageHasDefault: false, versionApiFields: API_FIELDS_22, networkIsolationByDefault: true, evidence: "read-from-source" }),
+  "2026.2": release({ release: "2026.2", troveMajor: 26, backupImageNaming: "version-tag-fallback", guestOsReleases: ["noble", "jammy"], datastoreVersions: MATRIX_2026_2, backupImageHasDefault: false, versionApiFields: API_FIELDS_22, networkIsolationByDefault: true, evidence: "proved-in-ci" }),
 });
 
 /** A Trove release name known to {@link TROVE_RELEASES}. */
 export type TroveRelease = keyof typeof TROVE_RELEASES & string;
 
-/** The release Debian 12 ships (`python3-trove` 18.0.0), which the local lab runs. */
+/** The release Debian 12 ships (`python3-trove` 18.0.0), which the local lab runs by default. */
 export const DEBIAN12_TROVE_RELEASE = "zed";
 
+/** The known release names, oldest first: `zed, 2023.1, …, 2026.2`. */
+export function knownTroveReleases(): string[] {
+  return Object.keys(TROVE_RELEASES);
+}
+
 /** Checks a Trove release name. */
-export function troveReleaseProblem(value: string): string | undefined {
-  return Object.hasOwn(TROVE_RELEASES, value) ? undefined : `known releases: ${Object.keys(TROVE_RELEASES).join(", ")}`;
+export function troveReleaseProblem(value: string | undefined): string | undefined {
+  if (value === undefined) return `say which Trove release the controller runs (known releases: ${knownTroveReleases().join(", ")})`;
+  return Object.hasOwn(TROVE_RELEASES, value) ? undefined : `known releases: ${knownTroveReleases().join(", ")}`;
+}
+
+/**
+ * What Trove release `name` supports: guest OS releases, datastore version lines, naming rules, API fields. Throws,
+ * listing the known releases, for an unknown name. Example: `troveReleaseSupport("2026.2").datastoreVersions.postgresql`
+ * is `["16", "17", "18"]`.
+ */
+export function troveReleaseSupport(name: string): TroveReleaseRules {
+  const problem = troveReleaseProblem(name);
+  if (problem) throw new Error(`unknown Trove release ${JSON.stringify(name)} (${problem})`);
+  return TROVE_RELEASES[name]!;
+}
+
+/** Whether `version` is in one of the lines `lines` (`8.4` covers `8.4.3`, not `8.41`). */
+export function versionInLines(lines: readonly string[], version: string): boolean {
+  return lines.some((line) => version === line || version.startsWith(`${line}.`));
+}
+
+/**
+ * Why `release` does not support `datastore` `version`, or `undefined` when it does. A datastore the release's matrix
+ * does not list (a user-added one) is not judged here.
+ */
+export function releaseVersionProblem(rules: TroveReleaseRules, datastore: string, version: string): string | undefined {
+  const lines = rules.datastoreVersions[datastore];
+  if (lines === undefined || versionInLines(lines, version)) return undefined;
+  return `Trove ${rules.release} supports ${datastore} ${lines.join(", ")}; set allowUntested: true to try it anyway`;
+}
+
+/** Why `release` does not build guests on Ubuntu `guestOsRelease`, or `undefined` when it does. */
+export function releaseGuestOsProblem(rules: TroveReleaseRules, guestOsRelease: string): string | undefined {
+  return rules.guestOsReleases.includes(guestOsRelease) ? undefined : `Trove ${rules.release} supports ${rules.guestOsReleases.join(", ")}; set allowUntested: true to try it anyway`;
 }
 
 /** One datastore version the pipeline publishes images for and registers in Trove. */

@@ -13,7 +13,7 @@
 
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
-import { DatastoreCatalog, DatastoreVersionSpec, DEBIAN12_TROVE_RELEASE, defaultCatalog, TROVE_RELEASES, troveReleaseProblem } from "./catalog";
+import { DatastoreCatalog, DatastoreVersionSpec, defaultCatalog, releaseVersionProblem, TROVE_RELEASES, troveReleaseProblem } from "./catalog";
 import { Problems } from "./errors";
 import { datastoreImageNames, DatastoreImageNames } from "./image-naming";
 import { PROGRESS_FILTER } from "./progress";
@@ -29,8 +29,13 @@ export interface DatastoreImagesArgs {
   versions: DatastoreVersionSpec[];
   /** Repository path inside the registry. Default: `trove-datastores` (the runbook's `YOUR_REGISTRY_REPO_NAME`). */
   repository?: string;
-  /** Trove release of the controller; decides the backup image names. Default: `zed`. */
-  troveRelease?: string;
+  /**
+   * Trove release of the controller (`zed` … `2026.2`, see `troveReleaseSupport`): decides the backup image names and
+   * which datastore versions are supported. Required: the rules differ between releases. Example: `2026.1`.
+   */
+  troveRelease: string;
+  /** Accept datastore versions outside the release's support matrix. Default: `false`. */
+  allowUntested?: boolean;
   /** Tag of the backup images on releases that need a tagged `backup_docker_image` (Trove 18-20). Default: `latest`. */
   backupTag?: string;
   /** Build and push the backup images. Default: `true`. */
@@ -230,7 +235,7 @@ export function resolveDatastoreImagesArgs(name: string, args: DatastoreImagesAr
   const problems = new Problems("DatastoreImages", name);
   const catalog = args.catalog ?? defaultCatalog;
   const repository = args.repository ?? "trove-datastores";
-  const troveRelease = args.troveRelease ?? DEBIAN12_TROVE_RELEASE;
+  const troveRelease = args.troveRelease;
   const backupTag = args.backupTag ?? "latest";
   const buildBackupImages = args.buildBackupImages ?? true;
   const upstreamRegistry = args.upstreamRegistry ?? "docker.io/library";
@@ -256,6 +261,7 @@ export function resolveDatastoreImagesArgs(name: string, args: DatastoreImagesAr
     const upstreamTag = v.upstreamTag ?? v.version;
     problems.report(`${at}.upstreamTag`, upstreamTag, tagProblem(upstreamTag));
     if (!known || !versionOk || !releaseOk) return;
+    if (!args.allowUntested) problems.report(`${at}.version`, v.version, releaseVersionProblem(TROVE_RELEASES[troveRelease]!, v.datastore, v.version));
     const def = catalog.get(v.datastore);
     plans.push({
       key: `${v.datastore}:${v.version}`,

@@ -10,6 +10,7 @@ import { existsSync, statSync } from "node:fs";
 import * as path from "node:path";
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
+import { releaseGuestOsProblem, TROVE_RELEASES, troveReleaseProblem } from "./catalog";
 import { Problems } from "./errors";
 import { checkImageFetch, FETCH_SCRIPT, FETCH_UPDATE_SCRIPT, fetchDestination, ImageFetchArgs, ImageFetchEnvironment } from "./image-fetch";
 import { PROGRESS_FILTER } from "./progress";
@@ -83,7 +84,12 @@ export interface GuestImageBuildArgs {
    * Default: copy to `/var/tmp/pulumi-trove-images/<file name>`.
    */
   fetchImage?: ImageFetchArgs | false;
-  /** Accept a guest OS or release other than ubuntu/jammy. Default: `false`. */
+  /**
+   * Trove release the image is for (`zed` … `2026.2`): decides the guest OS releases accepted (`noble` and `jammy`
+   * from 2025.2, `jammy` before). Default: none, and only `jammy` is accepted. The pipeline passes its own.
+   */
+  troveRelease?: string;
+  /** Accept a guest OS or release the Trove release does not support (without `troveRelease`: other than ubuntu/jammy). Default: `false`. */
   allowUntested?: boolean;
   /** Skip the build and use this existing local image file. Its extension gives the format. */
   existingImagePath?: string;
@@ -287,10 +293,12 @@ export function resolveGuestImageBuildArgs(name: string, args: GuestImageBuildAr
   const cloudInitDatasources = args.cloudInitDatasources ?? ["ConfigDrive", "OpenStack"];
   const environment = args.environment ?? {};
 
-  const supportedReleases = SUPPORTED_GUEST_OS[guestOs];
-  if (!args.allowUntested) {
+  const releaseOk = args.troveRelease === undefined || problems.report("troveRelease", args.troveRelease, troveReleaseProblem(args.troveRelease));
+  const supportedReleases = guestOs === "ubuntu" && args.troveRelease !== undefined && releaseOk ? TROVE_RELEASES[args.troveRelease]!.guestOsReleases : SUPPORTED_GUEST_OS[guestOs];
+  if (!args.allowUntested && releaseOk) {
     if (problems.check(supportedReleases !== undefined, "guestOs", guestOs, `supported: ${Object.keys(SUPPORTED_GUEST_OS).join(", ")}; set allowUntested: true to try it anyway`)) {
-      problems.check(supportedReleases!.includes(guestOsRelease), "guestOsRelease", guestOsRelease, `supported: ${supportedReleases!.join(", ")}; set allowUntested: true to try it anyway`);
+      if (guestOs === "ubuntu" && args.troveRelease !== undefined) problems.report("guestOsRelease", guestOsRelease, releaseGuestOsProblem(TROVE_RELEASES[args.troveRelease]!, guestOsRelease));
+      else problems.check(supportedReleases!.includes(guestOsRelease), "guestOsRelease", guestOsRelease, `supported: ${supportedReleases!.join(", ")}; set allowUntested: true to try it anyway`);
     }
   }
   problems.report("guestOs", guestOs, plainNameProblem(guestOs, 32));

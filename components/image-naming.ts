@@ -21,7 +21,7 @@ export function backupImageOption(
   backupTag: string,
 ): string {
   const base = `${registryAddress}/${repository}/${def.backupImageName}`;
-  return rules.backupImageNaming === "version-tag" ? base : `${base}:${backupTag}`;
+  return rules.backupImageNaming === "tagged-only" ? `${base}:${backupTag}` : base;
 }
 
 /** What the guest agent pulls for the database: `<docker_image>:<version number>` (mysql_common/postgres service.py). */
@@ -52,7 +52,7 @@ export function troveBackupImage(
   versionNumber: string,
   rules: TroveReleaseRules,
 ): string | undefined {
-  if (rules.backupImageNaming === "version-tag" && !hasTag(backupImageOptionValue)) {
+  if (rules.backupImageNaming !== "tagged-only" && !hasTag(backupImageOptionValue)) {
     return `${backupImageOptionValue}:${versionNumber}`;
   }
   if (def.backupImageHasMinorVersionSuffix) {
@@ -62,6 +62,28 @@ export function troveBackupImage(
     return `${backupImageOptionValue.slice(0, colon)}${majorMinor(versionNumber)}:${backupImageOptionValue.slice(colon + 1)}`;
   }
   return hasTag(backupImageOptionValue) ? backupImageOptionValue : undefined;
+}
+
+/**
+ * Every backup image reference the guest agent may pull, in the order it tries them. On Trove 26 (2026.2) a tagless
+ * option's exact tag (`:10.11.9`) is tried first; when the registry lacks it, the guest agent asks for ever shorter
+ * tags (`:10.11`, then `:10`) and pulls the first the registry has (trove/guestagent/datastore/service.py
+ * `get_backup_image`). Other releases and tagged options have one candidate; none when the release cannot resolve it.
+ */
+export function troveBackupImageCandidates(backupImageOptionValue: string, def: DatastoreDefinition, versionNumber: string, rules: TroveReleaseRules): string[] {
+  const exact = troveBackupImage(backupImageOptionValue, def, versionNumber, rules);
+  if (exact === undefined) return [];
+  if (rules.backupImageNaming !== "version-tag-fallback" || hasTag(backupImageOptionValue)) return [exact];
+  const parts = versionNumber.split(".");
+  return parts.map((_, i) => `${backupImageOptionValue}:${parts.slice(0, parts.length - i).join(".")}`);
+}
+
+/**
+ * The backup image the guest agent pulls, given what the registry holds: the first candidate `inRegistry` accepts, or
+ * `undefined` when none is there (the backup then fails on the guest).
+ */
+export function resolveTroveBackupImage(backupImageOptionValue: string, def: DatastoreDefinition, versionNumber: string, rules: TroveReleaseRules, inRegistry: (reference: string) => boolean): string | undefined {
+  return troveBackupImageCandidates(backupImageOptionValue, def, versionNumber, rules).find(inRegistry);
 }
 
 /** The images one datastore version needs in the registry, exactly as the guest agent will name them. */

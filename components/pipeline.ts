@@ -5,7 +5,7 @@ import { existsSync } from "node:fs";
 import * as path from "node:path";
 import * as openstack from "@pulumi/openstack";
 import * as pulumi from "@pulumi/pulumi";
-import { DatastoreCatalog, DatastoreVersionSpec, defaultCatalog, troveReleaseProblem, isTestedVersion, DEBIAN12_TROVE_RELEASE } from "./catalog";
+import { DatastoreCatalog, DatastoreVersionSpec, defaultCatalog, isTestedVersion, releaseVersionProblem, TROVE_RELEASES, troveReleaseProblem } from "./catalog";
 import { DatastoreConfigurationParameters, TroveControllerHost } from "./configuration-parameters";
 import { DatastoreVersion } from "./datastore-version";
 import { Problems } from "./errors";
@@ -60,8 +60,14 @@ export interface TroveGuestPipelineArgs {
    * { datastore: "mysql", version: "8.0" }, { datastore: "postgresql", version: "12" }]`. At least one.
    */
   versions: PipelineDatastoreVersion[];
-  /** Trove release of the controller; decides how the guest agent names images. Default: `zed` (Debian 12's Trove 18). */
-  troveRelease?: string;
+  /**
+   * Trove release of the controller (`zed` … `2026.2`; `troveReleaseSupport(release)` says what each supports):
+   * decides the supported guest OS releases and datastore versions and how the guest agent names images. Required.
+   * Example: `2026.1`.
+   */
+  troveRelease: string;
+  /** Accept datastore versions (and, unless `guestImage` says otherwise, guest OS releases) outside the release's support. Default: `false`. */
+  allowUntested?: boolean;
   /** Datastore catalog; add datastores here. Default: mysql, mariadb, postgresql. */
   catalog?: DatastoreCatalog;
   /** The one guest image build (or existing image) shared by every datastore. See {@link GuestImageBuildArgs}. */
@@ -79,7 +85,7 @@ export interface TroveGuestPipelineArgs {
    */
   registry: { local: LocalRegistryArgs; existing?: undefined } | { existing: RegistryEndpoint; local?: undefined };
   /** How the datastore images are mirrored and the backup images built (Trove checkout, repository, upstream...). */
-  datastoreImages: Omit<DatastoreImagesArgs, "registry" | "versions" | "troveRelease" | "catalog">;
+  datastoreImages: Omit<DatastoreImagesArgs, "registry" | "versions" | "troveRelease" | "catalog" | "allowUntested">;
   /**
    * Trove's registry configuration. Default: rendered only (see the `troveConfig` outputs); give `controller` to
    * apply it over SSH. Set to `false` to leave it out.
@@ -156,15 +162,18 @@ function aliasesFor(prefix: string, suffixes: { now: string; before: string[] },
 export function resolveTroveGuestPipelineArgs(name: string, args: TroveGuestPipelineArgs): TroveGuestPipelineSettings {
   const problems = new Problems("TroveGuestPipeline", name);
   const catalog = args.catalog ?? defaultCatalog;
-  const troveRelease = args.troveRelease ?? DEBIAN12_TROVE_RELEASE;
-  problems.report("troveRelease", troveRelease, troveReleaseProblem(troveRelease));
+  const troveRelease = args.troveRelease;
+  const releaseOk = problems.report("troveRelease", troveRelease, troveReleaseProblem(troveRelease));
   problems.check(args.versions.length > 0, "versions", args.versions, `list at least one datastore version, e.g. { datastore: "mysql", version: "5.7.29" }`);
 
   const versions = args.versions.map((v, i) => {
     const at = `versions[${i}]`;
     if (problems.check(catalog.find(v.datastore) !== undefined, `${at}.datastore`, v.datastore, catalog.describeKnown())) {
       const def = catalog.get(v.datastore);
-      if (!versionNumberProblem(v.version) && !isTestedVersion(def, v.version)) {
+      const releaseLines = releaseOk ? TROVE_RELEASES[troveRelease]!.datastoreVersions[v.datastore] : undefined;
+      if (releaseOk && !args.allowUntested && !versionNumberProblem(v.version)) problems.report(`${at}.version`, v.version, releaseVersionProblem(TROVE_RELEASES[troveRelease]!, v.datastore, v.version));
+      // A datastore the release's matrix does not list (one the user added) is judged by its own tested versions.
+      if (releaseLines === undefined && !versionNumberProblem(v.version) && !isTestedVersion(def, v.version)) {
         pulumi.log.warn(`TroveGuestPipeline "${name}": ${v.datastore} ${v.version} is not a version we know works (tested: ${def.testedVersions.join(", ")})`);
       }
     }
@@ -246,7 +255,7 @@ export class TroveGuestPipeline extends pulumi.ComponentResource {
     const settings = resolveTroveGuestPipelineArgs(name, args);
     this.settings = settings;
 
-    this.guestImage = new GuestImageBuild(`${name}-guest`, args.guestImage, { parent: this });
+    this.guestImage = new GuestImageBuild(`${name}-guest`, { troveRelease: settings.troveRelease, allowUntested: args.allowUntested, ...args.guestImage }, { parent: this });
 
     this.glanceImages = {};
     for (const region of settings.regions) {
@@ -270,7 +279,7 @@ export class TroveGuestPipeline extends pulumi.ComponentResource {
 
     this.datastoreImages = new DatastoreImages(
       `${name}-images`,
-      { ...args.datastoreImages, registry: this.registry, versions: settings.versions, troveRelease: settings.troveRelease, catalog: settings.catalog },
+      { ...args.datastoreImages, registry: this.registry, versions: settings.versions, troveRelease: settings.troveRelease, allowUntested: args.allowUntested, catalog: settings.catalog },
       { parent: this },
     );
     this.imageReferences = this.datastoreImages.images;

@@ -1,19 +1,19 @@
-// The README's example program: the runbook for MySQL 5.7.29 and 8.0 and PostgreSQL 12 on a devstack-like
-// controller, as one component. Type-checked by `npm test` (tsconfig includes examples/).
+// The README's example program: the runbook for MySQL 8.4 and 8.0 and PostgreSQL 17 on a devstack-like controller
+// running Trove 2026.1, with a noble guest, as one component. Type-checked by `npm test` (tsconfig includes examples/).
 import * as pulumi from "@pulumi/pulumi";
 import { TroveGuestPipeline } from "../components";
 
 const config = new pulumi.Config();
 
 const pipeline = new TroveGuestPipeline("trove", {
-  troveRelease: "2024.1",
+  troveRelease: "2026.1",
   versions: [
-    { datastore: "mysql", version: "5.7.29", default: true },
+    { datastore: "mysql", version: "8.4", default: true },
     { datastore: "mysql", version: "8.0" },
-    { datastore: "postgresql", version: "12", default: true },
+    { datastore: "postgresql", version: "17", default: true },
   ],
-  // trovestack build-image ubuntu jammy true ubuntu, with HOST_SCP_USERNAME=stack
-  guestImage: { troveSourceDir: "/opt/stack/trove", hostScpUsername: "stack" },
+  // trovestack build-image ubuntu noble true ubuntu, with HOST_SCP_USERNAME=stack
+  guestImage: { troveSourceDir: "/opt/stack/trove", guestOsRelease: "noble", hostScpUsername: "stack" },
   // docker run -d --net=host -e REGISTRY_HTTP_ADDR=0.0.0.0:4000 ... registry:2, with basic auth
   registry: {
     local: { advertisedHost: "10.0.0.5", auth: { username: "trove", password: config.requireSecret("registryPassword") } },

@@ -67,7 +67,8 @@ export function pipelineArgsFromConfig(config: pulumi.Config, makeProvider: (r: 
 
   const regions = config.getObject<RegionConfig[]>("regions");
   return {
-    troveRelease: config.get("troveRelease"),
+    // Required: Pulumi names the key and the `pulumi config set` command when a stack leaves it out.
+    troveRelease: config.require("troveRelease"),
     versions: config.requireObject("versions"),
     guestImage,
     glanceImage: config.getObject("glanceImage"),

@@ -1,9 +1,9 @@
 // The catalog and the image-naming rules: what users rely on when they add datastores and when Trove pulls images.
 
 import { describe, expect, it } from "vitest";
-import { BUILTIN_DATASTORES, DatastoreCatalog, TROVE_RELEASES, defaultCatalog, isTestedVersion, troveReleaseProblem } from "../components/catalog";
+import { BUILTIN_DATASTORES, DatastoreCatalog, TROVE_RELEASES, defaultCatalog, isTestedVersion, troveReleaseProblem, troveReleaseSupport } from "../components/catalog";
 import { ComponentInputError } from "../components/errors";
-import { datastoreImageNames, majorMinor, troveBackupImage } from "../components/image-naming";
+import { datastoreImageNames, majorMinor, resolveTroveBackupImage, troveBackupImage, troveBackupImageCandidates } from "../components/image-naming";
 
 describe("DatastoreCatalog", () => {
   it("knows mysql, mariadb and postgresql with Trove's names", () => {
@@ -53,6 +53,32 @@ describe("DatastoreCatalog", () => {
   });
 });
 
+describe("troveReleaseSupport: what a Trove release supports", () => {
+  it("knows every release from Zed (Trove 18) to 2026.2 (Trove 26)", () => {
+    expect(Object.values(TROVE_RELEASES).map((r) => `${r.release}=${r.troveMajor}`)).toEqual(["zed=18", "2023.1=19", "2023.2=20", "2024.1=21", "2024.2=22", "2025.1=23", "2025.2=24", "2026.1=25", "2026.2=26"]);
+    expect(() => troveReleaseSupport("victoria")).toThrow('unknown Trove release "victoria" (known releases: zed, 2023.1, 2023.2, 2024.1, 2024.2, 2025.1, 2025.2, 2026.1, 2026.2)');
+  });
+
+  it("gives each release upstream's datastore matrix: 5.7/10.4/12 until 2025.1, 8.x/11.x/16-17 after, PostgreSQL 18 from 2026.2", () => {
+    expect(troveReleaseSupport("2025.1").datastoreVersions).toEqual({ mysql: ["5.7"], mariadb: ["10.4"], postgresql: ["12"] });
+    expect(troveReleaseSupport("2025.2").datastoreVersions).toEqual({ mysql: ["8.0", "8.4"], mariadb: ["11.4", "11.8"], postgresql: ["16", "17"] });
+    expect(troveReleaseSupport("2026.2").datastoreVersions.postgresql).toEqual(["16", "17", "18"]);
+  });
+
+  it("offers noble guests from 2025.2, jammy before", () => {
+    expect(troveReleaseSupport("2025.1").guestOsReleases).toEqual(["jammy"]);
+    expect(troveReleaseSupport("2025.2").guestOsReleases).toEqual(["noble", "jammy"]);
+  });
+
+  it("records the API fields, the backup-image default and network isolation per release", () => {
+    expect(troveReleaseSupport("zed").versionApiFields).not.toContain("registry_ext");
+    expect(troveReleaseSupport("2024.2").versionApiFields).toEqual(expect.arrayContaining(["registry_ext", "repl_strategy"]));
+    expect([troveReleaseSupport("2023.2").backupImageHasDefault, troveReleaseSupport("2024.1").backupImageHasDefault]).toEqual([true, false]);
+    expect([troveReleaseSupport("2024.1").networkIsolationByDefault, troveReleaseSupport("2024.2").networkIsolationByDefault]).toEqual([false, true]);
+    expect(troveReleaseSupport("2026.2").backupImageNaming).toBe("version-tag-fallback");
+  });
+});
+
 describe("image naming", () => {
   const mysql = defaultCatalog.get("mysql");
   const pg = defaultCatalog.get("postgresql");
@@ -87,6 +113,18 @@ describe("image naming", () => {
     expect(n.backupDockerImageOption).toBe("10.0.0.5:4000/trove-datastores/db-backup-postgresql");
     expect(n.backup).toBe("10.0.0.5:4000/trove-datastores/db-backup-postgresql:12");
     expect(troveBackupImage("r:1/x/db-backup-mysql", mysql, "8.0.36", caracal)).toBe("r:1/x/db-backup-mysql:8.0.36");
+  });
+
+  it("on Trove 26 falls back to ever shorter tags the registry holds; Trove 23 and tagged options do not", () => {
+    const mariadb = defaultCatalog.get("mariadb");
+    const r26 = TROVE_RELEASES["2026.2"]!;
+    expect(troveBackupImageCandidates("r:1/x/db-backup-mariadb", mariadb, "10.11.9", r26)).toEqual(["r:1/x/db-backup-mariadb:10.11.9", "r:1/x/db-backup-mariadb:10.11", "r:1/x/db-backup-mariadb:10"]);
+    const registry = new Set(["r:1/x/db-backup-mariadb:10.11"]);
+    expect(resolveTroveBackupImage("r:1/x/db-backup-mariadb", mariadb, "10.11.9", r26, (ref) => registry.has(ref))).toBe("r:1/x/db-backup-mariadb:10.11");
+    expect(resolveTroveBackupImage("r:1/x/db-backup-mariadb", mariadb, "10.11.9", TROVE_RELEASES["2025.1"]!, (ref) => registry.has(ref))).toBeUndefined();
+    expect(troveBackupImageCandidates("r:1/x/db-backup-mysql:1.1.0", mysql, "8.4.3", r26)).toEqual(["r:1/x/db-backup-mysql8.4:1.1.0"]);
+    // What the pipeline publishes is the exact tag, the first candidate: every release finds it.
+    expect(datastoreImageNames("r:1", "x", mariadb, "11.4.5", "2026.2", "latest").backup).toBe("r:1/x/db-backup-mariadb:11.4.5");
   });
 
   it("uses a tagged non-MySQL backup option as is", () => {

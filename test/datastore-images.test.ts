@@ -26,6 +26,8 @@ describe("DatastoreImages", () => {
     const images = new d.DatastoreImages("zed", {
       registry,
       versions: [{ datastore: "mysql", version: "5.7.29" }, { datastore: "mysql", version: "8.0" }, { datastore: "postgresql", version: "12" }],
+      troveRelease: "zed",
+      allowUntested: true, // mysql 8.0 on Trove 18: its CI ran 5.7 only
       troveSourceDir: "/opt/stack/trove",
       backupTag: "1.1.0",
     });
@@ -47,14 +49,14 @@ describe("DatastoreImages", () => {
   });
 
   it("gives each version its own backup image on Trove 21+ (tagless option)", async () => {
-    const images = new d.DatastoreImages("caracal", { registry, versions: [{ datastore: "postgresql", version: "12" }, { datastore: "postgresql", version: "13" }], troveSourceDir: "/t", troveRelease: "2024.1" });
+    const images = new d.DatastoreImages("caracal", { registry, versions: [{ datastore: "postgresql", version: "16" }, { datastore: "postgresql", version: "17" }], troveSourceDir: "/t", troveRelease: "2025.2" });
     const all = await valueOf(images.images);
-    expect(all["postgresql:13"]!.backup).toBe("10.0.0.5:4000/trove-datastores/db-backup-postgresql:13");
+    expect(all["postgresql:17"]!.backup).toBe("10.0.0.5:4000/trove-datastores/db-backup-postgresql:17");
     expect((await valueOf(images.guestAgentOptions)).postgresql!.backupDockerImage).toBe("10.0.0.5:4000/trove-datastores/db-backup-postgresql");
   });
 
   it("passes the registry password by environment, as a secret, never in the script", async () => {
-    new d.DatastoreImages("auth", { registry: { ...registry, username: "trove", password: pulumi.secret("s3cret") }, versions: [{ datastore: "mariadb", version: "10.4" }], buildBackupImages: false });
+    new d.DatastoreImages("auth", { registry: { ...registry, username: "trove", password: pulumi.secret("s3cret") }, versions: [{ datastore: "mariadb", version: "10.4" }], troveRelease: "zed", buildBackupImages: false });
     const mirror = await mocks.waitFor("auth-mirror-mariadb-10-4");
     expect(String(mirror.inputs.create)).not.toContain("s3cret");
     // The environment reaches the provider wrapped as a secret, so state holds it encrypted.
@@ -63,12 +65,14 @@ describe("DatastoreImages", () => {
   });
 
   it.each([
-    ["two postgresql versions on Trove 18", { versions: [{ datastore: "postgresql", version: "12" }, { datastore: "postgresql", version: "13" }] }, /versions "postgresql:12 and postgresql:13" is not valid \(Trove zed pulls one backup image for both .*set troveRelease to 2024.1 or later/],
+    ["two postgresql versions on Trove 18", { versions: [{ datastore: "postgresql", version: "12" }, { datastore: "postgresql", version: "12.4" }] }, /versions "postgresql:12 and postgresql:12.4" is not valid \(Trove zed pulls one backup image for both .*set troveRelease to 2024.1 or later/],
     ["an unknown datastore", { versions: [{ datastore: "redis", version: "7" }] }, /versions\[0\].datastore "redis" is not valid \(known: mariadb, mysql, postgresql\)/],
     ["no Trove checkout for the backups", { versions: [{ datastore: "mysql", version: "8.0" }], troveSourceDir: undefined }, /troveSourceDir undefined is not valid \(the Trove checkout whose backup\/ builds the backup images/],
     ["a bad repository", { versions: [{ datastore: "mysql", version: "8.0" }], repository: "Trove Datastores" }, /repository "Trove Datastores" is not valid/],
     ["no versions", { versions: [] }, /versions "\[\]" is not valid/],
+    ["no Trove release", { versions: [{ datastore: "mysql", version: "5.7.29" }], troveRelease: undefined }, /DatastoreImages "bad": troveRelease undefined is not valid \(say which Trove release the controller runs \(known releases: zed, 2023.1, 2023.2, 2024.1, 2024.2, 2025.1, 2025.2, 2026.1, 2026.2\)\)/],
+    ["a version Trove 2026.2 does not support", { versions: [{ datastore: "postgresql", version: "12" }], troveRelease: "2026.2" }, /versions\[0\].version "12" is not valid \(Trove 2026.2 supports postgresql 16, 17, 18; set allowUntested: true to try it anyway\)/],
   ])("rejects %s", (_label, extra, message) => {
-    expect(() => new d.DatastoreImages("bad", { registry, troveSourceDir: "/t", ...(extra as object) } as never)).toThrow(message);
+    expect(() => new d.DatastoreImages("bad", { registry, troveSourceDir: "/t", troveRelease: "zed", ...(extra as object) } as never)).toThrow(message);
   });
 });

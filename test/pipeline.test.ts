@@ -6,6 +6,7 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { beforeAll, describe, expect, it, vi } from "vitest";
 import * as pulumi from "@pulumi/pulumi";
+import { BUILTIN_DATASTORES, DatastoreCatalog } from "../components/catalog";
 import { installMocks, MockState, valueOf } from "./support/pulumi-mocks";
 import { testHostKey } from "./support/ssh-keys";
 
@@ -29,10 +30,10 @@ beforeAll(async () => {
 });
 
 const guestImage = { troveSourceDir: "/opt/stack/trove", troveRef: "stable/2024.1" };
-const base = { guestImage, registry: { local: { advertisedHost: "10.0.0.5" } }, datastoreImages: { troveSourceDir: "/opt/stack/trove" } };
+const base = { troveRelease: "zed", guestImage, registry: { local: { advertisedHost: "10.0.0.5" } }, datastoreImages: { troveSourceDir: "/opt/stack/trove" } };
 const versions = [
   { datastore: "mysql", version: "5.7.29", default: true },
-  { datastore: "mysql", version: "8.0" },
+  { datastore: "mariadb", version: "10.4" },
   { datastore: "postgresql", version: "12" },
 ];
 
@@ -41,7 +42,7 @@ describe("TroveGuestPipeline", () => {
     const pipeline = new p.TroveGuestPipeline("one", { ...base, versions });
     await mocks.waitFor("one-glance-image");
     expect(mocks.resources.filter((r) => r.name.startsWith("one-guest") && r.type.startsWith("command:"))).toHaveLength(1);
-    expect(mocks.named("one-glance-image").inputs.tags).toEqual(["trove", "mysql", "postgresql"]);
+    expect(mocks.named("one-glance-image").inputs.tags).toEqual(["trove", "mysql", "mariadb", "postgresql"]);
     expect(await valueOf(pipeline.glanceImageIds)).toEqual({ default: "one-glance-image-id" });
   });
 
@@ -65,7 +66,7 @@ describe("TroveGuestPipeline", () => {
     const pipeline = new p.TroveGuestPipeline("full", { ...base, versions, datastoreImages: { troveSourceDir: "/opt/stack/trove", backupTag: "1.1.0" } });
     expect(await valueOf(pipeline.registryAddress)).toBe("10.0.0.5:4000");
     const refs = await valueOf(pipeline.imageReferences);
-    expect(Object.keys(refs)).toEqual(["mysql:5.7.29", "mysql:8.0", "postgresql:12"]);
+    expect(Object.keys(refs)).toEqual(["mysql:5.7.29", "mariadb:10.4", "postgresql:12"]);
     expect(refs["mysql:5.7.29"]).toMatchObject({ database: "10.0.0.5:4000/trove-datastores/mysql:5.7.29", backup: "10.0.0.5:4000/trove-datastores/db-backup-mysql5.7:1.1.0" });
     const guestConf = await valueOf(pipeline.troveConfig!.guestAgentConf);
     expect(guestConf).toContain("[mysql]\ndocker_image = 10.0.0.5:4000/trove-datastores/mysql\nbackup_docker_image = 10.0.0.5:4000/trove-datastores/db-backup-mysql:1.1.0\n");
@@ -91,13 +92,13 @@ describe("TroveGuestPipeline", () => {
     expect(east.dependsOn).not.toContain("reg-glance-west-image");
     expect((await mocks.waitFor("reg-version-west-postgresql-12")).dependsOn).toContain("reg-glance-west-image");
     expect(mocks.resources.filter((r) => r.name.startsWith("reg-version-"))).toHaveLength(6);
-    expect(Object.keys(pipeline.registeredVersions.east!)).toEqual(["mysql:5.7.29", "mysql:8.0", "postgresql:12"]);
+    expect(Object.keys(pipeline.registeredVersions.east!)).toEqual(["mysql:5.7.29", "mariadb:10.4", "postgresql:12"]);
     expect(mocks.resources.filter((r) => r.name.startsWith("reg-parameters-"))).toHaveLength(0);
   });
 
   it("loads each version's configuration parameters from the Trove checkout on the region's controller, after the version", async () => {
     const checkout = mkdtempSync(path.join(tmpdir(), "trove-"));
-    for (const d of ["mysql", "postgresql"]) {
+    for (const d of ["mysql", "mariadb", "postgresql"]) {
       mkdirSync(path.join(checkout, "trove/templates", d), { recursive: true });
       writeFileSync(path.join(checkout, "trove/templates", d, "validation-rules.json"), JSON.stringify({ "configuration-parameters": [{ name: `${d}_rule`, restart_required: false, type: "boolean" }] }));
     }
@@ -112,7 +113,7 @@ describe("TroveGuestPipeline", () => {
     expect(load.parent).toBe("par-parameters-east-postgresql-12");
     expect((await mocks.waitFor("par-parameters-east-postgresql-12")).dependsOn).toContain("par-version-east-postgresql-12");
     expect(() => new p.TroveGuestPipeline("par2", { ...base, versions, regions: [{ name: "east" }], registration: { loadConfigurationParameters: true, troveSourceDir: checkout } })).toThrow(/regions\[0\].troveController .* is not valid \(the region's Trove controller/);
-    expect(() => new p.TroveGuestPipeline("par3", { ...base, versions: [{ datastore: "mariadb", version: "10.4" }], regions: [{ name: "east", troveController: {} }], registration: { loadConfigurationParameters: true, troveSourceDir: checkout } })).toThrow(/registration.troveSourceDir .* \(a Trove checkout holding trove\/templates\/mariadb\/validation-rules.json/);
+    expect(() => new p.TroveGuestPipeline("par3", { ...base, versions: [{ datastore: "mariadb", version: "10.4" }], regions: [{ name: "east", troveController: {} }], registration: { loadConfigurationParameters: true, troveSourceDir: mkdtempSync(path.join(tmpdir(), "trove-")) } })).toThrow(/registration.troveSourceDir .* \(a Trove checkout holding trove\/templates\/mariadb\/validation-rules.json/);
   });
 
   it("leaves registration out when asked", async () => {
@@ -122,15 +123,30 @@ describe("TroveGuestPipeline", () => {
     expect(mocks.resources.filter((r) => r.name.startsWith("noreg-version"))).toHaveLength(0);
   });
 
-  it("warns about a version outside every tested line, not about a patch release of one", () => {
+  it("holds versions to the release's support matrix, patch releases of a supported line included", () => {
+    const modern = { ...base, troveRelease: "2026.1", guestImage: { ...guestImage, guestOsRelease: "noble" } };
+    const ok = p.resolveTroveGuestPipelineArgs("current", { ...modern, versions: [{ datastore: "mysql", version: "8.4.3" }, { datastore: "mariadb", version: "11.4" }, { datastore: "postgresql", version: "17" }] });
+    expect(ok.versions.map((v) => v.version)).toEqual(["8.4.3", "11.4", "17"]);
+    const stale = () => new p.TroveGuestPipeline("stale", { ...modern, versions: [{ datastore: "mysql", version: "5.7.29" }, { datastore: "postgresql", version: "18" }] });
+    expect(stale).toThrow(/versions\[0\].version "5.7.29" is not valid \(Trove 2026.1 supports mysql 8.0, 8.4; set allowUntested: true to try it anyway\)/);
+    expect(stale).toThrow(/versions\[1\].version "18" is not valid \(Trove 2026.1 supports postgresql 16, 17; set allowUntested/);
+    // 2026.2 adds PostgreSQL 18; allowUntested lets an admin try a version the release's CI does not run.
+    expect(p.resolveTroveGuestPipelineArgs("pg18", { ...modern, troveRelease: "2026.2", versions: [{ datastore: "postgresql", version: "18" }] }).troveRelease).toBe("2026.2");
+    expect(p.resolveTroveGuestPipelineArgs("tried", { ...modern, allowUntested: true, versions: [{ datastore: "mysql", version: "5.7.29" }] }).versions).toHaveLength(1);
+  });
+
+  it("accepts noble guests only where upstream builds them (2025.2 and later)", () => {
+    const noble = { ...guestImage, guestOsRelease: "noble" };
+    expect(() => new p.TroveGuestPipeline("old", { ...base, troveRelease: "2025.1", guestImage: noble, versions })).toThrow(/GuestImageBuild "old-guest": guestOsRelease "noble" is not valid \(Trove 2025.1 supports jammy; set allowUntested: true/);
+    expect(() => new p.TroveGuestPipeline("new", { ...base, troveRelease: "2025.2", guestImage: noble, versions: [{ datastore: "mysql", version: "8.4" }] })).not.toThrow();
+  });
+
+  it("warns about a user-added datastore's version outside its tested lines", () => {
     const warn = vi.spyOn(pulumi.log, "warn").mockImplementation(() => Promise.resolve());
     try {
-      p.resolveTroveGuestPipelineArgs("warned", {
-        ...base,
-        versions: [{ datastore: "mysql", version: "8.0.36" }, { datastore: "postgresql", version: "16.4" }, { datastore: "mysql", version: "9.1" }],
-      });
-      const messages = warn.mock.calls.map((c) => String(c[0]));
-      expect(messages).toEqual(['TroveGuestPipeline "warned": mysql 9.1 is not a version we know works (tested: 5.7.29, 8.0, 8.4)']);
+      const catalog = new DatastoreCatalog([{ ...BUILTIN_DATASTORES.mysql!, name: "percona", manager: "percona", configSection: "percona", upstreamImage: "percona", backupImageName: "db-backup-percona", testedVersions: ["8.0"] }]);
+      p.resolveTroveGuestPipelineArgs("warned", { ...base, catalog, versions: [{ datastore: "percona", version: "8.0.36" }, { datastore: "percona", version: "9.1" }] });
+      expect(warn.mock.calls.map((c) => String(c[0]))).toEqual(['TroveGuestPipeline "warned": percona 9.1 is not a version we know works (tested: 8.0)']);
     } finally {
       warn.mockRestore();
     }
@@ -144,6 +160,7 @@ describe("TroveGuestPipeline", () => {
       ["a version twice", { versions: [{ datastore: "mysql", version: "8.0" }, { datastore: "mysql", version: "8.0" }] }, /versions "mysql:8.0" is not valid \(each datastore version once\)/],
       ["two defaults for one datastore", { versions: [{ datastore: "mysql", version: "8.0", default: true }, { datastore: "mysql", version: "5.7.29", default: true }] }, /at most one default version per datastore/],
       ["an unknown Trove release", { versions, troveRelease: "victoria" }, /troveRelease "victoria" is not valid \(known releases: zed, 2023.1/],
+      ["no Trove release", { versions, troveRelease: undefined }, /TroveGuestPipeline "bad": troveRelease undefined is not valid \(say which Trove release the controller runs \(known releases: zed, .*, 2026.2\)\)/],
       ["a region name with spaces", { versions, regions: [{ name: "Region One" }] }, /regions\[0\].name "Region One"/],
       ["two registries", { versions, registry: { local: { advertisedHost: "10.0.0.5" }, existing: { address: "r:1", insecure: true } } }, /registry .* \(give exactly one of local and existing\)/],
     ])("%s", (_label, extra, message) => {

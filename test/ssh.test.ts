@@ -94,6 +94,7 @@ describe("every remote command of a pipeline", () => {
     const buildKey = testHostKey(11);
     const controllerKey = testHostKey(12);
     new pipeline.TroveGuestPipeline("all", {
+      troveRelease: "2026.1",
       versions: [{ datastore: "mysql", version: "8.0" }],
       guestImage: { troveSourceDir: "/opt/stack/trove", troveRef: "m", buildHost: { host: "build", user: "stack", privateKey: "K", hostKey: `build ${buildKey}` } },
       registry: { local: { advertisedHost: "10.0.0.5" } },

@@ -73,9 +73,9 @@ describe("pulumi preview under Pulumi's own runner", () => {
     const r = await preview("devstack");
     expect(warnings(r)).toEqual([]);
     const build = plain(named(r, "devstack-guest-build").inputs) as { triggers: string[] };
-    expect(build.triggers).toContain("trove:/opt/stack/trove@stable/2024.1");
-    const backup = plain(named(r, "devstack-images-backup-mysql-8-0").inputs) as { triggers: string[] };
-    expect(backup.triggers).toContain("stable/2024.1");
+    expect(build.triggers).toContain("trove:/opt/stack/trove@stable/2026.1");
+    const backup = plain(named(r, "devstack-images-backup-mysql-8-4").inputs) as { triggers: string[] };
+    expect(backup.triggers).toContain("stable/2026.1");
   }, 120_000);
 
   it("a Trove checkout that is not readable and no troveRef is a warning naming troveRef, not a silent 'unknown'", async () => {
@@ -92,7 +92,7 @@ describe("pulumi preview under Pulumi's own runner", () => {
     const urn = (name: string, type: string) => `urn:pulumi:devstack::pulumi-trove::pulumi-trove:pipeline:TroveGuestPipeline$${type}::${name}`;
     expect(named(r, "devstack-glance-default").aliases).toContain(urn("devstack-glance", "pulumi-trove:glance:GlanceImage"));
     expect(named(r, "devstack-glance-default-image").aliases).toContain(urn("devstack-glance-image", "pulumi-trove:glance:GlanceImage$openstack:images/image:Image"));
-    expect(named(r, "devstack-version-default-mysql-8-0").aliases).toContain(urn("devstack-version-mysql-8-0", "pulumi-nodejs:dynamic/pulumi-trove:DatastoreVersion"));
+    expect(named(r, "devstack-version-default-mysql-8-4").aliases).toContain(urn("devstack-version-mysql-8-4", "pulumi-nodejs:dynamic/pulumi-trove:DatastoreVersion"));
     // The new region's resources are its own: no alias could make them take over another region's.
     expect(named(r, "devstack-glance-west-image").aliases).toEqual([]);
   }, 120_000);

@@ -75,11 +75,11 @@ describe("stack production", () => {
     expect(build.type).toBe("command:remote:Command");
     expect(JSON.stringify(build.inputs.connection)).toContain("image-builder.db.example.com");
     const fetch = await mocks.waitFor("production-guest-fetch");
-    expect(fetch.inputs.environment).toMatchObject({ FETCH_HOST: "image-builder.db.example.com", FETCH_USER: "builder", FETCH_LOCAL_PATH: "/srv/pulumi-trove/images/trove-guest-ubuntu-jammy.qcow2" });
+    expect(fetch.inputs.environment).toMatchObject({ FETCH_HOST: "image-builder.db.example.com", FETCH_USER: "builder", FETCH_LOCAL_PATH: "/srv/pulumi-trove/images/trove-guest-ubuntu-noble.qcow2" });
     expect(JSON.stringify([fetch.inputs.create, fetch.inputs.environment])).not.toContain("BUILDKEY");
     for (const region of ["east", "west"]) expect(mocks.named(`production-glance-${region}-image`).dependsOn).toContain("production-guest-fetch");
     expect(mocks.ofType("openstack:images/image:Image").map((r) => r.name).sort()).toEqual(["production-glance-east-image", "production-glance-west-image"]);
-    expect(String((await mocks.waitFor("production-guest-build")).inputs.create)).toContain("build-image ubuntu jammy false ubuntu");
+    expect(String((await mocks.waitFor("production-guest-build")).inputs.create)).toContain("build-image ubuntu noble false ubuntu");
     const container = await mocks.waitFor("production-registry-container");
     expect(container.inputs.envs).toContain("REGISTRY_AUTH=htpasswd");
     expect(container.inputs.envs).toContain("REGISTRY_HTTP_TLS_KEY=/certs/domain.key");

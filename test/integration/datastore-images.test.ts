@@ -44,7 +44,7 @@ afterAll(async () => {
 
 /** The component's plan for one version against a registry, as the pipeline would resolve it. */
 function plan(versions: Array<{ datastore: string; version: string }>, registry: string, extra: object = {}) {
-  return resolveDatastoreImagesArgs("it", { registry: { address: registry, insecure: true }, versions, upstreamRegistry: upstream.address, upstreamInsecure: true, troveSourceDir: trove, ...extra });
+  return resolveDatastoreImagesArgs("it", { registry: { address: registry, insecure: true }, versions, troveRelease: "zed", upstreamRegistry: upstream.address, upstreamInsecure: true, troveSourceDir: trove, ...extra });
 }
 
 function run(script: string, env: Record<string, string>) {
@@ -137,7 +137,7 @@ describe("mirroring with skopeo", () => {
   });
 
   it("says which upstream tag does not exist", () => {
-    const p = plan([{ datastore: "mysql", version: "9.9.9" }], target.address).plans[0]!;
+    const p = plan([{ datastore: "mysql", version: "9.9.9" }], target.address, { allowUntested: true }).plans[0]!;
     const r = run(renderMirrorScript(p.source, p.names(target.address).database, true), { REGISTRY_ADDRESS: target.address, REGISTRY_INSECURE: "true" });
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/^pulumi-trove: cannot read upstream image 127.0.0.1:15010\/mysql:9.9.9: .*manifest unknown/);

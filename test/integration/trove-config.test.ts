@@ -1,18 +1,23 @@
-// Trove's configuration, checked with Trove itself (Debian 12's python3-trove, run by /usr/bin/python3):
-// 1. the rendered files load through Trove's own option definitions (oslo.config) with every value as intended;
-// 2. for every datastore version of a sample pipeline, the images Trove's guest-agent code computes from the rendered
-//    config exist in a real registry after DatastoreImages' scripts ran; a wrong config makes that check fail;
+// Trove's configuration, checked with each Trove release's own packaged code (the lab's `bin/python3` of Trove 18, 23
+// and 26: Debian 12's, 13's and unstable's python3-trove):
+// 1. the rendered files load through that release's option definitions (oslo.config) with every value as intended;
+// 2. for every datastore version of a sample pipeline, the images that release's guest-agent code computes from the
+//    rendered config exist in a real registry after DatastoreImages' scripts ran; a wrong config makes that check fail;
+//    on Trove 26 the guest agent's fallback to a shorter backup tag is run against the registry too;
 // 3. the files are merged into existing ones over SSH (a throwaway sshd on 127.0.0.1), a second run changes nothing,
 //    and the restart commands run only on change.
 
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { execFileSync, spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { defaultCatalog, TROVE_RELEASES } from "../../components/catalog";
 import { renderBackupBuildScript, renderMirrorScript, resolveDatastoreImagesArgs } from "../../components/datastore-images";
+import { resolveTroveBackupImage } from "../../components/image-naming";
 import { EditorRequest, renderApplyCommand, renderIni, renderTroveConfig } from "../../components/trove-config";
 import { startDockerEngine, TestDockerEngine } from "../support/docker-engine";
+import { ensureLab, Lab, labReleases, TroveRelease } from "../support/lab";
 import { pushStandIn } from "../../scripts/lab/stand-in-images";
 import { startRegistry, TestRegistry } from "../support/registry";
 import { startSshd, TestSshd } from "../support/sshd";
@@ -20,38 +25,62 @@ import { requireTool } from "../support/tools";
 
 const PYTHON = "/usr/bin/python3";
 const TROVE_IMAGES = path.join(__dirname, "../support/trove_images.py");
-const SAMPLE = [
-  { datastore: "mysql", version: "5.7.29" },
-  { datastore: "mysql", version: "8.0" },
-  { datastore: "mariadb", version: "10.4" },
-  { datastore: "postgresql", version: "12" },
-];
+
+/**
+ * Per release, versions from its support matrix (zed adds MySQL 8.0, outside its CI's lines, to show two MySQL
+ * backup images), and how the backup option is written: tagged on Trove 18-20, tagless (one image per version) after.
+ */
+const SAMPLES: Record<TroveRelease, Array<{ datastore: string; version: string }>> = {
+  zed: [{ datastore: "mysql", version: "5.7.29" }, { datastore: "mysql", version: "8.0" }, { datastore: "mariadb", version: "10.4" }, { datastore: "postgresql", version: "12" }],
+  "2025.1": [{ datastore: "mysql", version: "5.7.29" }, { datastore: "mariadb", version: "10.4" }, { datastore: "postgresql", version: "12" }],
+  "2026.2": [{ datastore: "mysql", version: "8.4.3" }, { datastore: "mariadb", version: "11.4" }, { datastore: "postgresql", version: "18" }],
+};
 
 let work: string;
 beforeAll(() => {
   requireTool(PYTHON, "python3 (Debian's, with python3-trove from trove-api)");
-  if (spawnSync(PYTHON, ["-c", "import trove.common.cfg"]).status !== 0) throw new Error("python3-trove is not installed: apt-get install -y trove-api");
   work = mkdtempSync(path.join(tmpdir(), "trove-config-"));
 });
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-function sampleConfig(registryAddress: string, imagesPlan = resolveDatastoreImagesArgs("sample", { registry: { address: registryAddress, insecure: true }, versions: SAMPLE, troveSourceDir: "/t", backupTag: "1.1.0" })) {
+function sampleConfig(registryAddress: string, release: TroveRelease = "zed", extra: object = {}) {
+  const plan = resolveDatastoreImagesArgs("sample", { registry: { address: registryAddress, insecure: true }, versions: SAMPLES[release], troveRelease: release, allowUntested: release === "zed", troveSourceDir: "/t", backupTag: "1.1.0", ...extra });
   const imageOptions: Record<string, { dockerImage: string; backupDockerImage: string }> = {};
-  for (const p of imagesPlan.plans) {
+  for (const p of plan.plans) {
     const n = p.names(registryAddress);
     imageOptions[p.spec.datastore] = { dockerImage: n.dockerImageOption, backupDockerImage: n.backupDockerImageOption };
   }
-  return { plan: imagesPlan, rendered: renderTroveConfig({ registryAddress, insecure: true, username: "trove", password: "s3cret=#;x", imageOptions }) };
+  return { plan, rendered: renderTroveConfig({ registryAddress, insecure: true, username: "trove", password: "s3cret=#;x", imageOptions }) };
 }
 
-describe("rendered config read back through Trove's own option definitions", () => {
+describe.each(labReleases())("Trove %s's own code reads the rendered config and names the images", (release) => {
+  let lab: Lab;
+  /** Files the lab's Python reads: inside the lab directory, the one host directory its Trove root sees. */
+  let labWork: string;
+  let script: string;
+  const sample = SAMPLES[release];
+  const rules = TROVE_RELEASES[release]!;
+
+  beforeAll(() => {
+    lab = ensureLab(release);
+    labWork = mkdtempSync(path.join(lab.dir, "trove-config-"));
+    script = path.join(labWork, "trove_images.py");
+    copyFileSync(TROVE_IMAGES, script);
+    const version = execFileSync(lab.python, ["-c", "import pbr.version; print(pbr.version.VersionInfo('trove').version_string())"], { encoding: "utf8" }).trim();
+    expect(version.split(".")[0]).toBe(String(rules.troveMajor));
+  }, 120_000);
+  afterAll(() => {
+    if (labWork) rmSync(labWork, { recursive: true, force: true });
+    lab?.release();
+  });
+
   it("gives every value as intended, for mysql, mariadb and postgresql", () => {
-    const { rendered } = sampleConfig("10.0.0.5:4000");
-    const troveConf = path.join(work, "trove.conf");
-    const guestConf = path.join(work, "guest.conf");
+    const { rendered } = sampleConfig("10.0.0.5:4000", release);
+    const troveConf = path.join(labWork, "trove.conf");
+    const guestConf = path.join(labWork, "guest.conf");
     writeFileSync(troveConf, renderIni(rendered.troveConf));
     writeFileSync(guestConf, renderIni(rendered.guestAgentConf));
-    const script = [
+    const read = [
       "import json, sys",
       "from trove.common import cfg",
       "CONF = cfg.CONF",
@@ -60,74 +89,97 @@ describe("rendered config read back through Trove's own option definitions", () 
       "for s in ('mysql', 'mariadb', 'postgresql'): out[s] = {'docker_image': CONF[s].docker_image, 'backup_docker_image': CONF[s].backup_docker_image}",
       "print(json.dumps(out))",
     ].join("\n");
-    const read = JSON.parse(execFileSync(PYTHON, ["-c", script, troveConf, guestConf], { encoding: "utf8" }));
-    expect(read).toEqual({
+    const got = JSON.parse(execFileSync(lab.python, ["-c", read, troveConf, guestConf], { encoding: "utf8" }));
+    const tag = rules.backupImageNaming === "tagged-only" ? ":1.1.0" : "";
+    expect(got).toEqual({
       docker_insecure_registries: ["10.0.0.5:4000"],
       guest_agent: { container_registry: "10.0.0.5:4000", container_registry_username: "trove", container_registry_password: "s3cret=#;x" },
-      mysql: { docker_image: "10.0.0.5:4000/trove-datastores/mysql", backup_docker_image: "10.0.0.5:4000/trove-datastores/db-backup-mysql:1.1.0" },
-      mariadb: { docker_image: "10.0.0.5:4000/trove-datastores/mariadb", backup_docker_image: "10.0.0.5:4000/trove-datastores/db-backup-mariadb:1.1.0" },
-      postgresql: { docker_image: "10.0.0.5:4000/trove-datastores/postgres", backup_docker_image: "10.0.0.5:4000/trove-datastores/db-backup-postgresql:1.1.0" },
+      mysql: { docker_image: "10.0.0.5:4000/trove-datastores/mysql", backup_docker_image: `10.0.0.5:4000/trove-datastores/db-backup-mysql${tag}` },
+      mariadb: { docker_image: "10.0.0.5:4000/trove-datastores/mariadb", backup_docker_image: `10.0.0.5:4000/trove-datastores/db-backup-mariadb${tag}` },
+      postgresql: { docker_image: "10.0.0.5:4000/trove-datastores/postgres", backup_docker_image: `10.0.0.5:4000/trove-datastores/db-backup-postgresql${tag}` },
     });
   });
-});
 
-describe("what Trove's guest agent pulls exists in the registry", () => {
-  let upstream: TestRegistry;
-  let target: TestRegistry;
-  let engine: TestDockerEngine;
-  let trove: string;
+  describe("what the guest agent pulls exists in the registry", () => {
+    let upstream: TestRegistry;
+    let target: TestRegistry;
+    let engine: TestDockerEngine;
+    let trove: string;
 
-  beforeAll(async () => {
-    [upstream, target] = await Promise.all([startRegistry(16051), startRegistry(16050)]);
-    for (const [image, tag] of [["mysql", "5.7.29"], ["mysql", "8.0"], ["mariadb", "10.4"], ["postgres", "12"]] as const) pushStandIn(upstream.address, image, tag);
-    engine = await startDockerEngine();
-    trove = path.join(work, "trove");
-    mkdirSync(path.join(trove, "backup"), { recursive: true });
-    writeFileSync(path.join(trove, "backup/Dockerfile"), `FROM ${upstream.address}/mysql:5.7.29\nARG DATASTORE\nARG DATASTORE_VERSION\nRUN echo "$DATASTORE $DATASTORE_VERSION" > /etc/backup-info\n`);
-    // Run DatastoreImages' own scripts, as its command resources would, for the sample pipeline.
-    const plan = resolveDatastoreImagesArgs("sample", { registry: { address: target.address, insecure: true }, versions: SAMPLE, troveSourceDir: trove, backupTag: "1.1.0", upstreamRegistry: upstream.address, upstreamInsecure: true });
-    const env = { PATH: process.env.PATH, HOME: process.env.HOME, DOCKER_HOST: engine.host, REGISTRY_ADDRESS: target.address, REGISTRY_INSECURE: "true" };
-    for (const p of plan.plans) {
-      const n = p.names(target.address);
-      for (const script of [renderMirrorScript(p.source, n.database, true), renderBackupBuildScript(trove, p.spec.datastore, p.spec.version, n.backup, path.join(work, "logs", `${p.spec.datastore}-${p.spec.version}.log`))]) {
-        const r = spawnSync("/bin/bash", ["-c", script], { env, encoding: "utf8" });
-        if (r.status !== 0) throw new Error(`DatastoreImages script failed: ${r.stderr}`);
+    beforeAll(async () => {
+      [upstream, target] = await Promise.all([startRegistry(16051), startRegistry(16050)]);
+      for (const { datastore, version } of sample) pushStandIn(upstream.address, datastore === "postgresql" ? "postgres" : datastore, version);
+      engine = await startDockerEngine();
+      trove = path.join(work, `trove-${release}`);
+      mkdirSync(path.join(trove, "backup"), { recursive: true });
+      writeFileSync(path.join(trove, "backup/Dockerfile"), `FROM ${upstream.address}/${sample[0]!.datastore}:${sample[0]!.version}\nARG DATASTORE\nARG DATASTORE_VERSION\nRUN echo "$DATASTORE $DATASTORE_VERSION" > /etc/backup-info\n`);
+      // Run DatastoreImages' own scripts, as its command resources would, for the sample pipeline.
+      const { plan } = sampleConfig(target.address, release, { troveSourceDir: trove, upstreamRegistry: upstream.address, upstreamInsecure: true });
+      const env = { PATH: process.env.PATH, HOME: process.env.HOME, DOCKER_HOST: engine.host, REGISTRY_ADDRESS: target.address, REGISTRY_INSECURE: "true" };
+      for (const p of plan.plans) {
+        const n = p.names(target.address);
+        for (const s of [renderMirrorScript(p.source, n.database, true), renderBackupBuildScript(trove, p.spec.datastore, p.spec.version, n.backup, path.join(work, "logs", `${release}-${p.spec.datastore}-${p.spec.version}.log`))]) {
+          const r = spawnSync("/bin/bash", ["-c", s], { env, encoding: "utf8" });
+          if (r.status !== 0) throw new Error(`DatastoreImages script failed: ${r.stderr}`);
+        }
       }
+    }, 300_000);
+
+    afterAll(async () => {
+      await Promise.all([upstream?.stop(), target?.stop(), engine?.stop()]);
+    });
+
+    /** Trove's answer for one version, given a guest agent config text. */
+    function troveImages(configText: string, datastore: string, version: string): { database: string; backup: string | null } {
+      const file = path.join(labWork, `guest-${datastore}-${version}.conf`);
+      writeFileSync(file, configText);
+      return JSON.parse(execFileSync(lab.python, [script, file, datastore, version], { encoding: "utf8" }));
     }
-  });
 
-  afterAll(async () => {
-    await Promise.all([upstream?.stop(), target?.stop(), engine?.stop()]);
-  });
+    function inRegistry(ref: string): boolean {
+      return spawnSync("skopeo", ["inspect", "--tls-verify=false", "--raw", `docker://${ref}`], { stdio: "ignore" }).status === 0;
+    }
 
-  /** Trove's answer for one version, given a guest agent config text. */
-  function troveImages(configText: string, datastore: string, version: string): { database: string; backup: string } {
-    const file = path.join(work, `guest-${datastore}-${version}.conf`);
-    writeFileSync(file, configText);
-    return JSON.parse(execFileSync(PYTHON, [TROVE_IMAGES, file, datastore, version], { encoding: "utf8" }));
-  }
+    /** Every version's database and backup image, as Trove names them, that the registry lacks. */
+    function missingImages(configText: string): string[] {
+      return sample.flatMap(({ datastore, version }) => Object.values(troveImages(configText, datastore, version)).map((ref) => ref ?? `(no backup image for ${datastore} ${version})`).filter((ref) => !inRegistry(ref)));
+    }
 
-  function inRegistry(ref: string): boolean {
-    return spawnSync("skopeo", ["inspect", "--tls-verify=false", "--raw", `docker://${ref}`], { stdio: "ignore" }).status === 0;
-  }
+    it("holds every image Trove computes from the rendered config, under the names image-naming.ts gives", () => {
+      const { plan, rendered } = sampleConfig(target.address, release);
+      const guestConf = renderIni(rendered.guestAgentConf);
+      for (const p of plan.plans) {
+        const n = p.names(target.address);
+        expect(troveImages(guestConf, p.spec.datastore, p.spec.version)).toEqual({ database: n.database, backup: n.backup });
+      }
+      expect(missingImages(guestConf)).toEqual([]);
+    });
 
-  /** Every version's database and backup image, as Trove names them, that the registry lacks. */
-  function missingImages(configText: string): string[] {
-    return SAMPLE.flatMap(({ datastore, version }) => Object.values(troveImages(configText, datastore, version)).filter((ref) => !inRegistry(ref)));
-  }
+    it("catches the runbook's config: a tagless MySQL backup image (broken on Trove 18-20 only) and a [postgres] section", () => {
+      const good = renderIni(sampleConfig(target.address, release).rendered.guestAgentConf);
+      const runbook = good.replace(/(db-backup-mysql)(:1\.1\.0)?\n/, "$1\n").replace("[postgresql]", "[postgres]");
+      const missing = missingImages(runbook);
+      expect(missing.some((ref) => ref.startsWith("postgres:"))).toBe(true);
+      expect(missing.some((ref) => ref.startsWith(`127.0.0.1${sample[0]!.version.split(".").slice(0, 2).join(".")}:`))).toBe(rules.backupImageNaming === "tagged-only");
+    });
 
-  it("holds every image Trove computes from the rendered config", () => {
-    const guestConf = renderIni(sampleConfig(target.address).rendered.guestAgentConf);
-    expect(troveImages(guestConf, "mysql", "5.7.29")).toEqual({ database: `${target.address}/trove-datastores/mysql:5.7.29`, backup: `${target.address}/trove-datastores/db-backup-mysql5.7:1.1.0` });
-    expect(missingImages(guestConf)).toEqual([]);
-  });
-
-  it("catches the runbook's config: a tagless MySQL backup image and a [postgres] section", () => {
-    const good = renderIni(sampleConfig(target.address).rendered.guestAgentConf);
-    const runbook = good.replace(`db-backup-mysql:1.1.0`, "db-backup-mysql").replace("[postgresql]", "[postgres]");
-    const missing = missingImages(runbook);
-    expect(missing).toContain("postgres:12");
-    expect(missing.some((ref) => ref.startsWith("127.0.0.15.7:"))).toBe(true);
+    it("finds a backup image under a shorter tag only where the release falls back to one (Trove 26)", () => {
+      // Publish the MariaDB backup image as `:11.8` only, and ask for version 11.8.2.
+      const option = `${target.address}/trove-datastores/db-backup-mariadb`;
+      const r = spawnSync("skopeo", ["copy", "--src-tls-verify=false", "--dest-tls-verify=false", `docker://${upstream.address}/${sample[0]!.datastore}:${sample[0]!.version}`, `docker://${option}:11.8`], { encoding: "utf8" });
+      if (r.status !== 0) throw new Error(`skopeo copy failed: ${r.stderr}`);
+      const conf = `[mariadb]\ndocker_image = ${target.address}/trove-datastores/mariadb\nbackup_docker_image = ${option}\n`;
+      const trove = troveImages(conf, "mariadb", "11.8.2").backup;
+      if (rules.backupImageNaming === "version-tag-fallback") {
+        expect(trove).toBe(`${option}:11.8`);
+        expect(resolveTroveBackupImage(option, defaultCatalog.get("mariadb"), "11.8.2", rules, inRegistry)).toBe(trove);
+      } else {
+        // Trove 21-25 pull the exact tag, which the registry lacks; Trove 18-20 pull the tagless option (`:latest`).
+        expect(trove).toBe(rules.backupImageNaming === "version-tag" ? `${option}:11.8.2` : option);
+        expect(inRegistry(trove!)).toBe(false);
+        expect(resolveTroveBackupImage(option, defaultCatalog.get("mariadb"), "11.8.2", rules, inRegistry)).toBeUndefined();
+      }
+    });
   });
 });
 
