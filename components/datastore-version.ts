@@ -60,8 +60,8 @@ export interface DatastoreVersionArgs {
 
 /** Fields Trove's PATCH changes in place; everything else that differs replaces the version. */
 export const IN_PLACE_FIELDS = ["name", "manager", "imageId", "imageTags", "active", "default", "packages"] as const;
-/** Fields Trove cannot change: a difference replaces the version. */
-export const REPLACE_FIELDS = ["datastore", "version"] as const;
+/** Fields Trove cannot change, or that name another cloud or region (the version moves there): a difference replaces the version. */
+export const REPLACE_FIELDS = ["datastore", "version", "cloud", "region"] as const;
 
 /** The POST body for a new version. */
 export function createBody(s: DatastoreVersionState): unknown {
@@ -245,7 +245,8 @@ export function resolveDatastoreVersionArgs(name: string, args: DatastoreVersion
 
 /**
  * A datastore version registered in Trove and kept in step with its arguments: image, tags, active, default, packages
- * and name change in place; a new datastore or version number replaces it. `pulumi refresh` reads back what Trove has.
+ * and name change in place; a new datastore, version number, cloud or region replaces it. `pulumi refresh` reads back
+ * what Trove has.
  */
 export class DatastoreVersion extends pulumi.dynamic.Resource {
   /** Trove's id of the version. */

@@ -36,7 +36,14 @@ describe("DatastoreVersion", () => {
     expect(v.patchBody(state(), state({ imageId: "img-2", imageTags: undefined }))).toEqual({ image: "img-2" });
     expect(v.diffVersions(state(), state({ version: "5.7.30" })).replaces).toEqual(["version"]);
     expect(v.diffVersions(state(), state({ datastore: "mariadb" })).replaces).toEqual(["datastore"]);
-    expect(v.diffVersions(state({ versionId: "x", cloud: "a" }), state())).toEqual({ changes: [], replaces: [] });
+    expect(v.diffVersions(state({ versionId: "x" }), state())).toEqual({ changes: [], replaces: [] });
+  });
+
+  it("replaces the version when its cloud or region changes: it moves there (delete in the old place, create in the new)", async () => {
+    expect(v.diffVersions(state({ cloud: "east-cloud" }), state({ cloud: "west-cloud" }))).toEqual({ changes: ["cloud"], replaces: ["cloud"] });
+    expect(v.diffVersions(state({ region: "RegionOne" }), state({ region: "RegionTwo" })).replaces).toEqual(["region"]);
+    expect(v.diffVersions(state(), state({ region: "RegionTwo" })).replaces).toEqual(["region"]);
+    expect(await v.datastoreVersionProvider.diff!("id-1", state({ region: "RegionOne" }), state({ region: "RegionTwo" }))).toEqual({ changes: true, replaces: ["region"], deleteBeforeReplace: true });
   });
 
   it("reads Trove's view back in the same shape, the empty package Trove stores included", () => {
