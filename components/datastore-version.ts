@@ -141,7 +141,7 @@ export const datastoreVersionOperations = {
     const session = await sessionFor(s, counter);
     let existing = find(await listVersions(session, counter), s);
     if (existing && !s.adopt) {
-      throw new Error(`datastore version ${s.datastore} ${s.name} (${s.version}) already exists in Trove (id ${existing.id}) and was not created by this stack; set adopt: true to manage it, or pulumi import it`);
+      throw new Error(`datastore version ${s.datastore} ${s.name} (${s.version}) already exists in Trove (id ${existing.id}) and was not created by this stack; set adopt: true to manage it`);
     }
     if (existing) {
       const body = patchBody(stateFromTrove(existing, { adopt: s.adopt, cloud: s.cloud, region: s.region }), s);
