@@ -1,6 +1,9 @@
 // DatastoreVersion against the real lab (Keystone, Glance and Trove API on 127.0.0.1): the provider Pulumi would
 // serialize into the state is taken from the declaration under mocks and run through the engine's lifecycle
 // (test/support/dynamic-engine.ts). Version numbers carry this run's id, so runs never see each other's versions.
+// Keystone's token requests are counted in Keystone's own log (keystone.log: each password authentication is logged
+// with the OpenStack global request id the client sent; keystone-uwsgi.log lists every POST /v3/auth/tokens but not
+// who sent it, and the lab is shared).
 
 import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -10,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { DatastoreVersionArgs } from "../../components/datastore-version";
 import { DynamicResourceRunner } from "../support/dynamic-engine";
 import { ensureLab, Lab, troveWriteCount } from "../support/lab";
+import type * as TroveClient from "../../components/trove-client";
 import { applyGlanceImage, imageTroveFinds, removeGlanceImage } from "../support/openstack-apply";
 import { installMocks } from "../support/pulumi-mocks";
 
@@ -46,6 +50,22 @@ async function runnerFor(name: string, args: DatastoreVersionArgs): Promise<{ ru
   const runner = DynamicResourceRunner.fromDeclaration(inputs);
   runners.push(runner);
   return { runner, inputs };
+}
+
+/**
+ * Starts afresh, as a new `pulumi up` starts a new provider process: no token held, a new global request id. Returns
+ * the client module and that id.
+ */
+async function newProviderProcess(): Promise<{ client: typeof TroveClient; requestId: string }> {
+  const client = await import("../../components/trove-client.js");
+  delete (globalThis as Record<string, unknown>)[client.CLIENT_STATE_PROPERTY];
+  return { client, requestId: client.runRequestId() };
+}
+
+/** Password authentications (token requests) Keystone logged for this global request id. */
+function keystoneTokenRequests(requestId: string): number {
+  const log = readFileSync(path.join(lab.dir, "log", "keystone.log"), "utf8");
+  return log.split("\n").filter((line) => line.includes(`keystone.common.password_hashing [${requestId} `)).length;
 }
 
 /** The mysql versions Trove lists (the CLI's columns are `ID` and `Name`). */
@@ -191,7 +211,7 @@ describe("DatastoreVersion against the lab's Trove", () => {
     lab.service("stop", "trove");
     try {
       const error = await declared[1]!.runner.up(declared[1]!.inputs).then(() => undefined, (e: unknown) => e as Error);
-      expect(error?.message).toMatch(/^GET http:\/\/127\.0\.0\.1:8779\/v1\.0\/\w+\/mgmt\/datastore-versions failed after 5 attempts: .*ECONNREFUSED/);
+      expect(error?.message).toMatch(/^GET http:\/\/127\.0\.0\.1:8779\/v1\.0\/\w+\/datastores\/mysql\/versions\/5\.0\.\d+ failed after 5 attempts: .*ECONNREFUSED/);
       expect(declared[1]!.runner.state).toBeUndefined();
     } finally {
       lab.service("start", "trove");
@@ -229,5 +249,37 @@ describe("DatastoreVersion against the lab's Trove", () => {
     expect(listed).toHaveLength(1);
     expect(runner.state?.id).toBe(listed[0]!.id);
     expect(await runner.up(inputs)).toBe("same");
+  });
+  it("asks Keystone for one token in a whole run: creates, an update, refreshes and deletes of several versions (Keystone's own log)", async () => {
+    const { requestId } = await newProviderProcess();
+    const versions = ["3.1", "3.2", "3.3"].map((v) => `${v}.${RUN}`);
+    const declared = [];
+    for (const [i, version] of versions.entries()) declared.push(await runnerFor(`token-${i}-${RUN}`, { datastore: "mysql", version, cloud: "trove-lab" }));
+    for (const d of declared) expect(await d.runner.up(d.inputs)).toBe("create");
+    expect(await declared[0]!.runner.up(await declare(`token-0-${RUN}`, { datastore: "mysql", version: versions[0]!, active: false, cloud: "trove-lab" }))).toBe("update");
+    for (const d of declared) await d.runner.refresh();
+    expect(declared[0]!.runner.state!.outs.active).toBe(false);
+    for (const d of declared) await d.runner.destroy();
+    expect(troveVersions().filter((v) => versions.includes(v.name))).toEqual([]);
+    expect(keystoneTokenRequests(requestId)).toBe(1);
+  });
+
+  it("gets a new token when Trove refuses the one it holds (revoked with Keystone's API), and the create goes through", async () => {
+    const { client, requestId } = await newProviderProcess();
+    // The token this provider process holds, fetched before Trove has seen it: Trove caches a token it has validated
+    // (keystonemiddleware, up to 5 minutes), so a token revoked after its first use would still pass there for a while.
+    const credentials = client.loadCredentials(process.env, "trove-lab");
+    const held = await client.keystoneToken(credentials);
+    const revoke = await fetch(`${credentials.authUrl.replace(/\/+$/, "")}/auth/tokens`, { method: "DELETE", headers: { "X-Auth-Token": held.token, "X-Subject-Token": held.token } });
+    expect(revoke.status).toBe(204);
+
+    const version = `3.9.${RUN}`;
+    const { runner, inputs } = await runnerFor(`revoked-${RUN}`, { datastore: "mysql", version, cloud: "trove-lab" });
+    expect(await runner.up(inputs)).toBe("create");
+    expect(troveVersions().filter((v) => v.name === version)).toHaveLength(1);
+    // Trove refused the revoked token once (the lookup before the create), then the new token was used.
+    const troveLog = readFileSync(path.join(lab.dir, "log", "trove-api.log"), "utf8");
+    expect(troveLog.split("\n").filter((line) => line.includes(`/datastores/mysql/versions/${version} HTTP/1.1" 401`))).toHaveLength(1);
+    expect(keystoneTokenRequests(requestId)).toBe(2);
   });
 });
