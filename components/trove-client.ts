@@ -7,7 +7,7 @@
 // the dynamic-provider host (`@pulumi/pulumi/cmd/dynamic-provider`) is one process per `pulumi up` that runs every
 // operation, so a Keystone token is asked for once per set of credentials and reused until shortly before it expires
 // (or Trove refuses it), and requests to one Trove endpoint are bounded in number at any moment. Every request carries
-// the process's OpenStack global request id, so one run's requests can be found in Keystone's and Trove's logs.
+// the process's OpenStack global request id, so one run's requests can be found in the logs of services that record it.
 // Credentials are read from the environment at run time; neither they nor the token are returned in outputs, written
 // anywhere or logged.
 /* eslint-disable @typescript-eslint/no-require-imports -- see above: imports would be captured by the serializer */
@@ -222,8 +222,8 @@ function clientState(): ClientState {
 
 /**
  * The OpenStack global request id this process sends with every request (`X-OpenStack-Request-ID: req-<uuid>`, one
- * per provider process, so one per `pulumi up`). Keystone and other services log it beside their own request id, so
- * an operator can find every request of one run in the services' logs.
+ * per provider process, so one per `pulumi up`). Services that run oslo's request-id middleware (Keystone does; Trove
+ * 18's API does not) log it beside their own request id, so an operator can find every request of one run there.
  */
 export function runRequestId(): string {
   return clientState().requestId;
