@@ -188,7 +188,7 @@ export interface KeystoneToken {
 }
 
 /** A token is renewed this long before it expires (or at half its lifetime, if that is shorter). */
-export const TOKEN_RENEWAL = { beforeExpiryMs: 120_000 };
+const TOKEN_RENEWAL = { beforeExpiryMs: 120_000 };
 
 /** At most this many requests are in flight to one Trove endpoint at once; more wait their turn. */
 export const TROVE_REQUESTS_IN_FLIGHT = 4;
@@ -234,7 +234,7 @@ export function runRequestId(): string {
  * auth URL, user or application credential, secret and scope. The region and interface are left out: one token serves
  * every region of a cloud.
  */
-export function credentialsKey(c: OpenStackCredentials): string {
+function credentialsKey(c: OpenStackCredentials): string {
   const { createHash } = require("node:crypto") as typeof import("node:crypto");
   const identity = [c.authUrl.replace(/\/+$/, ""), c.username, c.userDomainName, c.password, c.projectName, c.projectDomainName, c.applicationCredentialId, c.applicationCredentialSecret];
   return createHash("sha256").update(JSON.stringify(identity)).digest("hex");
@@ -245,14 +245,14 @@ export function credentialsKey(c: OpenStackCredentials): string {
  * minus `issued_at`, so the two clocks need not agree), less {@link TOKEN_RENEWAL} or half the lifetime. A token whose
  * lifetime cannot be read is not reused.
  */
-export function tokenRenewAt(issuedAt: string | undefined, expiresAt: string | undefined, receivedAt: number): number {
+function tokenRenewAt(issuedAt: string | undefined, expiresAt: string | undefined, receivedAt: number): number {
   const lifetime = Date.parse(expiresAt ?? "") - Date.parse(issuedAt ?? "");
   if (!(lifetime > 0)) return receivedAt;
   return receivedAt + lifetime - Math.min(TOKEN_RENEWAL.beforeExpiryMs, lifetime / 2);
 }
 
 /** Asks Keystone for a token (one POST /v3/auth/tokens). */
-export async function issueToken(c: OpenStackCredentials, counter?: CallCounter): Promise<KeystoneToken> {
+async function issueToken(c: OpenStackCredentials, counter?: CallCounter): Promise<KeystoneToken> {
   if (!c.authUrl) throw new Error("OpenStack auth_url is empty");
   const base = c.authUrl.replace(/\/+$/, "");
   const url = `${base.endsWith("/v3") ? base : `${base}/v3`}/auth/tokens`;
@@ -288,7 +288,7 @@ export async function keystoneToken(c: OpenStackCredentials, counter?: CallCount
 }
 
 /** Drops the held token for these credentials if it is this one (Trove refused it), so the next request gets a new one. */
-export async function forgetToken(c: OpenStackCredentials, token: string): Promise<void> {
+async function forgetToken(c: OpenStackCredentials, token: string): Promise<void> {
   const tokens = clientState().tokens;
   const key = credentialsKey(c);
   const held = tokens.get(key);
@@ -296,7 +296,7 @@ export async function forgetToken(c: OpenStackCredentials, token: string): Promi
 }
 
 /** Trove's endpoint for these credentials' interface and region, from Keystone's catalog; `undefined` if absent. */
-export function troveEndpoint(t: Pick<KeystoneToken, "catalog" | "projectId">, c: Pick<OpenStackCredentials, "interface" | "regionName">): string | undefined {
+function troveEndpoint(t: Pick<KeystoneToken, "catalog" | "projectId">, c: Pick<OpenStackCredentials, "interface" | "regionName">): string | undefined {
   const service = t.catalog.find((s) => s.type === "database");
   const endpoint = service?.endpoints.find((e) => e.interface === c.interface && (!c.regionName || e.region_id === c.regionName || e.region === c.regionName));
   return endpoint?.url.replace("%(tenant_id)s", t.projectId).replace("$(tenant_id)s", t.projectId).replace(/\/+$/, "");
@@ -311,7 +311,7 @@ export async function openTroveSession(c: OpenStackCredentials, counter?: CallCo
 }
 
 /** Runs `task` when fewer than `limit` tasks of this key are running in this process; otherwise waits its turn. */
-export async function withinLimit<T>(key: string, limit: number, task: () => Promise<T>): Promise<T> {
+async function withinLimit<T>(key: string, limit: number, task: () => Promise<T>): Promise<T> {
   const gates = clientState().gates;
   let gate = gates.get(key);
   if (!gate) {
