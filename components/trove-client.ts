@@ -112,8 +112,36 @@ export function tokenRequestBody(c: OpenStackCredentials): unknown {
   };
 }
 
-/** Retry policy: connection errors, timeouts and 5xx are retried this many times, with doubling waits. */
-export const RETRY = { attempts: 5, firstDelayMs: 300, timeoutMs: 30_000 };
+/**
+ * Retry policy: connection errors, timeouts and 5xx are retried this many times, with doubling waits; a request refused
+ * as over the rate limit is sent again after the wait the service names, for up to a minute in all.
+ */
+export const RETRY: RetryPolicy = { attempts: 5, firstDelayMs: 300, timeoutMs: 30_000, rateLimitWaitMs: 60_000 };
+
+/** How {@link send} retries. */
+export interface RetryPolicy {
+  /** Attempts in all, for connection errors, timeouts and 5xx. */
+  attempts: number;
+  /** Wait before the second attempt; it doubles for each next one. */
+  firstDelayMs: number;
+  /** Time limit of one attempt. */
+  timeoutMs: number;
+  /**
+   * Time spent waiting, in all, on answers that refuse a request as over the service's rate limit (413 or 429 with a
+   * Retry-After header: Trove allows 200 requests of each method per minute and project by default). Such a request was
+   * not handled, so it is sent again after the wait it names, without counting as an attempt. Default: no waiting.
+   */
+  rateLimitWaitMs?: number;
+}
+
+/** The wait a rate-limit answer asks for (Retry-After in seconds or as a date), in ms, or `undefined` if it names none. */
+export function retryAfterMs(value: string | null, now = Date.now()): number | undefined {
+  if (value === null || value.trim() === "") return undefined;
+  const seconds = Number(value);
+  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
+  const date = Date.parse(value);
+  return Number.isFinite(date) ? Math.max(0, date - now) : undefined;
+}
 
 /** Whether an error or status is worth retrying. */
 export function retryable(statusOrError: number | unknown): boolean {
@@ -122,13 +150,14 @@ export function retryable(statusOrError: number | unknown): boolean {
 }
 
 /** Sends one HTTP request with bounded retries; returns status, parsed body, headers and the number of attempts made. */
-export async function send(method: string, url: string, options: { token?: string; body?: unknown; counter?: CallCounter; retry?: typeof RETRY } = {}): Promise<{ status: number; body: unknown; headers: Headers; attempts: number }> {
+export async function send(method: string, url: string, options: { token?: string; body?: unknown; counter?: CallCounter; retry?: RetryPolicy } = {}): Promise<{ status: number; body: unknown; headers: Headers; attempts: number }> {
   const retry = options.retry ?? RETRY;
   if (options.counter) {
     if (method === "GET") options.counter.reads++;
     else options.counter.writes++;
   }
   let lastError: unknown;
+  let rateLimitedMs = 0;
   for (let attempt = 1; attempt <= retry.attempts; attempt++) {
     try {
       const response = await fetch(url, {
@@ -143,6 +172,16 @@ export async function send(method: string, url: string, options: { token?: strin
         body = text ? JSON.parse(text) : undefined;
       } catch {
         body = text;
+      }
+      const rateLimitWait = response.status === 413 || response.status === 429 ? retryAfterMs(response.headers.get("retry-after")) : undefined;
+      const budget = (retry.rateLimitWaitMs ?? 0) - rateLimitedMs;
+      if (rateLimitWait !== undefined && budget > 0) {
+        // Not handled by the service: wait as asked (at least a quarter second) and send it again, as the same attempt.
+        const wait = Math.min(Math.max(rateLimitWait, 250), budget);
+        rateLimitedMs += wait;
+        attempt--;
+        await new Promise((resolve) => setTimeout(resolve, wait));
+        continue;
       }
       if (retryable(response.status) && attempt < retry.attempts) {
         lastError = openStackApiError(`${method} ${url}: HTTP ${response.status}`, response.status);

@@ -111,6 +111,12 @@ describe("retries, against a real HTTP server on 127.0.0.1", () => {
     server = createServer((req, res) => {
       hits++;
       if (req.url === "/slow") return void setTimeout(() => res.end("{}"), 1000);
+      if (req.url === "/quota") return void res.writeHead(413).end('{"overLimit": {"code": 413, "message": "Quota exceeded for resources: [\'instances\']."}}');
+      if (req.url === "/limited" && hits === 1) {
+        // Trove's rate limiter (trove/common/limits.py): 413, Retry-After in seconds, and the request not handled.
+        res.writeHead(413, { "Retry-After": "1" }).end('{"overLimit": {"code": 413, "message": "This request was rate-limited.", "retryAfter": "1"}}');
+        return;
+      }
       if (hits <= failFirst) {
         res.writeHead(503).end('{"overLimit": {"message": "try later"}}');
         return;
@@ -139,6 +145,18 @@ describe("retries, against a real HTTP server on 127.0.0.1", () => {
     failFirst = 100;
     expect((await c.send("GET", `${url}/`, { retry: fast })).status).toBe(503);
     expect(hits).toBe(fast.attempts);
+  });
+
+  it("sends a request refused as over the rate limit again after the wait the service names, as the same attempt", async () => {
+    hits = 0;
+    failFirst = 0;
+    const r = await c.send("POST", `${url}/limited`, { retry: { ...fast, rateLimitWaitMs: 5_000 } });
+    expect([r.status, hits, r.attempts]).toEqual([200, 2, 1]);
+    // Without a Retry-After (a quota, which Trove also answers with 413) the answer is final.
+    hits = 0;
+    expect((await c.send("POST", `${url}/quota`, { retry: { ...fast, rateLimitWaitMs: 5_000 } })).status).toBe(413);
+    expect(hits).toBe(1);
+    expect([c.retryAfterMs("2"), c.retryAfterMs("Wed, 25 Nov 2026 13:00:03 GMT", Date.parse("2026-11-25T13:00:00Z")), c.retryAfterMs(null), c.retryAfterMs("soon")]).toEqual([2000, 3000, undefined, undefined]);
   });
 
   it("retries timeouts and refused connections, then fails with the cause", async () => {
