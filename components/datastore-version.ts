@@ -3,11 +3,13 @@
 // (`/mgmt/datastore-versions`). Configuration parameters are a separate component (configuration-parameters.ts),
 // because Trove's API cannot store boolean and float rules. Credentials come from the environment of the `pulumi` process
 // (OS_* or clouds.yaml) when the provider runs; only the cloud and region names are inputs, so none reach the state.
+// A create costs what Trove's API costs: the Keystone token is the provider process's (trove-client.ts), and the version
+// is looked up by datastore and name (one small GET before and one after the POST), never by listing every version.
 
 import * as pulumi from "@pulumi/pulumi";
 import { DatastoreCatalog, defaultCatalog } from "./catalog";
 import { Problems } from "./errors";
-import { CallCounter, loadCredentials, openTroveSession, trove, TroveSession } from "./trove-client";
+import { CallCounter, exclusively, loadCredentials, OpenStackApiError, openTroveSession, trove, TroveSession } from "./trove-client";
 import { plainNameProblem, versionNumberProblem } from "./validate";
 
 /** The provider's inputs and state. */
@@ -60,8 +62,8 @@ export interface DatastoreVersionArgs {
 
 /** Fields Trove's PATCH changes in place; everything else that differs replaces the version. */
 export const IN_PLACE_FIELDS = ["name", "manager", "imageId", "imageTags", "active", "default", "packages"] as const;
-/** Fields Trove cannot change: a difference replaces the version. */
-export const REPLACE_FIELDS = ["datastore", "version"] as const;
+/** Fields Trove cannot change, or that name another cloud or region (the version moves there): a difference replaces the version. */
+export const REPLACE_FIELDS = ["datastore", "version", "cloud", "region"] as const;
 
 /** The POST body for a new version. */
 export function createBody(s: DatastoreVersionState): unknown {
@@ -130,40 +132,98 @@ async function sessionFor(s: Pick<DatastoreVersionState, "cloud" | "region">, co
   return openTroveSession(loadCredentials(process.env, s.cloud, s.region), counter);
 }
 
-async function listVersions(session: TroveSession, counter?: CallCounter): Promise<TroveVersion[]> {
-  return ((await trove(session, "GET", "/mgmt/datastore-versions", undefined, counter)) as { versions: TroveVersion[] }).versions;
+/** The fields of a version that Trove's per-datastore API shows. */
+interface TroveVersionSummary {
+  id: string;
+  name: string;
+  version: string;
 }
 
-function find(versions: TroveVersion[], s: Pick<DatastoreVersionState, "datastore" | "name" | "version">): TroveVersion | undefined {
-  return versions.find((v) => v.datastore_name === s.datastore && v.name === s.name && v.version === s.version);
+/** What an error of a lookup means: no such datastore or version, a name several versions share, or a real error. */
+function lookupMeaning(error: unknown): "absent" | "shared name" | "error" {
+  const status = (error as Partial<OpenStackApiError>).status;
+  const message = String((error as Error)?.message ?? "");
+  if (status === 404 || (status === 400 && /cannot be found/.test(message))) return "absent";
+  if (status === 400 && /Multiple datastore versions found/.test(message)) return "shared name";
+  return "error";
+}
+
+/**
+ * The version with this datastore, name and number in Trove, or `undefined`, at a cost independent of how many versions
+ * Trove holds: `GET /datastores/<datastore>/versions/<name>` shows the one version of that name (to an admin, active or
+ * not; 404 for an unknown datastore, 400 for an unknown name). Only when several versions share the name, or the name
+ * looks like an id (Trove would read it as one), is the datastore's own list read instead.
+ */
+async function findVersion(session: TroveSession, s: Pick<DatastoreVersionState, "datastore" | "name" | "version">, counter?: CallCounter): Promise<TroveVersionSummary | undefined> {
+  const datastorePath = `/datastores/${encodeURIComponent(s.datastore)}/versions`;
+  if (!/^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$/i.test(s.name)) {
+    try {
+      const shown = ((await trove(session, "GET", `${datastorePath}/${encodeURIComponent(s.name)}`, undefined, counter)) as { version: TroveVersionSummary }).version;
+      return shown.name === s.name && shown.version === s.version ? shown : undefined;
+    } catch (error) {
+      const meaning = lookupMeaning(error);
+      if (meaning === "absent") return undefined;
+      if (meaning === "error") throw error;
+    }
+  }
+  try {
+    const listed = ((await trove(session, "GET", datastorePath, undefined, counter)) as { versions: TroveVersionSummary[] }).versions;
+    return listed.find((v) => v.name === s.name && v.version === s.version);
+  } catch (error) {
+    if (lookupMeaning(error) === "absent") return undefined;
+    throw error;
+  }
+}
+
+/** A version refused by Trove as a duplicate. */
+function isDuplicate(error: unknown): boolean {
+  return (error as Partial<OpenStackApiError>).status === 400 && /already exists/.test(String((error as Error).message));
+}
+
+/** The error for a version that exists in Trove but is not this stack's. */
+function notOursError(s: DatastoreVersionState, id: string): Error {
+  return new Error(`datastore version ${s.datastore} ${s.name} (${s.version}) already exists in Trove (id ${id}) and was not created by this stack; set adopt: true to manage it`);
+}
+
+/** Takes over an existing version (adopt): brings it in line with `s` with one PATCH if anything differs. */
+async function adoptVersion(session: TroveSession, id: string, s: DatastoreVersionState, counter?: CallCounter): Promise<DatastoreVersionState> {
+  const full = ((await trove(session, "GET", `/mgmt/datastore-versions/${id}`, undefined, counter)) as { version: TroveVersion }).version;
+  const body = patchBody(stateFromTrove(full, { adopt: s.adopt, cloud: s.cloud, region: s.region }), s);
+  if (Object.keys(body).length > 0) await trove(session, "PATCH", `/mgmt/datastore-versions/${id}`, body, counter);
+  return { ...s, versionId: id };
 }
 
 /** The provider's operations, callable directly (tests, benchmarks) and wrapped by the dynamic provider below. */
 export const datastoreVersionOperations = {
   async create(s: DatastoreVersionState, counter?: CallCounter): Promise<DatastoreVersionState> {
     const session = await sessionFor(s, counter);
-    let existing = find(await listVersions(session, counter), s);
-    if (existing && !s.adopt) {
-      throw new Error(`datastore version ${s.datastore} ${s.name} (${s.version}) already exists in Trove (id ${existing.id}) and was not created by this stack; set adopt: true to manage it, or pulumi import it`);
-    }
-    if (existing) {
-      const body = patchBody(stateFromTrove(existing, { adopt: s.adopt, cloud: s.cloud, region: s.region }), s);
-      if (Object.keys(body).length > 0) await trove(session, "PATCH", `/mgmt/datastore-versions/${existing.id}`, body, counter);
-    } else {
+    // Two resources of one stack naming the same version would otherwise both find it absent and both POST.
+    return exclusively(`${session.endpoint} ${s.datastore} ${s.name} ${s.version}`, async () => {
+      const existing = await findVersion(session, s, counter);
+      if (existing && !s.adopt) throw notOursError(s, existing.id);
+      if (existing) return adoptVersion(session, existing.id, s, counter);
       try {
         await trove(session, "POST", "/mgmt/datastore-versions", createBody(s), counter);
       } catch (error) {
+        // Refused as a duplicate at the first attempt: someone created it after the lookup above; it is not ours.
+        if (isDuplicate(error) && (error as OpenStackApiError).attempts === 1) {
+          const theirs = await findVersion(session, s, counter).catch(() => undefined);
+          if (theirs && s.adopt) return adoptVersion(session, theirs.id, s, counter);
+          if (theirs) throw notOursError(s, theirs.id);
+          throw error;
+        }
         // Trove may have created the version although its answer was lost (a timeout, a dropped connection, a 5xx
-        // after the commit), and then refused the retried POST as a duplicate. The version was absent from the list
-        // taken just before, so one listed now is this create's own; anything else is the POST's real error.
-        const created = await listVersions(session, counter).then((versions) => find(versions, s), () => undefined);
+        // after the commit), and then refused the retried POST as a duplicate. The version was absent just before,
+        // so one found now is this create's own; anything else is the POST's real error.
+        const created = await findVersion(session, s, counter).catch(() => undefined);
         if (!created) throw error;
         return { ...s, versionId: created.id };
       }
-      existing = find(await listVersions(session, counter), s);
-      if (!existing) throw new Error(`Trove accepted datastore version ${s.datastore} ${s.name} but does not list it`);
-    }
-    return { ...s, versionId: existing.id };
+      // Trove answers 202 with no body: one lookup finds the new version's id.
+      const created = await findVersion(session, s, counter);
+      if (!created) throw new Error(`Trove accepted datastore version ${s.datastore} ${s.name} but does not list it`);
+      return { ...s, versionId: created.id };
+    });
   },
 
   async read(id: string, s: DatastoreVersionState, counter?: CallCounter): Promise<DatastoreVersionState | undefined> {
@@ -250,7 +310,8 @@ export function resolveDatastoreVersionArgs(name: string, args: DatastoreVersion
 
 /**
  * A datastore version registered in Trove and kept in step with its arguments: image, tags, active, default, packages
- * and name change in place; a new datastore or version number replaces it. `pulumi refresh` reads back what Trove has.
+ * and name change in place; a new datastore, version number, cloud or region replaces it. `pulumi refresh` reads back
+ * what Trove has.
  */
 export class DatastoreVersion extends pulumi.dynamic.Resource {
   /** Trove's id of the version. */

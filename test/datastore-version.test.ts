@@ -1,13 +1,18 @@
 // DatastoreVersion, DatastoreConfigurationParameters and the Trove client without a cloud: request bodies, what a
 // change does (in place or replacement), the declarations under mocks (no credential in them), credentials read the
-// standard way, and retries proved against a real HTTP server on 127.0.0.1.
+// standard way, retries proved against a real HTTP server on 127.0.0.1, and the provider as Pulumi serializes it run
+// against a small Keystone and Trove of our own on 127.0.0.1 that count what they are asked: one token per run, the
+// version looked up by name, bounded requests in flight, a refused token renewed.
 
-import { createServer, Server } from "node:http";
+import { randomBytes, randomUUID } from "node:crypto";
+import { createServer, IncomingMessage, Server, ServerResponse } from "node:http";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import * as pulumi from "@pulumi/pulumi";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { DynamicResourceRunner, loadDynamicProvider } from "./support/dynamic-engine";
 import { installMocks, MockState } from "./support/pulumi-mocks";
 import { testHostKey } from "./support/ssh-keys";
 
@@ -37,7 +42,14 @@ describe("DatastoreVersion", () => {
     expect(v.patchBody(state(), state({ imageId: "img-2", imageTags: undefined }))).toEqual({ image: "img-2" });
     expect(v.diffVersions(state(), state({ version: "5.7.30" })).replaces).toEqual(["version"]);
     expect(v.diffVersions(state(), state({ datastore: "mariadb" })).replaces).toEqual(["datastore"]);
-    expect(v.diffVersions(state({ versionId: "x", cloud: "a" }), state())).toEqual({ changes: [], replaces: [] });
+    expect(v.diffVersions(state({ versionId: "x" }), state())).toEqual({ changes: [], replaces: [] });
+  });
+
+  it("replaces the version when its cloud or region changes: it moves there (delete in the old place, create in the new)", async () => {
+    expect(v.diffVersions(state({ cloud: "east-cloud" }), state({ cloud: "west-cloud" }))).toEqual({ changes: ["cloud"], replaces: ["cloud"] });
+    expect(v.diffVersions(state({ region: "RegionOne" }), state({ region: "RegionTwo" })).replaces).toEqual(["region"]);
+    expect(v.diffVersions(state(), state({ region: "RegionTwo" })).replaces).toEqual(["region"]);
+    expect(await v.datastoreVersionProvider.diff!("id-1", state({ region: "RegionOne" }), state({ region: "RegionTwo" }))).toEqual({ changes: true, replaces: ["region"], deleteBeforeReplace: true });
   });
 
   it("reads Trove's view back in the same shape, the empty package Trove stores included", () => {
@@ -102,6 +114,12 @@ describe("retries, against a real HTTP server on 127.0.0.1", () => {
     server = createServer((req, res) => {
       hits++;
       if (req.url === "/slow") return void setTimeout(() => res.end("{}"), 1000);
+      if (req.url === "/quota") return void res.writeHead(413).end('{"overLimit": {"code": 413, "message": "Quota exceeded for resources: [\'instances\']."}}');
+      if (req.url === "/limited" && hits === 1) {
+        // Trove's rate limiter (trove/common/limits.py): 413, Retry-After in seconds, and the request not handled.
+        res.writeHead(413, { "Retry-After": "1" }).end('{"overLimit": {"code": 413, "message": "This request was rate-limited.", "retryAfter": "1"}}');
+        return;
+      }
       if (hits <= failFirst) {
         res.writeHead(503).end('{"overLimit": {"message": "try later"}}');
         return;
@@ -132,6 +150,18 @@ describe("retries, against a real HTTP server on 127.0.0.1", () => {
     expect(hits).toBe(fast.attempts);
   });
 
+  it("sends a request refused as over the rate limit again after the wait the service names, as the same attempt", async () => {
+    hits = 0;
+    failFirst = 0;
+    const r = await c.send("POST", `${url}/limited`, { retry: { ...fast, rateLimitWaitMs: 5_000 } });
+    expect([r.status, hits, r.attempts]).toEqual([200, 2, 1]);
+    // Without a Retry-After (a quota, which Trove also answers with 413) the answer is final.
+    hits = 0;
+    expect((await c.send("POST", `${url}/quota`, { retry: { ...fast, rateLimitWaitMs: 5_000 } })).status).toBe(413);
+    expect(hits).toBe(1);
+    expect([c.retryAfterMs("2"), c.retryAfterMs("Wed, 25 Nov 2026 13:00:03 GMT", Date.parse("2026-11-25T13:00:00Z")), c.retryAfterMs(null), c.retryAfterMs("soon")]).toEqual([2000, 3000, undefined, undefined]);
+  });
+
   it("retries timeouts and refused connections, then fails with the cause", async () => {
     await expect(c.send("GET", `${url}/slow`, { retry: { ...fast, attempts: 2 } })).rejects.toThrow(/failed after 2 attempts: .*(timeout|aborted)/i);
     const closed = createServer();
@@ -139,6 +169,296 @@ describe("retries, against a real HTTP server on 127.0.0.1", () => {
     const port = (closed.address() as AddressInfo).port;
     await new Promise<void>((resolve) => closed.close(() => resolve()));
     await expect(c.send("GET", `http://127.0.0.1:${port}/`, { retry: { ...fast, attempts: 2 } })).rejects.toThrow(/failed after 2 attempts: .*ECONNREFUSED/);
+  });
+});
+
+/** A version as the fake Trove keeps it (the management API's fields). */
+interface FakeVersion {
+  id: string;
+  datastore_name: string;
+  name: string;
+  version: string;
+  datastore_manager: string;
+  image: string | null;
+  image_tags: string[];
+  packages: string[];
+  active: boolean;
+  default: boolean;
+}
+
+/**
+ * Keystone and Trove as far as DatastoreVersion uses them, answering as the real ones do (read from Trove 18's code and
+ * checked against the lab): tokens with a catalog of two regions, 401 for a token Keystone no longer knows, 202 with
+ * no body for a create, 400 for an unknown or duplicate version, 404 for an unknown datastore, 400 when several
+ * versions share the name asked for. It counts what it is asked and how many requests it serves at once.
+ */
+async function startFakeOpenStack() {
+  const fake = {
+    url: "",
+    tokensIssued: 0,
+    valid: new Set<string>(),
+    tokenLifetimeMs: 3_600_000,
+    /** Trove's requests: method, path after the project, and whether the token was refused. */
+    requests: [] as Array<{ method: string; path: string; refused: boolean }>,
+    /** The X-OpenStack-Request-ID of every request, Keystone's included. */
+    requestIds: new Set<string>(),
+    versions: { R1: [] as FakeVersion[], R2: [] as FakeVersion[] } as Record<string, FakeVersion[]>,
+    inFlight: 0,
+    maxInFlight: 0,
+    delayMs: 1,
+    /** Runs just before a create is handled (to play another client creating the same version first). */
+    beforeCreate: undefined as undefined | ((region: string) => void),
+    server: undefined as unknown as Server,
+    addVersion(region: string, v: Partial<FakeVersion> & Pick<FakeVersion, "datastore_name" | "name" | "version">): FakeVersion {
+      const full: FakeVersion = { id: randomUUID(), datastore_manager: "mysql", image: null, image_tags: ["trove", "mysql"], packages: [], active: true, default: false, ...v };
+      fake.versions[region]!.push(full);
+      return full;
+    },
+    trovePaths: () => fake.requests.map((r) => `${r.method} ${r.path.replace(/[0-9a-f-]{36}/, "<id>")}`),
+  };
+  const json = (res: ServerResponse, status: number, body?: unknown, headers: Record<string, string> = {}) => {
+    res.writeHead(status, { "Content-Type": "application/json", ...headers }).end(body === undefined ? "" : JSON.stringify(body));
+  };
+  const badRequest = (res: ServerResponse, message: string) => json(res, 400, { badRequest: { code: 400, message } });
+  const handle = async (req: IncomingMessage, res: ServerResponse, text: string) => {
+    const url = req.url ?? "";
+    fake.requestIds.add(String(req.headers["x-openstack-request-id"]));
+    if (req.method === "POST" && url === "/v3/auth/tokens") {
+      fake.tokensIssued++;
+      const token = `gAAAA${randomBytes(24).toString("hex")}`;
+      fake.valid.add(token);
+      const issued = new Date();
+      const catalog = [{ type: "database", endpoints: ["R1", "R2"].map((r) => ({ interface: "public", region_id: r, url: `${fake.url}/${r}/v1.0/%(tenant_id)s` })) }];
+      return json(res, 201, { token: { issued_at: issued.toISOString(), expires_at: new Date(issued.getTime() + fake.tokenLifetimeMs).toISOString(), project: { id: "proj" }, catalog } }, { "X-Subject-Token": token });
+    }
+    const m = /^\/(R1|R2)\/v1\.0\/proj(\/.*)$/.exec(url);
+    if (!m) return json(res, 404, { itemNotFound: { code: 404, message: "no such path" } });
+    const [, region, apiPath] = m as unknown as [string, string, string];
+    const refused = !fake.valid.has(String(req.headers["x-auth-token"]));
+    fake.requests.push({ method: req.method!, path: apiPath, refused });
+    if (refused) return json(res, 401, { error: { code: 401, title: "Unauthorized", message: "The request you have made requires authentication." } });
+    const versions = fake.versions[region]!;
+    const body = text ? (JSON.parse(text) as Record<string, unknown>) : {};
+    let p: RegExpExecArray | null;
+    if ((p = /^\/datastores\/([^/]+)\/versions\/([^/]+)$/.exec(apiPath)) && req.method === "GET") {
+      const [ds, name] = [decodeURIComponent(p[1]!), decodeURIComponent(p[2]!)];
+      if (!versions.some((x) => x.datastore_name === ds)) return json(res, 404, { itemNotFound: { code: 404, message: `Datastore '${ds}' cannot be found.` } });
+      const named = versions.filter((x) => x.datastore_name === ds && x.name === name);
+      if (named.length > 1) return badRequest(res, `Multiple datastore versions found for '${name}', use an UUID or specify both the name and version number to be more specific.`);
+      if (named.length === 0) return badRequest(res, `Datastore version '${name}' cannot be found.`);
+      return json(res, 200, { version: { id: named[0]!.id, name: named[0]!.name, version: named[0]!.version, active: named[0]!.active } });
+    }
+    if ((p = /^\/datastores\/([^/]+)\/versions$/.exec(apiPath)) && req.method === "GET") {
+      const ds = decodeURIComponent(p[1]!);
+      if (!versions.some((x) => x.datastore_name === ds)) return json(res, 404, { itemNotFound: { code: 404, message: `Datastore '${ds}' cannot be found.` } });
+      return json(res, 200, { versions: versions.filter((x) => x.datastore_name === ds).map((x) => ({ id: x.id, name: x.name, version: x.version })) });
+    }
+    if (apiPath === "/mgmt/datastore-versions" && req.method === "GET") return json(res, 200, { versions });
+    if (apiPath === "/mgmt/datastore-versions" && req.method === "POST") {
+      fake.beforeCreate?.(region);
+      const b = body.version as Record<string, unknown>;
+      if (versions.some((x) => x.datastore_name === b.datastore_name && x.name === b.name && x.version === b.version)) return badRequest(res, `The datastore version '${String(b.name)}(${String(b.version)})' already exists.`);
+      fake.addVersion(region, { datastore_name: String(b.datastore_name), name: String(b.name), version: String(b.version), datastore_manager: String(b.datastore_manager), image_tags: (b.image_tags as string[]) ?? [], packages: (b.packages as string[]) ?? [], active: Boolean(b.active), default: Boolean(b.default) });
+      return json(res, 202);
+    }
+    if ((p = /^\/mgmt\/datastore-versions\/([^/]+)$/.exec(apiPath))) {
+      const found = versions.find((x) => x.id === p![1]);
+      if (!found) return badRequest(res, `Datastore version '${p[1]}' cannot be found.`);
+      if (req.method === "GET") return json(res, 200, { version: found });
+      if (req.method === "PATCH") {
+        Object.assign(found, { ...(body.active !== undefined ? { active: body.active } : {}), ...(body.packages !== undefined ? { packages: body.packages } : {}), ...(body.default !== undefined ? { default: body.default } : {}) });
+        return json(res, 202);
+      }
+      if (req.method === "DELETE") {
+        versions.splice(versions.indexOf(found), 1);
+        return json(res, 202);
+      }
+    }
+    return json(res, 404, { itemNotFound: { code: 404, message: `no route ${req.method} ${apiPath}` } });
+  };
+  fake.server = createServer((req, res) => {
+    let text = "";
+    req.on("data", (chunk: Buffer) => (text += chunk.toString()));
+    req.on("end", () => {
+      fake.inFlight++;
+      fake.maxInFlight = Math.max(fake.maxInFlight, fake.inFlight);
+      setTimeout(() => {
+        fake.inFlight--;
+        void handle(req, res, text);
+      }, fake.delayMs);
+    });
+  });
+  await new Promise<void>((resolve) => fake.server.listen(0, "127.0.0.1", resolve));
+  fake.url = `http://127.0.0.1:${(fake.server.address() as AddressInfo).port}`;
+  return fake;
+}
+
+describe("DatastoreVersion as Pulumi runs it, against a Keystone and Trove of our own", () => {
+  type Fake = Awaited<ReturnType<typeof startFakeOpenStack>>;
+  let fake: Fake;
+  let provider: ReturnType<typeof loadDynamicProvider>;
+  let serialized: string;
+  const savedConfig = process.env.OS_CLIENT_CONFIG_FILE;
+
+  beforeAll(async () => {
+    // The provider text Pulumi stores, loaded as the dynamic-provider host loads it (once per text and process).
+    new v.DatastoreVersion("serialized", { datastore: "mysql", version: "1.0" });
+    serialized = String((await mocks.waitFor("serialized")).inputs.__provider);
+    provider = loadDynamicProvider(serialized);
+  });
+
+  // Each test gets a Keystone of its own (a new auth URL, so no token held from another test applies).
+  const startFake = async (): Promise<Fake> => {
+    fake = await startFakeOpenStack();
+    const dir = mkdtempSync(path.join(tmpdir(), "fake-os-"));
+    const auth = `{auth_url: '${fake.url}/v3', project_name: admin, user_domain_name: Default, project_domain_name: Default`;
+    writeFileSync(path.join(dir, "clouds.yaml"), `clouds:\n  fake:\n    auth: ${auth}, username: admin, password: pw-admin}\n    region_name: R1\n  fake-other:\n    auth: ${auth}, username: other, password: pw-other}\n    region_name: R1\n`);
+    process.env.OS_CLIENT_CONFIG_FILE = path.join(dir, "clouds.yaml");
+    return fake;
+  };
+  afterEach(async () => {
+    process.env.OS_CLIENT_CONFIG_FILE = savedConfig;
+    await new Promise<void>((resolve) => fake.server.close(() => resolve()));
+  });
+
+  /** Inputs as the engine hands them to the provider (the JSON of what was declared). */
+  const inputs = (extra: object = {}) => JSON.parse(JSON.stringify({ ...state({ cloud: "fake" }), __provider: serialized, ...extra })) as Record<string, unknown>;
+
+  it("asks Keystone for one token in a whole run: creates, updates, reads and deletes of many versions reuse it, even through a second load of the provider text", async () => {
+    await startFake();
+    const other = loadDynamicProvider(serialized);
+    const runners = ["8.0.1", "8.0.2", "8.0.3", "8.4.0", "8.4.1"].map((version, i) => ({ runner: new DynamicResourceRunner(i < 3 ? provider : other), version }));
+    for (const { runner, version } of runners) expect(await runner.up(inputs({ name: version, version }))).toBe("create");
+    for (const { runner, version } of runners) expect(await runner.up(inputs({ name: version, version, active: false }))).toBe("update");
+    for (const { runner } of runners) await runner.refresh();
+    for (const { runner } of runners) await runner.destroy();
+    expect(fake.tokensIssued).toBe(1);
+    expect(fake.requests.filter((r) => r.refused)).toEqual([]);
+    expect(fake.versions.R1).toEqual([]);
+    // One OpenStack global request id for the whole run, so the services' logs can be searched for it.
+    expect([...fake.requestIds]).toEqual([c.runRequestId()]);
+    expect(c.runRequestId()).toMatch(/^req-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+  });
+
+  it("creates a version with a lookup by name, the POST and one lookup after it, however many versions Trove holds; never lists them all", async () => {
+    await startFake();
+    const created = new DynamicResourceRunner(provider);
+    await created.up(inputs({ name: "5.7.1", version: "5.7.1" }));
+    const few = fake.trovePaths();
+    for (let i = 0; i < 200; i++) fake.addVersion("R1", { datastore_name: "mysql", name: `9.${i}`, version: `9.${i}` });
+    fake.requests.length = 0;
+    await new DynamicResourceRunner(provider).up(inputs({ name: "5.7.2", version: "5.7.2" }));
+    expect(few).toEqual(["GET /datastores/mysql/versions/5.7.1", "POST /mgmt/datastore-versions", "GET /datastores/mysql/versions/5.7.1"]);
+    expect(fake.trovePaths()).toEqual(["GET /datastores/mysql/versions/5.7.2", "POST /mgmt/datastore-versions", "GET /datastores/mysql/versions/5.7.2"]);
+    expect(created.state!.id).toBe(fake.versions.R1!.find((x) => x.name === "5.7.1")!.id);
+  });
+
+  it("finds its version through the datastore's list when another version has the same name", async () => {
+    await startFake();
+    const theirs = fake.addVersion("R1", { datastore_name: "mysql", name: "8.0", version: "8.0.36" });
+    const runner = new DynamicResourceRunner(provider);
+    expect(await runner.up(inputs({ name: "8.0", version: "8.0" }))).toBe("create");
+    const ours = fake.versions.R1!.find((x) => x.version === "8.0")!;
+    expect(runner.state!.id).toBe(ours.id);
+    expect(ours.id).not.toBe(theirs.id);
+    expect(fake.trovePaths().at(-1)).toBe("GET /datastores/mysql/versions");
+  });
+
+  it("renews the token once when Trove refuses it (revoked), and the operation goes through", async () => {
+    await startFake();
+    const runner = new DynamicResourceRunner(provider);
+    await runner.up(inputs());
+    fake.valid.clear();
+    expect(await runner.up(inputs({ active: false }))).toBe("update");
+    expect(fake.tokensIssued).toBe(2);
+    expect(fake.requests.filter((r) => r.method === "PATCH").map((r) => r.refused)).toEqual([true, false]);
+    expect(fake.versions.R1![0]!.active).toBe(false);
+  });
+
+  it("renews the token shortly before it expires, without waiting for a refusal", async () => {
+    await startFake();
+    // A 400 ms token is renewed at half its life.
+    fake.tokenLifetimeMs = 400;
+    const runner = new DynamicResourceRunner(provider);
+    await runner.up(inputs());
+    await runner.up(inputs({ active: false }));
+    expect(fake.tokensIssued).toBe(1);
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    await runner.up(inputs({ active: true }));
+    expect(fake.tokensIssued).toBe(2);
+    expect(fake.requests.filter((r) => r.refused)).toEqual([]);
+  });
+
+  it("keeps one token per identity: another region of the same cloud shares it, another user gets its own", async () => {
+    await startFake();
+    await new DynamicResourceRunner(provider).up(inputs());
+    await new DynamicResourceRunner(provider).up(inputs({ region: "R2" }));
+    expect(fake.tokensIssued).toBe(1);
+    expect([fake.versions.R1!.length, fake.versions.R2!.length]).toEqual([1, 1]);
+    await new DynamicResourceRunner(provider).up(inputs({ cloud: "fake-other", name: "5.7.30", version: "5.7.30" }));
+    expect(fake.tokensIssued).toBe(2);
+  });
+
+  it("keeps the token out of everything Pulumi stores: the state, and the provider text serialized after the token was fetched", async () => {
+    await startFake();
+    const runner = new DynamicResourceRunner(provider);
+    await runner.up(inputs());
+    const [token] = [...fake.valid];
+    expect(token).toMatch(/^gAAAA/);
+    expect(JSON.stringify(runner.state)).not.toContain(token);
+    const fresh = await pulumi.runtime.serializeFunction(() => v.datastoreVersionProvider);
+    expect(fresh.text).toContain("datastore-versions");
+    expect(fresh.text).not.toContain(token);
+    expect(fresh.text).not.toContain("pw-admin");
+  });
+
+  it("makes no request at all, not even for a token, in a no-op run of a new provider process", async () => {
+    await startFake();
+    const runner = new DynamicResourceRunner(provider);
+    await runner.up(inputs());
+    // A new `pulumi up` is a new provider process: nothing held from the last one.
+    delete (globalThis as Record<string, unknown>)[c.CLIENT_STATE_PROPERTY];
+    const [tokens, requests] = [fake.tokensIssued, fake.requests.length];
+    expect(await runner.up(inputs())).toBe("same");
+    expect([fake.tokensIssued, fake.requests.length]).toEqual([tokens, requests]);
+  });
+
+  it("creates many versions at once as the engine does: each once, one token, at most 4 requests in flight to Trove", async () => {
+    await startFake();
+    fake.delayMs = 15;
+    const versions = Array.from({ length: 24 }, (_, i) => `10.${i}`);
+    const steps = await Promise.all(versions.map((version) => new DynamicResourceRunner(provider).up(inputs({ name: version, version }))));
+    expect(steps).toEqual(versions.map(() => "create"));
+    expect(fake.versions.R1!.map((x) => x.version).sort()).toEqual([...versions].sort());
+    expect(fake.tokensIssued).toBe(1);
+    expect(fake.maxInFlight).toBe(c.TROVE_REQUESTS_IN_FLIGHT);
+  });
+
+  it("creates a version declared twice in one stack once, and refuses the second as not this resource's", async () => {
+    await startFake();
+    const results = await Promise.allSettled([new DynamicResourceRunner(provider).up(inputs()), new DynamicResourceRunner(provider).up(inputs())]);
+    expect(results.map((r) => r.status).sort()).toEqual(["fulfilled", "rejected"]);
+    expect(fake.versions.R1).toHaveLength(1);
+    expect(String((results.find((r) => r.status === "rejected") as PromiseRejectedResult).reason)).toMatch(/already exists in Trove .* set adopt: true to manage it$/);
+  });
+
+  it("refuses a version that exists already, advising adopt: true (and not pulumi import, which cannot work)", async () => {
+    await startFake();
+    const theirs = fake.addVersion("R1", { datastore_name: "mysql", name: "5.7.29", version: "5.7.29" });
+    const error = await new DynamicResourceRunner(provider).up(inputs()).then(() => undefined, (e: unknown) => e as Error);
+    expect(error?.message).toBe(`datastore version mysql 5.7.29 (5.7.29) already exists in Trove (id ${theirs.id}) and was not created by this stack; set adopt: true to manage it`);
+  });
+
+  it("refuses, rather than claims, a version another client created between its lookup and its POST", async () => {
+    await startFake();
+    let theirs: FakeVersion | undefined;
+    fake.beforeCreate = (region) => {
+      theirs ??= fake.addVersion(region, { datastore_name: "mysql", name: "5.7.29", version: "5.7.29" });
+    };
+    const runner = new DynamicResourceRunner(provider);
+    const error = await runner.up(inputs()).then(() => undefined, (e: unknown) => e as Error);
+    expect(error?.message).toMatch(new RegExp(`already exists in Trove \\(id ${theirs!.id}\\) and was not created by this stack`));
+    expect(runner.state).toBeUndefined();
   });
 });
 

@@ -1,9 +1,13 @@
 // The package as another team gets it: `npm pack` (which builds), the tarball unpacked into a fresh project's
 // node_modules, the README's example program compiled against it with the TypeScript compiler, and the JavaScript
 // loaded with Node. The other project's dependencies (@pulumi/*, typescript) are linked from ours, so nothing is
-// downloaded.
+// downloaded. DatastoreVersion's provider, serialized from the compiled package, runs against a small Keystone and
+// Trove of our own on 127.0.0.1.
 
-import { execFileSync, spawnSync } from "node:child_process";
+import { execFile, execFileSync, spawnSync } from "node:child_process";
+import { createServer } from "node:http";
+import { AddressInfo } from "node:net";
+import { promisify } from "node:util";
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
@@ -108,6 +112,70 @@ describe("the published package", () => {
     writeFileSync(path.join(consumer, "declare-and-run.js"), script);
     const out = execFileSync(process.execPath, ["declare-and-run.js"], { cwd: consumer, encoding: "utf8", env: { PATH: process.env.PATH, HOME: consumer } }).trim();
     expect(out).toBe(`cloud "missing" is not in ${path.join(consumer, "clouds.yaml")} (clouds there: other)`);
+  });
+
+  it("serializes DatastoreVersion's provider from the compiled package so that one provider process asks Keystone for one token", async () => {
+    // Keystone and Trove answering as the real ones do, for creates only: a token; 400 "cannot be found" for a version
+    // not created yet; 202 with no body for the create; the version once created.
+    let tokens = 0;
+    const created = new Map<string, string>();
+    const server = createServer((req, res) => {
+      const reply = (status: number, body?: unknown, headers: Record<string, string> = {}) => res.writeHead(status, { "Content-Type": "application/json", ...headers }).end(body === undefined ? "" : JSON.stringify(body));
+      let text = "";
+      req.on("data", (chunk: Buffer) => (text += chunk.toString()));
+      req.on("end", () => {
+        const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+        if (req.method === "POST" && req.url === "/v3/auth/tokens") {
+          tokens++;
+          const token = { issued_at: new Date().toISOString(), expires_at: new Date(Date.now() + 3_600_000).toISOString(), project: { id: "p" }, catalog: [{ type: "database", endpoints: [{ interface: "public", region_id: "R", url: `${base}/v1.0/%(tenant_id)s` }] }] };
+          return reply(201, { token }, { "X-Subject-Token": `t${tokens}` });
+        }
+        const shown = /^\/v1\.0\/p\/datastores\/mysql\/versions\/([\d.]+)$/.exec(req.url ?? "");
+        if (shown) return created.has(shown[1]!) ? reply(200, { version: { id: created.get(shown[1]!), name: shown[1], version: shown[1] } }) : reply(400, { badRequest: { message: `Datastore version '${shown[1]}' cannot be found.` } });
+        if (req.method === "POST" && req.url === "/v1.0/p/mgmt/datastore-versions") {
+          const v = (JSON.parse(text) as { version: { version: string } }).version.version;
+          created.set(v, `id-${v}`);
+          return reply(202);
+        }
+        return reply(404, { itemNotFound: { message: "no such path" } });
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    try {
+      writeFileSync(path.join(consumer, "clouds.yaml"), `clouds:\n  fake:\n    auth: { auth_url: 'http://127.0.0.1:${(server.address() as AddressInfo).port}/v3', username: u, password: p, project_name: p }\n    region_name: R\n`);
+      // Two versions declared, and each created through its own load of the provider text taken from its declaration
+      // (the host would load one text once; separate loads share the token too, as different texts would).
+      const script = `
+        const pulumi = require("@pulumi/pulumi");
+        const Module = require("node:module");
+        const path = require("node:path");
+        const declared = {};
+        pulumi.runtime.setMocks({ newResource: (a) => { declared[a.name] = a.inputs; return { id: a.name, state: a.inputs }; }, call: (a) => a.inputs }, "p", "s", false);
+        const { DatastoreVersion } = require("pulumi-trove");
+        new DatastoreVersion("a", { datastore: "mysql", version: "8.0.1", cloud: "fake" });
+        new DatastoreVersion("b", { datastore: "mysql", version: "8.0.2", cloud: "fake" });
+        const load = (text) => {
+          const filename = path.join(process.cwd(), "__dynamic_provider.js");
+          const m = new Module(filename);
+          m.filename = filename;
+          m.paths = Module._nodeModulePaths(process.cwd());
+          m._compile(text, filename);
+          return m.exports.handler();
+        };
+        const wait = setInterval(async () => {
+          if (!declared.a || !declared.b) return;
+          clearInterval(wait);
+          const ids = [];
+          for (const name of ["a", "b"]) ids.push((await load(declared[name].__provider).create(JSON.parse(JSON.stringify(declared[name])))).id);
+          console.log(ids.join(" "));
+        }, 20);`;
+      writeFileSync(path.join(consumer, "create-twice.js"), script);
+      const { stdout } = await promisify(execFile)(process.execPath, ["create-twice.js"], { cwd: consumer, encoding: "utf8", env: { PATH: process.env.PATH, HOME: consumer, OS_CLIENT_CONFIG_FILE: path.join(consumer, "clouds.yaml") } });
+      expect(stdout.trim()).toBe("id-8.0.1 id-8.0.2");
+      expect(tokens).toBe(1);
+    } finally {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
   });
 
   it("loads with Node and exports every component", () => {

@@ -2,6 +2,9 @@
 // Debian 12, 13 or unstable): the provider Pulumi would serialize into the state is taken from the declaration under
 // mocks and run through the engine's lifecycle (test/support/dynamic-engine.ts). Version numbers carry this run's id,
 // so runs never see each other's versions. Then what each release's API accepts, as the facts the component relies on.
+// Keystone's token requests are counted in Keystone's own log (keystone.log: each password authentication is logged
+// with the OpenStack global request id the client sent; keystone-uwsgi.log lists every POST /v3/auth/tokens but not
+// who sent it, and the lab is shared).
 
 import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -15,6 +18,7 @@ import { applyGlanceImage, imageTroveFinds, removeGlanceImage } from "../support
 import { installMocks } from "../support/pulumi-mocks";
 import { MgmtVersion, troveRest, TroveRest } from "../support/trove-rest";
 import { loadCredentials, openTroveSession, send, TroveSession } from "../../components/trove-client";
+import type * as TroveClient from "../../components/trove-client";
 
 const RUN = String(Date.now() % 1_000_000);
 const DYNAMIC = "pulumi-nodejs:dynamic/pulumi-trove:DatastoreVersion";
@@ -52,6 +56,22 @@ describe.each(labReleases())("DatastoreVersion against the lab's Trove %s", (rel
   }
 
   const showVersion = (id: string): Promise<MgmtVersion> => api.version(id);
+
+  /**
+   * Starts afresh, as a new `pulumi up` starts a new provider process: no token held, a new global request id. Returns
+   * the client module and that id.
+   */
+  async function newProviderProcess(): Promise<{ client: typeof TroveClient; requestId: string }> {
+    const client = await import("../../components/trove-client.js");
+    delete (globalThis as Record<string, unknown>)[client.CLIENT_STATE_PROPERTY];
+    return { client, requestId: client.runRequestId() };
+  }
+
+  /** Password authentications (token requests) Keystone logged for this global request id. */
+  function keystoneTokenRequests(requestId: string): number {
+    const log = readFileSync(path.join(lab.dir, "log", "keystone.log"), "utf8");
+    return log.split("\n").filter((line) => line.includes(`keystone.common.password_hashing [${requestId} `)).length;
+  }
 
   beforeAll(async () => {
     lab = ensureLab(release);
@@ -143,7 +163,9 @@ describe.each(labReleases())("DatastoreVersion against the lab's Trove %s", (rel
       lab.openstack(["datastore", "version", "create", version, "mysql", "mysql", "", "--image-tags", "trove,mysql", "--active"]);
       const existing = (await troveVersions()).find((v) => v.name === version)!;
       const { runner, inputs } = await runnerFor(`dup-${RUN}`, { datastore: "mysql", version, cloud: "trove-lab" });
-      await expect(runner.up(inputs)).rejects.toThrow(new RegExp(`datastore version mysql ${version.replace(/\./g, "\\.")} \\(${version.replace(/\./g, "\\.")}\\) already exists in Trove \\(id ${existing.id}\\).*set adopt: true`));
+      const refused = await runner.up(inputs).then(() => undefined, (e: unknown) => e as Error);
+      // The one way to take it over is adopt: Pulumi's dynamic-provider host cannot import (its Read gets no __provider).
+      expect(refused?.message).toBe(`datastore version mysql ${version} (${version}) already exists in Trove (id ${existing.id}) and was not created by this stack; set adopt: true to manage it`);
       expect(runner.state).toBeUndefined();
 
       const adopted = await declare(`dup-${RUN}`, { datastore: "mysql", version, cloud: "trove-lab", adopt: true, active: false });
@@ -182,7 +204,7 @@ describe.each(labReleases())("DatastoreVersion against the lab's Trove %s", (rel
       lab.service("stop", "trove");
       try {
         const error = await declared[1]!.runner.up(declared[1]!.inputs).then(() => undefined, (e: unknown) => e as Error);
-        expect(error?.message).toMatch(new RegExp(`^GET http://127\\.0\\.0\\.1:${lab.trovePort}/v1\\.0/\\w+/mgmt/datastore-versions failed after 5 attempts: .*ECONNREFUSED`));
+        expect(error?.message).toMatch(new RegExp(`^GET http://127\\.0\\.0\\.1:${lab.trovePort}/v1\\.0/\\w+/datastores/mysql/versions/5\\.0\\.\\d+ failed after 5 attempts: .*ECONNREFUSED`));
         expect(declared[1]!.runner.state).toBeUndefined();
       } finally {
         lab.service("start", "trove");
@@ -220,6 +242,39 @@ describe.each(labReleases())("DatastoreVersion against the lab's Trove %s", (rel
       expect(listed).toHaveLength(1);
       expect(runner.state?.id).toBe(listed[0]!.id);
       expect(await runner.up(inputs)).toBe("same");
+    });
+
+    it("asks Keystone for one token in a whole run: creates, an update, refreshes and deletes of several versions (Keystone's own log)", async () => {
+      const { requestId } = await newProviderProcess();
+      const versions = ["3.1", "3.2", "3.3"].map((v) => `${v}.${RUN}`);
+      const declared = [];
+      for (const [i, version] of versions.entries()) declared.push(await runnerFor(`token-${i}-${RUN}`, { datastore: "mysql", version, cloud: "trove-lab" }));
+      for (const d of declared) expect(await d.runner.up(d.inputs)).toBe("create");
+      expect(await declared[0]!.runner.up(await declare(`token-0-${RUN}`, { datastore: "mysql", version: versions[0]!, active: false, cloud: "trove-lab" }))).toBe("update");
+      for (const d of declared) await d.runner.refresh();
+      expect(declared[0]!.runner.state!.outs.active).toBe(false);
+      for (const d of declared) await d.runner.destroy();
+      expect((await troveVersions()).filter((v) => versions.includes(v.name))).toEqual([]);
+      expect(keystoneTokenRequests(requestId)).toBe(1);
+    });
+
+    it("gets a new token when Trove refuses the one it holds (revoked with Keystone's API), and the create goes through", async () => {
+      const { client, requestId } = await newProviderProcess();
+      // The token this provider process holds, fetched before Trove has seen it: Trove caches a token it has validated
+      // (keystonemiddleware, up to 5 minutes), so a token revoked after its first use would still pass there for a while.
+      const credentials = client.loadCredentials(process.env, "trove-lab");
+      const held = await client.keystoneToken(credentials);
+      const revoke = await fetch(`${credentials.authUrl.replace(/\/+$/, "")}/auth/tokens`, { method: "DELETE", headers: { "X-Auth-Token": held.token, "X-Subject-Token": held.token } });
+      expect(revoke.status).toBe(204);
+
+      const version = `3.4.${RUN}`;
+      const { runner, inputs } = await runnerFor(`revoked-${RUN}`, { datastore: "mysql", version, cloud: "trove-lab" });
+      expect(await runner.up(inputs)).toBe("create");
+      expect((await troveVersions()).filter((v) => v.name === version)).toHaveLength(1);
+      // Trove refused the revoked token once (the lookup before the create), then the new token was used.
+      const troveLog = readFileSync(path.join(lab.dir, "log", "trove-api.log"), "utf8");
+      expect(troveLog.split("\n").filter((line) => line.includes(`/datastores/mysql/versions/${version} HTTP/1.1" 401`))).toHaveLength(1);
+      expect(keystoneTokenRequests(requestId)).toBe(2);
     });
 
   describe("what the API accepts (the facts the component relies on)", () => {
