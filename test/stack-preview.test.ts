@@ -161,6 +161,10 @@ describe("the stack's config, checked as the Pulumi CLI checks it before the pro
     expect(programConfig(project, "dev")).toEqual({ config: { "p:versions": '[{"datastore":"mysql"}]', "p:release": "zed" }, secretKeys: [] });
   });
 
+  it("a stack that does not say which Trove release its controller runs is stopped before the program starts, naming the key", () => {
+    expect(() => programConfig(ROOT, "lab", {}, { "pulumi-trove:troveRelease": undefined })).toThrow("Stack 'lab' is missing configuration value 'pulumi-trove:troveRelease'");
+  });
+
   it("this project's stacks all pass it, with only the secrets production needs", () => {
     for (const stack of ["lab", "devstack"]) expect(() => programConfig(ROOT, stack)).not.toThrow();
     expect(programConfig(ROOT, "production", PRODUCTION_SECRETS).secretKeys.sort()).toEqual(Object.keys(PRODUCTION_SECRETS).map((k) => `pulumi-trove:${k}`).sort());

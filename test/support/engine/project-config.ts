@@ -74,14 +74,19 @@ const asText = (value: unknown): string => (typeof value === "string" ? value : 
 
 /**
  * The config a stack's program receives: the stack file's values plus `secrets` (what `pulumi config set --secret`
- * stored), checked against and completed from Pulumi.yaml. `overrides` replace stack-file values (a test's bad value).
+ * stored), checked against and completed from Pulumi.yaml. `overrides` replace stack-file values (a test's bad value);
+ * an override of `undefined` removes the key.
  * Throws with Pulumi's own wording when the CLI would refuse to start the program.
  */
 export function programConfig(root: string, stack: string, secrets: Record<string, string> = {}, overrides: Record<string, unknown> = {}): ProgramConfig {
   const project = readProjectFile(root);
   const stackFile = parse(readFileSync(path.join(root, project.stackConfigDir, `Pulumi.${stack}.yaml`), "utf8")) as { config?: Record<string, unknown> } | null;
   const values = new Map<string, unknown>();
-  for (const [k, v] of Object.entries({ ...(stackFile?.config ?? {}), ...overrides })) values.set(fullKey(project.name, k), v);
+  for (const [k, v] of Object.entries({ ...(stackFile?.config ?? {}), ...overrides })) {
+    // An override of `undefined` takes the key out of the stack file, as `pulumi config rm` would.
+    if (v === undefined) values.delete(fullKey(project.name, k));
+    else values.set(fullKey(project.name, k), v);
+  }
   const secretKeys = new Set<string>();
   for (const [k, v] of Object.entries(secrets)) {
     values.set(fullKey(project.name, k), v);
