@@ -134,6 +134,18 @@ describe.each(labReleases())("DatastoreVersion against the lab's Trove %s", (rel
       expect(await showVersion(runner.state!.id)).toMatchObject({ name: version, version: `8.1.${RUN}`, active: true });
     });
 
+    it("moves the version when its region changes: deleted where it was, created where it is now", async () => {
+      const version = `8.2.${RUN}`;
+      const { runner, inputs } = await runnerFor(`move-${RUN}`, { datastore: "mysql", version, cloud: "trove-lab" });
+      await runner.up(inputs);
+      const firstId = runner.state!.id;
+      // The lab has one region; naming it where the cloud's default was meant is a move all the same.
+      expect(await runner.up(await declare(`move-${RUN}`, { datastore: "mysql", version, cloud: "trove-lab", region: "RegionOne" }))).toBe("replace");
+      expect(runner.state!.id).not.toBe(firstId);
+      const listed = (await troveVersions()).filter((v) => v.name === version);
+      expect(listed.map((v) => v.id)).toEqual([runner.state!.id]);
+    });
+
     it("sees a change made with the openstack CLI on refresh, and the next run puts it back", async () => {
       const version = `5.6.${RUN}`;
       const { runner, inputs } = await runnerFor(`drift-${RUN}`, { datastore: "mysql", version, cloud: "trove-lab" });
