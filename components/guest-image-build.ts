@@ -167,6 +167,29 @@ const REPORT_BUILT_IMAGE = [
 ].join("\n");
 
 /**
+ * diskimage-builder's CI element: its root.d writes an apt.conf.d file that accepts unauthenticated packages and
+ * insecure repositories into the image, on any build host (it does not check for a CI mirror first). trovestack adds
+ * it to its element list on master (Trove 26, 2026.2); no environment variable takes it out again.
+ */
+export const UNSIGNED_APT_ELEMENT = "openstack-ci-mirrors";
+
+/** Build environment variables that make diskimage-builder's Ubuntu build skip signature checks. */
+export const UNSIGNED_APT_ENVIRONMENT = ["DIB_DISTRIBUTION_MIRROR_UBUNTU_INSECURE"] as const;
+
+/**
+ * For a production build, before trovestack runs: refuse a checkout whose build scripts (or the local elements) name
+ * the element, since every image they build would accept unsigned packages. Reads the checkout that will actually
+ * build, whatever its ref or fork, so it does not depend on `troveRef` or `troveRelease` being right.
+ */
+const UNSIGNED_APT_GUARD = [
+  `found=$(grep -rlwF -- ${UNSIGNED_APT_ELEMENT} . \${DIB_LOCAL_ELEMENTS_PATH:+"$DIB_LOCAL_ELEMENTS_PATH"} 2>/dev/null | head -n 3 | tr '\\n' ' ' || true)`,
+  'if [ -n "$found" ]; then',
+  `  echo "pulumi-trove: refusing a production build (devMode false): this trovestack adds diskimage-builder's ${UNSIGNED_APT_ELEMENT} element (named in: $found), which makes the image's apt accept unsigned packages; build from a Trove checkout whose trovestack does not add it, or remove it there" >&2`,
+  "  exit 3",
+  "fi",
+].join("\n");
+
+/**
  * The build script. It builds into a hidden partial file beside the output (same extension, so trovestack picks the
  * same format), moves it into place only when trovestack succeeds, and prints one JSON line with the image's path,
  * sha256, size and log file, which it also keeps beside the image as the build's record. trovestack's output goes
@@ -192,6 +215,7 @@ export function renderBuildScript(s: {
     'partial="$dir/.partial-$$-${base}"',
     "trap 'rm -f -- \"$partial\"' EXIT",
     shellExports(s.environment),
+    s.devMode ? "" : UNSIGNED_APT_GUARD,
     PROGRESS_FILTER,
     'echo "pulumi-trove: building $out with trovestack; full log: $log" >&2',
     `if ! ${shellCommand(["./trovestack", "build-image", s.guestOs, s.guestOsRelease, String(s.devMode), s.guestUsername])} "$partial" < /dev/null 2>&1 | progress_filter "$log" trovestack; then`,
@@ -360,6 +384,14 @@ export function resolveGuestImageBuildArgs(name: string, args: GuestImageBuildAr
       problems.check(/^[a-z_][a-z0-9_-]{0,31}$/.test(args.hostScpUsername), "hostScpUsername", args.hostScpUsername, "expected a Linux user name");
     }
     if (args.localElementsPath !== undefined) problems.report("localElementsPath", args.localElementsPath, absolutePathProblem(args.localElementsPath));
+    if (!devMode) {
+      for (const key of UNSIGNED_APT_ENVIRONMENT) problems.check(!Object.hasOwn(environment, key), `environment.${key}`, environment[key], "makes apt in the image accept unsigned packages; not allowed in a production build (devMode false)");
+      const debootstrap = environment.DIB_DEBOOTSTRAP_EXTRA_ARGS;
+      problems.check(debootstrap === undefined || !/--no-check-(gpg|sig)/.test(debootstrap), "environment.DIB_DEBOOTSTRAP_EXTRA_ARGS", debootstrap, "must not turn off signature checks in a production build (devMode false)");
+      if (releaseOk && args.troveRelease !== undefined && TROVE_RELEASES[args.troveRelease]!.trovestackAddsCiMirrors) {
+        warnings.push(`Trove ${args.troveRelease}'s trovestack adds diskimage-builder's ${UNSIGNED_APT_ELEMENT} element (its apt settings accept unsigned packages): this production build (devMode false) will stop before trovestack runs unless ${troveSourceDir} no longer names it`);
+      }
+    }
     for (const key of Object.keys(environment)) {
       problems.check(/^[A-Z_][A-Z0-9_]*$/.test(key), `environment.${key}`, key, "expected an environment variable name of uppercase letters, digits and '_'");
       problems.check(!["DIB_CLOUD_INIT_DATASOURCES", "HOST_SCP_USERNAME", "DIB_LOCAL_ELEMENTS_PATH"].includes(key), `environment.${key}`, key, "set it with its own argument (cloudInitDatasources, hostScpUsername, localElementsPath)");

@@ -146,6 +146,8 @@ describe("GuestImageBuild", () => {
       ["a relative Trove checkout", { troveSourceDir: "trove" }, /troveSourceDir "trove" is not valid \(expected an absolute path/],
       ["a user name with a shell metacharacter", { guestUsername: "ubuntu;reboot" }, /guestUsername "ubuntu;reboot"/],
       ["an env var set through the wrong door", { environment: { HOST_SCP_USERNAME: "x" } }, /environment.HOST_SCP_USERNAME .* \(set it with its own argument/],
+      ["an insecure Ubuntu mirror in a production build", { devMode: false, environment: { DIB_DISTRIBUTION_MIRROR_UBUNTU_INSECURE: "1" } }, /GuestImageBuild "bad": environment.DIB_DISTRIBUTION_MIRROR_UBUNTU_INSECURE "1" is not valid \(makes apt in the image accept unsigned packages; not allowed in a production build \(devMode false\)\)/],
+      ["debootstrap without signature checks in a production build", { devMode: false, environment: { DIB_DEBOOTSTRAP_EXTRA_ARGS: "--variant=minbase --no-check-gpg" } }, /environment.DIB_DEBOOTSTRAP_EXTRA_ARGS "--variant=minbase --no-check-gpg" is not valid \(must not turn off signature checks/],
     ];
     it.each(cases)("%s", (_label, extra, message) => {
       expect(() => new m.GuestImageBuild("bad", { troveSourceDir: "/opt/stack/trove", troveRef: "master", ...extra })).toThrow(message);
@@ -161,6 +163,15 @@ describe("GuestImageBuild", () => {
 
     it("several problems at once, all listed", () => {
       expect(() => new m.GuestImageBuild("multi", { troveSourceDir: "/t", troveRef: "m", guestOsRelease: "focal", cloudInitDatasources: ["ConfigDrive"] })).toThrow(/2 invalid inputs:\n {2}- guestOsRelease[^\n]*\n {2}- cloudInitDatasources/);
+    });
+
+    it("checks the checkout for the unsigned-apt CI element in a production build only, and warns where the release's trovestack adds it", () => {
+      const prod = m.resolveGuestImageBuildArgs("p", { troveSourceDir: "/t", troveRef: "m", devMode: false, troveRelease: "2026.2", guestOsRelease: "noble" });
+      const dev = m.resolveGuestImageBuildArgs("d", { troveSourceDir: "/t", troveRef: "m", troveRelease: "2026.2", guestOsRelease: "noble", environment: { DIB_DISTRIBUTION_MIRROR_UBUNTU_INSECURE: "1" } });
+      expect(prod.source.kind === "build" && prod.source.script).toContain("grep -rlwF -- openstack-ci-mirrors . ${DIB_LOCAL_ELEMENTS_PATH:+\"$DIB_LOCAL_ELEMENTS_PATH\"}");
+      expect(dev.source.kind === "build" && dev.source.script).not.toContain("openstack-ci-mirrors");
+      expect(prod.warnings).toEqual([expect.stringMatching(/^Trove 2026.2's trovestack adds diskimage-builder's openstack-ci-mirrors element .* will stop before trovestack runs unless \/t no longer names it$/)]);
+      expect(m.resolveGuestImageBuildArgs("o", { troveSourceDir: "/t", troveRef: "m", devMode: false, troveRelease: "2026.1" }).warnings).toEqual([]);
     });
 
     it("accepts an untested release when asked to", () => {

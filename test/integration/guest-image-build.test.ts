@@ -113,6 +113,45 @@ describe("the GuestImageBuild script, run for real", () => {
   });
 });
 
+describe("a production build from a trovestack that adds diskimage-builder's unsigned-apt CI element", () => {
+  // A second stand-in checkout whose build scripts add openstack-ci-mirrors, as upstream master's functions_qemu does.
+  const ciTrove = () => {
+    const dir = path.join(work, "trove-ci-mirrors");
+    if (!existsSync(dir)) {
+      mkdirSync(path.join(dir, "integration/scripts"), { recursive: true });
+      writeFileSync(path.join(dir, "integration/scripts/trovestack"), STAND_IN);
+      chmodSync(path.join(dir, "integration/scripts/trovestack"), 0o755);
+      writeFileSync(path.join(dir, "integration/scripts/functions_qemu"), 'elements="base vm"\nelements="$elements openstack-ci-mirrors"\n');
+    }
+    return dir;
+  };
+  const invocations = () => (existsSync(`${path.join(work, "record")}.invocations`) ? readFileSync(`${path.join(work, "record")}.invocations`, "utf8").split("\n").filter(Boolean).length : 0);
+
+  it("is refused before trovestack runs, naming the element and the file, and leaves no image", () => {
+    const out = path.join(work, "ci-prod/guest.qcow2");
+    const before = invocations();
+    const { result } = runBuild({ troveSourceDir: ciTrove(), troveRef: "master", devMode: false, outputImagePath: out });
+    expect(result.status).toBe(3);
+    expect(result.stderr).toContain("pulumi-trove: refusing a production build (devMode false): this trovestack adds diskimage-builder's openstack-ci-mirrors element (named in: ./functions_qemu");
+    expect(invocations()).toBe(before);
+    expect(existsSync(out)).toBe(false);
+  });
+
+  it("is refused when a local elements directory names the element (e.g. in an element-deps)", () => {
+    const elements = path.join(work, "elements-ci");
+    mkdirSync(path.join(elements, "my-guest"), { recursive: true });
+    writeFileSync(path.join(elements, "my-guest/element-deps"), "openstack-ci-mirrors\n");
+    const { result } = runBuild({ troveSourceDir: trove, troveRef: "master", devMode: false, localElementsPath: elements, outputImagePath: path.join(work, "ci-local/guest.qcow2") });
+    expect(result.status).toBe(3);
+    expect(result.stderr).toContain(`${elements}/my-guest/element-deps`);
+  });
+
+  it("passes from a checkout that does not name it, and a dev build (as upstream's CI) is not checked", () => {
+    expect(runBuild({ troveSourceDir: trove, troveRef: "master", devMode: false, outputImagePath: path.join(work, "clean-prod/guest.qcow2") }).result.status).toBe(0);
+    expect(runBuild({ troveSourceDir: ciTrove(), troveRef: "master", outputImagePath: path.join(work, "ci-dev/guest.qcow2") }).result.status).toBe(0);
+  });
+});
+
 describe("a long build's output", () => {
   it("goes whole to the log file, while stdout and stderr (what Pulumi keeps in the state) stay small", () => {
     const out = path.join(work, "chatty/guest.qcow2");
