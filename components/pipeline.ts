@@ -2,6 +2,7 @@
 // region), the registry and the datastore images, the datastore versions in Trove, and Trove's configuration.
 
 import { existsSync } from "node:fs";
+import { BlockList, isIP } from "node:net";
 import * as path from "node:path";
 import * as openstack from "@pulumi/openstack";
 import * as pulumi from "@pulumi/pulumi";
@@ -96,6 +97,13 @@ export interface TroveGuestPipelineArgs {
    * after the Glance image exists. Default: registered, parameters not loaded. Set to `false` to leave it out.
    */
   registration?: PipelineRegistration | false;
+  /**
+   * The CIDR of Trove's management network (the network `network_isolation` keeps guests on). Since 2024.2
+   * `network_isolation` is on by default and guests pull images over that network only, so the registry must be
+   * reachable there: when the registry's address is an IP outside this CIDR, on such a release, the pipeline warns.
+   * Default: not checked. Example: `10.0.0.0/24`.
+   */
+  managementNetworkCidr?: string;
 }
 
 /** How each version is registered in Trove. */
@@ -122,6 +130,33 @@ export interface TroveGuestPipelineSettings {
   regions: PipelineRegion[];
   /** Per datastore, the validation-rules.json to load; empty when parameters are not loaded. */
   rulesFiles: Record<string, string>;
+  /** The management network's CIDR, when given. */
+  managementNetworkCidr?: string;
+}
+
+/** Checks an IPv4 or IPv6 CIDR such as `10.0.0.0/24` or `fd00::/64`. */
+export function cidrProblem(value: string): string | undefined {
+  const m = /^([^/]+)\/(\d{1,3})$/.exec(value);
+  const family = m ? isIP(m[1]!) : 0;
+  const max = family === 6 ? 128 : 32;
+  return family !== 0 && Number(m![2]) <= max ? undefined : "expected an IPv4 or IPv6 network in CIDR notation, e.g. 10.0.0.0/24 or fd00::/64";
+}
+
+/**
+ * The warning for a registry the guests may not reach: `address` (`host:port`) is an IP outside the management
+ * network `cidr` while `troveRelease` keeps guests on that network (`network_isolation` on by default). `undefined`
+ * when the host is a name (not judged here), inside the network, or the release does not isolate guests.
+ */
+export function managementNetworkWarning(troveRelease: string, address: string, cidr: string): string | undefined {
+  if (!TROVE_RELEASES[troveRelease]?.networkIsolationByDefault || cidrProblem(cidr)) return undefined;
+  const host = address.replace(/:\d+$/, "").replace(/^\[(.*)\]$/, "$1");
+  const family = isIP(host);
+  const [network, prefix] = cidr.split("/") as [string, string];
+  if (family === 0 || family !== isIP(network)) return family === 0 ? undefined : `the registry address ${address} is not in managementNetworkCidr ${cidr} (another IP family); Trove ${troveRelease} guests pull over the management network only (network_isolation is on by default), so they may not reach it`;
+  const list = new BlockList();
+  list.addSubnet(network, Number(prefix), family === 6 ? "ipv6" : "ipv4");
+  if (list.check(host, family === 6 ? "ipv6" : "ipv4")) return undefined;
+  return `the registry address ${address} is outside managementNetworkCidr ${cidr}; Trove ${troveRelease} guests pull over the management network only (network_isolation is on by default), so they may not reach it`;
 }
 
 /** Key of a datastore version in the pipeline's outputs: `mysql:5.7.29`. */
@@ -210,8 +245,9 @@ export function resolveTroveGuestPipelineArgs(name: string, args: TroveGuestPipe
     }
     regions.forEach((r, i) => problems.check(r.troveController !== undefined, `regions[${i}].troveController`, r.troveController, "the region's Trove controller (where configuration parameters are loaded), or set registration.loadConfigurationParameters: false"));
   }
+  if (args.managementNetworkCidr !== undefined) problems.report("managementNetworkCidr", args.managementNetworkCidr, cidrProblem(args.managementNetworkCidr));
   problems.throwIfAny();
-  return { versions, troveRelease, catalog, datastores, regions, rulesFiles };
+  return { versions, troveRelease, catalog, datastores, regions, rulesFiles, managementNetworkCidr: args.managementNetworkCidr };
 }
 
 /**
@@ -276,6 +312,15 @@ export class TroveGuestPipeline extends pulumi.ComponentResource {
       this.registry = args.registry.existing!;
     }
     this.registryAddress = pulumi.output(this.registry.address);
+    const cidr = settings.managementNetworkCidr;
+    if (cidr !== undefined) {
+      // A local registry's host is known at preview; an existing endpoint's address may be another resource's output.
+      const address = args.registry.local ? pulumi.output(`${args.registry.local.advertisedHost}:${args.registry.local.port ?? 4000}`) : this.registryAddress;
+      address.apply((a) => {
+        const warning = managementNetworkWarning(settings.troveRelease, a, cidr);
+        if (warning) void pulumi.log.warn(`TroveGuestPipeline "${name}": ${warning}`, this);
+      });
+    }
 
     this.datastoreImages = new DatastoreImages(
       `${name}-images`,

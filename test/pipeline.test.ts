@@ -152,6 +152,35 @@ describe("TroveGuestPipeline", () => {
     }
   });
 
+  it("warns, in one line naming the field, the address and the CIDR, when the registry is outside the management network on a release with network_isolation", async () => {
+    expect(p.managementNetworkWarning("2024.2", "192.168.1.5:4000", "10.0.0.0/24")).toBe(
+      "the registry address 192.168.1.5:4000 is outside managementNetworkCidr 10.0.0.0/24; Trove 2024.2 guests pull over the management network only (network_isolation is on by default), so they may not reach it",
+    );
+    expect(p.managementNetworkWarning("2024.2", "10.0.0.5:4000", "10.0.0.0/24")).toBeUndefined();
+    expect(p.managementNetworkWarning("2024.1", "192.168.1.5:4000", "10.0.0.0/24")).toBeUndefined();
+    expect(p.managementNetworkWarning("2026.2", "registry.example.com:443", "10.0.0.0/24")).toBeUndefined();
+    expect(p.managementNetworkWarning("2026.2", "[fd00::5]:4000", "fd00::/64")).toBeUndefined();
+    expect(p.managementNetworkWarning("2026.2", "[fd01::5]:4000", "fd00::/64")).toMatch(/^the registry address \[fd01::5\]:4000 is outside managementNetworkCidr fd00::\/64;/);
+    expect(p.managementNetworkWarning("2026.2", "10.0.0.5:4000", "fd00::/64")).toMatch(/is not in managementNetworkCidr fd00::\/64 \(another IP family\)/);
+
+    const warn = vi.spyOn(pulumi.log, "warn").mockImplementation(() => Promise.resolve());
+    try {
+      const v = [{ datastore: "mysql", version: "5.7.29" }];
+      new p.TroveGuestPipeline("isolated", { ...base, troveRelease: "2024.2", versions: v, managementNetworkCidr: "10.1.0.0/16" });
+      new p.TroveGuestPipeline("inside", { ...base, troveRelease: "2024.2", versions: v, managementNetworkCidr: "10.0.0.0/24" });
+      new p.TroveGuestPipeline("before22", { ...base, troveRelease: "2024.1", versions: v, managementNetworkCidr: "10.1.0.0/16" });
+      new p.TroveGuestPipeline("existing", { ...base, troveRelease: "2025.1", versions: v, managementNetworkCidr: "10.1.0.0/16", registry: { existing: { address: pulumi.output("172.16.0.9:5000"), insecure: true } } });
+      await valueOf(pulumi.output("settle"));
+      await new Promise((r) => setTimeout(r, 50));
+      expect(warn.mock.calls.map((c) => String(c[0])).filter((w) => w.includes("managementNetworkCidr")).sort()).toEqual([
+        'TroveGuestPipeline "existing": the registry address 172.16.0.9:5000 is outside managementNetworkCidr 10.1.0.0/16; Trove 2025.1 guests pull over the management network only (network_isolation is on by default), so they may not reach it',
+        'TroveGuestPipeline "isolated": the registry address 10.0.0.5:4000 is outside managementNetworkCidr 10.1.0.0/16; Trove 2024.2 guests pull over the management network only (network_isolation is on by default), so they may not reach it',
+      ]);
+    } finally {
+      warn.mockRestore();
+    }
+  });
+
   describe("rejects bad input at construction", () => {
     it.each([
       ["no versions", { versions: [] }, /versions "\[\]" is not valid \(list at least one datastore version/],
@@ -161,6 +190,8 @@ describe("TroveGuestPipeline", () => {
       ["two defaults for one datastore", { versions: [{ datastore: "mysql", version: "8.0", default: true }, { datastore: "mysql", version: "5.7.29", default: true }] }, /at most one default version per datastore/],
       ["an unknown Trove release", { versions, troveRelease: "victoria" }, /troveRelease "victoria" is not valid \(known releases: zed, 2023.1/],
       ["no Trove release", { versions, troveRelease: undefined }, /TroveGuestPipeline "bad": troveRelease undefined is not valid \(say which Trove release the controller runs \(known releases: zed, .*, 2026.2\)\)/],
+      ["a malformed management network", { versions, managementNetworkCidr: "10.0.0.0/33" }, /TroveGuestPipeline "bad": managementNetworkCidr "10.0.0.0\/33" is not valid \(expected an IPv4 or IPv6 network in CIDR notation, e.g. 10.0.0.0\/24 or fd00::\/64\)/],
+      ["a management network without a prefix", { versions, managementNetworkCidr: "10.0.0.0" }, /managementNetworkCidr "10.0.0.0" is not valid \(expected an IPv4 or IPv6 network in CIDR notation/],
       ["a region name with spaces", { versions, regions: [{ name: "Region One" }] }, /regions\[0\].name "Region One"/],
       ["two registries", { versions, registry: { local: { advertisedHost: "10.0.0.5" }, existing: { address: "r:1", insecure: true } } }, /registry .* \(give exactly one of local and existing\)/],
     ])("%s", (_label, extra, message) => {
