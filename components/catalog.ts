@@ -169,6 +169,11 @@ export interface TroveReleaseRules {
    * branch up to 2026.1 adds it. {@link GuestImageBuild} refuses a production build from a checkout that adds it.
    */
   trovestackAddsCiMirrors: boolean;
+  /**
+   * Whether the release's trovestack embeds Docker images in the guest image from `DIB_TROVE_DOCKER_IMAGES` (space
+   * separated `[source=]target` references; upstream 224524d8): only master (2026.2). No released branch does yet.
+   */
+  trovestackEmbedsDockerImages: boolean;
   /** Where these facts come from (see the README's release table). */
   evidence: ReleaseEvidence;
 }
@@ -187,15 +192,15 @@ function release(r: TroveReleaseRules): TroveReleaseRules {
 
 /** Every Trove release the library knows, Trove 18 (Zed) to 26 (2026.2): the one place that says what each supports. */
 export const TROVE_RELEASES: Readonly<Record<string, TroveReleaseRules>> = Object.freeze({
-  zed: release({ release: "zed", troveMajor: 18, backupImageNaming: "tagged-only", guestOsReleases: ["jammy"], datastoreVersions: MATRIX_UNTIL_2025_1, backupImageHasDefault: true, versionApiFields: BASE_API_FIELDS, networkIsolationByDefault: false, trovestackAddsCiMirrors: false, evidence: "proved-in-ci" }),
-  "2023.1": release({ release: "2023.1", troveMajor: 19, backupImageNaming: "tagged-only", guestOsReleases: ["jammy"], datastoreVersions: MATRIX_UNTIL_2025_1, backupImageHasDefault: true, versionApiFields: BASE_API_FIELDS, networkIsolationByDefault: false, trovestackAddsCiMirrors: false, evidence: "read-from-source" }),
-  "2023.2": release({ release: "2023.2", troveMajor: 20, backupImageNaming: "tagged-only", guestOsReleases: ["jammy"], datastoreVersions: MATRIX_UNTIL_2025_1, backupImageHasDefault: true, versionApiFields: BASE_API_FIELDS, networkIsolationByDefault: false, trovestackAddsCiMirrors: false, evidence: "read-from-source" }),
-  "2024.1": release({ release: "2024.1", troveMajor: 21, backupImageNaming: "version-tag", guestOsReleases: ["jammy"], datastoreVersions: MATRIX_UNTIL_2025_1, backupImageHasDefault: false, versionApiFields: BASE_API_FIELDS, networkIsolationByDefault: false, trovestackAddsCiMirrors: false, evidence: "read-from-source" }),
-  "2024.2": release({ release: "2024.2", troveMajor: 22, backupImageNaming: "version-tag", guestOsReleases: ["jammy"], datastoreVersions: MATRIX_UNTIL_2025_1, backupImageHasDefault: false, versionApiFields: API_FIELDS_22, networkIsolationByDefault: true, trovestackAddsCiMirrors: false, evidence: "read-from-source" }),
-  "2025.1": release({ release: "2025.1", troveMajor: 23, backupImageNaming: "version-tag", guestOsReleases: ["jammy"], datastoreVersions: MATRIX_UNTIL_2025_1, backupImageHasDefault: false, versionApiFields: API_FIELDS_22, networkIsolationByDefault: true, trovestackAddsCiMirrors: false, evidence: "proved-in-ci" }),
-  "2025.2": release({ release: "2025.2", troveMajor: 24, backupImageNaming: "version-tag", guestOsReleases: ["noble", "jammy"], datastoreVersions: MATRIX_2025_2, backupImageHasDefault: false, versionApiFields: API_FIELDS_22, networkIsolationByDefault: true, trovestackAddsCiMirrors: false, evidence: "read-from-source" }),
-  "2026.1": release({ release: "2026.1", troveMajor: 25, backupImageNaming: "version-tag", guestOsReleases: ["noble", "jammy"], datastoreVersions: MATRIX_2025_2, backupImageHasDefault: false, versionApiFields: API_FIELDS_22, networkIsolationByDefault: true, trovestackAddsCiMirrors: false, evidence: "read-from-source" }),
-  "2026.2": release({ release: "2026.2", troveMajor: 26, backupImageNaming: "version-tag-fallback", guestOsReleases: ["noble", "jammy"], datastoreVersions: MATRIX_2026_2, backupImageHasDefault: false, versionApiFields: API_FIELDS_22, networkIsolationByDefault: true, trovestackAddsCiMirrors: true, evidence: "proved-in-ci" }),
+  zed: release({ release: "zed", troveMajor: 18, backupImageNaming: "tagged-only", guestOsReleases: ["jammy"], datastoreVersions: MATRIX_UNTIL_2025_1, backupImageHasDefault: true, versionApiFields: BASE_API_FIELDS, networkIsolationByDefault: false, trovestackAddsCiMirrors: false, trovestackEmbedsDockerImages: false, evidence: "proved-in-ci" }),
+  "2023.1": release({ release: "2023.1", troveMajor: 19, backupImageNaming: "tagged-only", guestOsReleases: ["jammy"], datastoreVersions: MATRIX_UNTIL_2025_1, backupImageHasDefault: true, versionApiFields: BASE_API_FIELDS, networkIsolationByDefault: false, trovestackAddsCiMirrors: false, trovestackEmbedsDockerImages: false, evidence: "read-from-source" }),
+  "2023.2": release({ release: "2023.2", troveMajor: 20, backupImageNaming: "tagged-only", guestOsReleases: ["jammy"], datastoreVersions: MATRIX_UNTIL_2025_1, backupImageHasDefault: true, versionApiFields: BASE_API_FIELDS, networkIsolationByDefault: false, trovestackAddsCiMirrors: false, trovestackEmbedsDockerImages: false, evidence: "read-from-source" }),
+  "2024.1": release({ release: "2024.1", troveMajor: 21, backupImageNaming: "version-tag", guestOsReleases: ["jammy"], datastoreVersions: MATRIX_UNTIL_2025_1, backupImageHasDefault: false, versionApiFields: BASE_API_FIELDS, networkIsolationByDefault: false, trovestackAddsCiMirrors: false, trovestackEmbedsDockerImages: false, evidence: "read-from-source" }),
+  "2024.2": release({ release: "2024.2", troveMajor: 22, backupImageNaming: "version-tag", guestOsReleases: ["jammy"], datastoreVersions: MATRIX_UNTIL_2025_1, backupImageHasDefault: false, versionApiFields: API_FIELDS_22, networkIsolationByDefault: true, trovestackAddsCiMirrors: false, trovestackEmbedsDockerImages: false, evidence: "read-from-source" }),
+  "2025.1": release({ release: "2025.1", troveMajor: 23, backupImageNaming: "version-tag", guestOsReleases: ["jammy"], datastoreVersions: MATRIX_UNTIL_2025_1, backupImageHasDefault: false, versionApiFields: API_FIELDS_22, networkIsolationByDefault: true, trovestackAddsCiMirrors: false, trovestackEmbedsDockerImages: false, evidence: "proved-in-ci" }),
+  "2025.2": release({ release: "2025.2", troveMajor: 24, backupImageNaming: "version-tag", guestOsReleases: ["noble", "jammy"], datastoreVersions: MATRIX_2025_2, backupImageHasDefault: false, versionApiFields: API_FIELDS_22, networkIsolationByDefault: true, trovestackAddsCiMirrors: false, trovestackEmbedsDockerImages: false, evidence: "read-from-source" }),
+  "2026.1": release({ release: "2026.1", troveMajor: 25, backupImageNaming: "version-tag", guestOsReleases: ["noble", "jammy"], datastoreVersions: MATRIX_2025_2, backupImageHasDefault: false, versionApiFields: API_FIELDS_22, networkIsolationByDefault: true, trovestackAddsCiMirrors: false, trovestackEmbedsDockerImages: false, evidence: "read-from-source" }),
+  "2026.2": release({ release: "2026.2", troveMajor: 26, backupImageNaming: "version-tag-fallback", guestOsReleases: ["noble", "jammy"], datastoreVersions: MATRIX_2026_2, backupImageHasDefault: false, versionApiFields: API_FIELDS_22, networkIsolationByDefault: true, trovestackAddsCiMirrors: true, trovestackEmbedsDockerImages: true, evidence: "proved-in-ci" }),
 });
 
 /** A Trove release name known to {@link TROVE_RELEASES}. */

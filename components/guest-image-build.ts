@@ -91,6 +91,14 @@ export interface GuestImageBuildArgs {
   troveRelease?: string;
   /** Accept a guest OS or release the Trove release does not support (without `troveRelease`: other than ubuntu/jammy). Default: `false`. */
   allowUntested?: boolean;
+  /**
+   * Docker image references to embed in the guest image (trovestack's `DIB_TROVE_DOCKER_IMAGES`), so instances start
+   * without pulling them. The build host pulls them from where the references point (it must reach the registry), and
+   * a new list rebuilds the image. Only upstream master's trovestack (2026.2) reads the variable, and no released
+   * branch does yet: needs `troveRelease` `2026.2` and `allowUntested: true`. Default: none. The pipeline passes the
+   * references it publishes when `guestImage.preloadImages` is true. Example: `["10.0.0.5:4000/trove/mysql:8.4"]`.
+   */
+  preloadImages?: pulumi.Input<string[]>;
   /** Skip the build and use this existing local image file. Its extension gives the format. */
   existingImagePath?: string;
   /**
@@ -106,6 +114,8 @@ export type GuestImageSource =
   | {
       kind: "build";
       script: string;
+      /** What {@link renderBuildScript} was given: the constructor renders it again with the preloaded images. */
+      scriptInputs: BuildScriptInputs;
       environmentTriggers: Record<string, string>;
       outputImagePath: string;
       remote: boolean;
@@ -196,7 +206,8 @@ const UNSIGNED_APT_GUARD = [
  * whole to `<image>.build.log`; stderr gets a bounded progress tail while it runs, and the log's last lines if it
  * fails. A failed build removes the partial file and leaves any previous image untouched.
  */
-export function renderBuildScript(s: {
+/** What the build script is rendered from. */
+export interface BuildScriptInputs {
   troveSourceDir: string;
   guestOs: string;
   guestOsRelease: string;
@@ -204,7 +215,20 @@ export function renderBuildScript(s: {
   guestUsername: string;
   outputImagePath: string;
   environment: Record<string, string>;
-}): string {
+}
+
+/**
+ * `DIB_TROVE_DOCKER_IMAGES` for a list of image references: sorted, each once, space separated (so the same set is
+ * the same trigger). Throws for a reference that would split or read as `source=target`.
+ */
+export function preloadImagesValue(references: readonly string[]): string {
+  for (const r of references) {
+    if (!/^[A-Za-z0-9][A-Za-z0-9._/:@-]{0,254}$/.test(r)) throw new Error(`GuestImageBuild: preloadImages ${JSON.stringify(r)} is not valid (expected an image reference such as 10.0.0.5:4000/trove/mysql:8.4, without spaces or '=')`);
+  }
+  return [...new Set(references)].sort().join(" ");
+}
+
+export function renderBuildScript(s: BuildScriptInputs): string {
   return [
     "set -euo pipefail",
     `cd ${shellQuote(path.posix.join(s.troveSourceDir, "integration/scripts"))}`,
@@ -392,6 +416,13 @@ export function resolveGuestImageBuildArgs(name: string, args: GuestImageBuildAr
         warnings.push(`Trove ${args.troveRelease}'s trovestack adds diskimage-builder's ${UNSIGNED_APT_ELEMENT} element (its apt settings accept unsigned packages): this production build (devMode false) will stop before trovestack runs unless ${troveSourceDir} no longer names it`);
       }
     }
+    if (args.preloadImages !== undefined) {
+      problems.check(!Object.hasOwn(environment, "DIB_TROVE_DOCKER_IMAGES"), "environment.DIB_TROVE_DOCKER_IMAGES", environment.DIB_TROVE_DOCKER_IMAGES, "set it with preloadImages, not both");
+      const rules = releaseOk && args.troveRelease !== undefined ? TROVE_RELEASES[args.troveRelease]! : undefined;
+      if (rules === undefined) problems.add("preloadImages", "(images)", "needs troveRelease: only a trovestack that reads DIB_TROVE_DOCKER_IMAGES (upstream master, 2026.2) embeds images");
+      else if (!rules.trovestackEmbedsDockerImages) problems.add("preloadImages", "(images)", `Trove ${rules.release}'s trovestack does not read DIB_TROVE_DOCKER_IMAGES, so the image would embed nothing; only upstream master (2026.2) does`);
+      else problems.check(args.allowUntested === true, "preloadImages", "(images)", `only upstream master's trovestack (Trove ${rules.release}) reads DIB_TROVE_DOCKER_IMAGES, and no released branch does yet; set allowUntested: true to try it anyway`);
+    }
     for (const key of Object.keys(environment)) {
       problems.check(/^[A-Z_][A-Z0-9_]*$/.test(key), `environment.${key}`, key, "expected an environment variable name of uppercase letters, digits and '_'");
       problems.check(!["DIB_CLOUD_INIT_DATASOURCES", "HOST_SCP_USERNAME", "DIB_LOCAL_ELEMENTS_PATH"].includes(key), `environment.${key}`, key, "set it with its own argument (cloudInitDatasources, hostScpUsername, localElementsPath)");
@@ -420,14 +451,16 @@ export function resolveGuestImageBuildArgs(name: string, args: GuestImageBuildAr
     Object.assign(buildEnvironment, environment);
 
     if (!problems.any) {
-      const script = renderBuildScript({ troveSourceDir, guestOs, guestOsRelease, devMode, guestUsername, outputImagePath, environment: buildEnvironment });
+      const scriptInputs: BuildScriptInputs = { troveSourceDir, guestOs, guestOsRelease, devMode, guestUsername, outputImagePath, environment: buildEnvironment };
+      const script = renderBuildScript(scriptInputs);
       const remote = args.buildHost !== undefined;
       const fetch = remote && args.fetchImage !== false ? { path: fetchDestination(outputImagePath, args.fetchImage) } : undefined;
-      source = { kind: "build", script, environmentTriggers: buildEnvironment, outputImagePath, remote, fetch };
+      source = { kind: "build", script, scriptInputs, environmentTriggers: buildEnvironment, outputImagePath, remote, fetch };
       triggers.push(`trove:${troveSourceDir}@${troveRef}`, `os:${guestOs}/${guestOsRelease}`, `dev:${devMode}`, `user:${guestUsername}`, `out:${outputImagePath}`, `env:${JSON.stringify(buildEnvironment)}`);
     }
   }
 
+  if (args.preloadImages !== undefined && args.troveSourceDir === undefined) problems.add("preloadImages", "(images)", "only for a build (troveSourceDir); an existing image or URL is used as it is");
   problems.throwIfAny();
   return { guestOs, guestOsRelease, devMode, guestUsername, diskFormat, troveRef, cloudInitDatasources, source: source!, triggers, warnings };
 }
@@ -491,6 +524,12 @@ export class GuestImageBuild extends pulumi.ComponentResource {
       let localImagePath: pulumi.Output<string | undefined> | undefined;
       // What a forced rebuild takes, for the update's error message. A plain string: an input made from this
       // component's URN would make the build wait for all of the component's children, the fetch among them.
+      // Preloaded images are known only once published: the script and a trigger are rendered from them, so a new
+      // set of images rebuilds the image.
+      const preload = source.kind === "build" && args.preloadImages !== undefined ? pulumi.output(args.preloadImages).apply(preloadImagesValue) : undefined;
+      const script: pulumi.Input<string> =
+        source.kind === "build" && preload ? preload.apply((v) => renderBuildScript({ ...source.scriptInputs, environment: { ...source.scriptInputs.environment, DIB_TROVE_DOCKER_IMAGES: v } })) : source.kind === "build" ? source.script : "";
+      const triggers: pulumi.Input<unknown>[] = preload ? [...settings.triggers, preload.apply((v) => `preload:${v}`)] : settings.triggers;
       const replaceHint = `pulumi up --replace <URN of ${name}-build> (pulumi stack --show-urns lists it)`;
       if (source.kind === "build" && args.buildHost) {
         const c = args.buildHost;
@@ -498,11 +537,11 @@ export class GuestImageBuild extends pulumi.ComponentResource {
           `${name}-build`,
           {
             connection: remoteConnection(c, { component: "GuestImageBuild", name, field: "buildHost" }),
-            create: shellCommand(["bash", "-c", source.script]),
+            create: pulumi.output(script).apply((text) => shellCommand(["bash", "-c", text])),
             update: shellCommand(["bash", "-c", renderBuildUpdateScript(source.outputImagePath, replaceHint)]),
             // Not needed (the update reads the record beside the image), and sshd drops it unless it accepts the name.
             addPreviousOutputInEnv: false,
-            triggers: settings.triggers,
+            triggers,
           },
           { parent: this },
         );
@@ -539,12 +578,12 @@ export class GuestImageBuild extends pulumi.ComponentResource {
         const build = new command.local.Command(
           `${name}-build`,
           {
-            create: source.script,
+            create: script,
             update: renderBuildUpdateScript(source.outputImagePath, replaceHint),
             interpreter: ["/bin/bash", "-c"],
             // The update reads the record beside the image; the previous output is not needed.
             addPreviousOutputInEnv: false,
-            triggers: settings.triggers,
+            triggers,
           },
           { parent: this },
         );

@@ -71,8 +71,13 @@ export interface TroveGuestPipelineArgs {
   allowUntested?: boolean;
   /** Datastore catalog; add datastores here. Default: mysql, mariadb, postgresql. */
   catalog?: DatastoreCatalog;
-  /** The one guest image build (or existing image) shared by every datastore. See {@link GuestImageBuildArgs}. */
-  guestImage: GuestImageBuildArgs;
+  /**
+   * The one guest image build (or existing image) shared by every datastore. See {@link GuestImageBuildArgs}.
+   * `preloadImages: true` embeds every database and backup image the pipeline publishes in the guest image
+   * (`DIB_TROVE_DOCKER_IMAGES`); a new set of images rebuilds it. Only upstream master's trovestack (2026.2) reads
+   * it: needs `allowUntested: true`. Default: `false`.
+   */
+  guestImage: Omit<GuestImageBuildArgs, "preloadImages"> & { preloadImages?: boolean };
   /** Glance settings other than the image and its datastore tags (name, visibility, properties...). */
   glanceImage?: Omit<GlanceImageArgs, "image" | "datastores" | "catalog" | "guestOs" | "guestOsRelease">;
   /**
@@ -291,20 +296,6 @@ export class TroveGuestPipeline extends pulumi.ComponentResource {
     const settings = resolveTroveGuestPipelineArgs(name, args);
     this.settings = settings;
 
-    this.guestImage = new GuestImageBuild(`${name}-guest`, { troveRelease: settings.troveRelease, allowUntested: args.allowUntested, ...args.guestImage }, { parent: this });
-
-    this.glanceImages = {};
-    for (const region of settings.regions) {
-      const suffix = regionSuffix(settings.regions, region);
-      const suffixes = { now: suffix, before: previousRegionSuffixes(settings.regions, region) };
-      this.glanceImages[region.name] = new GlanceImage(
-        `${name}-glance${suffix}`,
-        { ...(args.glanceImage ?? {}), image: this.guestImage, datastores: settings.datastores, catalog: settings.catalog },
-        { parent: this, providers: region.provider ? { openstack: region.provider } : undefined, aliases: aliasesFor(`${name}-glance`, suffixes) },
-      );
-    }
-    this.glanceImageIds = pulumi.all(Object.fromEntries(Object.entries(this.glanceImages).map(([r, img]) => [r, img.imageId])));
-
     if (args.registry.local) {
       this.localRegistry = new LocalRegistry(`${name}-registry`, args.registry.local, { parent: this });
       this.registry = this.localRegistry.endpoint;
@@ -328,6 +319,24 @@ export class TroveGuestPipeline extends pulumi.ComponentResource {
       { parent: this },
     );
     this.imageReferences = this.datastoreImages.images;
+
+    // With preloadImages the build embeds the published images, so it comes after them.
+    const { preloadImages, ...guestImage } = args.guestImage;
+    const preload = preloadImages ? this.datastoreImages.images.apply((all) => Object.values(all).flatMap((i) => [i.database, ...(i.backup ? [i.backup] : [])])) : undefined;
+    this.guestImage = new GuestImageBuild(`${name}-guest`, { troveRelease: settings.troveRelease, allowUntested: args.allowUntested, ...guestImage, preloadImages: preload }, { parent: this });
+
+    this.glanceImages = {};
+    for (const region of settings.regions) {
+      const suffix = regionSuffix(settings.regions, region);
+      const suffixes = { now: suffix, before: previousRegionSuffixes(settings.regions, region) };
+      this.glanceImages[region.name] = new GlanceImage(
+        `${name}-glance${suffix}`,
+        { ...(args.glanceImage ?? {}), image: this.guestImage, datastores: settings.datastores, catalog: settings.catalog },
+        { parent: this, providers: region.provider ? { openstack: region.provider } : undefined, aliases: aliasesFor(`${name}-glance`, suffixes) },
+      );
+    }
+    this.glanceImageIds = pulumi.all(Object.fromEntries(Object.entries(this.glanceImages).map(([r, img]) => [r, img.imageId])));
+
 
     if (args.troveConfig !== false) {
       this.troveConfig = new TroveConfig(

@@ -22,6 +22,21 @@ beforeAll(async () => {
 });
 
 describe("GuestImageBuild", () => {
+  it("passes preloadImages as DIB_TROVE_DOCKER_IMAGES (sorted, each once, quoted) and makes the set a trigger", async () => {
+    expect(m.preloadImagesValue(["r:4000/trove/mysql:8.4", "r:4000/trove/db-backup-mysql:8.4", "r:4000/trove/mysql:8.4"])).toBe("r:4000/trove/db-backup-mysql:8.4 r:4000/trove/mysql:8.4");
+    expect(() => m.preloadImagesValue(["a b"])).toThrow(/GuestImageBuild: preloadImages "a b" is not valid \(expected an image reference/);
+    expect(() => m.preloadImagesValue(["src=dst"])).toThrow(/without spaces or '='/);
+    const args = { troveSourceDir: "/t", troveRef: "m", troveRelease: "2026.2", guestOsRelease: "noble", allowUntested: true };
+    new m.GuestImageBuild("preload", { ...args, preloadImages: pulumi.output(["r:4000/trove/mysql:8.4", "r:4000/trove/db-backup-mysql:8.4"]) });
+    const build = await mocks.waitFor("preload-build");
+    expect(build.inputs.create).toContain("export DIB_TROVE_DOCKER_IMAGES='r:4000/trove/db-backup-mysql:8.4 r:4000/trove/mysql:8.4'");
+    expect(build.inputs.triggers).toContain("preload:r:4000/trove/db-backup-mysql:8.4 r:4000/trove/mysql:8.4");
+    new m.GuestImageBuild("plain", args);
+    const plain = await mocks.waitFor("plain-build");
+    expect(plain.inputs.create).not.toContain("DIB_TROVE_DOCKER_IMAGES");
+    expect((plain.inputs.triggers as string[]).filter((t) => t.startsWith("preload:"))).toEqual([]);
+  });
+
   it("runs the runbook's default build: ubuntu jammy, dev mode, user ubuntu, $HOME/images/...-dev.qcow2", async () => {
     const build = new m.GuestImageBuild("defaults", { troveSourceDir: "/opt/stack/trove", troveRef: "stable/2024.1" });
     const script = (await mocks.waitFor("defaults-build")).inputs.create as string;
@@ -172,6 +187,17 @@ describe("GuestImageBuild", () => {
       expect(dev.source.kind === "build" && dev.source.script).not.toContain("openstack-ci-mirrors");
       expect(prod.warnings).toEqual([expect.stringMatching(/^Trove 2026.2's trovestack adds diskimage-builder's openstack-ci-mirrors element .* will stop before trovestack runs unless \/t no longer names it$/)]);
       expect(m.resolveGuestImageBuildArgs("o", { troveSourceDir: "/t", troveRef: "m", devMode: false, troveRelease: "2026.1" }).warnings).toEqual([]);
+    });
+
+    it("refuses preloadImages where the release's trovestack does not read DIB_TROVE_DOCKER_IMAGES, and on master without allowUntested", () => {
+      const b = { troveSourceDir: "/t", troveRef: "m", preloadImages: ["r:4000/trove/mysql:8.4"] };
+      expect(() => m.resolveGuestImageBuildArgs("old", { ...b, troveRelease: "2026.1", allowUntested: true })).toThrow(
+        /GuestImageBuild "old": preloadImages "\(images\)" is not valid \(Trove 2026.1's trovestack does not read DIB_TROVE_DOCKER_IMAGES, so the image would embed nothing; only upstream master \(2026.2\) does\)/,
+      );
+      expect(() => m.resolveGuestImageBuildArgs("none", b)).toThrow(/preloadImages "\(images\)" is not valid \(needs troveRelease/);
+      expect(() => m.resolveGuestImageBuildArgs("master", { ...b, troveRelease: "2026.2", guestOsRelease: "noble" })).toThrow(/only upstream master's trovestack \(Trove 2026.2\) reads DIB_TROVE_DOCKER_IMAGES, and no released branch does yet; set allowUntested: true/);
+      expect(() => m.resolveGuestImageBuildArgs("url", { imageUrl: "https://x/y.qcow2", preloadImages: [] })).toThrow(/preloadImages .* \(only for a build/);
+      expect(() => m.resolveGuestImageBuildArgs("ok", { ...b, troveRelease: "2026.2", guestOsRelease: "noble", allowUntested: true })).not.toThrow();
     });
 
     it("accepts an untested release when asked to", () => {

@@ -181,6 +181,17 @@ describe("TroveGuestPipeline", () => {
     }
   });
 
+  it("preloads every database and backup image it publishes into the guest image, on request, and refuses it where trovestack cannot", async () => {
+    const v = [{ datastore: "mysql", version: "8.4" }];
+    new p.TroveGuestPipeline("preload", { ...base, troveRelease: "2026.2", allowUntested: true, guestImage: { ...guestImage, guestOsRelease: "noble", preloadImages: true }, versions: v, datastoreImages: { troveSourceDir: "/opt/stack/trove", buildBackupImages: true } } as never);
+    const build = await mocks.waitFor("preload-guest-build");
+    expect(String(build.inputs.create)).toMatch(/export DIB_TROVE_DOCKER_IMAGES='[^']*db-backup-mysql[^']* [^']*\/mysql:8\.4'/);
+    expect((build.inputs.triggers as string[]).some((t) => t.startsWith("preload:") && t.includes("/mysql:8.4"))).toBe(true);
+    expect(() => new p.TroveGuestPipeline("nopreload", { ...base, troveRelease: "2026.1", allowUntested: true, guestImage: { ...guestImage, preloadImages: true }, versions: v })).toThrow(
+      /GuestImageBuild "nopreload-guest": preloadImages "\(images\)" is not valid \(Trove 2026.1's trovestack does not read DIB_TROVE_DOCKER_IMAGES/,
+    );
+  });
+
   describe("rejects bad input at construction", () => {
     it.each([
       ["no versions", { versions: [] }, /versions "\[\]" is not valid \(list at least one datastore version/],
