@@ -327,33 +327,9 @@ export class PulumiEngine {
       },
     };
 
-    // After the program reports an error, its gRPC connection keeps Node alive for about a minute once all work is
-    // done (the SDK disconnects only on a clean exit); the engine ends the deployment then, so the harness closes
-    // the connection once the program has been idle for two seconds after an error.
-    let inflight = 0;
-    let lastActivity = Date.now();
-    const tracked = (service: Record<string, (call: any, cb: any) => void>) =>
-      Object.fromEntries(
-        Object.entries(service).map(([method, f]) => [
-          method,
-          (call: any, cb: any) => {
-            inflight++;
-            lastActivity = Date.now();
-            f(call, (...answer: unknown[]) => {
-              inflight--;
-              lastActivity = Date.now();
-              cb(...answer);
-            });
-          },
-        ]),
-      );
     const server = new grpc.Server();
-    server.addService(resrpc.ResourceMonitorService, tracked(monitor));
-    server.addService(engrpc.EngineService, tracked(engine));
-    const idleAfterError = setInterval(() => {
-      const failed = errors.length > 0 || logs.some((l) => l.severity === "error");
-      if (failed && inflight === 0 && Date.now() - lastActivity > 2000) server.forceShutdown();
-    }, 500);
+    server.addService(resrpc.ResourceMonitorService, monitor);
+    server.addService(engrpc.EngineService, engine);
     const port: number = await new Promise((resolve, reject) => server.bindAsync("127.0.0.1:0", grpc.ServerCredentials.createInsecure(), (err: Error | null, p: number) => (err ? reject(err) : resolve(p))));
     engineAddress.value = `127.0.0.1:${port}`;
 
@@ -382,7 +358,6 @@ export class PulumiEngine {
     } catch (error) {
       errors.push((error as Error).message);
     } finally {
-      clearInterval(idleAfterError);
       server.forceShutdown();
       if (host) await (await host).stop();
     }
