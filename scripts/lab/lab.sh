@@ -72,6 +72,15 @@ running() { # running NAME: the PID file names a live process
   [ -f "$L/run/$1.pid" ] && kill -0 "$(cat "$L/run/$1.pid")" 2>/dev/null
 }
 
+show_logs() { # the last lines of every log, so a failed start-up says why even after the lab directory is gone
+  local f
+  for f in "$L"/log/*.log; do
+    [ -s "$f" ] || continue
+    printf 'lab: --- %s\n' "$f" >&2
+    tail -n 15 -- "$f" | cut -c 1-300 >&2
+  done
+}
+
 wait_http() { # wait_http URL SECONDS [SERVICE]: SERVICE's death ends the wait at once
   local deadline=$((SECONDS + $2))
   until curl -s -o /dev/null "$1"; do
@@ -356,7 +365,7 @@ up() {
   rm -rf "$L"; write_configs
   [ "$RELEASE" != zed ] || prepare_assets
   [ -z "$ROOT" ] || mkdir -p "$ROOT$L"
-  trap 'log "start-up failed; stopping what started (logs: $L/log)"; stop_all; exit 1' ERR
+  trap 'log "start-up failed; stopping what started (logs: $L/log)"; show_logs; stop_all; exit 1' ERR
   [ "$DB" != mariadb ] || init_db
   in_root keystone-manage --config-file "$L/keystone/keystone.conf" db_sync 2>> "$L/log/manage.log"
   wal keystone
