@@ -5,19 +5,23 @@
 import { execFileSync } from "node:child_process";
 import type { Lab } from "./lab";
 
-/** Creates the Glance image the declaration describes; returns its id. */
-export function applyGlanceImage(lab: Lab, inputs: Record<string, unknown>): string {
+/** The `openstack image create` arguments for a declared image (the file upload; prints the new id). */
+export function glanceImageCreateArgs(inputs: Record<string, unknown>): string[] {
   const file = inputs.localFilePath;
   if (typeof file !== "string") throw new Error("only images uploaded from a local file are applied here (localFilePath)");
   const args = ["image", "create", String(inputs.name), "--disk-format", String(inputs.diskFormat), "--container-format", String(inputs.containerFormat), "--file", file, "-f", "value", "-c", "id"];
-  const visibility = String(inputs.visibility ?? "private");
-  args.push(`--${visibility}`);
+  args.push(`--${String(inputs.visibility ?? "private")}`);
   for (const tag of (inputs.tags as string[] | undefined) ?? []) args.push("--tag", tag);
   for (const [k, v] of Object.entries((inputs.properties as Record<string, string> | undefined) ?? {})) args.push("--property", `${k}=${v}`);
   if (inputs.minDiskGb !== undefined) args.push("--min-disk", String(inputs.minDiskGb));
   if (inputs.minRamMb !== undefined) args.push("--min-ram", String(inputs.minRamMb));
   if (inputs.protected === true) args.push("--protected");
-  return lab.openstack(args).trim();
+  return args;
+}
+
+/** Creates the Glance image the declaration describes; returns its id. */
+export function applyGlanceImage(lab: Lab, inputs: Record<string, unknown>): string {
+  return lab.openstack(glanceImageCreateArgs(inputs)).trim();
 }
 
 /** Deletes a Glance image a test created, in clean-up: one that is already gone is fine. */

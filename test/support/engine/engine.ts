@@ -19,7 +19,7 @@ import * as path from "node:path";
 import { DynamicProviderHost } from "./dynamic-provider-host";
 import { ProgramConfig, programConfig, readProjectFile } from "./project-config";
 import { modelFor, ModelContext } from "./resource-models";
-import { containsUnknown, keepSecrets, plain, plainObject, pulumiRequire, sameValue, toStruct, Wire } from "./wire";
+import { changedKeys, containsUnknown, keepSecrets, plain, plainObject, pulumiRequire, sameValue, toStruct, Wire } from "./wire";
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- the generated protobuf stubs are untyped from here */
 const grpc = pulumiRequire("@grpc/grpc-js") as any;
@@ -233,7 +233,7 @@ export class PulumiEngine {
       if (old) {
         if (dynamic && !containsUnknown(checked)) {
           const d = await (await dynamicHost()).diff(urn, old.id, old.outputs, checked);
-          changes = d.changes ? changedKeysOf(plainObject(old.inputs), checked) : [];
+          changes = d.changes ? changedKeys(old.inputs, checked) : [];
           op = !d.changes ? "same" : d.replaces.length > 0 ? "replace" : "update";
           if (d.replaces.length > 0) changes = d.replaces;
           deleteBeforeReplace ||= d.deleteBeforeReplace;
@@ -429,7 +429,7 @@ export class PulumiEngine {
             continue;
           }
           const same = sameValue(plain(r.outputs), plain(outputs));
-          steps.push({ op: same ? "same" : "update", urn: r.urn, type: r.type, name: r.name, ...(same ? {} : { changes: changedKeysOf(plainObject(r.outputs), plainObject(outputs)) }) });
+          steps.push({ op: same ? "same" : "update", urn: r.urn, type: r.type, name: r.name, ...(same ? {} : { changes: changedKeys(r.outputs, outputs) }) });
           next.push({ ...r, outputs });
         } catch (error) {
           errors.push(`${r.type} ${r.name}: ${(error as Error).message}`);
@@ -470,8 +470,4 @@ export class PulumiEngine {
   ofType(type: string): ResourceState[] {
     return this.state.filter((r) => r.type === type);
   }
-}
-
-function changedKeysOf(a: Record<string, unknown>, b: Record<string, unknown>): string[] {
-  return [...new Set([...Object.keys(a), ...Object.keys(b)])].filter((k) => !sameValue(a[k], b[k])).sort();
 }

@@ -19,6 +19,7 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { promisify } from "node:util";
 import { DOCKER_CLIENT } from "../docker-engine";
+import { glanceImageCreateArgs } from "../openstack-apply";
 import { changedKeys, sameValue } from "./wire";
 
 const run = promisify(execFile);
@@ -230,15 +231,7 @@ export const glanceImage: ResourceModel = {
     return { changes, replaces };
   },
   async create(ctx, inputs) {
-    const file = inputs.localFilePath;
-    if (typeof file !== "string") throw new Error("only images uploaded from a local file are applied by the harness (localFilePath)");
-    const args = ["image", "create", String(inputs.name), "--disk-format", String(inputs.diskFormat), "--container-format", String(inputs.containerFormat), "--file", file, "-f", "value", "-c", "id"];
-    args.push(`--${String(inputs.visibility ?? "private")}`);
-    for (const tag of (inputs.tags as string[] | undefined) ?? []) args.push("--tag", tag);
-    for (const [k, v] of Object.entries((inputs.properties as Record<string, string> | undefined) ?? {})) args.push("--property", `${k}=${v}`);
-    if (inputs.minDiskGb !== undefined) args.push("--min-disk", String(inputs.minDiskGb));
-    if (inputs.minRamMb !== undefined) args.push("--min-ram", String(inputs.minRamMb));
-    if (inputs.protected === true) args.push("--protected");
+    const args = glanceImageCreateArgs(inputs);
     const id = await openstack(ctx, args);
     const shown = await showImage(ctx, id);
     return { id, outputs: { ...inputs, ...imageOutputs(shown!) } };
