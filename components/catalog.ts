@@ -2,7 +2,9 @@
 // and how each Trove release turns the guest-agent options into the image names it pulls. Pure data and functions.
 
 import { Problems } from "./errors";
-import { plainNameProblem, repositoryProblem, versionNumberProblem } from "./validate";
+import { FieldRules, optional, required, Rule, text } from "./schema";
+import { plainNameProblem, repositoryProblem, tagProblem, versionNumberProblem } from "./validate";
+
 
 /** Everything the pipeline needs to know about one datastore. */
 export interface DatastoreDefinition {
@@ -265,3 +267,14 @@ export interface DatastoreVersionSpec {
   /** Tag of the upstream image to mirror; defaults to the version number. Example: `5.7`. */
   upstreamTag?: string;
 }
+
+/** The fields of {@link DatastoreVersionSpec}'s schema. */
+export const DATASTORE_VERSION_SPEC_FIELDS: FieldRules<DatastoreVersionSpec> = {
+  datastore: text("a datastore name, e.g. mysql", (v) => plainNameProblem(v)),
+  version: text("a version number, e.g. 8.0.41", versionNumberProblem),
+  name: optional(text("a version name", (v) => plainNameProblem(v))),
+  upstreamTag: optional(text("a Docker tag, e.g. 8.0", tagProblem)),
+};
+
+/** The rule of a `troveRelease` field: one of the releases this library knows, named when missing. */
+export const TROVE_RELEASE_RULE: Rule = required(text("a Trove release, e.g. 2026.1", troveReleaseProblem), troveReleaseProblem(undefined)!);

@@ -11,8 +11,9 @@ import { DatastoreCatalog, defaultCatalog } from "./catalog";
 import { PARAMETERS_SYNC_PY } from "./configuration-parameters-sync";
 import { Problems } from "./errors";
 import { shellCommand } from "./shell";
-import { remoteConnection, SshConnection } from "./ssh";
-import { absolutePathProblem, plainNameProblem, versionNumberProblem } from "./validate";
+import { remoteConnection, SSH_CONNECTION_SCHEMA, SshConnection } from "./ssh";
+import { absolutePathProblem, plainNameProblem, uuidProblem, versionNumberProblem } from "./validate";
+import { checkArgs, count, either, flag, input, instanceOf, listOf, oneOfValues, optional, Rule, shape, text } from "./schema";
 
 /** One configuration parameter rule, as in Trove's `validation-rules.json`. */
 export interface ConfigurationParameterRule {
@@ -118,6 +119,46 @@ export interface DatastoreConfigurationParametersSettings {
 }
 
 /** Applies defaults and validates; throws one error naming every bad field. */
+/** The schema of {@link TroveControllerHost}. */
+export const TROVE_CONTROLLER_HOST_SCHEMA: Rule = shape<TroveControllerHost>("{ connection?, python?, troveConfPath? }", {
+  connection: optional(SSH_CONNECTION_SCHEMA),
+  python: optional(text("an absolute path of a Python that can import Trove", absolutePathProblem)),
+  troveConfPath: optional(text("an absolute path of trove.conf", absolutePathProblem)),
+});
+
+const RULE_BOUND = either(
+  "a number, or a string of digits",
+  [count(-Number.MAX_VALUE, Number.MAX_VALUE, { integer: false, accepts: "a number" }), text("a string of digits", (v) => (/^-?\d+(\.\d+)?$/.test(v) ? undefined : "expected digits, e.g. 18446744073709551615"))],
+  (v) => (typeof v === "number" ? 0 : typeof v === "string" ? 1 : undefined),
+);
+
+/** The schema of {@link ConfigurationParameterRule}. */
+export const CONFIGURATION_PARAMETER_RULE_SCHEMA: Rule = shape<ConfigurationParameterRule>("{ name, restart_required, type, min?, max? }", {
+  name: text("an option name such as max_connections", (v) => (/^[A-Za-z_][A-Za-z0-9_.-]{0,127}$/.test(v) ? undefined : "expected an option name: letters, digits, '_', '.' or '-'")),
+  restart_required: flag(),
+  type: oneOfValues(["integer", "string", "boolean", "float"]),
+  min: optional(RULE_BOUND),
+  max: optional(RULE_BOUND),
+});
+
+/** The schema of {@link DatastoreConfigurationParametersArgs}. */
+export const DATASTORE_CONFIGURATION_PARAMETERS_SCHEMA: Rule = shape<DatastoreConfigurationParametersArgs>("configuration parameters arguments", {
+  datastore: text("a datastore name, e.g. mysql", (v) => plainNameProblem(v)),
+  versionName: text("a version name", (v) => plainNameProblem(v)),
+  versionNumber: optional(text("a version number", versionNumberProblem)),
+  rules: either(
+    "{ rulesFile } or { rules: [...] }",
+    [
+      shape<{ rulesFile: string }>("{ rulesFile }", { rulesFile: text("an absolute path of a validation-rules.json on this machine", absolutePathProblem) }),
+      shape<{ rules: ConfigurationParameterRule[] }>("{ rules }", { rules: listOf(CONFIGURATION_PARAMETER_RULE_SCHEMA) }),
+    ],
+    (v) => ((typeof v === "object" && v !== null && !Array.isArray(v)) ? ("rulesFile" in v ? 0 : 1) : undefined),
+  ),
+  controller: TROVE_CONTROLLER_HOST_SCHEMA,
+  versionId: optional(input(text("Trove's id of the version", uuidProblem))),
+  catalog: optional(instanceOf(DatastoreCatalog, "a DatastoreCatalog")),
+});
+
 export function resolveDatastoreConfigurationParametersArgs(name: string, args: DatastoreConfigurationParametersArgs): DatastoreConfigurationParametersSettings {
   const problems = new Problems("DatastoreConfigurationParameters", name);
   const catalog = args.catalog ?? defaultCatalog;
@@ -181,8 +222,12 @@ export class DatastoreConfigurationParameters extends pulumi.ComponentResource {
   public readonly summary: pulumi.Output<ParametersSyncSummary | undefined>;
 
   constructor(name: string, args: DatastoreConfigurationParametersArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("pulumi-trove:trove:DatastoreConfigurationParameters", name, {}, opts);
+    // Checked before anything is declared; from here on, every Input is the checked one.
+    const checked = checkArgs("DatastoreConfigurationParameters", name, DATASTORE_CONFIGURATION_PARAMETERS_SCHEMA, args);
+    args = checked.args;
     const settings = resolveDatastoreConfigurationParametersArgs(name, args);
+    super("pulumi-trove:trove:DatastoreConfigurationParameters", name, {}, opts);
+    checked.attach(this);
     this.ruleCount = settings.request.rules.length;
     // A change of rules changes stdin: an update, which runs the sync again (nothing removed first). A new version
     // id replaces the command: the old one's delete removes the old version's rules (by id, so never the new

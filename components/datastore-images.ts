@@ -13,13 +13,14 @@
 
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
-import { DatastoreCatalog, DatastoreVersionSpec, defaultCatalog, releaseVersionProblem, TROVE_RELEASES, troveReleaseProblem } from "./catalog";
+import { DATASTORE_VERSION_SPEC_FIELDS, TROVE_RELEASE_RULE, DatastoreCatalog, DatastoreVersionSpec, defaultCatalog, releaseVersionProblem, TROVE_RELEASES, troveReleaseProblem } from "./catalog";
 import { Problems } from "./errors";
 import { datastoreImageNames, DatastoreImageNames } from "./image-naming";
 import { PROGRESS_FILTER } from "./progress";
-import { RegistryEndpoint } from "./registry-endpoint";
+import { REGISTRY_ENDPOINT_SCHEMA, RegistryEndpoint } from "./registry-endpoint";
 import { shellQuote } from "./shell";
-import { absolutePathProblem, firstDuplicate, repositoryProblem, tagProblem, versionNumberProblem } from "./validate";
+import { absolutePathProblem, dockerHostProblem, firstDuplicate, gitRefProblem, registryPathProblem, repositoryProblem, tagProblem, versionNumberProblem } from "./validate";
+import { checkArgs, FieldRules, flag, instanceOf, listOf, optional, Rule, shape, text } from "./schema";
 
 /** Arguments of {@link DatastoreImages}. */
 export interface DatastoreImagesArgs {
@@ -230,6 +231,26 @@ export function parseScriptResult(stdout: string | undefined): { reference: stri
   }
 }
 
+/** The fields of {@link DatastoreImagesArgs}' schema (the pipeline's `datastoreImages` takes most of them). */
+export const DATASTORE_IMAGES_FIELDS: FieldRules<DatastoreImagesArgs> = {
+  registry: REGISTRY_ENDPOINT_SCHEMA,
+  versions: listOf(shape<DatastoreVersionSpec>("{ datastore, version, name?, upstreamTag? }", DATASTORE_VERSION_SPEC_FIELDS)),
+  repository: optional(text("a repository path such as trove-datastores", repositoryProblem)),
+  troveRelease: TROVE_RELEASE_RULE,
+  allowUntested: optional(flag()),
+  backupTag: optional(text("a Docker tag", tagProblem)),
+  buildBackupImages: optional(flag()),
+  troveSourceDir: optional(text("an absolute path of a Trove checkout on this machine", absolutePathProblem)),
+  troveRef: optional(text("a git branch, tag or commit", gitRefProblem)),
+  upstreamRegistry: optional(text("a registry host and path such as docker.io/library", registryPathProblem)),
+  upstreamInsecure: optional(flag()),
+  dockerHost: optional(text("a Docker engine address (DOCKER_HOST)", dockerHostProblem)),
+  catalog: optional(instanceOf(DatastoreCatalog, "a DatastoreCatalog")),
+};
+
+/** The schema of {@link DatastoreImagesArgs}. */
+export const DATASTORE_IMAGES_SCHEMA: Rule = shape<DatastoreImagesArgs>("datastore images arguments", DATASTORE_IMAGES_FIELDS);
+
 /** Applies defaults and validates; throws one error naming every bad field. */
 export function resolveDatastoreImagesArgs(name: string, args: DatastoreImagesArgs): DatastoreImagesSettings {
   const problems = new Problems("DatastoreImages", name);
@@ -311,8 +332,12 @@ export class DatastoreImages extends pulumi.ComponentResource {
   public readonly settings: DatastoreImagesSettings;
 
   constructor(name: string, args: DatastoreImagesArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("pulumi-trove:images:DatastoreImages", name, {}, opts);
+    // Checked before anything is declared; from here on, every Input is the checked one.
+    const checked = checkArgs("DatastoreImages", name, DATASTORE_IMAGES_SCHEMA, args);
+    args = checked.args;
     const s = resolveDatastoreImagesArgs(name, args);
+    super("pulumi-trove:images:DatastoreImages", name, {}, opts);
+    checked.attach(this);
     this.settings = s;
     const address = pulumi.output(args.registry.address);
     const environment = registryEnvironment(args.registry, args.dockerHost);

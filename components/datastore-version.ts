@@ -8,9 +8,13 @@
 
 import * as pulumi from "@pulumi/pulumi";
 import { DatastoreCatalog, defaultCatalog } from "./catalog";
-import { Problems } from "./errors";
+import { describeValue, Problems } from "./errors";
 import { CallCounter, exclusively, loadCredentials, OpenStackApiError, openTroveSession, trove, TroveSession } from "./trove-client";
-import { plainNameProblem, versionNumberProblem } from "./validate";
+import { cloudNameProblem, plainNameProblem, uuidProblem, versionNumberProblem } from "./validate";
+import { checkArgs, flag, input, instanceOf, listOf, optional, problemsOf, Rule, shape, text } from "./schema";
+
+/** How Pulumi marks a value a preview does not know yet, in what a dynamic provider's `check` receives. */
+const UNKNOWN_VALUE = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 
 /** The provider's inputs and state. */
 export interface DatastoreVersionState {
@@ -255,8 +259,23 @@ export const datastoreVersionOperations = {
   },
 };
 
+/**
+ * What the provider's `check` refuses in its inputs, as Pulumi's check failures: the same rules as a construction,
+ * for inputs from any version of this library. Values a preview does not know yet (Pulumi's unknown marker) pass.
+ */
+export function stateCheckFailures(news: Record<string, unknown>): Array<{ property: string; reason: string }> {
+  const known = Object.fromEntries(Object.entries(news).filter(([k, v]) => k !== "__provider" && v !== UNKNOWN_VALUE));
+  const unknownKeys = new Set(Object.keys(news).filter((k) => news[k] === UNKNOWN_VALUE));
+  return problemsOf(DATASTORE_VERSION_STATE_SCHEMA, known)
+    .filter((p) => !unknownKeys.has(p.field.split(/[.[]/)[0]!))
+    .map((p) => ({ property: p.field, reason: `${describeValue(p.value)} is not valid (${p.allowed})` }));
+}
+
 /** The Pulumi dynamic provider: Trove's management API behind create/read/diff/update/delete. */
 export const datastoreVersionProvider: pulumi.dynamic.ResourceProvider = {
+  async check(_olds: DatastoreVersionState, news: Record<string, unknown>) {
+    return { inputs: news, failures: stateCheckFailures(news) };
+  },
   async create(inputs: DatastoreVersionState) {
     const outs = await datastoreVersionOperations.create(inputs);
     return { id: outs.versionId!, outs };
@@ -276,6 +295,46 @@ export const datastoreVersionProvider: pulumi.dynamic.ResourceProvider = {
     await datastoreVersionOperations.delete(id, props);
   },
 };
+
+/** The schema of {@link DatastoreVersionArgs}. */
+export const DATASTORE_VERSION_SCHEMA: Rule = shape<DatastoreVersionArgs>(
+  "datastore version arguments",
+  {
+    datastore: text("a datastore name, e.g. mysql", (v) => plainNameProblem(v)),
+    version: text("a version number, e.g. 8.0.41", versionNumberProblem),
+    name: optional(text("a version name", (v) => plainNameProblem(v))),
+    manager: optional(text("a datastore manager name", (v) => plainNameProblem(v))),
+    imageId: optional(input(text("a Glance image id", uuidProblem))),
+    imageTags: optional(listOf(text("a Glance tag of at most 20 characters", (v) => plainNameProblem(v, 20)))),
+    active: optional(flag()),
+    default: optional(flag()),
+    packages: optional(listOf(text("a package name", (v) => plainNameProblem(v, 255)))),
+    adopt: optional(flag()),
+    cloud: optional(text("a clouds.yaml cloud name", cloudNameProblem)),
+    region: optional(text("a region name", cloudNameProblem)),
+    catalog: optional(instanceOf(DatastoreCatalog, "a DatastoreCatalog")),
+  },
+  (a, report) => {
+    if (a.imageId !== undefined && a.imageTags !== undefined) report("imageTags", a.imageTags, "give imageId or imageTags, not both");
+  },
+);
+
+/** The schema of the provider's inputs and state: `check` refuses what a construction would, for state written by any version. */
+export const DATASTORE_VERSION_STATE_SCHEMA: Rule = shape<DatastoreVersionState>("datastore version state", {
+  datastore: text("a datastore name", (v) => plainNameProblem(v)),
+  name: text("a version name", (v) => plainNameProblem(v)),
+  version: text("a version number", versionNumberProblem),
+  manager: text("a datastore manager name", (v) => plainNameProblem(v)),
+  imageId: optional(text("a Glance image id", uuidProblem)),
+  imageTags: optional(listOf(text("a Glance tag of at most 20 characters", (v) => plainNameProblem(v, 20)), { max: 5 })),
+  active: flag(),
+  default: flag(),
+  packages: listOf(text("a package name", (v) => plainNameProblem(v, 255))),
+  adopt: flag(),
+  cloud: optional(text("a clouds.yaml cloud name", cloudNameProblem)),
+  region: optional(text("a region name", cloudNameProblem)),
+  versionId: optional(text("Trove's id of the version", uuidProblem)),
+});
 
 /** Applies defaults and validates; throws one error naming every bad field. */
 export function resolveDatastoreVersionArgs(name: string, args: DatastoreVersionArgs): Omit<DatastoreVersionState, "imageId"> {
@@ -320,7 +379,9 @@ export class DatastoreVersion extends pulumi.dynamic.Resource {
   public declare readonly active: pulumi.Output<boolean>;
 
   constructor(name: string, args: DatastoreVersionArgs, opts?: pulumi.CustomResourceOptions) {
-    const state = resolveDatastoreVersionArgs(name, args);
-    super(datastoreVersionProvider, name, { ...state, imageId: args.imageId, versionId: undefined }, opts, "pulumi-trove", "DatastoreVersion");
+    const checked = checkArgs("DatastoreVersion", name, DATASTORE_VERSION_SCHEMA, args);
+    const state = resolveDatastoreVersionArgs(name, checked.args);
+    super(datastoreVersionProvider, name, { ...state, imageId: checked.args.imageId, versionId: undefined }, opts, "pulumi-trove", "DatastoreVersion");
+    checked.attach(this);
   }
 }

@@ -16,7 +16,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { DatastoreCatalog, defaultCatalog } from "./catalog";
 import { Problems } from "./errors";
 import { GuestImageBuild, IMAGE_FORMATS } from "./guest-image-build";
-import { firstDuplicate, plainNameProblem } from "./validate";
+import { absolutePathProblem, firstDuplicate, httpUrlProblem, plainNameProblem, sha256Problem, singleLineProblem } from "./validate";
+import { checkArgs, count, either, FieldRules, flag, input, instanceOf, listOf, mapOf, oneOfValues, optional, Rule, shape, text } from "./schema";
 
 /** The Glance image property that records the uploaded file's sha256; a change to it replaces (re-uploads) the image. */
 export const SHA256_PROPERTY = "trove_guest_image_sha256";
@@ -90,6 +91,38 @@ export function glanceImageTags(datastores: readonly string[]): string[] {
   return ["trove", ...datastores.filter((d, i) => datastores.indexOf(d) === i)];
 }
 
+/** The schema of {@link GlanceImageSource}. */
+export const GLANCE_IMAGE_SOURCE_SCHEMA: Rule = shape<GlanceImageSource>(
+  "{ path or url, diskFormat, sha256? }",
+  {
+    path: optional(input(text("an absolute path of the image file on this machine", absolutePathProblem))),
+    url: optional(text("an http:// or https:// URL", httpUrlProblem)),
+    diskFormat: oneOfValues(Object.values(IMAGE_FORMATS)),
+    sha256: optional(input(text("a sha256 digest in hex", sha256Problem))),
+  },
+  (src, report) => {
+    if ((src.path === undefined) === (src.url === undefined)) report("path", src.path, "give exactly one of path and url");
+  },
+);
+
+/** The fields of {@link GlanceImageArgs}' schema (the pipeline's `glanceImage` takes some of them). */
+export const GLANCE_IMAGE_FIELDS: FieldRules<GlanceImageArgs> = {
+  image: either("a GuestImageBuild, or { path or url, diskFormat, sha256? }", [instanceOf(GuestImageBuild, "a GuestImageBuild"), GLANCE_IMAGE_SOURCE_SCHEMA], (v) => (v instanceof GuestImageBuild ? 0 : (typeof v === "object" && v !== null && !Array.isArray(v)) ? 1 : undefined)),
+  datastores: listOf(text("a datastore name", (v) => plainNameProblem(v))),
+  name: optional(text("a Glance image name", (v) => plainNameProblem(v, 255))),
+  visibility: optional(oneOfValues(["private", "shared", "community", "public"])),
+  minDiskGb: optional(count(0, 100000)),
+  minRamMb: optional(count(0, 100000000)),
+  properties: optional(mapOf(text("a one-line value", singleLineProblem), (k) => (/^[A-Za-z0-9_:.-]{1,255}$/.test(k) ? undefined : "expected letters, digits, '_', ':', '.' or '-'"), "a map of Glance property names to one-line values")),
+  protected: optional(flag()),
+  catalog: optional(instanceOf(DatastoreCatalog, "a DatastoreCatalog")),
+  guestOs: optional(text("a guest OS name", (v) => plainNameProblem(v, 32))),
+  guestOsRelease: optional(text("a guest OS release", (v) => plainNameProblem(v, 32))),
+};
+
+/** The schema of {@link GlanceImageArgs}. */
+export const GLANCE_IMAGE_SCHEMA: Rule = shape<GlanceImageArgs>("Glance image arguments", GLANCE_IMAGE_FIELDS);
+
 /** Applies defaults and validates; throws one error naming every bad field. */
 export function resolveGlanceImageArgs(name: string, args: GlanceImageArgs): GlanceImageSettings {
   const problems = new Problems("GlanceImage", name);
@@ -159,8 +192,12 @@ export class GlanceImage extends pulumi.ComponentResource {
   public readonly settings: GlanceImageSettings;
 
   constructor(name: string, args: GlanceImageArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("pulumi-trove:glance:GlanceImage", name, {}, opts);
+    // Checked before anything is declared; from here on, every Input is the checked one.
+    const checked = checkArgs("GlanceImage", name, GLANCE_IMAGE_SCHEMA, args);
+    args = checked.args;
     const settings = resolveGlanceImageArgs(name, args);
+    super("pulumi-trove:glance:GlanceImage", name, {}, opts);
+    checked.attach(this);
     this.settings = settings;
 
     const src = args.image;

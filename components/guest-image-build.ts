@@ -10,13 +10,14 @@ import { existsSync, statSync } from "node:fs";
 import * as path from "node:path";
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
-import { releaseGuestOsProblem, TROVE_RELEASES, troveReleaseProblem } from "./catalog";
+import { releaseGuestOsProblem, TROVE_RELEASE_RULE, TROVE_RELEASES, troveReleaseProblem } from "./catalog";
 import { Problems } from "./errors";
-import { checkImageFetch, FETCH_SCRIPT, FETCH_UPDATE_SCRIPT, fetchDestination, ImageFetchArgs, ImageFetchEnvironment } from "./image-fetch";
+import { checkImageFetch, IMAGE_FETCH_SCHEMA, FETCH_SCRIPT, FETCH_UPDATE_SCRIPT, fetchDestination, ImageFetchArgs, ImageFetchEnvironment } from "./image-fetch";
 import { PROGRESS_FILTER } from "./progress";
-import { hostKeyOf, remoteConnection, SshConnection } from "./ssh";
+import { hostKeyOf, remoteConnection, SSH_CONNECTION_SCHEMA, SshConnection } from "./ssh";
 import { shellCommand, shellExports, shellQuote } from "./shell";
-import { absolutePathProblem, plainNameProblem } from "./validate";
+import { checkArgs, either, FieldRules, flag, input, listOf, mapOf, oneOfValues, optional, Rule, shape, text } from "./schema";
+import { absolutePathProblem, environmentNameProblem, gitRefProblem, httpUrlProblem, imageReferenceProblem, plainNameProblem, singleLineProblem, unixUserProblem } from "./validate";
 
 /** Guest OS and releases that Trove's CI builds and tests (runbook: "only ubuntu and jammy are fully tested"). */
 export const SUPPORTED_GUEST_OS: Readonly<Record<string, readonly string[]>> = Object.freeze({ ubuntu: ["jammy"] });
@@ -327,6 +328,36 @@ function localGitHead(dir: string): string | undefined {
   }
 }
 
+/** The fields of {@link GuestImageBuildArgs}' schema (the pipeline's `guestImage` takes them too). */
+export const GUEST_IMAGE_BUILD_FIELDS: FieldRules<GuestImageBuildArgs> = {
+  troveSourceDir: optional(text("an absolute path (of a Trove checkout on the build host)", absolutePathProblem)),
+  troveRef: optional(text("a git branch, tag or commit", gitRefProblem)),
+  guestOs: optional(text("a guest OS name, e.g. ubuntu", (v) => plainNameProblem(v, 32))),
+  guestOsRelease: optional(text("a guest OS release, e.g. jammy or noble", (v) => plainNameProblem(v, 32))),
+  devMode: optional(flag()),
+  guestUsername: optional(text("a Unix user name", unixUserProblem)),
+  outputImagePath: optional(text("a path on the build host, absolute or starting with $HOME/", (v) => (TROVESTACK_SAFE_PATH.test(v) ? undefined : "expected an absolute path or one starting with $HOME/, of letters, digits, '.', '_', '+', '-' and '/' (trovestack does not quote it)"))),
+  hostScpUsername: optional(text("a Unix user name", unixUserProblem)),
+  cloudInitDatasources: optional(listOf(text("a cloud-init datasource name such as OpenStack", (v) => (/^[A-Za-z0-9]+$/.test(v) ? undefined : "expected a cloud-init datasource name such as OpenStack or ConfigDrive")), { min: 1 })),
+  localElementsPath: optional(text("an absolute path on the build host", absolutePathProblem)),
+  environment: optional(mapOf(text("a one-line value", singleLineProblem), environmentNameProblem, "a map of environment variable names to one-line values")),
+  buildHost: optional(SSH_CONNECTION_SCHEMA),
+  fetchImage: optional(either("{ path? } or false", [IMAGE_FETCH_SCHEMA, oneOfValues([false])], (v) => (v === false ? 1 : typeof v === "object" && v !== null && !Array.isArray(v) ? 0 : undefined))),
+  troveRelease: optional(TROVE_RELEASE_RULE),
+  allowUntested: optional(flag()),
+  preloadImages: optional(input(listOf(text("an image reference", imageReferenceProblem)))),
+  existingImagePath: optional(text("an absolute path of an image file on this machine", absolutePathProblem)),
+  imageUrl: optional(text("an http:// or https:// URL", httpUrlProblem)),
+};
+
+/** The schema of {@link GuestImageBuildArgs}. */
+export const GUEST_IMAGE_BUILD_SCHEMA: Rule = shape<GuestImageBuildArgs>("guest image build arguments", GUEST_IMAGE_BUILD_FIELDS, (a, report) => guestImageBuildPairs(a, report));
+
+/** The guest image build's fields that only make sense together (the pipeline's `guestImage` checks them too). */
+export function guestImageBuildPairs(a: Omit<GuestImageBuildArgs, "preloadImages">, report: (field: string, value: unknown, allowed: string) => void): void {
+  if (a.existingImagePath !== undefined && a.imageUrl !== undefined) report("imageUrl", a.imageUrl, "give either existingImagePath or imageUrl, not both");
+}
+
 /**
  * Applies defaults and validates; throws one error naming every bad field. Pure but for reading local file facts; in a
  * preview, a local file that is absent is a warning (the preview may run where the image is not, e.g. in CI).
@@ -503,8 +534,12 @@ export class GuestImageBuild extends pulumi.ComponentResource {
   public readonly settings: GuestImageBuildSettings;
 
   constructor(name: string, args: GuestImageBuildArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("pulumi-trove:guest-image:GuestImageBuild", name, {}, opts);
+    // Checked before anything is declared; from here on, every Input is the checked one.
+    const checked = checkArgs("GuestImageBuild", name, GUEST_IMAGE_BUILD_SCHEMA, args);
+    args = checked.args;
     const settings = resolveGuestImageBuildArgs(name, args, { dryRun: pulumi.runtime.isDryRun() });
+    super("pulumi-trove:guest-image:GuestImageBuild", name, {}, opts);
+    checked.attach(this);
     this.settings = settings;
     for (const warning of settings.warnings) pulumi.log.warn(`GuestImageBuild "${name}": ${warning}`, this);
     this.diskFormat = pulumi.output(settings.diskFormat);

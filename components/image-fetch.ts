@@ -7,6 +7,7 @@
 
 import * as path from "node:path";
 import { Problems } from "./errors";
+import { anything, optional, Rule, shape, text } from "./schema";
 import { absolutePathProblem } from "./validate";
 
 /** Where a remote build's image is copied by default: a fixed path, so every machine running the stack agrees on it. */
@@ -26,6 +27,12 @@ export interface ImageFetchArgs {
    */
   knownHostsFile?: string;
 }
+
+/** The schema of {@link ImageFetchArgs}. */
+export const IMAGE_FETCH_SCHEMA: Rule = shape<ImageFetchArgs>("{ path? }", {
+  path: optional(text("an absolute path on this machine", absolutePathProblem)),
+  knownHostsFile: optional(anything("nothing: no longer used (set buildHost.hostKey)")),
+});
 
 /** Variables the fetch script reads; everything that varies reaches it through these, never as shell code. */
 export interface ImageFetchEnvironment {

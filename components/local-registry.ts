@@ -9,7 +9,9 @@ import * as tls from "@pulumi/tls";
 import bcrypt from "bcryptjs";
 import { Problems } from "./errors";
 import { RegistryEndpoint } from "./registry-endpoint";
-import { absolutePathProblem, parseHostPort, portProblem } from "./validate";
+import { absolutePathProblem, basicAuthUserProblem, hostProblem, imageReferenceProblem, keyTextProblem, parseHostPort, passwordProblem, pemProblem, portProblem, portRule } from "./validate";
+import { isIP } from "node:net";
+import { checkArgs, count, either, flag, input, instanceOf, oneOfValues, optional, Rule, secret, shape, text } from "./schema";
 
 /** Basic-auth settings of the registry. */
 export interface LocalRegistryAuth {
@@ -103,6 +105,42 @@ export function registryEnvironment(s: LocalRegistrySettings, auth: boolean, tls
   return env;
 }
 
+/** The schema of {@link LocalRegistryArgs}. */
+export const LOCAL_REGISTRY_SCHEMA: Rule = shape<LocalRegistryArgs>("local registry arguments", {
+  advertisedHost: text("a host name or IP address the guests can reach", hostProblem),
+  port: optional(portRule),
+  bindAddress: optional(text("an IP address, e.g. 0.0.0.0", (v) => (isIP(v) ? undefined : "expected an IP address, e.g. 0.0.0.0 or 127.0.0.1"))),
+  image: optional(text("an image reference such as registry:2", imageReferenceProblem)),
+  storagePath: optional(text("an absolute path on the registry host", absolutePathProblem)),
+  containerName: optional(text("a container name", (v) => (/^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,127}$/.test(v) ? undefined : "expected letters, digits, '_', '.' or '-'"))),
+  auth: optional(
+    shape<LocalRegistryAuth>("{ username, password, realm? }", {
+      username: text("a basic-auth user name", basicAuthUserProblem),
+      password: secret(input(text("a password", passwordProblem))),
+      realm: optional(text("a realm", (v) => (/^[A-Za-z0-9 ._-]{1,64}$/.test(v) ? undefined : "expected letters, digits, spaces, '.', '_' or '-'"))),
+    }),
+  ),
+  tls: optional(
+    either(
+      "{ certificatePem, privateKeyPem, caCertificatePem? } or { generate: true, validityDays? }",
+      [
+        shape<LocalRegistryTls>("{ certificatePem, privateKeyPem, caCertificatePem? }", {
+          certificatePem: input(text("a PEM certificate", pemProblem("CERTIFICATE"))),
+          privateKeyPem: secret(input(text("a PEM private key's text", keyTextProblem))),
+          caCertificatePem: optional(input(text("a PEM certificate", pemProblem("CERTIFICATE")))),
+        }),
+        shape<LocalRegistryGeneratedTls>("{ generate: true, validityDays? }", {
+          generate: oneOfValues([true]),
+          validityDays: optional(count(1, 3650)),
+        }),
+      ],
+      (v) => ((typeof v === "object" && v !== null && !Array.isArray(v)) ? ("generate" in v ? 1 : 0) : undefined),
+    ),
+  ),
+  deleteEnabled: optional(flag()),
+  dockerProvider: optional(instanceOf(docker.Provider, "a docker.Provider")),
+});
+
 /** Applies defaults and validates; throws one error naming every bad field. */
 export function resolveLocalRegistryArgs(name: string, args: LocalRegistryArgs): LocalRegistrySettings {
   const problems = new Problems("LocalRegistry", name);
@@ -168,8 +206,12 @@ export class LocalRegistry extends pulumi.ComponentResource {
   public readonly settings: LocalRegistrySettings;
 
   constructor(name: string, args: LocalRegistryArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("pulumi-trove:registry:LocalRegistry", name, {}, opts);
+    // Checked before anything is declared; from here on, every Input is the checked one.
+    const checked = checkArgs("LocalRegistry", name, LOCAL_REGISTRY_SCHEMA, args);
+    args = checked.args;
     const s = resolveLocalRegistryArgs(name, args);
+    super("pulumi-trove:registry:LocalRegistry", name, {}, opts);
+    checked.attach(this);
     this.settings = s;
     const childOpts = { parent: this, provider: args.dockerProvider };
 

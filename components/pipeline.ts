@@ -6,17 +6,18 @@ import { BlockList, isIP } from "node:net";
 import * as path from "node:path";
 import * as openstack from "@pulumi/openstack";
 import * as pulumi from "@pulumi/pulumi";
-import { DatastoreCatalog, DatastoreVersionSpec, defaultCatalog, isTestedVersion, releaseVersionProblem, TROVE_RELEASES, troveReleaseProblem } from "./catalog";
-import { DatastoreConfigurationParameters, TroveControllerHost } from "./configuration-parameters";
+import { DATASTORE_VERSION_SPEC_FIELDS, TROVE_RELEASE_RULE, DatastoreCatalog, DatastoreVersionSpec, defaultCatalog, isTestedVersion, releaseVersionProblem, TROVE_RELEASES, troveReleaseProblem } from "./catalog";
+import { DatastoreConfigurationParameters, TROVE_CONTROLLER_HOST_SCHEMA, TroveControllerHost } from "./configuration-parameters";
 import { DatastoreVersion } from "./datastore-version";
 import { Problems } from "./errors";
-import { DatastoreImages, DatastoreImagesArgs, PublishedImages } from "./datastore-images";
-import { GlanceImage, GlanceImageArgs, glanceImageTags } from "./glance-image";
-import { GuestImageBuild, GuestImageBuildArgs } from "./guest-image-build";
-import { LocalRegistry, LocalRegistryArgs } from "./local-registry";
-import { RegistryEndpoint } from "./registry-endpoint";
-import { TroveConfig, TroveConfigArgs } from "./trove-config";
-import { firstDuplicate, plainNameProblem, versionNumberProblem } from "./validate";
+import { DATASTORE_IMAGES_FIELDS, DatastoreImages, DatastoreImagesArgs, PublishedImages } from "./datastore-images";
+import { GLANCE_IMAGE_FIELDS, GlanceImage, GlanceImageArgs, glanceImageTags } from "./glance-image";
+import { GUEST_IMAGE_BUILD_FIELDS, GuestImageBuild, guestImageBuildPairs, GuestImageBuildArgs } from "./guest-image-build";
+import { LOCAL_REGISTRY_SCHEMA, LocalRegistry, LocalRegistryArgs } from "./local-registry";
+import { REGISTRY_ENDPOINT_SCHEMA, RegistryEndpoint } from "./registry-endpoint";
+import { TROVE_CONFIG_FIELDS, TroveConfig, TroveConfigArgs } from "./trove-config";
+import { absolutePathProblem, cloudNameProblem, firstDuplicate, plainNameProblem, versionNumberProblem } from "./validate";
+import { absent, checkArgs, either, FieldRules, flag, instanceOf, listOf, oneOfValues, optional, Rule, shape, text } from "./schema";
 
 /** One datastore version the pipeline serves: its images, its Trove registration. */
 export interface PipelineDatastoreVersion extends DatastoreVersionSpec {
@@ -198,6 +199,71 @@ function aliasesFor(prefix: string, suffixes: { now: string; before: string[] },
   return [...names].map((n) => ({ name: n }));
 }
 
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+
+/** Picks the named fields of a schema's field rules. */
+function pick<T, K extends keyof T>(fields: FieldRules<T>, keys: readonly K[]): FieldRules<Pick<T, K>> {
+  return Object.fromEntries(keys.map((k) => [k, fields[k]])) as unknown as FieldRules<Pick<T, K>>;
+}
+
+/** The schema of {@link TroveGuestPipelineArgs}: every nested component's fields, checked before anything is declared. */
+export const TROVE_GUEST_PIPELINE_SCHEMA: Rule = shape<TroveGuestPipelineArgs>("pipeline arguments", {
+  versions: listOf(
+    shape<PipelineDatastoreVersion>("{ datastore, version, name?, upstreamTag?, default?, active? }", { ...DATASTORE_VERSION_SPEC_FIELDS, default: optional(flag()), active: optional(flag()) }),
+    { accepts: "a list of { datastore, version, name?, upstreamTag?, default?, active? }" },
+  ),
+  troveRelease: TROVE_RELEASE_RULE,
+  allowUntested: optional(flag()),
+  catalog: optional(instanceOf(DatastoreCatalog, "a DatastoreCatalog")),
+  guestImage: shape<TroveGuestPipelineArgs["guestImage"]>("guest image build arguments", { ...GUEST_IMAGE_BUILD_FIELDS, preloadImages: optional(flag()) }, guestImageBuildPairs),
+  glanceImage: optional(shape<NonNullable<TroveGuestPipelineArgs["glanceImage"]>>("Glance image settings", pick(GLANCE_IMAGE_FIELDS, ["name", "visibility", "minDiskGb", "minRamMb", "properties", "protected"] as const))),
+  regions: optional(
+    listOf(
+      shape<PipelineRegion>("{ name, provider?, cloud?, region?, troveController? }", {
+        name: text("a short region name: lowercase letters, digits and '-'", (v) => (/^[a-z0-9][a-z0-9-]{0,30}$/.test(v) ? undefined : "expected lowercase letters, digits and '-'")),
+        provider: optional(instanceOf(openstack.Provider, "an openstack.Provider")),
+        cloud: optional(text("a clouds.yaml cloud name", cloudNameProblem)),
+        region: optional(text("a region name", cloudNameProblem)),
+        troveController: optional(TROVE_CONTROLLER_HOST_SCHEMA),
+      }),
+    ),
+  ),
+  registry: either(
+    "exactly one of { local: {...} } and { existing: {...} } (give exactly one of local and existing)",
+    [
+      shape<{ local: LocalRegistryArgs; existing?: undefined }>("{ local }", { local: LOCAL_REGISTRY_SCHEMA, existing: absent("nothing: give local or existing, not both") }),
+      shape<{ existing: RegistryEndpoint; local?: undefined }>("{ existing }", { existing: REGISTRY_ENDPOINT_SCHEMA, local: absent("nothing: give local or existing, not both") }),
+    ],
+    (v) => (isObject(v) ? ("local" in v && "existing" in v ? undefined : "local" in v ? 0 : "existing" in v ? 1 : undefined) : undefined),
+  ),
+  datastoreImages: shape<TroveGuestPipelineArgs["datastoreImages"]>(
+    "datastore images settings",
+    pick(DATASTORE_IMAGES_FIELDS, ["repository", "backupTag", "buildBackupImages", "troveSourceDir", "troveRef", "upstreamRegistry", "upstreamInsecure", "dockerHost"] as const),
+  ),
+  troveConfig: optional(
+    either(
+      "{ controller?, cloudInit?, cloudinitLocation? } or false",
+      [shape<Exclude<TroveGuestPipelineArgs["troveConfig"], false | undefined>>("Trove configuration settings", pick(TROVE_CONFIG_FIELDS, ["controller", "cloudInit", "cloudinitLocation"] as const)), oneOfValues([false])],
+      (v) => (v === false ? 1 : isObject(v) ? 0 : undefined),
+    ),
+  ),
+  registration: optional(
+    either(
+      "{ adopt?, troveSourceDir?, loadConfigurationParameters? } or false",
+      [
+        shape<PipelineRegistration>("{ adopt?, troveSourceDir?, loadConfigurationParameters? }", {
+          adopt: optional(flag()),
+          troveSourceDir: optional(text("an absolute path of a Trove checkout on this machine", absolutePathProblem)),
+          loadConfigurationParameters: optional(flag()),
+        }),
+        oneOfValues([false]),
+      ],
+      (v) => (v === false ? 1 : isObject(v) ? 0 : undefined),
+    ),
+  ),
+  managementNetworkCidr: optional(text("a CIDR such as 10.0.0.0/24", (v) => cidrProblem(v))),
+});
+
 /** Applies defaults and validates; throws one error naming every bad field. */
 export function resolveTroveGuestPipelineArgs(name: string, args: TroveGuestPipelineArgs): TroveGuestPipelineSettings {
   const problems = new Problems("TroveGuestPipeline", name);
@@ -292,8 +358,12 @@ export class TroveGuestPipeline extends pulumi.ComponentResource {
   public readonly settings: TroveGuestPipelineSettings;
 
   constructor(name: string, args: TroveGuestPipelineArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("pulumi-trove:pipeline:TroveGuestPipeline", name, {}, opts);
+    // Checked before anything is declared; from here on, every Input is the checked one.
+    const checked = checkArgs("TroveGuestPipeline", name, TROVE_GUEST_PIPELINE_SCHEMA, args);
+    args = checked.args;
     const settings = resolveTroveGuestPipelineArgs(name, args);
+    super("pulumi-trove:pipeline:TroveGuestPipeline", name, {}, opts);
+    checked.attach(this);
     this.settings = settings;
 
     if (args.registry.local) {
@@ -315,7 +385,7 @@ export class TroveGuestPipeline extends pulumi.ComponentResource {
 
     this.datastoreImages = new DatastoreImages(
       `${name}-images`,
-      { ...args.datastoreImages, registry: this.registry, versions: settings.versions, troveRelease: settings.troveRelease, allowUntested: args.allowUntested, catalog: settings.catalog },
+      { ...args.datastoreImages, registry: this.registry, versions: settings.versions.map(({ datastore, version, name, upstreamTag }) => ({ datastore, version, name, upstreamTag })), troveRelease: settings.troveRelease, allowUntested: args.allowUntested, catalog: settings.catalog },
       { parent: this },
     );
     this.imageReferences = this.datastoreImages.images;

@@ -2,6 +2,8 @@
 // one; an existing registry can be described by hand.
 
 import * as pulumi from "@pulumi/pulumi";
+import { flag, input, optional, Rule, secret, shape, text } from "./schema";
+import { basicAuthUserProblem, passwordProblem, pemProblem, registryAddressProblem } from "./validate";
 
 /** How to reach and authenticate to a container registry. */
 export interface RegistryEndpoint {
@@ -16,3 +18,19 @@ export interface RegistryEndpoint {
   /** PEM of the CA that signed the registry's certificate, when it is not publicly trusted. */
   caCertificatePem?: pulumi.Input<string>;
 }
+
+/** The schema of {@link RegistryEndpoint}: checked by every component that takes one. */
+export const REGISTRY_ENDPOINT_SCHEMA: Rule = shape<RegistryEndpoint>(
+  "a registry endpoint { address, insecure, username?, password?, caCertificatePem? }",
+  {
+    address: input(text("host:port, e.g. 10.0.0.5:4000", registryAddressProblem)),
+    insecure: input(flag()),
+    username: optional(input(text("a basic-auth user name", basicAuthUserProblem))),
+    password: optional(secret(input(text("a password", passwordProblem)))),
+    caCertificatePem: optional(input(text("a PEM certificate", pemProblem("CERTIFICATE")))),
+  },
+  (e, report) => {
+    if (e.password !== undefined && e.username === undefined) report("username", undefined, "required when password is given: basic auth needs both");
+    if (e.username !== undefined && e.password === undefined) report("password", undefined, "required when username is given: basic auth needs both");
+  },
+);

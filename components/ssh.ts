@@ -7,6 +7,8 @@
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import { Problems } from "./errors";
+import { flag, input, optional, Rule, secret, shape, text } from "./schema";
+import { hostProblem, keyTextProblem, passwordProblem, portRule, unixUserProblem } from "./validate";
 
 /** How to reach a host over SSH. */
 export interface SshConnection {
@@ -76,6 +78,26 @@ export function parseHostKey(line: string): { key: string; type: string } | { pr
   }
   return { key: `${type} ${data}`, type };
 }
+
+/** The schema of {@link SshConnection}. */
+export const SSH_CONNECTION_SCHEMA: Rule = shape<SshConnection>(
+  "an SSH connection { host, user, hostKey, ... }",
+  {
+    host: input(text("a host name or IP address", hostProblem)),
+    port: optional(input(portRule)),
+    user: input(text("a Unix user name", unixUserProblem)),
+    privateKey: optional(secret(input(text("a private key's text (PEM or OpenSSH)", keyTextProblem)))),
+    password: optional(secret(input(text("a password", passwordProblem)))),
+    hostKey: optional(text("one public key line as ssh-keyscan prints it", (v) => {
+      const parsed = parseHostKey(v);
+      return "problem" in parsed ? parsed.problem : undefined;
+    })),
+    insecureIgnoreHostKey: optional(flag()),
+  },
+  (c, report) => {
+    if (c.hostKey !== undefined && c.insecureIgnoreHostKey === true) report("insecureIgnoreHostKey", true, "give hostKey or insecureIgnoreHostKey: true, not both");
+  },
+);
 
 /** Records the problems of a connection's host-key settings under `<field>.hostKey` / `<field>.insecureIgnoreHostKey`. */
 export function checkHostKey(c: SshConnection, field: string, problems: Problems): void {

@@ -9,11 +9,12 @@ import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import { DatastoreCatalog, defaultCatalog } from "./catalog";
 import { Problems } from "./errors";
-import { RegistryEndpoint } from "./registry-endpoint";
+import { REGISTRY_ENDPOINT_SCHEMA, RegistryEndpoint } from "./registry-endpoint";
 import { shellCommand } from "./shell";
-import { remoteConnection, SshConnection } from "./ssh";
+import { remoteConnection, SSH_CONNECTION_SCHEMA, SshConnection } from "./ssh";
 import { TROVE_CONFIG_EDITOR_PY } from "./trove-config-editor";
-import { absolutePathProblem, hostPortProblem } from "./validate";
+import { absolutePathProblem, hostPortProblem, imageReferenceProblem, plainNameProblem } from "./validate";
+import { checkArgs, FieldRules, input, instanceOf, listOf, mapOf, optional, Rule, shape, text } from "./schema";
 
 /** INI options by section. */
 export type IniSections = Record<string, Record<string, string>>;
@@ -114,6 +115,40 @@ export interface TroveConfigArgs {
   catalog?: DatastoreCatalog;
 }
 
+/** The fields of {@link TroveControllerTarget}'s schema. */
+export const TROVE_CONTROLLER_TARGET_SCHEMA: Rule = shape<TroveControllerTarget>("{ connection, troveConfPath?, guestAgentConfPath?, restartOn...?, python? }", {
+  connection: SSH_CONNECTION_SCHEMA,
+  troveConfPath: optional(text("an absolute path", absolutePathProblem)),
+  guestAgentConfPath: optional(text("an absolute path", absolutePathProblem)),
+  restartOnTroveConfChange: optional(listOf(text("a one-line shell command", (v) => iniValueProblem(v) ?? (v === "" ? "must not be empty" : undefined)))),
+  restartOnGuestAgentConfChange: optional(listOf(text("a one-line shell command", (v) => iniValueProblem(v) ?? (v === "" ? "must not be empty" : undefined)))),
+  python: optional(text("an absolute path of the controller's Python", absolutePathProblem)),
+});
+
+/** The fields of {@link TroveConfigArgs}' schema (the pipeline's `troveConfig` takes some of them). */
+export const TROVE_CONFIG_FIELDS: FieldRules<TroveConfigArgs> = {
+  registry: REGISTRY_ENDPOINT_SCHEMA,
+  imageOptions: input(
+    mapOf(
+      shape<GuestAgentImageOptions>("{ dockerImage, backupDockerImage }", {
+        dockerImage: text("an image reference", imageReferenceProblem),
+        backupDockerImage: text("an image reference", imageReferenceProblem),
+      }),
+      (k) => plainNameProblem(k),
+      "a map of datastore names to { dockerImage, backupDockerImage }",
+    ),
+  ),
+  controller: optional(TROVE_CONTROLLER_TARGET_SCHEMA),
+  cloudInit: optional(mapOf(text("cloud-init user data", () => undefined), (k) => plainNameProblem(k), "a map of datastore names to cloud-init user data")),
+  cloudinitLocation: optional(text("an absolute path on the controller", absolutePathProblem)),
+  catalog: optional(instanceOf(DatastoreCatalog, "a DatastoreCatalog")),
+};
+
+/** The schema of {@link TroveConfigArgs}. */
+export const TROVE_CONFIG_SCHEMA: Rule = shape<TroveConfigArgs>("Trove configuration arguments", TROVE_CONFIG_FIELDS, (a, report) => {
+  if (a.cloudInit !== undefined && a.controller === undefined) report("cloudInit", Object.keys(a.cloudInit), "cloud-init files are written to the controller: set controller too");
+});
+
 /** The request the editor reads from stdin. */
 export interface EditorRequest {
   files: Array<{ path: string; sections: IniSections; restart: string[] }>;
@@ -196,13 +231,17 @@ export class TroveConfig extends pulumi.ComponentResource {
   public readonly applied: pulumi.Output<{ changed: string[]; restarted: string[] } | undefined>;
 
   constructor(name: string, args: TroveConfigArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("pulumi-trove:config:TroveConfig", name, {}, opts);
+    // Checked before anything is declared; from here on, every Input is the checked one.
+    const checked = checkArgs("TroveConfig", name, TROVE_CONFIG_SCHEMA, args);
+    args = checked.args;
     const resolved = resolveTroveConfigArgs(name, args);
+    super("pulumi-trove:config:TroveConfig", name, {}, opts);
+    checked.attach(this);
     const catalog = args.catalog ?? defaultCatalog;
     const r = args.registry;
-    const checked = checkedRegistryValues(r, name, this);
+    const registryValues = checkedRegistryValues(r, name, this);
     const rendered = pulumi
-      .all([checked.address, r.insecure, checked.username, checked.password, args.imageOptions])
+      .all([registryValues.address, r.insecure, registryValues.username, registryValues.password, args.imageOptions])
       .apply(([registryAddress, insecure, username, password, imageOptions]) => renderTroveConfig({ registryAddress, insecure, username, password, imageOptions }, catalog, "TroveConfig", name));
     this.troveConf = rendered.apply((x) => renderIni(x.troveConf));
     this.guestAgentConf = pulumi.secret(rendered.apply((x) => renderIni(x.guestAgentConf)));
@@ -241,6 +280,6 @@ export class TroveConfig extends pulumi.ComponentResource {
     }
     // The checks are registered as outputs too, so a bad value fails the run even while the rendering waits on values
     // a preview does not know (the registry's address).
-    this.registerOutputs({ troveConf: this.troveConf, guestAgentConf: this.guestAgentConf, applied: this.applied, registryChecked: pulumi.all([checked.username, checked.password]).apply(() => true) });
+    this.registerOutputs({ troveConf: this.troveConf, guestAgentConf: this.guestAgentConf, applied: this.applied, registryChecked: pulumi.all([registryValues.username, registryValues.password]).apply(() => true) });
   }
 }

@@ -1,6 +1,8 @@
 // Pure validators shared by the components. Each returns `undefined` when the value is fine, or a short text that
 // says what is allowed, which `Problems.report` turns into one line of the component's error.
 
+import { count, Rule } from "./schema";
+
 /** A datastore version number as Trove and the image tags use it: `5.7.29`, `8.0`, `12`, `10.11.6`. */
 export const VERSION_NUMBER = /^\d+(\.\d+){0,3}$/;
 
@@ -95,4 +97,109 @@ export function firstDuplicate<T>(values: readonly T[]): T | undefined {
     seen.add(v);
   }
   return undefined;
+}
+
+/** Checks a value that goes into one line of a config file or a command's environment: no newlines or control characters. */
+export function singleLineProblem(value: string): string | undefined {
+  // eslint-disable-next-line no-control-regex
+  return /[\x00-\x1f\x7f]/.test(value) ? "must not contain newlines or control characters" : undefined;
+}
+
+/** Checks a host name or IP address (no port, no scheme). */
+export function hostProblem(value: string): string | undefined {
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(value)) return "expected a host name or IP address without a scheme, e.g. 10.0.0.5 or build.example.com";
+  return parseHostPort(`${value}:1`) ? undefined : "expected a host name or IP address, e.g. 10.0.0.5 or build.example.com";
+}
+
+/** Checks a registry address: `host:port`, no scheme, no path, no credentials. */
+export function registryAddressProblem(value: string): string | undefined {
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(value)) return "expected host:port without a scheme (drop the http:// or https://; `insecure` says which), e.g. 10.0.0.5:4000";
+  if (value.includes("@")) return "expected host:port without credentials (give username and password as their own fields), e.g. 10.0.0.5:4000";
+  if (!/:\d+$/.test(value)) return "expected host:port with the port, e.g. 10.0.0.5:4000 or registry.example.com:443";
+  return hostPortProblem(value) && "expected host:port with a port from 1 to 65535, e.g. 10.0.0.5:4000 or registry.example.com:443";
+}
+
+/** Checks a user name for HTTP basic auth (and htpasswd): no ':' (it ends the name), no spaces or control characters. */
+export function basicAuthUserProblem(value: string): string | undefined {
+  return /^[A-Za-z0-9._@+-]{1,64}$/.test(value) ? undefined : "expected 1 to 64 letters, digits, '.', '_', '@', '+' or '-' (basic auth cannot carry ':' or spaces in a user name)";
+}
+
+/** Checks a login name on a Unix host (SSH user, guest user). */
+export function unixUserProblem(value: string): string | undefined {
+  return /^[A-Za-z_][A-Za-z0-9_.-]{0,31}$/.test(value) ? undefined : "expected a Unix user name: up to 32 letters, digits, '_', '.' or '-', starting with a letter or '_'";
+}
+
+/** Checks a password: not empty, one line. */
+export function passwordProblem(value: string): string | undefined {
+  if (value.length === 0) return "must not be empty";
+  return singleLineProblem(value);
+}
+
+/** Checks PEM text of the given kind (`CERTIFICATE`, `PRIVATE KEY`: any private key type matches the latter). */
+export function pemProblem(kind: "CERTIFICATE" | "PRIVATE KEY"): (value: string) => string | undefined {
+  const pattern = kind === "CERTIFICATE" ? /-----BEGIN CERTIFICATE-----[\s\S]+-----END CERTIFICATE-----/ : /-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----[\s\S]+-----END [A-Z0-9 ]*PRIVATE KEY-----/;
+  const example = kind === "CERTIFICATE" ? "-----BEGIN CERTIFICATE----- … -----END CERTIFICATE-----" : "-----BEGIN … PRIVATE KEY----- … -----END … PRIVATE KEY-----";
+  return (value) => (pattern.test(value) ? undefined : `expected PEM text: ${example}`);
+}
+
+/** Checks that a private key is given as its text, not as the path of its file (a common slip). */
+export function keyTextProblem(value: string): string | undefined {
+  if (value.trim() === "") return "must not be empty";
+  if (/^\s*(\/|~\/|\.\.?\/|\$HOME\/)/.test(value) && !value.includes("\n")) return "expected the key's text (PEM or OpenSSH), not the path of its file: read the file, e.g. pulumi config set --secret <key> \"$(cat <file>)\"";
+  return undefined;
+}
+
+/** Checks a sha256 digest in hex (as `sha256sum` prints it). */
+export function sha256Problem(value: string): string | undefined {
+  return /^[0-9a-f]{64}$/.test(value) ? undefined : "expected 64 lowercase hex digits, as sha256sum prints them";
+}
+
+/** Checks an OpenStack id (Glance image, Trove version): a UUID, with or without dashes. */
+export function uuidProblem(value: string): string | undefined {
+  return /^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$/i.test(value) ? undefined : "expected an OpenStack id (a UUID), e.g. 8a4c2e5e-6b1f-4c1e-9a57-0c3b5c1d2e3f";
+}
+
+/** Checks an http(s) URL. */
+export function httpUrlProblem(value: string): string | undefined {
+  let url: URL | undefined;
+  try {
+    url = new URL(value);
+  } catch {
+    url = undefined;
+  }
+  return url && (url.protocol === "http:" || url.protocol === "https:") && !/\s/.test(value) ? undefined : "expected an http:// or https:// URL, e.g. https://tarballs.opendev.org/openstack/trove/images/trove-master-guest-ubuntu-jammy.qcow2";
+}
+
+/** Checks a git ref or commit id (`stable/2024.1`, `master`, a sha). */
+export function gitRefProblem(value: string): string | undefined {
+  const ok = /^[A-Za-z0-9][A-Za-z0-9._/+-]{0,199}$/.test(value) && !value.includes("..") && !value.includes("//") && !value.endsWith("/") && !value.endsWith(".lock");
+  return ok ? undefined : "expected a git branch, tag or commit, e.g. stable/2024.1 or master";
+}
+
+/** Checks an environment variable name. */
+export function environmentNameProblem(value: string): string | undefined {
+  return /^[A-Za-z_][A-Za-z0-9_]{0,127}$/.test(value) ? undefined : "expected a variable name: letters, digits and '_', not starting with a digit";
+}
+
+/** Checks a Docker image reference (`registry:2`, `quay.io/openstack.trove/registry:2`, `10.0.0.5:4000/trove/mysql:8.4`). */
+export function imageReferenceProblem(value: string): string | undefined {
+  return /^[a-z0-9][a-z0-9._/:@-]{0,254}$/.test(value) && !value.includes("//") ? undefined : "expected an image reference such as registry:2 or 10.0.0.5:4000/trove/mysql:8.4";
+}
+
+/** Checks where images come from: `docker.io/library`, `quay.io/openstack.trove`, `10.0.0.5:5000/mirror`. */
+export function registryPathProblem(value: string): string | undefined {
+  return /^[a-z0-9][a-z0-9.-]*(:\d{1,5})?(\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$/.test(value) ? undefined : "expected a registry host and optional path, without a scheme, e.g. docker.io/library or quay.io/openstack.trove";
+}
+
+/** Checks a Docker engine address (`DOCKER_HOST`). */
+export function dockerHostProblem(value: string): string | undefined {
+  return /^(unix:\/\/\/[^\s]+|tcp:\/\/[^\s/]+|ssh:\/\/[^\s/]+)$/.test(value) ? undefined : "expected unix:///path, tcp://host:port or ssh://user@host";
+}
+
+/** A TCP port. */
+export const portRule: Rule = count(1, 65535);
+
+/** Checks a clouds.yaml cloud name or a region name. */
+export function cloudNameProblem(value: string): string | undefined {
+  return /^[A-Za-z0-9][A-Za-z0-9 ._-]{0,63}$/.test(value) && value === value.trim() ? undefined : "expected up to 64 letters, digits, spaces, '.', '_' or '-', starting with a letter or digit";
 }

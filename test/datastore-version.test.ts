@@ -70,7 +70,7 @@ describe("DatastoreVersion", () => {
   it.each([
     ["an unknown datastore", { datastore: "redis", version: "7" }, /DatastoreVersion "bad": datastore "redis" is not valid \(known: mariadb, mysql, postgresql\)/],
     ["a malformed version", { datastore: "mysql", version: "5.7;rm" }, /version "5.7;rm" is not valid/],
-    ["both an image id and tags", { datastore: "mysql", version: "5.7.29", imageId: "x", imageTags: ["trove"] }, /imageTags .* is not valid \(give imageId or imageTags, not both\)/],
+    ["both an image id and tags", { datastore: "mysql", version: "5.7.29", imageId: "8a4c2e5e-6b1f-4c1e-9a57-0c3b5c1d2e3f", imageTags: ["trove"] }, /imageTags .* is not valid \(give imageId or imageTags, not both\)/],
     ["a tag with a comma", { datastore: "mysql", version: "5.7.29", imageTags: ["trove,mysql"] }, /imageTags\[0\] "trove,mysql" is not valid/],
     ["six tags", { datastore: "mysql", version: "5.7.29", imageTags: ["a", "b", "c", "d", "e", "f"] }, /imageTags .* is not valid \(at most 5 tags \(Trove's limit\)\)/],
     ["a tag of 21 characters", { datastore: "mysql", version: "5.7.29", imageTags: ["trove", "x".repeat(21)] }, /imageTags\[1\] "x{21}" is not valid \(use 1 to 20 letters/],
@@ -488,10 +488,10 @@ describe("DatastoreConfigurationParameters", () => {
     expect(JSON.parse(String(changed.inputs.stdin)).rules).toEqual(rules.slice(1));
     expect(changed.inputs.triggers).toBeUndefined();
 
-    const tracked = new params.DatastoreConfigurationParameters("local2", { datastore: "mysql", versionName: "5.7.29", rules: { rules }, controller: { troveConfPath: "/srv/lab/trove.conf" }, versionId: "id-new" });
+    const tracked = new params.DatastoreConfigurationParameters("local2", { datastore: "mysql", versionName: "5.7.29", rules: { rules }, controller: { troveConfPath: "/srv/lab/trove.conf" }, versionId: "0e0e0e0e-0000-4000-8000-000000000002" });
     const withId = await mocks.waitFor("local2-load");
-    expect(withId.inputs.triggers).toEqual(["id-new"]);
-    expect(JSON.parse(String(withId.inputs.stdin))).toMatchObject({ versionName: "5.7.29", versionId: "id-new" });
+    expect(withId.inputs.triggers).toEqual(["0e0e0e0e-0000-4000-8000-000000000002"]);
+    expect(JSON.parse(String(withId.inputs.stdin))).toMatchObject({ versionName: "5.7.29", versionId: "0e0e0e0e-0000-4000-8000-000000000002" });
     expect(p.ruleCount).toBe(2);
     expect(tracked.ruleCount).toBe(2);
   });
@@ -507,7 +507,7 @@ describe("DatastoreConfigurationParameters", () => {
   });
 
   it.each([
-    ["a rule of an unknown type", { rules: [{ name: "x", restart_required: false, type: "json" }] }, /rules.rules\[0\] .* is not valid \(type: expected one of integer, string, boolean, float\)/],
+    ["a rule of an unknown type", { rules: [{ name: "x", restart_required: false, type: "json" }] }, /rules.rules\[0\].type "json" is not valid \(allowed: integer, string, boolean, float\)/],
     ["a fractional limit", { rules: [{ name: "x", restart_required: false, type: "integer", max: 1.5 }] }, /max: expected an integer/],
     ["the same name twice", { rules: [rules[0], rules[0]] }, /rules.rules "max_connections" is not valid \(each parameter name once\)/],
     ["a missing rules file", { rulesFile: "/nonexistent/validation-rules.json" }, /rules.rulesFile "\/nonexistent\/validation-rules.json" is not valid \(a readable validation-rules.json: ENOENT/],

@@ -9,6 +9,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, it } from "vitest";
 import { installMocks, isSecret, MockState, valueOf } from "./support/pulumi-mocks";
 
+const CERT = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n";
+
 let mocks: MockState;
 let r: typeof import("../components/local-registry.js");
 
@@ -49,7 +51,7 @@ describe("LocalRegistry", () => {
       storagePath: "/srv/registry",
       deleteEnabled: true,
       auth: { username: "trove", password: pulumi.secret("s3cret") },
-      tls: { certificatePem: "CERT", privateKeyPem: pulumi.secret("KEY") },
+      tls: { certificatePem: CERT, privateKeyPem: pulumi.secret("KEY") },
     });
     const c = await mocks.waitFor("secure-container");
     expect(c.inputs.envs).toEqual([
@@ -64,7 +66,7 @@ describe("LocalRegistry", () => {
     expect(JSON.stringify(c.inputs)).not.toContain("s3cret");
     expect(await valueOf(reg.insecure)).toBe(false);
     expect(await isSecret(reg.password)).toBe(true);
-    expect(await valueOf(reg.caCertificatePem)).toBe("CERT");
+    expect(await valueOf(reg.caCertificatePem)).toBe(CERT);
     expect(await valueOf(reg.address)).toBe("registry.example.com:5443");
   });
 
@@ -83,7 +85,7 @@ describe("LocalRegistry", () => {
     expect(await valueOf(reg.caCertificatePem)).toBe("GENERATED-CERT");
     new r.LocalRegistry("gendns", { advertisedHost: "registry.example.com", tls: { generate: true, validityDays: 30 } });
     expect((await mocks.waitFor("gendns-tls-cert")).inputs).toMatchObject({ dnsNames: ["registry.example.com"], validityPeriodHours: 720 });
-    expect(() => new r.LocalRegistry("genbad", { advertisedHost: "10.0.0.5", tls: { generate: true, validityDays: 0 } })).toThrow(/tls.validityDays "0" is not valid \(a whole number of days from 1 to 3650\)/);
+    expect(() => new r.LocalRegistry("genbad", { advertisedHost: "10.0.0.5", tls: { generate: true, validityDays: 0 } })).toThrow(/tls.validityDays "0" is not valid \(expected a whole number from 1 to 3650\)/);
   });
 
   it("writes an htpasswd line the registry's bcrypt accepts, the same on every run", () => {
