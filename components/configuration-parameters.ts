@@ -63,7 +63,7 @@ export interface DatastoreConfigurationParametersArgs {
   catalog?: DatastoreCatalog;
 }
 
-/** The request the sync program reads from stdin. */
+/** The request the sync program reads from stdin. @internal */
 export interface ParametersSyncRequest {
   configFile: string;
   datastore: string;
@@ -88,6 +88,7 @@ const RULE_TYPES = ["integer", "string", "boolean", "float"];
 /**
  * Parses a validation-rules.json text. Integers beyond 2^53 (MySQL's 2^64-1 limits) are kept exactly, as strings of
  * digits, because JSON.parse would round them.
+ * @internal
  */
 export function parseValidationRules(text: string): ConfigurationParameterRule[] {
   const exact = text.replace(/("(?:min|max)"\s*:\s*)(-?\d{16,})(?=\s*[,}\]])/g, '$1"$2"');
@@ -96,7 +97,7 @@ export function parseValidationRules(text: string): ConfigurationParameterRule[]
   return parsed["configuration-parameters"] as ConfigurationParameterRule[];
 }
 
-/** Why a rule is not valid, or undefined. */
+/** Why a rule is not valid, or undefined. @internal */
 export function ruleProblem(rule: ConfigurationParameterRule): string | undefined {
   if (typeof rule !== "object" || rule === null) return "expected an object with name, restart_required and type";
   if (typeof rule.name !== "string" || !/^[A-Za-z0-9_.-]{1,128}$/.test(rule.name)) return "name: expected letters, digits, '_', '.' or '-' (at most 128)";
@@ -111,13 +112,13 @@ export function ruleProblem(rule: ConfigurationParameterRule): string | undefine
   return undefined;
 }
 
-/** Everything the component needs, resolved and validated. */
+/** Everything the component needs, resolved and validated. @internal */
 export interface DatastoreConfigurationParametersSettings {
   request: ParametersSyncRequest;
   python: string;
 }
 
-/** Applies defaults and validates; throws one error naming every bad field. */
+/** Applies defaults and validates; throws one error naming every bad field. @internal */
 export function resolveDatastoreConfigurationParametersArgs(name: string, args: DatastoreConfigurationParametersArgs): DatastoreConfigurationParametersSettings {
   const problems = new Problems("DatastoreConfigurationParameters", name);
   const catalog = args.catalog ?? defaultCatalog;
@@ -163,6 +164,7 @@ export function resolveDatastoreConfigurationParametersArgs(name: string, args: 
 /**
  * The shell command that runs the sync program with the controller's Python; the request goes on stdin. `delete`
  * removes every rule of the version instead.
+ * @internal
  */
 export function renderParametersSyncCommand(python: string, mode: "sync" | "delete" = "sync"): string {
   return shellCommand([python, "-c", PARAMETERS_SYNC_PY, ...(mode === "delete" ? ["delete"] : [])]);

@@ -12,7 +12,7 @@ import { Problems } from "./errors";
 import { CallCounter, exclusively, loadCredentials, OpenStackApiError, openTroveSession, trove, TroveSession } from "./trove-client";
 import { plainNameProblem, versionNumberProblem } from "./validate";
 
-/** The provider's inputs and state. */
+/** The provider's inputs and state. @internal */
 export interface DatastoreVersionState {
   datastore: string;
   name: string;
@@ -60,12 +60,12 @@ export interface DatastoreVersionArgs {
   catalog?: DatastoreCatalog;
 }
 
-/** Fields Trove's PATCH changes in place; everything else that differs replaces the version. */
+/** Fields Trove's PATCH changes in place; everything else that differs replaces the version. @internal */
 export const IN_PLACE_FIELDS = ["name", "manager", "imageId", "imageTags", "active", "default", "packages"] as const;
-/** Fields Trove cannot change, or that name another cloud or region (the version moves there): a difference replaces the version. */
+/** Fields Trove cannot change, or that name another cloud or region (the version moves there): a difference replaces the version. @internal */
 export const REPLACE_FIELDS = ["datastore", "version", "cloud", "region"] as const;
 
-/** The POST body for a new version. */
+/** The POST body for a new version. @internal */
 export function createBody(s: DatastoreVersionState): unknown {
   const version: Record<string, unknown> = { name: s.name, datastore_name: s.datastore, datastore_manager: s.manager, active: s.active, default: s.default, version: s.version, packages: s.packages };
   if (s.imageId) version.image = s.imageId;
@@ -73,7 +73,7 @@ export function createBody(s: DatastoreVersionState): unknown {
   return { version };
 }
 
-/** The PATCH body that turns `old` into `next` (only what differs). */
+/** The PATCH body that turns `old` into `next` (only what differs). @internal */
 export function patchBody(old: Partial<DatastoreVersionState>, next: DatastoreVersionState): Record<string, unknown> {
   const body: Record<string, unknown> = {};
   if (old.name !== next.name) body.name = next.name;
@@ -88,7 +88,7 @@ export function patchBody(old: Partial<DatastoreVersionState>, next: DatastoreVe
   return body;
 }
 
-/** Which fields differ, and whether any of them forces a replacement. */
+/** Which fields differ, and whether any of them forces a replacement. @internal */
 export function diffVersions(old: Partial<DatastoreVersionState>, next: DatastoreVersionState): { changes: string[]; replaces: string[] } {
   const differs = (k: keyof DatastoreVersionState) => JSON.stringify(old[k] ?? null) !== JSON.stringify(next[k] ?? null);
   const replaces = REPLACE_FIELDS.filter(differs);
@@ -109,7 +109,7 @@ interface TroveVersion {
   default: boolean;
 }
 
-/** Trove's view of a version, in our state's shape. */
+/** Trove's view of a version, in our state's shape. @internal */
 export function stateFromTrove(v: TroveVersion, base: Pick<DatastoreVersionState, "adopt" | "cloud" | "region">): DatastoreVersionState {
   return {
     datastore: v.datastore_name,
@@ -193,7 +193,7 @@ async function adoptVersion(session: TroveSession, id: string, s: DatastoreVersi
   return { ...s, versionId: id };
 }
 
-/** The provider's operations, callable directly (tests, benchmarks) and wrapped by the dynamic provider below. */
+/** The provider's operations, callable directly (tests, benchmarks) and wrapped by the dynamic provider below. @internal */
 export const datastoreVersionOperations = {
   async create(s: DatastoreVersionState, counter?: CallCounter): Promise<DatastoreVersionState> {
     const session = await sessionFor(s, counter);
@@ -255,7 +255,7 @@ export const datastoreVersionOperations = {
   },
 };
 
-/** The Pulumi dynamic provider: Trove's management API behind create/read/diff/update/delete. */
+/** The Pulumi dynamic provider: Trove's management API behind create/read/diff/update/delete. @internal */
 export const datastoreVersionProvider: pulumi.dynamic.ResourceProvider = {
   async create(inputs: DatastoreVersionState) {
     const outs = await datastoreVersionOperations.create(inputs);
@@ -277,7 +277,7 @@ export const datastoreVersionProvider: pulumi.dynamic.ResourceProvider = {
   },
 };
 
-/** Applies defaults and validates; throws one error naming every bad field. */
+/** Applies defaults and validates; throws one error naming every bad field. @internal */
 export function resolveDatastoreVersionArgs(name: string, args: DatastoreVersionArgs): Omit<DatastoreVersionState, "imageId"> {
   const problems = new Problems("DatastoreVersion", name);
   const catalog = args.catalog ?? defaultCatalog;

@@ -18,12 +18,13 @@ import { Problems } from "./errors";
 import { GuestImageBuild, IMAGE_FORMATS } from "./guest-image-build";
 import { firstDuplicate, plainNameProblem } from "./validate";
 
-/** The Glance image property that records the uploaded file's sha256; a change to it replaces (re-uploads) the image. */
+/** The Glance image property that records the uploaded file's sha256; a change to it replaces (re-uploads) the image. @internal */
 export const SHA256_PROPERTY = "trove_guest_image_sha256";
 
 /**
  * Where the provider keeps images it downloads from a URL before uploading them: a fixed path, the same on every
  * machine that runs the stack (the provider's default depends on the user's HOME, and sits in the state).
+ * @internal
  */
 export const GLANCE_IMAGE_CACHE_PATH = "/var/tmp/pulumi-trove-image-cache";
 
@@ -75,7 +76,7 @@ export interface GlanceImageArgs {
   guestOsRelease?: string;
 }
 
-/** Everything {@link GlanceImage} needs, resolved and validated. */
+/** Everything {@link GlanceImage} needs, resolved and validated. @internal */
 export interface GlanceImageSettings {
   name: string;
   diskFormat: string;
@@ -85,12 +86,12 @@ export interface GlanceImageSettings {
   properties: Record<string, string>;
 }
 
-/** The tags Trove looks the image up by: `trove` first, then each datastore once, in the order given. */
+/** The tags Trove looks the image up by: `trove` first, then each datastore once, in the order given. @internal */
 export function glanceImageTags(datastores: readonly string[]): string[] {
   return ["trove", ...datastores.filter((d, i) => datastores.indexOf(d) === i)];
 }
 
-/** Applies defaults and validates; throws one error naming every bad field. */
+/** Applies defaults and validates; throws one error naming every bad field. @internal */
 export function resolveGlanceImageArgs(name: string, args: GlanceImageArgs): GlanceImageSettings {
   const problems = new Problems("GlanceImage", name);
   const catalog = args.catalog ?? defaultCatalog;
@@ -155,7 +156,7 @@ export class GlanceImage extends pulumi.ComponentResource {
   public readonly checksum: pulumi.Output<string>;
   /** Disk format of the upload. */
   public readonly diskFormat: pulumi.Output<string>;
-  /** The resolved settings, for composing components. */
+  /** The resolved settings, for composing components. @internal */
   public readonly settings: GlanceImageSettings;
 
   constructor(name: string, args: GlanceImageArgs, opts?: pulumi.ComponentResourceOptions) {

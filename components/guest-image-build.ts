@@ -18,13 +18,13 @@ import { hostKeyOf, remoteConnection, SshConnection } from "./ssh";
 import { shellCommand, shellExports, shellQuote } from "./shell";
 import { absolutePathProblem, plainNameProblem } from "./validate";
 
-/** Guest OS and releases that Trove's CI builds and tests (runbook: "only ubuntu and jammy are fully tested"). */
+/** Guest OS and releases that Trove's CI builds and tests (runbook: "only ubuntu and jammy are fully tested"). @internal */
 export const SUPPORTED_GUEST_OS: Readonly<Record<string, readonly string[]>> = Object.freeze({ ubuntu: ["jammy"] });
 
-/** Image file extensions diskimage-builder can write, and the Glance disk format each one is. */
+/** Image file extensions diskimage-builder can write, and the Glance disk format each one is. @internal */
 export const IMAGE_FORMATS: Readonly<Record<string, string>> = Object.freeze({ qcow2: "qcow2", raw: "raw", vhd: "vhd" });
 
-/** The cloud-init datasource Trove needs since Yoga (instances get their files from the metadata service). */
+/** The cloud-init datasource Trove needs since Yoga (instances get their files from the metadata service). @internal */
 export const REQUIRED_DATASOURCE = "OpenStack";
 
 /** How to reach the host that builds the image (in dev mode: the Trove controller), over SSH. */
@@ -109,7 +109,7 @@ export interface GuestImageBuildArgs {
   imageUrl?: string;
 }
 
-/** Where the image comes from, after defaults and validation. */
+/** Where the image comes from, after defaults and validation. @internal */
 export type GuestImageSource =
   | {
       kind: "build";
@@ -125,7 +125,7 @@ export type GuestImageSource =
   | { kind: "file"; path: string }
   | { kind: "url"; url: string };
 
-/** Everything {@link GuestImageBuild} needs, resolved and validated. */
+/** Everything {@link GuestImageBuild} needs, resolved and validated. @internal */
 export interface GuestImageBuildSettings {
   guestOs: string;
   guestOsRelease: string;
@@ -141,7 +141,7 @@ export interface GuestImageBuildSettings {
   warnings: string[];
 }
 
-/** How the program runs: a preview (`pulumi preview`, or the preview step of `up`) never needs the deploy machine's files. */
+/** How the program runs: a preview (`pulumi preview`, or the preview step of `up`) never needs the deploy machine's files. @internal */
 export interface ResolveContext {
   dryRun: boolean;
 }
@@ -149,19 +149,19 @@ export interface ResolveContext {
 /** A path that is safe for trovestack, which passes it to `rm`, `mkdir` and `dirname` unquoted. */
 const TROVESTACK_SAFE_PATH = /^(\$HOME\/|\/)[A-Za-z0-9._/+-]+$/;
 
-/** Renders a build-host path for the shell: `$HOME/...` stays expandable, the rest is quoted. */
+/** Renders a build-host path for the shell: `$HOME/...` stays expandable, the rest is quoted. @internal */
 export function shellPath(p: string): string {
   if (p.startsWith("$HOME/")) return `"$HOME"/${shellQuote(p.slice("$HOME/".length))}`;
   return shellQuote(p);
 }
 
-/** The format diskimage-builder and Glance use for an image path, from its extension; undefined if unknown. */
+/** The format diskimage-builder and Glance use for an image path, from its extension; undefined if unknown. @internal */
 export function imageFormatOf(imagePath: string): string | undefined {
   const ext = path.extname(imagePath.split("?")[0] ?? "").slice(1).toLowerCase();
   return Object.hasOwn(IMAGE_FORMATS, ext) ? IMAGE_FORMATS[ext] : undefined;
 }
 
-/** trovestack's default output path for an OS, release and mode. */
+/** trovestack's default output path for an OS, release and mode. @internal */
 export function defaultOutputImagePath(guestOs: string, guestOsRelease: string, devMode: boolean): string {
   return `$HOME/images/trove-guest-${guestOs}-${guestOsRelease}${devMode ? "-dev" : ""}.qcow2`;
 }
@@ -180,10 +180,11 @@ const REPORT_BUILT_IMAGE = [
  * diskimage-builder's CI element: its root.d writes an apt.conf.d file that accepts unauthenticated packages and
  * insecure repositories into the image, on any build host (it does not check for a CI mirror first). trovestack adds
  * it to its element list on master (Trove 26, 2026.2); no environment variable takes it out again.
+ * @internal
  */
 export const UNSIGNED_APT_ELEMENT = "openstack-ci-mirrors";
 
-/** Build environment variables that make diskimage-builder's Ubuntu build skip signature checks. */
+/** Build environment variables that make diskimage-builder's Ubuntu build skip signature checks. @internal */
 export const UNSIGNED_APT_ENVIRONMENT = ["DIB_DISTRIBUTION_MIRROR_UBUNTU_INSECURE"] as const;
 
 /**
@@ -206,7 +207,7 @@ const UNSIGNED_APT_GUARD = [
  * whole to `<image>.build.log`; stderr gets a bounded progress tail while it runs, and the log's last lines if it
  * fails. A failed build removes the partial file and leaves any previous image untouched.
  */
-/** What the build script is rendered from. */
+/** What the build script is rendered from. @internal */
 export interface BuildScriptInputs {
   troveSourceDir: string;
   guestOs: string;
@@ -220,6 +221,7 @@ export interface BuildScriptInputs {
 /**
  * `DIB_TROVE_DOCKER_IMAGES` for a list of image references: sorted, each once, space separated (so the same set is
  * the same trigger). Throws for a reference that would split or read as `source=target`.
+ * @internal
  */
 export function preloadImagesValue(references: readonly string[]): string {
   for (const r of references) {
@@ -228,6 +230,7 @@ export function preloadImagesValue(references: readonly string[]): string {
   return [...new Set(references)].sort().join(" ");
 }
 
+/** @internal */
 export function renderBuildScript(s: BuildScriptInputs): string {
   return [
     "set -euo pipefail",
@@ -261,6 +264,7 @@ export function renderBuildScript(s: BuildScriptInputs): string {
  * address or user, the private key, this library's script text). It builds nothing: it reports the image the last
  * build made if it is still there with the sha256 that build recorded beside it, and otherwise fails with what to
  * run to build again (`replaceHint`). An image without a record (built by an older pulumi-trove) is taken as built.
+ * @internal
  */
 export function renderBuildUpdateScript(outputImagePath: string, replaceHint: string): string {
   return [
@@ -287,7 +291,7 @@ export function renderBuildUpdateScript(outputImagePath: string, replaceHint: st
   ].join("\n");
 }
 
-/** The script that reports an existing image file's path, sha256 and size, in the build script's JSON shape. */
+/** The script that reports an existing image file's path, sha256 and size, in the build script's JSON shape. @internal */
 export function renderDescribeScript(imagePath: string): string {
   return [
     "set -euo pipefail",
@@ -297,7 +301,7 @@ export function renderDescribeScript(imagePath: string): string {
   ].join("\n");
 }
 
-/** What the build and describe scripts print. */
+/** What the build and describe scripts print. @internal */
 export interface BuiltImage {
   path: string;
   sha256: string;
@@ -306,7 +310,7 @@ export interface BuiltImage {
   logPath?: string;
 }
 
-/** Reads the JSON line the build script prints last; throws a clear error when it is missing. */
+/** Reads the JSON line the build script prints last; throws a clear error when it is missing. @internal */
 export function parseBuiltImage(stdout: string | undefined): BuiltImage {
   const line = (stdout ?? "").trim().split("\n").pop() ?? "";
   try {
@@ -330,6 +334,7 @@ function localGitHead(dir: string): string | undefined {
 /**
  * Applies defaults and validates; throws one error naming every bad field. Pure but for reading local file facts; in a
  * preview, a local file that is absent is a warning (the preview may run where the image is not, e.g. in CI).
+ * @internal
  */
 export function resolveGuestImageBuildArgs(name: string, args: GuestImageBuildArgs, context: ResolveContext = { dryRun: false }): GuestImageBuildSettings {
   const problems = new Problems("GuestImageBuild", name);
@@ -465,7 +470,7 @@ export function resolveGuestImageBuildArgs(name: string, args: GuestImageBuildAr
   return { guestOs, guestOsRelease, devMode, guestUsername, diskFormat, troveRef, cloudInitDatasources, source: source!, triggers, warnings };
 }
 
-/** What the fetch script reads on stdin: the build host's private key as a secret, or "" to use your own ssh-agent. */
+/** What the fetch script reads on stdin: the build host's private key as a secret, or "" to use your own ssh-agent. @internal */
 export function fetchStdin(c: SshConnection): pulumi.Output<string> {
   return pulumi.secret(pulumi.output(c.privateKey).apply((k) => k ?? ""));
 }
@@ -499,7 +504,7 @@ export class GuestImageBuild extends pulumi.ComponentResource {
   public readonly localImagePath: pulumi.Output<string | undefined>;
   /** Whether {@link localImagePath} will hold the image: false for a URL and for a remote build with `fetchImage: false`. */
   public readonly availableLocally: boolean;
-  /** The resolved settings (OS, release, mode, triggers), for composing components. */
+  /** The resolved settings (OS, release, mode, triggers), for composing components. @internal */
   public readonly settings: GuestImageBuildSettings;
 
   constructor(name: string, args: GuestImageBuildArgs, opts?: pulumi.ComponentResourceOptions) {

@@ -9,7 +9,7 @@ import * as path from "node:path";
 import { Problems } from "./errors";
 import { absolutePathProblem } from "./validate";
 
-/** Where a remote build's image is copied by default: a fixed path, so every machine running the stack agrees on it. */
+/** Where a remote build's image is copied by default: a fixed path, so every machine running the stack agrees on it. @internal */
 export const DEFAULT_FETCH_DIRECTORY = "/var/tmp/pulumi-trove-images";
 
 /** How the image of a remote build is copied here. */
@@ -27,7 +27,7 @@ export interface ImageFetchArgs {
   knownHostsFile?: string;
 }
 
-/** Variables the fetch script reads; everything that varies reaches it through these, never as shell code. */
+/** Variables the fetch script reads; everything that varies reaches it through these, never as shell code. @internal */
 export interface ImageFetchEnvironment {
   FETCH_HOST: string;
   FETCH_PORT: string;
@@ -46,6 +46,7 @@ export interface ImageFetchEnvironment {
  * keys), copies the remote file with `ssh … cat`, checking the host against FETCH_HOST_KEY only, checks the copy's
  * sha256 and prints the build script's JSON line for the local copy. The remote path is single-quoted for the remote
  * POSIX shell.
+ * @internal
  */
 export const FETCH_SCRIPT = [
   "set -euo pipefail",
@@ -97,6 +98,7 @@ export const FETCH_SCRIPT = [
  * host's key, address or user, the private key, this library's script text). A local copy that still has the build's
  * sha256 is reported as it is, without touching the build host; a missing or changed copy is copied again, as on
  * create.
+ * @internal
  */
 export const FETCH_UPDATE_SCRIPT = [
   "set -euo pipefail",
@@ -108,12 +110,12 @@ export const FETCH_UPDATE_SCRIPT = [
   FETCH_SCRIPT,
 ].join("\n");
 
-/** The local path a remote build's image is copied to: the one given, or the default directory plus the file name. */
+/** The local path a remote build's image is copied to: the one given, or the default directory plus the file name. @internal */
 export function fetchDestination(outputImagePath: string, fetch: ImageFetchArgs | undefined): string {
   return fetch?.path ?? path.posix.join(DEFAULT_FETCH_DIRECTORY, path.posix.basename(outputImagePath));
 }
 
-/** Checks the fetch settings of a remote build, recording each problem under `fetchImage.<field>`. */
+/** Checks the fetch settings of a remote build, recording each problem under `fetchImage.<field>`. @internal */
 export function checkImageFetch(fetch: ImageFetchArgs | undefined, outputImagePath: string, problems: Problems): void {
   const destination = fetchDestination(outputImagePath, fetch);
   if (problems.report("fetchImage.path", destination, absolutePathProblem(destination))) {

@@ -68,7 +68,7 @@ export interface LocalRegistryArgs {
   dockerProvider?: docker.Provider;
 }
 
-/** Everything {@link LocalRegistry} needs, resolved and validated. */
+/** Everything {@link LocalRegistry} needs, resolved and validated. @internal */
 export interface LocalRegistrySettings {
   address: string;
   port: number;
@@ -80,12 +80,13 @@ export interface LocalRegistrySettings {
   deleteEnabled: boolean;
 }
 
-/** Where the registry finds its credentials and certificates inside the container. */
+/** Where the registry finds its credentials and certificates inside the container. @internal */
 export const REGISTRY_PATHS = { htpasswd: "/auth/htpasswd", certificate: "/certs/domain.crt", key: "/certs/domain.key" } as const;
 
 /**
  * A bcrypt htpasswd line whose salt is derived from the inputs, so the same password always gives the same line and a
  * no-op `pulumi up` changes nothing; a new password gives a new line. bcrypt is what the registry requires.
+ * @internal
  */
 export function htpasswdLine(username: string, password: string, realm: string): string {
   const seed = createHash("sha256").update(`pulumi-trove\0${realm}\0${username}\0${password}`).digest();
@@ -94,7 +95,7 @@ export function htpasswdLine(username: string, password: string, realm: string):
   return `${username}:${bcrypt.hashSync(password, salt.replace("$2y$", "$2b$"))}`;
 }
 
-/** The registry's environment (distribution's `REGISTRY_*` overrides of its config file). */
+/** The registry's environment (distribution's `REGISTRY_*` overrides of its config file). @internal */
 export function registryEnvironment(s: LocalRegistrySettings, auth: boolean, tls: boolean): string[] {
   const env = [`REGISTRY_HTTP_ADDR=${s.bindAddress}:${s.port}`];
   if (s.deleteEnabled) env.push("REGISTRY_STORAGE_DELETE_ENABLED=true");
@@ -103,7 +104,7 @@ export function registryEnvironment(s: LocalRegistrySettings, auth: boolean, tls
   return env;
 }
 
-/** Applies defaults and validates; throws one error naming every bad field. */
+/** Applies defaults and validates; throws one error naming every bad field. @internal */
 export function resolveLocalRegistryArgs(name: string, args: LocalRegistryArgs): LocalRegistrySettings {
   const problems = new Problems("LocalRegistry", name);
   const port = args.port ?? 4000;
@@ -164,7 +165,7 @@ export class LocalRegistry extends pulumi.ComponentResource {
   public readonly caCertificatePem: pulumi.Output<string | undefined>;
   /** Everything a consumer needs to reach the registry. */
   public readonly endpoint: RegistryEndpoint;
-  /** The resolved settings. */
+  /** The resolved settings. @internal */
   public readonly settings: LocalRegistrySettings;
 
   constructor(name: string, args: LocalRegistryArgs, opts?: pulumi.ComponentResourceOptions) {

@@ -126,7 +126,7 @@ export interface PipelineVersionOutput {
   active: boolean;
 }
 
-/** Everything the pipeline needs, resolved and validated. */
+/** Everything the pipeline needs, resolved and validated. @internal */
 export interface TroveGuestPipelineSettings {
   versions: Array<Required<Pick<PipelineDatastoreVersion, "datastore" | "version" | "name" | "upstreamTag" | "default" | "active">>>;
   troveRelease: string;
@@ -139,7 +139,7 @@ export interface TroveGuestPipelineSettings {
   managementNetworkCidr?: string;
 }
 
-/** Checks an IPv4 or IPv6 CIDR such as `10.0.0.0/24` or `fd00::/64`. */
+/** Checks an IPv4 or IPv6 CIDR such as `10.0.0.0/24` or `fd00::/64`. @internal */
 export function cidrProblem(value: string): string | undefined {
   const m = /^([^/]+)\/(\d{1,3})$/.exec(value);
   const family = m ? isIP(m[1]!) : 0;
@@ -151,6 +151,7 @@ export function cidrProblem(value: string): string | undefined {
  * The warning for a registry the guests may not reach: `address` (`host:port`) is an IP outside the management
  * network `cidr` while `troveRelease` keeps guests on that network (`network_isolation` on by default). `undefined`
  * when the host is a name (not judged here), inside the network, or the release does not isolate guests.
+ * @internal
  */
 export function managementNetworkWarning(troveRelease: string, address: string, cidr: string): string | undefined {
   if (!TROVE_RELEASES[troveRelease]?.networkIsolationByDefault || cidrProblem(cidr)) return undefined;
@@ -164,12 +165,12 @@ export function managementNetworkWarning(troveRelease: string, address: string, 
   return `the registry address ${address} is outside managementNetworkCidr ${cidr}; Trove ${troveRelease} guests pull over the management network only (network_isolation is on by default), so they may not reach it`;
 }
 
-/** Key of a datastore version in the pipeline's outputs: `mysql:5.7.29`. */
+/** Key of a datastore version in the pipeline's outputs: `mysql:5.7.29`. @internal */
 export function versionKey(v: { datastore: string; version: string }): string {
   return `${v.datastore}:${v.version}`;
 }
 
-/** The part of a resource name that tells regions apart: none for the one implicit region. */
+/** The part of a resource name that tells regions apart: none for the one implicit region. @internal */
 export function regionSuffix(regions: readonly Pick<PipelineRegion, "name">[], region: Pick<PipelineRegion, "name">): string {
   return regions.length === 1 && region.name === "default" ? "" : `-${region.name}`;
 }
@@ -178,6 +179,7 @@ export function regionSuffix(regions: readonly Pick<PipelineRegion, "name">[], r
  * The other suffixes a region's resources had, or would have had, under another list of regions: a stack that adds a
  * region (its first region was the implicit `default`, named without a suffix), or goes back to the one implicit
  * region, keeps its resources instead of replacing them under a new name.
+ * @internal
  */
 export function previousRegionSuffixes(regions: readonly Pick<PipelineRegion, "name">[], region: Pick<PipelineRegion, "name">): string[] {
   const current = regionSuffix(regions, region);
@@ -185,7 +187,7 @@ export function previousRegionSuffixes(regions: readonly Pick<PipelineRegion, "n
   return candidates.filter((s, i) => s !== current && candidates.indexOf(s) === i);
 }
 
-/** The part of a version's resource names that identifies it: datastore and version number (a rename is in place). */
+/** The part of a version's resource names that identifies it: datastore and version number (a rename is in place). @internal */
 export function versionLabel(v: { datastore: string; version: string }): string {
   return `${v.datastore}-${v.version}`.replace(/[^A-Za-z0-9-]/g, "-");
 }
@@ -198,7 +200,7 @@ function aliasesFor(prefix: string, suffixes: { now: string; before: string[] },
   return [...names].map((n) => ({ name: n }));
 }
 
-/** Applies defaults and validates; throws one error naming every bad field. */
+/** Applies defaults and validates; throws one error naming every bad field. @internal */
 export function resolveTroveGuestPipelineArgs(name: string, args: TroveGuestPipelineArgs): TroveGuestPipelineSettings {
   const problems = new Problems("TroveGuestPipeline", name);
   const catalog = args.catalog ?? defaultCatalog;
@@ -288,7 +290,7 @@ export class TroveGuestPipeline extends pulumi.ComponentResource {
   public readonly registeredVersions: Record<string, Record<string, DatastoreVersion>>;
   /** Per region name, per `<datastore>:<version>`, Trove's id of the version. */
   public readonly datastoreVersionIds: pulumi.Output<Record<string, Record<string, string>>>;
-  /** The resolved settings. */
+  /** The resolved settings. @internal */
   public readonly settings: TroveGuestPipelineSettings;
 
   constructor(name: string, args: TroveGuestPipelineArgs, opts?: pulumi.ComponentResourceOptions) {

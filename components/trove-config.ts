@@ -114,13 +114,13 @@ export interface TroveConfigArgs {
   catalog?: DatastoreCatalog;
 }
 
-/** The request the editor reads from stdin. */
+/** The request the editor reads from stdin. @internal */
 export interface EditorRequest {
   files: Array<{ path: string; sections: IniSections; restart: string[] }>;
   directories: Record<string, Record<string, string>>;
 }
 
-/** The shell command that runs the editor with the controller's Python; the request goes on stdin. */
+/** The shell command that runs the editor with the controller's Python; the request goes on stdin. @internal */
 export function renderApplyCommand(python: string): string {
   return shellCommand([python, "-c", TROVE_CONFIG_EDITOR_PY]);
 }
@@ -129,6 +129,7 @@ export function renderApplyCommand(python: string): string {
  * The registry's fields, each checked as soon as its value is known (at construction for a plain value; when an
  * Output resolves, which for config secrets is already during a preview), with the message a construction-time check
  * gives: so a bad value fails `pulumi preview`, not `pulumi up` half-way, after the registry and images exist.
+ * @internal
  */
 export function checkedRegistryValues(registry: RegistryEndpoint, name: string, resource?: pulumi.Resource): { address: pulumi.Output<string>; username: pulumi.Output<string | undefined>; password: pulumi.Output<string | undefined> } {
   const check = <T extends string | undefined>(field: string, value: pulumi.Input<T> | undefined, problem: (v: string) => string | undefined, shown?: string) =>
@@ -154,7 +155,7 @@ export function checkedRegistryValues(registry: RegistryEndpoint, name: string, 
   };
 }
 
-/** Validates the controller target and cloud-init settings; throws one error naming every bad field. */
+/** Validates the controller target and cloud-init settings; throws one error naming every bad field. @internal */
 export function resolveTroveConfigArgs(name: string, args: TroveConfigArgs): { cloudinitLocation: string; target?: Required<Omit<TroveControllerTarget, "connection">> } {
   const problems = new Problems("TroveConfig", name);
   const catalog = args.catalog ?? defaultCatalog;
