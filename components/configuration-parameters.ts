@@ -42,16 +42,16 @@ export interface TroveControllerHost {
 export interface DatastoreConfigurationParametersArgs {
   /** Catalog datastore name. Example: `mysql`. */
   datastore: string;
-  /** Trove version name. Example: `5.7.29`. */
+  /** Trove version name; the version must exist (put this after its `DatastoreVersion`). Example: `5.7.29`. */
   versionName: string;
   /** Trove version number, when versions share a name. Default: not used. */
   versionNumber?: string;
   /**
    * The rules: a `validation-rules.json` file on this machine (e.g. `<trove>/trove/templates/mysql/validation-rules.json`
-   * of a Trove checkout), or the rules themselves.
+   * of a Trove checkout; MySQL's 2^64-1 limits are kept exact), or the rules themselves.
    */
   rules: { rulesFile: string } | { rules: ConfigurationParameterRule[] };
-  /** Where to run. */
+  /** Where to run: the controller over SSH, or this machine. */
   controller: TroveControllerHost;
   /**
    * Trove's id of the version (e.g. `DatastoreVersion.versionId`): a replaced version gets its rules loaded again, the

@@ -31,7 +31,8 @@ export interface DatastoreImagesArgs {
   repository?: string;
   /**
    * Trove release of the controller (`zed` … `2026.2`, see `troveReleaseSupport`): decides the backup image names and
-   * which datastore versions are supported. Required: the rules differ between releases. Example: `2026.1`.
+   * which datastore versions are supported. Required: the rules differ between releases. On Trove 18-20, two versions
+   * that would share a backup image are refused. Example: `2026.1`.
    */
   troveRelease: string;
   /** Accept datastore versions outside the release's support matrix. Default: `false`. */

@@ -32,7 +32,7 @@ export interface DatastoreVersionState {
 
 /** Arguments of {@link DatastoreVersion}. */
 export interface DatastoreVersionArgs {
-  /** Catalog datastore name. Example: `mysql`. */
+  /** Catalog datastore name (`mysql`, `mariadb`, `postgresql`, or one you added to `catalog`). Example: `mysql`. */
   datastore: string;
   /** Version number; Trove's guest agent pulls `<docker_image>:<this>`. Example: `5.7.29`. */
   version: string;
@@ -40,19 +40,22 @@ export interface DatastoreVersionArgs {
   name?: string;
   /** Datastore manager. Default: the catalog's (`mysql`, `mariadb`, `postgresql`). */
   manager?: string;
-  /** Glance image id. Either this or `imageTags`; default: tags. */
+  /** Glance image id: Trove uses this one image. Either this or `imageTags`. Default: tags. */
   imageId?: pulumi.Input<string>;
-  /** Glance tags Trove finds the newest image by: at most 5, each at most 20 characters. Default: `["trove", <datastore>]`. */
+  /**
+   * Glance tags: Trove uses the newest active image that has all of them. At most 5, each at most 20 characters.
+   * Default: `["trove", <datastore>]`.
+   */
   imageTags?: string[];
-  /** Whether the version is active. Default: `true`. */
+  /** Whether the version is active (the CLI's `--active`). Default: `true`. */
   active?: boolean;
-  /** Whether it is the datastore's default version. Default: `false`. */
+  /** Whether it is the datastore's default version (the CLI's `--default`). Default: `false`. */
   default?: boolean;
-  /** Packages. Default: none. */
+  /** Packages, as the CLI's `packages` argument. Default: none. */
   packages?: string[];
   /** Manage a version that already exists in Trove instead of failing. Default: `false`. */
   adopt?: boolean;
-  /** clouds.yaml cloud to use. Default: OS_CLOUD or the OS_* variables. */
+  /** clouds.yaml cloud to use. Default: `OS_CLOUD` or the `OS_*` variables. */
   cloud?: string;
   /** Region. Default: the cloud's. */
   region?: string;

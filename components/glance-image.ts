@@ -33,7 +33,7 @@ export interface GlanceImageSource {
   /** Local path of the image file to upload. Either this or `url`. */
   path?: pulumi.Input<string>;
   /**
-   * URL of the image. The machine running `pulumi` downloads it into {@link GLANCE_IMAGE_CACHE_PATH} and uploads it
+   * URL of the image. The machine running `pulumi` downloads it into `/var/tmp/pulumi-trove-image-cache` and uploads it
    * (Glance's `web-download` is not used). A file already cached for the same URL is reused. Either this or `path`.
    */
   url?: string;
@@ -45,7 +45,10 @@ export interface GlanceImageSource {
 
 /** Arguments of {@link GlanceImage}. */
 export interface GlanceImageArgs {
-  /** The image to upload: a {@link GuestImageBuild}, or a file or URL described by hand. */
+  /**
+   * The image to upload: a {@link GuestImageBuild} (its `localImagePath`, or its URL), or a file or URL described by
+   * hand.
+   */
   image: GuestImageBuild | GlanceImageSource;
   /**
    * Datastores that use this image; each becomes a tag next to `trove`, so `--image-tags trove,<datastore>` finds it.
@@ -56,23 +59,23 @@ export interface GlanceImageArgs {
   name?: string;
   /** Glance visibility. Default: `private`, as in the runbook. */
   visibility?: "private" | "shared" | "community" | "public";
-  /** Minimum disk in GB for instances of this image. Default: unset. */
+  /** Minimum disk in GB for instances of this image, passed to Glance. Default: unset. */
   minDiskGb?: number;
-  /** Minimum RAM in MB for instances of this image. Default: unset. */
+  /** Minimum RAM in MB for instances of this image, passed to Glance. Default: unset. */
   minRamMb?: number;
   /** Extra Glance properties. Default: none. Example: `{ hw_rng_model: "virtio" }`. */
   properties?: Record<string, string>;
   /**
-   * Must stay `false` (the default): a new checksum replaces the image, uploading the new one and then deleting the
-   * old one, and Glance refuses to delete a protected image. Protect the image in Glance yourself if you must, and
-   * unprotect it before the next new image.
+   * Must stay `false`; `true` is refused: a new checksum replaces the image, uploading the new one and then deleting
+   * the old one, and Glance refuses (403) to delete a protected image. Protect the image in Glance yourself if you
+   * must, and unprotect it before the next new image. Default: `false`.
    */
   protected?: boolean;
   /** Catalog the datastore names are checked against. Default: the built-in catalog. */
   catalog?: DatastoreCatalog;
-  /** Guest OS and release, for the default name when `image` is given by hand. Default: ubuntu, jammy. */
+  /** Guest OS, for the default name when `image` is given by hand. Default: `ubuntu`. */
   guestOs?: string;
-  /** See `guestOs`. */
+  /** Guest OS release, for the default name when `image` is given by hand. Default: `jammy`. */
   guestOsRelease?: string;
 }
 

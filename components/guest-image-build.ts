@@ -43,9 +43,12 @@ export interface GuestImageBuildArgs {
    * Example: `stable/2024.1` or a commit id.
    */
   troveRef?: string;
-  /** Guest OS (`guest_os`). Default: `ubuntu`. */
+  /** Guest OS (`guest_os`); others than ubuntu only with `allowUntested: true`. Default: `ubuntu`. */
   guestOs?: string;
-  /** Guest OS release (`guest_os_release`). Default: `jammy`. */
+  /**
+   * Guest OS release (`guest_os_release`). With `troveRelease`, one of the release's guest OS releases (`noble` too
+   * from 2025.2); without it, `jammy`; others only with `allowUntested: true`. Default: `jammy`.
+   */
   guestOsRelease?: string;
   /**
    * Dev mode (`dev_mode`): the guest agent fetches Trove's code from the controller at boot, so the image must be
@@ -65,7 +68,8 @@ export interface GuestImageBuildArgs {
    */
   hostScpUsername?: string;
   /**
-   * `DIB_CLOUD_INIT_DATASOURCES`. Must include `OpenStack`. Default: `["ConfigDrive", "OpenStack"]` (trovestack's own).
+   * `DIB_CLOUD_INIT_DATASOURCES`. Must include `OpenStack` (since Yoga, Trove does not use a config drive by default).
+   * Default: `["ConfigDrive", "OpenStack"]` (trovestack's own).
    */
   cloudInitDatasources?: string[];
   /** Extra diskimage-builder elements directory (`DIB_LOCAL_ELEMENTS_PATH`). The image is rebuilt when it changes. */
@@ -75,7 +79,10 @@ export interface GuestImageBuildArgs {
    * The image is rebuilt when they change. Example: `{ GUEST_IMAGESIZE: "6" }`.
    */
   environment?: Record<string, string>;
-  /** Build on this host over SSH instead of where `pulumi` runs. Default: build locally. */
+  /**
+   * Build on this host over SSH instead of where `pulumi` runs; with neither `privateKey` nor `password`, your
+   * ssh-agent logs in. `hostKey` is required (see the README's "Host keys"). Default: build locally.
+   */
   buildHost?: BuildHostConnection;
   /**
    * For a remote build: after each build, copy the image over SSH to where `pulumi` runs, checked against the
@@ -92,14 +99,15 @@ export interface GuestImageBuildArgs {
   /** Accept a guest OS or release the Trove release does not support (without `troveRelease`: other than ubuntu/jammy). Default: `false`. */
   allowUntested?: boolean;
   /**
-   * Docker image references to embed in the guest image (trovestack's `DIB_TROVE_DOCKER_IMAGES`), so instances start
-   * without pulling them. The build host pulls them from where the references point (it must reach the registry), and
+   * Docker image references to embed in the guest image (trovestack's `DIB_TROVE_DOCKER_IMAGES`, sorted, each once),
+   * so instances start without pulling them. The build host pulls them from where the references point (it must reach the registry), and
    * a new list rebuilds the image. Only upstream master's trovestack (2026.2) reads the variable, and no released
-   * branch does yet: needs `troveRelease` `2026.2` and `allowUntested: true`. Default: none. The pipeline passes the
+   * branch does yet: needs `troveRelease` `2026.2` and `allowUntested: true`, and is refused on every other release
+   * (their trovestack would embed nothing). Default: none. The pipeline passes the
    * references it publishes when `guestImage.preloadImages` is true. Example: `["10.0.0.5:4000/trove/mysql:8.4"]`.
    */
   preloadImages?: pulumi.Input<string[]>;
-  /** Skip the build and use this existing local image file. Its extension gives the format. */
+  /** Skip the build and use this existing local image file (on the machine running `pulumi`). Its extension gives the format. */
   existingImagePath?: string;
   /**
    * Skip the build and upload the image published at this URL. The machine running `pulumi` downloads it (into

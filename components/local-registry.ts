@@ -33,6 +33,7 @@ export interface LocalRegistryTls {
 
 /** TLS with a self-signed certificate generated for the registry (`@pulumi/tls`), covering `advertisedHost`. */
 export interface LocalRegistryGeneratedTls {
+  /** Always `true`: generate the certificate. */
   generate: true;
   /** Validity of the certificate in days; a new certificate replaces it when this changes. Default: `825`. */
   validityDays?: number;
@@ -55,11 +56,15 @@ export interface LocalRegistryArgs {
   storagePath?: string;
   /** Container name. Default: `registry`. */
   containerName?: string;
-  /** Require basic auth (htpasswd, bcrypt). Default: no auth, as in the runbook. */
+  /**
+   * Require basic auth (htpasswd, bcrypt). The htpasswd line is stable for a given password, so a no-op `pulumi up`
+   * changes nothing. Default: no auth, as in the runbook.
+   */
   auth?: LocalRegistryAuth;
   /**
-   * Serve HTTPS with this certificate, or `{ generate: true }` for a self-signed one (its PEM is the
-   * `caCertificatePem` output clients must trust). Default: plain HTTP (then Trove needs `docker_insecure_registries`).
+   * Serve HTTPS with this certificate, or `{ generate: true }` for a self-signed one made with `@pulumi/tls` (ECDSA
+   * P-256 key kept secret, SAN = `advertisedHost`; its PEM is the `caCertificatePem` output clients must trust).
+   * Default: plain HTTP (then Trove needs `docker_insecure_registries`).
    */
   tls?: LocalRegistryTls | LocalRegistryGeneratedTls;
   /** Allow deleting manifests through the API. Default: `false`. */

@@ -30,9 +30,9 @@ export interface PipelineDatastoreVersion extends DatastoreVersionSpec {
 export interface PipelineRegion {
   /** Short name used in resource names and outputs. Example: `regionone`. */
   name: string;
-  /** The `@pulumi/openstack` provider for this region; default: the default provider (OS_* / clouds.yaml). */
+  /** The `@pulumi/openstack` provider for this region. Default: the default provider (`OS_*` / clouds.yaml). */
   provider?: openstack.Provider;
-  /** clouds.yaml cloud the datastore versions are registered through. Default: OS_CLOUD or the OS_* variables. */
+  /** clouds.yaml cloud the datastore versions are registered through. Default: `OS_CLOUD` or the `OS_*` variables. */
   cloud?: string;
   /** Region name inside that cloud. Default: the cloud's. */
   region?: string;
@@ -45,9 +45,9 @@ export interface PipelineRegistration {
   /** Manage versions that already exist in Trove instead of failing. Default: `false`. */
   adopt?: boolean;
   /**
-   * Load each version's configuration parameters from Trove's `validation-rules.json` in this Trove checkout (on the
-   * machine running Pulumi), on each region's `troveController`. Default: the `datastoreImages.troveSourceDir`
-   * checkout when `loadConfigurationParameters` is true.
+   * Load each version's configuration parameters from Trove's `trove/templates/<datastore>/validation-rules.json` in
+   * this Trove checkout (on the machine running Pulumi), on each region's `troveController`. Default: the
+   * `datastoreImages.troveSourceDir` checkout when `loadConfigurationParameters` is true.
    */
   troveSourceDir?: string;
   /** Load configuration parameters (needs `troveController` on every region). Default: `false`. */
@@ -72,10 +72,11 @@ export interface TroveGuestPipelineArgs {
   /** Datastore catalog; add datastores here. Default: mysql, mariadb, postgresql. */
   catalog?: DatastoreCatalog;
   /**
-   * The one guest image build (or existing image) shared by every datastore. See {@link GuestImageBuildArgs}.
-   * `preloadImages: true` embeds every database and backup image the pipeline publishes in the guest image
-   * (`DIB_TROVE_DOCKER_IMAGES`); a new set of images rebuilds it. Only upstream master's trovestack (2026.2) reads
-   * it: needs `allowUntested: true`. Default: `false`.
+   * The one guest image build (or existing image) shared by every datastore: {@link GuestImageBuildArgs}, except that
+   * `preloadImages` is a boolean (default `false`). `preloadImages: true` embeds every database and backup image the
+   * pipeline publishes in the guest image (`DIB_TROVE_DOCKER_IMAGES`); the build then waits for them, and a new set
+   * of images rebuilds it. Only upstream master's trovestack (2026.2) reads it: needs `allowUntested: true` (see
+   * `GuestImageBuild`).
    */
   guestImage: Omit<GuestImageBuildArgs, "preloadImages"> & { preloadImages?: boolean };
   /** Glance settings other than the image and its datastore tags (name, visibility, properties...). */
@@ -90,23 +91,30 @@ export interface TroveGuestPipelineArgs {
    * uses one you already have. Exactly one of the two.
    */
   registry: { local: LocalRegistryArgs; existing?: undefined } | { existing: RegistryEndpoint; local?: undefined };
-  /** How the datastore images are mirrored and the backup images built (Trove checkout, repository, upstream...). */
+  /**
+   * How the datastore images are mirrored and the backup images built (Trove checkout, repository, upstream...):
+   * {@link DatastoreImagesArgs} other than registry, versions, troveRelease, catalog and allowUntested, which the
+   * pipeline passes from its own.
+   */
   datastoreImages: Omit<DatastoreImagesArgs, "registry" | "versions" | "troveRelease" | "catalog" | "allowUntested">;
   /**
-   * Trove's registry configuration. Default: rendered only (see the `troveConfig` outputs); give `controller` to
-   * apply it over SSH. Set to `false` to leave it out.
+   * Trove's registry configuration: {@link TroveConfigArgs} other than the registry and the image options, which the
+   * pipeline passes. Give `controller` to apply it over SSH. Set to `false` to leave it out. Default: rendered only
+   * (see the `troveConfig` outputs).
    */
   troveConfig?: Omit<TroveConfigArgs, "registry" | "imageOptions" | "catalog"> | false;
   /**
-   * Registering the datastore versions in Trove (in every region, found by the Glance tags `trove`,`<datastore>`),
-   * after the Glance image exists. Default: registered, parameters not loaded. Set to `false` to leave it out.
+   * Registering the datastore versions in Trove: each version is a `DatastoreVersion` in every region (found by the
+   * Glance tags `trove`,`<datastore>`), created after that region's Glance image. Set to `false` to leave it out.
+   * Default: registered, parameters not loaded.
    */
   registration?: PipelineRegistration | false;
   /**
-   * The CIDR of Trove's management network (the network `network_isolation` keeps guests on). Since 2024.2
-   * `network_isolation` is on by default and guests pull images over that network only, so the registry must be
-   * reachable there: when the registry's address is an IP outside this CIDR, on such a release, the pipeline warns.
-   * Default: not checked. Example: `10.0.0.0/24`.
+   * The CIDR of Trove's management network (the network `network_isolation` keeps guests on), IPv4 or IPv6; a
+   * malformed value is refused. Since 2024.2 `network_isolation` is on by default and guests pull images over that
+   * network only, so the registry must be reachable there: when the registry's address is an IP outside this CIDR, on
+   * such a release, the pipeline gives one warning naming the field, the address and the CIDR. A host name is not
+   * judged. Default: not checked. Example: `10.0.0.0/24`.
    */
   managementNetworkCidr?: string;
 }

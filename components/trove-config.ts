@@ -104,8 +104,8 @@ export interface TroveConfigArgs {
   /** Apply to this controller over SSH. Default: render only (see the `troveConf` and `guestAgentConf` outputs). */
   controller?: TroveControllerTarget;
   /**
-   * Cloud-init user data per datastore, written to `<cloudinitLocation>/<datastore>.cloudinit` on the controller.
-   * Default: none. Example: `{ mysql: "#cloud-config\nntp: {servers: [10.0.0.1]}\n" }`.
+   * Cloud-init user data per datastore, written to `<cloudinitLocation>/<datastore>.cloudinit` on the controller
+   * (needs `controller`). Default: none. Example: `{ mysql: "#cloud-config\nntp: {servers: [10.0.0.1]}\n" }`.
    */
   cloudInit?: Record<string, string>;
   /** Trove's `[DEFAULT] cloudinit_location`. Default: `/etc/trove/cloudinit`. */
