@@ -109,7 +109,7 @@ export class DatastoreCatalog {
   }
 }
 
-/** Whether `version` is a tested version or a patch release of a tested line (`8.0` covers `8.0.36`, not `8.01`). */
+/** Whether `version` is a tested version or a patch release of a tested line (`8.0` covers `8.0.36`, not `8.01`). @internal */
 export function isTestedVersion(definition: DatastoreDefinition, version: string): boolean {
   return definition.testedVersions.some((tested) => version === tested || version.startsWith(`${tested}.`));
 }
@@ -208,7 +208,7 @@ export const TROVE_RELEASES: Readonly<Record<string, TroveReleaseRules>> = Objec
 /** A Trove release name known to {@link TROVE_RELEASES}. */
 export type TroveRelease = keyof typeof TROVE_RELEASES & string;
 
-/** The release Debian 12 ships (`python3-trove` 18.0.0), which the local lab runs by default. */
+/** The release Debian 12 ships (`python3-trove` 18.0.0), which the local lab runs by default. @internal */
 export const DEBIAN12_TROVE_RELEASE = "zed";
 
 /** The known release names, oldest first: `zed, 2023.1, …, 2026.2`. */
@@ -216,7 +216,7 @@ export function knownTroveReleases(): string[] {
   return Object.keys(TROVE_RELEASES);
 }
 
-/** Checks a Trove release name. */
+/** Checks a Trove release name. @internal */
 export function troveReleaseProblem(value: string | undefined): string | undefined {
   if (value === undefined) return `say which Trove release the controller runs (known releases: ${knownTroveReleases().join(", ")})`;
   return Object.hasOwn(TROVE_RELEASES, value) ? undefined : `known releases: ${knownTroveReleases().join(", ")}`;
@@ -233,7 +233,7 @@ export function troveReleaseSupport(name: string): TroveReleaseRules {
   return TROVE_RELEASES[name]!;
 }
 
-/** Whether `version` is in one of the lines `lines` (`8.4` covers `8.4.3`, not `8.41`). */
+/** Whether `version` is in one of the lines `lines` (`8.4` covers `8.4.3`, not `8.41`). @internal */
 export function versionInLines(lines: readonly string[], version: string): boolean {
   return lines.some((line) => version === line || version.startsWith(`${line}.`));
 }
@@ -241,6 +241,7 @@ export function versionInLines(lines: readonly string[], version: string): boole
 /**
  * Why `release` does not support `datastore` `version`, or `undefined` when it does. A datastore the release's matrix
  * does not list (a user-added one) is not judged here.
+ * @internal
  */
 export function releaseVersionProblem(rules: TroveReleaseRules, datastore: string, version: string): string | undefined {
   const lines = rules.datastoreVersions[datastore];
@@ -248,7 +249,7 @@ export function releaseVersionProblem(rules: TroveReleaseRules, datastore: strin
   return `Trove ${rules.release} supports ${datastore} ${lines.join(", ")}; set allowUntested: true to try it anyway`;
 }
 
-/** Why `release` does not build guests on Ubuntu `guestOsRelease`, or `undefined` when it does. */
+/** Why `release` does not build guests on Ubuntu `guestOsRelease`, or `undefined` when it does. @internal */
 export function releaseGuestOsProblem(rules: TroveReleaseRules, guestOsRelease: string): string | undefined {
   return rules.guestOsReleases.includes(guestOsRelease) ? undefined : `Trove ${rules.release} supports ${rules.guestOsReleases.join(", ")}; set allowUntested: true to try it anyway`;
 }
@@ -268,7 +269,7 @@ export interface DatastoreVersionSpec {
   upstreamTag?: string;
 }
 
-/** The fields of {@link DatastoreVersionSpec}'s schema. */
+/** The fields of {@link DatastoreVersionSpec}'s schema. @internal */
 export const DATASTORE_VERSION_SPEC_FIELDS: FieldRules<DatastoreVersionSpec> = {
   datastore: text("a datastore name, e.g. mysql", (v) => plainNameProblem(v)),
   version: text("a version number, e.g. 8.0.41", versionNumberProblem),
@@ -276,5 +277,5 @@ export const DATASTORE_VERSION_SPEC_FIELDS: FieldRules<DatastoreVersionSpec> = {
   upstreamTag: optional(text("a Docker tag, e.g. 8.0", tagProblem)),
 };
 
-/** The rule of a `troveRelease` field: one of the releases this library knows, named when missing. */
+/** The rule of a `troveRelease` field: one of the releases this library knows, named when missing. @internal */
 export const TROVE_RELEASE_RULE: Rule = required(text("a Trove release, e.g. 2026.1", troveReleaseProblem), troveReleaseProblem(undefined)!);

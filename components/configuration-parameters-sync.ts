@@ -8,7 +8,7 @@
 // comes on stdin. With the argument `delete` it removes every rule of the version instead (the component's delete);
 // a version Trove no longer has is then fine: Trove's own DELETE of a version removes its rules with it.
 
-/** Python source of the sync program; kept as data, run with `python3 -c`. */
+/** Python source of the sync program; kept as data, run with `python3 -c`. @internal */
 export const PARAMETERS_SYNC_PY = String.raw`
 import inspect, json, sys
 

@@ -43,16 +43,16 @@ export interface TroveControllerHost {
 export interface DatastoreConfigurationParametersArgs {
   /** Catalog datastore name. Example: `mysql`. */
   datastore: string;
-  /** Trove version name. Example: `5.7.29`. */
+  /** Trove version name; the version must exist (put this after its `DatastoreVersion`). Example: `5.7.29`. */
   versionName: string;
   /** Trove version number, when versions share a name. Default: not used. */
   versionNumber?: string;
   /**
    * The rules: a `validation-rules.json` file on this machine (e.g. `<trove>/trove/templates/mysql/validation-rules.json`
-   * of a Trove checkout), or the rules themselves.
+   * of a Trove checkout; MySQL's 2^64-1 limits are kept exact), or the rules themselves.
    */
   rules: { rulesFile: string } | { rules: ConfigurationParameterRule[] };
-  /** Where to run. */
+  /** Where to run: the controller over SSH, or this machine. */
   controller: TroveControllerHost;
   /**
    * Trove's id of the version (e.g. `DatastoreVersion.versionId`): a replaced version gets its rules loaded again, the
@@ -64,7 +64,7 @@ export interface DatastoreConfigurationParametersArgs {
   catalog?: DatastoreCatalog;
 }
 
-/** The request the sync program reads from stdin. */
+/** The request the sync program reads from stdin. @internal */
 export interface ParametersSyncRequest {
   configFile: string;
   datastore: string;
@@ -89,6 +89,7 @@ const RULE_TYPES = ["integer", "string", "boolean", "float"];
 /**
  * Parses a validation-rules.json text. Integers beyond 2^53 (MySQL's 2^64-1 limits) are kept exactly, as strings of
  * digits, because JSON.parse would round them.
+ * @internal
  */
 export function parseValidationRules(text: string): ConfigurationParameterRule[] {
   const exact = text.replace(/("(?:min|max)"\s*:\s*)(-?\d{16,})(?=\s*[,}\]])/g, '$1"$2"');
@@ -97,7 +98,7 @@ export function parseValidationRules(text: string): ConfigurationParameterRule[]
   return parsed["configuration-parameters"] as ConfigurationParameterRule[];
 }
 
-/** Why a rule is not valid, or undefined. */
+/** Why a rule is not valid, or undefined. @internal */
 export function ruleProblem(rule: ConfigurationParameterRule): string | undefined {
   if (typeof rule !== "object" || rule === null) return "expected an object with name, restart_required and type";
   if (typeof rule.name !== "string" || !/^[A-Za-z0-9_.-]{1,128}$/.test(rule.name)) return "name: expected letters, digits, '_', '.' or '-' (at most 128)";
@@ -112,14 +113,13 @@ export function ruleProblem(rule: ConfigurationParameterRule): string | undefine
   return undefined;
 }
 
-/** Everything the component needs, resolved and validated. */
+/** Everything the component needs, resolved and validated. @internal */
 export interface DatastoreConfigurationParametersSettings {
   request: ParametersSyncRequest;
   python: string;
 }
 
-/** Applies defaults and validates; throws one error naming every bad field. */
-/** The schema of {@link TroveControllerHost}. */
+/** The schema of {@link TroveControllerHost}. @internal */
 export const TROVE_CONTROLLER_HOST_SCHEMA: Rule = shape<TroveControllerHost>("{ connection?, python?, troveConfPath? }", {
   connection: optional(SSH_CONNECTION_SCHEMA),
   python: optional(text("an absolute path of a Python that can import Trove", absolutePathProblem)),
@@ -132,7 +132,7 @@ const RULE_BOUND = either(
   (v) => (typeof v === "number" ? 0 : typeof v === "string" ? 1 : undefined),
 );
 
-/** The schema of {@link ConfigurationParameterRule}. */
+/** The schema of {@link ConfigurationParameterRule}. @internal */
 export const CONFIGURATION_PARAMETER_RULE_SCHEMA: Rule = shape<ConfigurationParameterRule>("{ name, restart_required, type, min?, max? }", {
   name: text("an option name such as max_connections", (v) => (/^[A-Za-z_][A-Za-z0-9_.-]{0,127}$/.test(v) ? undefined : "expected an option name: letters, digits, '_', '.' or '-'")),
   restart_required: flag(),
@@ -141,7 +141,7 @@ export const CONFIGURATION_PARAMETER_RULE_SCHEMA: Rule = shape<ConfigurationPara
   max: optional(RULE_BOUND),
 });
 
-/** The schema of {@link DatastoreConfigurationParametersArgs}. */
+/** The schema of {@link DatastoreConfigurationParametersArgs}. @internal */
 export const DATASTORE_CONFIGURATION_PARAMETERS_SCHEMA: Rule = shape<DatastoreConfigurationParametersArgs>("configuration parameters arguments", {
   datastore: text("a datastore name, e.g. mysql", (v) => plainNameProblem(v)),
   versionName: text("a version name", (v) => plainNameProblem(v)),
@@ -159,6 +159,7 @@ export const DATASTORE_CONFIGURATION_PARAMETERS_SCHEMA: Rule = shape<DatastoreCo
   catalog: optional(instanceOf(DatastoreCatalog, "a DatastoreCatalog")),
 });
 
+/** Applies defaults and validates; throws one error naming every bad field. @internal */
 export function resolveDatastoreConfigurationParametersArgs(name: string, args: DatastoreConfigurationParametersArgs): DatastoreConfigurationParametersSettings {
   const problems = new Problems("DatastoreConfigurationParameters", name);
   const catalog = args.catalog ?? defaultCatalog;
@@ -204,6 +205,7 @@ export function resolveDatastoreConfigurationParametersArgs(name: string, args: 
 /**
  * The shell command that runs the sync program with the controller's Python; the request goes on stdin. `delete`
  * removes every rule of the version instead.
+ * @internal
  */
 export function renderParametersSyncCommand(python: string, mode: "sync" | "delete" = "sync"): string {
   return shellCommand([python, "-c", PARAMETERS_SYNC_PY, ...(mode === "delete" ? ["delete"] : [])]);

@@ -32,7 +32,8 @@ export interface DatastoreImagesArgs {
   repository?: string;
   /**
    * Trove release of the controller (`zed` … `2026.2`, see `troveReleaseSupport`): decides the backup image names and
-   * which datastore versions are supported. Required: the rules differ between releases. Example: `2026.1`.
+   * which datastore versions are supported. Required: the rules differ between releases. On Trove 18-20, two versions
+   * that would share a backup image are refused. Example: `2026.1`.
    */
   troveRelease: string;
   /** Accept datastore versions outside the release's support matrix. Default: `false`. */
@@ -55,7 +56,7 @@ export interface DatastoreImagesArgs {
   catalog?: DatastoreCatalog;
 }
 
-/** One version's images, resolved. */
+/** One version's images, resolved. @internal */
 export interface DatastoreImagePlan {
   /** `mysql:5.7.29`. */
   key: string;
@@ -66,7 +67,7 @@ export interface DatastoreImagePlan {
   names: (registryAddress: string) => DatastoreImageNames;
 }
 
-/** Everything {@link DatastoreImages} needs, resolved and validated. */
+/** Everything {@link DatastoreImages} needs, resolved and validated. @internal */
 export interface DatastoreImagesSettings {
   repository: string;
   troveRelease: string;
@@ -91,10 +92,10 @@ export interface PublishedImages {
   backupBuildLog?: string;
 }
 
-/** Where the backup builds' full logs go, one file per build command: a fixed path, the same on every machine. */
+/** Where the backup builds' full logs go, one file per build command: a fixed path, the same on every machine. @internal */
 export const LOG_DIRECTORY = "/var/tmp/pulumi-trove-logs";
 
-/** Seconds a script waits, by default, for the private registry to answer its first request. */
+/** Seconds a script waits, by default, for the private registry to answer its first request. @internal */
 export const REGISTRY_WAIT_SECONDS = 60;
 
 /**
@@ -102,6 +103,7 @@ export const REGISTRY_WAIT_SECONDS = 60;
  * REGISTRY_ADDRESS yet (connection refused or reset, EOF) and REGISTRY_WAIT_SECONDS have not passed, it says so and
  * tries again, pausing 1, 2, … up to 5 s. Any answer ends the wait, a refusal (401, denied) included: a wrong
  * password is never retried.
+ * @internal
  */
 export const REGISTRY_FIRST_CONTACT = [
   "first_contact() {",
@@ -140,6 +142,7 @@ const SKOPEO_REGISTRY_OPTIONS = [
 /**
  * The mirror script: reads the upstream manifest, compares its digest with what the target holds, copies only when
  * they differ, and prints `{"reference","digest","copied"}`. Errors name the image and the registry.
+ * @internal
  */
 export function renderMirrorScript(source: string, target: string, upstreamInsecure: boolean): string {
   return [
@@ -175,6 +178,7 @@ export function renderMirrorScript(source: string, target: string, upstreamInsec
  * full `docker build` output goes to `logFile`; stderr gets a bounded progress tail, and the log's last lines on a
  * failure. With `mode: "update"` it first checks that the image is still in the registry, reports it without
  * building when it is, and builds and pushes only when the registry lost it.
+ * @internal
  */
 export function renderBackupBuildScript(troveSourceDir: string, datastore: string, version: string, target: string, logFile: string, mode: "create" | "update" = "create"): string {
   const report = `printf '{"reference":"%s","digest":"%s","logPath":"%s","built":%s}\\n' "$ref" "$digest" "$log" "$built"`;
@@ -221,7 +225,7 @@ export function renderBackupBuildScript(troveSourceDir: string, datastore: strin
   ].join("\n");
 }
 
-/** Reads the JSON line a mirror or build script prints last. */
+/** Reads the JSON line a mirror or build script prints last. @internal */
 export function parseScriptResult(stdout: string | undefined): { reference: string; digest: string; copied?: boolean; built?: boolean; logPath?: string } {
   const line = (stdout ?? "").trim().split("\n").pop() ?? "";
   try {
@@ -231,7 +235,7 @@ export function parseScriptResult(stdout: string | undefined): { reference: stri
   }
 }
 
-/** The fields of {@link DatastoreImagesArgs}' schema (the pipeline's `datastoreImages` takes most of them). */
+/** The fields of {@link DatastoreImagesArgs}' schema (the pipeline's `datastoreImages` takes most of them). @internal */
 export const DATASTORE_IMAGES_FIELDS: FieldRules<DatastoreImagesArgs> = {
   registry: REGISTRY_ENDPOINT_SCHEMA,
   versions: listOf(shape<DatastoreVersionSpec>("{ datastore, version, name?, upstreamTag? }", DATASTORE_VERSION_SPEC_FIELDS)),
@@ -248,10 +252,10 @@ export const DATASTORE_IMAGES_FIELDS: FieldRules<DatastoreImagesArgs> = {
   catalog: optional(instanceOf(DatastoreCatalog, "a DatastoreCatalog")),
 };
 
-/** The schema of {@link DatastoreImagesArgs}. */
+/** The schema of {@link DatastoreImagesArgs}. @internal */
 export const DATASTORE_IMAGES_SCHEMA: Rule = shape<DatastoreImagesArgs>("datastore images arguments", DATASTORE_IMAGES_FIELDS);
 
-/** Applies defaults and validates; throws one error naming every bad field. */
+/** Applies defaults and validates; throws one error naming every bad field. @internal */
 export function resolveDatastoreImagesArgs(name: string, args: DatastoreImagesArgs): DatastoreImagesSettings {
   const problems = new Problems("DatastoreImages", name);
   const catalog = args.catalog ?? defaultCatalog;
@@ -328,7 +332,7 @@ export class DatastoreImages extends pulumi.ComponentResource {
   public readonly images: pulumi.Output<Record<string, PublishedImages>>;
   /** Per datastore: the `docker_image` and `backup_docker_image` option values for the guest agent. */
   public readonly guestAgentOptions: pulumi.Output<Record<string, { dockerImage: string; backupDockerImage: string }>>;
-  /** The resolved settings. */
+  /** The resolved settings. @internal */
   public readonly settings: DatastoreImagesSettings;
 
   constructor(name: string, args: DatastoreImagesArgs, opts?: pulumi.ComponentResourceOptions) {

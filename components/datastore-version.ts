@@ -16,7 +16,7 @@ import { checkArgs, flag, input, instanceOf, listOf, optional, problemsOf, Rule,
 /** How Pulumi marks a value a preview does not know yet, in what a dynamic provider's `check` receives. */
 const UNKNOWN_VALUE = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 
-/** The provider's inputs and state. */
+/** The provider's inputs and state. @internal */
 export interface DatastoreVersionState {
   datastore: string;
   name: string;
@@ -36,7 +36,7 @@ export interface DatastoreVersionState {
 
 /** Arguments of {@link DatastoreVersion}. */
 export interface DatastoreVersionArgs {
-  /** Catalog datastore name. Example: `mysql`. */
+  /** Catalog datastore name (`mysql`, `mariadb`, `postgresql`, or one you added to `catalog`). Example: `mysql`. */
   datastore: string;
   /** Version number; Trove's guest agent pulls `<docker_image>:<this>`. Example: `5.7.29`. */
   version: string;
@@ -44,19 +44,22 @@ export interface DatastoreVersionArgs {
   name?: string;
   /** Datastore manager. Default: the catalog's (`mysql`, `mariadb`, `postgresql`). */
   manager?: string;
-  /** Glance image id. Either this or `imageTags`; default: tags. */
+  /** Glance image id: Trove uses this one image. Either this or `imageTags`. Default: tags. */
   imageId?: pulumi.Input<string>;
-  /** Glance tags Trove finds the newest image by: at most 5, each at most 20 characters. Default: `["trove", <datastore>]`. */
+  /**
+   * Glance tags: Trove uses the newest active image that has all of them. At most 5, each at most 20 characters.
+   * Default: `["trove", <datastore>]`.
+   */
   imageTags?: string[];
-  /** Whether the version is active. Default: `true`. */
+  /** Whether the version is active (the CLI's `--active`). Default: `true`. */
   active?: boolean;
-  /** Whether it is the datastore's default version. Default: `false`. */
+  /** Whether it is the datastore's default version (the CLI's `--default`). Default: `false`. */
   default?: boolean;
-  /** Packages. Default: none. */
+  /** Packages, as the CLI's `packages` argument. Default: none. */
   packages?: string[];
   /** Manage a version that already exists in Trove instead of failing. Default: `false`. */
   adopt?: boolean;
-  /** clouds.yaml cloud to use. Default: OS_CLOUD or the OS_* variables. */
+  /** clouds.yaml cloud to use. Default: `OS_CLOUD` or the `OS_*` variables. */
   cloud?: string;
   /** Region. Default: the cloud's. */
   region?: string;
@@ -64,12 +67,12 @@ export interface DatastoreVersionArgs {
   catalog?: DatastoreCatalog;
 }
 
-/** Fields Trove's PATCH changes in place; everything else that differs replaces the version. */
+/** Fields Trove's PATCH changes in place; everything else that differs replaces the version. @internal */
 export const IN_PLACE_FIELDS = ["name", "manager", "imageId", "imageTags", "active", "default", "packages"] as const;
-/** Fields Trove cannot change, or that name another cloud or region (the version moves there): a difference replaces the version. */
+/** Fields Trove cannot change, or that name another cloud or region (the version moves there): a difference replaces the version. @internal */
 export const REPLACE_FIELDS = ["datastore", "version", "cloud", "region"] as const;
 
-/** The POST body for a new version. */
+/** The POST body for a new version. @internal */
 export function createBody(s: DatastoreVersionState): unknown {
   const version: Record<string, unknown> = { name: s.name, datastore_name: s.datastore, datastore_manager: s.manager, active: s.active, default: s.default, version: s.version, packages: s.packages };
   if (s.imageId) version.image = s.imageId;
@@ -77,7 +80,7 @@ export function createBody(s: DatastoreVersionState): unknown {
   return { version };
 }
 
-/** The PATCH body that turns `old` into `next` (only what differs). */
+/** The PATCH body that turns `old` into `next` (only what differs). @internal */
 export function patchBody(old: Partial<DatastoreVersionState>, next: DatastoreVersionState): Record<string, unknown> {
   const body: Record<string, unknown> = {};
   if (old.name !== next.name) body.name = next.name;
@@ -92,7 +95,7 @@ export function patchBody(old: Partial<DatastoreVersionState>, next: DatastoreVe
   return body;
 }
 
-/** Which fields differ, and whether any of them forces a replacement. */
+/** Which fields differ, and whether any of them forces a replacement. @internal */
 export function diffVersions(old: Partial<DatastoreVersionState>, next: DatastoreVersionState): { changes: string[]; replaces: string[] } {
   const differs = (k: keyof DatastoreVersionState) => JSON.stringify(old[k] ?? null) !== JSON.stringify(next[k] ?? null);
   const replaces = REPLACE_FIELDS.filter(differs);
@@ -113,7 +116,7 @@ interface TroveVersion {
   default: boolean;
 }
 
-/** Trove's view of a version, in our state's shape. */
+/** Trove's view of a version, in our state's shape. @internal */
 export function stateFromTrove(v: TroveVersion, base: Pick<DatastoreVersionState, "adopt" | "cloud" | "region">): DatastoreVersionState {
   return {
     datastore: v.datastore_name,
@@ -197,7 +200,7 @@ async function adoptVersion(session: TroveSession, id: string, s: DatastoreVersi
   return { ...s, versionId: id };
 }
 
-/** The provider's operations, callable directly (tests, benchmarks) and wrapped by the dynamic provider below. */
+/** The provider's operations, callable directly (tests, benchmarks) and wrapped by the dynamic provider below. @internal */
 export const datastoreVersionOperations = {
   async create(s: DatastoreVersionState, counter?: CallCounter): Promise<DatastoreVersionState> {
     const session = await sessionFor(s, counter);
@@ -262,6 +265,7 @@ export const datastoreVersionOperations = {
 /**
  * What the provider's `check` refuses in its inputs, as Pulumi's check failures: the same rules as a construction,
  * for inputs from any version of this library. Values a preview does not know yet (Pulumi's unknown marker) pass.
+ * @internal
  */
 export function stateCheckFailures(news: Record<string, unknown>): Array<{ property: string; reason: string }> {
   const known = Object.fromEntries(Object.entries(news).filter(([k, v]) => k !== "__provider" && v !== UNKNOWN_VALUE));
@@ -271,7 +275,7 @@ export function stateCheckFailures(news: Record<string, unknown>): Array<{ prope
     .map((p) => ({ property: p.field, reason: `${describeValue(p.value)} is not valid (${p.allowed})` }));
 }
 
-/** The Pulumi dynamic provider: Trove's management API behind create/read/diff/update/delete. */
+/** The Pulumi dynamic provider: Trove's management API behind create/read/diff/update/delete. @internal */
 export const datastoreVersionProvider: pulumi.dynamic.ResourceProvider = {
   async check(_olds: DatastoreVersionState, news: Record<string, unknown>) {
     return { inputs: news, failures: stateCheckFailures(news) };
@@ -296,7 +300,7 @@ export const datastoreVersionProvider: pulumi.dynamic.ResourceProvider = {
   },
 };
 
-/** The schema of {@link DatastoreVersionArgs}. */
+/** The schema of {@link DatastoreVersionArgs}. @internal */
 export const DATASTORE_VERSION_SCHEMA: Rule = shape<DatastoreVersionArgs>(
   "datastore version arguments",
   {
@@ -319,7 +323,7 @@ export const DATASTORE_VERSION_SCHEMA: Rule = shape<DatastoreVersionArgs>(
   },
 );
 
-/** The schema of the provider's inputs and state: `check` refuses what a construction would, for state written by any version. */
+/** The schema of the provider's inputs and state: `check` refuses what a construction would, for state written by any version. @internal */
 export const DATASTORE_VERSION_STATE_SCHEMA: Rule = shape<DatastoreVersionState>("datastore version state", {
   datastore: text("a datastore name", (v) => plainNameProblem(v)),
   name: text("a version name", (v) => plainNameProblem(v)),
@@ -336,7 +340,7 @@ export const DATASTORE_VERSION_STATE_SCHEMA: Rule = shape<DatastoreVersionState>
   versionId: optional(text("Trove's id of the version", uuidProblem)),
 });
 
-/** Applies defaults and validates; throws one error naming every bad field. */
+/** Applies defaults and validates; throws one error naming every bad field. @internal */
 export function resolveDatastoreVersionArgs(name: string, args: DatastoreVersionArgs): Omit<DatastoreVersionState, "imageId"> {
   const problems = new Problems("DatastoreVersion", name);
   const catalog = args.catalog ?? defaultCatalog;

@@ -23,7 +23,7 @@ export class ComponentInputError extends Error {
   }
 }
 
-/** Renders a value for an error message without ever printing something long or multi-line verbatim. */
+/** Renders a value for an error message without ever printing something long or multi-line verbatim. @internal */
 export function describeValue(value: unknown): string {
   if (value === undefined) return "undefined";
   const text = typeof value === "string" ? value : JSON.stringify(value) ?? String(value);
@@ -31,6 +31,7 @@ export function describeValue(value: unknown): string {
   return JSON.stringify(clipped);
 }
 
+/** @internal */
 export function formatProblems(component: string, resourceName: string, problems: readonly FieldProblem[]): string {
   const lines = problems.map((p) => `${p.field} ${describeValue(p.value)} is not valid (${p.allowed})`);
   if (lines.length === 1) return `${component} "${resourceName}": ${lines[0]}.`;
@@ -40,6 +41,7 @@ export function formatProblems(component: string, resourceName: string, problems
 /**
  * Collects problems while a component resolves its arguments, then throws them all at once.
  * Usage: `const v = new Problems("GlanceImage", name); v.check(...); v.throwIfAny();`
+ * @internal
  */
 export class Problems {
   private readonly list: FieldProblem[] = [];

@@ -19,12 +19,13 @@ import { GuestImageBuild, IMAGE_FORMATS } from "./guest-image-build";
 import { absolutePathProblem, firstDuplicate, httpUrlProblem, plainNameProblem, sha256Problem, singleLineProblem } from "./validate";
 import { checkArgs, count, either, FieldRules, flag, input, instanceOf, listOf, mapOf, oneOfValues, optional, Rule, shape, text } from "./schema";
 
-/** The Glance image property that records the uploaded file's sha256; a change to it replaces (re-uploads) the image. */
+/** The Glance image property that records the uploaded file's sha256; a change to it replaces (re-uploads) the image. @internal */
 export const SHA256_PROPERTY = "trove_guest_image_sha256";
 
 /**
  * Where the provider keeps images it downloads from a URL before uploading them: a fixed path, the same on every
  * machine that runs the stack (the provider's default depends on the user's HOME, and sits in the state).
+ * @internal
  */
 export const GLANCE_IMAGE_CACHE_PATH = "/var/tmp/pulumi-trove-image-cache";
 
@@ -33,7 +34,7 @@ export interface GlanceImageSource {
   /** Local path of the image file to upload. Either this or `url`. */
   path?: pulumi.Input<string>;
   /**
-   * URL of the image. The machine running `pulumi` downloads it into {@link GLANCE_IMAGE_CACHE_PATH} and uploads it
+   * URL of the image. The machine running `pulumi` downloads it into `/var/tmp/pulumi-trove-image-cache` and uploads it
    * (Glance's `web-download` is not used). A file already cached for the same URL is reused. Either this or `path`.
    */
   url?: string;
@@ -45,7 +46,10 @@ export interface GlanceImageSource {
 
 /** Arguments of {@link GlanceImage}. */
 export interface GlanceImageArgs {
-  /** The image to upload: a {@link GuestImageBuild}, or a file or URL described by hand. */
+  /**
+   * The image to upload: a {@link GuestImageBuild} (its `localImagePath`, or its URL), or a file or URL described by
+   * hand.
+   */
   image: GuestImageBuild | GlanceImageSource;
   /**
    * Datastores that use this image; each becomes a tag next to `trove`, so `--image-tags trove,<datastore>` finds it.
@@ -56,27 +60,27 @@ export interface GlanceImageArgs {
   name?: string;
   /** Glance visibility. Default: `private`, as in the runbook. */
   visibility?: "private" | "shared" | "community" | "public";
-  /** Minimum disk in GB for instances of this image. Default: unset. */
+  /** Minimum disk in GB for instances of this image, passed to Glance. Default: unset. */
   minDiskGb?: number;
-  /** Minimum RAM in MB for instances of this image. Default: unset. */
+  /** Minimum RAM in MB for instances of this image, passed to Glance. Default: unset. */
   minRamMb?: number;
   /** Extra Glance properties. Default: none. Example: `{ hw_rng_model: "virtio" }`. */
   properties?: Record<string, string>;
   /**
-   * Must stay `false` (the default): a new checksum replaces the image, uploading the new one and then deleting the
-   * old one, and Glance refuses to delete a protected image. Protect the image in Glance yourself if you must, and
-   * unprotect it before the next new image.
+   * Must stay `false`; `true` is refused: a new checksum replaces the image, uploading the new one and then deleting
+   * the old one, and Glance refuses (403) to delete a protected image. Protect the image in Glance yourself if you
+   * must, and unprotect it before the next new image. Default: `false`.
    */
   protected?: boolean;
   /** Catalog the datastore names are checked against. Default: the built-in catalog. */
   catalog?: DatastoreCatalog;
-  /** Guest OS and release, for the default name when `image` is given by hand. Default: ubuntu, jammy. */
+  /** Guest OS, for the default name when `image` is given by hand. Default: `ubuntu`. */
   guestOs?: string;
-  /** See `guestOs`. */
+  /** Guest OS release, for the default name when `image` is given by hand. Default: `jammy`. */
   guestOsRelease?: string;
 }
 
-/** Everything {@link GlanceImage} needs, resolved and validated. */
+/** Everything {@link GlanceImage} needs, resolved and validated. @internal */
 export interface GlanceImageSettings {
   name: string;
   diskFormat: string;
@@ -86,12 +90,12 @@ export interface GlanceImageSettings {
   properties: Record<string, string>;
 }
 
-/** The tags Trove looks the image up by: `trove` first, then each datastore once, in the order given. */
+/** The tags Trove looks the image up by: `trove` first, then each datastore once, in the order given. @internal */
 export function glanceImageTags(datastores: readonly string[]): string[] {
   return ["trove", ...datastores.filter((d, i) => datastores.indexOf(d) === i)];
 }
 
-/** The schema of {@link GlanceImageSource}. */
+/** The schema of {@link GlanceImageSource}. @internal */
 export const GLANCE_IMAGE_SOURCE_SCHEMA: Rule = shape<GlanceImageSource>(
   "{ path or url, diskFormat, sha256? }",
   {
@@ -105,7 +109,7 @@ export const GLANCE_IMAGE_SOURCE_SCHEMA: Rule = shape<GlanceImageSource>(
   },
 );
 
-/** The fields of {@link GlanceImageArgs}' schema (the pipeline's `glanceImage` takes some of them). */
+/** The fields of {@link GlanceImageArgs}' schema (the pipeline's `glanceImage` takes some of them). @internal */
 export const GLANCE_IMAGE_FIELDS: FieldRules<GlanceImageArgs> = {
   image: either("a GuestImageBuild, or { path or url, diskFormat, sha256? }", [instanceOf(GuestImageBuild, "a GuestImageBuild"), GLANCE_IMAGE_SOURCE_SCHEMA], (v) => (v instanceof GuestImageBuild ? 0 : (typeof v === "object" && v !== null && !Array.isArray(v)) ? 1 : undefined)),
   datastores: listOf(text("a datastore name", (v) => plainNameProblem(v))),
@@ -120,10 +124,10 @@ export const GLANCE_IMAGE_FIELDS: FieldRules<GlanceImageArgs> = {
   guestOsRelease: optional(text("a guest OS release", (v) => plainNameProblem(v, 32))),
 };
 
-/** The schema of {@link GlanceImageArgs}. */
+/** The schema of {@link GlanceImageArgs}. @internal */
 export const GLANCE_IMAGE_SCHEMA: Rule = shape<GlanceImageArgs>("Glance image arguments", GLANCE_IMAGE_FIELDS);
 
-/** Applies defaults and validates; throws one error naming every bad field. */
+/** Applies defaults and validates; throws one error naming every bad field. @internal */
 export function resolveGlanceImageArgs(name: string, args: GlanceImageArgs): GlanceImageSettings {
   const problems = new Problems("GlanceImage", name);
   const catalog = args.catalog ?? defaultCatalog;
@@ -188,7 +192,7 @@ export class GlanceImage extends pulumi.ComponentResource {
   public readonly checksum: pulumi.Output<string>;
   /** Disk format of the upload. */
   public readonly diskFormat: pulumi.Output<string>;
-  /** The resolved settings, for composing components. */
+  /** The resolved settings, for composing components. @internal */
   public readonly settings: GlanceImageSettings;
 
   constructor(name: string, args: GlanceImageArgs, opts?: pulumi.ComponentResourceOptions) {

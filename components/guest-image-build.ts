@@ -19,13 +19,13 @@ import { shellCommand, shellExports, shellQuote } from "./shell";
 import { checkArgs, either, FieldRules, flag, input, listOf, mapOf, oneOfValues, optional, Rule, shape, text } from "./schema";
 import { absolutePathProblem, environmentNameProblem, gitRefProblem, httpUrlProblem, imageReferenceProblem, plainNameProblem, singleLineProblem, unixUserProblem } from "./validate";
 
-/** Guest OS and releases that Trove's CI builds and tests (runbook: "only ubuntu and jammy are fully tested"). */
+/** Guest OS and releases that Trove's CI builds and tests (runbook: "only ubuntu and jammy are fully tested"). @internal */
 export const SUPPORTED_GUEST_OS: Readonly<Record<string, readonly string[]>> = Object.freeze({ ubuntu: ["jammy"] });
 
-/** Image file extensions diskimage-builder can write, and the Glance disk format each one is. */
+/** Image file extensions diskimage-builder can write, and the Glance disk format each one is. @internal */
 export const IMAGE_FORMATS: Readonly<Record<string, string>> = Object.freeze({ qcow2: "qcow2", raw: "raw", vhd: "vhd" });
 
-/** The cloud-init datasource Trove needs since Yoga (instances get their files from the metadata service). */
+/** The cloud-init datasource Trove needs since Yoga (instances get their files from the metadata service). @internal */
 export const REQUIRED_DATASOURCE = "OpenStack";
 
 /** How to reach the host that builds the image (in dev mode: the Trove controller), over SSH. */
@@ -44,9 +44,12 @@ export interface GuestImageBuildArgs {
    * Example: `stable/2024.1` or a commit id.
    */
   troveRef?: string;
-  /** Guest OS (`guest_os`). Default: `ubuntu`. */
+  /** Guest OS (`guest_os`); others than ubuntu only with `allowUntested: true`. Default: `ubuntu`. */
   guestOs?: string;
-  /** Guest OS release (`guest_os_release`). Default: `jammy`. */
+  /**
+   * Guest OS release (`guest_os_release`). With `troveRelease`, one of the release's guest OS releases (`noble` too
+   * from 2025.2); without it, `jammy`; others only with `allowUntested: true`. Default: `jammy`.
+   */
   guestOsRelease?: string;
   /**
    * Dev mode (`dev_mode`): the guest agent fetches Trove's code from the controller at boot, so the image must be
@@ -66,7 +69,8 @@ export interface GuestImageBuildArgs {
    */
   hostScpUsername?: string;
   /**
-   * `DIB_CLOUD_INIT_DATASOURCES`. Must include `OpenStack`. Default: `["ConfigDrive", "OpenStack"]` (trovestack's own).
+   * `DIB_CLOUD_INIT_DATASOURCES`. Must include `OpenStack` (since Yoga, Trove does not use a config drive by default).
+   * Default: `["ConfigDrive", "OpenStack"]` (trovestack's own).
    */
   cloudInitDatasources?: string[];
   /** Extra diskimage-builder elements directory (`DIB_LOCAL_ELEMENTS_PATH`). The image is rebuilt when it changes. */
@@ -76,7 +80,10 @@ export interface GuestImageBuildArgs {
    * The image is rebuilt when they change. Example: `{ GUEST_IMAGESIZE: "6" }`.
    */
   environment?: Record<string, string>;
-  /** Build on this host over SSH instead of where `pulumi` runs. Default: build locally. */
+  /**
+   * Build on this host over SSH instead of where `pulumi` runs; with neither `privateKey` nor `password`, your
+   * ssh-agent logs in. `hostKey` is required (see the README's "Host keys"). Default: build locally.
+   */
   buildHost?: BuildHostConnection;
   /**
    * For a remote build: after each build, copy the image over SSH to where `pulumi` runs, checked against the
@@ -93,14 +100,15 @@ export interface GuestImageBuildArgs {
   /** Accept a guest OS or release the Trove release does not support (without `troveRelease`: other than ubuntu/jammy). Default: `false`. */
   allowUntested?: boolean;
   /**
-   * Docker image references to embed in the guest image (trovestack's `DIB_TROVE_DOCKER_IMAGES`), so instances start
-   * without pulling them. The build host pulls them from where the references point (it must reach the registry), and
+   * Docker image references to embed in the guest image (trovestack's `DIB_TROVE_DOCKER_IMAGES`, sorted, each once),
+   * so instances start without pulling them. The build host pulls them from where the references point (it must reach the registry), and
    * a new list rebuilds the image. Only upstream master's trovestack (2026.2) reads the variable, and no released
-   * branch does yet: needs `troveRelease` `2026.2` and `allowUntested: true`. Default: none. The pipeline passes the
+   * branch does yet: needs `troveRelease` `2026.2` and `allowUntested: true`, and is refused on every other release
+   * (their trovestack would embed nothing). Default: none. The pipeline passes the
    * references it publishes when `guestImage.preloadImages` is true. Example: `["10.0.0.5:4000/trove/mysql:8.4"]`.
    */
   preloadImages?: pulumi.Input<string[]>;
-  /** Skip the build and use this existing local image file. Its extension gives the format. */
+  /** Skip the build and use this existing local image file (on the machine running `pulumi`). Its extension gives the format. */
   existingImagePath?: string;
   /**
    * Skip the build and upload the image published at this URL. The machine running `pulumi` downloads it (into
@@ -110,7 +118,7 @@ export interface GuestImageBuildArgs {
   imageUrl?: string;
 }
 
-/** Where the image comes from, after defaults and validation. */
+/** Where the image comes from, after defaults and validation. @internal */
 export type GuestImageSource =
   | {
       kind: "build";
@@ -126,7 +134,7 @@ export type GuestImageSource =
   | { kind: "file"; path: string }
   | { kind: "url"; url: string };
 
-/** Everything {@link GuestImageBuild} needs, resolved and validated. */
+/** Everything {@link GuestImageBuild} needs, resolved and validated. @internal */
 export interface GuestImageBuildSettings {
   guestOs: string;
   guestOsRelease: string;
@@ -142,7 +150,7 @@ export interface GuestImageBuildSettings {
   warnings: string[];
 }
 
-/** How the program runs: a preview (`pulumi preview`, or the preview step of `up`) never needs the deploy machine's files. */
+/** How the program runs: a preview (`pulumi preview`, or the preview step of `up`) never needs the deploy machine's files. @internal */
 export interface ResolveContext {
   dryRun: boolean;
 }
@@ -150,19 +158,19 @@ export interface ResolveContext {
 /** A path that is safe for trovestack, which passes it to `rm`, `mkdir` and `dirname` unquoted. */
 const TROVESTACK_SAFE_PATH = /^(\$HOME\/|\/)[A-Za-z0-9._/+-]+$/;
 
-/** Renders a build-host path for the shell: `$HOME/...` stays expandable, the rest is quoted. */
+/** Renders a build-host path for the shell: `$HOME/...` stays expandable, the rest is quoted. @internal */
 export function shellPath(p: string): string {
   if (p.startsWith("$HOME/")) return `"$HOME"/${shellQuote(p.slice("$HOME/".length))}`;
   return shellQuote(p);
 }
 
-/** The format diskimage-builder and Glance use for an image path, from its extension; undefined if unknown. */
+/** The format diskimage-builder and Glance use for an image path, from its extension; undefined if unknown. @internal */
 export function imageFormatOf(imagePath: string): string | undefined {
   const ext = path.extname(imagePath.split("?")[0] ?? "").slice(1).toLowerCase();
   return Object.hasOwn(IMAGE_FORMATS, ext) ? IMAGE_FORMATS[ext] : undefined;
 }
 
-/** trovestack's default output path for an OS, release and mode. */
+/** trovestack's default output path for an OS, release and mode. @internal */
 export function defaultOutputImagePath(guestOs: string, guestOsRelease: string, devMode: boolean): string {
   return `$HOME/images/trove-guest-${guestOs}-${guestOsRelease}${devMode ? "-dev" : ""}.qcow2`;
 }
@@ -181,10 +189,11 @@ const REPORT_BUILT_IMAGE = [
  * diskimage-builder's CI element: its root.d writes an apt.conf.d file that accepts unauthenticated packages and
  * insecure repositories into the image, on any build host (it does not check for a CI mirror first). trovestack adds
  * it to its element list on master (Trove 26, 2026.2); no environment variable takes it out again.
+ * @internal
  */
 export const UNSIGNED_APT_ELEMENT = "openstack-ci-mirrors";
 
-/** Build environment variables that make diskimage-builder's Ubuntu build skip signature checks. */
+/** Build environment variables that make diskimage-builder's Ubuntu build skip signature checks. @internal */
 export const UNSIGNED_APT_ENVIRONMENT = ["DIB_DISTRIBUTION_MIRROR_UBUNTU_INSECURE"] as const;
 
 /**
@@ -207,7 +216,7 @@ const UNSIGNED_APT_GUARD = [
  * whole to `<image>.build.log`; stderr gets a bounded progress tail while it runs, and the log's last lines if it
  * fails. A failed build removes the partial file and leaves any previous image untouched.
  */
-/** What the build script is rendered from. */
+/** What the build script is rendered from. @internal */
 export interface BuildScriptInputs {
   troveSourceDir: string;
   guestOs: string;
@@ -221,6 +230,7 @@ export interface BuildScriptInputs {
 /**
  * `DIB_TROVE_DOCKER_IMAGES` for a list of image references: sorted, each once, space separated (so the same set is
  * the same trigger). Throws for a reference that would split or read as `source=target`.
+ * @internal
  */
 export function preloadImagesValue(references: readonly string[]): string {
   for (const r of references) {
@@ -229,6 +239,7 @@ export function preloadImagesValue(references: readonly string[]): string {
   return [...new Set(references)].sort().join(" ");
 }
 
+/** @internal */
 export function renderBuildScript(s: BuildScriptInputs): string {
   return [
     "set -euo pipefail",
@@ -262,6 +273,7 @@ export function renderBuildScript(s: BuildScriptInputs): string {
  * address or user, the private key, this library's script text). It builds nothing: it reports the image the last
  * build made if it is still there with the sha256 that build recorded beside it, and otherwise fails with what to
  * run to build again (`replaceHint`). An image without a record (built by an older pulumi-trove) is taken as built.
+ * @internal
  */
 export function renderBuildUpdateScript(outputImagePath: string, replaceHint: string): string {
   return [
@@ -288,7 +300,7 @@ export function renderBuildUpdateScript(outputImagePath: string, replaceHint: st
   ].join("\n");
 }
 
-/** The script that reports an existing image file's path, sha256 and size, in the build script's JSON shape. */
+/** The script that reports an existing image file's path, sha256 and size, in the build script's JSON shape. @internal */
 export function renderDescribeScript(imagePath: string): string {
   return [
     "set -euo pipefail",
@@ -298,7 +310,7 @@ export function renderDescribeScript(imagePath: string): string {
   ].join("\n");
 }
 
-/** What the build and describe scripts print. */
+/** What the build and describe scripts print. @internal */
 export interface BuiltImage {
   path: string;
   sha256: string;
@@ -307,7 +319,7 @@ export interface BuiltImage {
   logPath?: string;
 }
 
-/** Reads the JSON line the build script prints last; throws a clear error when it is missing. */
+/** Reads the JSON line the build script prints last; throws a clear error when it is missing. @internal */
 export function parseBuiltImage(stdout: string | undefined): BuiltImage {
   const line = (stdout ?? "").trim().split("\n").pop() ?? "";
   try {
@@ -328,7 +340,7 @@ function localGitHead(dir: string): string | undefined {
   }
 }
 
-/** The fields of {@link GuestImageBuildArgs}' schema (the pipeline's `guestImage` takes them too). */
+/** The fields of {@link GuestImageBuildArgs}' schema (the pipeline's `guestImage` takes them too). @internal */
 export const GUEST_IMAGE_BUILD_FIELDS: FieldRules<GuestImageBuildArgs> = {
   troveSourceDir: optional(text("an absolute path (of a Trove checkout on the build host)", absolutePathProblem)),
   troveRef: optional(text("a git branch, tag or commit", gitRefProblem)),
@@ -350,10 +362,10 @@ export const GUEST_IMAGE_BUILD_FIELDS: FieldRules<GuestImageBuildArgs> = {
   imageUrl: optional(text("an http:// or https:// URL", httpUrlProblem)),
 };
 
-/** The schema of {@link GuestImageBuildArgs}. */
+/** The schema of {@link GuestImageBuildArgs}. @internal */
 export const GUEST_IMAGE_BUILD_SCHEMA: Rule = shape<GuestImageBuildArgs>("guest image build arguments", GUEST_IMAGE_BUILD_FIELDS, (a, report) => guestImageBuildPairs(a, report));
 
-/** The guest image build's fields that only make sense together (the pipeline's `guestImage` checks them too). */
+/** The guest image build's fields that only make sense together (the pipeline's `guestImage` checks them too). @internal */
 export function guestImageBuildPairs(a: Omit<GuestImageBuildArgs, "preloadImages">, report: (field: string, value: unknown, allowed: string) => void): void {
   if (a.existingImagePath !== undefined && a.imageUrl !== undefined) report("imageUrl", a.imageUrl, "give either existingImagePath or imageUrl, not both");
 }
@@ -361,6 +373,7 @@ export function guestImageBuildPairs(a: Omit<GuestImageBuildArgs, "preloadImages
 /**
  * Applies defaults and validates; throws one error naming every bad field. Pure but for reading local file facts; in a
  * preview, a local file that is absent is a warning (the preview may run where the image is not, e.g. in CI).
+ * @internal
  */
 export function resolveGuestImageBuildArgs(name: string, args: GuestImageBuildArgs, context: ResolveContext = { dryRun: false }): GuestImageBuildSettings {
   const problems = new Problems("GuestImageBuild", name);
@@ -496,7 +509,7 @@ export function resolveGuestImageBuildArgs(name: string, args: GuestImageBuildAr
   return { guestOs, guestOsRelease, devMode, guestUsername, diskFormat, troveRef, cloudInitDatasources, source: source!, triggers, warnings };
 }
 
-/** What the fetch script reads on stdin: the build host's private key as a secret, or "" to use your own ssh-agent. */
+/** What the fetch script reads on stdin: the build host's private key as a secret, or "" to use your own ssh-agent. @internal */
 export function fetchStdin(c: SshConnection): pulumi.Output<string> {
   return pulumi.secret(pulumi.output(c.privateKey).apply((k) => k ?? ""));
 }
@@ -530,7 +543,7 @@ export class GuestImageBuild extends pulumi.ComponentResource {
   public readonly localImagePath: pulumi.Output<string | undefined>;
   /** Whether {@link localImagePath} will hold the image: false for a URL and for a remote build with `fetchImage: false`. */
   public readonly availableLocally: boolean;
-  /** The resolved settings (OS, release, mode, triggers), for composing components. */
+  /** The resolved settings (OS, release, mode, triggers), for composing components. @internal */
   public readonly settings: GuestImageBuildSettings;
 
   constructor(name: string, args: GuestImageBuildArgs, opts?: pulumi.ComponentResourceOptions) {

@@ -10,7 +10,7 @@ import { Problems } from "./errors";
 import { anything, optional, Rule, shape, text } from "./schema";
 import { absolutePathProblem } from "./validate";
 
-/** Where a remote build's image is copied by default: a fixed path, so every machine running the stack agrees on it. */
+/** Where a remote build's image is copied by default: a fixed path, so every machine running the stack agrees on it. @internal */
 export const DEFAULT_FETCH_DIRECTORY = "/var/tmp/pulumi-trove-images";
 
 /** How the image of a remote build is copied here. */
@@ -28,13 +28,13 @@ export interface ImageFetchArgs {
   knownHostsFile?: string;
 }
 
-/** The schema of {@link ImageFetchArgs}. */
+/** The schema of {@link ImageFetchArgs}. @internal */
 export const IMAGE_FETCH_SCHEMA: Rule = shape<ImageFetchArgs>("{ path? }", {
   path: optional(text("an absolute path on this machine", absolutePathProblem)),
   knownHostsFile: optional(anything("nothing: no longer used (set buildHost.hostKey)")),
 });
 
-/** Variables the fetch script reads; everything that varies reaches it through these, never as shell code. */
+/** Variables the fetch script reads; everything that varies reaches it through these, never as shell code. @internal */
 export interface ImageFetchEnvironment {
   FETCH_HOST: string;
   FETCH_PORT: string;
@@ -53,6 +53,7 @@ export interface ImageFetchEnvironment {
  * keys), copies the remote file with `ssh … cat`, checking the host against FETCH_HOST_KEY only, checks the copy's
  * sha256 and prints the build script's JSON line for the local copy. The remote path is single-quoted for the remote
  * POSIX shell.
+ * @internal
  */
 export const FETCH_SCRIPT = [
   "set -euo pipefail",
@@ -104,6 +105,7 @@ export const FETCH_SCRIPT = [
  * host's key, address or user, the private key, this library's script text). A local copy that still has the build's
  * sha256 is reported as it is, without touching the build host; a missing or changed copy is copied again, as on
  * create.
+ * @internal
  */
 export const FETCH_UPDATE_SCRIPT = [
   "set -euo pipefail",
@@ -115,12 +117,12 @@ export const FETCH_UPDATE_SCRIPT = [
   FETCH_SCRIPT,
 ].join("\n");
 
-/** The local path a remote build's image is copied to: the one given, or the default directory plus the file name. */
+/** The local path a remote build's image is copied to: the one given, or the default directory plus the file name. @internal */
 export function fetchDestination(outputImagePath: string, fetch: ImageFetchArgs | undefined): string {
   return fetch?.path ?? path.posix.join(DEFAULT_FETCH_DIRECTORY, path.posix.basename(outputImagePath));
 }
 
-/** Checks the fetch settings of a remote build, recording each problem under `fetchImage.<field>`. */
+/** Checks the fetch settings of a remote build, recording each problem under `fetchImage.<field>`. @internal */
 export function checkImageFetch(fetch: ImageFetchArgs | undefined, outputImagePath: string, problems: Problems): void {
   const destination = fetchDestination(outputImagePath, fetch);
   if (problems.report("fetchImage.path", destination, absolutePathProblem(destination))) {

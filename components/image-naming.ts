@@ -4,7 +4,7 @@
 
 import { DatastoreDefinition, TROVE_RELEASES, TroveReleaseRules } from "./catalog";
 
-/** `<registry>/<repository>/<image>` without a tag: the value of `[<datastore>] docker_image`. */
+/** `<registry>/<repository>/<image>` without a tag: the value of `[<datastore>] docker_image`. @internal */
 export function databaseImageOption(registryAddress: string, repository: string, def: DatastoreDefinition): string {
   return `${registryAddress}/${repository}/${def.upstreamImage}`;
 }
@@ -12,6 +12,7 @@ export function databaseImageOption(registryAddress: string, repository: string,
 /**
  * The value of `[<datastore>] backup_docker_image`. Trove 21+ appends the datastore version to a tagless value, so
  * each version gets its own backup image; older releases need a tag, shared by every version of the datastore.
+ * @internal
  */
 export function backupImageOption(
   registryAddress: string,
@@ -24,7 +25,7 @@ export function backupImageOption(
   return rules.backupImageNaming === "tagged-only" ? `${base}:${backupTag}` : base;
 }
 
-/** What the guest agent pulls for the database: `<docker_image>:<version number>` (mysql_common/postgres service.py). */
+/** What the guest agent pulls for the database: `<docker_image>:<version number>` (mysql_common/postgres service.py). @internal */
 export function troveDatabaseImage(dockerImageOption: string, versionNumber: string): string {
   return `${dockerImageOption}:${versionNumber}`;
 }
@@ -35,7 +36,7 @@ function hasTag(image: string): boolean {
   return last.indexOf(":") > 0;
 }
 
-/** `<major>.<minor>` as Python's `semantic_version.Version.coerce` gives it: `5.7.29` -> `5.7`, `8` -> `8.0`. */
+/** `<major>.<minor>` as Python's `semantic_version.Version.coerce` gives it: `5.7.29` -> `5.7`, `8` -> `8.0`. @internal */
 export function majorMinor(versionNumber: string): string {
   const [major = "0", minor = "0"] = versionNumber.split(".");
   return `${Number(major)}.${Number(minor)}`;
@@ -69,6 +70,7 @@ export function troveBackupImage(
  * option's exact tag (`:10.11.9`) is tried first; when the registry lacks it, the guest agent asks for ever shorter
  * tags (`:10.11`, then `:10`) and pulls the first the registry has (trove/guestagent/datastore/service.py
  * `get_backup_image`). Other releases and tagged options have one candidate; none when the release cannot resolve it.
+ * @internal
  */
 export function troveBackupImageCandidates(backupImageOptionValue: string, def: DatastoreDefinition, versionNumber: string, rules: TroveReleaseRules): string[] {
   const exact = troveBackupImage(backupImageOptionValue, def, versionNumber, rules);
@@ -81,6 +83,7 @@ export function troveBackupImageCandidates(backupImageOptionValue: string, def: 
 /**
  * The backup image the guest agent pulls, given what the registry holds: the first candidate `inRegistry` accepts, or
  * `undefined` when none is there (the backup then fails on the guest).
+ * @internal
  */
 export function resolveTroveBackupImage(backupImageOptionValue: string, def: DatastoreDefinition, versionNumber: string, rules: TroveReleaseRules, inRegistry: (reference: string) => boolean): string | undefined {
   return troveBackupImageCandidates(backupImageOptionValue, def, versionNumber, rules).find(inRegistry);

@@ -35,6 +35,7 @@ export interface LocalRegistryTls {
 
 /** TLS with a self-signed certificate generated for the registry (`@pulumi/tls`), covering `advertisedHost`. */
 export interface LocalRegistryGeneratedTls {
+  /** Always `true`: generate the certificate. */
   generate: true;
   /** Validity of the certificate in days; a new certificate replaces it when this changes. Default: `825`. */
   validityDays?: number;
@@ -57,11 +58,15 @@ export interface LocalRegistryArgs {
   storagePath?: string;
   /** Container name. Default: `registry`. */
   containerName?: string;
-  /** Require basic auth (htpasswd, bcrypt). Default: no auth, as in the runbook. */
+  /**
+   * Require basic auth (htpasswd, bcrypt). The htpasswd line is stable for a given password, so a no-op `pulumi up`
+   * changes nothing. Default: no auth, as in the runbook.
+   */
   auth?: LocalRegistryAuth;
   /**
-   * Serve HTTPS with this certificate, or `{ generate: true }` for a self-signed one (its PEM is the
-   * `caCertificatePem` output clients must trust). Default: plain HTTP (then Trove needs `docker_insecure_registries`).
+   * Serve HTTPS with this certificate, or `{ generate: true }` for a self-signed one made with `@pulumi/tls` (ECDSA
+   * P-256 key kept secret, SAN = `advertisedHost`; its PEM is the `caCertificatePem` output clients must trust).
+   * Default: plain HTTP (then Trove needs `docker_insecure_registries`).
    */
   tls?: LocalRegistryTls | LocalRegistryGeneratedTls;
   /** Allow deleting manifests through the API. Default: `false`. */
@@ -70,7 +75,7 @@ export interface LocalRegistryArgs {
   dockerProvider?: docker.Provider;
 }
 
-/** Everything {@link LocalRegistry} needs, resolved and validated. */
+/** Everything {@link LocalRegistry} needs, resolved and validated. @internal */
 export interface LocalRegistrySettings {
   address: string;
   port: number;
@@ -82,12 +87,13 @@ export interface LocalRegistrySettings {
   deleteEnabled: boolean;
 }
 
-/** Where the registry finds its credentials and certificates inside the container. */
+/** Where the registry finds its credentials and certificates inside the container. @internal */
 export const REGISTRY_PATHS = { htpasswd: "/auth/htpasswd", certificate: "/certs/domain.crt", key: "/certs/domain.key" } as const;
 
 /**
  * A bcrypt htpasswd line whose salt is derived from the inputs, so the same password always gives the same line and a
  * no-op `pulumi up` changes nothing; a new password gives a new line. bcrypt is what the registry requires.
+ * @internal
  */
 export function htpasswdLine(username: string, password: string, realm: string): string {
   const seed = createHash("sha256").update(`pulumi-trove\0${realm}\0${username}\0${password}`).digest();
@@ -96,7 +102,7 @@ export function htpasswdLine(username: string, password: string, realm: string):
   return `${username}:${bcrypt.hashSync(password, salt.replace("$2y$", "$2b$"))}`;
 }
 
-/** The registry's environment (distribution's `REGISTRY_*` overrides of its config file). */
+/** The registry's environment (distribution's `REGISTRY_*` overrides of its config file). @internal */
 export function registryEnvironment(s: LocalRegistrySettings, auth: boolean, tls: boolean): string[] {
   const env = [`REGISTRY_HTTP_ADDR=${s.bindAddress}:${s.port}`];
   if (s.deleteEnabled) env.push("REGISTRY_STORAGE_DELETE_ENABLED=true");
@@ -105,7 +111,7 @@ export function registryEnvironment(s: LocalRegistrySettings, auth: boolean, tls
   return env;
 }
 
-/** The schema of {@link LocalRegistryArgs}. */
+/** The schema of {@link LocalRegistryArgs}. @internal */
 export const LOCAL_REGISTRY_SCHEMA: Rule = shape<LocalRegistryArgs>("local registry arguments", {
   advertisedHost: text("a host name or IP address the guests can reach", hostProblem),
   port: optional(portRule),
@@ -141,7 +147,7 @@ export const LOCAL_REGISTRY_SCHEMA: Rule = shape<LocalRegistryArgs>("local regis
   dockerProvider: optional(instanceOf(docker.Provider, "a docker.Provider")),
 });
 
-/** Applies defaults and validates; throws one error naming every bad field. */
+/** Applies defaults and validates; throws one error naming every bad field. @internal */
 export function resolveLocalRegistryArgs(name: string, args: LocalRegistryArgs): LocalRegistrySettings {
   const problems = new Problems("LocalRegistry", name);
   const port = args.port ?? 4000;
@@ -202,7 +208,7 @@ export class LocalRegistry extends pulumi.ComponentResource {
   public readonly caCertificatePem: pulumi.Output<string | undefined>;
   /** Everything a consumer needs to reach the registry. */
   public readonly endpoint: RegistryEndpoint;
-  /** The resolved settings. */
+  /** The resolved settings. @internal */
   public readonly settings: LocalRegistrySettings;
 
   constructor(name: string, args: LocalRegistryArgs, opts?: pulumi.ComponentResourceOptions) {

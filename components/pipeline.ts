@@ -31,9 +31,9 @@ export interface PipelineDatastoreVersion extends DatastoreVersionSpec {
 export interface PipelineRegion {
   /** Short name used in resource names and outputs. Example: `regionone`. */
   name: string;
-  /** The `@pulumi/openstack` provider for this region; default: the default provider (OS_* / clouds.yaml). */
+  /** The `@pulumi/openstack` provider for this region. Default: the default provider (`OS_*` / clouds.yaml). */
   provider?: openstack.Provider;
-  /** clouds.yaml cloud the datastore versions are registered through. Default: OS_CLOUD or the OS_* variables. */
+  /** clouds.yaml cloud the datastore versions are registered through. Default: `OS_CLOUD` or the `OS_*` variables. */
   cloud?: string;
   /** Region name inside that cloud. Default: the cloud's. */
   region?: string;
@@ -46,9 +46,9 @@ export interface PipelineRegistration {
   /** Manage versions that already exist in Trove instead of failing. Default: `false`. */
   adopt?: boolean;
   /**
-   * Load each version's configuration parameters from Trove's `validation-rules.json` in this Trove checkout (on the
-   * machine running Pulumi), on each region's `troveController`. Default: the `datastoreImages.troveSourceDir`
-   * checkout when `loadConfigurationParameters` is true.
+   * Load each version's configuration parameters from Trove's `trove/templates/<datastore>/validation-rules.json` in
+   * this Trove checkout (on the machine running Pulumi), on each region's `troveController`. Default: the
+   * `datastoreImages.troveSourceDir` checkout when `loadConfigurationParameters` is true.
    */
   troveSourceDir?: string;
   /** Load configuration parameters (needs `troveController` on every region). Default: `false`. */
@@ -73,10 +73,11 @@ export interface TroveGuestPipelineArgs {
   /** Datastore catalog; add datastores here. Default: mysql, mariadb, postgresql. */
   catalog?: DatastoreCatalog;
   /**
-   * The one guest image build (or existing image) shared by every datastore. See {@link GuestImageBuildArgs}.
-   * `preloadImages: true` embeds every database and backup image the pipeline publishes in the guest image
-   * (`DIB_TROVE_DOCKER_IMAGES`); a new set of images rebuilds it. Only upstream master's trovestack (2026.2) reads
-   * it: needs `allowUntested: true`. Default: `false`.
+   * The one guest image build (or existing image) shared by every datastore: {@link GuestImageBuildArgs}, except that
+   * `preloadImages` is a boolean (default `false`). `preloadImages: true` embeds every database and backup image the
+   * pipeline publishes in the guest image (`DIB_TROVE_DOCKER_IMAGES`); the build then waits for them, and a new set
+   * of images rebuilds it. Only upstream master's trovestack (2026.2) reads it: needs `allowUntested: true` (see
+   * `GuestImageBuild`).
    */
   guestImage: Omit<GuestImageBuildArgs, "preloadImages"> & { preloadImages?: boolean };
   /** Glance settings other than the image and its datastore tags (name, visibility, properties...). */
@@ -91,23 +92,30 @@ export interface TroveGuestPipelineArgs {
    * uses one you already have. Exactly one of the two.
    */
   registry: { local: LocalRegistryArgs; existing?: undefined } | { existing: RegistryEndpoint; local?: undefined };
-  /** How the datastore images are mirrored and the backup images built (Trove checkout, repository, upstream...). */
+  /**
+   * How the datastore images are mirrored and the backup images built (Trove checkout, repository, upstream...):
+   * {@link DatastoreImagesArgs} other than registry, versions, troveRelease, catalog and allowUntested, which the
+   * pipeline passes from its own.
+   */
   datastoreImages: Omit<DatastoreImagesArgs, "registry" | "versions" | "troveRelease" | "catalog" | "allowUntested">;
   /**
-   * Trove's registry configuration. Default: rendered only (see the `troveConfig` outputs); give `controller` to
-   * apply it over SSH. Set to `false` to leave it out.
+   * Trove's registry configuration: {@link TroveConfigArgs} other than the registry and the image options, which the
+   * pipeline passes. Give `controller` to apply it over SSH. Set to `false` to leave it out. Default: rendered only
+   * (see the `troveConfig` outputs).
    */
   troveConfig?: Omit<TroveConfigArgs, "registry" | "imageOptions" | "catalog"> | false;
   /**
-   * Registering the datastore versions in Trove (in every region, found by the Glance tags `trove`,`<datastore>`),
-   * after the Glance image exists. Default: registered, parameters not loaded. Set to `false` to leave it out.
+   * Registering the datastore versions in Trove: each version is a `DatastoreVersion` in every region (found by the
+   * Glance tags `trove`,`<datastore>`), created after that region's Glance image. Set to `false` to leave it out.
+   * Default: registered, parameters not loaded.
    */
   registration?: PipelineRegistration | false;
   /**
-   * The CIDR of Trove's management network (the network `network_isolation` keeps guests on). Since 2024.2
-   * `network_isolation` is on by default and guests pull images over that network only, so the registry must be
-   * reachable there: when the registry's address is an IP outside this CIDR, on such a release, the pipeline warns.
-   * Default: not checked. Example: `10.0.0.0/24`.
+   * The CIDR of Trove's management network (the network `network_isolation` keeps guests on), IPv4 or IPv6; a
+   * malformed value is refused. Since 2024.2 `network_isolation` is on by default and guests pull images over that
+   * network only, so the registry must be reachable there: when the registry's address is an IP outside this CIDR, on
+   * such a release, the pipeline gives one warning naming the field, the address and the CIDR. A host name is not
+   * judged. Default: not checked. Example: `10.0.0.0/24`.
    */
   managementNetworkCidr?: string;
 }
@@ -127,7 +135,7 @@ export interface PipelineVersionOutput {
   active: boolean;
 }
 
-/** Everything the pipeline needs, resolved and validated. */
+/** Everything the pipeline needs, resolved and validated. @internal */
 export interface TroveGuestPipelineSettings {
   versions: Array<Required<Pick<PipelineDatastoreVersion, "datastore" | "version" | "name" | "upstreamTag" | "default" | "active">>>;
   troveRelease: string;
@@ -140,7 +148,7 @@ export interface TroveGuestPipelineSettings {
   managementNetworkCidr?: string;
 }
 
-/** Checks an IPv4 or IPv6 CIDR such as `10.0.0.0/24` or `fd00::/64`. */
+/** Checks an IPv4 or IPv6 CIDR such as `10.0.0.0/24` or `fd00::/64`. @internal */
 export function cidrProblem(value: string): string | undefined {
   const m = /^([^/]+)\/(\d{1,3})$/.exec(value);
   const family = m ? isIP(m[1]!) : 0;
@@ -152,6 +160,7 @@ export function cidrProblem(value: string): string | undefined {
  * The warning for a registry the guests may not reach: `address` (`host:port`) is an IP outside the management
  * network `cidr` while `troveRelease` keeps guests on that network (`network_isolation` on by default). `undefined`
  * when the host is a name (not judged here), inside the network, or the release does not isolate guests.
+ * @internal
  */
 export function managementNetworkWarning(troveRelease: string, address: string, cidr: string): string | undefined {
   if (!TROVE_RELEASES[troveRelease]?.networkIsolationByDefault || cidrProblem(cidr)) return undefined;
@@ -165,12 +174,12 @@ export function managementNetworkWarning(troveRelease: string, address: string, 
   return `the registry address ${address} is outside managementNetworkCidr ${cidr}; Trove ${troveRelease} guests pull over the management network only (network_isolation is on by default), so they may not reach it`;
 }
 
-/** Key of a datastore version in the pipeline's outputs: `mysql:5.7.29`. */
+/** Key of a datastore version in the pipeline's outputs: `mysql:5.7.29`. @internal */
 export function versionKey(v: { datastore: string; version: string }): string {
   return `${v.datastore}:${v.version}`;
 }
 
-/** The part of a resource name that tells regions apart: none for the one implicit region. */
+/** The part of a resource name that tells regions apart: none for the one implicit region. @internal */
 export function regionSuffix(regions: readonly Pick<PipelineRegion, "name">[], region: Pick<PipelineRegion, "name">): string {
   return regions.length === 1 && region.name === "default" ? "" : `-${region.name}`;
 }
@@ -179,6 +188,7 @@ export function regionSuffix(regions: readonly Pick<PipelineRegion, "name">[], r
  * The other suffixes a region's resources had, or would have had, under another list of regions: a stack that adds a
  * region (its first region was the implicit `default`, named without a suffix), or goes back to the one implicit
  * region, keeps its resources instead of replacing them under a new name.
+ * @internal
  */
 export function previousRegionSuffixes(regions: readonly Pick<PipelineRegion, "name">[], region: Pick<PipelineRegion, "name">): string[] {
   const current = regionSuffix(regions, region);
@@ -186,7 +196,7 @@ export function previousRegionSuffixes(regions: readonly Pick<PipelineRegion, "n
   return candidates.filter((s, i) => s !== current && candidates.indexOf(s) === i);
 }
 
-/** The part of a version's resource names that identifies it: datastore and version number (a rename is in place). */
+/** The part of a version's resource names that identifies it: datastore and version number (a rename is in place). @internal */
 export function versionLabel(v: { datastore: string; version: string }): string {
   return `${v.datastore}-${v.version}`.replace(/[^A-Za-z0-9-]/g, "-");
 }
@@ -206,7 +216,7 @@ function pick<T, K extends keyof T>(fields: FieldRules<T>, keys: readonly K[]): 
   return Object.fromEntries(keys.map((k) => [k, fields[k]])) as unknown as FieldRules<Pick<T, K>>;
 }
 
-/** The schema of {@link TroveGuestPipelineArgs}: every nested component's fields, checked before anything is declared. */
+/** The schema of {@link TroveGuestPipelineArgs}: every nested component's fields, checked before anything is declared. @internal */
 export const TROVE_GUEST_PIPELINE_SCHEMA: Rule = shape<TroveGuestPipelineArgs>("pipeline arguments", {
   versions: listOf(
     shape<PipelineDatastoreVersion>("{ datastore, version, name?, upstreamTag?, default?, active? }", { ...DATASTORE_VERSION_SPEC_FIELDS, default: optional(flag()), active: optional(flag()) }),
@@ -264,7 +274,7 @@ export const TROVE_GUEST_PIPELINE_SCHEMA: Rule = shape<TroveGuestPipelineArgs>("
   managementNetworkCidr: optional(text("a CIDR such as 10.0.0.0/24", (v) => cidrProblem(v))),
 });
 
-/** Applies defaults and validates; throws one error naming every bad field. */
+/** Applies defaults and validates; throws one error naming every bad field. @internal */
 export function resolveTroveGuestPipelineArgs(name: string, args: TroveGuestPipelineArgs): TroveGuestPipelineSettings {
   const problems = new Problems("TroveGuestPipeline", name);
   const catalog = args.catalog ?? defaultCatalog;
@@ -354,7 +364,7 @@ export class TroveGuestPipeline extends pulumi.ComponentResource {
   public readonly registeredVersions: Record<string, Record<string, DatastoreVersion>>;
   /** Per region name, per `<datastore>:<version>`, Trove's id of the version. */
   public readonly datastoreVersionIds: pulumi.Output<Record<string, Record<string, string>>>;
-  /** The resolved settings. */
+  /** The resolved settings. @internal */
   public readonly settings: TroveGuestPipelineSettings;
 
   constructor(name: string, args: TroveGuestPipelineArgs, opts?: pulumi.ComponentResourceOptions) {

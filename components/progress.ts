@@ -2,8 +2,9 @@
 // state and passes it back to the next run's environment, so our scripts send that output whole to a log file and
 // print only a bounded progress tail, which Pulumi still shows while the tool runs.
 
-/** Seconds between two progress lines of a long build, and how many progress lines a build prints at most. */
+/** Seconds between two progress lines of a long build, and how many progress lines a build prints at most. @internal */
 export const PROGRESS_EVERY_SECONDS = 15;
+/** @internal */
 export const PROGRESS_MAX_LINES = 240;
 
 /**
@@ -13,6 +14,7 @@ export const PROGRESS_MAX_LINES = 240;
  * bounded however long or chatty the build is. Usage: `tool 2>&1 | progress_filter "$log" <label>`. Reads all its
  * input, so the tool never dies of a closed pipe. awk's `srand()` returns the previous seed, which the call before set
  * to the time of day (POSIX, and so in gawk, mawk and busybox awk).
+ * @internal
  */
 export const PROGRESS_FILTER = [
   "progress_filter() {",

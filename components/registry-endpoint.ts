@@ -19,7 +19,7 @@ export interface RegistryEndpoint {
   caCertificatePem?: pulumi.Input<string>;
 }
 
-/** The schema of {@link RegistryEndpoint}: checked by every component that takes one. */
+/** The schema of {@link RegistryEndpoint}: checked by every component that takes one. @internal */
 export const REGISTRY_ENDPOINT_SCHEMA: Rule = shape<RegistryEndpoint>(
   "a registry endpoint { address, insecure, username?, password?, caCertificatePem? }",
   {

@@ -13,10 +13,10 @@
 import * as pulumi from "@pulumi/pulumi";
 import { ComponentInputError, FieldProblem } from "./errors";
 
-/** What kind of value a rule accepts; the generated tests produce wrong values per kind. */
+/** What kind of value a rule accepts; the generated tests produce wrong values per kind. @internal */
 export type RuleKind = "string" | "number" | "boolean" | "enum" | "array" | "record" | "object" | "oneOf" | "instance" | "any";
 
-/** A rule for one field. Build rules with the functions below, not by hand. */
+/** A rule for one field. Build rules with the functions below, not by hand. @internal */
 export interface Rule {
   readonly kind: RuleKind;
   /** What the field accepts, in words: shown in messages (`expected …`) and in the README. */
@@ -52,33 +52,33 @@ export interface Rule {
   readonly ctor?: abstract new (...args: never[]) => unknown;
 }
 
-/** A rule per field of `T`: the compiler refuses a schema that leaves a field of the interface out. */
+/** A rule per field of `T`: the compiler refuses a schema that leaves a field of the interface out. @internal */
 export type FieldRules<T> = { readonly [K in keyof T]-?: Rule };
 
 const base = { optional: false, input: false, secret: false } as const;
 
-/** A string; `content` says what is wrong with one, or returns undefined. */
+/** A string; `content` says what is wrong with one, or returns undefined. @internal */
 export function text(accepts: string, content?: (value: string) => string | undefined): Rule {
   return { ...base, kind: "string", accepts, content: content as Rule["content"] };
 }
 
-/** A whole number (or any finite number with `integer: false`) from `min` to `max`. */
+/** A whole number (or any finite number with `integer: false`) from `min` to `max`. @internal */
 export function count(min: number, max: number, opts: { integer?: boolean; accepts?: string } = {}): Rule {
   const integer = opts.integer ?? true;
   return { ...base, kind: "number", integer, min, max, accepts: opts.accepts ?? `${integer ? "a whole number" : "a number"} from ${min} to ${max}` };
 }
 
-/** `true` or `false`. */
+/** `true` or `false`. @internal */
 export function flag(): Rule {
   return { ...base, kind: "boolean", accepts: "true or false" };
 }
 
-/** One of a few fixed values. */
+/** One of a few fixed values. @internal */
 export function oneOfValues(values: readonly (string | number | boolean)[]): Rule {
   return { ...base, kind: "enum", values, accepts: `one of: ${values.map((v) => String(v)).join(", ")}` };
 }
 
-/** A list whose items follow `item`, with `min` to `max` items. */
+/** A list whose items follow `item`, with `min` to `max` items. @internal */
 export function listOf(item: Rule, opts: { min?: number; max?: number; accepts?: string } = {}): Rule {
   const min = opts.min ?? 0;
   const max = opts.max ?? Number.MAX_SAFE_INTEGER;
@@ -86,57 +86,57 @@ export function listOf(item: Rule, opts: { min?: number; max?: number; accepts?:
   return { ...base, kind: "array", item, min, max, accepts: opts.accepts ?? `a list of ${size}items, each ${item.accepts}` };
 }
 
-/** A map from keys (checked by `key`) to values following `item`. */
+/** A map from keys (checked by `key`) to values following `item`. @internal */
 export function mapOf(item: Rule, key: (k: string) => string | undefined, accepts: string): Rule {
   return { ...base, kind: "record", item, key, accepts };
 }
 
-/** An object with exactly these fields (unknown keys are refused: a typo in YAML must not pass silently). */
+/** An object with exactly these fields (unknown keys are refused: a typo in YAML must not pass silently). @internal */
 export function shape<T>(accepts: string, fields: FieldRules<T>, refine?: (value: T, report: (field: string, value: unknown, allowed: string) => void) => void): Rule {
   return { ...base, kind: "object", accepts, fields: fields as Record<string, Rule>, refine: refine as Rule["refine"] };
 }
 
-/** One of several alternatives (object shapes, `false`, an instance), told apart by `pick` (the index, or undefined). */
+/** One of several alternatives (object shapes, `false`, an instance), told apart by `pick` (the index, or undefined). @internal */
 export function either(accepts: string, options: readonly Rule[], pick: (value: unknown) => number | undefined): Rule {
   return { ...base, kind: "oneOf", accepts, options, pick };
 }
 
-/** An instance of a class (a provider, a catalog, a component). */
+/** An instance of a class (a provider, a catalog, a component). @internal */
 export function instanceOf(ctor: abstract new (...args: never[]) => unknown, accepts: string): Rule {
   return { ...base, kind: "instance", ctor, accepts };
 }
 
-/** Anything (for fields whose content another check owns). */
+/** Anything (for fields whose content another check owns). @internal */
 export function anything(accepts: string): Rule {
   return { ...base, kind: "any", accepts };
 }
 
-/** A field that must be left out (the other alternative of a union uses it). */
+/** A field that must be left out (the other alternative of a union uses it). @internal */
 export function absent(accepts: string): Rule {
   return { ...base, optional: true, kind: "enum", values: [], accepts };
 }
 
-/** The rule, with the field allowed to be left out. */
+/** The rule, with the field allowed to be left out. @internal */
 export function optional(rule: Rule): Rule {
   return { ...rule, optional: true };
 }
 
-/** The rule, with the field allowed to be a `pulumi.Input` checked when it resolves. */
+/** The rule, with the field allowed to be a `pulumi.Input` checked when it resolves. @internal */
 export function input(rule: Rule): Rule {
   return { ...rule, input: true };
 }
 
-/** The rule, with its own words for a missing value. */
+/** The rule, with its own words for a missing value. @internal */
 export function required(rule: Rule, missing: string): Rule {
   return { ...rule, missing };
 }
 
-/** The rule, with the value hidden in messages. */
+/** The rule, with the value hidden in messages. @internal */
 export function secret(rule: Rule): Rule {
   return { ...rule, secret: true };
 }
 
-/** Whether a value is known only later: an Output or a Promise. */
+/** Whether a value is known only later: an Output or a Promise. @internal */
 export function isDeferred(value: unknown): boolean {
   return pulumi.Output.isInstance(value) || (typeof value === "object" && value !== null && typeof (value as { then?: unknown }).then === "function");
 }
@@ -257,14 +257,14 @@ function walk(rule: Rule, value: unknown, field: string, sink: Sink): unknown {
   return value;
 }
 
-/** The problems of one value, not deferring anything (for values that have resolved, and for dynamic providers' `check`). */
+/** The problems of one value, not deferring anything (for values that have resolved, and for dynamic providers' `check`). @internal */
 export function problemsOf(rule: Rule, value: unknown, field = ""): FieldProblem[] {
   const sink: Sink = { problems: [] };
   walk(rule, value, field, sink);
   return sink.problems;
 }
 
-/** Arguments that passed their schema, with every Input replaced by an Output that is checked when it resolves. */
+/** Arguments that passed their schema, with every Input replaced by an Output that is checked when it resolves. @internal */
 export interface CheckedArgs<T> {
   /** The arguments to use from here on. */
   readonly args: T;
@@ -278,6 +278,7 @@ export interface CheckedArgs<T> {
 /**
  * Checks a component's arguments against its schema: throws one `ComponentInputError` naming every bad field, before
  * the component declares anything; returns the arguments with every Input wrapped in its check.
+ * @internal
  */
 export function checkArgs<T>(component: string, name: string, rule: Rule, args: T): CheckedArgs<T> {
   let owner: pulumi.Resource | undefined;
@@ -297,7 +298,7 @@ export function checkArgs<T>(component: string, name: string, rule: Rule, args: 
   return { args: checked, attach: (resource) => (owner = resource) };
 }
 
-/** Every field path of a schema, nested ones included (`buildHost.port`, `versions[].version`), with its rule. */
+/** Every field path of a schema, nested ones included (`buildHost.port`, `versions[].version`), with its rule. @internal */
 export function fieldsOf(rule: Rule, field = ""): Array<{ field: string; rule: Rule }> {
   const out: Array<{ field: string; rule: Rule }> = [];
   const visit = (r: Rule, f: string) => {

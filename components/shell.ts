@@ -15,12 +15,12 @@ export function shellQuote(value: string): string {
   return `'${value.replace(/'/g, `'\\''`)}'`;
 }
 
-/** Joins a command and its arguments into one shell command line, each word quoted. */
+/** Joins a command and its arguments into one shell command line, each word quoted. @internal */
 export function shellCommand(argv: readonly string[]): string {
   return argv.map(shellQuote).join(" ");
 }
 
-/** Renders `export NAME=value` lines for a script; names are checked, values quoted. */
+/** Renders `export NAME=value` lines for a script; names are checked, values quoted. @internal */
 export function shellExports(env: Readonly<Record<string, string>>): string {
   return Object.entries(env)
     .map(([name, value]) => {

@@ -37,7 +37,7 @@ export interface SshConnection {
   insecureIgnoreHostKey?: boolean;
 }
 
-/** Host key algorithms OpenSSH servers offer, and the name each key blob carries inside. */
+/** Host key algorithms OpenSSH servers offer, and the name each key blob carries inside. @internal */
 export const HOST_KEY_TYPES: readonly string[] = Object.freeze([
   "ssh-ed25519",
   "ecdsa-sha2-nistp256",
@@ -52,6 +52,7 @@ export const HOST_KEY_TYPES: readonly string[] = Object.freeze([
  * Reads a host key line (`[host] <type> <base64> [comment]`) into `<type> <base64>`, the form both
  * @pulumi/command's `hostKey` and a known_hosts line take; or says what is wrong with it. The base64 must decode to a
  * key blob that names the same type, so a truncated or mispasted key is caught here, not at the first connection.
+ * @internal
  */
 export function parseHostKey(line: string): { key: string; type: string } | { problem: string } {
   const shape = "expected one public key line as ssh-keyscan prints it, e.g. '10.0.0.5 ssh-ed25519 AAAA…', or as in the host's /etc/ssh/ssh_host_ed25519_key.pub";
@@ -79,7 +80,7 @@ export function parseHostKey(line: string): { key: string; type: string } | { pr
   return { key: `${type} ${data}`, type };
 }
 
-/** The schema of {@link SshConnection}. */
+/** The schema of {@link SshConnection}. @internal */
 export const SSH_CONNECTION_SCHEMA: Rule = shape<SshConnection>(
   "an SSH connection { host, user, hostKey, ... }",
   {
@@ -99,7 +100,7 @@ export const SSH_CONNECTION_SCHEMA: Rule = shape<SshConnection>(
   },
 );
 
-/** Records the problems of a connection's host-key settings under `<field>.hostKey` / `<field>.insecureIgnoreHostKey`. */
+/** Records the problems of a connection's host-key settings under `<field>.hostKey` / `<field>.insecureIgnoreHostKey`. @internal */
 export function checkHostKey(c: SshConnection, field: string, problems: Problems): void {
   if (c.hostKey !== undefined) {
     const parsed = parseHostKey(c.hostKey);
@@ -114,14 +115,14 @@ export function checkHostKey(c: SshConnection, field: string, problems: Problems
   }
 }
 
-/** The host key to check, as `<type> <base64>`, or undefined when the admin opted out. Call after {@link checkHostKey}. */
+/** The host key to check, as `<type> <base64>`, or undefined when the admin opted out. Call after {@link checkHostKey}. @internal */
 export function hostKeyOf(c: SshConnection): string | undefined {
   if (c.hostKey === undefined) return undefined;
   const parsed = parseHostKey(c.hostKey);
   return "key" in parsed ? parsed.key : undefined;
 }
 
-/** Who owns a connection, for error messages: `GuestImageBuild "main": buildHost.hostKey …`. */
+/** Who owns a connection, for error messages: `GuestImageBuild "main": buildHost.hostKey …`. @internal */
 export interface ConnectionOwner {
   component: string;
   name: string;
@@ -132,6 +133,7 @@ export interface ConnectionOwner {
 /**
  * The `connection` input of a `command.remote.Command`: the default port and the checked host key. Throws, naming
  * the owner's field, when the connection has no valid host key and has not opted out.
+ * @internal
  */
 export function remoteConnection(c: SshConnection, owner?: ConnectionOwner): command.types.input.remote.ConnectionArgs {
   const who = owner ?? { component: "SSH connection", name: typeof c.host === "string" ? c.host : "(host from another resource)", field: "connection" };

@@ -12,7 +12,7 @@
 // anywhere or logged.
 /* eslint-disable @typescript-eslint/no-require-imports -- see above: imports would be captured by the serializer */
 
-/** Keystone v3 credentials, from the environment or clouds.yaml. */
+/** Keystone v3 credentials, from the environment or clouds.yaml. @internal */
 export interface OpenStackCredentials {
   authUrl: string;
   username?: string;
@@ -26,7 +26,7 @@ export interface OpenStackCredentials {
   interface: string;
 }
 
-/** A Trove session: where to send requests and the token to send. */
+/** A Trove session: where to send requests and the token to send. @internal */
 export interface TroveSession {
   /** `http://host:8779/v1.0/<project id>` */
   endpoint: string;
@@ -36,7 +36,7 @@ export interface TroveSession {
   credentials?: OpenStackCredentials;
 }
 
-/** Counts of calls made, for the no-op benchmark and tests. */
+/** Counts of calls made, for the no-op benchmark and tests. @internal */
 export interface CallCounter {
   reads: number;
   writes: number;
@@ -45,18 +45,20 @@ export interface CallCounter {
 /**
  * An error from Keystone or Trove: one line with the HTTP status and the service's own message, and how many attempts
  * the request took (more than one means an earlier attempt may have reached the service without its answer reaching us).
+ * @internal
  */
 export type OpenStackApiError = Error & { status: number; attempts: number };
 
 /**
  * Makes an {@link OpenStackApiError}. A plain Error with a status, not a subclass: Pulumi's function serializer
  * rewrites classes, and a serialized subclass of Error loses its message.
+ * @internal
  */
 export function openStackApiError(message: string, status: number, attempts = 1): OpenStackApiError {
   return Object.assign(new Error(message), { status, attempts });
 }
 
-/** Reads credentials: OS_CLOUD picks a cloud from clouds.yaml (OS_CLIENT_CONFIG_FILE, ./, ~/.config/openstack, /etc/openstack); otherwise OS_* variables. */
+/** Reads credentials: OS_CLOUD picks a cloud from clouds.yaml (OS_CLIENT_CONFIG_FILE, ./, ~/.config/openstack, /etc/openstack); otherwise OS_* variables. @internal */
 export function loadCredentials(env: NodeJS.ProcessEnv = process.env, cloudName?: string, regionName?: string): OpenStackCredentials {
   const cloud = cloudName ?? env.OS_CLOUD;
   if (cloud) {
@@ -99,7 +101,7 @@ export function loadCredentials(env: NodeJS.ProcessEnv = process.env, cloudName?
   };
 }
 
-/** The Keystone v3 token request body for these credentials. */
+/** The Keystone v3 token request body for these credentials. @internal */
 export function tokenRequestBody(c: OpenStackCredentials): unknown {
   if (c.applicationCredentialId) {
     return { auth: { identity: { methods: ["application_credential"], application_credential: { id: c.applicationCredentialId, secret: c.applicationCredentialSecret } } } };
@@ -115,10 +117,11 @@ export function tokenRequestBody(c: OpenStackCredentials): unknown {
 /**
  * Retry policy: connection errors, timeouts and 5xx are retried this many times, with doubling waits; a request refused
  * as over the rate limit is sent again after the wait the service names, for up to a minute in all.
+ * @internal
  */
 export const RETRY: RetryPolicy = { attempts: 5, firstDelayMs: 300, timeoutMs: 30_000, rateLimitWaitMs: 60_000 };
 
-/** How {@link send} retries. */
+/** How {@link send} retries. @internal */
 export interface RetryPolicy {
   /** Attempts in all, for connection errors, timeouts and 5xx. */
   attempts: number;
@@ -134,7 +137,7 @@ export interface RetryPolicy {
   rateLimitWaitMs?: number;
 }
 
-/** The wait a rate-limit answer asks for (Retry-After in seconds or as a date), in ms, or `undefined` if it names none. */
+/** The wait a rate-limit answer asks for (Retry-After in seconds or as a date), in ms, or `undefined` if it names none. @internal */
 export function retryAfterMs(value: string | null, now = Date.now()): number | undefined {
   if (value === null || value.trim() === "") return undefined;
   const seconds = Number(value);
@@ -143,13 +146,13 @@ export function retryAfterMs(value: string | null, now = Date.now()): number | u
   return Number.isFinite(date) ? Math.max(0, date - now) : undefined;
 }
 
-/** Whether an error or status is worth retrying. */
+/** Whether an error or status is worth retrying. @internal */
 export function retryable(statusOrError: number | unknown): boolean {
   if (typeof statusOrError === "number") return statusOrError >= 500;
   return true; // network errors: refused, reset, timeout
 }
 
-/** Sends one HTTP request with bounded retries; returns status, parsed body, headers and the number of attempts made. */
+/** Sends one HTTP request with bounded retries; returns status, parsed body, headers and the number of attempts made. @internal */
 export async function send(method: string, url: string, options: { token?: string; body?: unknown; counter?: CallCounter; retry?: RetryPolicy } = {}): Promise<{ status: number; body: unknown; headers: Headers; attempts: number }> {
   const retry = options.retry ?? RETRY;
   if (options.counter) {
@@ -198,7 +201,7 @@ export async function send(method: string, url: string, options: { token?: strin
   throw new Error(`${method} ${url} failed after ${retry.attempts} attempts: ${cause}`, { cause: lastError });
 }
 
-/** The service's own message from an OpenStack error body (`{"badRequest": {"message": ...}}`, `{"error": {...}}`). */
+/** The service's own message from an OpenStack error body (`{"badRequest": {"message": ...}}`, `{"error": {...}}`). @internal */
 export function serviceMessage(body: unknown): string {
   if (body && typeof body === "object") {
     for (const value of Object.values(body as Record<string, unknown>)) {
@@ -214,7 +217,7 @@ interface CatalogService {
   endpoints: Array<{ interface: string; region?: string; region_id?: string; url: string }>;
 }
 
-/** A Keystone token and what came with it. */
+/** A Keystone token and what came with it. @internal */
 export interface KeystoneToken {
   /** The token (kept in memory only). */
   token: string;
@@ -229,10 +232,10 @@ export interface KeystoneToken {
 /** A token is renewed this long before it expires (or at half its lifetime, if that is shorter). */
 const TOKEN_RENEWAL = { beforeExpiryMs: 120_000 };
 
-/** At most this many requests are in flight to one Trove endpoint at once; more wait their turn. */
+/** At most this many requests are in flight to one Trove endpoint at once; more wait their turn. @internal */
 export const TROVE_REQUESTS_IN_FLIGHT = 4;
 
-/** Name of the `globalThis` property that holds what the provider process keeps between operations. */
+/** Name of the `globalThis` property that holds what the provider process keeps between operations. @internal */
 export const CLIENT_STATE_PROPERTY = "__pulumiTroveOpenStackClient.v1";
 
 /** What the provider process keeps between operations (in memory only; see the top of this file). */
@@ -263,6 +266,7 @@ function clientState(): ClientState {
  * The OpenStack global request id this process sends with every request (`X-OpenStack-Request-ID: req-<uuid>`, one
  * per provider process, so one per `pulumi up`). Services that run oslo's request-id middleware (Keystone does; Trove
  * 18's API does not) log it beside their own request id, so an operator can find every request of one run there.
+ * @internal
  */
 export function runRequestId(): string {
   return clientState().requestId;
@@ -307,6 +311,7 @@ async function issueToken(c: OpenStackCredentials, counter?: CallCounter): Promi
  * A token for these credentials: the one this process already holds while it is fresh, else a new one. Operations
  * running at the same time wait for the same request, so Keystone sees one request per credentials; a refusal reaches
  * every operation that waited for it and is not kept.
+ * @internal
  */
 export async function keystoneToken(c: OpenStackCredentials, counter?: CallCounter): Promise<KeystoneToken> {
   const tokens = clientState().tokens;
@@ -341,7 +346,7 @@ function troveEndpoint(t: Pick<KeystoneToken, "catalog" | "projectId">, c: Pick<
   return endpoint?.url.replace("%(tenant_id)s", t.projectId).replace("$(tenant_id)s", t.projectId).replace(/\/+$/, "");
 }
 
-/** Authenticates against Keystone (or reuses this process's token, see {@link keystoneToken}) and finds Trove's endpoint. */
+/** Authenticates against Keystone (or reuses this process's token, see {@link keystoneToken}) and finds Trove's endpoint. @internal */
 export async function openTroveSession(c: OpenStackCredentials, counter?: CallCounter): Promise<TroveSession> {
   const t = await keystoneToken(c, counter);
   const endpoint = troveEndpoint(t, c);
@@ -370,7 +375,7 @@ async function withinLimit<T>(key: string, limit: number, task: () => Promise<T>
   }
 }
 
-/** Runs `task` after every earlier task of this key in this process has finished (one at a time per key). */
+/** Runs `task` after every earlier task of this key in this process has finished (one at a time per key). @internal */
 export async function exclusively<T>(key: string, task: () => Promise<T>): Promise<T> {
   const locks = clientState().locks;
   const run = (locks.get(key) ?? Promise.resolve()).then(() => task());
@@ -390,6 +395,7 @@ export async function exclusively<T>(key: string, task: () => Promise<T>): Promi
  * Calls Trove; throws one line with the status and Trove's message unless the status is expected. Requests to one
  * endpoint are bounded ({@link TROVE_REQUESTS_IN_FLIGHT}); a token Trove refuses (401: revoked, or expired early) is
  * replaced once and the request sent again, which is safe because Trove refused it before doing anything.
+ * @internal
  */
 export async function trove(session: TroveSession, method: string, apiPath: string, body?: unknown, counter?: CallCounter, okStatuses: number[] = [200, 201, 202, 204]): Promise<unknown> {
   const request = () => withinLimit(session.endpoint, TROVE_REQUESTS_IN_FLIGHT, () => send(method, `${session.endpoint}${apiPath}`, { token: session.token, body, counter }));

@@ -7,7 +7,7 @@
 //    failed run never leaves a half-written file;
 //  - runs each file's restart commands only when that file changed, and prints one JSON summary line.
 
-/** Python source of the editor; kept as data, run with `python3 -c`. */
+/** Python source of the editor; kept as data, run with `python3 -c`. @internal */
 export const TROVE_CONFIG_EDITOR_PY = String.raw`
 import json, os, re, shlex, subprocess, sys, tempfile
 

@@ -105,8 +105,8 @@ export interface TroveConfigArgs {
   /** Apply to this controller over SSH. Default: render only (see the `troveConf` and `guestAgentConf` outputs). */
   controller?: TroveControllerTarget;
   /**
-   * Cloud-init user data per datastore, written to `<cloudinitLocation>/<datastore>.cloudinit` on the controller.
-   * Default: none. Example: `{ mysql: "#cloud-config\nntp: {servers: [10.0.0.1]}\n" }`.
+   * Cloud-init user data per datastore, written to `<cloudinitLocation>/<datastore>.cloudinit` on the controller
+   * (needs `controller`). Default: none. Example: `{ mysql: "#cloud-config\nntp: {servers: [10.0.0.1]}\n" }`.
    */
   cloudInit?: Record<string, string>;
   /** Trove's `[DEFAULT] cloudinit_location`. Default: `/etc/trove/cloudinit`. */
@@ -115,7 +115,7 @@ export interface TroveConfigArgs {
   catalog?: DatastoreCatalog;
 }
 
-/** The fields of {@link TroveControllerTarget}'s schema. */
+/** The fields of {@link TroveControllerTarget}'s schema. @internal */
 export const TROVE_CONTROLLER_TARGET_SCHEMA: Rule = shape<TroveControllerTarget>("{ connection, troveConfPath?, guestAgentConfPath?, restartOn...?, python? }", {
   connection: SSH_CONNECTION_SCHEMA,
   troveConfPath: optional(text("an absolute path", absolutePathProblem)),
@@ -125,7 +125,7 @@ export const TROVE_CONTROLLER_TARGET_SCHEMA: Rule = shape<TroveControllerTarget>
   python: optional(text("an absolute path of the controller's Python", absolutePathProblem)),
 });
 
-/** The fields of {@link TroveConfigArgs}' schema (the pipeline's `troveConfig` takes some of them). */
+/** The fields of {@link TroveConfigArgs}' schema (the pipeline's `troveConfig` takes some of them). @internal */
 export const TROVE_CONFIG_FIELDS: FieldRules<TroveConfigArgs> = {
   registry: REGISTRY_ENDPOINT_SCHEMA,
   imageOptions: input(
@@ -144,18 +144,18 @@ export const TROVE_CONFIG_FIELDS: FieldRules<TroveConfigArgs> = {
   catalog: optional(instanceOf(DatastoreCatalog, "a DatastoreCatalog")),
 };
 
-/** The schema of {@link TroveConfigArgs}. */
+/** The schema of {@link TroveConfigArgs}. @internal */
 export const TROVE_CONFIG_SCHEMA: Rule = shape<TroveConfigArgs>("Trove configuration arguments", TROVE_CONFIG_FIELDS, (a, report) => {
   if (a.cloudInit !== undefined && a.controller === undefined) report("cloudInit", Object.keys(a.cloudInit), "cloud-init files are written to the controller: set controller too");
 });
 
-/** The request the editor reads from stdin. */
+/** The request the editor reads from stdin. @internal */
 export interface EditorRequest {
   files: Array<{ path: string; sections: IniSections; restart: string[] }>;
   directories: Record<string, Record<string, string>>;
 }
 
-/** The shell command that runs the editor with the controller's Python; the request goes on stdin. */
+/** The shell command that runs the editor with the controller's Python; the request goes on stdin. @internal */
 export function renderApplyCommand(python: string): string {
   return shellCommand([python, "-c", TROVE_CONFIG_EDITOR_PY]);
 }
@@ -164,6 +164,7 @@ export function renderApplyCommand(python: string): string {
  * The registry's fields, each checked as soon as its value is known (at construction for a plain value; when an
  * Output resolves, which for config secrets is already during a preview), with the message a construction-time check
  * gives: so a bad value fails `pulumi preview`, not `pulumi up` half-way, after the registry and images exist.
+ * @internal
  */
 export function checkedRegistryValues(registry: RegistryEndpoint, name: string, resource?: pulumi.Resource): { address: pulumi.Output<string>; username: pulumi.Output<string | undefined>; password: pulumi.Output<string | undefined> } {
   const check = <T extends string | undefined>(field: string, value: pulumi.Input<T> | undefined, problem: (v: string) => string | undefined, shown?: string) =>
@@ -189,7 +190,7 @@ export function checkedRegistryValues(registry: RegistryEndpoint, name: string, 
   };
 }
 
-/** Validates the controller target and cloud-init settings; throws one error naming every bad field. */
+/** Validates the controller target and cloud-init settings; throws one error naming every bad field. @internal */
 export function resolveTroveConfigArgs(name: string, args: TroveConfigArgs): { cloudinitLocation: string; target?: Required<Omit<TroveControllerTarget, "connection">> } {
   const problems = new Problems("TroveConfig", name);
   const catalog = args.catalog ?? defaultCatalog;

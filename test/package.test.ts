@@ -11,12 +11,34 @@ import { promisify } from "node:util";
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
+import ts from "typescript";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 const root = path.join(__dirname, "..");
 let work: string;
 let consumer: string;
 let packedFiles: string[];
+
+// The public API: every name dist/components/index.d.ts exports, and nothing else. A name added to
+// components/index.ts is added here, on purpose.
+const PUBLIC_API = [
+  // The pipeline and the components, with their arguments and the types those arguments and outputs use
+  "TroveGuestPipeline", "TroveGuestPipelineArgs", "PipelineDatastoreVersion", "PipelineRegion", "PipelineRegistration", "PipelineVersionOutput",
+  "GuestImageBuild", "GuestImageBuildArgs", "BuildHostConnection", "ImageFetchArgs",
+  "GlanceImage", "GlanceImageArgs", "GlanceImageSource",
+  "LocalRegistry", "LocalRegistryArgs", "LocalRegistryAuth", "LocalRegistryTls", "LocalRegistryGeneratedTls", "RegistryEndpoint",
+  "DatastoreImages", "DatastoreImagesArgs", "PublishedImages",
+  "TroveConfig", "TroveConfigArgs", "TroveControllerTarget", "ControllerConnection", "GuestAgentImageOptions",
+  "DatastoreVersion", "DatastoreVersionArgs",
+  "DatastoreConfigurationParameters", "DatastoreConfigurationParametersArgs", "ConfigurationParameterRule", "TroveControllerHost", "ParametersSyncSummary",
+  "SshConnection",
+  // The catalog of datastores and Trove releases
+  "DatastoreCatalog", "defaultCatalog", "BUILTIN_DATASTORES", "DatastoreDefinition", "DatastoreVersionSpec",
+  "TROVE_RELEASES", "TroveRelease", "TroveReleaseRules", "BackupImageNaming", "ReleaseEvidence", "troveReleaseSupport", "knownTroveReleases",
+  // The pure functions the README offers, and the validation error
+  "datastoreImageNames", "DatastoreImageNames", "troveBackupImage", "renderTroveConfig", "TroveConfigValues", "renderIni", "IniSections", "shellQuote",
+  "ComponentInputError", "FieldProblem",
+];
 
 const TSCONFIG = {
   compilerOptions: { target: "ES2022", module: "NodeNext", moduleResolution: "NodeNext", strict: true, noEmit: true, types: ["node"], skipLibCheck: true },
@@ -54,6 +76,29 @@ describe("the published package", () => {
     expect(packedFiles).toEqual(expect.arrayContaining(["README.md", "package.json", "dist/components/index.js", "dist/components/index.d.ts", "dist/components/pipeline.d.ts"]));
     expect(packedFiles.filter((f) => !f.startsWith("dist/components/") && !["README.md", "package.json", "LICENSE"].includes(f))).toEqual([]);
     expect(packedFiles.filter((f) => f.endsWith(".ts") && !f.endsWith(".d.ts"))).toEqual([]);
+  });
+
+  it("ships exactly each library module's JavaScript, declarations and source map, the README and package.json", () => {
+    const modules = readdirSync(path.join(root, "components")).filter((f) => f.endsWith(".ts")).map((f) => f.slice(0, -3));
+    const intended = ["README.md", "package.json", ...modules.flatMap((m) => [".js", ".js.map", ".d.ts"].map((ext) => `dist/components/${m}${ext}`))];
+    expect([...packedFiles].sort()).toEqual(intended.sort());
+  });
+
+  it("declares exactly the public API in index.d.ts, and no published declaration refers to an internal name", () => {
+    const dist = path.join(consumer, "node_modules/pulumi-trove/dist/components");
+    const declarations = readdirSync(dist).filter((f) => f.endsWith(".d.ts")).map((f) => path.join(dist, f));
+    // Our declarations checked in full (skipLibCheck off for them), so a public declaration that names a type the
+    // build stripped as internal fails here rather than turning into `any` for the user.
+    const program = ts.createProgram(declarations, { module: ts.ModuleKind.NodeNext, moduleResolution: ts.ModuleResolutionKind.NodeNext, strict: true, noEmit: true, types: ["node"], typeRoots: [path.join(consumer, "node_modules/@types")] });
+    const problems = declarations.flatMap((f) => {
+      const source = program.getSourceFile(f)!;
+      return [...program.getSyntacticDiagnostics(source), ...program.getSemanticDiagnostics(source)].map((d) => `${path.basename(f)}: ${ts.flattenDiagnosticMessageText(d.messageText, " ")}`);
+    });
+    expect(problems).toEqual([]);
+    const index = program.getTypeChecker().getSymbolAtLocation(program.getSourceFile(path.join(dist, "index.d.ts"))!)!;
+    const exported = program.getTypeChecker().getExportsOfModule(index).map((s) => s.name);
+    expect(exported.sort()).toEqual([...PUBLIC_API].sort());
+    expect(readFileSync(path.join(dist, "index.d.ts"), "utf8")).not.toContain("export *");
   });
 
   it("compiles the README's example program, importing from 'pulumi-trove', with full types", () => {
