@@ -239,12 +239,12 @@ export const TROVE_GUEST_PIPELINE_SCHEMA: Rule = shape<TroveGuestPipelineArgs>("
     ),
   ),
   registry: either(
-    "exactly one of { local: {...} } and { existing: {...} } (give exactly one of local and existing)",
+    "{ local: {...} } or { existing: {...} }",
     [
-      shape<{ local: LocalRegistryArgs; existing?: undefined }>("{ local }", { local: LOCAL_REGISTRY_SCHEMA, existing: absent("nothing: give local or existing, not both") }),
-      shape<{ existing: RegistryEndpoint; local?: undefined }>("{ existing }", { existing: REGISTRY_ENDPOINT_SCHEMA, local: absent("nothing: give local or existing, not both") }),
+      shape<{ local: LocalRegistryArgs; existing?: undefined }>("{ local }", { local: LOCAL_REGISTRY_SCHEMA, existing: absent("give exactly one of local and existing") }),
+      shape<{ existing: RegistryEndpoint; local?: undefined }>("{ existing }", { existing: REGISTRY_ENDPOINT_SCHEMA, local: absent("give exactly one of local and existing") }),
     ],
-    (v) => (isObject(v) ? ("local" in v && "existing" in v ? undefined : "local" in v ? 0 : "existing" in v ? 1 : undefined) : undefined),
+    (v) => (isObject(v) ? ("local" in v ? 0 : "existing" in v ? 1 : undefined) : undefined),
   ),
   datastoreImages: shape<TroveGuestPipelineArgs["datastoreImages"]>(
     "datastore images settings",

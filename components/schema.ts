@@ -201,7 +201,7 @@ function walk(rule: Rule, value: unknown, field: string, sink: Sink): unknown {
       if (typeof value !== "boolean") return wrongType(unquote("true or false"));
       break;
     case "enum":
-      if (!rule.values!.includes(value as string)) return refuse(rule.values!.length > 0 ? `allowed: ${rule.values!.join(", ")}` : `expected ${rule.accepts}`);
+      if (!rule.values!.includes(value as string)) return refuse(rule.values!.length > 0 ? `allowed: ${rule.values!.join(", ")}` : rule.accepts);
       break;
     case "instance":
       if (!(value instanceof (rule.ctor as abstract new () => unknown))) return wrongType();

@@ -204,7 +204,7 @@ describe("TroveGuestPipeline", () => {
       ["a malformed management network", { versions, managementNetworkCidr: "10.0.0.0/33" }, /TroveGuestPipeline "bad": managementNetworkCidr "10.0.0.0\/33" is not valid \(expected an IPv4 or IPv6 network in CIDR notation, e.g. 10.0.0.0\/24 or fd00::\/64\)/],
       ["a management network without a prefix", { versions, managementNetworkCidr: "10.0.0.0" }, /managementNetworkCidr "10.0.0.0" is not valid \(expected an IPv4 or IPv6 network in CIDR notation/],
       ["a region name with spaces", { versions, regions: [{ name: "Region One" }] }, /regions\[0\].name "Region One"/],
-      ["two registries", { versions, registry: { local: { advertisedHost: "10.0.0.5" }, existing: { address: "r:1", insecure: true } } }, /registry .* \(give exactly one of local and existing\)/],
+      ["two registries", { versions, registry: { local: { advertisedHost: "10.0.0.5" }, existing: { address: "r:1", insecure: true } } }, /registry.existing .* is not valid \(give exactly one of local and existing\)/],
     ])("%s", (_label, extra, message) => {
       expect(() => new p.TroveGuestPipeline("bad", { ...base, ...(extra as object) } as never)).toThrow(message);
     });
