@@ -117,12 +117,12 @@ export const BACKUP_BUILD_SCRIPT = loadScript("build-backup-image.sh");
 export const BACKUP_UPDATE_SCRIPT = loadScript("update-backup-image.sh");
 
 /** What the mirror script reads: the upstream image, the target image, and whether upstream is plain HTTP. */
-export function mirrorEnvironment(source: string, target: string, upstreamInsecure: boolean): Record<string, string> {
+export function mirrorEnvironment<T extends pulumi.Input<string> = string>(source: string, target: T, upstreamInsecure: boolean): Record<string, string | T> {
   return { MIRROR_SOURCE: source, MIRROR_TARGET: target, MIRROR_UPSTREAM_INSECURE: String(upstreamInsecure) };
 }
 
 /** What the backup build (and its update) reads: the build context, the build args, the image and the log file. */
-export function backupEnvironment(troveSourceDir: string, datastore: string, version: string, target: string, logFile: string): Record<string, string> {
+export function backupEnvironment<T extends pulumi.Input<string> = string>(troveSourceDir: string, datastore: string, version: string, target: T, logFile: string): Record<string, string | T> {
   return { BACKUP_CONTEXT: `${troveSourceDir.replace(/\/+$/, "")}/backup`, BACKUP_DATASTORE: datastore, BACKUP_VERSION: version, BACKUP_REFERENCE: target, BACKUP_LOG: logFile };
 }
 
@@ -196,7 +196,7 @@ export function resolveDatastoreImagesArgs(name: string, args: DatastoreImagesAr
 }
 
 /** The environment the scripts read the registry from; the password and CA stay secret in state. */
-function registryEnvironment(registry: RegistryEndpoint, dockerHost?: string): pulumi.Output<Record<string, string>> {
+function registryEnvironment(registry: RegistryEndpoint, dockerHost?: string): Record<string, pulumi.Input<string>> {
   const env: Record<string, pulumi.Input<string>> = {
     REGISTRY_ADDRESS: registry.address,
     REGISTRY_INSECURE: pulumi.output(registry.insecure).apply((i) => String(i)),
@@ -205,7 +205,7 @@ function registryEnvironment(registry: RegistryEndpoint, dockerHost?: string): p
   if (registry.password !== undefined) env.REGISTRY_PASSWORD = pulumi.secret(registry.password);
   if (registry.caCertificatePem !== undefined) env.REGISTRY_CA_PEM = registry.caCertificatePem;
   if (dockerHost !== undefined) env.DOCKER_HOST = dockerHost;
-  return pulumi.output(env);
+  return env;
 }
 
 /**
@@ -237,7 +237,8 @@ export class DatastoreImages extends pulumi.ComponentResource {
           // The mirror script compares digests and copies only what differs: run again, it is the re-check.
           update: MIRROR_SCRIPT,
           interpreter: ["/bin/bash", "-c"],
-          environment: pulumi.all([environment, names]).apply(([env, n]) => ({ ...env, ...mirrorEnvironment(plan.source, n.database, s.upstreamInsecure) })),
+          // Key by key, so what is known in a preview (all but the registry's address, perhaps) stays known.
+          environment: { ...environment, ...mirrorEnvironment(plan.source, names.database, s.upstreamInsecure) },
           addPreviousOutputInEnv: false,
           triggers: [plan.source, names.database],
         },
@@ -253,7 +254,7 @@ export class DatastoreImages extends pulumi.ComponentResource {
             create: BACKUP_BUILD_SCRIPT,
             update: BACKUP_UPDATE_SCRIPT,
             interpreter: ["/bin/bash", "-c"],
-            environment: pulumi.all([environment, names]).apply(([env, n]) => ({ ...env, ...backupEnvironment(s.troveSourceDir!, plan.spec.datastore, plan.spec.version, n.backup, logFile) })),
+            environment: { ...environment, ...backupEnvironment(s.troveSourceDir!, plan.spec.datastore, plan.spec.version, names.backup, logFile) },
             addPreviousOutputInEnv: false,
             triggers: [s.troveSourceDir!, s.troveRef, plan.spec.datastore, plan.spec.version, names.backup],
           },

@@ -12,7 +12,9 @@ beforeAll(async () => {
   mocks = await installMocks({
     outputs: (type, _name, inputs) => {
       if (type !== "command:local:Command") return undefined;
-      const env = inputs.environment as Record<string, string>;
+      // A secret environment reaches mocks wrapped: { <signature>: …, value }.
+        const wrapped = inputs.environment as { value?: Record<string, string> } & Record<string, string>;
+        const env = wrapped.value ?? wrapped;
       const ref = env.MIRROR_TARGET ?? env.BACKUP_REFERENCE;
       return { stdout: JSON.stringify({ reference: ref, digest: `sha256:${"e".repeat(64)}`, copied: true }) };
     },
