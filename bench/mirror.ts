@@ -7,7 +7,7 @@
 
 import { execFileSync, spawnSync } from "node:child_process";
 import { performance } from "node:perf_hooks";
-import { renderMirrorScript } from "../components/datastore-images";
+import { MIRROR_SCRIPT, mirrorEnvironment, parseScriptResult } from "../components/datastore-images";
 import { pushStandIn } from "../scripts/lab/stand-in-images";
 import { DOCKER_CLIENT } from "../test/support/docker-engine";
 import { ensureLab } from "../test/support/lab";
@@ -45,17 +45,18 @@ async function main(): Promise<void> {
     // Ours: the script DatastoreImages declares, run as @pulumi/command runs it.
     let target: TestRegistry = await startRegistry(15060 + i);
     const destination = `${target.address}/trove-datastores/bench:${size}`;
-    const script = renderMirrorScript(source, destination, true);
+    const script = MIRROR_SCRIPT;
     const env = { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/root", REGISTRY_ADDRESS: target.address, REGISTRY_INSECURE: "true" };
     let t0 = performance.now();
-    let r = spawnSync("/bin/bash", ["-c", script], { env, encoding: "utf8" });
+    const vars = { ...env, ...mirrorEnvironment(source, destination, true) };
+    let r = spawnSync("/bin/bash", ["-c", script], { env: vars, encoding: "utf8" });
     if (r.status !== 0) throw new Error(`mirror script failed: ${r.stderr}`);
     ours.push({ ms: performance.now() - t0, targetBytes: du(`${target.dir}/storage`), digestKept: digestOf(destination) === upstreamDigest, engineBytes: 0 });
     if (i === 0) {
       t0 = performance.now();
       const before = du(`${target.dir}/storage`);
-      r = spawnSync("/bin/bash", ["-c", script], { env, encoding: "utf8" });
-      second = { ms: performance.now() - t0, targetBytes: du(`${target.dir}/storage`) - before, copied: JSON.parse(r.stdout.trim().split("\n").pop()!).copied as boolean };
+      r = spawnSync("/bin/bash", ["-c", script], { env: vars, encoding: "utf8" });
+      second = { ms: performance.now() - t0, targetBytes: du(`${target.dir}/storage`) - before, copied: parseScriptResult(r.stdout, "the mirror script").copied === true };
     }
     await target.stop();
 

@@ -1,90 +1,9 @@
-// The program that keeps a datastore version's configuration parameters in step with a rules list. It runs on the
-// Trove controller with the Python Trove runs under, through Trove's own database models, as `trove-manage
-// db_load_datastore_config_parameters` does, because Trove's REST API cannot do it: its schema accepts only the data
-// types "integer" and "string" (trove/common/apischema.py, `configuration_data_types`), while Trove's own
-// validation-rules.json files also hold "boolean" and "float" rules (PostgreSQL's has 55 of them).
-// Unlike trove-manage it also removes rules that are no longer wanted, changes only rules that differ, and prints one
-// JSON summary line. The request (config file, datastore, version, rules, and Trove's id of the version when known)
-// comes on stdin. With the argument `delete` it removes every rule of the version instead (the component's delete);
-// a version Trove no longer has is then fine: Trove's own DELETE of a version removes its rules with it.
+// The program that keeps a datastore version's configuration parameters in step with a rules list, on the Trove
+// controller, through Trove's own database models (Trove's REST API accepts only integer and string rules). Its source
+// is components/scripts/sync-parameters.py, which says what it does; the request comes on stdin, and the argument
+// `delete` removes every rule of the version instead.
 
-/** Python source of the sync program; kept as data, run with `python3 -c`. @internal */
-export const PARAMETERS_SYNC_PY = String.raw`
-import inspect, json, sys
+import { loadScript } from "./scripts/index";
 
-# trove.cmd helpers still call inspect.getargspec, which Python 3.11 removed (Debian 12's trove-manage fails on it).
-if not hasattr(inspect, "getargspec"):
-    inspect.getargspec = inspect.getfullargspec
-
-request = json.load(sys.stdin)
-deleting = sys.argv[1:] == ["delete"]
-
-from trove.common import cfg, exception
-cfg.CONF(args=[], project="trove", default_config_files=[request["configFile"]])
-from trove.configuration import models as config_models
-from trove.datastore import models as datastore_models
-from trove.db import get_db_api
-
-db_api = get_db_api()
-# Trove up to 2024.x takes the options (configure_db(options, *plugins)); 2025.1 and later read the global CONF.
-if list(inspect.signature(db_api.configure_db).parameters)[:1] == ["options"]:
-    db_api.configure_db(cfg.CONF)
-else:
-    db_api.configure_db()
-summary = {"versionId": request.get("versionId"), "added": [], "changed": [], "removed": [], "unchanged": 0}
-try:
-    # By id when known: after a replacement the old version's rules must not be confused with the new one's.
-    if request.get("versionId"):
-        version = datastore_models.DatastoreVersion.load_by_uuid(request["versionId"])
-    else:
-        _, version = datastore_models.get_datastore_version(
-            type=request["datastore"], version=request["versionName"], return_inactive=True,
-            version_number=request.get("versionNumber"))
-except exception.TroveError as error:
-    if deleting:
-        print(json.dumps(summary))
-        sys.exit(0)
-    sys.exit("datastore version %s %s not found in Trove: %s" % (request["datastore"], request["versionName"], error))
-summary["versionId"] = version.id
-
-SQLITE = str(cfg.CONF.database.connection).startswith("sqlite")
-
-def size(value):
-    # Stored as trove-manage stores them (MySQL and MariaDB keep 2^64-1 in the VARCHAR(40) column as digits), except
-    # on SQLite, which cannot take an integer beyond 64 bits: there the value is given as text; Trove reads it back
-    # with int() either way.
-    if value is None:
-        return None
-    value = int(value)
-    return str(value) if SQLITE and not -2**63 <= value < 2**63 else value
-
-def number(value):
-    # Trove's API reads an empty or zero size back as absent, so they compare equal here too.
-    return None if value in (None, "") else (int(value) or None)
-
-def normalized(name, restart_required, data_type, max_size, min_size):
-    return (name, bool(restart_required), data_type, number(max_size), number(min_size))
-
-current = {}
-for row in config_models.DatastoreConfigurationParameters.load_parameters(version.id):
-    if not getattr(row, "deleted", False):
-        current[row.name] = normalized(row.name, row.restart_required, row.data_type, row.max_size, row.min_size)
-
-wanted = set()
-for rule in ([] if deleting else request["rules"]):
-    name = rule["name"]
-    wanted.add(name)
-    target = normalized(name, rule["restart_required"], rule["type"], rule.get("max"), rule.get("min"))
-    if current.get(name) == target:
-        summary["unchanged"] += 1
-        continue
-    config_models.create_or_update_datastore_configuration_parameter(
-        name, version.id, bool(rule["restart_required"]), rule["type"], size(rule.get("max")), size(rule.get("min")))
-    summary["added" if name not in current else "changed"].append(name)
-
-for name in sorted(set(current) - wanted):
-    config_models.DatastoreConfigurationParameters.delete(version.id, name)
-    summary["removed"].append(name)
-
-print(json.dumps(summary))
-`;
+/** Python source of the sync program (components/scripts/sync-parameters.py), run with `python3 -c`. */
+export const PARAMETERS_SYNC_PY = loadScript("sync-parameters.py");

@@ -10,6 +10,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { DatastoreCatalog, defaultCatalog } from "./catalog";
 import { PARAMETERS_SYNC_PY } from "./configuration-parameters-sync";
 import { Problems } from "./errors";
+import { readScriptResult } from "./scripts/index";
 import { shellCommand } from "./shell";
 import { remoteConnection, SSH_CONNECTION_SCHEMA, SshConnection } from "./ssh";
 import { absolutePathProblem, plainNameProblem, uuidProblem, versionNumberProblem } from "./validate";
@@ -243,7 +244,7 @@ export class DatastoreConfigurationParameters extends pulumi.ComponentResource {
     const sync = args.controller.connection
       ? new command.remote.Command(`${name}-load`, { ...common, connection: remoteConnection(args.controller.connection) }, { parent: this })
       : new command.local.Command(`${name}-load`, common, { parent: this });
-    this.summary = sync.stdout.apply((out) => (out ? (JSON.parse(out.trim().split("\n").pop()!) as ParametersSyncSummary) : undefined));
+    this.summary = sync.stdout.apply((out) => (out ? readScriptResult<ParametersSyncSummary>(`DatastoreConfigurationParameters "${name}": the parameter sync`, out) : undefined));
     this.registerOutputs({ ruleCount: this.ruleCount, summary: this.summary });
   }
 }

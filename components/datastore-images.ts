@@ -16,11 +16,10 @@ import * as pulumi from "@pulumi/pulumi";
 import { DATASTORE_VERSION_SPEC_FIELDS, TROVE_RELEASE_RULE, DatastoreCatalog, DatastoreVersionSpec, defaultCatalog, releaseVersionProblem, TROVE_RELEASES, troveReleaseProblem } from "./catalog";
 import { Problems } from "./errors";
 import { datastoreImageNames, DatastoreImageNames } from "./image-naming";
-import { PROGRESS_FILTER } from "./progress";
 import { REGISTRY_ENDPOINT_SCHEMA, RegistryEndpoint } from "./registry-endpoint";
-import { shellQuote } from "./shell";
 import { absolutePathProblem, dockerHostProblem, firstDuplicate, gitRefProblem, registryPathProblem, repositoryProblem, tagProblem, versionNumberProblem } from "./validate";
 import { checkArgs, FieldRules, flag, instanceOf, listOf, optional, Rule, shape, text } from "./schema";
+import { loadScript, readScriptResult } from "./scripts/index";
 
 /** Arguments of {@link DatastoreImages}. */
 export interface DatastoreImagesArgs {
@@ -95,144 +94,52 @@ export interface PublishedImages {
 /** Where the backup builds' full logs go, one file per build command: a fixed path, the same on every machine. @internal */
 export const LOG_DIRECTORY = "/var/tmp/pulumi-trove-logs";
 
-/** Seconds a script waits, by default, for the private registry to answer its first request. @internal */
+/** Seconds a script waits, by default, for the private registry to answer its first request (registry.sh's default). */
 export const REGISTRY_WAIT_SECONDS = 60;
 
 /**
- * `first_contact ERRFILE CMD…`: runs CMD with its stderr in ERRFILE. While CMD fails because nothing answers at
- * REGISTRY_ADDRESS yet (connection refused or reset, EOF) and REGISTRY_WAIT_SECONDS have not passed, it says so and
- * tries again, pausing 1, 2, … up to 5 s. Any answer ends the wait, a refusal (401, denied) included: a wrong
- * password is never retried.
- * @internal
+ * The mirror script (components/scripts/mirror-image.sh): reads the upstream manifest, compares its digest with what
+ * the target holds, copies only when they differ, and prints `{"reference","digest","copied"}`. Errors name the image
+ * and the registry. It reads {@link mirrorEnvironment} and the registry's variables.
  */
-export const REGISTRY_FIRST_CONTACT = [
-  "first_contact() {",
-  '  local err=$1; shift',
-  '  local waited=0 pause=1 budget=${REGISTRY_WAIT_SECONDS:-' + REGISTRY_WAIT_SECONDS + '}',
-  "  while :; do",
-  '    if "$@" 2> "$err"; then return 0; fi',
-  `    if grep -qiE '(^|[^0-9])401([^0-9]|$)|unauthorized|authentication required|denied' "$err"; then return 1; fi`,
-  `    if ! grep -qiE 'connection refused|connection reset|(^|[^A-Za-z])EOF' "$err"; then return 1; fi`,
-  '    if [ "$waited" -ge "$budget" ]; then return 1; fi',
-  '    echo "pulumi-trove: registry ${REGISTRY_ADDRESS} does not answer yet; trying again in ${pause}s" >&2',
-  '    sleep "$pause"; waited=$((waited + pause)); if [ "$pause" -lt 5 ]; then pause=$((pause + 1)); fi',
-  "  done",
-  "}",
-].join("\n");
+export const MIRROR_SCRIPT = loadScript("mirror-image.sh");
 
 /**
- * Shell lines that turn the registry credentials and CA in the environment (REGISTRY_ADDRESS, REGISTRY_USERNAME,
- * REGISTRY_PASSWORD, REGISTRY_CA_PEM, REGISTRY_INSECURE) into skopeo options, in files under "$work" only: nothing
- * secret reaches argv or output.
+ * The backup build script (components/scripts/build-backup-image.sh): Trove's `backup/` built with its build args,
+ * pushed, and its pushed digest printed. The full `docker build` output goes to the log file; stderr gets a bounded
+ * progress tail, and the log's last lines on a failure. It reads {@link backupEnvironment} and the registry's
+ * variables.
  */
-const SKOPEO_REGISTRY_OPTIONS = [
-  'reg_opts=(); dest_opts=()',
-  'if [ "${REGISTRY_INSECURE:-false}" = true ]; then reg_opts+=(--tls-verify=false); dest_opts+=(--dest-tls-verify=false); fi',
-  'if [ -n "${REGISTRY_PASSWORD:-}" ]; then',
-  '  auth=$(printf \'%s:%s\' "${REGISTRY_USERNAME:-}" "$REGISTRY_PASSWORD" | base64 -w0)',
-  '  printf \'{"auths":{"%s":{"auth":"%s"}}}\' "$REGISTRY_ADDRESS" "$auth" > "$work/auth.json"; unset auth',
-  '  reg_opts+=(--authfile "$work/auth.json"); dest_opts+=(--dest-authfile "$work/auth.json")',
-  "fi",
-  'if [ -n "${REGISTRY_CA_PEM:-}" ]; then',
-  '  mkdir -p "$work/certs"; printf \'%s\\n\' "$REGISTRY_CA_PEM" > "$work/certs/ca.crt"',
-  '  reg_opts+=(--cert-dir "$work/certs"); dest_opts+=(--dest-cert-dir "$work/certs")',
-  "fi",
-].join("\n");
+export const BACKUP_BUILD_SCRIPT = loadScript("build-backup-image.sh");
 
 /**
- * The mirror script: reads the upstream manifest, compares its digest with what the target holds, copies only when
- * they differ, and prints `{"reference","digest","copied"}`. Errors name the image and the registry.
- * @internal
+ * The backup build's `update` (components/scripts/update-backup-image.sh): checks that the image is still in the
+ * registry, reports it without building when it is, and builds and pushes only when the registry lost it.
  */
-export function renderMirrorScript(source: string, target: string, upstreamInsecure: boolean): string {
-  return [
-    "set -euo pipefail",
-    'work=$(mktemp -d); trap \'rm -rf -- "$work"\' EXIT',
-    SKOPEO_REGISTRY_OPTIONS,
-    REGISTRY_FIRST_CONTACT,
-    `src=${shellQuote(`docker://${source}`)}; dst=${shellQuote(`docker://${target}`)}`,
-    `src_opts=(${upstreamInsecure ? "--src-tls-verify=false" : ""}); up_opts=(${upstreamInsecure ? "--tls-verify=false" : ""})`,
-    'if ! skopeo inspect --raw "${up_opts[@]}" "$src" > "$work/src.json" 2> "$work/src.err"; then',
-    '  echo "pulumi-trove: cannot read upstream image ${src#docker://}: $(tail -n 1 "$work/src.err")" >&2; exit 1',
-    "fi",
-    'want=$(skopeo manifest-digest "$work/src.json")',
-    'have=""',
-    'if first_contact "$work/dst.err" skopeo inspect --raw "${reg_opts[@]}" "$dst" > "$work/dst.json"; then',
-    '  have=$(skopeo manifest-digest "$work/dst.json")',
-    "elif ! grep -qiE 'manifest unknown|not found|name unknown' \"$work/dst.err\"; then",
-    '  echo "pulumi-trove: cannot reach registry ${REGISTRY_ADDRESS} for ${dst#docker://}: $(tail -n 1 "$work/dst.err")" >&2; exit 1',
-    "fi",
-    'copied=false',
-    'if [ "$have" != "$want" ]; then',
-    '  if ! skopeo copy --all --preserve-digests --retry-times 3 "${src_opts[@]}" "${dest_opts[@]}" "$src" "$dst" > "$work/copy.log" 2>&1; then',
-    '    echo "pulumi-trove: copying ${src#docker://} to ${dst#docker://} failed: $(tail -n 1 "$work/copy.log")" >&2; exit 1',
-    "  fi",
-    "  copied=true",
-    "fi",
-    'printf \'{"reference":"%s","digest":"%s","copied":%s}\\n\' "${dst#docker://}" "$want" "$copied"',
-  ].join("\n");
+export const BACKUP_UPDATE_SCRIPT = loadScript("update-backup-image.sh");
+
+/** What the mirror script reads: the upstream image, the target image, and whether upstream is plain HTTP. */
+export function mirrorEnvironment<T extends pulumi.Input<string> = string>(source: string, target: T, upstreamInsecure: boolean): Record<string, string | T> {
+  return { MIRROR_SOURCE: source, MIRROR_TARGET: target, MIRROR_UPSTREAM_INSECURE: String(upstreamInsecure) };
 }
 
-/**
- * The backup build script: Trove's `backup/` built with its build args, pushed, and its pushed digest printed. The
- * full `docker build` output goes to `logFile`; stderr gets a bounded progress tail, and the log's last lines on a
- * failure. With `mode: "update"` it first checks that the image is still in the registry, reports it without
- * building when it is, and builds and pushes only when the registry lost it.
- * @internal
- */
-export function renderBackupBuildScript(troveSourceDir: string, datastore: string, version: string, target: string, logFile: string, mode: "create" | "update" = "create"): string {
-  const report = `printf '{"reference":"%s","digest":"%s","logPath":"%s","built":%s}\\n' "$ref" "$digest" "$log" "$built"`;
-  return [
-    "set -euo pipefail",
-    'work=$(mktemp -d); trap \'rm -rf -- "$work"\' EXIT',
-    // A private DOCKER_CONFIG keeps the login out of the user's ~/.docker and is removed with $work.
-    'export DOCKER_CONFIG="$work/docker"; mkdir -p "$DOCKER_CONFIG"',
-    SKOPEO_REGISTRY_OPTIONS,
-    REGISTRY_FIRST_CONTACT,
-    PROGRESS_FILTER,
-    `ref=${shellQuote(target)}`,
-    `log=${shellQuote(logFile)}; built=false`,
-    // The first contact: waits for the registry to answer, and tells whether it holds the image.
-    'if first_contact "$work/check.err" skopeo inspect --raw "${reg_opts[@]}" "docker://$ref" > "$work/manifest.json"; then present=true; else present=false; fi',
-    ...(mode === "update"
-      ? [
-          'if [ "$present" = true ]; then digest=$(skopeo manifest-digest "$work/manifest.json"); ' + report + "; exit 0; fi",
-          "if ! grep -qiE 'manifest unknown|not found|name unknown' \"$work/check.err\"; then",
-          '  echo "pulumi-trove: cannot check $ref in registry ${REGISTRY_ADDRESS}: $(tail -n 1 "$work/check.err")" >&2; exit 1',
-          "fi",
-          'echo "pulumi-trove: $ref is not in the registry any more; building and pushing it again" >&2',
-        ]
-      : []),
-    'if [ -n "${REGISTRY_PASSWORD:-}" ]; then',
-    '  docker_login() { printf \'%s\' "$REGISTRY_PASSWORD" | docker login --username "${REGISTRY_USERNAME:-}" --password-stdin "$REGISTRY_ADDRESS" > /dev/null; }',
-    '  if ! first_contact "$work/login.log" docker_login; then',
-    '    echo "pulumi-trove: registry ${REGISTRY_ADDRESS} refused the credentials: $(tail -n 1 "$work/login.log")" >&2; exit 1',
-    "  fi",
-    "fi",
-    `cd ${shellQuote(`${troveSourceDir.replace(/\/+$/, "")}/backup`)}`,
-    'mkdir -p -- "$(dirname -- "$log")"',
-    'echo "pulumi-trove: building $ref; full log: $log" >&2',
-    `if ! docker build --network host --build-arg ${shellQuote(`DATASTORE=${datastore}`)} --build-arg ${shellQuote(`DATASTORE_VERSION=${version}`)} -t "$ref" . < /dev/null 2>&1 | progress_filter "$log" "docker build"; then`,
-    '  echo "pulumi-trove: docker build of $ref failed; its last lines (full log: $log):" >&2',
-    '  tail -n 40 -- "$log" | cut -c 1-300 >&2',
-    "  exit 1",
-    "fi",
-    'if ! docker push "$ref" > "$work/push.log" 2>&1; then',
-    '  echo "pulumi-trove: pushing $ref failed: $(tail -n 1 "$work/push.log")" >&2; exit 1',
-    "fi",
-    "digest=$(sed -n 's/.*digest: \\(sha256:[0-9a-f]*\\).*/\\1/p' \"$work/push.log\" | tail -n 1); built=true",
-    report,
-  ].join("\n");
+/** What the backup build (and its update) reads: the build context, the build args, the image and the log file. */
+export function backupEnvironment<T extends pulumi.Input<string> = string>(troveSourceDir: string, datastore: string, version: string, target: T, logFile: string): Record<string, string | T> {
+  return { BACKUP_CONTEXT: `${troveSourceDir.replace(/\/+$/, "")}/backup`, BACKUP_DATASTORE: datastore, BACKUP_VERSION: version, BACKUP_REFERENCE: target, BACKUP_LOG: logFile };
 }
 
-/** Reads the JSON line a mirror or build script prints last. @internal */
-export function parseScriptResult(stdout: string | undefined): { reference: string; digest: string; copied?: boolean; built?: boolean; logPath?: string } {
-  const line = (stdout ?? "").trim().split("\n").pop() ?? "";
-  try {
-    return JSON.parse(line) as { reference: string; digest: string; copied?: boolean; built?: boolean; logPath?: string };
-  } catch {
-    throw new Error(`the image script did not report its result; last output line: ${JSON.stringify(line.slice(0, 200))}`);
-  }
+/** What the mirror and backup scripts print last. */
+export interface ImageScriptResult {
+  reference: string;
+  digest: string;
+  copied?: boolean;
+  built?: boolean;
+  logPath?: string;
+}
+
+/** Reads the JSON line a mirror or build script prints last; `step` names it in the error. */
+export function parseScriptResult(stdout: string | undefined, step = "the image script"): ImageScriptResult {
+  return readScriptResult<ImageScriptResult>(step, stdout, (v) => typeof (v as ImageScriptResult)?.reference === "string" && typeof (v as ImageScriptResult).digest === "string");
 }
 
 /** The fields of {@link DatastoreImagesArgs}' schema (the pipeline's `datastoreImages` takes most of them). @internal */
@@ -311,7 +218,7 @@ export function resolveDatastoreImagesArgs(name: string, args: DatastoreImagesAr
 }
 
 /** The environment the scripts read the registry from; the password and CA stay secret in state. */
-function registryEnvironment(registry: RegistryEndpoint, dockerHost?: string): pulumi.Input<Record<string, pulumi.Input<string>>> {
+function registryEnvironment(registry: RegistryEndpoint, dockerHost?: string): Record<string, pulumi.Input<string>> {
   const env: Record<string, pulumi.Input<string>> = {
     REGISTRY_ADDRESS: registry.address,
     REGISTRY_INSECURE: pulumi.output(registry.insecure).apply((i) => String(i)),
@@ -349,37 +256,37 @@ export class DatastoreImages extends pulumi.ComponentResource {
     const entries = s.plans.map((plan) => {
       const slug = plan.key.replace(/[:.]/g, "-");
       const names = address.apply((a) => plan.names(a));
-      const mirrorScript = names.apply((n) => renderMirrorScript(plan.source, n.database, s.upstreamInsecure));
       const mirror = new command.local.Command(
         `${name}-mirror-${slug}`,
         {
-          create: mirrorScript,
+          create: MIRROR_SCRIPT,
           // The mirror script compares digests and copies only what differs: run again, it is the re-check.
-          update: mirrorScript,
+          update: MIRROR_SCRIPT,
           interpreter: ["/bin/bash", "-c"],
-          environment,
+          // Key by key, so what is known in a preview (all but the registry's address, perhaps) stays known.
+          environment: { ...environment, ...mirrorEnvironment(plan.source, names.database, s.upstreamInsecure) },
           addPreviousOutputInEnv: false,
           triggers: [plan.source, names.database],
         },
         { parent: this },
       );
-      const mirrored = mirror.stdout.apply(parseScriptResult);
+      const mirrored = mirror.stdout.apply((out) => parseScriptResult(out, `DatastoreImages "${name}": the mirror of ${plan.source}`));
       let backup: pulumi.Output<{ reference: string; logPath?: string } | undefined> = pulumi.output(undefined);
       if (s.buildBackupImages) {
         const logFile = `${LOG_DIRECTORY}/${name}-backup-${slug}.log`;
         const build = new command.local.Command(
           `${name}-backup-${slug}`,
           {
-            create: names.apply((n) => renderBackupBuildScript(s.troveSourceDir!, plan.spec.datastore, plan.spec.version, n.backup, logFile)),
-            update: names.apply((n) => renderBackupBuildScript(s.troveSourceDir!, plan.spec.datastore, plan.spec.version, n.backup, logFile, "update")),
+            create: BACKUP_BUILD_SCRIPT,
+            update: BACKUP_UPDATE_SCRIPT,
             interpreter: ["/bin/bash", "-c"],
-            environment,
+            environment: { ...environment, ...backupEnvironment(s.troveSourceDir!, plan.spec.datastore, plan.spec.version, names.backup, logFile) },
             addPreviousOutputInEnv: false,
             triggers: [s.troveSourceDir!, s.troveRef, plan.spec.datastore, plan.spec.version, names.backup],
           },
           { parent: this },
         );
-        backup = build.stdout.apply((out) => parseScriptResult(out));
+        backup = build.stdout.apply((out) => parseScriptResult(out, `DatastoreImages "${name}": the backup image build of ${plan.key}`));
       }
       const published = pulumi.all([mirrored, backup]).apply(([m, b]): PublishedImages => {
         const database = { database: m.reference, databaseDigest: m.digest };

@@ -12,12 +12,12 @@ import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import { releaseGuestOsProblem, TROVE_RELEASE_RULE, TROVE_RELEASES, troveReleaseProblem } from "./catalog";
 import { Problems } from "./errors";
-import { checkImageFetch, IMAGE_FETCH_SCHEMA, FETCH_SCRIPT, FETCH_UPDATE_SCRIPT, fetchDestination, ImageFetchArgs, ImageFetchEnvironment } from "./image-fetch";
-import { PROGRESS_FILTER } from "./progress";
+import { checkImageFetch, FETCH_SCRIPT, FETCH_UPDATE_SCRIPT, fetchDestination, IMAGE_FETCH_SCHEMA, ImageFetchArgs, ImageFetchEnvironment } from "./image-fetch";
 import { hostKeyOf, remoteConnection, SSH_CONNECTION_SCHEMA, SshConnection } from "./ssh";
-import { shellCommand, shellExports, shellQuote } from "./shell";
+import { shellCommand, withExports } from "./shell";
 import { checkArgs, either, FieldRules, flag, input, listOf, mapOf, oneOfValues, optional, Rule, shape, text } from "./schema";
 import { absolutePathProblem, environmentNameProblem, gitRefProblem, httpUrlProblem, imageReferenceProblem, plainNameProblem, singleLineProblem, unixUserProblem } from "./validate";
+import { loadScript, readScriptResult } from "./scripts/index";
 
 /** Guest OS and releases that Trove's CI builds and tests (runbook: "only ubuntu and jammy are fully tested"). @internal */
 export const SUPPORTED_GUEST_OS: Readonly<Record<string, readonly string[]>> = Object.freeze({ ubuntu: ["jammy"] });
@@ -122,6 +122,7 @@ export interface GuestImageBuildArgs {
 export type GuestImageSource =
   | {
       kind: "build";
+      /** The build as one self-contained text for `bash -c` ({@link renderBuildScript}), without preloaded images. */
       script: string;
       /** What {@link renderBuildScript} was given: the constructor renders it again with the preloaded images. */
       scriptInputs: BuildScriptInputs;
@@ -158,13 +159,7 @@ export interface ResolveContext {
 /** A path that is safe for trovestack, which passes it to `rm`, `mkdir` and `dirname` unquoted. */
 const TROVESTACK_SAFE_PATH = /^(\$HOME\/|\/)[A-Za-z0-9._/+-]+$/;
 
-/** Renders a build-host path for the shell: `$HOME/...` stays expandable, the rest is quoted. @internal */
-export function shellPath(p: string): string {
-  if (p.startsWith("$HOME/")) return `"$HOME"/${shellQuote(p.slice("$HOME/".length))}`;
-  return shellQuote(p);
-}
-
-/** The format diskimage-builder and Glance use for an image path, from its extension; undefined if unknown. @internal */
+/** The format diskimage-builder and Glance use for an image path, from its extension; undefined if unknown. */
 export function imageFormatOf(imagePath: string): string | undefined {
   const ext = path.extname(imagePath.split("?")[0] ?? "").slice(1).toLowerCase();
   return Object.hasOwn(IMAGE_FORMATS, ext) ? IMAGE_FORMATS[ext] : undefined;
@@ -174,16 +169,6 @@ export function imageFormatOf(imagePath: string): string | undefined {
 export function defaultOutputImagePath(guestOs: string, guestOsRelease: string, devMode: boolean): string {
   return `$HOME/images/trove-guest-${guestOs}-${guestOsRelease}${devMode ? "-dev" : ""}.qcow2`;
 }
-
-/** The build's log and record files, beside the image: `<image>.build.log` and `<image>.build.json`. */
-const BUILD_FILES = ['log="$dir/$base.build.log"', 'record="$dir/$base.build.json"'].join("\n");
-
-/** Prints the build's JSON line for "$out" (sha and size in $sha, $size) and keeps it as the record beside the image. */
-const REPORT_BUILT_IMAGE = [
-  `line=$(printf '{"path":"%s","sha256":"%s","sizeBytes":%s,"logPath":"%s"}' "$out" "$sha" "$size" "$log")`,
-  "printf '%s\\n' \"$line\" > \"$record.tmp\" && mv -f -- \"$record.tmp\" \"$record\"",
-  "printf '%s\\n' \"$line\"",
-].join("\n");
 
 /**
  * diskimage-builder's CI element: its root.d writes an apt.conf.d file that accepts unauthenticated packages and
@@ -196,27 +181,7 @@ export const UNSIGNED_APT_ELEMENT = "openstack-ci-mirrors";
 /** Build environment variables that make diskimage-builder's Ubuntu build skip signature checks. @internal */
 export const UNSIGNED_APT_ENVIRONMENT = ["DIB_DISTRIBUTION_MIRROR_UBUNTU_INSECURE"] as const;
 
-/**
- * For a production build, before trovestack runs: refuse a checkout whose build scripts (or the local elements) name
- * the element, since every image they build would accept unsigned packages. Reads the checkout that will actually
- * build, whatever its ref or fork, so it does not depend on `troveRef` or `troveRelease` being right.
- */
-const UNSIGNED_APT_GUARD = [
-  `found=$(grep -rlwF -- ${UNSIGNED_APT_ELEMENT} . \${DIB_LOCAL_ELEMENTS_PATH:+"$DIB_LOCAL_ELEMENTS_PATH"} 2>/dev/null | head -n 3 | tr '\\n' ' ' || true)`,
-  'if [ -n "$found" ]; then',
-  `  echo "pulumi-trove: refusing a production build (devMode false): this trovestack adds diskimage-builder's ${UNSIGNED_APT_ELEMENT} element (named in: $found), which makes the image's apt accept unsigned packages; build from a Trove checkout whose trovestack does not add it, or remove it there" >&2`,
-  "  exit 3",
-  "fi",
-].join("\n");
-
-/**
- * The build script. It builds into a hidden partial file beside the output (same extension, so trovestack picks the
- * same format), moves it into place only when trovestack succeeds, and prints one JSON line with the image's path,
- * sha256, size and log file, which it also keeps beside the image as the build's record. trovestack's output goes
- * whole to `<image>.build.log`; stderr gets a bounded progress tail while it runs, and the log's last lines if it
- * fails. A failed build removes the partial file and leaves any previous image untouched.
- */
-/** What the build script is rendered from. @internal */
+/** What the build script is rendered from. */
 export interface BuildScriptInputs {
   troveSourceDir: string;
   guestOs: string;
@@ -239,75 +204,58 @@ export function preloadImagesValue(references: readonly string[]): string {
   return [...new Set(references)].sort().join(" ");
 }
 
-/** @internal */
-export function renderBuildScript(s: BuildScriptInputs): string {
-  return [
-    "set -euo pipefail",
-    `cd ${shellQuote(path.posix.join(s.troveSourceDir, "integration/scripts"))}`,
-    `out=${shellPath(s.outputImagePath)}`,
-    'dir=$(dirname -- "$out"); base=$(basename -- "$out")',
-    'mkdir -p -- "$dir"',
-    BUILD_FILES,
-    'partial="$dir/.partial-$$-${base}"',
-    "trap 'rm -f -- \"$partial\"' EXIT",
-    shellExports(s.environment),
-    s.devMode ? "" : UNSIGNED_APT_GUARD,
-    PROGRESS_FILTER,
-    'echo "pulumi-trove: building $out with trovestack; full log: $log" >&2',
-    `if ! ${shellCommand(["./trovestack", "build-image", s.guestOs, s.guestOsRelease, String(s.devMode), s.guestUsername])} "$partial" < /dev/null 2>&1 | progress_filter "$log" trovestack; then`,
-    '  echo "pulumi-trove: trovestack build-image failed; its last lines (full log: $log):" >&2',
-    '  tail -n 40 -- "$log" | cut -c 1-300 >&2',
-    "  exit 1",
-    "fi",
-    'mv -f -- "$partial" "$out"',
-    "trap - EXIT",
-    'sha=$(sha256sum -- "$out" | cut -d" " -f1); size=$(stat -c %s -- "$out")',
-    REPORT_BUILT_IMAGE,
-  ]
-    .filter((line) => line !== "")
-    .join("\n");
+/**
+ * The build script (components/scripts/build-guest-image.sh). It builds into a hidden partial file beside the output
+ * (same extension, so trovestack picks the same format), moves it into place only when trovestack succeeds, and
+ * prints one JSON line with the image's path, sha256, size and log file, which it also keeps beside the image as the
+ * build's record. trovestack's output goes whole to `<image>.build.log`; stderr gets a bounded progress tail while it
+ * runs, and the log's last lines if it fails. A failed build removes the partial file and leaves any previous image
+ * untouched. A production build (devMode false) first refuses a checkout that names {@link UNSIGNED_APT_ELEMENT}.
+ * It reads {@link buildScriptEnvironment}.
+ */
+export const BUILD_SCRIPT = loadScript("build-guest-image.sh");
+
+/**
+ * The build's `update` (components/scripts/check-guest-image.sh): what runs when an input that does not shape the
+ * image changes (the build host's key, address or user, the private key, this library's script text). It builds
+ * nothing: it reports the image the last build made if it is still there with the sha256 that build recorded beside
+ * it, and otherwise fails with what to run to build again. An image without a record (built by an older
+ * pulumi-trove) is taken as built. It reads {@link buildUpdateEnvironment}.
+ */
+export const BUILD_UPDATE_SCRIPT = loadScript("check-guest-image.sh");
+
+/** The script that reports an existing image file's path, sha256 and size, in the build script's JSON shape. */
+export const DESCRIBE_SCRIPT = loadScript("describe-image.sh");
+
+/** What the build script reads: trovestack's arguments, then trovestack's own environment. */
+export function buildScriptEnvironment(s: BuildScriptInputs): Record<string, string> {
+  return {
+    PULUMI_TROVE_BUILD_SCRIPTS_DIR: path.posix.join(s.troveSourceDir, "integration/scripts"),
+    PULUMI_TROVE_BUILD_OUTPUT: s.outputImagePath,
+    PULUMI_TROVE_BUILD_GUEST_OS: s.guestOs,
+    PULUMI_TROVE_BUILD_GUEST_OS_RELEASE: s.guestOsRelease,
+    PULUMI_TROVE_BUILD_DEV_MODE: String(s.devMode),
+    PULUMI_TROVE_BUILD_GUEST_USERNAME: s.guestUsername,
+    ...s.environment,
+  };
+}
+
+/** What the update script reads: the image (`$HOME/…` allowed) and what to run to build it again. */
+export function buildUpdateEnvironment(outputImagePath: string, replaceHint: string): Record<string, string> {
+  return { PULUMI_TROVE_BUILD_OUTPUT: outputImagePath, PULUMI_TROVE_BUILD_REBUILD_HINT: replaceHint };
 }
 
 /**
- * The build's `update`: what runs when an input that does not shape the image changes (the build host's key,
- * address or user, the private key, this library's script text). It builds nothing: it reports the image the last
- * build made if it is still there with the sha256 that build recorded beside it, and otherwise fails with what to
- * run to build again (`replaceHint`). An image without a record (built by an older pulumi-trove) is taken as built.
- * @internal
+ * The build script as one self-contained text for `bash -c` on a build host (over SSH, where @pulumi/command's
+ * `environment` would need sshd's AcceptEnv): {@link buildScriptEnvironment} as quoted `export` lines, then the script.
  */
-export function renderBuildUpdateScript(outputImagePath: string, replaceHint: string): string {
-  return [
-    "set -euo pipefail",
-    `out=${shellPath(outputImagePath)}`,
-    'dir=$(dirname -- "$out"); base=$(basename -- "$out")',
-    BUILD_FILES,
-    `rebuild=${shellQuote(replaceHint)}`,
-    'if [ ! -f "$out" ]; then',
-    '  echo "pulumi-trove: the guest image $out that the last build made is not on the build host ($(hostname)); an update does not rebuild it. To build it again: $rebuild" >&2',
-    "  exit 1",
-    "fi",
-    'sha=$(sha256sum -- "$out" | cut -d" " -f1); size=$(stat -c %s -- "$out")',
-    'if [ -f "$record" ]; then',
-    "  recorded=$(sed -n 's/.*\"sha256\":\"\\([0-9a-f]\\{64\\}\\)\".*/\\1/p' \"$record\" | tail -n 1)",
-    '  if [ "$sha" != "$recorded" ]; then',
-    '    echo "pulumi-trove: the guest image $out has sha256 $sha, but the last build recorded ${recorded:-nothing readable} in $record: it changed since that build; an update does not rebuild it. To build it again: $rebuild" >&2',
-    "    exit 1",
-    "  fi",
-    "else",
-    '  echo "pulumi-trove: no build record beside $out (built by an older pulumi-trove); taking the image as built: sha256 $sha" >&2',
-    "fi",
-    REPORT_BUILT_IMAGE,
-  ].join("\n");
+export function renderBuildScript(s: BuildScriptInputs): string {
+  return withExports(buildScriptEnvironment(s), BUILD_SCRIPT);
 }
 
-/** The script that reports an existing image file's path, sha256 and size, in the build script's JSON shape. @internal */
-export function renderDescribeScript(imagePath: string): string {
-  return [
-    "set -euo pipefail",
-    `out=${shellQuote(imagePath)}`,
-    'sha=$(sha256sum -- "$out" | cut -d" " -f1); size=$(stat -c %s -- "$out")',
-    `printf '{"path":"%s","sha256":"%s","sizeBytes":%s}\\n' "$out" "$sha" "$size"`,
-  ].join("\n");
+/** The update script as one self-contained text for `bash -c` on a build host, as {@link renderBuildScript}. */
+export function renderBuildUpdateScript(outputImagePath: string, replaceHint: string): string {
+  return withExports(buildUpdateEnvironment(outputImagePath, replaceHint), BUILD_UPDATE_SCRIPT);
 }
 
 /** What the build and describe scripts print. @internal */
@@ -319,16 +267,12 @@ export interface BuiltImage {
   logPath?: string;
 }
 
-/** Reads the JSON line the build script prints last; throws a clear error when it is missing. @internal */
-export function parseBuiltImage(stdout: string | undefined): BuiltImage {
-  const line = (stdout ?? "").trim().split("\n").pop() ?? "";
-  try {
-    const parsed = JSON.parse(line) as BuiltImage;
-    if (typeof parsed.path === "string" && /^[0-9a-f]{64}$/.test(parsed.sha256) && Number.isInteger(parsed.sizeBytes)) return parsed;
-  } catch {
-    // fall through to the error below
-  }
-  throw new Error(`the image build did not report its result; last output line: ${JSON.stringify(line.slice(0, 200))}`);
+/** Reads the JSON line the build, update, describe or fetch script prints last; `step` names it in the error. */
+export function parseBuiltImage(stdout: string | undefined, step = "the image build"): BuiltImage {
+  return readScriptResult<BuiltImage>(step, stdout, (v) => {
+    const b = v as BuiltImage;
+    return typeof b?.path === "string" && /^[0-9a-f]{64}$/.test(String(b.sha256)) && Number.isInteger(b.sizeBytes);
+  });
 }
 
 /** The checkout's current commit, or undefined when it is not a readable git checkout here. */
@@ -572,11 +516,11 @@ export class GuestImageBuild extends pulumi.ComponentResource {
       let localImagePath: pulumi.Output<string | undefined> | undefined;
       // What a forced rebuild takes, for the update's error message. A plain string: an input made from this
       // component's URN would make the build wait for all of the component's children, the fetch among them.
-      // Preloaded images are known only once published: the script and a trigger are rendered from them, so a new
-      // set of images rebuilds the image.
+      // Preloaded images are known only once published: the build's environment and a trigger are made from them, so
+      // a new set of images rebuilds the image.
       const preload = source.kind === "build" && args.preloadImages !== undefined ? pulumi.output(args.preloadImages).apply(preloadImagesValue) : undefined;
-      const script: pulumi.Input<string> =
-        source.kind === "build" && preload ? preload.apply((v) => renderBuildScript({ ...source.scriptInputs, environment: { ...source.scriptInputs.environment, DIB_TROVE_DOCKER_IMAGES: v } })) : source.kind === "build" ? source.script : "";
+      const inputs: pulumi.Input<BuildScriptInputs> | undefined =
+        source.kind !== "build" ? undefined : preload ? preload.apply((v) => ({ ...source.scriptInputs, environment: { ...source.scriptInputs.environment, DIB_TROVE_DOCKER_IMAGES: v } })) : source.scriptInputs;
       const triggers: pulumi.Input<unknown>[] = preload ? [...settings.triggers, preload.apply((v) => `preload:${v}`)] : settings.triggers;
       const replaceHint = `pulumi up --replace <URN of ${name}-build> (pulumi stack --show-urns lists it)`;
       if (source.kind === "build" && args.buildHost) {
@@ -585,7 +529,9 @@ export class GuestImageBuild extends pulumi.ComponentResource {
           `${name}-build`,
           {
             connection: remoteConnection(c, { component: "GuestImageBuild", name, field: "buildHost" }),
-            create: pulumi.output(script).apply((text) => shellCommand(["bash", "-c", text])),
+            // sshd passes a command's `environment` only for the names its AcceptEnv lists, so the values go as quoted
+            // `export` lines in front of the script, inside the one `bash -c` argument.
+            create: pulumi.output(inputs!).apply((i) => shellCommand(["bash", "-c", renderBuildScript(i)])),
             update: shellCommand(["bash", "-c", renderBuildUpdateScript(source.outputImagePath, replaceHint)]),
             // Not needed (the update reads the record beside the image), and sshd drops it unless it accepts the name.
             addPreviousOutputInEnv: false,
@@ -595,7 +541,7 @@ export class GuestImageBuild extends pulumi.ComponentResource {
         );
         stdout = build.stdout;
         if (source.fetch) {
-          const built = build.stdout.apply((out) => parseBuiltImage(out));
+          const built = build.stdout.apply((out) => parseBuiltImage(out, `GuestImageBuild "${name}": the image build on ${c.host}`));
           const environment: Record<keyof ImageFetchEnvironment, pulumi.Input<string>> = {
             FETCH_HOST: c.host,
             FETCH_PORT: pulumi.output(c.port ?? 22).apply(String),
@@ -620,15 +566,16 @@ export class GuestImageBuild extends pulumi.ComponentResource {
             },
             { parent: this, dependsOn: [build] },
           );
-          localImagePath = fetch.stdout.apply((out) => parseBuiltImage(out).path);
+          localImagePath = fetch.stdout.apply((out) => parseBuiltImage(out, `GuestImageBuild "${name}": the copy of the image here`).path);
         }
       } else if (source.kind === "build") {
         const build = new command.local.Command(
           `${name}-build`,
           {
-            create: script,
-            update: renderBuildUpdateScript(source.outputImagePath, replaceHint),
+            create: BUILD_SCRIPT,
+            update: BUILD_UPDATE_SCRIPT,
             interpreter: ["/bin/bash", "-c"],
+            environment: pulumi.output(inputs!).apply((i) => ({ ...buildScriptEnvironment(i), ...buildUpdateEnvironment(source.outputImagePath, replaceHint) })),
             // The update reads the record beside the image; the previous output is not needed.
             addPreviousOutputInEnv: false,
             triggers,
@@ -638,15 +585,14 @@ export class GuestImageBuild extends pulumi.ComponentResource {
         stdout = build.stdout;
       } else {
         // Describing a file is cheap and has no side effect: an update describes it again.
-        const script = renderDescribeScript(source.path);
         const describe = new command.local.Command(
           `${name}-describe`,
-          { create: script, update: script, interpreter: ["/bin/bash", "-c"], addPreviousOutputInEnv: false, triggers: settings.triggers },
+          { create: DESCRIBE_SCRIPT, update: DESCRIBE_SCRIPT, interpreter: ["/bin/bash", "-c"], environment: { PULUMI_TROVE_IMAGE: source.path }, addPreviousOutputInEnv: false, triggers: settings.triggers },
           { parent: this },
         );
         stdout = describe.stdout;
       }
-      const built = stdout.apply((out) => parseBuiltImage(out));
+      const built = stdout.apply((out) => parseBuiltImage(out, `GuestImageBuild "${name}": the image ${source.kind === "build" ? "build" : "description"}`));
       this.imagePath = built.path;
       this.localImagePath = localImagePath ?? (this.remote ? pulumi.output(undefined) : built.path);
       this.imageUrl = pulumi.output(undefined);

@@ -29,3 +29,11 @@ export function shellExports(env: Readonly<Record<string, string>>): string {
     })
     .join("\n");
 }
+
+/**
+ * A script preceded by `export` lines for its variables ({@link shellExports}): one self-contained text, for a
+ * transport that cannot pass an environment (a remote command: sshd accepts only the names its AcceptEnv lists).
+ */
+export function withExports(env: Readonly<Record<string, string>>, script: string): string {
+  return `${shellExports(env)}\n${script}`;
+}

@@ -10,6 +10,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { DatastoreCatalog, defaultCatalog } from "./catalog";
 import { Problems } from "./errors";
 import { REGISTRY_ENDPOINT_SCHEMA, RegistryEndpoint } from "./registry-endpoint";
+import { readScriptResult } from "./scripts/index";
 import { shellCommand } from "./shell";
 import { remoteConnection, SSH_CONNECTION_SCHEMA, SshConnection } from "./ssh";
 import { TROVE_CONFIG_EDITOR_PY } from "./trove-config-editor";
@@ -275,7 +276,7 @@ export class TroveConfig extends pulumi.ComponentResource {
         },
         { parent: this, additionalSecretOutputs: ["stdin"] },
       );
-      this.applied = apply.stdout.apply((out) => (out ? (JSON.parse(out.trim().split("\n").pop()!) as { changed: string[]; restarted: string[] }) : undefined));
+      this.applied = apply.stdout.apply((out) => (out ? readScriptResult<{ changed: string[]; restarted: string[] }>(`TroveConfig "${name}": the config editor on the controller`, out) : undefined));
     } else {
       this.applied = pulumi.output(undefined);
     }

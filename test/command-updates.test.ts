@@ -64,7 +64,8 @@ describe("GuestImageBuild, built where pulumi runs", () => {
     const upgraded = { ...after, inputs: { ...after.inputs, create: `${String(after.inputs.create)}\n# a newer pulumi-trove` } };
     const step = commandStep(before, upgraded);
     expect(step).toMatchObject({ step: "update", changed: ["create"] });
-    expect(step.step === "update" && step.runs).toBe(build.renderBuildUpdateScript("$HOME/images/trove-guest-ubuntu-jammy-dev.qcow2", "pulumi up --replace <URN of local-build> (pulumi stack --show-urns lists it)"));
+    expect(step.step === "update" && step.runs).toBe(build.BUILD_UPDATE_SCRIPT);
+    expect(after.inputs.environment).toMatchObject(build.buildUpdateEnvironment("$HOME/images/trove-guest-ubuntu-jammy-dev.qcow2", "pulumi up --replace <URN of local-build> (pulumi stack --show-urns lists it)"));
     expect(step.step === "update" && step.runs).not.toContain("trovestack");
     expect(after.inputs.addPreviousOutputInEnv).toBe(false);
   });

@@ -12,7 +12,10 @@ beforeAll(async () => {
   mocks = await installMocks({
     outputs: (type, _name, inputs) => {
       if (type !== "command:local:Command") return undefined;
-      const ref = /dst='?docker:\/\/([^'\s;]+)/.exec(String(inputs.create))?.[1] ?? /ref='?([^'\n]+)/.exec(String(inputs.create))?.[1];
+      // A secret environment reaches mocks wrapped: { <signature>: …, value }.
+        const wrapped = inputs.environment as { value?: Record<string, string> } & Record<string, string>;
+        const env = wrapped.value ?? wrapped;
+      const ref = env.MIRROR_TARGET ?? env.BACKUP_REFERENCE;
       return { stdout: JSON.stringify({ reference: ref, digest: `sha256:${"e".repeat(64)}`, copied: true }) };
     },
   });
@@ -41,11 +44,14 @@ describe("DatastoreImages", () => {
       postgresql: { dockerImage: "10.0.0.5:4000/trove-datastores/postgres", backupDockerImage: "10.0.0.5:4000/trove-datastores/db-backup-postgresql:1.1.0" },
     });
     const mirror = mocks.named("zed-mirror-mysql-5-7-29").inputs;
-    expect(mirror.create).toContain("src=docker://docker.io/library/mysql:5.7.29; dst=docker://10.0.0.5:4000/trove-datastores/mysql:5.7.29");
+    expect(mirror.create).toBe(d.MIRROR_SCRIPT);
+    expect(mirror.environment).toMatchObject({ MIRROR_SOURCE: "docker.io/library/mysql:5.7.29", MIRROR_TARGET: "10.0.0.5:4000/trove-datastores/mysql:5.7.29", MIRROR_UPSTREAM_INSECURE: "false" });
     expect(mirror.triggers).toEqual(["docker.io/library/mysql:5.7.29", "10.0.0.5:4000/trove-datastores/mysql:5.7.29"]);
-    const build = mocks.named("zed-backup-postgresql-12").inputs.create as string;
-    expect(build).toContain("cd /opt/stack/trove/backup");
-    expect(build).toContain("docker build --network host --build-arg DATASTORE=postgresql --build-arg DATASTORE_VERSION=12 -t \"$ref\" .");
+    const build = mocks.named("zed-backup-postgresql-12").inputs;
+    expect([build.create, build.update]).toEqual([d.BACKUP_BUILD_SCRIPT, d.BACKUP_UPDATE_SCRIPT]);
+    expect(build.environment).toMatchObject({ BACKUP_CONTEXT: "/opt/stack/trove/backup", BACKUP_DATASTORE: "postgresql", BACKUP_VERSION: "12", BACKUP_REFERENCE: "10.0.0.5:4000/trove-datastores/db-backup-postgresql:1.1.0" });
+    expect(d.BACKUP_BUILD_SCRIPT).toContain('cd -- "$BACKUP_CONTEXT"');
+    expect(d.BACKUP_BUILD_SCRIPT).toContain('docker build --network host --build-arg "DATASTORE=$BACKUP_DATASTORE" --build-arg "DATASTORE_VERSION=$BACKUP_VERSION" -t "$ref" .');
   });
 
   it("gives each version its own backup image on Trove 21+ (tagless option)", async () => {

@@ -29,22 +29,32 @@ describe("GuestImageBuild", () => {
     const args = { troveSourceDir: "/t", troveRef: "m", troveRelease: "2026.2", guestOsRelease: "noble", allowUntested: true };
     new m.GuestImageBuild("preload", { ...args, preloadImages: pulumi.output(["r:4000/trove/mysql:8.4", "r:4000/trove/db-backup-mysql:8.4"]) });
     const build = await mocks.waitFor("preload-build");
-    expect(build.inputs.create).toContain("export DIB_TROVE_DOCKER_IMAGES='r:4000/trove/db-backup-mysql:8.4 r:4000/trove/mysql:8.4'");
+    expect(build.inputs.create).toBe(m.BUILD_SCRIPT);
+    expect((build.inputs.environment as Record<string, string>).DIB_TROVE_DOCKER_IMAGES).toBe("r:4000/trove/db-backup-mysql:8.4 r:4000/trove/mysql:8.4");
     expect(build.inputs.triggers).toContain("preload:r:4000/trove/db-backup-mysql:8.4 r:4000/trove/mysql:8.4");
     new m.GuestImageBuild("plain", args);
     const plain = await mocks.waitFor("plain-build");
-    expect(plain.inputs.create).not.toContain("DIB_TROVE_DOCKER_IMAGES");
+    expect(Object.keys(plain.inputs.environment as object)).not.toContain("DIB_TROVE_DOCKER_IMAGES");
     expect((plain.inputs.triggers as string[]).filter((t) => t.startsWith("preload:"))).toEqual([]);
   });
 
   it("runs the runbook's default build: ubuntu jammy, dev mode, user ubuntu, $HOME/images/...-dev.qcow2", async () => {
     const build = new m.GuestImageBuild("defaults", { troveSourceDir: "/opt/stack/trove", troveRef: "stable/2024.1" });
-    const script = (await mocks.waitFor("defaults-build")).inputs.create as string;
-    expect(script).toContain("cd /opt/stack/trove/integration/scripts");
-    expect(script).toContain('./trovestack build-image ubuntu jammy true ubuntu "$partial"');
-    expect(script).toContain('out="$HOME"/images/trove-guest-ubuntu-jammy-dev.qcow2');
-    expect(script).toContain("export DIB_CLOUD_INIT_DATASOURCES='ConfigDrive, OpenStack'");
-    expect(script).not.toContain("HOST_SCP_USERNAME");
+    const inputs = (await mocks.waitFor("defaults-build")).inputs;
+    // The script is fixed text; the command's environment carries trovestack's arguments and variables.
+    expect(inputs.create).toBe(m.BUILD_SCRIPT);
+    expect(m.BUILD_SCRIPT).toContain('cd -- "$PULUMI_TROVE_BUILD_SCRIPTS_DIR"');
+    expect(m.BUILD_SCRIPT).toContain('./trovestack build-image "$PULUMI_TROVE_BUILD_GUEST_OS" "$PULUMI_TROVE_BUILD_GUEST_OS_RELEASE" "$PULUMI_TROVE_BUILD_DEV_MODE" "$PULUMI_TROVE_BUILD_GUEST_USERNAME" "$partial"');
+    expect(inputs.environment).toEqual({
+      PULUMI_TROVE_BUILD_SCRIPTS_DIR: "/opt/stack/trove/integration/scripts",
+      PULUMI_TROVE_BUILD_OUTPUT: "$HOME/images/trove-guest-ubuntu-jammy-dev.qcow2",
+      PULUMI_TROVE_BUILD_GUEST_OS: "ubuntu",
+      PULUMI_TROVE_BUILD_GUEST_OS_RELEASE: "jammy",
+      PULUMI_TROVE_BUILD_DEV_MODE: "true",
+      PULUMI_TROVE_BUILD_GUEST_USERNAME: "ubuntu",
+      DIB_CLOUD_INIT_DATASOURCES: "ConfigDrive, OpenStack",
+      PULUMI_TROVE_BUILD_REBUILD_HINT: "pulumi up --replace <URN of defaults-build> (pulumi stack --show-urns lists it)",
+    });
     expect(mocks.named("defaults-build").inputs.interpreter).toEqual(["/bin/bash", "-c"]);
     expect(await valueOf(build.diskFormat)).toBe("qcow2");
     expect(await valueOf(build.sha256)).toBe(SHA);
@@ -55,10 +65,11 @@ describe("GuestImageBuild", () => {
   it("sets HOST_SCP_USERNAME in dev mode and drops -dev from the default path outside it", async () => {
     new m.GuestImageBuild("devstack", { troveSourceDir: "/opt/stack/trove", troveRef: "master", hostScpUsername: "stack" });
     new m.GuestImageBuild("prod", { troveSourceDir: "/srv/trove", troveRef: "master", devMode: false, outputImagePath: "/srv/images/guest.raw" });
-    expect((await mocks.waitFor("devstack-build")).inputs.create).toContain("export HOST_SCP_USERNAME=stack");
-    const prod = (await mocks.waitFor("prod-build")).inputs.create as string;
-    expect(prod).toContain('./trovestack build-image ubuntu jammy false ubuntu "$partial"');
-    expect(prod).toContain("out=/srv/images/guest.raw");
+    expect((await mocks.waitFor("devstack-build")).inputs.environment).toMatchObject({ HOST_SCP_USERNAME: "stack" });
+    const prod = (await mocks.waitFor("prod-build")).inputs.environment as Record<string, string>;
+    expect(prod).toMatchObject({ PULUMI_TROVE_BUILD_GUEST_OS: "ubuntu", PULUMI_TROVE_BUILD_GUEST_OS_RELEASE: "jammy", PULUMI_TROVE_BUILD_DEV_MODE: "false", PULUMI_TROVE_BUILD_GUEST_USERNAME: "ubuntu" });
+    expect(prod.PULUMI_TROVE_BUILD_OUTPUT).toBe("/srv/images/guest.raw");
+    expect(Object.keys(prod)).not.toContain("HOST_SCP_USERNAME");
     expect(m.defaultOutputImagePath("ubuntu", "jammy", false)).toBe("$HOME/images/trove-guest-ubuntu-jammy.qcow2");
     expect(m.resolveGuestImageBuildArgs("p", { troveSourceDir: "/srv/trove", troveRef: "m", devMode: false, outputImagePath: "/srv/images/guest.raw" }).diskFormat).toBe("raw");
   });
@@ -183,8 +194,11 @@ describe("GuestImageBuild", () => {
     it("checks the checkout for the unsigned-apt CI element in a production build only, and warns where the release's trovestack adds it", () => {
       const prod = m.resolveGuestImageBuildArgs("p", { troveSourceDir: "/t", troveRef: "m", devMode: false, troveRelease: "2026.2", guestOsRelease: "noble" });
       const dev = m.resolveGuestImageBuildArgs("d", { troveSourceDir: "/t", troveRef: "m", troveRelease: "2026.2", guestOsRelease: "noble", environment: { DIB_DISTRIBUTION_MIRROR_UBUNTU_INSECURE: "1" } });
-      expect(prod.source.kind === "build" && prod.source.script).toContain("grep -rlwF -- openstack-ci-mirrors . ${DIB_LOCAL_ELEMENTS_PATH:+\"$DIB_LOCAL_ELEMENTS_PATH\"}");
-      expect(dev.source.kind === "build" && dev.source.script).not.toContain("openstack-ci-mirrors");
+      // One script for both: the check runs when PULUMI_TROVE_BUILD_DEV_MODE is not true (the integration test runs it).
+      expect(m.BUILD_SCRIPT).toMatch(/if \[ "\$PULUMI_TROVE_BUILD_DEV_MODE" != true \]; then\n(\s*#.*\n)*\s*found=\$\(grep -rlwF -- openstack-ci-mirrors \. \$\{DIB_LOCAL_ELEMENTS_PATH:\+"\$DIB_LOCAL_ELEMENTS_PATH"\}/);
+      expect(m.BUILD_SCRIPT).toContain(m.UNSIGNED_APT_ELEMENT);
+      expect(prod.source.kind === "build" && prod.source.script).toContain("export PULUMI_TROVE_BUILD_DEV_MODE=false\n");
+      expect(dev.source.kind === "build" && dev.source.script).toContain("export PULUMI_TROVE_BUILD_DEV_MODE=true\n");
       expect(prod.warnings).toEqual([expect.stringMatching(/^Trove 2026.2's trovestack adds diskimage-builder's openstack-ci-mirrors element .* will stop before trovestack runs unless \/t no longer names it$/)]);
       expect(m.resolveGuestImageBuildArgs("o", { troveSourceDir: "/t", troveRef: "m", devMode: false, troveRelease: "2026.1" }).warnings).toEqual([]);
     });

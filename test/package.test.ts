@@ -76,6 +76,8 @@ describe("the published package", () => {
     expect(packedFiles).toEqual(expect.arrayContaining(["README.md", "package.json", "dist/components/index.js", "dist/components/index.d.ts", "dist/components/pipeline.d.ts"]));
     expect(packedFiles.filter((f) => !f.startsWith("dist/components/") && !["README.md", "package.json", "LICENSE"].includes(f))).toEqual([]);
     expect(packedFiles.filter((f) => f.endsWith(".ts") && !f.endsWith(".d.ts"))).toEqual([]);
+    // The scripts the components load at run time, beside the compiled loader.
+    expect(packedFiles).toEqual(expect.arrayContaining(["dist/components/scripts/index.js", "dist/components/scripts/lib.sh", "dist/components/scripts/build-guest-image.sh", "dist/components/scripts/sync-parameters.py", "dist/components/scripts/edit-trove-config.py"]));
   });
 
   it("ships exactly each library module's JavaScript, declarations and source map, the README and package.json", () => {

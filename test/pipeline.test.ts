@@ -18,7 +18,10 @@ beforeAll(async () => {
   mocks = await installMocks({
     outputs: (type, name, inputs) => {
       if (name.includes("-mirror-") || name.includes("-backup-")) {
-        const ref = /dst='?docker:\/\/([^'\s;]+)/.exec(String(inputs.create))?.[1] ?? /ref='?([^'\n]+)/.exec(String(inputs.create))?.[1];
+        // A secret environment reaches mocks wrapped: { <signature>: …, value }.
+        const wrapped = inputs.environment as { value?: Record<string, string> } & Record<string, string>;
+        const env = wrapped.value ?? wrapped;
+        const ref = env.MIRROR_TARGET ?? env.BACKUP_REFERENCE;
         return { stdout: JSON.stringify({ reference: ref, digest: `sha256:${"f".repeat(64)}` }) };
       }
       if (type.startsWith("command:")) return { stdout: `{"path":"/root/images/guest.qcow2","sha256":"${SHA}","sizeBytes":99}` };
@@ -185,7 +188,7 @@ describe("TroveGuestPipeline", () => {
     const v = [{ datastore: "mysql", version: "8.4" }];
     new p.TroveGuestPipeline("preload", { ...base, troveRelease: "2026.2", allowUntested: true, guestImage: { ...guestImage, guestOsRelease: "noble", preloadImages: true }, versions: v, datastoreImages: { troveSourceDir: "/opt/stack/trove", buildBackupImages: true } } as never);
     const build = await mocks.waitFor("preload-guest-build");
-    expect(String(build.inputs.create)).toMatch(/export DIB_TROVE_DOCKER_IMAGES='[^']*db-backup-mysql[^']* [^']*\/mysql:8\.4'/);
+    expect((build.inputs.environment as Record<string, string>).DIB_TROVE_DOCKER_IMAGES).toMatch(/^[^ ]*db-backup-mysql[^ ]* [^ ]*\/mysql:8\.4$/);
     expect((build.inputs.triggers as string[]).some((t) => t.startsWith("preload:") && t.includes("/mysql:8.4"))).toBe(true);
     expect(() => new p.TroveGuestPipeline("nopreload", { ...base, troveRelease: "2026.1", allowUntested: true, guestImage: { ...guestImage, preloadImages: true }, versions: v })).toThrow(
       /GuestImageBuild "nopreload-guest": preloadImages "\(images\)" is not valid \(Trove 2026.1's trovestack does not read DIB_TROVE_DOCKER_IMAGES/,

@@ -59,7 +59,7 @@ describe("stack lab", () => {
 describe("stack devstack", () => {
   it("builds in dev mode with HOST_SCP_USERNAME=stack and applies the config to the controller", async () => {
     const { mocks } = await evaluate("devstack", { controllerSshKey: "KEY" });
-    expect(String((await mocks.waitFor("devstack-guest-build")).inputs.create)).toContain("export HOST_SCP_USERNAME=stack");
+    expect((await mocks.waitFor("devstack-guest-build")).inputs.environment).toMatchObject({ HOST_SCP_USERNAME: "stack" });
     const apply = await mocks.waitFor("devstack-config-apply");
     expect(JSON.stringify(apply.inputs.connection)).toContain("10.0.0.5");
   });
@@ -79,7 +79,8 @@ describe("stack production", () => {
     expect(JSON.stringify([fetch.inputs.create, fetch.inputs.environment])).not.toContain("BUILDKEY");
     for (const region of ["east", "west"]) expect(mocks.named(`production-glance-${region}-image`).dependsOn).toContain("production-guest-fetch");
     expect(mocks.ofType("openstack:images/image:Image").map((r) => r.name).sort()).toEqual(["production-glance-east-image", "production-glance-west-image"]);
-    expect(String((await mocks.waitFor("production-guest-build")).inputs.create)).toContain("build-image ubuntu noble false ubuntu");
+    // A remote build: trovestack's arguments are quoted exports in front of the script.
+    expect(String((await mocks.waitFor("production-guest-build")).inputs.create)).toContain("export PULUMI_TROVE_BUILD_GUEST_OS=ubuntu\nexport PULUMI_TROVE_BUILD_GUEST_OS_RELEASE=noble\nexport PULUMI_TROVE_BUILD_DEV_MODE=false\nexport PULUMI_TROVE_BUILD_GUEST_USERNAME=ubuntu\n");
     const container = await mocks.waitFor("production-registry-container");
     expect(container.inputs.envs).toContain("REGISTRY_AUTH=htpasswd");
     expect(container.inputs.envs).toContain("REGISTRY_HTTP_TLS_KEY=/certs/domain.key");

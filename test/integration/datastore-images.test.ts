@@ -9,7 +9,8 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { parseScriptResult, REGISTRY_FIRST_CONTACT, renderBackupBuildScript, renderMirrorScript, resolveDatastoreImagesArgs } from "../../components/datastore-images";
+import { BACKUP_BUILD_SCRIPT, BACKUP_UPDATE_SCRIPT, backupEnvironment, MIRROR_SCRIPT, mirrorEnvironment, parseScriptResult, resolveDatastoreImagesArgs } from "../../components/datastore-images";
+import { loadScript } from "../../components/scripts/index";
 import { startDockerEngine, TestDockerEngine } from "../support/docker-engine";
 import { pushStandIn } from "../../scripts/lab/stand-in-images";
 import { startRegistry, TestRegistry } from "../support/registry";
@@ -47,13 +48,22 @@ function plan(versions: Array<{ datastore: string; version: string }>, registry:
   return resolveDatastoreImagesArgs("it", { registry: { address: registry, insecure: true }, versions, troveRelease: "zed", upstreamRegistry: upstream.address, upstreamInsecure: true, troveSourceDir: trove, ...extra });
 }
 
-function run(script: string, env: Record<string, string>) {
-  return spawnSync("/bin/bash", ["-c", script], { env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env }, encoding: "utf8" });
+/** A script and the variables the component's command gives it. */
+type Script = { script: string; env: Record<string, string> };
+const mirrorScript = (source: string, target: string, upstreamInsecure: boolean): Script => ({ script: MIRROR_SCRIPT, env: mirrorEnvironment(source, target, upstreamInsecure) });
+const backupScript = (dir: string, datastore: string, version: string, ref: string, log: string, mode: "create" | "update" = "create"): Script => ({
+  script: mode === "update" ? BACKUP_UPDATE_SCRIPT : BACKUP_BUILD_SCRIPT,
+  env: backupEnvironment(dir, datastore, version, ref, log),
+});
+
+/** Runs a script as the component's command.local.Command does: bash -c, its variables in the environment. */
+function run(s: Script, env: Record<string, string>) {
+  return spawnSync("/bin/bash", ["-c", s.script], { env: { PATH: process.env.PATH, HOME: process.env.HOME, ...s.env, ...env }, encoding: "utf8" });
 }
 
 /** Starts a script; resolves with its exit and output. `onStderr` sees stderr as it comes. */
-function start(script: string, env: Record<string, string>, onStderr: (soFar: string) => void) {
-  const child = spawn("/bin/bash", ["-c", script], { env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env } });
+function start(s: Script, env: Record<string, string>, onStderr: (soFar: string) => void) {
+  const child = spawn("/bin/bash", ["-c", s.script], { env: { PATH: process.env.PATH, HOME: process.env.HOME, ...s.env, ...env } });
   let stdout = "";
   let stderr = "";
   child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
@@ -75,7 +85,7 @@ describe("mirroring with skopeo", () => {
     const s = plan([{ datastore: "mysql", version: "5.7.29" }], target.address);
     const p = s.plans[0]!;
     const names = p.names(target.address);
-    const r = run(renderMirrorScript(p.source, names.database, true), { REGISTRY_ADDRESS: target.address, REGISTRY_INSECURE: "true" });
+    const r = run(mirrorScript(p.source, names.database, true), { REGISTRY_ADDRESS: target.address, REGISTRY_INSECURE: "true" });
     expect(r.stderr).toBe("");
     expect(r.status).toBe(0);
     const out = parseScriptResult(r.stdout);
@@ -87,7 +97,7 @@ describe("mirroring with skopeo", () => {
   it("copies nothing when the target already holds the upstream digest", async () => {
     const p = plan([{ datastore: "mysql", version: "5.7.29" }], target.address).plans[0]!;
     const before = (await target.log()).split("\n").filter((l) => /http\.request\.method=(PUT|POST) .*http\.request\.uri="?\/v2\/trove-datastores\//.test(l)).length;
-    const r = run(renderMirrorScript(p.source, p.names(target.address).database, true), { REGISTRY_ADDRESS: target.address, REGISTRY_INSECURE: "true" });
+    const r = run(mirrorScript(p.source, p.names(target.address).database, true), { REGISTRY_ADDRESS: target.address, REGISTRY_INSECURE: "true" });
     expect(r.status).toBe(0);
     expect(parseScriptResult(r.stdout).copied).toBe(false);
     const after = (await target.log()).split("\n").filter((l) => /http\.request\.method=(PUT|POST) .*http\.request\.uri="?\/v2\/trove-datastores\//.test(l)).length;
@@ -98,7 +108,7 @@ describe("mirroring with skopeo", () => {
   it("mirrors postgres under the upstream name with the version tag Trove pulls", () => {
     const p = plan([{ datastore: "postgresql", version: "12" }], target.address).plans[0]!;
     expect(p.source).toBe(`${upstream.address}/postgres:12`);
-    const r = run(renderMirrorScript(p.source, p.names(target.address).database, true), { REGISTRY_ADDRESS: target.address, REGISTRY_INSECURE: "true" });
+    const r = run(mirrorScript(p.source, p.names(target.address).database, true), { REGISTRY_ADDRESS: target.address, REGISTRY_INSECURE: "true" });
     expect(r.status).toBe(0);
     expect(digestOf(`${target.address}/trove-datastores/postgres:12`)).toBe(upstreamDigests["postgres:12"]);
   });
@@ -107,7 +117,7 @@ describe("mirroring with skopeo", () => {
     const env = (password: string, ca = secure.caPem!) => ({ REGISTRY_ADDRESS: secure.address, REGISTRY_INSECURE: "false", REGISTRY_USERNAME: CREDS.username, REGISTRY_PASSWORD: password, REGISTRY_CA_PEM: ca });
     const script = () => {
       const p = plan([{ datastore: "mysql", version: "5.7.29" }], secure.address).plans[0]!;
-      return renderMirrorScript(p.source, p.names(secure.address).database, true);
+      return mirrorScript(p.source, p.names(secure.address).database, true);
     };
 
     it("mirrors with the right password, trusting only our CA", () => {
@@ -118,7 +128,7 @@ describe("mirroring with skopeo", () => {
     });
 
     it("keeps the password out of argv and output", () => {
-      const r = run(`${script()}\ncat /proc/$$/cmdline`, env(CREDS.password));
+      const r = run({ ...script(), script: `${script().script}\ncat /proc/$$/cmdline` }, env(CREDS.password));
       expect(r.stdout + r.stderr).not.toContain(CREDS.password);
     });
 
@@ -138,14 +148,14 @@ describe("mirroring with skopeo", () => {
 
   it("says which upstream tag does not exist", () => {
     const p = plan([{ datastore: "mysql", version: "9.9.9" }], target.address, { allowUntested: true }).plans[0]!;
-    const r = run(renderMirrorScript(p.source, p.names(target.address).database, true), { REGISTRY_ADDRESS: target.address, REGISTRY_INSECURE: "true" });
+    const r = run(mirrorScript(p.source, p.names(target.address).database, true), { REGISTRY_ADDRESS: target.address, REGISTRY_INSECURE: "true" });
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/^pulumi-trove: cannot read upstream image 127.0.0.1:15010\/mysql:9.9.9: .*manifest unknown/);
   });
 
   it("says when the registry is down, after waiting REGISTRY_WAIT_SECONDS for it", () => {
     const p = plan([{ datastore: "mysql", version: "5.7.29" }], "127.0.0.1:15099").plans[0]!;
-    const r = run(renderMirrorScript(p.source, p.names("127.0.0.1:15099").database, true), { REGISTRY_ADDRESS: "127.0.0.1:15099", REGISTRY_INSECURE: "true", REGISTRY_WAIT_SECONDS: "2" });
+    const r = run(mirrorScript(p.source, p.names("127.0.0.1:15099").database, true), { REGISTRY_ADDRESS: "127.0.0.1:15099", REGISTRY_INSECURE: "true", REGISTRY_WAIT_SECONDS: "2" });
     expect(r.status).toBe(1);
     expect(r.stderr.split("\n").filter((l) => l.includes("does not answer yet"))).toEqual(["pulumi-trove: registry 127.0.0.1:15099 does not answer yet; trying again in 1s", "pulumi-trove: registry 127.0.0.1:15099 does not answer yet; trying again in 2s"]);
     expect(r.stderr).toMatch(/^pulumi-trove: cannot reach registry 127.0.0.1:15099 .*connection refused/m);
@@ -157,7 +167,7 @@ describe("backup images built with docker", () => {
     const p = plan([{ datastore: "mysql", version: "5.7.29" }], target.address, { backupTag: "1.1.0" }).plans[0]!;
     const names = p.names(target.address);
     expect(names.backup).toBe(`${target.address}/trove-datastores/db-backup-mysql5.7:1.1.0`);
-    const r = run(renderBackupBuildScript(trove, "mysql", "5.7.29", names.backup, logFile("mysql-5-7-29")), { DOCKER_HOST: engine.host, REGISTRY_ADDRESS: target.address, REGISTRY_INSECURE: "true" });
+    const r = run(backupScript(trove, "mysql", "5.7.29", names.backup, logFile("mysql-5-7-29")), { DOCKER_HOST: engine.host, REGISTRY_ADDRESS: target.address, REGISTRY_INSECURE: "true" });
     expect(r.status, r.stderr).toBe(0);
     const out = parseScriptResult(r.stdout);
     expect(out.reference).toBe(names.backup);
@@ -173,10 +183,10 @@ describe("backup images built with docker", () => {
 
   it("logs in with the password on stdin to push to an auth registry", () => {
     const ref = `${secure.address}/trove-datastores/db-backup-mysql8.0:latest`;
-    const r = run(renderBackupBuildScript(trove, "mysql", "8.0", ref, logFile("auth")), { DOCKER_HOST: engine.host, REGISTRY_ADDRESS: secure.address, REGISTRY_USERNAME: CREDS.username, REGISTRY_PASSWORD: CREDS.password });
+    const r = run(backupScript(trove, "mysql", "8.0", ref, logFile("auth")), { DOCKER_HOST: engine.host, REGISTRY_ADDRESS: secure.address, REGISTRY_USERNAME: CREDS.username, REGISTRY_PASSWORD: CREDS.password });
     expect(r.status, r.stderr).toBe(0);
     expect(secure.tags("trove-datastores/db-backup-mysql8.0")).toEqual(["latest"]);
-    const refused = run(renderBackupBuildScript(trove, "mysql", "8.0", ref, logFile("auth")), { DOCKER_HOST: engine.host, REGISTRY_ADDRESS: secure.address, REGISTRY_USERNAME: CREDS.username, REGISTRY_PASSWORD: "wrong" });
+    const refused = run(backupScript(trove, "mysql", "8.0", ref, logFile("auth")), { DOCKER_HOST: engine.host, REGISTRY_ADDRESS: secure.address, REGISTRY_USERNAME: CREDS.username, REGISTRY_PASSWORD: "wrong" });
     expect(refused.status).toBe(1);
     expect(refused.stderr).toMatch(/^pulumi-trove: registry 127.0.0.1:15012 refused the credentials: .*401/m);
     expect(refused.stderr).not.toContain("does not answer yet");
@@ -187,10 +197,10 @@ describe("backup images built with docker", () => {
     const ref = p.names(target.address).backup;
     const env = { DOCKER_HOST: engine.host, REGISTRY_ADDRESS: target.address, REGISTRY_INSECURE: "true" };
     const log = logFile("postgresql-12");
-    const created = parseScriptResult(run(renderBackupBuildScript(trove, "postgresql", "12", ref, log), env).stdout);
+    const created = parseScriptResult(run(backupScript(trove, "postgresql", "12", ref, log), env).stdout);
     expect(created.built).toBe(true);
     rmSync(log);
-    const update = renderBackupBuildScript(trove, "postgresql", "12", ref, log, "update");
+    const update = backupScript(trove, "postgresql", "12", ref, log, "update");
     const unchanged = run(update, env);
     expect(unchanged.status, unchanged.stderr).toBe(0);
     expect(parseScriptResult(unchanged.stdout)).toMatchObject({ reference: ref, digest: created.digest, built: false });
@@ -211,7 +221,7 @@ describe("a registry that starts after the script (created in the same pulumi up
     const port = 15013;
     const p = plan([{ datastore: "mysql", version: "5.7.29" }], `127.0.0.1:${port}`).plans[0]!;
     let starting: Promise<TestRegistry> | undefined;
-    const result = await start(renderMirrorScript(p.source, p.names(`127.0.0.1:${port}`).database, true), { REGISTRY_ADDRESS: `127.0.0.1:${port}`, REGISTRY_INSECURE: "true" }, (stderr) => {
+    const result = await start(mirrorScript(p.source, p.names(`127.0.0.1:${port}`).database, true), { REGISTRY_ADDRESS: `127.0.0.1:${port}`, REGISTRY_INSECURE: "true" }, (stderr) => {
       // Start the registry only once the script has found nothing there.
       if (!starting && stderr.includes("does not answer yet")) starting = startRegistry(port);
     });
@@ -230,7 +240,7 @@ describe("a registry that starts after the script (created in the same pulumi up
     const port = 15014;
     const ref = `127.0.0.1:${port}/trove-datastores/db-backup-mysql:late`;
     let starting: Promise<TestRegistry> | undefined;
-    const result = await start(renderBackupBuildScript(trove, "mysql", "5.7.29", ref, logFile("late")), { DOCKER_HOST: engine.host, REGISTRY_ADDRESS: `127.0.0.1:${port}`, REGISTRY_USERNAME: CREDS.username, REGISTRY_PASSWORD: CREDS.password }, (stderr) => {
+    const result = await start(backupScript(trove, "mysql", "5.7.29", ref, logFile("late")), { DOCKER_HOST: engine.host, REGISTRY_ADDRESS: `127.0.0.1:${port}`, REGISTRY_USERNAME: CREDS.username, REGISTRY_PASSWORD: CREDS.password }, (stderr) => {
       if (!starting && stderr.includes("does not answer yet")) starting = startRegistry(port, CREDS);
     });
     const late = await starting;
@@ -249,7 +259,7 @@ describe("a registry that starts after the script (created in the same pulumi up
     const client = `answer() { n=$(( $(cat "${dir}/calls" 2>/dev/null || echo 0) + 1 )); echo "$n" > "${dir}/calls"; line=$(sed -n "\${n}p" <<< "$TEST_ANSWERS"); [ "$line" = ok ] && return 0; echo "$line" >&2; return 1; }`;
     const call = (answers: string[]) => {
       rmSync(path.join(dir, "calls"), { force: true });
-      const r = spawnSync("/bin/bash", ["-c", `${REGISTRY_FIRST_CONTACT}
+      const r = spawnSync("/bin/bash", ["-c", `${loadScript("registry.sh")}
 ${client}
 first_contact "${dir}/err" answer`], { env: { PATH: process.env.PATH, REGISTRY_ADDRESS: "r:1", TEST_ANSWERS: answers.join("\n") }, encoding: "utf8" });
       return { status: r.status, calls: Number(readFileSync(path.join(dir, "calls"), "utf8")) };
