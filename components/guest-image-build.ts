@@ -267,7 +267,7 @@ export interface BuiltImage {
   logPath?: string;
 }
 
-/** Reads the JSON line the build, update, describe or fetch script prints last; `step` names it in the error. */
+/** Reads the JSON line the build, update, describe or fetch script prints last; `step` names it in the error. @internal */
 export function parseBuiltImage(stdout: string | undefined, step = "the image build"): BuiltImage {
   return readScriptResult<BuiltImage>(step, stdout, (v) => {
     const b = v as BuiltImage;
