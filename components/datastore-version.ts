@@ -255,39 +255,36 @@ export const datastoreVersionOperations = {
   },
 };
 
-/** The settings of a version other than `active`: carried as one resource property (see {@link DatastoreVersionProperties}). */
-export type DatastoreVersionSettings = Omit<DatastoreVersionState, "active" | "versionId">;
+/** What identifies a version and where it lives (a difference replaces it), and `adopt` (read at creation only). */
+export type DatastoreVersionIdentity = Pick<DatastoreVersionState, (typeof REPLACE_FIELDS)[number] | "adopt">;
 
 /**
- * The properties the resource registers and the provider stores: the settings as one property, `active` and
- * `versionId` (the public outputs) beside it. Pulumi's SDK creates four promises, each capturing a stack trace, for
- * every top-level property of a resource; three properties instead of thirteen make declaring many versions cheaper.
- * State written before (every field at the top level) is still read: see {@link versionStateOf}.
+ * The properties the resource registers and the provider stores: the fields Trove changes in place and the public
+ * outputs (`active`, `versionId`) at the top level, so that the engine's diff still names the field that changed; the
+ * rest in one `identity` property. Pulumi's SDK creates four promises, each capturing a (source-mapped) stack trace,
+ * for every top-level property of a resource: fewer properties make declaring many versions cheaper. State written
+ * before (every field at the top level) is still read: see {@link versionStateOf}.
  */
-export interface DatastoreVersionProperties {
-  settings: DatastoreVersionSettings;
-  active: boolean;
-  versionId?: string;
-}
+export type DatastoreVersionProperties = Omit<DatastoreVersionState, keyof DatastoreVersionIdentity> & { identity: DatastoreVersionIdentity };
 
 /** The version's state in the stored shape. */
 export function versionProperties(s: DatastoreVersionState): DatastoreVersionProperties {
-  const { active, versionId, ...settings } = s;
+  const { datastore, version, cloud, region, adopt, ...rest } = s;
   // No undefined values: Pulumi's dynamic-provider host turns the result into a protobuf Struct, which refuses them.
-  return { settings, active, ...(versionId !== undefined ? { versionId } : {}) };
+  return { ...rest, identity: { datastore, version, adopt, ...(cloud !== undefined ? { cloud } : {}), ...(region !== undefined ? { region } : {}) } };
 }
 
 /** Whether properties are in the current shape (else the earlier flat one: every field at the top level). */
-function hasSettings(props: object): props is DatastoreVersionProperties {
-  const settings = (props as Partial<DatastoreVersionProperties>).settings;
-  return typeof settings === "object" && settings !== null;
+function hasIdentity(props: object): props is DatastoreVersionProperties {
+  const identity = (props as Partial<DatastoreVersionProperties>).identity;
+  return typeof identity === "object" && identity !== null;
 }
 
 /** The version's state from its properties, in the current shape or the earlier flat one. */
 export function versionStateOf(props: DatastoreVersionProperties | DatastoreVersionState): DatastoreVersionState {
-  if (!hasSettings(props)) return props as DatastoreVersionState;
-  const { settings, active, versionId } = props;
-  return { ...settings, active, ...(versionId !== undefined ? { versionId } : {}) };
+  if (!hasIdentity(props)) return props as DatastoreVersionState;
+  const { identity, ...rest } = props;
+  return { ...rest, ...identity };
 }
 
 /**
@@ -302,7 +299,7 @@ export const datastoreVersionProvider: pulumi.dynamic.ResourceProvider = {
   async read(id: string, props: DatastoreVersionProperties | DatastoreVersionState) {
     const read = await datastoreVersionOperations.read(id, versionStateOf(props));
     if (!read) return { id: "", props: {} };
-    return { id, props: hasSettings(props) ? versionProperties(read) : read };
+    return { id, props: hasIdentity(props) ? versionProperties(read) : read };
   },
   async diff(_id: string, olds: DatastoreVersionProperties | DatastoreVersionState, news: DatastoreVersionProperties | DatastoreVersionState) {
     const { changes, replaces } = diffVersions(versionStateOf(olds), versionStateOf(news));
@@ -360,7 +357,10 @@ export class DatastoreVersion extends pulumi.dynamic.Resource {
   public declare readonly active: pulumi.Output<boolean>;
 
   constructor(name: string, args: DatastoreVersionArgs, opts?: pulumi.CustomResourceOptions) {
-    const { active, ...settings } = resolveDatastoreVersionArgs(name, args);
-    super(datastoreVersionProvider, name, { settings: { ...settings, imageId: args.imageId }, active, versionId: undefined }, opts, "pulumi-trove", "DatastoreVersion");
+    const { datastore, version, cloud, region, adopt, imageTags, ...inPlace } = resolveDatastoreVersionArgs(name, args);
+    // Only properties that have a value (each costs the SDK four promises); versionId is an output.
+    const image = args.imageId !== undefined ? { imageId: args.imageId } : { imageTags };
+    const identity = { datastore, version, adopt, ...(cloud !== undefined ? { cloud } : {}), ...(region !== undefined ? { region } : {}) };
+    super(datastoreVersionProvider, name, { ...inPlace, ...image, identity, versionId: undefined }, opts, "pulumi-trove", "DatastoreVersion");
   }
 }

@@ -68,27 +68,26 @@ describe("DatastoreVersion", () => {
     delete process.env.OS_PASSWORD;
   });
 
-  it("declares the settings as one property beside active (the public outputs stay top-level), and reads either shape the same", async () => {
+  it("declares what Trove changes in place and the outputs as properties of their own, the rest as one, and reads either shape the same", async () => {
     new v.DatastoreVersion("dv-shape", { datastore: "mysql", version: "8.0", packages: ["libaio1"] });
     const declared = await mocks.waitFor("dv-shape");
-    expect(Object.keys(declared.inputs).sort()).toEqual(["__provider", "active", "settings"]);
-    expect(declared.inputs.active).toBe(true);
-    expect(declared.inputs.settings).toEqual({ datastore: "mysql", name: "8.0", version: "8.0", manager: "mysql", imageTags: ["trove", "mysql"], default: false, packages: ["libaio1"], adopt: false });
+    expect(declared.inputs).toEqual({ name: "8.0", manager: "mysql", imageTags: ["trove", "mysql"], active: true, default: false, packages: ["libaio1"], identity: { datastore: "mysql", version: "8.0", adopt: false }, __provider: declared.inputs.__provider });
     const flat = { ...state({ cloud: "c" }), versionId: "id-1" };
     const props = v.versionProperties(flat);
-    expect(props).toEqual({ settings: { datastore: "mysql", name: "5.7.29", version: "5.7.29", manager: "mysql", imageTags: ["trove", "mysql"], default: false, packages: [], adopt: false, cloud: "c" }, active: true, versionId: "id-1" });
+    expect(props).toEqual({ name: "5.7.29", manager: "mysql", imageTags: ["trove", "mysql"], active: true, default: false, packages: [], versionId: "id-1", identity: { datastore: "mysql", version: "5.7.29", adopt: false, cloud: "c" } });
     expect(v.versionStateOf(props)).toEqual(flat);
     expect(v.versionStateOf(flat)).toBe(flat);
-    expect(JSON.stringify(v.versionProperties(state()))).not.toContain("versionId");
+    expect(JSON.stringify(v.versionProperties(state()))).not.toMatch(/versionId|cloud|region/);
   });
 
   it("sees no change between state written in the earlier flat shape and the same version declared now; a real change is the same change as before", async () => {
     const flatState = { ...state(), versionId: "id-1", __provider: "text" };
-    const declaredNow = { ...v.versionProperties(state()), __provider: "text" };
-    expect(await v.datastoreVersionProvider.diff!("id-1", flatState, declaredNow)).toEqual({ changes: false, replaces: [], deleteBeforeReplace: true });
-    expect(await v.datastoreVersionProvider.diff!("id-1", flatState, { ...v.versionProperties(state({ active: false })), __provider: "text" })).toEqual({ changes: true, replaces: [], deleteBeforeReplace: true });
-    expect(await v.datastoreVersionProvider.diff!("id-1", flatState, { ...v.versionProperties(state({ version: "5.7.30" })), __provider: "text" })).toEqual({ changes: true, replaces: ["version"], deleteBeforeReplace: true });
-    expect(await v.datastoreVersionProvider.diff!("id-1", { ...declaredNow, versionId: "id-1" }, declaredNow)).toEqual({ changes: false, replaces: [], deleteBeforeReplace: true });
+    const now = (extra: object = {}) => ({ ...v.versionProperties(state(extra)), __provider: "text" });
+    expect(await v.datastoreVersionProvider.diff!("id-1", flatState, now())).toEqual({ changes: false, replaces: [], deleteBeforeReplace: true });
+    expect(await v.datastoreVersionProvider.diff!("id-1", flatState, now({ active: false }))).toEqual({ changes: true, replaces: [], deleteBeforeReplace: true });
+    expect(await v.datastoreVersionProvider.diff!("id-1", flatState, now({ version: "5.7.30" }))).toEqual({ changes: true, replaces: ["version"], deleteBeforeReplace: true });
+    expect(await v.datastoreVersionProvider.diff!("id-1", flatState, now({ region: "R2" }))).toEqual({ changes: true, replaces: ["region"], deleteBeforeReplace: true });
+    expect(await v.datastoreVersionProvider.diff!("id-1", { ...now(), versionId: "id-1" }, now())).toEqual({ changes: false, replaces: [], deleteBeforeReplace: true });
   });
 
   it.each([
@@ -348,11 +347,8 @@ describe("DatastoreVersion as Pulumi runs it, against a Keystone and Trove of ou
   /** Inputs as the engine hands them to the provider (the JSON of what was declared). */
   const inputs = (extra: object = {}) => JSON.parse(JSON.stringify({ ...state({ cloud: "fake" }), __provider: serialized, ...extra })) as Record<string, unknown>;
 
-  /** The same inputs in the shape DatastoreVersion declares them now: the settings in one property beside active. */
-  const declaredInputs = (extra: object = {}) => {
-    const { active, ...settings } = { ...state({ cloud: "fake" }), ...extra } as Record<string, unknown>;
-    return JSON.parse(JSON.stringify({ settings, active, __provider: serialized })) as Record<string, unknown>;
-  };
+  /** The same inputs in the shape DatastoreVersion declares them now. */
+  const declaredInputs = (extra: object = {}) => JSON.parse(JSON.stringify({ ...v.versionProperties({ ...state({ cloud: "fake" }), ...extra }), __provider: serialized })) as Record<string, unknown>;
 
   it("runs a version declared in the current shape: create, no-op, update in place, refresh without change, delete; the outputs versionId and active top-level", async () => {
     await startFake();
@@ -362,7 +358,7 @@ describe("DatastoreVersion as Pulumi runs it, against a Keystone and Trove of ou
     expect(runner.state!.outs).toEqual({ ...declaredInputs(), versionId: id });
     expect(await runner.up(declaredInputs())).toBe("same");
     expect(await runner.up(declaredInputs({ active: false, packages: ["libaio1"] }))).toBe("update");
-    expect(runner.state!.outs).toMatchObject({ active: false, versionId: id, settings: { packages: ["libaio1"] } });
+    expect(runner.state!.outs).toMatchObject({ active: false, versionId: id, packages: ["libaio1"], identity: { datastore: "mysql", version: "5.7.29" } });
     const before = runner.state!.outs;
     await runner.refresh();
     expect(runner.state!.outs).toEqual(before);
