@@ -1,5 +1,7 @@
 // How long the program takes to declare a pipeline of 1, 10 and 100 datastore versions under Pulumi mocks, and its
 // peak memory. Each size runs in fresh processes (3 runs, median), so memory figures do not leak between sizes.
+// `--against <checkout>` also times 100 versions in another checkout of this repository (e.g. the main branch's),
+// alternating with this one, 5 runs each: on a shared machine only a ratio measured in one sitting means much.
 
 import { execFileSync } from "node:child_process";
 import * as path from "node:path";
@@ -12,10 +14,25 @@ interface Run {
   maxRssMiB: number;
 }
 
-function runOnce(n: number): Run {
-  const out = execFileSync(process.execPath, ["--import", "tsx", path.join(__dirname, "pipeline-declare.ts"), String(n)], { encoding: "utf8" });
+function runOnce(n: number, checkout = path.join(__dirname, "..")): Run {
+  const out = execFileSync(process.execPath, ["--import", "tsx", path.join(checkout, "bench", "pipeline-declare.ts"), String(n)], { encoding: "utf8", cwd: checkout });
   return JSON.parse(out.trim().split("\n").pop()!) as Run;
 }
+
+/** Ours and another checkout's median time for `n` versions, runs alternating. */
+function compare(checkout: string, n: number, runs: number): { ours: number; theirs: number; commit: string } {
+  const ours: number[] = [];
+  const theirs: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    ours.push(runOnce(n).elapsedMs);
+    theirs.push(runOnce(n, checkout).elapsedMs);
+  }
+  const commit = execFileSync("git", ["-C", checkout, "log", "-1", "--format=%h"], { encoding: "utf8" }).trim();
+  return { ours: median(ours), theirs: median(theirs), commit };
+}
+
+const againstAt = process.argv.indexOf("--against");
+const against = againstAt > 0 ? path.resolve(process.argv[againstAt + 1] ?? "") : undefined;
 
 const sizes = [1, 10, 100];
 const rows = sizes.map((n) => {
@@ -28,8 +45,13 @@ const table = [
   "|---:|---:|---:|---:|---:|",
   ...rows.map((r) => `| ${r.n} | ${r.resources} | ${r.ms.toFixed(0)} ms | ${r.n === 1 ? "-" : ((r.ms - base.ms) / (r.n - 1)).toFixed(2)} | ${r.rss.toFixed(0)} MiB |`),
 ].join("\n");
+const pair = against ? compare(against, 100, 5) : undefined;
+const comparison = pair
+  ? `\n\nAgainst commit ${pair.commit} (\`--against\`, 100 versions, 5 runs each, alternating): ${pair.ours.toFixed(0)} ms here, ${pair.theirs.toFixed(0)} ms there (medians), a ratio of **${(pair.ours / pair.theirs).toFixed(2)}**.`
+  : "";
 writeBenchmarkSection(
   "Declaring a pipeline under mocks",
-  `${machineLine()} \`npx tsx bench/pipeline.ts\`: a \`TroveGuestPipeline\` of N datastore versions (mysql, mariadb and postgresql in turn), declared under \`pulumi.runtime.setMocks\` in a fresh Node process per run; time from construction until the last resource reached the mocks.\n\n${table}\n\nLinear growth shows as a flat "ms per version" column; the fixed part (module loading, the guest image build) is the 1-version row.`,
+  `${machineLine()} \`npx tsx bench/pipeline.ts\`: a \`TroveGuestPipeline\` of N datastore versions (mysql, mariadb and postgresql in turn), declared under \`pulumi.runtime.setMocks\` in a fresh Node process per run; time from construction until the last resource reached the mocks.\n\n${table}\n\nLinear growth shows as a flat "ms per version" column; the fixed part (module loading, the guest image build) is the 1-version row.${comparison}`,
 );
 console.log(table);
+if (pair) console.log(`against ${pair.commit}: ${pair.ours.toFixed(0)} ms vs ${pair.theirs.toFixed(0)} ms, ratio ${(pair.ours / pair.theirs).toFixed(2)}`);
