@@ -1,9 +1,12 @@
 // How long the program takes to declare a pipeline of 1, 10 and 100 datastore versions under Pulumi mocks, and its
 // peak memory. Each size runs in fresh processes (3 runs, median), so memory figures do not leak between sizes.
-// `--against <checkout>` also times 100 versions in another checkout of this repository (e.g. the main branch's),
-// alternating with this one, 5 runs each: on a shared machine only a ratio measured in one sitting means much.
+// `--against <revision or checkout>` also times 100 versions in another version of this repository (a revision is
+// extracted with git archive into a temporary directory), alternating with this one, 5 runs each: on a shared
+// machine only a ratio measured in one sitting means much.
 
 import { execFileSync } from "node:child_process";
+import { existsSync, mkdtempSync, rmSync, symlinkSync, unlinkSync } from "node:fs";
+import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { machineLine, median, writeBenchmarkSection } from "./support";
 
@@ -19,20 +22,35 @@ function runOnce(n: number, checkout = path.join(__dirname, "..")): Run {
   return JSON.parse(out.trim().split("\n").pop()!) as Run;
 }
 
-/** Ours and another checkout's median time for `n` versions, runs alternating. */
-function compare(checkout: string, n: number, runs: number): { ours: number; theirs: number; commit: string } {
-  const ours: number[] = [];
-  const theirs: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    ours.push(runOnce(n).elapsedMs);
-    theirs.push(runOnce(n, checkout).elapsedMs);
+/** Ours and another version's median time for `n` versions, runs alternating. */
+function compare(against: string, n: number, runs: number): { ours: number; theirs: number; commit: string } {
+  const repo = path.join(__dirname, "..");
+  const isCheckout = existsSync(against);
+  const commit = execFileSync("git", ["-C", isCheckout ? against : repo, "log", "-1", "--format=%h", ...(isCheckout ? [] : [against])], { encoding: "utf8" }).trim();
+  const checkout = isCheckout ? path.resolve(against) : mkdtempSync(path.join(tmpdir(), "bench-against-"));
+  try {
+    if (!isCheckout) {
+      execFileSync("bash", ["-c", 'git -C "$1" archive "$2" | tar -x -C "$3"', "-", repo, commit, checkout]);
+      symlinkSync(path.join(repo, "node_modules"), path.join(checkout, "node_modules"));
+    }
+    const ours: number[] = [];
+    const theirs: number[] = [];
+    for (let i = 0; i < runs; i++) {
+      ours.push(runOnce(n).elapsedMs);
+      theirs.push(runOnce(n, checkout).elapsedMs);
+    }
+    return { ours: median(ours), theirs: median(theirs), commit };
+  } finally {
+    if (!isCheckout) {
+      // The node_modules link first, by itself, so that nothing can follow it into the real node_modules.
+      if (existsSync(path.join(checkout, "node_modules"))) unlinkSync(path.join(checkout, "node_modules"));
+      rmSync(checkout, { recursive: true, force: true });
+    }
   }
-  const commit = execFileSync("git", ["-C", checkout, "log", "-1", "--format=%h"], { encoding: "utf8" }).trim();
-  return { ours: median(ours), theirs: median(theirs), commit };
 }
 
 const againstAt = process.argv.indexOf("--against");
-const against = againstAt > 0 ? path.resolve(process.argv[againstAt + 1] ?? "") : undefined;
+const against = againstAt > 0 ? process.argv[againstAt + 1] : undefined;
 
 const sizes = [1, 10, 100];
 const rows = sizes.map((n) => {
@@ -51,7 +69,7 @@ const comparison = pair
   : "";
 writeBenchmarkSection(
   "Declaring a pipeline under mocks",
-  `${machineLine()} \`npx tsx bench/pipeline.ts\`: a \`TroveGuestPipeline\` of N datastore versions (mysql, mariadb and postgresql in turn), declared under \`pulumi.runtime.setMocks\` in a fresh Node process per run; time from construction until the last resource reached the mocks.\n\n${table}\n\nLinear growth shows as a flat "ms per version" column; the fixed part (module loading, the guest image build) is the 1-version row.${comparison}`,
+  `${machineLine()} \`npx tsx bench/pipeline.ts\`: a \`TroveGuestPipeline\` of N datastore versions (mysql, mariadb and postgresql in turn), declared under \`pulumi.runtime.setMocks\` in a fresh Node process per run; time from construction until the last resource reached the mocks.\n\n${table}\n\nLinear growth shows as a flat "ms per version" column; the fixed part (the registry and guest image build, and serializing the \`DatastoreVersion\` provider once, 0.4 to 0.5 s of it) is the 1-version row. Where the time per version goes (\`node --cpu-prof --import tsx bench/pipeline-declare.ts 100\`): mostly stack traces the SDK captures for four promises per top-level property of each resource; per version, the two \`command:local:Command\` resources of \`DatastoreImages\` (16 properties each) cost about three times the \`DatastoreVersion\` (9 properties).${comparison}`,
 );
 console.log(table);
 if (pair) console.log(`against ${pair.commit}: ${pair.ours.toFixed(0)} ms vs ${pair.theirs.toFixed(0)} ms, ratio ${(pair.ours / pair.theirs).toFixed(2)}`);
