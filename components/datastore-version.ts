@@ -262,41 +262,81 @@ export const datastoreVersionOperations = {
   },
 };
 
+/** What identifies a version and where it lives (a difference replaces it), and `adopt` (read at creation only). @internal */
+export type DatastoreVersionIdentity = Pick<DatastoreVersionState, (typeof REPLACE_FIELDS)[number] | "adopt">;
+
+/**
+ * The properties the resource registers and the provider stores: the fields Trove changes in place and the public
+ * outputs (`active`, `versionId`) at the top level, so that the engine's diff still names the field that changed; the
+ * rest in one `identity` property. Pulumi's SDK creates four promises, each capturing a (source-mapped) stack trace,
+ * for every top-level property of a resource: fewer properties make declaring many versions cheaper. State written
+ * before (every field at the top level) is still read: see {@link versionStateOf}.
+ * @internal
+ */
+export type DatastoreVersionProperties = Omit<DatastoreVersionState, keyof DatastoreVersionIdentity> & { identity: DatastoreVersionIdentity };
+
+/** The version's state in the stored shape. @internal */
+export function versionProperties(s: DatastoreVersionState): DatastoreVersionProperties {
+  const { datastore, version, cloud, region, adopt, ...rest } = s;
+  // No undefined values: Pulumi's dynamic-provider host turns the result into a protobuf Struct, which refuses them.
+  return { ...rest, identity: { datastore, version, adopt, ...(cloud !== undefined ? { cloud } : {}), ...(region !== undefined ? { region } : {}) } };
+}
+
+/** Whether properties are in the current shape (else the earlier flat one: every field at the top level). */
+function hasIdentity(props: object): props is DatastoreVersionProperties {
+  const identity = (props as Partial<DatastoreVersionProperties>).identity;
+  return typeof identity === "object" && identity !== null;
+}
+
+/** The version's state from its properties, in the current shape or the earlier flat one. @internal */
+export function versionStateOf(props: DatastoreVersionProperties | DatastoreVersionState): DatastoreVersionState {
+  if (!hasIdentity(props)) return props as DatastoreVersionState;
+  const { identity, ...rest } = props;
+  return { ...rest, ...identity };
+}
+
 /**
  * What the provider's `check` refuses in its inputs, as Pulumi's check failures: the same rules as a construction,
  * for inputs from any version of this library. Values a preview does not know yet (Pulumi's unknown marker) pass.
  * @internal
  */
 export function stateCheckFailures(news: Record<string, unknown>): Array<{ property: string; reason: string }> {
-  const known = Object.fromEntries(Object.entries(news).filter(([k, v]) => k !== "__provider" && v !== UNKNOWN_VALUE));
-  const unknownKeys = new Set(Object.keys(news).filter((k) => news[k] === UNKNOWN_VALUE));
+  const flat = versionStateOf(news as unknown as DatastoreVersionProperties) as unknown as Record<string, unknown>;
+  const known = Object.fromEntries(Object.entries(flat).filter(([k, v]) => k !== "__provider" && v !== UNKNOWN_VALUE));
+  const unknownKeys = new Set(Object.keys(flat).filter((k) => flat[k] === UNKNOWN_VALUE));
   return problemsOf(DATASTORE_VERSION_STATE_SCHEMA, known)
     .filter((p) => !unknownKeys.has(p.field.split(/[.[]/)[0]!))
     .map((p) => ({ property: p.field, reason: `${describeValue(p.value)} is not valid (${p.allowed})` }));
 }
 
-/** The Pulumi dynamic provider: Trove's management API behind create/read/diff/update/delete. @internal */
+/**
+ * The Pulumi dynamic provider: Trove's management API behind create/read/diff/update/delete. It takes properties in
+ * either shape; a refresh keeps the shape it read (so it shows no change), a create or update writes the current one.
+ */
 export const datastoreVersionProvider: pulumi.dynamic.ResourceProvider = {
-  async check(_olds: DatastoreVersionState, news: Record<string, unknown>) {
+  async check(_olds: DatastoreVersionProperties, news: Record<string, unknown>) {
     return { inputs: news, failures: stateCheckFailures(news) };
   },
-  async create(inputs: DatastoreVersionState) {
-    const outs = await datastoreVersionOperations.create(inputs);
-    return { id: outs.versionId!, outs };
+  async create(inputs: DatastoreVersionProperties) {
+    const outs = await datastoreVersionOperations.create(versionStateOf(inputs));
+    return { id: outs.versionId!, outs: versionProperties(outs) };
+
   },
-  async read(id: string, props: DatastoreVersionState) {
-    const props2 = await datastoreVersionOperations.read(id, props);
-    return props2 ? { id, props: props2 } : { id: "", props: {} };
+  async read(id: string, props: DatastoreVersionProperties | DatastoreVersionState) {
+    const read = await datastoreVersionOperations.read(id, versionStateOf(props));
+    if (!read) return { id: "", props: {} };
+    return { id, props: hasIdentity(props) ? versionProperties(read) : read };
   },
-  async diff(_id: string, olds: DatastoreVersionState, news: DatastoreVersionState) {
-    const { changes, replaces } = diffVersions(olds, news);
+  async diff(_id: string, olds: DatastoreVersionProperties | DatastoreVersionState, news: DatastoreVersionProperties | DatastoreVersionState) {
+    const { changes, replaces } = diffVersions(versionStateOf(olds), versionStateOf(news));
     return { changes: changes.length > 0, replaces, deleteBeforeReplace: true };
   },
-  async update(id: string, olds: DatastoreVersionState, news: DatastoreVersionState) {
-    return { outs: await datastoreVersionOperations.update(id, olds, news) };
+  async update(id: string, olds: DatastoreVersionProperties | DatastoreVersionState, news: DatastoreVersionProperties | DatastoreVersionState) {
+    const outs = await datastoreVersionOperations.update(id, versionStateOf(olds), versionStateOf(news));
+    return { outs: versionProperties(outs) };
   },
-  async delete(id: string, props: DatastoreVersionState) {
-    await datastoreVersionOperations.delete(id, props);
+  async delete(id: string, props: DatastoreVersionProperties | DatastoreVersionState) {
+    await datastoreVersionOperations.delete(id, versionStateOf(props));
   },
 };
 
@@ -384,8 +424,11 @@ export class DatastoreVersion extends pulumi.dynamic.Resource {
 
   constructor(name: string, args: DatastoreVersionArgs, opts?: pulumi.CustomResourceOptions) {
     const checked = checkArgs("DatastoreVersion", name, DATASTORE_VERSION_SCHEMA, args);
-    const state = resolveDatastoreVersionArgs(name, checked.args);
-    super(datastoreVersionProvider, name, { ...state, imageId: checked.args.imageId, versionId: undefined }, opts, "pulumi-trove", "DatastoreVersion");
+    const { datastore, version, cloud, region, adopt, imageTags, ...inPlace } = resolveDatastoreVersionArgs(name, checked.args);
+    // Only properties that have a value (each costs the SDK four promises); versionId is an output.
+    const image = checked.args.imageId !== undefined ? { imageId: checked.args.imageId } : { imageTags };
+    const identity = { datastore, version, adopt, ...(cloud !== undefined ? { cloud } : {}), ...(region !== undefined ? { region } : {}) };
+    super(datastoreVersionProvider, name, { ...inPlace, ...image, identity, versionId: undefined }, opts, "pulumi-trove", "DatastoreVersion");
     checked.attach(this);
   }
 }

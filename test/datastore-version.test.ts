@@ -12,6 +12,7 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import type { DatastoreVersionProperties } from "../components/datastore-version";
 import { DynamicResourceRunner, loadDynamicProvider } from "./support/dynamic-engine";
 import { installMocks, MockState } from "./support/pulumi-mocks";
 import { testHostKey } from "./support/ssh-keys";
@@ -62,9 +63,31 @@ describe("DatastoreVersion", () => {
     new v.DatastoreVersion("dv", { datastore: "postgresql", version: "12", cloud: "prod", region: "east", default: true });
     const declared = await mocks.waitFor("dv");
     expect(declared.type).toBe("pulumi-nodejs:dynamic/pulumi-trove:DatastoreVersion");
-    expect(declared.inputs).toMatchObject({ datastore: "postgresql", name: "12", version: "12", manager: "postgresql", imageTags: ["trove", "postgresql"], active: true, default: true, cloud: "prod", region: "east", adopt: false });
+    expect(v.versionStateOf(declared.inputs as unknown as DatastoreVersionProperties)).toMatchObject({ datastore: "postgresql", name: "12", version: "12", manager: "postgresql", imageTags: ["trove", "postgresql"], active: true, default: true, cloud: "prod", region: "east", adopt: false });
     expect(JSON.stringify(declared.inputs)).not.toContain("never-in-state");
     delete process.env.OS_PASSWORD;
+  });
+
+  it("declares what Trove changes in place and the outputs as properties of their own, the rest as one, and reads either shape the same", async () => {
+    new v.DatastoreVersion("dv-shape", { datastore: "mysql", version: "8.0", packages: ["libaio1"] });
+    const declared = await mocks.waitFor("dv-shape");
+    expect(declared.inputs).toEqual({ name: "8.0", manager: "mysql", imageTags: ["trove", "mysql"], active: true, default: false, packages: ["libaio1"], identity: { datastore: "mysql", version: "8.0", adopt: false }, __provider: declared.inputs.__provider });
+    const flat = { ...state({ cloud: "c" }), versionId: "id-1" };
+    const props = v.versionProperties(flat);
+    expect(props).toEqual({ name: "5.7.29", manager: "mysql", imageTags: ["trove", "mysql"], active: true, default: false, packages: [], versionId: "id-1", identity: { datastore: "mysql", version: "5.7.29", adopt: false, cloud: "c" } });
+    expect(v.versionStateOf(props)).toEqual(flat);
+    expect(v.versionStateOf(flat)).toBe(flat);
+    expect(JSON.stringify(v.versionProperties(state()))).not.toMatch(/versionId|cloud|region/);
+  });
+
+  it("sees no change between state written in the earlier flat shape and the same version declared now; a real change is the same change as before", async () => {
+    const flatState = { ...state(), versionId: "id-1", __provider: "text" };
+    const now = (extra: object = {}) => ({ ...v.versionProperties(state(extra)), __provider: "text" });
+    expect(await v.datastoreVersionProvider.diff!("id-1", flatState, now())).toEqual({ changes: false, replaces: [], deleteBeforeReplace: true });
+    expect(await v.datastoreVersionProvider.diff!("id-1", flatState, now({ active: false }))).toEqual({ changes: true, replaces: [], deleteBeforeReplace: true });
+    expect(await v.datastoreVersionProvider.diff!("id-1", flatState, now({ version: "5.7.30" }))).toEqual({ changes: true, replaces: ["version"], deleteBeforeReplace: true });
+    expect(await v.datastoreVersionProvider.diff!("id-1", flatState, now({ region: "R2" }))).toEqual({ changes: true, replaces: ["region"], deleteBeforeReplace: true });
+    expect(await v.datastoreVersionProvider.diff!("id-1", { ...now(), versionId: "id-1" }, now())).toEqual({ changes: false, replaces: [], deleteBeforeReplace: true });
   });
 
   it.each([
@@ -323,6 +346,55 @@ describe("DatastoreVersion as Pulumi runs it, against a Keystone and Trove of ou
 
   /** Inputs as the engine hands them to the provider (the JSON of what was declared). */
   const inputs = (extra: object = {}) => JSON.parse(JSON.stringify({ ...state({ cloud: "fake" }), __provider: serialized, ...extra })) as Record<string, unknown>;
+
+  /** The same inputs in the shape DatastoreVersion declares them now. */
+  const declaredInputs = (extra: object = {}) => JSON.parse(JSON.stringify({ ...v.versionProperties({ ...state({ cloud: "fake" }), ...extra }), __provider: serialized })) as Record<string, unknown>;
+
+  it("runs a version declared in the current shape: create, no-op, update in place, refresh without change, delete; the outputs versionId and active top-level", async () => {
+    await startFake();
+    const runner = new DynamicResourceRunner(provider);
+    expect(await runner.up(declaredInputs())).toBe("create");
+    const id = runner.state!.id;
+    expect(runner.state!.outs).toEqual({ ...declaredInputs(), versionId: id });
+    expect(await runner.up(declaredInputs())).toBe("same");
+    expect(await runner.up(declaredInputs({ active: false, packages: ["libaio1"] }))).toBe("update");
+    expect(runner.state!.outs).toMatchObject({ active: false, versionId: id, packages: ["libaio1"], identity: { datastore: "mysql", version: "5.7.29" } });
+    const before = runner.state!.outs;
+    await runner.refresh();
+    expect(runner.state!.outs).toEqual(before);
+    await runner.destroy();
+    expect(fake.versions.R1).toEqual([]);
+  });
+
+  it("takes over state written in the earlier flat shape: no change, a refresh that keeps its shape, an in-place update, a replace, a delete", async () => {
+    await startFake();
+    const runner = new DynamicResourceRunner(provider);
+    await runner.up(declaredInputs());
+    const id = runner.state!.id;
+    // What a stack holds from before: the provider stored its flat inputs and the version's id.
+    const flat = { ...inputs(), versionId: id };
+    runner.state = { id, outs: flat };
+    fake.requests.length = 0;
+    expect(await runner.up(declaredInputs())).toBe("same");
+    expect(fake.trovePaths()).toEqual([]);
+    await runner.refresh();
+    expect(runner.state!.outs).toEqual(flat);
+    expect(fake.trovePaths()).toEqual(["GET /mgmt/datastore-versions/<id>"]);
+    expect(await runner.up(declaredInputs({ active: false, packages: ["libaio1"] }))).toBe("update");
+    expect(fake.trovePaths().slice(1)).toEqual(["PATCH /mgmt/datastore-versions/<id>"]);
+    expect(fake.versions.R1).toMatchObject([{ id, active: false, packages: ["libaio1"] }]);
+    expect(runner.state!.outs).toEqual({ ...declaredInputs({ active: false, packages: ["libaio1"] }), versionId: id });
+    // A flat state whose version number differs is replaced, as before.
+    runner.state = { id, outs: flat };
+    expect(await runner.up(declaredInputs({ version: "5.7.30", name: "5.7.30" }))).toBe("replace");
+    expect(fake.versions.R1!.map((x) => x.version)).toEqual(["5.7.30"]);
+    // And a flat state is deleted by its id.
+    const other = new DynamicResourceRunner(provider);
+    await other.up(declaredInputs({ name: "5.7.31", version: "5.7.31" }));
+    other.state = { id: other.state!.id, outs: { ...inputs({ name: "5.7.31", version: "5.7.31" }), versionId: other.state!.id } };
+    await other.destroy();
+    expect(fake.versions.R1!.map((x) => x.version)).toEqual(["5.7.30"]);
+  });
 
   it("asks Keystone for one token in a whole run: creates, updates, reads and deletes of many versions reuse it, even through a second load of the provider text", async () => {
     await startFake();

@@ -7,12 +7,14 @@ import * as path from "node:path";
 import { beforeAll, describe, expect, it, vi } from "vitest";
 import * as pulumi from "@pulumi/pulumi";
 import { BUILTIN_DATASTORES, DatastoreCatalog } from "../components/catalog";
+import type { DatastoreVersionProperties } from "../components/datastore-version";
 import { installMocks, MockState, valueOf } from "./support/pulumi-mocks";
 import { testHostKey } from "./support/ssh-keys";
 
 const SHA = "c".repeat(64);
 let mocks: MockState;
 let p: typeof import("../components/pipeline.js");
+let dv: typeof import("../components/datastore-version.js");
 
 beforeAll(async () => {
   mocks = await installMocks({
@@ -30,6 +32,7 @@ beforeAll(async () => {
     },
   });
   p = await import("../components/pipeline.js");
+  dv = await import("../components/datastore-version.js");
 });
 
 const guestImage = { troveSourceDir: "/opt/stack/trove", troveRef: "stable/2024.1" };
@@ -90,7 +93,7 @@ describe("TroveGuestPipeline", () => {
     const pipeline = new p.TroveGuestPipeline("reg", { ...base, versions, regions: [{ name: "east", cloud: "prod", region: "East" }, { name: "west", cloud: "prod", region: "West" }] });
     const east = await mocks.waitFor("reg-version-east-mysql-5-7-29");
     expect(east.type).toBe("pulumi-nodejs:dynamic/pulumi-trove:DatastoreVersion");
-    expect(east.inputs).toMatchObject({ datastore: "mysql", name: "5.7.29", version: "5.7.29", manager: "mysql", imageTags: ["trove", "mysql"], default: true, active: true, cloud: "prod", region: "East" });
+    expect(dv.versionStateOf(east.inputs as unknown as DatastoreVersionProperties)).toMatchObject({ datastore: "mysql", name: "5.7.29", version: "5.7.29", manager: "mysql", imageTags: ["trove", "mysql"], default: true, active: true, cloud: "prod", region: "East" });
     expect(east.dependsOn).toContain("reg-glance-east-image");
     expect(east.dependsOn).not.toContain("reg-glance-west-image");
     expect((await mocks.waitFor("reg-version-west-postgresql-12")).dependsOn).toContain("reg-glance-west-image");

@@ -48,7 +48,9 @@ describe("stack lab", () => {
     expect(mocks.resources.filter((r) => r.name.includes("-mirror-")).map((r) => r.name).sort()).toEqual(["lab-images-mirror-mariadb-10-4", "lab-images-mirror-mysql-5-7-29", "lab-images-mirror-postgresql-12"]);
     expect(mocks.ofType("command:remote:Command")).toEqual([]);
     const versions = mocks.ofType("pulumi-nodejs:dynamic/pulumi-trove:DatastoreVersion");
-    expect(versions.map((v) => `${String(v.inputs.datastore)}:${String(v.inputs.version)}:${String(v.inputs.cloud)}`).sort()).toEqual(["mariadb:10.4:trove-lab", "mysql:5.7.29:trove-lab", "postgresql:12:trove-lab"]);
+    // A DatastoreVersion declares its datastore, version number and cloud in one property (components/datastore-version.ts).
+    const identities = versions.map((v) => v.inputs.identity as Record<string, unknown>);
+    expect(identities.map((i) => `${String(i.datastore)}:${String(i.version)}:${String(i.cloud)}`).sort()).toEqual(["mariadb:10.4:trove-lab", "mysql:5.7.29:trove-lab", "postgresql:12:trove-lab"]);
     const load = await mocks.waitFor("lab-parameters-lab-postgresql-12-load");
     expect(load.type).toBe("command:local:Command");
     expect(JSON.parse(String(load.inputs.stdin)).configFile).toBe("/tmp/pulumi-trove-lab/trove/trove.conf");

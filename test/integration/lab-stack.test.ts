@@ -74,8 +74,9 @@ describe("pulumi up, up, refresh and destroy of the lab stack, against the lab",
       expect(shown).toMatchObject({ name: key.split(":")[1], active: true, image_tags: ["trove", datastore] });
       expect(imageTroveFinds(lab, shown.image_tags)).toBe(outputs.glanceImageIds.lab);
     }
-    const mysqlVersion = engine.ofType("pulumi-nodejs:dynamic/pulumi-trove:DatastoreVersion").find((r) => r.outputs.version === "5.7.29");
-    expect(mysqlVersion?.outputs).toMatchObject({ datastore: "mysql", default: true });
+    // A DatastoreVersion stores its datastore and version number in one property, identity (components/datastore-version.ts).
+    const mysqlVersion = engine.ofType("pulumi-nodejs:dynamic/pulumi-trove:DatastoreVersion").find((r) => (r.outputs.identity as { version?: string } | undefined)?.version === "5.7.29");
+    expect(mysqlVersion?.outputs).toMatchObject({ identity: { datastore: "mysql" }, default: true });
 
     // The configuration parameters are Trove's own rules, in full.
     const pgRules = (JSON.parse(execFileSync("cat", ["/usr/lib/python3/dist-packages/trove/templates/postgresql/validation-rules.json"], { encoding: "utf8" })) as { "configuration-parameters": unknown[] })["configuration-parameters"];
