@@ -40,6 +40,15 @@ describe("loadScript", () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
+  it("a path missing at run time is reported with the argument it came from, not as a bare 'No such file'", () => {
+    const env = { PATH: process.env.PATH, PULUMI_TROVE_IMAGE: "/nonexistent/guest.qcow2" };
+    const missing = spawnSync("/bin/bash", ["-c", loadScript("describe-image.sh")], { env, encoding: "utf8" });
+    expect(missing.status).toBe(2);
+    expect(missing.stderr).toMatch(/pulumi-trove: existingImagePath: no file \/nonexistent\/guest.qcow2 on \S+\n$/);
+    const build = spawnSync("/bin/bash", ["-c", loadScript("build-guest-image.sh")], { env: { PATH: process.env.PATH, PULUMI_TROVE_BUILD_SCRIPTS_DIR: "/nonexistent/trove/integration/scripts", PULUMI_TROVE_BUILD_OUTPUT: "/tmp/x.qcow2" }, encoding: "utf8" });
+    expect(build.stderr).toContain("pulumi-trove: troveSourceDir (its integration/scripts): no directory /nonexistent/trove/integration/scripts on ");
+  });
+
   it("uses the numbers the TypeScript side documents", () => {
     expect(lib).toContain(`-v every=${PROGRESS_EVERY_SECONDS} -v max=${PROGRESS_MAX_LINES} `);
     expect(loadScript("registry.sh")).toContain(`budget=\${REGISTRY_WAIT_SECONDS:-${REGISTRY_WAIT_SECONDS}}`);

@@ -24,6 +24,7 @@ if [ -n "${REGISTRY_PASSWORD:-}" ]; then
     echo "pulumi-trove: registry ${REGISTRY_ADDRESS} refused the credentials: $(tail -n 1 "$work/login.log")" >&2; exit 1
   fi
 fi
+require_path -d "$BACKUP_CONTEXT" "datastoreImages troveSourceDir (its backup/ directory)"
 cd -- "$BACKUP_CONTEXT"
 mkdir -p -- "$(dirname -- "$log")"
 echo "pulumi-trove: building $ref; full log: $log" >&2

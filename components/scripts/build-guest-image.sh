@@ -12,6 +12,8 @@
 set -euo pipefail
 # shellcheck source=lib.sh
 . "$(dirname -- "${BASH_SOURCE[0]}")/lib.sh"
+require_path -d "$PULUMI_TROVE_BUILD_SCRIPTS_DIR" "troveSourceDir (its integration/scripts)"
+if [ -n "${DIB_LOCAL_ELEMENTS_PATH:-}" ]; then require_path -d "$DIB_LOCAL_ELEMENTS_PATH" localElementsPath; fi
 cd -- "$PULUMI_TROVE_BUILD_SCRIPTS_DIR"
 out=$(home_path "$PULUMI_TROVE_BUILD_OUTPUT")
 log="$out.build.log"; record="$out.build.json"

@@ -103,3 +103,14 @@ progress_filter() {
     }
   ' >&2
 }
+
+# require_path -d|-f PATH FIELD: stops with a message naming the component's argument PATH came from, when PATH is
+# not a directory (-d) or a file (-f) here, instead of a bare "No such file or directory" from whatever used it next.
+require_path() {
+  local kind=$1 path=$2 field=$3 what=directory
+  [ "$kind" = -f ] && what="file"
+  if ! test "$kind" "$path"; then
+    echo "pulumi-trove: $field: no $what $path on $(hostname)" >&2
+    exit 2
+  fi
+}
