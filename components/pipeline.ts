@@ -211,6 +211,23 @@ function aliasesFor(prefix: string, suffixes: { now: string; before: string[] },
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 
+/**
+ * A warning for a registry that speaks plain HTTP on an address other than loopback (a lab's): guests pull the images,
+ * and send the registry password, unencrypted, and Trove must list it in `docker_insecure_registries`. Names the field
+ * and how to add TLS. `undefined` for a TLS registry, a loopback one, or one whose `insecure` is not known yet.
+ * @internal
+ */
+export function plainHttpRegistryWarning(registry: TroveGuestPipelineArgs["registry"]): string | undefined {
+  const loopback = (host: string) => /^(127\.|localhost$|\[::1\]$|::1$)/.test(host);
+  if (registry.local) {
+    if (registry.local.tls !== undefined || loopback(registry.local.advertisedHost)) return undefined;
+    return `registry.local.tls is not set: the registry at ${registry.local.advertisedHost}:${registry.local.port ?? 4000} speaks plain HTTP, so the guests pull images${registry.local.auth ? " and send the registry password" : ""} unencrypted and Trove must trust it as an insecure registry; add tls: { generate: true } (a self-signed certificate the pipeline hands to Trove) or tls: { certificatePem } with the registryTlsKey secret`;
+  }
+  const e = registry.existing;
+  if (!e || e.insecure !== true || typeof e.address !== "string" || loopback(e.address.replace(/:\d+$/, ""))) return undefined;
+  return `registry.existing.insecure is true: the registry at ${e.address} is reached over plain HTTP (or without checking its certificate), so the guests pull images unencrypted; serve it over TLS, give its CA as caCertificatePem and set insecure: false`;
+}
+
 /** Picks the named fields of a schema's field rules. */
 function pick<T, K extends keyof T>(fields: FieldRules<T>, keys: readonly K[]): FieldRules<Pick<T, K>> {
   return Object.fromEntries(keys.map((k) => [k, fields[k]])) as unknown as FieldRules<Pick<T, K>>;
@@ -301,9 +318,14 @@ export function resolveTroveGuestPipelineArgs(name: string, args: TroveGuestPipe
 
   const dupVersion = firstDuplicate(versions.map(versionKey));
   problems.check(dupVersion === undefined, "versions", dupVersion, "each datastore version once");
-  const defaults = versions.filter((v) => v.default).map((v) => v.datastore);
-  const dupDefault = firstDuplicate(defaults);
-  problems.check(dupDefault === undefined, "versions", dupDefault, "at most one default version per datastore");
+  // Each second default names the first one, so the admin sees which two collide.
+  const firstDefault = new Map<string, number>();
+  versions.forEach((v, i) => {
+    if (!v.default) return;
+    const first = firstDefault.get(v.datastore);
+    if (first === undefined) firstDefault.set(v.datastore, i);
+    else problems.add(`versions[${i}].default`, true, `versions[${first}] (${v.datastore} ${versions[first]!.version}) is already ${v.datastore}'s default; at most one default version per datastore`);
+  });
 
   const regions = args.regions ?? [{ name: "default" }];
   problems.check(regions.length > 0, "regions", regions, "list at least one region, or leave regions out");
@@ -383,6 +405,8 @@ export class TroveGuestPipeline extends pulumi.ComponentResource {
       this.registry = args.registry.existing!;
     }
     this.registryAddress = pulumi.output(this.registry.address);
+    const plainHttp = plainHttpRegistryWarning(args.registry);
+    if (plainHttp) void pulumi.log.warn(`TroveGuestPipeline "${name}": ${plainHttp}`, this);
     const cidr = settings.managementNetworkCidr;
     if (cidr !== undefined) {
       // A local registry's host is known at preview; an existing endpoint's address may be another resource's output.

@@ -277,24 +277,26 @@ export interface CheckedArgs<T> {
 
 /**
  * Checks a component's arguments against its schema: throws one `ComponentInputError` naming every bad field, before
- * the component declares anything; returns the arguments with every Input wrapped in its check.
+ * the component declares anything; returns the arguments with every Input wrapped in its check. `rename` turns a
+ * field's path into the name the user knows it by (the stack program: the YAML key).
  * @internal
  */
-export function checkArgs<T>(component: string, name: string, rule: Rule, args: T): CheckedArgs<T> {
+export function checkArgs<T>(component: string, name: string, rule: Rule, args: T, rename: (field: string) => string = (field) => field): CheckedArgs<T> {
   let owner: pulumi.Resource | undefined;
+  const renamed = (problems: FieldProblem[]) => problems.map((p) => ({ ...p, field: rename(p.field) }));
   const sink: Sink = {
     problems: [],
     defer: (field, fieldRule, value) =>
       (pulumi.output(value as pulumi.Input<string>) as pulumi.Output<unknown>).apply((resolved: unknown) => {
         const problems = problemsOf({ ...fieldRule, optional: true }, resolved, field);
         if (problems.length === 0) return resolved;
-        const error = new ComponentInputError(component, name, problems);
+        const error = new ComponentInputError(component, name, renamed(problems));
         // A ResourceError is printed as its message alone; any other error thrown here is printed with util.inspect.
         throw owner ? new pulumi.ResourceError(error.message, owner, true) : error;
       }),
   };
   const checked = walk(rule, args, "", sink) as T;
-  if (sink.problems.length > 0) throw new ComponentInputError(component, name, sink.problems);
+  if (sink.problems.length > 0) throw new ComponentInputError(component, name, renamed(sink.problems));
   return { args: checked, attach: (resource) => (owner = resource) };
 }
 

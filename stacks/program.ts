@@ -3,7 +3,9 @@
 
 import * as openstack from "@pulumi/openstack";
 import * as pulumi from "@pulumi/pulumi";
-import { PipelineRegion, SshConnection, TroveGuestPipeline, TroveGuestPipelineArgs } from "../components/index";
+import { ComponentInputError, PipelineRegion, SshConnection, TroveGuestPipeline, TroveGuestPipelineArgs } from "../components/index";
+import { TROVE_GUEST_PIPELINE_SCHEMA } from "../components/pipeline";
+import { checkArgs } from "../components/schema";
 
 /** A region as the stack config names it: an OpenStack cloud from clouds.yaml and an optional region in it. */
 export interface RegionConfig {
@@ -80,11 +82,45 @@ export function pipelineArgsFromConfig(config: pulumi.Config, makeProvider: (r: 
   };
 }
 
+/** Settings the program fills from secrets, by the pipeline field they end up in: the error names the secret's key. */
+const SECRET_KEYS: ReadonlyArray<[RegExp, string]> = [
+  [/^registry\.(local\.auth|existing)\.password$/, "registryPassword"],
+  [/^registry\.local\.tls\.privateKeyPem$/, "registryTlsKey"],
+  [/^guestImage\.buildHost\.privateKey$/, "buildHostSshKey"],
+  [/^(troveConfig\.controller\.connection|regions\[\d+\]\.troveController\.connection)\.privateKey$/, "controllerSshKey"],
+];
+
+/**
+ * The stack-config key a pipeline field comes from, as the admin wrote it in Pulumi.<stack>.yaml:
+ * `guestImage.buildHost.port` is `pulumi-trove:guestImage.buildHost.port`; a field filled from a secret names the
+ * secret's key.
+ */
+export function configKeyOf(field: string): string {
+  const secret = SECRET_KEYS.find(([pattern]) => pattern.test(field));
+  return secret ? `pulumi-trove:${secret[1]}` : `pulumi-trove:${field}`;
+}
+
+/**
+ * The pipeline, its arguments first checked against the pipeline's schema under the stack config's names: a refused
+ * value names its YAML key (or its secret's key), whether it is refused at once or when a secret resolves.
+ */
+function pipelineFromConfig(stack: string, args: TroveGuestPipelineArgs): TroveGuestPipeline {
+  let checked: TroveGuestPipelineArgs;
+  try {
+    checked = checkArgs("stack config", `Pulumi.${stack}.yaml`, TROVE_GUEST_PIPELINE_SCHEMA, args, configKeyOf).args;
+  } catch (error) {
+    // A RunError is printed as its message alone, at once (any other error goes through util.inspect first).
+    if (error instanceof ComponentInputError) throw new pulumi.RunError(error.message);
+    throw error;
+  }
+  return new TroveGuestPipeline(stack, checked);
+}
+
 /** Runs the program: one pipeline, and the stack outputs an admin (or a later stack) reads. */
 export function main(): Record<string, pulumi.Input<unknown>> {
   const config = new pulumi.Config("pulumi-trove");
   const args = pipelineArgsFromConfig(config, (r) => (r.cloud || r.region ? new openstack.Provider(`openstack-${r.name}`, { cloud: r.cloud, region: r.region }) : undefined));
-  const pipeline = new TroveGuestPipeline(pulumi.getStack(), args);
+  const pipeline = pipelineFromConfig(pulumi.getStack(), args);
   return {
     glanceImageIds: pipeline.glanceImageIds,
     registryAddress: pipeline.registryAddress,

@@ -28,6 +28,7 @@ beforeAll(async () => {
       }
       if (type.startsWith("command:")) return { stdout: `{"path":"/root/images/guest.qcow2","sha256":"${SHA}","sizeBytes":99}` };
       if (type === "docker:index/remoteImage:RemoteImage") return { imageId: "sha256:registry" };
+      if (type === "tls:index/selfSignedCert:SelfSignedCert") return { certPem: "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n" };
       return undefined;
     },
   });
@@ -158,6 +159,18 @@ describe("TroveGuestPipeline", () => {
     }
   });
 
+  it("warns, naming the field and how to add TLS, when a registry beyond loopback speaks plain HTTP; a lab's or a TLS one is quiet", () => {
+    const warn = vi.spyOn(pulumi.log, "warn").mockImplementation(() => Promise.resolve());
+    new p.TroveGuestPipeline("plain", { ...base, versions });
+    new p.TroveGuestPipeline("tls", { ...base, versions, registry: { local: { advertisedHost: "10.0.0.5", tls: { generate: true } } } });
+    new p.TroveGuestPipeline("lab", { ...base, versions, registry: { local: { advertisedHost: "127.0.0.1" } } });
+    const messages = warn.mock.calls.map((c) => String(c[0])).filter((m) => m.includes("plain HTTP"));
+    warn.mockRestore();
+    expect(messages).toEqual([expect.stringMatching(/^TroveGuestPipeline "plain": registry.local.tls is not set: the registry at 10.0.0.5:4000 speaks plain HTTP, .* add tls: \{ generate: true \}/)]);
+    expect(p.plainHttpRegistryWarning({ existing: { address: "registry.example.com:5000", insecure: true } })).toMatch(/^registry.existing.insecure is true: .* set insecure: false$/);
+    expect(p.plainHttpRegistryWarning({ existing: { address: "registry.example.com:5000", insecure: false } })).toBeUndefined();
+  });
+
   it("warns, in one line naming the field, the address and the CIDR, when the registry is outside the management network on a release with network_isolation", async () => {
     expect(p.managementNetworkWarning("2024.2", "192.168.1.5:4000", "10.0.0.0/24")).toBe(
       "the registry address 192.168.1.5:4000 is outside managementNetworkCidr 10.0.0.0/24; Trove 2024.2 guests pull over the management network only (network_isolation is on by default), so they may not reach it",
@@ -204,7 +217,7 @@ describe("TroveGuestPipeline", () => {
       ["an unknown datastore", { versions: [{ datastore: "oracle", version: "19" }] }, /versions\[0\].datastore "oracle" is not valid \(known: mariadb, mysql, postgresql\)/],
       ["a malformed version", { versions: [{ datastore: "mysql", version: "5.7-latest" }] }, /versions\[0\].version "5.7-latest" is not valid \(expected 1 to 4 dot-separated numbers/],
       ["a version twice", { versions: [{ datastore: "mysql", version: "8.0" }, { datastore: "mysql", version: "8.0" }] }, /versions "mysql:8.0" is not valid \(each datastore version once\)/],
-      ["two defaults for one datastore", { versions: [{ datastore: "mysql", version: "8.0", default: true }, { datastore: "mysql", version: "5.7.29", default: true }] }, /at most one default version per datastore/],
+      ["two defaults for one datastore", { versions: [{ datastore: "mysql", version: "8.0", default: true }, { datastore: "mysql", version: "5.7.29", default: true }] }, /versions\[1\].default "true" is not valid \(versions\[0\] \(mysql 8.0\) is already mysql's default; at most one default version per datastore\)/],
       ["an unknown Trove release", { versions, troveRelease: "victoria" }, /troveRelease "victoria" is not valid \(known releases: zed, 2023.1/],
       ["no Trove release", { versions, troveRelease: undefined }, /TroveGuestPipeline "bad": troveRelease undefined is not valid \(say which Trove release the controller runs \(known releases: zed, .*, 2026.2\)\)/],
       ["a malformed management network", { versions, managementNetworkCidr: "10.0.0.0/33" }, /TroveGuestPipeline "bad": managementNetworkCidr "10.0.0.0\/33" is not valid \(expected an IPv4 or IPv6 network in CIDR notation, e.g. 10.0.0.0\/24 or fd00::\/64\)/],

@@ -126,8 +126,20 @@ describe("pulumi preview under Pulumi's own runner", () => {
   it("a registry password that cannot sit on one INI line fails the preview, naming the field, before anything is created", async () => {
     const r = await preview("production", { ...PRODUCTION_SECRETS, registryPassword: "line one\nline two" });
     expect(r.ok).toBe(false);
-    expect(r.errors.join("\n")).toContain(`TroveConfig "production-config": registry.password "(secret)" is not valid (must not contain newlines or control characters).`);
+    expect(r.errors.join("\n")).toContain(`stack config "Pulumi.production.yaml": pulumi-trove:registryPassword "(secret)" is not valid (must not contain newlines or control characters).`);
     expect(r.errors.join("\n")).not.toContain("line two");
+  }, 120_000);
+
+  it("a value of the wrong type in the stack's YAML fails the preview naming the YAML key, before anything is declared", async () => {
+    const lab = parse(readFileSync(path.join(ROOT, "stacks/Pulumi.lab.yaml"), "utf8")).config as Record<string, Record<string, unknown>>;
+    const guestImage = { ...lab["pulumi-trove:guestImage"], devMode: "false" };
+    const started = Date.now();
+    const r = await preview("lab", {}, { "pulumi-trove:guestImage": guestImage });
+    expect(r.ok).toBe(false);
+    expect(r.errors.join("\n")).toContain('stack config "Pulumi.lab.yaml": pulumi-trove:guestImage.devMode "false" is not valid (expected true or false, got a string (in YAML, write true or false without quotes)).');
+    expect(r.resources.map((x) => x.type).filter((t) => !t.startsWith("pulumi:"))).toEqual([]);
+    // Reported as a RunError: printed at once, not after Pulumi's runner formats a stack trace.
+    expect(Date.now() - started).toBeLessThan(60_000);
   }, 120_000);
 
   it("a secret kept in plain text in the stack file is refused, saying how to set it", async () => {
