@@ -36,6 +36,8 @@ export async function loadApiModel(): Promise<ApiModel> {
     skipErrorChecking: true,
     sort: ["source-order"],
     logLevel: "Warn",
+    // The tables need no links to source lines (they would need a git remote, which a CI clone may not have).
+    disableSources: true,
   });
   const written = new Map<DeclarationReflection, string>();
   app.converter.on(Converter.EVENT_CREATE_DECLARATION, (context, reflection) => {

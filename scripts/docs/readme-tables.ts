@@ -6,6 +6,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { ApiModel, argsRenderer, loadApiModel } from "./args";
+import { checksRenderer } from "./checks";
 import { renderSections, sectionId, SectionRenderer } from "./sections";
 
 const README = path.join(__dirname, "../../README.md");
@@ -16,6 +17,7 @@ const apiModel = (): Promise<ApiModel> => (model ??= loadApiModel());
 /** Section renderers by marker kind. */
 export const RENDERERS: Readonly<Record<string, SectionRenderer>> = {
   args: argsRenderer(apiModel),
+  checks: checksRenderer,
 };
 
 async function main(): Promise<void> {
