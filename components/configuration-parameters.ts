@@ -14,7 +14,8 @@ import { readScriptResult } from "./scripts/index";
 import { shellCommand } from "./shell";
 import { remoteConnection, SSH_CONNECTION_SCHEMA, SshConnection } from "./ssh";
 import { absolutePathProblem, plainNameProblem, uuidProblem, versionNumberProblem } from "./validate";
-import { checkArgs, count, either, flag, input, instanceOf, listOf, oneOfValues, optional, Rule, shape, text } from "./schema";
+import { checkArgs } from "./check-args";
+import { count, either, flag, input, instanceOf, listOf, oneOfValues, optional, Rule, shape, text } from "./schema";
 
 /** One configuration parameter rule, as in Trove's `validation-rules.json`. */
 export interface ConfigurationParameterRule {

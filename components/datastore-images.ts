@@ -18,7 +18,8 @@ import { Problems } from "./errors";
 import { datastoreImageNames, DatastoreImageNames } from "./image-naming";
 import { REGISTRY_ENDPOINT_SCHEMA, RegistryEndpoint } from "./registry-endpoint";
 import { absolutePathProblem, dockerHostProblem, firstDuplicate, gitRefProblem, registryPathProblem, repositoryProblem, tagProblem, versionNumberProblem } from "./validate";
-import { checkArgs, FieldRules, flag, instanceOf, listOf, optional, Rule, shape, text } from "./schema";
+import { checkArgs } from "./check-args";
+import { FieldRules, flag, instanceOf, listOf, optional, Rule, shape, text } from "./schema";
 import { loadScript, readScriptResult } from "./scripts/index";
 
 /** Arguments of {@link DatastoreImages}. */

@@ -11,7 +11,8 @@ import { DatastoreCatalog, defaultCatalog } from "./catalog";
 import { describeValue, Problems } from "./errors";
 import { CallCounter, exclusively, loadCredentials, OpenStackApiError, openTroveSession, trove, TroveSession } from "./trove-client";
 import { cloudNameProblem, plainNameProblem, uuidProblem, versionNumberProblem } from "./validate";
-import { checkArgs, flag, input, instanceOf, listOf, optional, problemsOf, Rule, shape, text } from "./schema";
+import { checkArgs } from "./check-args";
+import { flag, input, instanceOf, listOf, optional, problemsOf, Rule, shape, text } from "./schema";
 
 /** How Pulumi marks a value a preview does not know yet, in what a dynamic provider's `check` receives. */
 const UNKNOWN_VALUE = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";

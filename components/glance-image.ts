@@ -17,7 +17,8 @@ import { DatastoreCatalog, defaultCatalog } from "./catalog";
 import { Problems } from "./errors";
 import { GuestImageBuild, IMAGE_FORMATS } from "./guest-image-build";
 import { absolutePathProblem, firstDuplicate, httpUrlProblem, plainNameProblem, sha256Problem, singleLineProblem } from "./validate";
-import { checkArgs, count, either, FieldRules, flag, input, instanceOf, listOf, mapOf, oneOfValues, optional, Rule, shape, text } from "./schema";
+import { checkArgs } from "./check-args";
+import { count, either, FieldRules, flag, input, instanceOf, listOf, mapOf, oneOfValues, optional, Rule, shape, text } from "./schema";
 
 /** The Glance image property that records the uploaded file's sha256; a change to it replaces (re-uploads) the image. @internal */
 export const SHA256_PROPERTY = "trove_guest_image_sha256";

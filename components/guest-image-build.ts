@@ -15,7 +15,8 @@ import { Problems } from "./errors";
 import { checkImageFetch, FETCH_SCRIPT, FETCH_UPDATE_SCRIPT, fetchDestination, IMAGE_FETCH_SCHEMA, ImageFetchArgs, ImageFetchEnvironment } from "./image-fetch";
 import { hostKeyOf, remoteConnection, SSH_CONNECTION_SCHEMA, SshConnection } from "./ssh";
 import { shellCommand, withExports } from "./shell";
-import { checkArgs, either, FieldRules, flag, input, listOf, mapOf, oneOfValues, optional, Rule, shape, text } from "./schema";
+import { checkArgs } from "./check-args";
+import { either, FieldRules, flag, input, listOf, mapOf, oneOfValues, optional, Rule, shape, text } from "./schema";
 import { absolutePathProblem, environmentNameProblem, gitRefProblem, httpUrlProblem, imageReferenceProblem, plainNameProblem, singleLineProblem, unixUserProblem } from "./validate";
 import { loadScript, readScriptResult } from "./scripts/index";
 

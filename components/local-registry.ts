@@ -11,7 +11,8 @@ import { Problems } from "./errors";
 import { RegistryEndpoint } from "./registry-endpoint";
 import { absolutePathProblem, basicAuthUserProblem, hostProblem, imageReferenceProblem, keyTextProblem, parseHostPort, passwordProblem, pemProblem, portProblem, portRule } from "./validate";
 import { isIP } from "node:net";
-import { checkArgs, count, either, flag, input, instanceOf, oneOfValues, optional, Rule, secret, shape, text } from "./schema";
+import { checkArgs } from "./check-args";
+import { count, either, flag, input, instanceOf, oneOfValues, optional, Rule, secret, shape, text } from "./schema";
 
 /** Basic-auth settings of the registry. */
 export interface LocalRegistryAuth {

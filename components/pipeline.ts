@@ -17,7 +17,8 @@ import { LOCAL_REGISTRY_SCHEMA, LocalRegistry, LocalRegistryArgs } from "./local
 import { REGISTRY_ENDPOINT_SCHEMA, RegistryEndpoint } from "./registry-endpoint";
 import { TROVE_CONFIG_FIELDS, TroveConfig, TroveConfigArgs } from "./trove-config";
 import { absolutePathProblem, cloudNameProblem, firstDuplicate, plainNameProblem, versionNumberProblem } from "./validate";
-import { absent, checkArgs, either, FieldRules, flag, instanceOf, listOf, oneOfValues, optional, Rule, shape, text } from "./schema";
+import { checkArgs } from "./check-args";
+import { absent, either, FieldRules, flag, instanceOf, listOf, oneOfValues, optional, Rule, shape, text } from "./schema";
 
 /** One datastore version the pipeline serves: its images, its Trove registration. */
 export interface PipelineDatastoreVersion extends DatastoreVersionSpec {

@@ -10,8 +10,7 @@
 // checks; `ArgsSchema<T>` makes the compiler insist that every field of the interface has a rule, so a new field cannot
 // be left unchecked.
 
-import * as pulumi from "@pulumi/pulumi";
-import { ComponentInputError, FieldProblem } from "./errors";
+import { FieldProblem } from "./errors";
 
 /** What kind of value a rule accepts; the generated tests produce wrong values per kind. @internal */
 export type RuleKind = "string" | "number" | "boolean" | "enum" | "array" | "record" | "object" | "oneOf" | "instance" | "any";
@@ -138,7 +137,10 @@ export function secret(rule: Rule): Rule {
 
 /** Whether a value is known only later: an Output or a Promise. @internal */
 export function isDeferred(value: unknown): boolean {
-  return pulumi.Output.isInstance(value) || (typeof value === "object" && value !== null && typeof (value as { then?: unknown }).then === "function");
+  // The mark `pulumi.Output.isInstance` reads, read here without @pulumi/pulumi: the walk below also runs inside
+  // DatastoreVersion's serialized provider, where a reference to the SDK would be serialized with it (5x the size).
+  if (typeof value !== "object" || value === null) return false;
+  return (value as { __pulumiOutput?: unknown }).__pulumiOutput === true || typeof (value as { then?: unknown }).then === "function";
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
@@ -264,40 +266,14 @@ export function problemsOf(rule: Rule, value: unknown, field = ""): FieldProblem
   return sink.problems;
 }
 
-/** Arguments that passed their schema, with every Input replaced by an Output that is checked when it resolves. @internal */
-export interface CheckedArgs<T> {
-  /** The arguments to use from here on. */
-  readonly args: T;
-  /**
-   * Names the resource a late refusal is reported on (call right after `super`): Pulumi then prints the message alone,
-   * attached to the resource, instead of a stack trace.
-   */
-  attach(resource: pulumi.Resource): void;
-}
-
 /**
- * Checks a component's arguments against its schema: throws one `ComponentInputError` naming every bad field, before
- * the component declares anything; returns the arguments with every Input wrapped in its check. `rename` turns a
- * field's path into the name the user knows it by (the stack program: the YAML key).
- * @internal
+ * Checks a value, handing each deferred Input (at a field whose rule allows one) to `defer`, whose result takes the
+ * Input's place in the returned value. @internal
  */
-export function checkArgs<T>(component: string, name: string, rule: Rule, args: T, rename: (field: string) => string = (field) => field): CheckedArgs<T> {
-  let owner: pulumi.Resource | undefined;
-  const renamed = (problems: FieldProblem[]) => problems.map((p) => ({ ...p, field: rename(p.field) }));
-  const sink: Sink = {
-    problems: [],
-    defer: (field, fieldRule, value) =>
-      (pulumi.output(value as pulumi.Input<string>) as pulumi.Output<unknown>).apply((resolved: unknown) => {
-        const problems = problemsOf({ ...fieldRule, optional: true }, resolved, field);
-        if (problems.length === 0) return resolved;
-        const error = new ComponentInputError(component, name, renamed(problems));
-        // A ResourceError is printed as its message alone; any other error thrown here is printed with util.inspect.
-        throw owner ? new pulumi.ResourceError(error.message, owner, true) : error;
-      }),
-  };
-  const checked = walk(rule, args, "", sink) as T;
-  if (sink.problems.length > 0) throw new ComponentInputError(component, name, renamed(sink.problems));
-  return { args: checked, attach: (resource) => (owner = resource) };
+export function checkValue(rule: Rule, value: unknown, defer: (field: string, rule: Rule, value: unknown) => unknown): { value: unknown; problems: FieldProblem[] } {
+  const sink: Sink = { problems: [], defer };
+  const checked = walk(rule, value, "", sink);
+  return { value: checked, problems: sink.problems };
 }
 
 /** Every field path of a schema, nested ones included (`buildHost.port`, `versions[].version`), with its rule. @internal */

@@ -15,7 +15,8 @@ import { shellCommand } from "./shell";
 import { remoteConnection, SSH_CONNECTION_SCHEMA, SshConnection } from "./ssh";
 import { TROVE_CONFIG_EDITOR_PY } from "./trove-config-editor";
 import { absolutePathProblem, hostPortProblem, imageReferenceProblem, plainNameProblem } from "./validate";
-import { checkArgs, FieldRules, input, instanceOf, listOf, mapOf, optional, Rule, shape, text } from "./schema";
+import { checkArgs } from "./check-args";
+import { FieldRules, input, instanceOf, listOf, mapOf, optional, Rule, shape, text } from "./schema";
 
 /** INI options by section. */
 export type IniSections = Record<string, Record<string, string>>;

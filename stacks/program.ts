@@ -5,7 +5,7 @@ import * as openstack from "@pulumi/openstack";
 import * as pulumi from "@pulumi/pulumi";
 import { ComponentInputError, PipelineRegion, SshConnection, TroveGuestPipeline, TroveGuestPipelineArgs } from "../components/index";
 import { TROVE_GUEST_PIPELINE_SCHEMA } from "../components/pipeline";
-import { checkArgs } from "../components/schema";
+import { checkArgs } from "../components/check-args";
 
 /** A region as the stack config names it: an OpenStack cloud from clouds.yaml and an optional region in it. */
 export interface RegionConfig {

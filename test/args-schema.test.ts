@@ -16,6 +16,7 @@ import type { Rule } from "../components/schema";
 let mocks: MockState;
 let m: {
   schema: typeof import("../components/schema.js");
+  check: typeof import("../components/check-args.js");
   errors: typeof import("../components/errors.js");
   catalog: typeof import("../components/catalog.js");
   build: typeof import("../components/guest-image-build.js");
@@ -33,6 +34,7 @@ beforeAll(async () => {
   mocks = await installMocks({ outputs: () => undefined });
   m = {
     schema: await import("../components/schema.js"),
+    check: await import("../components/check-args.js"),
     errors: await import("../components/errors.js"),
     catalog: await import("../components/catalog.js"),
     build: await import("../components/guest-image-build.js"),
@@ -305,7 +307,7 @@ describe("every public Args type refuses every wrong value at construction", () 
   });
 
   it("every example is valid (so a refusal below is the wrong value's doing)", () => {
-    for (const s of subjects) for (const e of s.examples()) expect(() => m.schema.checkArgs(s.component, "gen", s.schema(), e), s.component).not.toThrow();
+    for (const s of subjects) for (const e of s.examples()) expect(() => m.check.checkArgs(s.component, "gen", s.schema(), e), s.component).not.toThrow();
   });
 
   for (const kind of ["wrong type", "wrong content or shape", "missing"] as const) {
@@ -354,16 +356,16 @@ describe("Inputs are checked when they resolve, with the same message, before an
   };
 
   it("a registry password from a Promise with a newline: the checked Output rejects with the construction message, without the password", async () => {
-    const { args } = m.schema.checkArgs("TroveConfig", "late", m.endpoint.REGISTRY_ENDPOINT_SCHEMA, { ...endpoint, password: Promise.resolve("pw\nsecret-part") });
+    const { args } = m.check.checkArgs("TroveConfig", "late", m.endpoint.REGISTRY_ENDPOINT_SCHEMA, { ...endpoint, password: Promise.resolve("pw\nsecret-part") });
     const failure = await settle(args.password).then(() => "resolved", (e: Error) => e.message);
     expect(failure).toBe('TroveConfig "late": password "(secret)" is not valid (must not contain newlines or control characters).');
   });
 
   it("a port from an Output that resolves to a string is refused; a good one passes through unchanged and stays secret", async () => {
-    const bad = m.schema.checkArgs("GuestImageBuild", "late", m.build.GUEST_IMAGE_BUILD_SCHEMA, { ...buildFull, buildHost: { ...ssh, port: pulumi.output("22") } });
+    const bad = m.check.checkArgs("GuestImageBuild", "late", m.build.GUEST_IMAGE_BUILD_SCHEMA, { ...buildFull, buildHost: { ...ssh, port: pulumi.output("22") } });
     const failure = await settle((bad.args.buildHost as { port: unknown }).port).then(() => "resolved", (e: Error) => e.message);
     expect(failure).toMatch(/^GuestImageBuild "late": buildHost.port "22" is not valid \(expected a whole number from 1 to 65535, got a string \(in YAML, write the number without quotes\)\)/);
-    const good = m.schema.checkArgs("GuestImageBuild", "late", m.build.GUEST_IMAGE_BUILD_SCHEMA, { ...buildFull, buildHost: { ...ssh, privateKey: pulumi.secret(ssh.privateKey) } });
+    const good = m.check.checkArgs("GuestImageBuild", "late", m.build.GUEST_IMAGE_BUILD_SCHEMA, { ...buildFull, buildHost: { ...ssh, privateKey: pulumi.secret(ssh.privateKey) } });
     const privateKey = (good.args.buildHost as { privateKey: pulumi.Output<string> }).privateKey;
     expect(await settle(privateKey)).toBe(ssh.privateKey);
     expect(await (privateKey as unknown as { isSecret: Promise<boolean> }).isSecret).toBe(true);
@@ -371,6 +373,6 @@ describe("Inputs are checked when they resolve, with the same message, before an
 
   it("a plain value is used as given (no copy, no Output) when nothing in it is an Input", () => {
     const example = { datastore: "mysql", version: "8.0.41" };
-    expect(m.schema.checkArgs("DatastoreVersion", "x", m.version.DATASTORE_VERSION_SCHEMA, example).args).toBe(example);
+    expect(m.check.checkArgs("DatastoreVersion", "x", m.version.DATASTORE_VERSION_SCHEMA, example).args).toBe(example);
   });
 });
