@@ -131,6 +131,10 @@ export type GuestImageSource =
       remote: boolean;
       /** For a remote build whose image is copied here: where to. */
       fetch?: { path: string };
+      /** For a remote build: the host it runs on (the checked connection, its Inputs as given). */
+      buildHost?: BuildHostConnection;
+      /** Image references to embed, known once published: the constructor adds them to the environment and triggers. */
+      preloadImages?: pulumi.Input<string[]>;
     }
   | { kind: "file"; path: string }
   | { kind: "url"; url: string };
@@ -314,22 +318,154 @@ export function guestImageBuildPairs(a: Omit<GuestImageBuildArgs, "preloadImages
   if (a.existingImagePath !== undefined && a.imageUrl !== undefined) report("imageUrl", a.imageUrl, "give either existingImagePath or imageUrl, not both");
 }
 
-/**
- * Applies defaults and validates; throws one error naming every bad field. Pure but for reading local file facts; in a
- * preview, a local file that is absent is a warning (the preview may run where the image is not, e.g. in CI).
- * @internal
- */
-export function resolveGuestImageBuildArgs(name: string, args: GuestImageBuildArgs, context: ResolveContext = { dryRun: false }): GuestImageBuildSettings {
-  const problems = new Problems("GuestImageBuild", name);
-  const warnings: string[] = [];
-  const guestOs = args.guestOs ?? "ubuntu";
-  const guestOsRelease = args.guestOsRelease ?? "jammy";
-  const devMode = args.devMode ?? true;
-  const guestUsername = args.guestUsername ?? "ubuntu";
-  const cloudInitDatasources = args.cloudInitDatasources ?? ["ConfigDrive", "OpenStack"];
-  const environment = args.environment ?? {};
+/** The defaults every source kind shares, resolved; the source resolvers read them. */
+interface CommonImageSettings {
+  guestOs: string;
+  guestOsRelease: string;
+  devMode: boolean;
+  guestUsername: string;
+  cloudInitDatasources: string[];
+  environment: Record<string, string>;
+  /** Whether `troveRelease` is unset or known. */
+  releaseOk: boolean;
+}
 
-  const releaseOk = args.troveRelease === undefined || problems.report("troveRelease", args.troveRelease, troveReleaseProblem(args.troveRelease));
+/** What a source resolver adds to the settings; no `source` when its own fields are not valid (the problems say why). */
+interface ResolvedSource {
+  source?: GuestImageSource;
+  /** Undefined when the extension is not known (reported): the settings keep `qcow2`. */
+  diskFormat?: string;
+  triggers: string[];
+  troveRef?: string;
+}
+
+const UNKNOWN_EXTENSION = `unknown image extension; known: ${Object.keys(IMAGE_FORMATS).join(", ")}`;
+
+/** An existing image file on the machine running `pulumi`. */
+function resolveFileSource(p: string, problems: Problems, warnings: string[], context: ResolveContext): ResolvedSource {
+  if (!problems.report("existingImagePath", p, absolutePathProblem(p))) return { triggers: [] };
+  const format = imageFormatOf(p);
+  const diskFormat = problems.check(format !== undefined, "existingImagePath", p, UNKNOWN_EXTENSION) ? format : undefined;
+  const triggers: string[] = [];
+  if (existsSync(p)) {
+    const st = statSync(p);
+    // Size and mtime are cheap to read on every run; a change re-reads the checksum, which re-uploads the image.
+    triggers.push(`file:${p}`, `size:${st.size}`, `mtime:${st.mtimeMs}`);
+  } else if (context.dryRun) {
+    warnings.push(`existingImagePath ${p} is not on this machine: the preview goes on without it; pulumi up needs it here`);
+    triggers.push(`file:${p}`);
+  } else {
+    problems.add("existingImagePath", p, "no such file on this machine");
+  }
+  return { source: { kind: "file", path: p }, diskFormat, triggers };
+}
+
+/** A published image URL. */
+function resolveUrlSource(url: string, problems: Problems): ResolvedSource {
+  let ok: boolean;
+  try {
+    ok = ["http:", "https:"].includes(new URL(url).protocol);
+  } catch {
+    ok = false;
+  }
+  if (!problems.check(ok, "imageUrl", url, "expected an http:// or https:// URL")) return { triggers: [] };
+  const format = imageFormatOf(new URL(url).pathname);
+  const diskFormat = problems.check(format !== undefined, "imageUrl", url, UNKNOWN_EXTENSION) ? format : undefined;
+  return { source: { kind: "url", url }, diskFormat, triggers: [`url:${url}`] };
+}
+
+/** Checks trovestack's own options and the extra environment of a build from `troveSourceDir`. */
+function checkBuildOptions(args: GuestImageBuildArgs, common: CommonImageSettings, troveSourceDir: string, problems: Problems, warnings: string[]): void {
+  const { devMode, cloudInitDatasources, environment, releaseOk } = common;
+  problems.check(cloudInitDatasources.includes(REQUIRED_DATASOURCE), "cloudInitDatasources", cloudInitDatasources, `must include "OpenStack": since Yoga, Trove no longer uses a config drive by default, so cloud-init must read the metadata service to inject the guest agent's files`);
+  cloudInitDatasources.forEach((d, i) => problems.check(/^[A-Za-z0-9]+$/.test(d), `cloudInitDatasources[${i}]`, d, "expected a cloud-init datasource name such as OpenStack or ConfigDrive"));
+  if (args.hostScpUsername !== undefined) {
+    problems.check(devMode, "hostScpUsername", args.hostScpUsername, "only used in dev mode; remove it or set devMode: true");
+    problems.check(/^[a-z_][a-z0-9_-]{0,31}$/.test(args.hostScpUsername), "hostScpUsername", args.hostScpUsername, "expected a Linux user name");
+  }
+  if (args.localElementsPath !== undefined) problems.report("localElementsPath", args.localElementsPath, absolutePathProblem(args.localElementsPath));
+  if (!devMode) {
+    for (const key of UNSIGNED_APT_ENVIRONMENT) problems.check(!Object.hasOwn(environment, key), `environment.${key}`, environment[key], "makes apt in the image accept unsigned packages; not allowed in a production build (devMode false)");
+    const debootstrap = environment.DIB_DEBOOTSTRAP_EXTRA_ARGS;
+    problems.check(debootstrap === undefined || !/--no-check-(gpg|sig)/.test(debootstrap), "environment.DIB_DEBOOTSTRAP_EXTRA_ARGS", debootstrap, "must not turn off signature checks in a production build (devMode false)");
+    if (releaseOk && args.troveRelease !== undefined && TROVE_RELEASES[args.troveRelease]!.trovestackAddsCiMirrors) {
+      warnings.push(`Trove ${args.troveRelease}'s trovestack adds diskimage-builder's ${UNSIGNED_APT_ELEMENT} element (its apt settings accept unsigned packages): this production build (devMode false) will stop before trovestack runs unless ${troveSourceDir} no longer names it`);
+    }
+  }
+  if (args.preloadImages !== undefined) {
+    problems.check(!Object.hasOwn(environment, "DIB_TROVE_DOCKER_IMAGES"), "environment.DIB_TROVE_DOCKER_IMAGES", environment.DIB_TROVE_DOCKER_IMAGES, "set it with preloadImages, not both");
+    const rules = releaseOk && args.troveRelease !== undefined ? TROVE_RELEASES[args.troveRelease]! : undefined;
+    if (rules === undefined) problems.add("preloadImages", "(images)", "needs troveRelease: only a trovestack that reads DIB_TROVE_DOCKER_IMAGES (upstream master, 2026.2) embeds images");
+    else if (!rules.trovestackEmbedsDockerImages) problems.add("preloadImages", "(images)", `Trove ${rules.release}'s trovestack does not read DIB_TROVE_DOCKER_IMAGES, so the image would embed nothing; only upstream master (2026.2) does`);
+    else problems.check(args.allowUntested === true, "preloadImages", "(images)", `only upstream master's trovestack (Trove ${rules.release}) reads DIB_TROVE_DOCKER_IMAGES, and no released branch does yet; set allowUntested: true to try it anyway`);
+  }
+  for (const key of Object.keys(environment)) {
+    problems.check(/^[A-Z_][A-Z0-9_]*$/.test(key), `environment.${key}`, key, "expected an environment variable name of uppercase letters, digits and '_'");
+    problems.check(!["DIB_CLOUD_INIT_DATASOURCES", "HOST_SCP_USERNAME", "DIB_LOCAL_ELEMENTS_PATH"].includes(key), `environment.${key}`, key, "set it with its own argument (cloudInitDatasources, hostScpUsername, localElementsPath)");
+  }
+}
+
+/** Checks that a remote build's image can be copied here (unless `fetchImage: false`). */
+function checkBuildHost(args: GuestImageBuildArgs, outputImagePath: string, problems: Problems): void {
+  if (args.buildHost === undefined) {
+    problems.check(args.fetchImage === undefined, "fetchImage", args.fetchImage, "only for a remote build: give buildHost, or remove fetchImage");
+  } else if (args.fetchImage !== false) {
+    checkImageFetch(args.fetchImage, outputImagePath, problems);
+    problems.check(
+      !(args.buildHost.password !== undefined && args.buildHost.privateKey === undefined),
+      "buildHost.password",
+      "(secret)",
+      "copying the image here needs buildHost.privateKey (ssh cannot log in with a password unattended); give a key, or set fetchImage: false and upload the image from the build host yourself",
+    );
+  }
+}
+
+/** The checkout's ref: as given, else (local build) its HEAD, else `unknown` with a warning. */
+function resolveTroveRef(args: GuestImageBuildArgs, troveSourceDir: string, problems: Problems, warnings: string[]): string {
+  let troveRef = args.troveRef ?? "unknown";
+  if (args.troveRef === undefined) {
+    const head = args.buildHost === undefined ? localGitHead(troveSourceDir) : undefined;
+    if (head) troveRef = head;
+    else warnings.push(`troveRef is not set and ${troveSourceDir} is not a git checkout readable here, so the image is recorded as built from "unknown": a machine that can read the checkout would see a different value and rebuild; set troveRef`);
+  }
+  problems.check(/^[A-Za-z0-9._/@+-]{1,200}$/.test(troveRef), "troveRef", troveRef, "expected a git ref or commit id");
+  return troveRef;
+}
+
+/** A build with trovestack from `troveSourceDir`, here or on `buildHost`. No source while any problem is recorded. */
+function resolveBuildSource(args: GuestImageBuildArgs, common: CommonImageSettings, troveSourceDir: string, problems: Problems, warnings: string[]): ResolvedSource {
+  const { guestOs, guestOsRelease, devMode, guestUsername, cloudInitDatasources, environment } = common;
+  problems.report("troveSourceDir", troveSourceDir, absolutePathProblem(troveSourceDir));
+  const outputImagePath = args.outputImagePath ?? defaultOutputImagePath(guestOs, guestOsRelease, devMode);
+  let diskFormat: string | undefined;
+  if (problems.check(TROVESTACK_SAFE_PATH.test(outputImagePath), "outputImagePath", outputImagePath, "expected an absolute path or one starting with $HOME/, of letters, digits, '.', '_', '+', '-' and '/' (trovestack does not quote it)")) {
+    const format = imageFormatOf(outputImagePath);
+    if (problems.check(format !== undefined, "outputImagePath", outputImagePath, UNKNOWN_EXTENSION)) diskFormat = format;
+  }
+  checkBuildOptions(args, common, troveSourceDir, problems, warnings);
+  checkBuildHost(args, outputImagePath, problems);
+  const troveRef = resolveTroveRef(args, troveSourceDir, problems, warnings);
+
+  const buildEnvironment: Record<string, string> = { DIB_CLOUD_INIT_DATASOURCES: cloudInitDatasources.join(", ") };
+  if (devMode && args.hostScpUsername !== undefined) buildEnvironment.HOST_SCP_USERNAME = args.hostScpUsername;
+  if (args.localElementsPath !== undefined) buildEnvironment.DIB_LOCAL_ELEMENTS_PATH = args.localElementsPath;
+  Object.assign(buildEnvironment, environment);
+  if (problems.any) return { diskFormat, triggers: [], troveRef };
+
+  const scriptInputs: BuildScriptInputs = { troveSourceDir, guestOs, guestOsRelease, devMode, guestUsername, outputImagePath, environment: buildEnvironment };
+  const remote = args.buildHost !== undefined;
+  const fetch = remote && args.fetchImage !== false ? { path: fetchDestination(outputImagePath, args.fetchImage) } : undefined;
+  return {
+    source: { kind: "build", script: renderBuildScript(scriptInputs), scriptInputs, environmentTriggers: buildEnvironment, outputImagePath, remote, fetch, buildHost: args.buildHost, preloadImages: args.preloadImages },
+    diskFormat,
+    triggers: [`trove:${troveSourceDir}@${troveRef}`, `os:${guestOs}/${guestOsRelease}`, `dev:${devMode}`, `user:${guestUsername}`, `out:${outputImagePath}`, `env:${JSON.stringify(buildEnvironment)}`],
+    troveRef,
+  };
+}
+
+/** Checks the guest OS and release against the Trove release (or the tested pair), and the guest user's name. */
+function checkGuestOs(args: GuestImageBuildArgs, common: CommonImageSettings, problems: Problems): void {
+  const { guestOs, guestOsRelease, guestUsername, releaseOk } = common;
   const supportedReleases = guestOs === "ubuntu" && args.troveRelease !== undefined && releaseOk ? TROVE_RELEASES[args.troveRelease]!.guestOsReleases : SUPPORTED_GUEST_OS[guestOs];
   if (!args.allowUntested && releaseOk) {
     if (problems.check(supportedReleases !== undefined, "guestOs", guestOs, `supported: ${Object.keys(SUPPORTED_GUEST_OS).join(", ")}; set allowUntested: true to try it anyway`)) {
@@ -340,117 +476,52 @@ export function resolveGuestImageBuildArgs(name: string, args: GuestImageBuildAr
   problems.report("guestOs", guestOs, plainNameProblem(guestOs, 32));
   problems.report("guestOsRelease", guestOsRelease, plainNameProblem(guestOsRelease, 32));
   problems.check(/^[a-z_][a-z0-9_-]{0,31}$/.test(guestUsername), "guestUsername", guestUsername, "expected a Linux user name: lowercase letters, digits, '_' or '-'");
+}
+
+/**
+ * Applies defaults and validates; throws one error naming every bad field. Pure but for reading local file facts; in a
+ * preview, a local file that is absent is a warning (the preview may run where the image is not, e.g. in CI).
+ * @internal
+ */
+export function resolveGuestImageBuildArgs(name: string, args: GuestImageBuildArgs, context: ResolveContext = { dryRun: false }): GuestImageBuildSettings {
+  const problems = new Problems("GuestImageBuild", name);
+  const warnings: string[] = [];
+  const releaseOk = args.troveRelease === undefined || problems.report("troveRelease", args.troveRelease, troveReleaseProblem(args.troveRelease));
+  const common: CommonImageSettings = {
+    guestOs: args.guestOs ?? "ubuntu",
+    guestOsRelease: args.guestOsRelease ?? "jammy",
+    devMode: args.devMode ?? true,
+    guestUsername: args.guestUsername ?? "ubuntu",
+    cloudInitDatasources: args.cloudInitDatasources ?? ["ConfigDrive", "OpenStack"],
+    environment: args.environment ?? {},
+    releaseOk,
+  };
+  checkGuestOs(args, common, problems);
 
   const sources = [args.existingImagePath, args.imageUrl, args.troveSourceDir].filter((v) => v !== undefined).length;
   problems.check(!(args.existingImagePath !== undefined && args.imageUrl !== undefined), "imageUrl", args.imageUrl, "give either existingImagePath or imageUrl, not both");
   if (sources === 0) problems.add("troveSourceDir", undefined, "give troveSourceDir to build, or existingImagePath or imageUrl to skip the build");
 
-  let source: GuestImageSource | undefined;
-  let diskFormat = "qcow2";
-  const triggers: string[] = [];
-  let troveRef = args.troveRef ?? "unknown";
-
-  if (args.existingImagePath !== undefined) {
-    const p = args.existingImagePath;
-    if (problems.report("existingImagePath", p, absolutePathProblem(p))) {
-      const format = imageFormatOf(p);
-      if (problems.check(format !== undefined, "existingImagePath", p, `unknown image extension; known: ${Object.keys(IMAGE_FORMATS).join(", ")}`)) diskFormat = format!;
-      if (existsSync(p)) {
-        const st = statSync(p);
-        // Size and mtime are cheap to read on every run; a change re-reads the checksum, which re-uploads the image.
-        triggers.push(`file:${p}`, `size:${st.size}`, `mtime:${st.mtimeMs}`);
-      } else if (context.dryRun) {
-        warnings.push(`existingImagePath ${p} is not on this machine: the preview goes on without it; pulumi up needs it here`);
-        triggers.push(`file:${p}`);
-      } else {
-        problems.add("existingImagePath", p, "no such file on this machine");
-      }
-      source = { kind: "file", path: p };
-    }
-  } else if (args.imageUrl !== undefined) {
-    const url = args.imageUrl;
-    let ok: boolean;
-    try {
-      ok = ["http:", "https:"].includes(new URL(url).protocol);
-    } catch {
-      ok = false;
-    }
-    if (problems.check(ok, "imageUrl", url, "expected an http:// or https:// URL")) {
-      const format = imageFormatOf(new URL(url).pathname);
-      if (problems.check(format !== undefined, "imageUrl", url, `unknown image extension; known: ${Object.keys(IMAGE_FORMATS).join(", ")}`)) diskFormat = format!;
-      source = { kind: "url", url };
-      triggers.push(`url:${url}`);
-    }
-  } else if (args.troveSourceDir !== undefined) {
-    const troveSourceDir = args.troveSourceDir;
-    problems.report("troveSourceDir", troveSourceDir, absolutePathProblem(troveSourceDir));
-    const outputImagePath = args.outputImagePath ?? defaultOutputImagePath(guestOs, guestOsRelease, devMode);
-    if (problems.check(TROVESTACK_SAFE_PATH.test(outputImagePath), "outputImagePath", outputImagePath, "expected an absolute path or one starting with $HOME/, of letters, digits, '.', '_', '+', '-' and '/' (trovestack does not quote it)")) {
-      const format = imageFormatOf(outputImagePath);
-      if (problems.check(format !== undefined, "outputImagePath", outputImagePath, `unknown image extension; known: ${Object.keys(IMAGE_FORMATS).join(", ")}`)) diskFormat = format!;
-    }
-    problems.check(cloudInitDatasources.includes(REQUIRED_DATASOURCE), "cloudInitDatasources", cloudInitDatasources, `must include "OpenStack": since Yoga, Trove no longer uses a config drive by default, so cloud-init must read the metadata service to inject the guest agent's files`);
-    cloudInitDatasources.forEach((d, i) => problems.check(/^[A-Za-z0-9]+$/.test(d), `cloudInitDatasources[${i}]`, d, "expected a cloud-init datasource name such as OpenStack or ConfigDrive"));
-    if (args.hostScpUsername !== undefined) {
-      problems.check(devMode, "hostScpUsername", args.hostScpUsername, "only used in dev mode; remove it or set devMode: true");
-      problems.check(/^[a-z_][a-z0-9_-]{0,31}$/.test(args.hostScpUsername), "hostScpUsername", args.hostScpUsername, "expected a Linux user name");
-    }
-    if (args.localElementsPath !== undefined) problems.report("localElementsPath", args.localElementsPath, absolutePathProblem(args.localElementsPath));
-    if (!devMode) {
-      for (const key of UNSIGNED_APT_ENVIRONMENT) problems.check(!Object.hasOwn(environment, key), `environment.${key}`, environment[key], "makes apt in the image accept unsigned packages; not allowed in a production build (devMode false)");
-      const debootstrap = environment.DIB_DEBOOTSTRAP_EXTRA_ARGS;
-      problems.check(debootstrap === undefined || !/--no-check-(gpg|sig)/.test(debootstrap), "environment.DIB_DEBOOTSTRAP_EXTRA_ARGS", debootstrap, "must not turn off signature checks in a production build (devMode false)");
-      if (releaseOk && args.troveRelease !== undefined && TROVE_RELEASES[args.troveRelease]!.trovestackAddsCiMirrors) {
-        warnings.push(`Trove ${args.troveRelease}'s trovestack adds diskimage-builder's ${UNSIGNED_APT_ELEMENT} element (its apt settings accept unsigned packages): this production build (devMode false) will stop before trovestack runs unless ${troveSourceDir} no longer names it`);
-      }
-    }
-    if (args.preloadImages !== undefined) {
-      problems.check(!Object.hasOwn(environment, "DIB_TROVE_DOCKER_IMAGES"), "environment.DIB_TROVE_DOCKER_IMAGES", environment.DIB_TROVE_DOCKER_IMAGES, "set it with preloadImages, not both");
-      const rules = releaseOk && args.troveRelease !== undefined ? TROVE_RELEASES[args.troveRelease]! : undefined;
-      if (rules === undefined) problems.add("preloadImages", "(images)", "needs troveRelease: only a trovestack that reads DIB_TROVE_DOCKER_IMAGES (upstream master, 2026.2) embeds images");
-      else if (!rules.trovestackEmbedsDockerImages) problems.add("preloadImages", "(images)", `Trove ${rules.release}'s trovestack does not read DIB_TROVE_DOCKER_IMAGES, so the image would embed nothing; only upstream master (2026.2) does`);
-      else problems.check(args.allowUntested === true, "preloadImages", "(images)", `only upstream master's trovestack (Trove ${rules.release}) reads DIB_TROVE_DOCKER_IMAGES, and no released branch does yet; set allowUntested: true to try it anyway`);
-    }
-    for (const key of Object.keys(environment)) {
-      problems.check(/^[A-Z_][A-Z0-9_]*$/.test(key), `environment.${key}`, key, "expected an environment variable name of uppercase letters, digits and '_'");
-      problems.check(!["DIB_CLOUD_INIT_DATASOURCES", "HOST_SCP_USERNAME", "DIB_LOCAL_ELEMENTS_PATH"].includes(key), `environment.${key}`, key, "set it with its own argument (cloudInitDatasources, hostScpUsername, localElementsPath)");
-    }
-    if (args.buildHost === undefined) {
-      problems.check(args.fetchImage === undefined, "fetchImage", args.fetchImage, "only for a remote build: give buildHost, or remove fetchImage");
-    } else if (args.fetchImage !== false) {
-      checkImageFetch(args.fetchImage, outputImagePath, problems);
-      problems.check(
-        !(args.buildHost.password !== undefined && args.buildHost.privateKey === undefined),
-        "buildHost.password",
-        "(secret)",
-        "copying the image here needs buildHost.privateKey (ssh cannot log in with a password unattended); give a key, or set fetchImage: false and upload the image from the build host yourself",
-      );
-    }
-    if (args.troveRef === undefined) {
-      const head = args.buildHost === undefined ? localGitHead(troveSourceDir) : undefined;
-      if (head) troveRef = head;
-      else warnings.push(`troveRef is not set and ${troveSourceDir} is not a git checkout readable here, so the image is recorded as built from "unknown": a machine that can read the checkout would see a different value and rebuild; set troveRef`);
-    }
-    problems.check(/^[A-Za-z0-9._/@+-]{1,200}$/.test(troveRef), "troveRef", troveRef, "expected a git ref or commit id");
-
-    const buildEnvironment: Record<string, string> = { DIB_CLOUD_INIT_DATASOURCES: cloudInitDatasources.join(", ") };
-    if (devMode && args.hostScpUsername !== undefined) buildEnvironment.HOST_SCP_USERNAME = args.hostScpUsername;
-    if (args.localElementsPath !== undefined) buildEnvironment.DIB_LOCAL_ELEMENTS_PATH = args.localElementsPath;
-    Object.assign(buildEnvironment, environment);
-
-    if (!problems.any) {
-      const scriptInputs: BuildScriptInputs = { troveSourceDir, guestOs, guestOsRelease, devMode, guestUsername, outputImagePath, environment: buildEnvironment };
-      const script = renderBuildScript(scriptInputs);
-      const remote = args.buildHost !== undefined;
-      const fetch = remote && args.fetchImage !== false ? { path: fetchDestination(outputImagePath, args.fetchImage) } : undefined;
-      source = { kind: "build", script, scriptInputs, environmentTriggers: buildEnvironment, outputImagePath, remote, fetch };
-      triggers.push(`trove:${troveSourceDir}@${troveRef}`, `os:${guestOs}/${guestOsRelease}`, `dev:${devMode}`, `user:${guestUsername}`, `out:${outputImagePath}`, `env:${JSON.stringify(buildEnvironment)}`);
-    }
-  }
+  let resolved: ResolvedSource = { triggers: [] };
+  if (args.existingImagePath !== undefined) resolved = resolveFileSource(args.existingImagePath, problems, warnings, context);
+  else if (args.imageUrl !== undefined) resolved = resolveUrlSource(args.imageUrl, problems);
+  else if (args.troveSourceDir !== undefined) resolved = resolveBuildSource(args, common, args.troveSourceDir, problems, warnings);
 
   if (args.preloadImages !== undefined && args.troveSourceDir === undefined) problems.add("preloadImages", "(images)", "only for a build (troveSourceDir); an existing image or URL is used as it is");
   problems.throwIfAny();
-  return { guestOs, guestOsRelease, devMode, guestUsername, diskFormat, troveRef, cloudInitDatasources, source: source!, triggers, warnings };
+  const { guestOs, guestOsRelease, devMode, guestUsername, cloudInitDatasources } = common;
+  return {
+    guestOs,
+    guestOsRelease,
+    devMode,
+    guestUsername,
+    diskFormat: resolved.diskFormat ?? "qcow2",
+    troveRef: resolved.troveRef ?? args.troveRef ?? "unknown",
+    cloudInitDatasources,
+    source: resolved.source!,
+    triggers: resolved.triggers,
+    warnings,
+  };
 }
 
 /** What the fetch script reads on stdin: the build host's private key as a secret, or "" to use your own ssh-agent. @internal */
