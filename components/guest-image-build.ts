@@ -529,6 +529,133 @@ export function fetchStdin(c: SshConnection): pulumi.Output<string> {
   return pulumi.secret(pulumi.output(c.privateKey).apply((k) => k ?? ""));
 }
 
+/** A build source, as {@link resolveGuestImageBuildArgs} gives it. */
+type BuildSource = Extract<GuestImageSource, { kind: "build" }>;
+
+/** What the resources of a file or build source print (the build script's JSON line), and where a copy lands here. */
+interface DeclaredImage {
+  stdout: pulumi.Output<string>;
+  /** For a remote build whose image is copied here: the copy's path. */
+  localImagePath?: pulumi.Output<string | undefined>;
+}
+
+/**
+ * The build's script inputs and triggers, with the preloaded images once they are published: the build's environment
+ * and a trigger are made from them, so a new set of images rebuilds the image.
+ */
+function buildInputsOf(source: BuildSource, triggers: string[]): { inputs: pulumi.Input<BuildScriptInputs>; triggers: pulumi.Input<unknown>[] } {
+  const preload = source.preloadImages !== undefined ? pulumi.output(source.preloadImages).apply(preloadImagesValue) : undefined;
+  if (!preload) return { inputs: source.scriptInputs, triggers };
+  return {
+    inputs: preload.apply((v) => ({ ...source.scriptInputs, environment: { ...source.scriptInputs.environment, DIB_TROVE_DOCKER_IMAGES: v } })),
+    triggers: [...triggers, preload.apply((v) => `preload:${v}`)],
+  };
+}
+
+/**
+ * What a forced rebuild takes, for the update's error message. A plain string: an input made from the component's
+ * URN would make the build wait for all of the component's children, the fetch among them.
+ */
+function replaceHintOf(name: string): string {
+  return `pulumi up --replace <URN of ${name}-build> (pulumi stack --show-urns lists it)`;
+}
+
+/** A build on the build host over SSH, and the copy of its image here when `fetch` is set. */
+function declareRemoteBuild(name: string, parent: pulumi.Resource, source: BuildSource, c: BuildHostConnection, triggers: string[]): DeclaredImage {
+  const { inputs, triggers: buildTriggers } = buildInputsOf(source, triggers);
+  const build = new command.remote.Command(
+    `${name}-build`,
+    {
+      connection: remoteConnection(c, { component: "GuestImageBuild", name, field: "buildHost" }),
+      // sshd passes a command's `environment` only for the names its AcceptEnv lists, so the values go as quoted
+      // `export` lines in front of the script, inside the one `bash -c` argument.
+      create: pulumi.output(inputs).apply((i) => shellCommand(["bash", "-c", renderBuildScript(i)])),
+      update: shellCommand(["bash", "-c", renderBuildUpdateScript(source.outputImagePath, replaceHintOf(name))]),
+      // Not needed (the update reads the record beside the image), and sshd drops it unless it accepts the name.
+      addPreviousOutputInEnv: false,
+      triggers: buildTriggers,
+    },
+    { parent },
+  );
+  return { stdout: build.stdout, localImagePath: source.fetch ? declareFetch(name, parent, build, c, source.fetch.path) : undefined };
+}
+
+/** The copy of a remote build's image to `localPath` here, checked against the build's sha256; its path. */
+function declareFetch(name: string, parent: pulumi.Resource, build: command.remote.Command, c: BuildHostConnection, localPath: string): pulumi.Output<string | undefined> {
+  const built = build.stdout.apply((out) => parseBuiltImage(out, `GuestImageBuild "${name}": the image build on ${c.host}`));
+  const environment: Record<keyof ImageFetchEnvironment, pulumi.Input<string>> = {
+    FETCH_HOST: c.host,
+    FETCH_PORT: pulumi.output(c.port ?? 22).apply(String),
+    FETCH_USER: c.user,
+    FETCH_REMOTE_PATH: built.path,
+    FETCH_SHA256: built.sha256,
+    FETCH_LOCAL_PATH: localPath,
+    FETCH_HOST_KEY: hostKeyOf(c) ?? "",
+    FETCH_INSECURE_IGNORE_HOST_KEY: String(c.insecureIgnoreHostKey === true),
+  };
+  const fetch = new command.local.Command(
+    `${name}-fetch`,
+    {
+      create: FETCH_SCRIPT,
+      update: FETCH_UPDATE_SCRIPT,
+      interpreter: ["/bin/bash", "-c"],
+      environment,
+      // The key reaches the script on stdin only; as a secret it is encrypted in state.
+      stdin: fetchStdin(c),
+      addPreviousOutputInEnv: false,
+      triggers: [built.sha256, localPath],
+    },
+    { parent, dependsOn: [build] },
+  );
+  return fetch.stdout.apply((out) => parseBuiltImage(out, `GuestImageBuild "${name}": the copy of the image here`).path);
+}
+
+/** A build where `pulumi` runs. */
+function declareLocalBuild(name: string, parent: pulumi.Resource, source: BuildSource, triggers: string[]): DeclaredImage {
+  const { inputs, triggers: buildTriggers } = buildInputsOf(source, triggers);
+  const build = new command.local.Command(
+    `${name}-build`,
+    {
+      create: BUILD_SCRIPT,
+      update: BUILD_UPDATE_SCRIPT,
+      interpreter: ["/bin/bash", "-c"],
+      environment: pulumi.output(inputs).apply((i) => ({ ...buildScriptEnvironment(i), ...buildUpdateEnvironment(source.outputImagePath, replaceHintOf(name)) })),
+      // The update reads the record beside the image; the previous output is not needed.
+      addPreviousOutputInEnv: false,
+      triggers: buildTriggers,
+    },
+    { parent },
+  );
+  return { stdout: build.stdout };
+}
+
+/** The description (path, sha256, size) of an existing image file. */
+function declareDescribe(name: string, parent: pulumi.Resource, imagePath: string, triggers: string[]): DeclaredImage {
+  // Describing a file is cheap and has no side effect: an update describes it again.
+  const describe = new command.local.Command(
+    `${name}-describe`,
+    { create: DESCRIBE_SCRIPT, update: DESCRIBE_SCRIPT, interpreter: ["/bin/bash", "-c"], environment: { PULUMI_TROVE_IMAGE: imagePath }, addPreviousOutputInEnv: false, triggers },
+    { parent },
+  );
+  return { stdout: describe.stdout };
+}
+
+/** The image as {@link GlanceImage} uploads it: its format and OS (for the default name), and where its data is. @internal */
+export interface GuestImageGlanceSource {
+  diskFormat: string;
+  guestOs: string;
+  guestOsRelease: string;
+  /** The file where `pulumi` runs, when there is one ({@link GuestImageBuild.localImagePath}). */
+  localFilePath: pulumi.Output<string | undefined>;
+  /** The published URL, for a URL source. */
+  url: pulumi.Output<string | undefined>;
+  sha256: pulumi.Output<string | undefined>;
+  /** Whether the image was built on a remote build host. */
+  remote: boolean;
+  /** Whether `localFilePath` will hold the image. */
+  availableLocally: boolean;
+}
+
 /**
  * Builds the Trove guest image with `trovestack build-image`, locally or on a build host over SSH, or describes an
  * existing image file or URL. Outputs the image's location, format, sha256 and size for {@link GlanceImage}.
@@ -560,6 +687,8 @@ export class GuestImageBuild extends pulumi.ComponentResource {
   public readonly availableLocally: boolean;
   /** The resolved settings (OS, release, mode, triggers), for composing components. @internal */
   public readonly settings: GuestImageBuildSettings;
+  /** The image as {@link GlanceImage} takes it. @internal */
+  public readonly glanceSource: GuestImageGlanceSource;
 
   constructor(name: string, args: GuestImageBuildArgs, opts?: pulumi.ComponentResourceOptions) {
     // Checked before anything is declared; from here on, every Input is the checked one.
@@ -571,10 +700,10 @@ export class GuestImageBuild extends pulumi.ComponentResource {
     this.settings = settings;
     for (const warning of settings.warnings) pulumi.log.warn(`GuestImageBuild "${name}": ${warning}`, this);
     this.diskFormat = pulumi.output(settings.diskFormat);
-    this.remote = settings.source.kind === "build" && settings.source.remote;
-    this.availableLocally = settings.source.kind === "file" || (settings.source.kind === "build" && (!settings.source.remote || settings.source.fetch !== undefined));
-
     const source = settings.source;
+    this.remote = source.kind === "build" && source.remote;
+    this.availableLocally = source.kind === "file" || (source.kind === "build" && (!source.remote || source.fetch !== undefined));
+
     if (source.kind === "url") {
       this.imagePath = pulumi.output(undefined);
       this.imageUrl = pulumi.output(source.url);
@@ -583,94 +712,30 @@ export class GuestImageBuild extends pulumi.ComponentResource {
       this.sizeBytes = pulumi.output(undefined);
       this.buildLogPath = pulumi.output(undefined);
     } else {
-      let stdout: pulumi.Output<string>;
-      let localImagePath: pulumi.Output<string | undefined> | undefined;
-      // What a forced rebuild takes, for the update's error message. A plain string: an input made from this
-      // component's URN would make the build wait for all of the component's children, the fetch among them.
-      // Preloaded images are known only once published: the build's environment and a trigger are made from them, so
-      // a new set of images rebuilds the image.
-      const preload = source.kind === "build" && args.preloadImages !== undefined ? pulumi.output(args.preloadImages).apply(preloadImagesValue) : undefined;
-      const inputs: pulumi.Input<BuildScriptInputs> | undefined =
-        source.kind !== "build" ? undefined : preload ? preload.apply((v) => ({ ...source.scriptInputs, environment: { ...source.scriptInputs.environment, DIB_TROVE_DOCKER_IMAGES: v } })) : source.scriptInputs;
-      const triggers: pulumi.Input<unknown>[] = preload ? [...settings.triggers, preload.apply((v) => `preload:${v}`)] : settings.triggers;
-      const replaceHint = `pulumi up --replace <URN of ${name}-build> (pulumi stack --show-urns lists it)`;
-      if (source.kind === "build" && args.buildHost) {
-        const c = args.buildHost;
-        const build = new command.remote.Command(
-          `${name}-build`,
-          {
-            connection: remoteConnection(c, { component: "GuestImageBuild", name, field: "buildHost" }),
-            // sshd passes a command's `environment` only for the names its AcceptEnv lists, so the values go as quoted
-            // `export` lines in front of the script, inside the one `bash -c` argument.
-            create: pulumi.output(inputs!).apply((i) => shellCommand(["bash", "-c", renderBuildScript(i)])),
-            update: shellCommand(["bash", "-c", renderBuildUpdateScript(source.outputImagePath, replaceHint)]),
-            // Not needed (the update reads the record beside the image), and sshd drops it unless it accepts the name.
-            addPreviousOutputInEnv: false,
-            triggers,
-          },
-          { parent: this },
-        );
-        stdout = build.stdout;
-        if (source.fetch) {
-          const built = build.stdout.apply((out) => parseBuiltImage(out, `GuestImageBuild "${name}": the image build on ${c.host}`));
-          const environment: Record<keyof ImageFetchEnvironment, pulumi.Input<string>> = {
-            FETCH_HOST: c.host,
-            FETCH_PORT: pulumi.output(c.port ?? 22).apply(String),
-            FETCH_USER: c.user,
-            FETCH_REMOTE_PATH: built.path,
-            FETCH_SHA256: built.sha256,
-            FETCH_LOCAL_PATH: source.fetch.path,
-            FETCH_HOST_KEY: hostKeyOf(c) ?? "",
-            FETCH_INSECURE_IGNORE_HOST_KEY: String(c.insecureIgnoreHostKey === true),
-          };
-          const fetch = new command.local.Command(
-            `${name}-fetch`,
-            {
-              create: FETCH_SCRIPT,
-              update: FETCH_UPDATE_SCRIPT,
-              interpreter: ["/bin/bash", "-c"],
-              environment,
-              // The key reaches the script on stdin only; as a secret it is encrypted in state.
-              stdin: fetchStdin(c),
-              addPreviousOutputInEnv: false,
-              triggers: [built.sha256, source.fetch.path],
-            },
-            { parent: this, dependsOn: [build] },
-          );
-          localImagePath = fetch.stdout.apply((out) => parseBuiltImage(out, `GuestImageBuild "${name}": the copy of the image here`).path);
-        }
-      } else if (source.kind === "build") {
-        const build = new command.local.Command(
-          `${name}-build`,
-          {
-            create: BUILD_SCRIPT,
-            update: BUILD_UPDATE_SCRIPT,
-            interpreter: ["/bin/bash", "-c"],
-            environment: pulumi.output(inputs!).apply((i) => ({ ...buildScriptEnvironment(i), ...buildUpdateEnvironment(source.outputImagePath, replaceHint) })),
-            // The update reads the record beside the image; the previous output is not needed.
-            addPreviousOutputInEnv: false,
-            triggers,
-          },
-          { parent: this },
-        );
-        stdout = build.stdout;
-      } else {
-        // Describing a file is cheap and has no side effect: an update describes it again.
-        const describe = new command.local.Command(
-          `${name}-describe`,
-          { create: DESCRIBE_SCRIPT, update: DESCRIBE_SCRIPT, interpreter: ["/bin/bash", "-c"], environment: { PULUMI_TROVE_IMAGE: source.path }, addPreviousOutputInEnv: false, triggers: settings.triggers },
-          { parent: this },
-        );
-        stdout = describe.stdout;
-      }
-      const built = stdout.apply((out) => parseBuiltImage(out, `GuestImageBuild "${name}": the image ${source.kind === "build" ? "build" : "description"}`));
+      const declared =
+        source.kind === "file"
+          ? declareDescribe(name, this, source.path, settings.triggers)
+          : source.buildHost
+            ? declareRemoteBuild(name, this, source, source.buildHost, settings.triggers)
+            : declareLocalBuild(name, this, source, settings.triggers);
+      const built = declared.stdout.apply((out) => parseBuiltImage(out, `GuestImageBuild "${name}": the image ${source.kind === "build" ? "build" : "description"}`));
       this.imagePath = built.path;
-      this.localImagePath = localImagePath ?? (this.remote ? pulumi.output(undefined) : built.path);
+      this.localImagePath = declared.localImagePath ?? (this.remote ? pulumi.output(undefined) : built.path);
       this.imageUrl = pulumi.output(undefined);
       this.sha256 = built.sha256;
       this.sizeBytes = built.sizeBytes;
       this.buildLogPath = built.apply((b) => b.logPath);
     }
+    this.glanceSource = {
+      diskFormat: settings.diskFormat,
+      guestOs: settings.guestOs,
+      guestOsRelease: settings.guestOsRelease,
+      localFilePath: this.localImagePath,
+      url: this.imageUrl,
+      sha256: this.sha256,
+      remote: this.remote,
+      availableLocally: this.availableLocally,
+    };
 
     this.registerOutputs({
       imagePath: this.imagePath,
