@@ -119,6 +119,10 @@ export function ruleProblem(rule: ConfigurationParameterRule): string | undefine
 export interface DatastoreConfigurationParametersSettings {
   request: ParametersSyncRequest;
   python: string;
+  /** The controller over SSH; undefined: run on this machine. */
+  connection?: SshConnection;
+  /** Trove's id of the version, when tracked (see {@link DatastoreConfigurationParametersArgs.versionId}). */
+  versionId?: pulumi.Input<string>;
 }
 
 /** The schema of {@link TroveControllerHost}. @internal */
@@ -201,7 +205,7 @@ export function resolveDatastoreConfigurationParametersArgs(name: string, args: 
   problems.throwIfAny();
 
   const request: ParametersSyncRequest = { configFile, datastore: args.datastore, versionName: args.versionName, ...(args.versionNumber ? { versionNumber: args.versionNumber } : {}), rules };
-  return { request, python };
+  return { request, python, connection: args.controller.connection, versionId: args.versionId };
 }
 
 /**
@@ -239,11 +243,11 @@ export class DatastoreConfigurationParameters extends pulumi.ComponentResource {
     const common = {
       create: renderParametersSyncCommand(settings.python),
       delete: renderParametersSyncCommand(settings.python, "delete"),
-      stdin: pulumi.output(args.versionId).apply((versionId) => JSON.stringify(versionId ? { ...settings.request, versionId } : settings.request)),
-      ...(args.versionId !== undefined ? { triggers: [args.versionId] } : {}),
+      stdin: pulumi.output(settings.versionId).apply((versionId) => JSON.stringify(versionId ? { ...settings.request, versionId } : settings.request)),
+      ...(settings.versionId !== undefined ? { triggers: [settings.versionId] } : {}),
     };
-    const sync = args.controller.connection
-      ? new command.remote.Command(`${name}-load`, { ...common, connection: remoteConnection(args.controller.connection) }, { parent: this })
+    const sync = settings.connection
+      ? new command.remote.Command(`${name}-load`, { ...common, connection: remoteConnection(settings.connection) }, { parent: this })
       : new command.local.Command(`${name}-load`, common, { parent: this });
     this.summary = sync.stdout.apply((out) => (out ? readScriptResult<ParametersSyncSummary>(`DatastoreConfigurationParameters "${name}": the parameter sync`, out) : undefined));
     this.registerOutputs({ ruleCount: this.ruleCount, summary: this.summary });

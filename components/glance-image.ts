@@ -89,6 +89,14 @@ export interface GlanceImageSettings {
   visibility: "private" | "shared" | "community" | "public";
   tags: string[];
   properties: Record<string, string>;
+  minDiskGb?: number;
+  minRamMb?: number;
+  /** Where the upload reads the image: a file here or a URL (one of them set), and the sha256 recorded with it. */
+  upload: {
+    localFilePath: pulumi.Input<string | undefined> | undefined;
+    url: pulumi.Output<string | undefined>;
+    sha256: pulumi.Input<string | undefined> | undefined;
+  };
 }
 
 /** The tags Trove looks the image up by: `trove` first, then each datastore once, in the order given. @internal */
@@ -132,9 +140,10 @@ export const GLANCE_IMAGE_SCHEMA: Rule = shape<GlanceImageArgs>("Glance image ar
 export function resolveGlanceImageArgs(name: string, args: GlanceImageArgs): GlanceImageSettings {
   const problems = new Problems("GlanceImage", name);
   const catalog = args.catalog ?? defaultCatalog;
-  const fromBuild = args.image instanceof GuestImageBuild;
-  const guestOs = fromBuild ? (args.image as GuestImageBuild).settings.guestOs : (args.guestOs ?? "ubuntu");
-  const guestOsRelease = fromBuild ? (args.image as GuestImageBuild).settings.guestOsRelease : (args.guestOsRelease ?? "jammy");
+  const image = args.image;
+  const built = image instanceof GuestImageBuild ? image.glanceSource : undefined;
+  const guestOs = built ? built.guestOs : (args.guestOs ?? "ubuntu");
+  const guestOsRelease = built ? built.guestOsRelease : (args.guestOsRelease ?? "jammy");
   const imageName = args.name ?? `trove-guest-${guestOs}-${guestOsRelease}`;
   const visibility = args.visibility ?? "private";
 
@@ -146,9 +155,11 @@ export function resolveGlanceImageArgs(name: string, args: GlanceImageArgs): Gla
   problems.check(dup === undefined, "datastores", dup, "each datastore once");
 
   let diskFormat: string;
-  if (fromBuild) {
-    const build = args.image as GuestImageBuild;
-    diskFormat = build.settings.diskFormat;
+  let upload: GlanceImageSettings["upload"];
+  if (image instanceof GuestImageBuild) {
+    const build = image.glanceSource;
+    diskFormat = build.diskFormat;
+    upload = { localFilePath: build.localFilePath, url: build.url, sha256: build.sha256 };
     problems.check(
       !build.remote || build.availableLocally,
       "image",
@@ -156,10 +167,10 @@ export function resolveGlanceImageArgs(name: string, args: GlanceImageArgs): Gla
       "the image stays on the build host, and Glance uploads from where pulumi runs: let GuestImageBuild copy it here (drop fetchImage: false), or pass { path, diskFormat, sha256 } of a copy",
     );
   } else {
-    const src = args.image as GlanceImageSource;
-    diskFormat = src.diskFormat;
-    problems.check(Object.values(IMAGE_FORMATS).includes(src.diskFormat), "image.diskFormat", src.diskFormat, `allowed: ${Object.values(IMAGE_FORMATS).join(", ")}`);
-    problems.check((src.path === undefined) !== (src.url === undefined), "image", "path/url", "give exactly one of path and url");
+    diskFormat = image.diskFormat;
+    upload = { localFilePath: image.path, url: pulumi.output(image.url), sha256: image.sha256 };
+    problems.check(Object.values(IMAGE_FORMATS).includes(image.diskFormat), "image.diskFormat", image.diskFormat, `allowed: ${Object.values(IMAGE_FORMATS).join(", ")}`);
+    problems.check((image.path === undefined) !== (image.url === undefined), "image", "path/url", "give exactly one of path and url");
   }
   for (const key of Object.keys(args.properties ?? {})) {
     problems.check(/^[A-Za-z0-9_:.-]{1,255}$/.test(key), `properties.${key}`, key, "expected letters, digits, '_', ':', '.' or '-'");
@@ -175,7 +186,17 @@ export function resolveGlanceImageArgs(name: string, args: GlanceImageArgs): Gla
   );
   problems.throwIfAny();
 
-  return { name: imageName, diskFormat, containerFormat: "bare", visibility, tags: glanceImageTags(args.datastores), properties: { ...(args.properties ?? {}) } };
+  return {
+    name: imageName,
+    diskFormat,
+    containerFormat: "bare",
+    visibility,
+    tags: glanceImageTags(args.datastores),
+    properties: { ...(args.properties ?? {}) },
+    minDiskGb: args.minDiskGb,
+    minRamMb: args.minRamMb,
+    upload,
+  };
 }
 
 /**
@@ -205,11 +226,7 @@ export class GlanceImage extends pulumi.ComponentResource {
     checked.attach(this);
     this.settings = settings;
 
-    const src = args.image;
-    const isBuild = src instanceof GuestImageBuild;
-    const sha256 = isBuild ? src.sha256 : src.sha256;
-    const localFilePath = isBuild ? src.localImagePath : src.path;
-    const url = isBuild ? src.imageUrl : pulumi.output(src.url);
+    const { localFilePath, url, sha256 } = settings.upload;
     const properties = pulumi
       .all([sha256, pulumi.output(settings.properties)])
       .apply(([sha, extra]) => (sha ? { ...extra, [SHA256_PROPERTY]: sha } : extra));
@@ -225,8 +242,8 @@ export class GlanceImage extends pulumi.ComponentResource {
         properties,
         localFilePath: localFilePath as pulumi.Input<string>,
         imageSourceUrl: url as pulumi.Input<string>,
-        minDiskGb: args.minDiskGb,
-        minRamMb: args.minRamMb,
+        minDiskGb: settings.minDiskGb,
+        minRamMb: settings.minRamMb,
         protected: false,
         imageCachePath: GLANCE_IMAGE_CACHE_PATH,
         verifyChecksum: true,

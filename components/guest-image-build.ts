@@ -132,6 +132,10 @@ export type GuestImageSource =
       remote: boolean;
       /** For a remote build whose image is copied here: where to. */
       fetch?: { path: string };
+      /** For a remote build: the host it runs on (the checked connection, its Inputs as given). */
+      buildHost?: BuildHostConnection;
+      /** Image references to embed, known once published: the constructor adds them to the environment and triggers. */
+      preloadImages?: pulumi.Input<string[]>;
     }
   | { kind: "file"; path: string }
   | { kind: "url"; url: string };
@@ -315,22 +319,154 @@ export function guestImageBuildPairs(a: Omit<GuestImageBuildArgs, "preloadImages
   if (a.existingImagePath !== undefined && a.imageUrl !== undefined) report("imageUrl", a.imageUrl, "give either existingImagePath or imageUrl, not both");
 }
 
-/**
- * Applies defaults and validates; throws one error naming every bad field. Pure but for reading local file facts; in a
- * preview, a local file that is absent is a warning (the preview may run where the image is not, e.g. in CI).
- * @internal
- */
-export function resolveGuestImageBuildArgs(name: string, args: GuestImageBuildArgs, context: ResolveContext = { dryRun: false }): GuestImageBuildSettings {
-  const problems = new Problems("GuestImageBuild", name);
-  const warnings: string[] = [];
-  const guestOs = args.guestOs ?? "ubuntu";
-  const guestOsRelease = args.guestOsRelease ?? "jammy";
-  const devMode = args.devMode ?? true;
-  const guestUsername = args.guestUsername ?? "ubuntu";
-  const cloudInitDatasources = args.cloudInitDatasources ?? ["ConfigDrive", "OpenStack"];
-  const environment = args.environment ?? {};
+/** The defaults every source kind shares, resolved; the source resolvers read them. */
+interface CommonImageSettings {
+  guestOs: string;
+  guestOsRelease: string;
+  devMode: boolean;
+  guestUsername: string;
+  cloudInitDatasources: string[];
+  environment: Record<string, string>;
+  /** Whether `troveRelease` is unset or known. */
+  releaseOk: boolean;
+}
 
-  const releaseOk = args.troveRelease === undefined || problems.report("troveRelease", args.troveRelease, troveReleaseProblem(args.troveRelease));
+/** What a source resolver adds to the settings; no `source` when its own fields are not valid (the problems say why). */
+interface ResolvedSource {
+  source?: GuestImageSource;
+  /** Undefined when the extension is not known (reported): the settings keep `qcow2`. */
+  diskFormat?: string;
+  triggers: string[];
+  troveRef?: string;
+}
+
+const UNKNOWN_EXTENSION = `unknown image extension; known: ${Object.keys(IMAGE_FORMATS).join(", ")}`;
+
+/** An existing image file on the machine running `pulumi`. */
+function resolveFileSource(p: string, problems: Problems, warnings: string[], context: ResolveContext): ResolvedSource {
+  if (!problems.report("existingImagePath", p, absolutePathProblem(p))) return { triggers: [] };
+  const format = imageFormatOf(p);
+  const diskFormat = problems.check(format !== undefined, "existingImagePath", p, UNKNOWN_EXTENSION) ? format : undefined;
+  const triggers: string[] = [];
+  if (existsSync(p)) {
+    const st = statSync(p);
+    // Size and mtime are cheap to read on every run; a change re-reads the checksum, which re-uploads the image.
+    triggers.push(`file:${p}`, `size:${st.size}`, `mtime:${st.mtimeMs}`);
+  } else if (context.dryRun) {
+    warnings.push(`existingImagePath ${p} is not on this machine: the preview goes on without it; pulumi up needs it here`);
+    triggers.push(`file:${p}`);
+  } else {
+    problems.add("existingImagePath", p, "no such file on this machine");
+  }
+  return { source: { kind: "file", path: p }, diskFormat, triggers };
+}
+
+/** A published image URL. */
+function resolveUrlSource(url: string, problems: Problems): ResolvedSource {
+  let ok: boolean;
+  try {
+    ok = ["http:", "https:"].includes(new URL(url).protocol);
+  } catch {
+    ok = false;
+  }
+  if (!problems.check(ok, "imageUrl", url, "expected an http:// or https:// URL")) return { triggers: [] };
+  const format = imageFormatOf(new URL(url).pathname);
+  const diskFormat = problems.check(format !== undefined, "imageUrl", url, UNKNOWN_EXTENSION) ? format : undefined;
+  return { source: { kind: "url", url }, diskFormat, triggers: [`url:${url}`] };
+}
+
+/** Checks trovestack's own options and the extra environment of a build from `troveSourceDir`. */
+function checkBuildOptions(args: GuestImageBuildArgs, common: CommonImageSettings, troveSourceDir: string, problems: Problems, warnings: string[]): void {
+  const { devMode, cloudInitDatasources, environment, releaseOk } = common;
+  problems.check(cloudInitDatasources.includes(REQUIRED_DATASOURCE), "cloudInitDatasources", cloudInitDatasources, `must include "OpenStack": since Yoga, Trove no longer uses a config drive by default, so cloud-init must read the metadata service to inject the guest agent's files`);
+  cloudInitDatasources.forEach((d, i) => problems.check(/^[A-Za-z0-9]+$/.test(d), `cloudInitDatasources[${i}]`, d, "expected a cloud-init datasource name such as OpenStack or ConfigDrive"));
+  if (args.hostScpUsername !== undefined) {
+    problems.check(devMode, "hostScpUsername", args.hostScpUsername, "only used in dev mode; remove it or set devMode: true");
+    problems.check(/^[a-z_][a-z0-9_-]{0,31}$/.test(args.hostScpUsername), "hostScpUsername", args.hostScpUsername, "expected a Linux user name");
+  }
+  if (args.localElementsPath !== undefined) problems.report("localElementsPath", args.localElementsPath, absolutePathProblem(args.localElementsPath));
+  if (!devMode) {
+    for (const key of UNSIGNED_APT_ENVIRONMENT) problems.check(!Object.hasOwn(environment, key), `environment.${key}`, environment[key], "makes apt in the image accept unsigned packages; not allowed in a production build (devMode false)");
+    const debootstrap = environment.DIB_DEBOOTSTRAP_EXTRA_ARGS;
+    problems.check(debootstrap === undefined || !/--no-check-(gpg|sig)/.test(debootstrap), "environment.DIB_DEBOOTSTRAP_EXTRA_ARGS", debootstrap, "must not turn off signature checks in a production build (devMode false)");
+    if (releaseOk && args.troveRelease !== undefined && TROVE_RELEASES[args.troveRelease]!.trovestackAddsCiMirrors) {
+      warnings.push(`Trove ${args.troveRelease}'s trovestack adds diskimage-builder's ${UNSIGNED_APT_ELEMENT} element (its apt settings accept unsigned packages): this production build (devMode false) will stop before trovestack runs unless ${troveSourceDir} no longer names it`);
+    }
+  }
+  if (args.preloadImages !== undefined) {
+    problems.check(!Object.hasOwn(environment, "DIB_TROVE_DOCKER_IMAGES"), "environment.DIB_TROVE_DOCKER_IMAGES", environment.DIB_TROVE_DOCKER_IMAGES, "set it with preloadImages, not both");
+    const rules = releaseOk && args.troveRelease !== undefined ? TROVE_RELEASES[args.troveRelease]! : undefined;
+    if (rules === undefined) problems.add("preloadImages", "(images)", "needs troveRelease: only a trovestack that reads DIB_TROVE_DOCKER_IMAGES (upstream master, 2026.2) embeds images");
+    else if (!rules.trovestackEmbedsDockerImages) problems.add("preloadImages", "(images)", `Trove ${rules.release}'s trovestack does not read DIB_TROVE_DOCKER_IMAGES, so the image would embed nothing; only upstream master (2026.2) does`);
+    else problems.check(args.allowUntested === true, "preloadImages", "(images)", `only upstream master's trovestack (Trove ${rules.release}) reads DIB_TROVE_DOCKER_IMAGES, and no released branch does yet; set allowUntested: true to try it anyway`);
+  }
+  for (const key of Object.keys(environment)) {
+    problems.check(/^[A-Z_][A-Z0-9_]*$/.test(key), `environment.${key}`, key, "expected an environment variable name of uppercase letters, digits and '_'");
+    problems.check(!["DIB_CLOUD_INIT_DATASOURCES", "HOST_SCP_USERNAME", "DIB_LOCAL_ELEMENTS_PATH"].includes(key), `environment.${key}`, key, "set it with its own argument (cloudInitDatasources, hostScpUsername, localElementsPath)");
+  }
+}
+
+/** Checks that a remote build's image can be copied here (unless `fetchImage: false`). */
+function checkBuildHost(args: GuestImageBuildArgs, outputImagePath: string, problems: Problems): void {
+  if (args.buildHost === undefined) {
+    problems.check(args.fetchImage === undefined, "fetchImage", args.fetchImage, "only for a remote build: give buildHost, or remove fetchImage");
+  } else if (args.fetchImage !== false) {
+    checkImageFetch(args.fetchImage, outputImagePath, problems);
+    problems.check(
+      !(args.buildHost.password !== undefined && args.buildHost.privateKey === undefined),
+      "buildHost.password",
+      "(secret)",
+      "copying the image here needs buildHost.privateKey (ssh cannot log in with a password unattended); give a key, or set fetchImage: false and upload the image from the build host yourself",
+    );
+  }
+}
+
+/** The checkout's ref: as given, else (local build) its HEAD, else `unknown` with a warning. */
+function resolveTroveRef(args: GuestImageBuildArgs, troveSourceDir: string, problems: Problems, warnings: string[]): string {
+  let troveRef = args.troveRef ?? "unknown";
+  if (args.troveRef === undefined) {
+    const head = args.buildHost === undefined ? localGitHead(troveSourceDir) : undefined;
+    if (head) troveRef = head;
+    else warnings.push(`troveRef is not set and ${troveSourceDir} is not a git checkout readable here, so the image is recorded as built from "unknown": a machine that can read the checkout would see a different value and rebuild; set troveRef`);
+  }
+  problems.check(/^[A-Za-z0-9._/@+-]{1,200}$/.test(troveRef), "troveRef", troveRef, "expected a git ref or commit id");
+  return troveRef;
+}
+
+/** A build with trovestack from `troveSourceDir`, here or on `buildHost`. No source while any problem is recorded. */
+function resolveBuildSource(args: GuestImageBuildArgs, common: CommonImageSettings, troveSourceDir: string, problems: Problems, warnings: string[]): ResolvedSource {
+  const { guestOs, guestOsRelease, devMode, guestUsername, cloudInitDatasources, environment } = common;
+  problems.report("troveSourceDir", troveSourceDir, absolutePathProblem(troveSourceDir));
+  const outputImagePath = args.outputImagePath ?? defaultOutputImagePath(guestOs, guestOsRelease, devMode);
+  let diskFormat: string | undefined;
+  if (problems.check(TROVESTACK_SAFE_PATH.test(outputImagePath), "outputImagePath", outputImagePath, "expected an absolute path or one starting with $HOME/, of letters, digits, '.', '_', '+', '-' and '/' (trovestack does not quote it)")) {
+    const format = imageFormatOf(outputImagePath);
+    if (problems.check(format !== undefined, "outputImagePath", outputImagePath, UNKNOWN_EXTENSION)) diskFormat = format;
+  }
+  checkBuildOptions(args, common, troveSourceDir, problems, warnings);
+  checkBuildHost(args, outputImagePath, problems);
+  const troveRef = resolveTroveRef(args, troveSourceDir, problems, warnings);
+
+  const buildEnvironment: Record<string, string> = { DIB_CLOUD_INIT_DATASOURCES: cloudInitDatasources.join(", ") };
+  if (devMode && args.hostScpUsername !== undefined) buildEnvironment.HOST_SCP_USERNAME = args.hostScpUsername;
+  if (args.localElementsPath !== undefined) buildEnvironment.DIB_LOCAL_ELEMENTS_PATH = args.localElementsPath;
+  Object.assign(buildEnvironment, environment);
+  if (problems.any) return { diskFormat, triggers: [], troveRef };
+
+  const scriptInputs: BuildScriptInputs = { troveSourceDir, guestOs, guestOsRelease, devMode, guestUsername, outputImagePath, environment: buildEnvironment };
+  const remote = args.buildHost !== undefined;
+  const fetch = remote && args.fetchImage !== false ? { path: fetchDestination(outputImagePath, args.fetchImage) } : undefined;
+  return {
+    source: { kind: "build", script: renderBuildScript(scriptInputs), scriptInputs, environmentTriggers: buildEnvironment, outputImagePath, remote, fetch, buildHost: args.buildHost, preloadImages: args.preloadImages },
+    diskFormat,
+    triggers: [`trove:${troveSourceDir}@${troveRef}`, `os:${guestOs}/${guestOsRelease}`, `dev:${devMode}`, `user:${guestUsername}`, `out:${outputImagePath}`, `env:${JSON.stringify(buildEnvironment)}`],
+    troveRef,
+  };
+}
+
+/** Checks the guest OS and release against the Trove release (or the tested pair), and the guest user's name. */
+function checkGuestOs(args: GuestImageBuildArgs, common: CommonImageSettings, problems: Problems): void {
+  const { guestOs, guestOsRelease, guestUsername, releaseOk } = common;
   const supportedReleases = guestOs === "ubuntu" && args.troveRelease !== undefined && releaseOk ? TROVE_RELEASES[args.troveRelease]!.guestOsReleases : SUPPORTED_GUEST_OS[guestOs];
   if (!args.allowUntested && releaseOk) {
     if (problems.check(supportedReleases !== undefined, "guestOs", guestOs, `supported: ${Object.keys(SUPPORTED_GUEST_OS).join(", ")}; set allowUntested: true to try it anyway`)) {
@@ -341,122 +477,184 @@ export function resolveGuestImageBuildArgs(name: string, args: GuestImageBuildAr
   problems.report("guestOs", guestOs, plainNameProblem(guestOs, 32));
   problems.report("guestOsRelease", guestOsRelease, plainNameProblem(guestOsRelease, 32));
   problems.check(/^[a-z_][a-z0-9_-]{0,31}$/.test(guestUsername), "guestUsername", guestUsername, "expected a Linux user name: lowercase letters, digits, '_' or '-'");
+}
+
+/**
+ * Applies defaults and validates; throws one error naming every bad field. Pure but for reading local file facts; in a
+ * preview, a local file that is absent is a warning (the preview may run where the image is not, e.g. in CI).
+ * @internal
+ */
+export function resolveGuestImageBuildArgs(name: string, args: GuestImageBuildArgs, context: ResolveContext = { dryRun: false }): GuestImageBuildSettings {
+  const problems = new Problems("GuestImageBuild", name);
+  const warnings: string[] = [];
+  const releaseOk = args.troveRelease === undefined || problems.report("troveRelease", args.troveRelease, troveReleaseProblem(args.troveRelease));
+  const common: CommonImageSettings = {
+    guestOs: args.guestOs ?? "ubuntu",
+    guestOsRelease: args.guestOsRelease ?? "jammy",
+    devMode: args.devMode ?? true,
+    guestUsername: args.guestUsername ?? "ubuntu",
+    cloudInitDatasources: args.cloudInitDatasources ?? ["ConfigDrive", "OpenStack"],
+    environment: args.environment ?? {},
+    releaseOk,
+  };
+  checkGuestOs(args, common, problems);
 
   const sources = [args.existingImagePath, args.imageUrl, args.troveSourceDir].filter((v) => v !== undefined).length;
   problems.check(!(args.existingImagePath !== undefined && args.imageUrl !== undefined), "imageUrl", args.imageUrl, "give either existingImagePath or imageUrl, not both");
   if (sources === 0) problems.add("troveSourceDir", undefined, "give troveSourceDir to build, or existingImagePath or imageUrl to skip the build");
 
-  let source: GuestImageSource | undefined;
-  let diskFormat = "qcow2";
-  const triggers: string[] = [];
-  let troveRef = args.troveRef ?? "unknown";
-
-  if (args.existingImagePath !== undefined) {
-    const p = args.existingImagePath;
-    if (problems.report("existingImagePath", p, absolutePathProblem(p))) {
-      const format = imageFormatOf(p);
-      if (problems.check(format !== undefined, "existingImagePath", p, `unknown image extension; known: ${Object.keys(IMAGE_FORMATS).join(", ")}`)) diskFormat = format!;
-      if (existsSync(p)) {
-        const st = statSync(p);
-        // Size and mtime are cheap to read on every run; a change re-reads the checksum, which re-uploads the image.
-        triggers.push(`file:${p}`, `size:${st.size}`, `mtime:${st.mtimeMs}`);
-      } else if (context.dryRun) {
-        warnings.push(`existingImagePath ${p} is not on this machine: the preview goes on without it; pulumi up needs it here`);
-        triggers.push(`file:${p}`);
-      } else {
-        problems.add("existingImagePath", p, "no such file on this machine");
-      }
-      source = { kind: "file", path: p };
-    }
-  } else if (args.imageUrl !== undefined) {
-    const url = args.imageUrl;
-    let ok: boolean;
-    try {
-      ok = ["http:", "https:"].includes(new URL(url).protocol);
-    } catch {
-      ok = false;
-    }
-    if (problems.check(ok, "imageUrl", url, "expected an http:// or https:// URL")) {
-      const format = imageFormatOf(new URL(url).pathname);
-      if (problems.check(format !== undefined, "imageUrl", url, `unknown image extension; known: ${Object.keys(IMAGE_FORMATS).join(", ")}`)) diskFormat = format!;
-      source = { kind: "url", url };
-      triggers.push(`url:${url}`);
-    }
-  } else if (args.troveSourceDir !== undefined) {
-    const troveSourceDir = args.troveSourceDir;
-    problems.report("troveSourceDir", troveSourceDir, absolutePathProblem(troveSourceDir));
-    const outputImagePath = args.outputImagePath ?? defaultOutputImagePath(guestOs, guestOsRelease, devMode);
-    if (problems.check(TROVESTACK_SAFE_PATH.test(outputImagePath), "outputImagePath", outputImagePath, "expected an absolute path or one starting with $HOME/, of letters, digits, '.', '_', '+', '-' and '/' (trovestack does not quote it)")) {
-      const format = imageFormatOf(outputImagePath);
-      if (problems.check(format !== undefined, "outputImagePath", outputImagePath, `unknown image extension; known: ${Object.keys(IMAGE_FORMATS).join(", ")}`)) diskFormat = format!;
-    }
-    problems.check(cloudInitDatasources.includes(REQUIRED_DATASOURCE), "cloudInitDatasources", cloudInitDatasources, `must include "OpenStack": since Yoga, Trove no longer uses a config drive by default, so cloud-init must read the metadata service to inject the guest agent's files`);
-    cloudInitDatasources.forEach((d, i) => problems.check(/^[A-Za-z0-9]+$/.test(d), `cloudInitDatasources[${i}]`, d, "expected a cloud-init datasource name such as OpenStack or ConfigDrive"));
-    if (args.hostScpUsername !== undefined) {
-      problems.check(devMode, "hostScpUsername", args.hostScpUsername, "only used in dev mode; remove it or set devMode: true");
-      problems.check(/^[a-z_][a-z0-9_-]{0,31}$/.test(args.hostScpUsername), "hostScpUsername", args.hostScpUsername, "expected a Linux user name");
-    }
-    if (args.localElementsPath !== undefined) problems.report("localElementsPath", args.localElementsPath, absolutePathProblem(args.localElementsPath));
-    if (!devMode) {
-      for (const key of UNSIGNED_APT_ENVIRONMENT) problems.check(!Object.hasOwn(environment, key), `environment.${key}`, environment[key], "makes apt in the image accept unsigned packages; not allowed in a production build (devMode false)");
-      const debootstrap = environment.DIB_DEBOOTSTRAP_EXTRA_ARGS;
-      problems.check(debootstrap === undefined || !/--no-check-(gpg|sig)/.test(debootstrap), "environment.DIB_DEBOOTSTRAP_EXTRA_ARGS", debootstrap, "must not turn off signature checks in a production build (devMode false)");
-      if (releaseOk && args.troveRelease !== undefined && TROVE_RELEASES[args.troveRelease]!.trovestackAddsCiMirrors) {
-        warnings.push(`Trove ${args.troveRelease}'s trovestack adds diskimage-builder's ${UNSIGNED_APT_ELEMENT} element (its apt settings accept unsigned packages): this production build (devMode false) will stop before trovestack runs unless ${troveSourceDir} no longer names it`);
-      }
-    }
-    if (args.preloadImages !== undefined) {
-      problems.check(!Object.hasOwn(environment, "DIB_TROVE_DOCKER_IMAGES"), "environment.DIB_TROVE_DOCKER_IMAGES", environment.DIB_TROVE_DOCKER_IMAGES, "set it with preloadImages, not both");
-      const rules = releaseOk && args.troveRelease !== undefined ? TROVE_RELEASES[args.troveRelease]! : undefined;
-      if (rules === undefined) problems.add("preloadImages", "(images)", "needs troveRelease: only a trovestack that reads DIB_TROVE_DOCKER_IMAGES (upstream master, 2026.2) embeds images");
-      else if (!rules.trovestackEmbedsDockerImages) problems.add("preloadImages", "(images)", `Trove ${rules.release}'s trovestack does not read DIB_TROVE_DOCKER_IMAGES, so the image would embed nothing; only upstream master (2026.2) does`);
-      else problems.check(args.allowUntested === true, "preloadImages", "(images)", `only upstream master's trovestack (Trove ${rules.release}) reads DIB_TROVE_DOCKER_IMAGES, and no released branch does yet; set allowUntested: true to try it anyway`);
-    }
-    for (const key of Object.keys(environment)) {
-      problems.check(/^[A-Z_][A-Z0-9_]*$/.test(key), `environment.${key}`, key, "expected an environment variable name of uppercase letters, digits and '_'");
-      problems.check(!["DIB_CLOUD_INIT_DATASOURCES", "HOST_SCP_USERNAME", "DIB_LOCAL_ELEMENTS_PATH"].includes(key), `environment.${key}`, key, "set it with its own argument (cloudInitDatasources, hostScpUsername, localElementsPath)");
-    }
-    if (args.buildHost === undefined) {
-      problems.check(args.fetchImage === undefined, "fetchImage", args.fetchImage, "only for a remote build: give buildHost, or remove fetchImage");
-    } else if (args.fetchImage !== false) {
-      checkImageFetch(args.fetchImage, outputImagePath, problems);
-      problems.check(
-        !(args.buildHost.password !== undefined && args.buildHost.privateKey === undefined),
-        "buildHost.password",
-        "(secret)",
-        "copying the image here needs buildHost.privateKey (ssh cannot log in with a password unattended); give a key, or set fetchImage: false and upload the image from the build host yourself",
-      );
-    }
-    if (args.troveRef === undefined) {
-      const head = args.buildHost === undefined ? localGitHead(troveSourceDir) : undefined;
-      if (head) troveRef = head;
-      else warnings.push(`troveRef is not set and ${troveSourceDir} is not a git checkout readable here, so the image is recorded as built from "unknown": a machine that can read the checkout would see a different value and rebuild; set troveRef`);
-    }
-    problems.check(/^[A-Za-z0-9._/@+-]{1,200}$/.test(troveRef), "troveRef", troveRef, "expected a git ref or commit id");
-
-    const buildEnvironment: Record<string, string> = { DIB_CLOUD_INIT_DATASOURCES: cloudInitDatasources.join(", ") };
-    if (devMode && args.hostScpUsername !== undefined) buildEnvironment.HOST_SCP_USERNAME = args.hostScpUsername;
-    if (args.localElementsPath !== undefined) buildEnvironment.DIB_LOCAL_ELEMENTS_PATH = args.localElementsPath;
-    Object.assign(buildEnvironment, environment);
-
-    if (!problems.any) {
-      const scriptInputs: BuildScriptInputs = { troveSourceDir, guestOs, guestOsRelease, devMode, guestUsername, outputImagePath, environment: buildEnvironment };
-      const script = renderBuildScript(scriptInputs);
-      const remote = args.buildHost !== undefined;
-      const fetch = remote && args.fetchImage !== false ? { path: fetchDestination(outputImagePath, args.fetchImage) } : undefined;
-      source = { kind: "build", script, scriptInputs, environmentTriggers: buildEnvironment, outputImagePath, remote, fetch };
-      triggers.push(`trove:${troveSourceDir}@${troveRef}`, `os:${guestOs}/${guestOsRelease}`, `dev:${devMode}`, `user:${guestUsername}`, `out:${outputImagePath}`, `env:${JSON.stringify(buildEnvironment)}`);
-    }
-  }
+  let resolved: ResolvedSource = { triggers: [] };
+  if (args.existingImagePath !== undefined) resolved = resolveFileSource(args.existingImagePath, problems, warnings, context);
+  else if (args.imageUrl !== undefined) resolved = resolveUrlSource(args.imageUrl, problems);
+  else if (args.troveSourceDir !== undefined) resolved = resolveBuildSource(args, common, args.troveSourceDir, problems, warnings);
 
   if (args.preloadImages !== undefined && args.troveSourceDir === undefined) problems.add("preloadImages", "(images)", "only for a build (troveSourceDir); an existing image or URL is used as it is");
   problems.throwIfAny();
-  return { guestOs, guestOsRelease, devMode, guestUsername, diskFormat, troveRef, cloudInitDatasources, source: source!, triggers, warnings };
+  const { guestOs, guestOsRelease, devMode, guestUsername, cloudInitDatasources } = common;
+  return {
+    guestOs,
+    guestOsRelease,
+    devMode,
+    guestUsername,
+    diskFormat: resolved.diskFormat ?? "qcow2",
+    troveRef: resolved.troveRef ?? args.troveRef ?? "unknown",
+    cloudInitDatasources,
+    source: resolved.source!,
+    triggers: resolved.triggers,
+    warnings,
+  };
 }
 
 /** What the fetch script reads on stdin: the build host's private key as a secret, or "" to use your own ssh-agent. @internal */
 export function fetchStdin(c: SshConnection): pulumi.Output<string> {
   return pulumi.secret(pulumi.output(c.privateKey).apply((k) => k ?? ""));
+}
+
+/** A build source, as {@link resolveGuestImageBuildArgs} gives it. */
+type BuildSource = Extract<GuestImageSource, { kind: "build" }>;
+
+/** What the resources of a file or build source print (the build script's JSON line), and where a copy lands here. */
+interface DeclaredImage {
+  stdout: pulumi.Output<string>;
+  /** For a remote build whose image is copied here: the copy's path. */
+  localImagePath?: pulumi.Output<string | undefined>;
+}
+
+/**
+ * The build's script inputs and triggers, with the preloaded images once they are published: the build's environment
+ * and a trigger are made from them, so a new set of images rebuilds the image.
+ */
+function buildInputsOf(source: BuildSource, triggers: string[]): { inputs: pulumi.Input<BuildScriptInputs>; triggers: pulumi.Input<unknown>[] } {
+  const preload = source.preloadImages !== undefined ? pulumi.output(source.preloadImages).apply(preloadImagesValue) : undefined;
+  if (!preload) return { inputs: source.scriptInputs, triggers };
+  return {
+    inputs: preload.apply((v) => ({ ...source.scriptInputs, environment: { ...source.scriptInputs.environment, DIB_TROVE_DOCKER_IMAGES: v } })),
+    triggers: [...triggers, preload.apply((v) => `preload:${v}`)],
+  };
+}
+
+/**
+ * What a forced rebuild takes, for the update's error message. A plain string: an input made from the component's
+ * URN would make the build wait for all of the component's children, the fetch among them.
+ */
+function replaceHintOf(name: string): string {
+  return `pulumi up --replace <URN of ${name}-build> (pulumi stack --show-urns lists it)`;
+}
+
+/** A build on the build host over SSH, and the copy of its image here when `fetch` is set. */
+function declareRemoteBuild(name: string, parent: pulumi.Resource, source: BuildSource, c: BuildHostConnection, triggers: string[]): DeclaredImage {
+  const { inputs, triggers: buildTriggers } = buildInputsOf(source, triggers);
+  const build = new command.remote.Command(
+    `${name}-build`,
+    {
+      connection: remoteConnection(c, { component: "GuestImageBuild", name, field: "buildHost" }),
+      // sshd passes a command's `environment` only for the names its AcceptEnv lists, so the values go as quoted
+      // `export` lines in front of the script, inside the one `bash -c` argument.
+      create: pulumi.output(inputs).apply((i) => shellCommand(["bash", "-c", renderBuildScript(i)])),
+      update: shellCommand(["bash", "-c", renderBuildUpdateScript(source.outputImagePath, replaceHintOf(name))]),
+      // Not needed (the update reads the record beside the image), and sshd drops it unless it accepts the name.
+      addPreviousOutputInEnv: false,
+      triggers: buildTriggers,
+    },
+    { parent },
+  );
+  return { stdout: build.stdout, localImagePath: source.fetch ? declareFetch(name, parent, build, c, source.fetch.path) : undefined };
+}
+
+/** The copy of a remote build's image to `localPath` here, checked against the build's sha256; its path. */
+function declareFetch(name: string, parent: pulumi.Resource, build: command.remote.Command, c: BuildHostConnection, localPath: string): pulumi.Output<string | undefined> {
+  const built = build.stdout.apply((out) => parseBuiltImage(out, `GuestImageBuild "${name}": the image build on ${c.host}`));
+  const environment: Record<keyof ImageFetchEnvironment, pulumi.Input<string>> = {
+    FETCH_HOST: c.host,
+    FETCH_PORT: pulumi.output(c.port ?? 22).apply(String),
+    FETCH_USER: c.user,
+    FETCH_REMOTE_PATH: built.path,
+    FETCH_SHA256: built.sha256,
+    FETCH_LOCAL_PATH: localPath,
+    FETCH_HOST_KEY: hostKeyOf(c) ?? "",
+    FETCH_INSECURE_IGNORE_HOST_KEY: String(c.insecureIgnoreHostKey === true),
+  };
+  const fetch = new command.local.Command(
+    `${name}-fetch`,
+    {
+      create: FETCH_SCRIPT,
+      update: FETCH_UPDATE_SCRIPT,
+      interpreter: ["/bin/bash", "-c"],
+      environment,
+      // The key reaches the script on stdin only; as a secret it is encrypted in state.
+      stdin: fetchStdin(c),
+      addPreviousOutputInEnv: false,
+      triggers: [built.sha256, localPath],
+    },
+    { parent, dependsOn: [build] },
+  );
+  return fetch.stdout.apply((out) => parseBuiltImage(out, `GuestImageBuild "${name}": the copy of the image here`).path);
+}
+
+/** A build where `pulumi` runs. */
+function declareLocalBuild(name: string, parent: pulumi.Resource, source: BuildSource, triggers: string[]): DeclaredImage {
+  const { inputs, triggers: buildTriggers } = buildInputsOf(source, triggers);
+  const build = new command.local.Command(
+    `${name}-build`,
+    {
+      create: BUILD_SCRIPT,
+      update: BUILD_UPDATE_SCRIPT,
+      interpreter: ["/bin/bash", "-c"],
+      environment: pulumi.output(inputs).apply((i) => ({ ...buildScriptEnvironment(i), ...buildUpdateEnvironment(source.outputImagePath, replaceHintOf(name)) })),
+      // The update reads the record beside the image; the previous output is not needed.
+      addPreviousOutputInEnv: false,
+      triggers: buildTriggers,
+    },
+    { parent },
+  );
+  return { stdout: build.stdout };
+}
+
+/** The description (path, sha256, size) of an existing image file. */
+function declareDescribe(name: string, parent: pulumi.Resource, imagePath: string, triggers: string[]): DeclaredImage {
+  // Describing a file is cheap and has no side effect: an update describes it again.
+  const describe = new command.local.Command(
+    `${name}-describe`,
+    { create: DESCRIBE_SCRIPT, update: DESCRIBE_SCRIPT, interpreter: ["/bin/bash", "-c"], environment: { PULUMI_TROVE_IMAGE: imagePath }, addPreviousOutputInEnv: false, triggers },
+    { parent },
+  );
+  return { stdout: describe.stdout };
+}
+
+/** The image as {@link GlanceImage} uploads it: its format and OS (for the default name), and where its data is. @internal */
+export interface GuestImageGlanceSource {
+  diskFormat: string;
+  guestOs: string;
+  guestOsRelease: string;
+  /** The file where `pulumi` runs, when there is one ({@link GuestImageBuild.localImagePath}). */
+  localFilePath: pulumi.Output<string | undefined>;
+  /** The published URL, for a URL source. */
+  url: pulumi.Output<string | undefined>;
+  sha256: pulumi.Output<string | undefined>;
+  /** Whether the image was built on a remote build host. */
+  remote: boolean;
+  /** Whether `localFilePath` will hold the image. */
+  availableLocally: boolean;
 }
 
 /**
@@ -490,6 +688,8 @@ export class GuestImageBuild extends pulumi.ComponentResource {
   public readonly availableLocally: boolean;
   /** The resolved settings (OS, release, mode, triggers), for composing components. @internal */
   public readonly settings: GuestImageBuildSettings;
+  /** The image as {@link GlanceImage} takes it. @internal */
+  public readonly glanceSource: GuestImageGlanceSource;
 
   constructor(name: string, args: GuestImageBuildArgs, opts?: pulumi.ComponentResourceOptions) {
     // Checked before anything is declared; from here on, every Input is the checked one.
@@ -501,10 +701,10 @@ export class GuestImageBuild extends pulumi.ComponentResource {
     this.settings = settings;
     for (const warning of settings.warnings) pulumi.log.warn(`GuestImageBuild "${name}": ${warning}`, this);
     this.diskFormat = pulumi.output(settings.diskFormat);
-    this.remote = settings.source.kind === "build" && settings.source.remote;
-    this.availableLocally = settings.source.kind === "file" || (settings.source.kind === "build" && (!settings.source.remote || settings.source.fetch !== undefined));
-
     const source = settings.source;
+    this.remote = source.kind === "build" && source.remote;
+    this.availableLocally = source.kind === "file" || (source.kind === "build" && (!source.remote || source.fetch !== undefined));
+
     if (source.kind === "url") {
       this.imagePath = pulumi.output(undefined);
       this.imageUrl = pulumi.output(source.url);
@@ -513,94 +713,30 @@ export class GuestImageBuild extends pulumi.ComponentResource {
       this.sizeBytes = pulumi.output(undefined);
       this.buildLogPath = pulumi.output(undefined);
     } else {
-      let stdout: pulumi.Output<string>;
-      let localImagePath: pulumi.Output<string | undefined> | undefined;
-      // What a forced rebuild takes, for the update's error message. A plain string: an input made from this
-      // component's URN would make the build wait for all of the component's children, the fetch among them.
-      // Preloaded images are known only once published: the build's environment and a trigger are made from them, so
-      // a new set of images rebuilds the image.
-      const preload = source.kind === "build" && args.preloadImages !== undefined ? pulumi.output(args.preloadImages).apply(preloadImagesValue) : undefined;
-      const inputs: pulumi.Input<BuildScriptInputs> | undefined =
-        source.kind !== "build" ? undefined : preload ? preload.apply((v) => ({ ...source.scriptInputs, environment: { ...source.scriptInputs.environment, DIB_TROVE_DOCKER_IMAGES: v } })) : source.scriptInputs;
-      const triggers: pulumi.Input<unknown>[] = preload ? [...settings.triggers, preload.apply((v) => `preload:${v}`)] : settings.triggers;
-      const replaceHint = `pulumi up --replace <URN of ${name}-build> (pulumi stack --show-urns lists it)`;
-      if (source.kind === "build" && args.buildHost) {
-        const c = args.buildHost;
-        const build = new command.remote.Command(
-          `${name}-build`,
-          {
-            connection: remoteConnection(c, { component: "GuestImageBuild", name, field: "buildHost" }),
-            // sshd passes a command's `environment` only for the names its AcceptEnv lists, so the values go as quoted
-            // `export` lines in front of the script, inside the one `bash -c` argument.
-            create: pulumi.output(inputs!).apply((i) => shellCommand(["bash", "-c", renderBuildScript(i)])),
-            update: shellCommand(["bash", "-c", renderBuildUpdateScript(source.outputImagePath, replaceHint)]),
-            // Not needed (the update reads the record beside the image), and sshd drops it unless it accepts the name.
-            addPreviousOutputInEnv: false,
-            triggers,
-          },
-          { parent: this },
-        );
-        stdout = build.stdout;
-        if (source.fetch) {
-          const built = build.stdout.apply((out) => parseBuiltImage(out, `GuestImageBuild "${name}": the image build on ${c.host}`));
-          const environment: Record<keyof ImageFetchEnvironment, pulumi.Input<string>> = {
-            FETCH_HOST: c.host,
-            FETCH_PORT: pulumi.output(c.port ?? 22).apply(String),
-            FETCH_USER: c.user,
-            FETCH_REMOTE_PATH: built.path,
-            FETCH_SHA256: built.sha256,
-            FETCH_LOCAL_PATH: source.fetch.path,
-            FETCH_HOST_KEY: hostKeyOf(c) ?? "",
-            FETCH_INSECURE_IGNORE_HOST_KEY: String(c.insecureIgnoreHostKey === true),
-          };
-          const fetch = new command.local.Command(
-            `${name}-fetch`,
-            {
-              create: FETCH_SCRIPT,
-              update: FETCH_UPDATE_SCRIPT,
-              interpreter: ["/bin/bash", "-c"],
-              environment,
-              // The key reaches the script on stdin only; as a secret it is encrypted in state.
-              stdin: fetchStdin(c),
-              addPreviousOutputInEnv: false,
-              triggers: [built.sha256, source.fetch.path],
-            },
-            { parent: this, dependsOn: [build] },
-          );
-          localImagePath = fetch.stdout.apply((out) => parseBuiltImage(out, `GuestImageBuild "${name}": the copy of the image here`).path);
-        }
-      } else if (source.kind === "build") {
-        const build = new command.local.Command(
-          `${name}-build`,
-          {
-            create: BUILD_SCRIPT,
-            update: BUILD_UPDATE_SCRIPT,
-            interpreter: ["/bin/bash", "-c"],
-            environment: pulumi.output(inputs!).apply((i) => ({ ...buildScriptEnvironment(i), ...buildUpdateEnvironment(source.outputImagePath, replaceHint) })),
-            // The update reads the record beside the image; the previous output is not needed.
-            addPreviousOutputInEnv: false,
-            triggers,
-          },
-          { parent: this },
-        );
-        stdout = build.stdout;
-      } else {
-        // Describing a file is cheap and has no side effect: an update describes it again.
-        const describe = new command.local.Command(
-          `${name}-describe`,
-          { create: DESCRIBE_SCRIPT, update: DESCRIBE_SCRIPT, interpreter: ["/bin/bash", "-c"], environment: { PULUMI_TROVE_IMAGE: source.path }, addPreviousOutputInEnv: false, triggers: settings.triggers },
-          { parent: this },
-        );
-        stdout = describe.stdout;
-      }
-      const built = stdout.apply((out) => parseBuiltImage(out, `GuestImageBuild "${name}": the image ${source.kind === "build" ? "build" : "description"}`));
+      const declared =
+        source.kind === "file"
+          ? declareDescribe(name, this, source.path, settings.triggers)
+          : source.buildHost
+            ? declareRemoteBuild(name, this, source, source.buildHost, settings.triggers)
+            : declareLocalBuild(name, this, source, settings.triggers);
+      const built = declared.stdout.apply((out) => parseBuiltImage(out, `GuestImageBuild "${name}": the image ${source.kind === "build" ? "build" : "description"}`));
       this.imagePath = built.path;
-      this.localImagePath = localImagePath ?? (this.remote ? pulumi.output(undefined) : built.path);
+      this.localImagePath = declared.localImagePath ?? (this.remote ? pulumi.output(undefined) : built.path);
       this.imageUrl = pulumi.output(undefined);
       this.sha256 = built.sha256;
       this.sizeBytes = built.sizeBytes;
       this.buildLogPath = built.apply((b) => b.logPath);
     }
+    this.glanceSource = {
+      diskFormat: settings.diskFormat,
+      guestOs: settings.guestOs,
+      guestOsRelease: settings.guestOsRelease,
+      localFilePath: this.localImagePath,
+      url: this.imageUrl,
+      sha256: this.sha256,
+      remote: this.remote,
+      availableLocally: this.availableLocally,
+    };
 
     this.registerOutputs({
       imagePath: this.imagePath,

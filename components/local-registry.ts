@@ -86,6 +86,13 @@ export interface LocalRegistrySettings {
   containerName: string;
   realm: string;
   deleteEnabled: boolean;
+  /** The host the generated certificate is made for. */
+  advertisedHost: string;
+  /** Basic auth (its password the checked, secret Input); undefined: none. */
+  auth?: LocalRegistryAuth;
+  /** A given certificate, or one to generate with its validity in days; undefined: plain HTTP. */
+  tls?: LocalRegistryTls | { generate: true; validityDays: number };
+  dockerProvider?: docker.Provider;
 }
 
 /** Where the registry finds its credentials and certificates inside the container. @internal */
@@ -168,13 +175,30 @@ export function resolveLocalRegistryArgs(name: string, args: LocalRegistryArgs):
     problems.check(/^[A-Za-z0-9._-]{1,64}$/.test(args.auth.username), "auth.username", args.auth.username, "expected 1 to 64 letters, digits, '.', '_' or '-'");
     problems.check(/^[A-Za-z0-9 ._-]{1,64}$/.test(realm), "auth.realm", realm, "expected letters, digits, spaces, '.', '_' or '-'");
   }
+  let tls: LocalRegistrySettings["tls"];
   if (args.tls && "generate" in args.tls) {
     problems.check(!("certificatePem" in args.tls), "tls", "generate + certificatePem", "give a certificate or generate: true, not both");
     const days = args.tls.validityDays ?? 825;
     problems.check(Number.isInteger(days) && days >= 1 && days <= 3650, "tls.validityDays", days, "a whole number of days from 1 to 3650");
+    tls = { generate: true, validityDays: days };
+  } else {
+    tls = args.tls;
   }
   problems.throwIfAny();
-  return { address, port, bindAddress, image, storagePath, containerName, realm, deleteEnabled: args.deleteEnabled ?? false };
+  return {
+    address,
+    port,
+    bindAddress,
+    image,
+    storagePath,
+    containerName,
+    realm,
+    deleteEnabled: args.deleteEnabled ?? false,
+    advertisedHost: args.advertisedHost,
+    auth: args.auth,
+    tls,
+    dockerProvider: args.dockerProvider,
+  };
 }
 
 /** A self-signed certificate for `host` (IP address or DNS name), its key kept secret; the certificate is its own CA. */
@@ -220,17 +244,17 @@ export class LocalRegistry extends pulumi.ComponentResource {
     super("pulumi-trove:registry:LocalRegistry", name, {}, opts);
     checked.attach(this);
     this.settings = s;
-    const childOpts = { parent: this, provider: args.dockerProvider };
+    const childOpts = { parent: this, provider: s.dockerProvider };
 
     const image = new docker.RemoteImage(`${name}-image`, { name: s.image, keepLocally: true }, childOpts);
 
     const uploads: pulumi.Input<docker.types.input.ContainerUpload>[] = [];
-    if (args.auth) {
-      const auth = args.auth;
+    if (s.auth) {
+      const auth = s.auth;
       const line = pulumi.secret(pulumi.output(auth.password).apply((pw) => `${htpasswdLine(auth.username, pw, s.realm)}\n`));
       uploads.push({ file: REGISTRY_PATHS.htpasswd, content: line });
     }
-    const certificate = args.tls && "generate" in args.tls ? generateCertificate(name, args.advertisedHost, args.tls.validityDays ?? 825, this) : args.tls;
+    const certificate = s.tls && "generate" in s.tls ? generateCertificate(name, s.advertisedHost, s.tls.validityDays, this) : s.tls;
     if (certificate) {
       uploads.push({ file: REGISTRY_PATHS.certificate, content: certificate.certificatePem });
       uploads.push({ file: REGISTRY_PATHS.key, content: pulumi.secret(certificate.privateKeyPem) });
@@ -243,7 +267,7 @@ export class LocalRegistry extends pulumi.ComponentResource {
         image: image.imageId,
         networkMode: "host",
         restart: "always",
-        envs: registryEnvironment(s, args.auth !== undefined, args.tls !== undefined),
+        envs: registryEnvironment(s, s.auth !== undefined, s.tls !== undefined),
         volumes: [{ hostPath: s.storagePath, containerPath: "/var/lib/registry" }],
         uploads,
       },
@@ -251,16 +275,16 @@ export class LocalRegistry extends pulumi.ComponentResource {
     );
 
     this.address = container.id.apply(() => s.address);
-    this.insecure = pulumi.output(args.tls === undefined);
-    this.username = pulumi.output(args.auth?.username);
-    this.password = args.auth ? pulumi.secret(args.auth.password) : pulumi.output(undefined);
+    this.insecure = pulumi.output(s.tls === undefined);
+    this.username = pulumi.output(s.auth?.username);
+    this.password = s.auth ? pulumi.secret(s.auth.password) : pulumi.output(undefined);
     this.caCertificatePem = certificate ? pulumi.output(certificate.caCertificatePem ?? certificate.certificatePem) : pulumi.output(undefined);
     this.endpoint = {
       address: this.address,
       insecure: this.insecure,
-      username: args.auth?.username,
-      password: args.auth ? this.password.apply((p) => p ?? "") : undefined,
-      caCertificatePem: args.tls ? this.caCertificatePem.apply((c) => c ?? "") : undefined,
+      username: s.auth?.username,
+      password: s.auth ? this.password.apply((p) => p ?? "") : undefined,
+      caCertificatePem: s.tls ? this.caCertificatePem.apply((c) => c ?? "") : undefined,
     };
     this.registerOutputs({ address: this.address, insecure: this.insecure, username: this.username, password: this.password, caCertificatePem: this.caCertificatePem });
   }

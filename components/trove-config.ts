@@ -192,18 +192,31 @@ export function checkedRegistryValues(registry: RegistryEndpoint, name: string, 
   };
 }
 
+/** Everything {@link TroveConfig} needs, resolved and validated. @internal */
+export interface TroveConfigSettings {
+  catalog: DatastoreCatalog;
+  registry: RegistryEndpoint;
+  imageOptions: pulumi.Input<Record<string, GuestAgentImageOptions>>;
+  cloudinitLocation: string;
+  /** The cloud-init files by directory and file name, as the editor writes them (empty without `cloudInit`). */
+  cloudInitDirectories: Record<string, Record<string, string>>;
+  /** The controller the files are applied to, with its defaults; undefined: render only. */
+  target?: Required<TroveControllerTarget>;
+}
+
 /** Validates the controller target and cloud-init settings; throws one error naming every bad field. @internal */
-export function resolveTroveConfigArgs(name: string, args: TroveConfigArgs): { cloudinitLocation: string; target?: Required<Omit<TroveControllerTarget, "connection">> } {
+export function resolveTroveConfigArgs(name: string, args: TroveConfigArgs): TroveConfigSettings {
   const problems = new Problems("TroveConfig", name);
   const catalog = args.catalog ?? defaultCatalog;
   const cloudinitLocation = args.cloudinitLocation ?? "/etc/trove/cloudinit";
   problems.report("cloudinitLocation", cloudinitLocation, absolutePathProblem(cloudinitLocation));
   for (const datastore of Object.keys(args.cloudInit ?? {})) problems.check(catalog.find(datastore) !== undefined, `cloudInit.${datastore}`, datastore, catalog.describeKnown());
   if (typeof args.registry.address === "string") problems.report("registry.address", args.registry.address, hostPortProblem(args.registry.address));
-  let target: Required<Omit<TroveControllerTarget, "connection">> | undefined;
+  let target: Required<TroveControllerTarget> | undefined;
   if (args.controller) {
     const c = args.controller;
     target = {
+      connection: c.connection,
       troveConfPath: c.troveConfPath ?? "/etc/trove/trove.conf",
       guestAgentConfPath: c.guestAgentConfPath ?? "/etc/trove/trove-guestagent.conf",
       restartOnTroveConfChange: c.restartOnTroveConfChange ?? ["systemctl restart trove-taskmanager"],
@@ -218,7 +231,8 @@ export function resolveTroveConfigArgs(name: string, args: TroveConfigArgs): { c
     problems.check(args.cloudInit === undefined, "cloudInit", Object.keys(args.cloudInit ?? {}), "cloud-init files are written to the controller: set controller too");
   }
   problems.throwIfAny();
-  return { cloudinitLocation, target };
+  const cloudInitDirectories = args.cloudInit ? { [cloudinitLocation]: Object.fromEntries(Object.entries(args.cloudInit).map(([d, text]) => [`${d}.cloudinit`, text])) } : {};
+  return { catalog, registry: args.registry, imageOptions: args.imageOptions, cloudinitLocation, cloudInitDirectories, target };
 }
 
 /**
@@ -237,30 +251,29 @@ export class TroveConfig extends pulumi.ComponentResource {
     // Checked before anything is declared; from here on, every Input is the checked one.
     const checked = checkArgs("TroveConfig", name, TROVE_CONFIG_SCHEMA, args);
     args = checked.args;
-    const resolved = resolveTroveConfigArgs(name, args);
+    const settings = resolveTroveConfigArgs(name, args);
     super("pulumi-trove:config:TroveConfig", name, {}, opts);
     checked.attach(this);
-    const catalog = args.catalog ?? defaultCatalog;
-    const r = args.registry;
+    const r = settings.registry;
     const registryValues = checkedRegistryValues(r, name, this);
     const rendered = pulumi
-      .all([registryValues.address, r.insecure, registryValues.username, registryValues.password, args.imageOptions])
-      .apply(([registryAddress, insecure, username, password, imageOptions]) => renderTroveConfig({ registryAddress, insecure, username, password, imageOptions }, catalog, "TroveConfig", name));
+      .all([registryValues.address, r.insecure, registryValues.username, registryValues.password, settings.imageOptions])
+      .apply(([registryAddress, insecure, username, password, imageOptions]) => renderTroveConfig({ registryAddress, insecure, username, password, imageOptions }, settings.catalog, "TroveConfig", name));
     this.troveConf = rendered.apply((x) => renderIni(x.troveConf));
     this.guestAgentConf = pulumi.secret(rendered.apply((x) => renderIni(x.guestAgentConf)));
 
-    if (resolved.target) {
-      const t = resolved.target;
+    if (settings.target) {
+      const t = settings.target;
       const request = pulumi.secret(
         rendered.apply((x): EditorRequest => ({
           files: [
             { path: t.troveConfPath, sections: x.troveConf, restart: t.restartOnTroveConfChange },
             { path: t.guestAgentConfPath, sections: x.guestAgentConf, restart: t.restartOnGuestAgentConfChange },
           ],
-          directories: args.cloudInit ? { [resolved.cloudinitLocation]: Object.fromEntries(Object.entries(args.cloudInit).map(([d, text]) => [`${d}.cloudinit`, text])) } : {},
+          directories: settings.cloudInitDirectories,
         })),
       );
-      const c = args.controller!.connection;
+      const c = t.connection;
       const apply = new command.remote.Command(
         `${name}-apply`,
         {
