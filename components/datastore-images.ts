@@ -219,7 +219,7 @@ export function resolveDatastoreImagesArgs(name: string, args: DatastoreImagesAr
 }
 
 /** The environment the scripts read the registry from; the password and CA stay secret in state. */
-function registryEnvironment(registry: RegistryEndpoint, dockerHost?: string): Record<string, pulumi.Input<string>> {
+function registryClientEnvironment(registry: RegistryEndpoint, dockerHost?: string): Record<string, pulumi.Input<string>> {
   const env: Record<string, pulumi.Input<string>> = {
     REGISTRY_ADDRESS: registry.address,
     REGISTRY_INSECURE: pulumi.output(registry.insecure).apply((i) => String(i)),
@@ -252,7 +252,7 @@ export class DatastoreImages extends pulumi.ComponentResource {
     checked.attach(this);
     this.settings = s;
     const address = pulumi.output(args.registry.address);
-    const environment = registryEnvironment(args.registry, args.dockerHost);
+    const environment = registryClientEnvironment(args.registry, args.dockerHost);
 
     const entries = s.plans.map((plan) => {
       const slug = plan.key.replace(/[:.]/g, "-");

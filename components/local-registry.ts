@@ -111,7 +111,7 @@ export function htpasswdLine(username: string, password: string, realm: string):
 }
 
 /** The registry's environment (distribution's `REGISTRY_*` overrides of its config file). @internal */
-export function registryEnvironment(s: LocalRegistrySettings, auth: boolean, tls: boolean): string[] {
+export function registryContainerEnvironment(s: LocalRegistrySettings, auth: boolean, tls: boolean): string[] {
   const env = [`REGISTRY_HTTP_ADDR=${s.bindAddress}:${s.port}`];
   if (s.deleteEnabled) env.push("REGISTRY_STORAGE_DELETE_ENABLED=true");
   if (auth) env.push("REGISTRY_AUTH=htpasswd", `REGISTRY_AUTH_HTPASSWD_REALM=${s.realm}`, `REGISTRY_AUTH_HTPASSWD_PATH=${REGISTRY_PATHS.htpasswd}`);
@@ -267,7 +267,7 @@ export class LocalRegistry extends pulumi.ComponentResource {
         image: image.imageId,
         networkMode: "host",
         restart: "always",
-        envs: registryEnvironment(s, s.auth !== undefined, s.tls !== undefined),
+        envs: registryContainerEnvironment(s, s.auth !== undefined, s.tls !== undefined),
         volumes: [{ hostPath: s.storagePath, containerPath: "/var/lib/registry" }],
         uploads,
       },
