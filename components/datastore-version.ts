@@ -8,7 +8,8 @@
 
 import * as pulumi from "@pulumi/pulumi";
 import { DatastoreCatalog, defaultCatalog } from "./catalog";
-import { describeValue, Problems } from "./errors";
+import { Problems } from "./errors";
+import { describeValue } from "./problem-text";
 import { CallCounter, exclusively, loadCredentials, OpenStackApiError, openTroveSession, trove, TroveSession } from "./trove-client";
 import { cloudNameProblem, plainNameProblem, uuidProblem, versionNumberProblem } from "./validate";
 import { checkArgs } from "./check-args";

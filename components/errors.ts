@@ -1,18 +1,18 @@
 // Validation errors for components: every bad field of one component is collected and reported in one message,
 // so `pulumi preview` fails once, with everything the user has to fix.
 
-/** One bad input: which field, what value was given, and what is allowed. */
-export interface FieldProblem {
-  /** Dotted path of the field, e.g. `versions[1].version`. */
-  field: string;
-  /** The offending value, shown quoted in the message. */
-  value: unknown;
-  /** What is allowed instead, e.g. `supported: jammy`. */
-  allowed: string;
-}
+import * as pulumi from "@pulumi/pulumi";
+import { type FieldProblem, formatProblems } from "./problem-text";
 
-/** Thrown at construction when a component's arguments are invalid. */
-export class ComponentInputError extends Error {
+export type { FieldProblem } from "./problem-text";
+/** @internal */
+export { describeValue, formatProblems } from "./problem-text";
+
+/**
+ * Thrown at construction when a component's arguments are invalid. A Pulumi `RunError`, so Pulumi's runner prints
+ * the message alone, at once (any other error is first formatted with util.inspect, which can take a minute).
+ */
+export class ComponentInputError extends pulumi.RunError {
   constructor(
     readonly component: string,
     readonly resourceName: string,
@@ -21,21 +21,6 @@ export class ComponentInputError extends Error {
     super(formatProblems(component, resourceName, problems));
     this.name = "ComponentInputError";
   }
-}
-
-/** Renders a value for an error message without ever printing something long or multi-line verbatim. @internal */
-export function describeValue(value: unknown): string {
-  if (value === undefined) return "undefined";
-  const text = typeof value === "string" ? value : JSON.stringify(value) ?? String(value);
-  const clipped = text.length > 80 ? `${text.slice(0, 77)}...` : text;
-  return JSON.stringify(clipped);
-}
-
-/** @internal */
-export function formatProblems(component: string, resourceName: string, problems: readonly FieldProblem[]): string {
-  const lines = problems.map((p) => `${p.field} ${describeValue(p.value)} is not valid (${p.allowed})`);
-  if (lines.length === 1) return `${component} "${resourceName}": ${lines[0]}.`;
-  return `${component} "${resourceName}": ${lines.length} invalid inputs:\n${lines.map((l) => `  - ${l}`).join("\n")}`;
 }
 
 /**

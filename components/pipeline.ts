@@ -341,7 +341,8 @@ export function resolveTroveGuestPipelineArgs(name: string, args: TroveGuestPipe
   if (registration && registration.loadConfigurationParameters) {
     const checkout = registration.troveSourceDir ?? args.datastoreImages.troveSourceDir;
     if (problems.check(checkout !== undefined, "registration.troveSourceDir", checkout, "the Trove checkout whose trove/templates/<datastore>/validation-rules.json to load")) {
-      for (const d of datastores) {
+      // An unknown datastore is already refused above, by name; it has no rules file to look for.
+      for (const d of datastores.filter((known) => catalog.find(known) !== undefined)) {
         const file = path.join(checkout!, catalog.get(d).validationRulesPath);
         // A preview may run where the checkout is not (CI); DatastoreConfigurationParameters then says so in a warning.
         if (problems.check(existsSync(file) || pulumi.runtime.isDryRun(), "registration.troveSourceDir", checkout, `a Trove checkout holding ${catalog.get(d).validationRulesPath} (${file} is missing)`)) rulesFiles[d] = file;

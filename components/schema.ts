@@ -10,7 +10,7 @@
 // checks; `ArgsSchema<T>` makes the compiler insist that every field of the interface has a rule, so a new field cannot
 // be left unchecked.
 
-import { FieldProblem } from "./errors";
+import { FieldProblem } from "./problem-text";
 
 /** What kind of value a rule accepts; the generated tests produce wrong values per kind. @internal */
 export type RuleKind = "string" | "number" | "boolean" | "enum" | "array" | "record" | "object" | "oneOf" | "instance" | "any";

@@ -3,7 +3,7 @@
 
 import * as openstack from "@pulumi/openstack";
 import * as pulumi from "@pulumi/pulumi";
-import { ComponentInputError, PipelineRegion, SshConnection, TroveGuestPipeline, TroveGuestPipelineArgs } from "../components/index";
+import { PipelineRegion, SshConnection, TroveGuestPipeline, TroveGuestPipelineArgs } from "../components/index";
 import { TROVE_GUEST_PIPELINE_SCHEMA } from "../components/pipeline";
 import { checkArgs } from "../components/check-args";
 
@@ -105,14 +105,8 @@ export function configKeyOf(field: string): string {
  * value names its YAML key (or its secret's key), whether it is refused at once or when a secret resolves.
  */
 function pipelineFromConfig(stack: string, args: TroveGuestPipelineArgs): TroveGuestPipeline {
-  let checked: TroveGuestPipelineArgs;
-  try {
-    checked = checkArgs("stack config", `Pulumi.${stack}.yaml`, TROVE_GUEST_PIPELINE_SCHEMA, args, configKeyOf).args;
-  } catch (error) {
-    // A RunError is printed as its message alone, at once (any other error goes through util.inspect first).
-    if (error instanceof ComponentInputError) throw new pulumi.RunError(error.message);
-    throw error;
-  }
+  // A refusal is a ComponentInputError, which Pulumi's runner prints as its message alone, at once.
+  const checked = checkArgs("stack config", `Pulumi.${stack}.yaml`, TROVE_GUEST_PIPELINE_SCHEMA, args, configKeyOf).args;
   return new TroveGuestPipeline(stack, checked);
 }
 

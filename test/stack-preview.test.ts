@@ -143,6 +143,15 @@ describe("pulumi preview under Pulumi's own runner", () => {
     expect(Date.now() - started).toBeLessThan(60_000);
   }, 120_000);
 
+  it("a value a component refuses is printed as its message alone, not as an unhandled exception with a stack", async () => {
+    const r = await preview("lab", {}, { "pulumi-trove:versions": [{ datastore: "oracle", version: "19" }] });
+    expect(r.ok).toBe(false);
+    const text = r.errors.join("\n");
+    expect(text).toContain('TroveGuestPipeline "lab": versions[0].datastore "oracle" is not valid (known: mariadb, mysql, postgresql).');
+    expect(text).not.toContain("failed with an unhandled exception");
+    expect(text).not.toMatch(/\n\s+at /);
+  }, 120_000);
+
   it("a secret kept in plain text in the stack file is refused, saying how to set it", async () => {
     const r = await preview("production", { registryTlsKey: "TLSKEY", controllerSshKey: "K", buildHostSshKey: "K" }, { "pulumi-trove:registryPassword": "plain-text" });
     expect(r.ok).toBe(false);
