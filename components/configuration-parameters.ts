@@ -15,7 +15,7 @@ import { shellCommand } from "./shell";
 import { remoteConnection, SSH_CONNECTION_SCHEMA, SshConnection } from "./ssh";
 import { absolutePathProblem, plainNameProblem, uuidProblem, versionNumberProblem } from "./validate";
 import { checkArgs } from "./check-args";
-import { count, either, flag, input, instanceOf, listOf, oneOfValues, optional, Rule, shape, text } from "./schema";
+import { count, either, flag, input, instanceOf, isPlainObject, listOf, oneOfValues, optional, Rule, shape, text } from "./schema";
 
 /** One configuration parameter rule, as in Trove's `validation-rules.json`. */
 export interface ConfigurationParameterRule {
@@ -158,7 +158,7 @@ export const DATASTORE_CONFIGURATION_PARAMETERS_SCHEMA: Rule = shape<DatastoreCo
       shape<{ rulesFile: string }>("{ rulesFile }", { rulesFile: text("an absolute path of a validation-rules.json on this machine", absolutePathProblem) }),
       shape<{ rules: ConfigurationParameterRule[] }>("{ rules }", { rules: listOf(CONFIGURATION_PARAMETER_RULE_SCHEMA) }),
     ],
-    (v) => ((typeof v === "object" && v !== null && !Array.isArray(v)) ? ("rulesFile" in v ? 0 : 1) : undefined),
+    (v) => (isPlainObject(v) ? ("rulesFile" in v ? 0 : 1) : undefined),
   ),
   controller: TROVE_CONTROLLER_HOST_SCHEMA,
   versionId: optional(input(text("Trove's id of the version", uuidProblem))),

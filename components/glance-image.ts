@@ -18,7 +18,7 @@ import { Problems } from "./errors";
 import { GuestImageBuild, IMAGE_FORMATS } from "./guest-image-build";
 import { absolutePathProblem, firstDuplicate, httpUrlProblem, plainNameProblem, sha256Problem, singleLineProblem } from "./validate";
 import { checkArgs } from "./check-args";
-import { count, either, FieldRules, flag, input, instanceOf, listOf, mapOf, oneOfValues, optional, Rule, shape, text } from "./schema";
+import { count, either, FieldRules, flag, input, instanceOf, isPlainObject, listOf, mapOf, oneOfValues, optional, Rule, shape, text } from "./schema";
 
 /** The Glance image property that records the uploaded file's sha256; a change to it replaces (re-uploads) the image. @internal */
 export const SHA256_PROPERTY = "trove_guest_image_sha256";
@@ -120,7 +120,7 @@ export const GLANCE_IMAGE_SOURCE_SCHEMA: Rule = shape<GlanceImageSource>(
 
 /** The fields of {@link GlanceImageArgs}' schema (the pipeline's `glanceImage` takes some of them). @internal */
 export const GLANCE_IMAGE_FIELDS: FieldRules<GlanceImageArgs> = {
-  image: either("a GuestImageBuild, or { path or url, diskFormat, sha256? }", [instanceOf(GuestImageBuild, "a GuestImageBuild"), GLANCE_IMAGE_SOURCE_SCHEMA], (v) => (v instanceof GuestImageBuild ? 0 : (typeof v === "object" && v !== null && !Array.isArray(v)) ? 1 : undefined)),
+  image: either("a GuestImageBuild, or { path or url, diskFormat, sha256? }", [instanceOf(GuestImageBuild, "a GuestImageBuild"), GLANCE_IMAGE_SOURCE_SCHEMA], (v) => (v instanceof GuestImageBuild ? 0 : isPlainObject(v) ? 1 : undefined)),
   datastores: listOf(text("a datastore name", (v) => plainNameProblem(v))),
   name: optional(text("a Glance image name", (v) => plainNameProblem(v, 255))),
   visibility: optional(oneOfValues(["private", "shared", "community", "public"])),

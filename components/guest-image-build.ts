@@ -16,7 +16,7 @@ import { checkImageFetch, FETCH_SCRIPT, FETCH_UPDATE_SCRIPT, fetchDestination, I
 import { hostKeyOf, remoteConnection, SSH_CONNECTION_SCHEMA, SshConnection } from "./ssh";
 import { shellCommand, withExports } from "./shell";
 import { checkArgs } from "./check-args";
-import { either, FieldRules, flag, input, listOf, mapOf, oneOfValues, optional, Rule, shape, text } from "./schema";
+import { either, FieldRules, flag, input, isPlainObject, listOf, mapOf, oneOfValues, optional, Rule, shape, text } from "./schema";
 import { absolutePathProblem, environmentNameProblem, gitRefProblem, httpUrlProblem, imageReferenceProblem, plainNameProblem, singleLineProblem, unixUserProblem } from "./validate";
 import { loadScript, readScriptResult } from "./scripts/index";
 
@@ -303,7 +303,7 @@ export const GUEST_IMAGE_BUILD_FIELDS: FieldRules<GuestImageBuildArgs> = {
   localElementsPath: optional(text("an absolute path on the build host", absolutePathProblem)),
   environment: optional(mapOf(text("a one-line value", singleLineProblem), environmentNameProblem, "a map of environment variable names to one-line values")),
   buildHost: optional(SSH_CONNECTION_SCHEMA),
-  fetchImage: optional(either("{ path? } or false", [IMAGE_FETCH_SCHEMA, oneOfValues([false])], (v) => (v === false ? 1 : typeof v === "object" && v !== null && !Array.isArray(v) ? 0 : undefined))),
+  fetchImage: optional(either("{ path? } or false", [IMAGE_FETCH_SCHEMA, oneOfValues([false])], (v) => (v === false ? 1 : isPlainObject(v) ? 0 : undefined))),
   troveRelease: optional(TROVE_RELEASE_RULE),
   allowUntested: optional(flag()),
   preloadImages: optional(input(listOf(text("an image reference", imageReferenceProblem)))),

@@ -12,7 +12,7 @@ import { RegistryEndpoint } from "./registry-endpoint";
 import { absolutePathProblem, basicAuthUserProblem, hostProblem, imageReferenceProblem, keyTextProblem, parseHostPort, passwordProblem, pemProblem, portProblem, portRule } from "./validate";
 import { isIP } from "node:net";
 import { checkArgs } from "./check-args";
-import { count, either, flag, input, instanceOf, oneOfValues, optional, Rule, secret, shape, text } from "./schema";
+import { count, either, flag, input, instanceOf, isPlainObject, oneOfValues, optional, Rule, secret, shape, text } from "./schema";
 
 /** Basic-auth settings of the registry. */
 export interface LocalRegistryAuth {
@@ -148,7 +148,7 @@ export const LOCAL_REGISTRY_SCHEMA: Rule = shape<LocalRegistryArgs>("local regis
           validityDays: optional(count(1, 3650)),
         }),
       ],
-      (v) => ((typeof v === "object" && v !== null && !Array.isArray(v)) ? ("generate" in v ? 1 : 0) : undefined),
+      (v) => (isPlainObject(v) ? ("generate" in v ? 1 : 0) : undefined),
     ),
   ),
   deleteEnabled: optional(flag()),

@@ -18,7 +18,7 @@ import { REGISTRY_ENDPOINT_SCHEMA, RegistryEndpoint } from "./registry-endpoint"
 import { TROVE_CONFIG_FIELDS, TroveConfig, TroveConfigArgs } from "./trove-config";
 import { absolutePathProblem, cloudNameProblem, firstDuplicate, plainNameProblem, versionNumberProblem } from "./validate";
 import { checkArgs } from "./check-args";
-import { absent, either, FieldRules, flag, instanceOf, listOf, oneOfValues, optional, Rule, shape, text } from "./schema";
+import { absent, either, FieldRules, flag, instanceOf, isPlainObject, listOf, oneOfValues, optional, Rule, shape, text } from "./schema";
 
 /** One datastore version the pipeline serves: its images, its Trove registration. */
 export interface PipelineDatastoreVersion extends DatastoreVersionSpec {
@@ -210,8 +210,6 @@ function aliasesFor(prefix: string, suffixes: { now: string; before: string[] },
   return [...names].map((n) => ({ name: n }));
 }
 
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
-
 /**
  * A warning for a registry that speaks plain HTTP on an address other than loopback (a lab's): guests pull the images,
  * and send the registry password, unencrypted, and Trove must list it in `docker_insecure_registries`. Names the field
@@ -262,7 +260,7 @@ export const TROVE_GUEST_PIPELINE_SCHEMA: Rule = shape<TroveGuestPipelineArgs>("
       shape<{ local: LocalRegistryArgs; existing?: undefined }>("{ local }", { local: LOCAL_REGISTRY_SCHEMA, existing: absent("give exactly one of local and existing") }),
       shape<{ existing: RegistryEndpoint; local?: undefined }>("{ existing }", { existing: REGISTRY_ENDPOINT_SCHEMA, local: absent("give exactly one of local and existing") }),
     ],
-    (v) => (isObject(v) ? ("local" in v ? 0 : "existing" in v ? 1 : undefined) : undefined),
+    (v) => (isPlainObject(v) ? ("local" in v ? 0 : "existing" in v ? 1 : undefined) : undefined),
   ),
   datastoreImages: shape<TroveGuestPipelineArgs["datastoreImages"]>(
     "datastore images settings",
@@ -272,7 +270,7 @@ export const TROVE_GUEST_PIPELINE_SCHEMA: Rule = shape<TroveGuestPipelineArgs>("
     either(
       "{ controller?, cloudInit?, cloudinitLocation? } or false",
       [shape<Exclude<TroveGuestPipelineArgs["troveConfig"], false | undefined>>("Trove configuration settings", pick(TROVE_CONFIG_FIELDS, ["controller", "cloudInit", "cloudinitLocation"] as const)), oneOfValues([false])],
-      (v) => (v === false ? 1 : isObject(v) ? 0 : undefined),
+      (v) => (v === false ? 1 : isPlainObject(v) ? 0 : undefined),
     ),
   ),
   registration: optional(
@@ -286,7 +284,7 @@ export const TROVE_GUEST_PIPELINE_SCHEMA: Rule = shape<TroveGuestPipelineArgs>("
         }),
         oneOfValues([false]),
       ],
-      (v) => (v === false ? 1 : isObject(v) ? 0 : undefined),
+      (v) => (v === false ? 1 : isPlainObject(v) ? 0 : undefined),
     ),
   ),
   managementNetworkCidr: optional(text("a CIDR such as 10.0.0.0/24", (v) => cidrProblem(v))),

@@ -143,7 +143,8 @@ export function isDeferred(value: unknown): boolean {
   return (value as { __pulumiOutput?: unknown }).__pulumiOutput === true || typeof (value as { then?: unknown }).then === "function";
 }
 
-function isPlainObject(value: unknown): value is Record<string, unknown> {
+/** Whether a value is a plain object (what YAML maps and object literals are), for `either`'s pick functions. @internal */
+export function isPlainObject(value: unknown): value is Record<string, unknown> {
   if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
   const proto = Object.getPrototypeOf(value);
   return proto === Object.prototype || proto === null;
