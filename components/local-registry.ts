@@ -9,7 +9,7 @@ import * as tls from "@pulumi/tls";
 import bcrypt from "bcryptjs";
 import { Problems } from "./errors";
 import { RegistryEndpoint } from "./registry-endpoint";
-import { absolutePathProblem, basicAuthUserProblem, hostProblem, imageReferenceProblem, keyTextProblem, parseHostPort, passwordProblem, pemProblem, portProblem, portRule } from "./validate";
+import { absolutePathProblem, basicAuthUserProblem, hostProblem, imageReferenceProblem, keyTextProblem, parseHostPort, passwordProblem, certificatePemProblem, portProblem, portRule } from "./validate";
 import { isIP } from "node:net";
 import { checkArgs } from "./check-args";
 import { count, either, flag, input, instanceOf, isPlainObject, oneOfValues, optional, Rule, secret, shape, text } from "./schema";
@@ -139,9 +139,9 @@ export const LOCAL_REGISTRY_SCHEMA: Rule = shape<LocalRegistryArgs>("local regis
       "{ certificatePem, privateKeyPem, caCertificatePem? } or { generate: true, validityDays? }",
       [
         shape<LocalRegistryTls>("{ certificatePem, privateKeyPem, caCertificatePem? }", {
-          certificatePem: input(text("a PEM certificate", pemProblem("CERTIFICATE"))),
+          certificatePem: input(text("a PEM certificate", certificatePemProblem)),
           privateKeyPem: secret(input(text("a PEM private key's text", keyTextProblem))),
-          caCertificatePem: optional(input(text("a PEM certificate", pemProblem("CERTIFICATE")))),
+          caCertificatePem: optional(input(text("a PEM certificate", certificatePemProblem))),
         }),
         shape<LocalRegistryGeneratedTls>("{ generate: true, validityDays? }", {
           generate: oneOfValues([true]),

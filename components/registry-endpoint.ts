@@ -2,8 +2,8 @@
 // one; an existing registry can be described by hand.
 
 import * as pulumi from "@pulumi/pulumi";
-import { flag, input, optional, Rule, secret, shape, text } from "./schema";
-import { basicAuthUserProblem, passwordProblem, pemProblem, registryAddressProblem } from "./validate";
+import { FieldRules, flag, input, optional, Rule, secret, shape, text } from "./schema";
+import { basicAuthUserProblem, passwordProblem, certificatePemProblem, registryAddressProblem } from "./validate";
 
 /** How to reach and authenticate to a container registry. */
 export interface RegistryEndpoint {
@@ -19,18 +19,20 @@ export interface RegistryEndpoint {
   caCertificatePem?: pulumi.Input<string>;
 }
 
+/** The fields of {@link RegistryEndpoint}'s schema (TroveConfig narrows the password to what an INI line holds). @internal */
+export const REGISTRY_ENDPOINT_FIELDS: FieldRules<RegistryEndpoint> = {
+  address: input(text("host:port, e.g. 10.0.0.5:4000", registryAddressProblem)),
+  insecure: input(flag()),
+  username: optional(input(text("a basic-auth user name", basicAuthUserProblem))),
+  password: optional(secret(input(text("a password", passwordProblem)))),
+  caCertificatePem: optional(input(text("a PEM certificate", certificatePemProblem))),
+};
+
+/** Basic auth needs both a user name and a password. @internal */
+export function registryCredentialPairs(e: RegistryEndpoint, report: (field: string, value: unknown, allowed: string) => void): void {
+  if (e.password !== undefined && e.username === undefined) report("username", undefined, "required when password is given: basic auth needs both");
+  if (e.username !== undefined && e.password === undefined) report("password", undefined, "required when username is given: basic auth needs both");
+}
+
 /** The schema of {@link RegistryEndpoint}: checked by every component that takes one. @internal */
-export const REGISTRY_ENDPOINT_SCHEMA: Rule = shape<RegistryEndpoint>(
-  "a registry endpoint { address, insecure, username?, password?, caCertificatePem? }",
-  {
-    address: input(text("host:port, e.g. 10.0.0.5:4000", registryAddressProblem)),
-    insecure: input(flag()),
-    username: optional(input(text("a basic-auth user name", basicAuthUserProblem))),
-    password: optional(secret(input(text("a password", passwordProblem)))),
-    caCertificatePem: optional(input(text("a PEM certificate", pemProblem("CERTIFICATE")))),
-  },
-  (e, report) => {
-    if (e.password !== undefined && e.username === undefined) report("username", undefined, "required when password is given: basic auth needs both");
-    if (e.username !== undefined && e.password === undefined) report("password", undefined, "required when username is given: basic auth needs both");
-  },
-);
+export const REGISTRY_ENDPOINT_SCHEMA: Rule = shape<RegistryEndpoint>("a registry endpoint { address, insecure, username?, password?, caCertificatePem? }", REGISTRY_ENDPOINT_FIELDS, registryCredentialPairs);

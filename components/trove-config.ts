@@ -9,14 +9,14 @@ import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import { DatastoreCatalog, defaultCatalog } from "./catalog";
 import { Problems } from "./errors";
-import { REGISTRY_ENDPOINT_SCHEMA, RegistryEndpoint } from "./registry-endpoint";
+import { REGISTRY_ENDPOINT_FIELDS, registryCredentialPairs, RegistryEndpoint } from "./registry-endpoint";
 import { readScriptResult } from "./scripts/index";
 import { shellCommand } from "./shell";
 import { remoteConnection, SSH_CONNECTION_SCHEMA, SshConnection } from "./ssh";
 import { TROVE_CONFIG_EDITOR_PY } from "./trove-config-editor";
-import { absolutePathProblem, hostPortProblem, imageReferenceProblem, plainNameProblem } from "./validate";
+import { absolutePathProblem, hostPortProblem, imageReferenceProblem, passwordProblem, plainNameProblem } from "./validate";
 import { checkArgs } from "./check-args";
-import { FieldRules, input, instanceOf, listOf, mapOf, optional, Rule, shape, text } from "./schema";
+import { FieldRules, input, instanceOf, listOf, mapOf, optional, Rule, secret, shape, text } from "./schema";
 
 /** INI options by section. */
 export type IniSections = Record<string, Record<string, string>>;
@@ -129,7 +129,12 @@ export const TROVE_CONTROLLER_TARGET_SCHEMA: Rule = shape<TroveControllerTarget>
 
 /** The fields of {@link TroveConfigArgs}' schema (the pipeline's `troveConfig` takes some of them). @internal */
 export const TROVE_CONFIG_FIELDS: FieldRules<TroveConfigArgs> = {
-  registry: REGISTRY_ENDPOINT_SCHEMA,
+  // The password goes on one line of trove-guestagent.conf: besides what any registry takes, no spaces at its ends.
+  registry: shape<RegistryEndpoint>(
+    "a registry endpoint { address, insecure, username?, password?, caCertificatePem? }",
+    { ...REGISTRY_ENDPOINT_FIELDS, password: optional(secret(input(text("a password that fits one INI line", (v) => passwordProblem(v) ?? iniValueProblem(v))))) },
+    registryCredentialPairs,
+  ),
   imageOptions: input(
     mapOf(
       shape<GuestAgentImageOptions>("{ dockerImage, backupDockerImage }", {
@@ -162,35 +167,6 @@ export function renderApplyCommand(python: string): string {
   return shellCommand([python, "-c", TROVE_CONFIG_EDITOR_PY]);
 }
 
-/**
- * The registry's fields, each checked as soon as its value is known (at construction for a plain value; when an
- * Output resolves, which for config secrets is already during a preview), with the message a construction-time check
- * gives: so a bad value fails `pulumi preview`, not `pulumi up` half-way, after the registry and images exist.
- * @internal
- */
-export function checkedRegistryValues(registry: RegistryEndpoint, name: string, resource?: pulumi.Resource): { address: pulumi.Output<string>; username: pulumi.Output<string | undefined>; password: pulumi.Output<string | undefined> } {
-  const check = <T extends string | undefined>(field: string, value: pulumi.Input<T> | undefined, problem: (v: string) => string | undefined, shown?: string) =>
-    pulumi.output(value).apply((v) => {
-      if (v !== undefined) {
-        const problems = new Problems("TroveConfig", name);
-        problems.report(field, shown ?? v, problem(v));
-        try {
-          problems.throwIfAny();
-        } catch (error) {
-          // A ResourceError is reported as its message alone, attached to the component; any other error thrown here
-          // is printed by Pulumi's runner with util.inspect, which took a minute of garbage collection on this graph.
-          if (resource) throw new pulumi.ResourceError((error as Error).message, resource, true);
-          throw error;
-        }
-      }
-      return v as T;
-    });
-  return {
-    address: check("registry.address", registry.address, hostPortProblem) as pulumi.Output<string>,
-    username: check("registry.username", registry.username, iniValueProblem),
-    password: check("registry.password", registry.password, iniValueProblem, "(secret)"),
-  };
-}
 
 /** Everything {@link TroveConfig} needs, resolved and validated. @internal */
 export interface TroveConfigSettings {
@@ -211,7 +187,6 @@ export function resolveTroveConfigArgs(name: string, args: TroveConfigArgs): Tro
   const cloudinitLocation = args.cloudinitLocation ?? "/etc/trove/cloudinit";
   problems.report("cloudinitLocation", cloudinitLocation, absolutePathProblem(cloudinitLocation));
   for (const datastore of Object.keys(args.cloudInit ?? {})) problems.check(catalog.find(datastore) !== undefined, `cloudInit.${datastore}`, datastore, catalog.describeKnown());
-  if (typeof args.registry.address === "string") problems.report("registry.address", args.registry.address, hostPortProblem(args.registry.address));
   let target: Required<TroveControllerTarget> | undefined;
   if (args.controller) {
     const c = args.controller;
@@ -255,9 +230,10 @@ export class TroveConfig extends pulumi.ComponentResource {
     super("pulumi-trove:config:TroveConfig", name, {}, opts);
     checked.attach(this);
     const r = settings.registry;
-    const registryValues = checkedRegistryValues(r, name, this);
+    // The registry's values are the schema's checked Outputs (check-args.ts): a bad one rejects with the construction
+    // message as soon as it resolves.
     const rendered = pulumi
-      .all([registryValues.address, r.insecure, registryValues.username, registryValues.password, settings.imageOptions])
+      .all([r.address, r.insecure, r.username, r.password, settings.imageOptions])
       .apply(([registryAddress, insecure, username, password, imageOptions]) => renderTroveConfig({ registryAddress, insecure, username, password, imageOptions }, settings.catalog, "TroveConfig", name));
     this.troveConf = rendered.apply((x) => renderIni(x.troveConf));
     this.guestAgentConf = pulumi.secret(rendered.apply((x) => renderIni(x.guestAgentConf)));
@@ -296,6 +272,6 @@ export class TroveConfig extends pulumi.ComponentResource {
     }
     // The checks are registered as outputs too, so a bad value fails the run even while the rendering waits on values
     // a preview does not know (the registry's address).
-    this.registerOutputs({ troveConf: this.troveConf, guestAgentConf: this.guestAgentConf, applied: this.applied, registryChecked: pulumi.all([registryValues.username, registryValues.password]).apply(() => true) });
+    this.registerOutputs({ troveConf: this.troveConf, guestAgentConf: this.guestAgentConf, applied: this.applied, registryChecked: pulumi.all([r.username, r.password]).apply(() => true) });
   }
 }

@@ -135,11 +135,9 @@ export function passwordProblem(value: string): string | undefined {
   return singleLineProblem(value);
 }
 
-/** Checks PEM text of the given kind (`CERTIFICATE`, `PRIVATE KEY`: any private key type matches the latter). @internal */
-export function pemProblem(kind: "CERTIFICATE" | "PRIVATE KEY"): (value: string) => string | undefined {
-  const pattern = kind === "CERTIFICATE" ? /-----BEGIN CERTIFICATE-----[\s\S]+-----END CERTIFICATE-----/ : /-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----[\s\S]+-----END [A-Z0-9 ]*PRIVATE KEY-----/;
-  const example = kind === "CERTIFICATE" ? "-----BEGIN CERTIFICATE----- … -----END CERTIFICATE-----" : "-----BEGIN … PRIVATE KEY----- … -----END … PRIVATE KEY-----";
-  return (value) => (pattern.test(value) ? undefined : `expected PEM text: ${example}`);
+/** Checks a PEM certificate (chain). @internal */
+export function certificatePemProblem(value: string): string | undefined {
+  return /-----BEGIN CERTIFICATE-----[\s\S]+-----END CERTIFICATE-----/.test(value) ? undefined : "expected PEM text: -----BEGIN CERTIFICATE----- … -----END CERTIFICATE-----";
 }
 
 /** Checks that a private key is given as its text, not as the path of its file (a common slip). @internal */
