@@ -6,7 +6,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, it } from "vitest";
 import { commandStep } from "./support/command-diff";
-import { DeclaredResource, installMocks, MockState } from "./support/pulumi-mocks";
+import { commandStdout, DeclaredResource, installMocks, MockState } from "./support/pulumi-mocks";
 import { testHostKey } from "./support/ssh-keys";
 
 const SHA = "c".repeat(64);
@@ -20,9 +20,7 @@ beforeAll(async () => {
   mocks = await installMocks({
     outputs: (type, name) => {
       if (!type.startsWith("command:")) return undefined;
-      if (name.includes("-mirror-") || name.includes("-backup-")) return { stdout: JSON.stringify({ reference: "r:1/x:1", digest: `sha256:${"d".repeat(64)}` }) };
-      if (name.endsWith("-apply")) return { stdout: '{"changed":[],"restarted":[]}' };
-      return { stdout: `{"path":"/images/guest.qcow2","sha256":"${SHA}","sizeBytes":1}` };
+      return commandStdout(name, SHA);
     },
   });
   build = await import("../components/guest-image-build.js");

@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import fc from "fast-check";
 import { beforeAll, describe, expect, it } from "vitest";
-import { installMocks, MockState } from "./support/pulumi-mocks";
+import { commandStdout, installMocks, MockState } from "./support/pulumi-mocks";
 import { testHostKey } from "./support/ssh-keys";
 
 let mocks: MockState;
@@ -20,9 +20,7 @@ beforeAll(async () => {
   mocks = await installMocks({
     outputs: (type, name) => {
       if (!type.startsWith("command:")) return type === "docker:index/remoteImage:RemoteImage" ? { imageId: "sha256:r" } : undefined;
-      if (name.includes("-mirror-") || name.includes("-backup-")) return { stdout: JSON.stringify({ reference: "r:1/x:1", digest: `sha256:${"d".repeat(64)}` }) };
-      if (name.endsWith("-apply")) return { stdout: '{"changed":[],"restarted":[]}' };
-      return { stdout: `{"path":"/images/guest.qcow2","sha256":"${"c".repeat(64)}","sizeBytes":1}` };
+      return commandStdout(name);
     },
   });
   ssh = await import("../components/ssh.js");

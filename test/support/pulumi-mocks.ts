@@ -114,3 +114,13 @@ export function valueOf<T>(output: pulumi.Output<T>): Promise<T> {
 export function isSecret<T>(output: pulumi.Output<T>): Promise<boolean> {
   return pulumi.isSecret(output);
 }
+
+/**
+ * What this library's command resources print last, for mocks: a mirror or backup script's reference and digest, the
+ * config editor's summary, and otherwise a guest image's path, sha256 and size.
+ */
+export function commandStdout(name: string, sha256 = "c".repeat(64)): { stdout: string } {
+  if (name.includes("-mirror-") || name.includes("-backup-")) return { stdout: JSON.stringify({ reference: "r:1/x:1", digest: `sha256:${"d".repeat(64)}` }) };
+  if (name.endsWith("-apply")) return { stdout: '{"changed":[],"restarted":[]}' };
+  return { stdout: `{"path":"/images/guest.qcow2","sha256":"${sha256}","sizeBytes":1}` };
+}
