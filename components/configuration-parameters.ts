@@ -16,6 +16,7 @@ import { remoteConnection, SSH_CONNECTION_SCHEMA, SshConnection } from "./ssh";
 import { absolutePathProblem, plainNameProblem, uuidProblem, versionNumberProblem } from "./validate";
 import { checkArgs } from "./check-args";
 import { count, either, flag, input, instanceOf, isPlainObject, listOf, oneOfValues, optional, Rule, shape, text } from "./schema";
+import { withFormerTypes } from "./component-type";
 
 /** One configuration parameter rule, as in Trove's `validation-rules.json`. */
 export interface ConfigurationParameterRule {
@@ -234,7 +235,7 @@ export class DatastoreConfigurationParameters extends pulumi.ComponentResource {
     const checked = checkArgs("DatastoreConfigurationParameters", name, DATASTORE_CONFIGURATION_PARAMETERS_SCHEMA, args);
     args = checked.args;
     const settings = resolveDatastoreConfigurationParametersArgs(name, args);
-    super("pulumi-trove:trove:DatastoreConfigurationParameters", name, {}, opts);
+    super("pulumi-trove:configuration-parameters:DatastoreConfigurationParameters", name, {}, withFormerTypes(opts, ["pulumi-trove:trove:DatastoreConfigurationParameters"]));
     checked.attach(this);
     this.ruleCount = settings.request.rules.length;
     // A change of rules changes stdin: an update, which runs the sync again (nothing removed first). A new version

@@ -21,6 +21,7 @@ import { absolutePathProblem, dockerHostProblem, firstDuplicate, gitRefProblem, 
 import { checkArgs } from "./check-args";
 import { FieldRules, flag, instanceOf, listOf, optional, Rule, shape, text } from "./schema";
 import { loadScript, readScriptResult } from "./scripts/index";
+import { withFormerTypes } from "./component-type";
 
 /** Arguments of {@link DatastoreImages}. */
 export interface DatastoreImagesArgs {
@@ -248,7 +249,7 @@ export class DatastoreImages extends pulumi.ComponentResource {
     const checked = checkArgs("DatastoreImages", name, DATASTORE_IMAGES_SCHEMA, args);
     args = checked.args;
     const s = resolveDatastoreImagesArgs(name, args);
-    super("pulumi-trove:images:DatastoreImages", name, {}, opts);
+    super("pulumi-trove:datastore-images:DatastoreImages", name, {}, withFormerTypes(opts, ["pulumi-trove:images:DatastoreImages"]));
     checked.attach(this);
     this.settings = s;
     const address = pulumi.output(args.registry.address);

@@ -19,6 +19,7 @@ import { GuestImageBuild, IMAGE_FORMATS } from "./guest-image-build";
 import { absolutePathProblem, firstDuplicate, httpUrlProblem, plainNameProblem, sha256Problem, singleLineProblem } from "./validate";
 import { checkArgs } from "./check-args";
 import { count, either, FieldRules, flag, input, instanceOf, isPlainObject, listOf, mapOf, oneOfValues, optional, Rule, shape, text } from "./schema";
+import { withFormerTypes } from "./component-type";
 
 /** The Glance image property that records the uploaded file's sha256; a change to it replaces (re-uploads) the image. @internal */
 export const SHA256_PROPERTY = "trove_guest_image_sha256";
@@ -222,7 +223,7 @@ export class GlanceImage extends pulumi.ComponentResource {
     const checked = checkArgs("GlanceImage", name, GLANCE_IMAGE_SCHEMA, args);
     args = checked.args;
     const settings = resolveGlanceImageArgs(name, args);
-    super("pulumi-trove:glance:GlanceImage", name, {}, opts);
+    super("pulumi-trove:glance-image:GlanceImage", name, {}, withFormerTypes(opts, ["pulumi-trove:glance:GlanceImage"]));
     checked.attach(this);
     this.settings = settings;
 

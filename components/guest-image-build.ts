@@ -19,6 +19,7 @@ import { checkArgs } from "./check-args";
 import { either, FieldRules, flag, input, isPlainObject, listOf, mapOf, oneOfValues, optional, Rule, shape, text } from "./schema";
 import { absolutePathProblem, environmentNameProblem, gitRefProblem, httpUrlProblem, imageReferenceProblem, plainNameProblem, singleLineProblem, unixUserProblem } from "./validate";
 import { loadScript, readScriptResult } from "./scripts/index";
+import { withFormerTypes } from "./component-type";
 
 /** Guest OS and releases that Trove's CI builds and tests (runbook: "only ubuntu and jammy are fully tested"). @internal */
 export const SUPPORTED_GUEST_OS: Readonly<Record<string, readonly string[]>> = Object.freeze({ ubuntu: ["jammy"] });
@@ -696,7 +697,7 @@ export class GuestImageBuild extends pulumi.ComponentResource {
     const checked = checkArgs("GuestImageBuild", name, GUEST_IMAGE_BUILD_SCHEMA, args);
     args = checked.args;
     const settings = resolveGuestImageBuildArgs(name, args, { dryRun: pulumi.runtime.isDryRun() });
-    super("pulumi-trove:guest-image:GuestImageBuild", name, {}, opts);
+    super("pulumi-trove:guest-image-build:GuestImageBuild", name, {}, withFormerTypes(opts, ["pulumi-trove:guest-image:GuestImageBuild"]));
     checked.attach(this);
     this.settings = settings;
     for (const warning of settings.warnings) pulumi.log.warn(`GuestImageBuild "${name}": ${warning}`, this);

@@ -13,6 +13,7 @@ import { absolutePathProblem, basicAuthUserProblem, hostProblem, imageReferenceP
 import { isIP } from "node:net";
 import { checkArgs } from "./check-args";
 import { count, either, flag, input, instanceOf, isPlainObject, oneOfValues, optional, Rule, secret, shape, text } from "./schema";
+import { withFormerTypes } from "./component-type";
 
 /** Basic-auth settings of the registry. */
 export interface LocalRegistryAuth {
@@ -241,7 +242,7 @@ export class LocalRegistry extends pulumi.ComponentResource {
     const checked = checkArgs("LocalRegistry", name, LOCAL_REGISTRY_SCHEMA, args);
     args = checked.args;
     const s = resolveLocalRegistryArgs(name, args);
-    super("pulumi-trove:registry:LocalRegistry", name, {}, opts);
+    super("pulumi-trove:local-registry:LocalRegistry", name, {}, withFormerTypes(opts, ["pulumi-trove:registry:LocalRegistry"]));
     checked.attach(this);
     this.settings = s;
     const childOpts = { parent: this, provider: s.dockerProvider };

@@ -17,6 +17,7 @@ import { TROVE_CONFIG_EDITOR_PY } from "./trove-config-editor";
 import { absolutePathProblem, hostPortProblem, imageReferenceProblem, passwordProblem, plainNameProblem } from "./validate";
 import { checkArgs } from "./check-args";
 import { FieldRules, input, instanceOf, listOf, mapOf, optional, Rule, secret, shape, text } from "./schema";
+import { withFormerTypes } from "./component-type";
 
 /** INI options by section. */
 export type IniSections = Record<string, Record<string, string>>;
@@ -227,7 +228,7 @@ export class TroveConfig extends pulumi.ComponentResource {
     const checked = checkArgs("TroveConfig", name, TROVE_CONFIG_SCHEMA, args);
     args = checked.args;
     const settings = resolveTroveConfigArgs(name, args);
-    super("pulumi-trove:config:TroveConfig", name, {}, opts);
+    super("pulumi-trove:trove-config:TroveConfig", name, {}, withFormerTypes(opts, ["pulumi-trove:config:TroveConfig"]));
     checked.attach(this);
     const r = settings.registry;
     // The registry's values are the schema's checked Outputs (check-args.ts): a bad one rejects with the construction
