@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DOCKER_CLIENT } from "../support/docker-engine";
-import { PulumiEngine } from "../support/engine/engine";
+import { PulumiEngine, ResourceState } from "../support/engine/engine";
 import { ensureLab, Lab, troveWriteCount } from "../support/lab";
 import { imageTroveFinds } from "../support/openstack-apply";
 
@@ -37,6 +37,22 @@ function labSnapshot(): { versions: string[]; images: string[]; containers: stri
   return { versions: versions.sort(), images: images.sort(), containers };
 }
 
+/** The type tokens of the release before they followed the components' files (components/component-type.ts). */
+const EARLIER_TYPE_TOKENS: Record<string, string> = {
+  "pulumi-trove:configuration-parameters:DatastoreConfigurationParameters": "pulumi-trove:trove:DatastoreConfigurationParameters",
+  "pulumi-trove:datastore-images:DatastoreImages": "pulumi-trove:images:DatastoreImages",
+  "pulumi-trove:glance-image:GlanceImage": "pulumi-trove:glance:GlanceImage",
+  "pulumi-trove:guest-image-build:GuestImageBuild": "pulumi-trove:guest-image:GuestImageBuild",
+  "pulumi-trove:local-registry:LocalRegistry": "pulumi-trove:registry:LocalRegistry",
+  "pulumi-trove:trove-config:TroveConfig": "pulumi-trove:config:TroveConfig",
+};
+
+/** A resource's state as the earlier release wrote it: the same, but every URN and type under the earlier tokens. */
+function underEarlierTypeTokens(r: ResourceState): ResourceState {
+  const earlier = (text: string): string => Object.entries(EARLIER_TYPE_TOKENS).reduce((t, [now, before]) => t.split(now).join(before), text);
+  return { ...r, urn: earlier(r.urn), type: earlier(r.type), parent: r.parent && earlier(r.parent), dependencies: r.dependencies.map(earlier), aliases: [] };
+}
+
 beforeAll(() => {
   lab = ensureLab();
   const env: NodeJS.ProcessEnv = { ...process.env, OS_CLIENT_CONFIG_FILE: lab.cloudsYaml, DOCKER_HOST: lab.dockerHost };
@@ -54,7 +70,7 @@ afterAll(async () => {
 }, 120_000);
 
 describe("pulumi up, up, refresh and destroy of the lab stack, against the lab", () => {
-  it("registers every version on the Glance image, loads its parameters, publishes every image the guest agent pulls; does nothing twice; updates, rebuilds, renames and adds a region only as asked; and leaves the lab as it found it", async () => {
+  it("registers every version on the Glance image, loads its parameters, publishes every image the guest agent pulls; does nothing twice, nor to a stack written under the earlier type tokens; updates, rebuilds, renames and adds a region only as asked; and leaves the lab as it found it", async () => {
     const before = labSnapshot();
 
     const up = await engine.up();
@@ -100,6 +116,17 @@ describe("pulumi up, up, refresh and destroy of the lab stack, against the lab",
     expect(again.changes).toEqual([]);
     expect(again.summary).toBe(`Resources: ${engine.state.length} unchanged`);
     expect(troveWriteCount(lab)).toBe(writes);
+
+    // A stack the earlier release wrote, under its type tokens (before they followed the components' files), keeps
+    // every resource: the components' aliases, and the ones the SDK derives from them for their children, find them.
+    engine.state = engine.state.map(underEarlierTypeTokens);
+    const earlierUrns = engine.state.map((r) => r.urn);
+    expect(earlierUrns.filter((u) => u.includes("pulumi-trove:images:DatastoreImages$command:local:Command")).length).toBeGreaterThan(0);
+    const upgraded = await engine.up();
+    expect(upgraded.errors).toEqual([]);
+    expect(upgraded.changes).toEqual([]);
+    expect(engine.state.map((r) => r.urn).filter((u) => Object.values(EARLIER_TYPE_TOKENS).some((t) => u.includes(t)))).toEqual([]);
+    expect(engine.state).toHaveLength(earlierUrns.length);
 
     // `refresh` reads every resource back through its provider: nothing changed behind Pulumi's back.
     const refresh = await engine.refresh();
