@@ -7,7 +7,7 @@ import * as path from "node:path";
 import * as openstack from "@pulumi/openstack";
 import * as pulumi from "@pulumi/pulumi";
 import { DATASTORE_VERSION_SPEC_FIELDS, TROVE_RELEASE_RULE, DatastoreCatalog, DatastoreVersionSpec, defaultCatalog, isTestedVersion, releaseVersionProblem, TROVE_RELEASES, troveReleaseProblem } from "./catalog";
-import { DatastoreConfigurationParameters, TROVE_CONTROLLER_HOST_SCHEMA, TroveControllerHost } from "./configuration-parameters";
+import { DatastoreConfigurationParameters } from "./configuration-parameters";
 import { DatastoreVersion } from "./datastore-version";
 import { Problems } from "./errors";
 import { DATASTORE_IMAGES_FIELDS, DatastoreImages, DatastoreImagesArgs, PublishedImages } from "./datastore-images";
@@ -16,6 +16,7 @@ import { GUEST_IMAGE_BUILD_FIELDS, GuestImageBuild, guestImageBuildPairs, GuestI
 import { LOCAL_REGISTRY_SCHEMA, LocalRegistry, LocalRegistryArgs } from "./local-registry";
 import { REGISTRY_ENDPOINT_SCHEMA, RegistryEndpoint } from "./registry-endpoint";
 import { TROVE_CONFIG_FIELDS, TroveConfig, TroveConfigArgs } from "./trove-config";
+import { TROVE_CONTROLLER_SCHEMA, TroveController } from "./trove-controller";
 import { absolutePathProblem, cloudNameProblem, firstDuplicate, plainNameProblem, versionNumberProblem } from "./validate";
 import { checkArgs } from "./check-args";
 import { absent, either, FieldRules, flag, instanceOf, isPlainObject, listOf, oneOfValues, optional, Rule, shape, text } from "./schema";
@@ -39,7 +40,7 @@ export interface PipelineRegion {
   /** Region name inside that cloud. Default: the cloud's. */
   region?: string;
   /** The region's Trove controller, where configuration parameters are loaded. Default: none. */
-  troveController?: TroveControllerHost;
+  troveController?: TroveController;
 }
 
 /** How the pipeline registers its datastore versions in Trove. */
@@ -250,7 +251,7 @@ export const TROVE_GUEST_PIPELINE_SCHEMA: Rule = shape<TroveGuestPipelineArgs>("
         provider: optional(instanceOf(openstack.Provider, "an openstack.Provider")),
         cloud: optional(text("a clouds.yaml cloud name", cloudNameProblem)),
         region: optional(text("a region name", cloudNameProblem)),
-        troveController: optional(TROVE_CONTROLLER_HOST_SCHEMA),
+        troveController: optional(TROVE_CONTROLLER_SCHEMA),
       }),
     ),
   ),
