@@ -10,7 +10,7 @@ import { DATASTORE_VERSION_SPEC_FIELDS, TROVE_RELEASE_RULE, DatastoreCatalog, Da
 import { DatastoreConfigurationParameters } from "./configuration-parameters";
 import { DatastoreVersion } from "./datastore-version";
 import { Problems } from "./errors";
-import { DATASTORE_IMAGES_FIELDS, DatastoreImages, DatastoreImagesArgs, PublishedImages } from "./datastore-images";
+import { DATASTORE_IMAGES_FIELDS, DATASTORE_IMAGES_RENAMED, DatastoreImages, DatastoreImagesArgs, PublishedImages } from "./datastore-images";
 import { GLANCE_IMAGE_FIELDS, GlanceImage, GlanceImageArgs, glanceImageTags } from "./glance-image";
 import { GUEST_IMAGE_BUILD_FIELDS, GuestImageBuild, guestImageBuildPairs, GuestImageBuildArgs } from "./guest-image-build";
 import { LOCAL_REGISTRY_SCHEMA, LocalRegistry, LocalRegistryArgs } from "./local-registry";
@@ -19,6 +19,7 @@ import { TROVE_CONFIG_FIELDS, TroveConfig, TroveConfigArgs } from "./trove-confi
 import { TROVE_CONTROLLER_SCHEMA, TroveController } from "./trove-controller";
 import { absolutePathProblem, cloudNameProblem, firstDuplicate, plainNameProblem, versionNumberProblem } from "./validate";
 import { checkArgs } from "./check-args";
+import { formerNameWarning, RenamedField, renamedFieldPairs, withCurrentNames } from "./renamed-fields";
 import { absent, either, FieldRules, flag, instanceOf, isPlainObject, listOf, oneOfValues, optional, Rule, shape, text } from "./schema";
 
 /** One datastore version the pipeline serves: its images, its Trove registration. */
@@ -48,9 +49,15 @@ export interface PipelineRegistration {
   /** Manage versions that already exist in Trove instead of failing. Default: `false`. */
   adopt?: boolean;
   /**
-   * Load each version's configuration parameters from Trove's `trove/templates/<datastore>/validation-rules.json` in
-   * this Trove checkout (on the machine running Pulumi), on each region's `troveController`. Default: the
-   * `datastoreImages.troveSourceDir` checkout when `loadConfigurationParameters` is true.
+   * Trove checkout on the machine running Pulumi whose `trove/templates/<datastore>/validation-rules.json` files are
+   * loaded as each version's configuration parameters, on each region's `troveController`. Default: the
+   * `datastoreImages.backupSourceDir` checkout when `loadConfigurationParameters` is true. Example: `/opt/stack/trove`.
+   */
+  rulesSourceDir?: string;
+  /**
+   * Former name of `rulesSourceDir` (it said "Trove checkout" without saying which one, or where). Still accepted,
+   * with a warning; giving both is refused.
+   * @deprecated Use `rulesSourceDir`.
    */
   troveSourceDir?: string;
   /** Load configuration parameters (needs `troveController` on every region). Default: `false`. */
@@ -146,6 +153,10 @@ export interface TroveGuestPipelineSettings {
   regions: PipelineRegion[];
   /** Per datastore, the validation-rules.json to load; empty when parameters are not loaded. */
   rulesFiles: Record<string, string>;
+  /** `datastoreImages`, under the fields' current names. */
+  datastoreImages: TroveGuestPipelineArgs["datastoreImages"];
+  /** `registration`, under the fields' current names; false: not registered. */
+  registration: Omit<PipelineRegistration, "troveSourceDir"> | false;
   /** The management network's CIDR, when given. */
   managementNetworkCidr?: string;
 }
@@ -233,6 +244,25 @@ function pick<T, K extends keyof T>(fields: FieldRules<T>, keys: readonly K[]): 
   return Object.fromEntries(keys.map((k) => [k, fields[k]])) as unknown as FieldRules<Pick<T, K>>;
 }
 
+/** The fields of {@link PipelineRegistration} renamed, by their former names. @internal */
+export const PIPELINE_REGISTRATION_RENAMED: readonly RenamedField[] = [{ former: "troveSourceDir", now: "rulesSourceDir" }];
+
+/**
+ * `datastoreImages` and `registration` under their fields' current names, and a warning per former name used,
+ * naming it as `field` names it (the pipeline's field, or the stack config's key).
+ * @internal
+ */
+export function pipelineWithCurrentNames<T extends Pick<TroveGuestPipelineArgs, "datastoreImages" | "registration">>(args: T, field: (path: string) => string = (path) => path): { args: T; warnings: string[] } {
+  const images = withCurrentNames(args.datastoreImages, DATASTORE_IMAGES_RENAMED);
+  const registration = args.registration ? withCurrentNames(args.registration, PIPELINE_REGISTRATION_RENAMED) : { value: args.registration, used: [] };
+  const warnings = [
+    ...images.used.map((r) => formerNameWarning(field(`datastoreImages.${r.former}`), field(`datastoreImages.${r.now}`))),
+    ...registration.used.map((r) => formerNameWarning(field(`registration.${r.former}`), field(`registration.${r.now}`))),
+  ];
+  if (warnings.length === 0) return { args, warnings };
+  return { args: { ...args, datastoreImages: images.value, registration: registration.value }, warnings };
+}
+
 /** The schema of {@link TroveGuestPipelineArgs}: every nested component's fields, checked before anything is declared. @internal */
 export const TROVE_GUEST_PIPELINE_SCHEMA: Rule = shape<TroveGuestPipelineArgs>("pipeline arguments", {
   versions: listOf(
@@ -265,7 +295,8 @@ export const TROVE_GUEST_PIPELINE_SCHEMA: Rule = shape<TroveGuestPipelineArgs>("
   ),
   datastoreImages: shape<TroveGuestPipelineArgs["datastoreImages"]>(
     "datastore images settings",
-    pick(DATASTORE_IMAGES_FIELDS, ["repository", "backupTag", "buildBackupImages", "troveSourceDir", "troveRef", "upstreamRegistry", "upstreamInsecure", "dockerHost"] as const),
+    pick(DATASTORE_IMAGES_FIELDS, ["repository", "backupTag", "buildBackupImages", "backupSourceDir", "troveSourceDir", "troveRef", "upstreamRegistry", "upstreamInsecure", "dockerHost"] as const),
+    renamedFieldPairs(DATASTORE_IMAGES_RENAMED),
   ),
   troveConfig: optional(
     either(
@@ -276,13 +307,18 @@ export const TROVE_GUEST_PIPELINE_SCHEMA: Rule = shape<TroveGuestPipelineArgs>("
   ),
   registration: optional(
     either(
-      "{ adopt?, troveSourceDir?, loadConfigurationParameters? } or false",
+      "{ adopt?, rulesSourceDir?, loadConfigurationParameters? } or false",
       [
-        shape<PipelineRegistration>("{ adopt?, troveSourceDir?, loadConfigurationParameters? }", {
-          adopt: optional(flag()),
-          troveSourceDir: optional(text("an absolute path of a Trove checkout on this machine", absolutePathProblem)),
-          loadConfigurationParameters: optional(flag()),
-        }),
+        shape<PipelineRegistration>(
+          "{ adopt?, rulesSourceDir?, loadConfigurationParameters? }",
+          {
+            adopt: optional(flag()),
+            rulesSourceDir: optional(text("an absolute path of a Trove checkout on this machine", absolutePathProblem)),
+            troveSourceDir: optional(text("an absolute path of a Trove checkout on this machine (former name of rulesSourceDir)", absolutePathProblem)),
+            loadConfigurationParameters: optional(flag()),
+          },
+          renamedFieldPairs(PIPELINE_REGISTRATION_RENAMED),
+        ),
         oneOfValues([false]),
       ],
       (v) => (v === false ? 1 : isPlainObject(v) ? 0 : undefined),
@@ -292,8 +328,10 @@ export const TROVE_GUEST_PIPELINE_SCHEMA: Rule = shape<TroveGuestPipelineArgs>("
 });
 
 /** Applies defaults and validates; throws one error naming every bad field. @internal */
-export function resolveTroveGuestPipelineArgs(name: string, args: TroveGuestPipelineArgs): TroveGuestPipelineSettings {
+export function resolveTroveGuestPipelineArgs(name: string, given: TroveGuestPipelineArgs): TroveGuestPipelineSettings {
   const problems = new Problems("TroveGuestPipeline", name);
+  const { args, warnings } = pipelineWithCurrentNames(given);
+  for (const w of warnings) void pulumi.log.warn(`TroveGuestPipeline "${name}": ${w}`);
   const catalog = args.catalog ?? defaultCatalog;
   const troveRelease = args.troveRelease;
   const releaseOk = problems.report("troveRelease", troveRelease, troveReleaseProblem(troveRelease));
@@ -338,20 +376,20 @@ export function resolveTroveGuestPipelineArgs(name: string, args: TroveGuestPipe
   const rulesFiles: Record<string, string> = {};
   const registration = args.registration;
   if (registration && registration.loadConfigurationParameters) {
-    const checkout = registration.troveSourceDir ?? args.datastoreImages.troveSourceDir;
-    if (problems.check(checkout !== undefined, "registration.troveSourceDir", checkout, "the Trove checkout whose trove/templates/<datastore>/validation-rules.json to load")) {
+    const checkout = registration.rulesSourceDir ?? args.datastoreImages.backupSourceDir;
+    if (problems.check(checkout !== undefined, "registration.rulesSourceDir", checkout, "the Trove checkout whose trove/templates/<datastore>/validation-rules.json to load")) {
       // An unknown datastore is already refused above, by name; it has no rules file to look for.
       for (const d of datastores.filter((known) => catalog.find(known) !== undefined)) {
         const file = path.join(checkout!, catalog.get(d).validationRulesPath);
         // A preview may run where the checkout is not (CI); DatastoreConfigurationParameters then says so in a warning.
-        if (problems.check(existsSync(file) || pulumi.runtime.isDryRun(), "registration.troveSourceDir", checkout, `a Trove checkout holding ${catalog.get(d).validationRulesPath} (${file} is missing)`)) rulesFiles[d] = file;
+        if (problems.check(existsSync(file) || pulumi.runtime.isDryRun(), "registration.rulesSourceDir", checkout, `a Trove checkout holding ${catalog.get(d).validationRulesPath} (${file} is missing)`)) rulesFiles[d] = file;
       }
     }
     regions.forEach((r, i) => problems.check(r.troveController !== undefined, `regions[${i}].troveController`, r.troveController, "the region's Trove controller (where configuration parameters are loaded), or set registration.loadConfigurationParameters: false"));
   }
   if (args.managementNetworkCidr !== undefined) problems.report("managementNetworkCidr", args.managementNetworkCidr, cidrProblem(args.managementNetworkCidr));
   problems.throwIfAny();
-  return { versions, troveRelease, catalog, datastores, regions, rulesFiles, managementNetworkCidr: args.managementNetworkCidr };
+  return { versions, troveRelease, catalog, datastores, regions, rulesFiles, managementNetworkCidr: args.managementNetworkCidr, datastoreImages: args.datastoreImages, registration: registration ?? {} };
 }
 
 /**
@@ -420,7 +458,7 @@ export class TroveGuestPipeline extends pulumi.ComponentResource {
 
     this.datastoreImages = new DatastoreImages(
       `${name}-images`,
-      { ...args.datastoreImages, registry: this.registry, versions: settings.versions.map(({ datastore, version, name, upstreamTag }) => ({ datastore, version, name, upstreamTag })), troveRelease: settings.troveRelease, allowUntested: args.allowUntested, catalog: settings.catalog },
+      { ...settings.datastoreImages, registry: this.registry, versions: settings.versions.map(({ datastore, version, name, upstreamTag }) => ({ datastore, version, name, upstreamTag })), troveRelease: settings.troveRelease, allowUntested: args.allowUntested, catalog: settings.catalog },
       { parent: this },
     );
     this.imageReferences = this.datastoreImages.images;
@@ -460,8 +498,8 @@ export class TroveGuestPipeline extends pulumi.ComponentResource {
     );
 
     this.registeredVersions = {};
-    if (args.registration !== false) {
-      const registration = args.registration ?? {};
+    if (settings.registration !== false) {
+      const registration = settings.registration;
       for (const region of settings.regions) {
         const suffix = regionSuffix(settings.regions, region);
         const suffixes = { now: suffix, before: previousRegionSuffixes(settings.regions, region) };
