@@ -418,13 +418,26 @@ export class TroveGuestPipeline extends pulumi.ComponentResource {
   /** Trove's registry configuration, unless turned off. */
   public readonly troveConfig?: TroveConfig;
   /**
-   * Per `<datastore>:<version>`, what registering the version in Trove takes (name, number, manager, image tags).
+   * Per `<datastore>:<version>`, what the version is registered in Trove as (name, number, manager, image tags,
+   * default, active): the same in every region, and known at preview.
    */
-  public readonly datastoreVersions: Record<string, PipelineVersionOutput>;
-  /** Per region name, per `<datastore>:<version>`, the version registered in Trove (unless registration is off). */
-  public readonly registeredVersions: Record<string, Record<string, DatastoreVersion>>;
-  /** Per region name, per `<datastore>:<version>`, Trove's id of the version. */
-  public readonly datastoreVersionIds: pulumi.Output<Record<string, Record<string, string>>>;
+  public readonly versionSettings: Record<string, PipelineVersionOutput>;
+  /** Per region name, per `<datastore>:<version>`, the `DatastoreVersion` resource (none when registration is off). */
+  public readonly versionResources: Record<string, Record<string, DatastoreVersion>>;
+  /** Per region name, per `<datastore>:<version>`, Trove's id of the registered version (known once it exists). */
+  public readonly versionIds: pulumi.Output<Record<string, Record<string, string>>>;
+  /** @deprecated Renamed `versionSettings` (the same object). */
+  public get datastoreVersions(): Record<string, PipelineVersionOutput> {
+    return this.versionSettings;
+  }
+  /** @deprecated Renamed `versionResources` (the same object). */
+  public get registeredVersions(): Record<string, Record<string, DatastoreVersion>> {
+    return this.versionResources;
+  }
+  /** @deprecated Renamed `versionIds` (the same Output). */
+  public get datastoreVersionIds(): pulumi.Output<Record<string, Record<string, string>>> {
+    return this.versionIds;
+  }
   /** The resolved settings. @internal */
   public readonly settings: TroveGuestPipelineSettings;
 
@@ -490,14 +503,14 @@ export class TroveGuestPipeline extends pulumi.ComponentResource {
       );
     }
 
-    this.datastoreVersions = Object.fromEntries(
+    this.versionSettings = Object.fromEntries(
       settings.versions.map((v) => [
         versionKey(v),
         { datastore: v.datastore, name: v.name, version: v.version, manager: settings.catalog.get(v.datastore).manager, imageTags: glanceImageTags([v.datastore]), default: v.default, active: v.active },
       ]),
     );
 
-    this.registeredVersions = {};
+    this.versionResources = {};
     if (settings.registration !== false) {
       const registration = settings.registration;
       for (const region of settings.regions) {
@@ -508,7 +521,7 @@ export class TroveGuestPipeline extends pulumi.ComponentResource {
           // Named by datastore and number; earlier releases named them by datastore and version name.
           const label = versionLabel(v);
           const labels = { now: label, before: v.name !== v.version ? [versionLabel({ datastore: v.datastore, version: v.name })] : [] };
-          const out = this.datastoreVersions[versionKey(v)]!;
+          const out = this.versionSettings[versionKey(v)]!;
           const version = new DatastoreVersion(
             `${name}-version${suffix}-${label}`,
             { datastore: v.datastore, version: v.version, name: v.name, manager: out.manager, imageTags: out.imageTags, active: v.active, default: v.default, adopt: registration.adopt, cloud: region.cloud, region: region.region, catalog: settings.catalog },
@@ -525,19 +538,19 @@ export class TroveGuestPipeline extends pulumi.ComponentResource {
             );
           }
         }
-        this.registeredVersions[region.name] = inRegion;
+        this.versionResources[region.name] = inRegion;
       }
     }
-    this.datastoreVersionIds = pulumi.all(
-      Object.fromEntries(Object.entries(this.registeredVersions).map(([r, versions]) => [r, pulumi.all(Object.fromEntries(Object.entries(versions).map(([k, v]) => [k, v.versionId])))])),
+    this.versionIds = pulumi.all(
+      Object.fromEntries(Object.entries(this.versionResources).map(([r, versions]) => [r, pulumi.all(Object.fromEntries(Object.entries(versions).map(([k, v]) => [k, v.versionId])))])),
     );
 
     this.registerOutputs({
       glanceImageIds: this.glanceImageIds,
-      datastoreVersionIds: this.datastoreVersionIds,
+      versionIds: this.versionIds,
       registryAddress: this.registryAddress,
       imageReferences: this.imageReferences,
-      datastoreVersions: this.datastoreVersions,
+      versionSettings: this.versionSettings,
     });
   }
 }

@@ -29,4 +29,4 @@ const pipeline = new TroveGuestPipeline("trove", {
 export const glanceImageIds = pipeline.glanceImageIds;
 export const registryAddress = pipeline.registryAddress;
 export const imageReferences = pipeline.imageReferences;
-export const datastoreVersions = pipeline.datastoreVersions;
+export const versionSettings = pipeline.versionSettings;

@@ -122,8 +122,12 @@ export function main(): Record<string, pulumi.Input<unknown>> {
     glanceImageIds: pipeline.glanceImageIds,
     registryAddress: pipeline.registryAddress,
     imageReferences: pipeline.imageReferences,
-    datastoreVersions: pipeline.datastoreVersions,
-    datastoreVersionIds: pipeline.datastoreVersionIds,
+    versionSettings: pipeline.versionSettings,
+    versionIds: pipeline.versionIds,
+    // Deprecated: the former names of versionSettings and versionIds, kept for the stacks that read them by
+    // StackReference until they move to the names above.
+    datastoreVersions: pipeline.versionSettings,
+    datastoreVersionIds: pipeline.versionIds,
     troveConf: pipeline.troveConfig?.troveConf,
     guestAgentConf: pipeline.troveConfig?.guestAgentConf,
   };

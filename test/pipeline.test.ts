@@ -79,7 +79,7 @@ describe("TroveGuestPipeline", () => {
     expect(guestConf).toContain("[mysql]\ndocker_image = 10.0.0.5:4000/trove-datastores/mysql\nbackup_docker_image = 10.0.0.5:4000/trove-datastores/db-backup-mysql:1.1.0\n");
     expect(guestConf).toContain("[guest_agent]\ncontainer_registry = 10.0.0.5:4000\n");
     expect(await valueOf(pipeline.troveConfig!.troveConf)).toBe("[DEFAULT]\ndocker_insecure_registries = 10.0.0.5:4000\n");
-    expect(pipeline.datastoreVersions["mysql:5.7.29"]).toEqual({ datastore: "mysql", name: "5.7.29", version: "5.7.29", manager: "mysql", imageTags: ["trove", "mysql"], default: true, active: true });
+    expect(pipeline.versionSettings["mysql:5.7.29"]).toEqual({ datastore: "mysql", name: "5.7.29", version: "5.7.29", manager: "mysql", imageTags: ["trove", "mysql"], default: true, active: true });
     expect((await mocks.waitFor("full-registry-container")).inputs.networkMode).toBe("host");
   });
 
@@ -99,7 +99,12 @@ describe("TroveGuestPipeline", () => {
     expect(east.dependsOn).not.toContain("reg-glance-west-image");
     expect((await mocks.waitFor("reg-version-west-postgresql-12")).dependsOn).toContain("reg-glance-west-image");
     expect(mocks.resources.filter((r) => r.name.startsWith("reg-version-"))).toHaveLength(6);
-    expect(Object.keys(pipeline.registeredVersions.east!)).toEqual(["mysql:5.7.29", "mariadb:10.4", "postgresql:12"]);
+    expect(Object.keys(pipeline.versionResources.east!)).toEqual(["mysql:5.7.29", "mariadb:10.4", "postgresql:12"]);
+    expect(Object.keys(await valueOf(pipeline.versionIds))).toEqual(["east", "west"]);
+    // The former names of the three version outputs are the same objects.
+    expect(pipeline.datastoreVersions).toBe(pipeline.versionSettings);
+    expect(pipeline.registeredVersions).toBe(pipeline.versionResources);
+    expect(pipeline.datastoreVersionIds).toBe(pipeline.versionIds);
     expect(mocks.resources.filter((r) => r.name.startsWith("reg-parameters-"))).toHaveLength(0);
   });
 
@@ -156,7 +161,7 @@ describe("TroveGuestPipeline", () => {
   it("leaves registration out when asked", async () => {
     const pipeline = new p.TroveGuestPipeline("noreg", { ...base, versions, registration: false });
     await mocks.waitFor("noreg-glance-image");
-    expect(pipeline.registeredVersions).toEqual({});
+    expect(pipeline.versionResources).toEqual({});
     expect(mocks.resources.filter((r) => r.name.startsWith("noreg-version"))).toHaveLength(0);
   });
 
