@@ -80,6 +80,10 @@ export interface DatastoreImagePlan {
 
 /** Everything {@link DatastoreImages} needs, resolved and validated. @internal */
 export interface DatastoreImagesSettings {
+  /** The registry to publish to (the schema's checked endpoint). */
+  registry: RegistryEndpoint;
+  /** `DOCKER_HOST` for the backup builds; undefined: the Docker CLI's default. */
+  dockerHost?: string;
   repository: string;
   troveRelease: string;
   backupTag: string;
@@ -233,7 +237,7 @@ export function resolveDatastoreImagesArgs(name: string, given: DatastoreImagesA
     });
   }
   problems.throwIfAny();
-  return { repository, troveRelease, backupTag, buildBackupImages, troveSourceDir: args.backupSourceDir, troveRef, upstreamRegistry, upstreamInsecure: args.upstreamInsecure ?? false, plans };
+  return { registry: args.registry, dockerHost: args.dockerHost, repository, troveRelease, backupTag, buildBackupImages, troveSourceDir: args.backupSourceDir, troveRef, upstreamRegistry, upstreamInsecure: args.upstreamInsecure ?? false, plans };
 }
 
 /** The environment the scripts read the registry from; the password and CA stay secret in state. */
@@ -269,8 +273,8 @@ export class DatastoreImages extends pulumi.ComponentResource {
     super("pulumi-trove:datastore-images:DatastoreImages", name, {}, withFormerTypes(opts, ["pulumi-trove:images:DatastoreImages"]));
     checked.attach(this);
     this.settings = s;
-    const address = pulumi.output(args.registry.address);
-    const environment = registryClientEnvironment(args.registry, args.dockerHost);
+    const address = pulumi.output(s.registry.address);
+    const environment = registryClientEnvironment(s.registry, s.dockerHost);
 
     const entries = s.plans.map((plan) => {
       const slug = plan.key.replace(/[:.]/g, "-");
