@@ -183,7 +183,11 @@ export const DATASTORE_IMAGES_RENAMED: readonly RenamedField[] = [{ former: "tro
 /** The schema of {@link DatastoreImagesArgs}. @internal */
 export const DATASTORE_IMAGES_SCHEMA: Rule = shape<DatastoreImagesArgs>("datastore images arguments", DATASTORE_IMAGES_FIELDS, renamedFieldPairs(DATASTORE_IMAGES_RENAMED));
 
-/** Applies defaults and validates; throws one error naming every bad field. @internal */
+/**
+ * Applies defaults and makes the checks between fields and against the catalog and the release (the constructor has
+ * checked every field's content against DATASTORE_IMAGES_SCHEMA first); throws one error naming every bad field.
+ * @internal
+ */
 export function resolveDatastoreImagesArgs(name: string, given: DatastoreImagesArgs): DatastoreImagesSettings {
   const problems = new Problems("DatastoreImages", name);
   const { value: args, used } = withCurrentNames(given, DATASTORE_IMAGES_RENAMED);
@@ -196,17 +200,9 @@ export function resolveDatastoreImagesArgs(name: string, given: DatastoreImagesA
   const upstreamRegistry = args.upstreamRegistry ?? "docker.io/library";
   const troveRef = args.troveRef ?? "unknown";
 
-  problems.report("repository", repository, repositoryProblem(repository));
   const releaseOk = problems.report("troveRelease", troveRelease, troveReleaseProblem(troveRelease));
-  problems.report("backupTag", backupTag, tagProblem(backupTag));
-  problems.check(/^[a-zA-Z0-9.-]+(:\d+)?(\/[a-z0-9._-]+)*$/.test(upstreamRegistry), "upstreamRegistry", upstreamRegistry, "expected a registry host with an optional port and path, e.g. docker.io/library or 127.0.0.1:5000/mirror");
   problems.check(args.versions.length > 0, "versions", args.versions, "list at least one datastore version");
-  if (buildBackupImages) {
-    if (problems.check(args.backupSourceDir !== undefined, "backupSourceDir", args.backupSourceDir, "the Trove checkout whose backup/ builds the backup images; or set buildBackupImages: false")) {
-      problems.report("backupSourceDir", args.backupSourceDir, absolutePathProblem(args.backupSourceDir!));
-    }
-  }
-  if (args.dockerHost !== undefined) problems.check(/^(unix|tcp|ssh):\/\/\S+$/.test(args.dockerHost), "dockerHost", args.dockerHost, "expected unix://, tcp:// or ssh:// followed by an address");
+  if (buildBackupImages) problems.check(args.backupSourceDir !== undefined, "backupSourceDir", args.backupSourceDir, "the Trove checkout whose backup/ builds the backup images; or set buildBackupImages: false");
 
   const plans: DatastoreImagePlan[] = [];
   args.versions.forEach((v, i) => {
@@ -214,7 +210,8 @@ export function resolveDatastoreImagesArgs(name: string, given: DatastoreImagesA
     const known = problems.check(catalog.find(v.datastore) !== undefined, `${at}.datastore`, v.datastore, catalog.describeKnown());
     const versionOk = problems.report(`${at}.version`, v.version, versionNumberProblem(v.version));
     const upstreamTag = v.upstreamTag ?? v.version;
-    problems.report(`${at}.upstreamTag`, upstreamTag, tagProblem(upstreamTag));
+    // The schema checks a given upstreamTag; the one taken from the version is a tag only up to 128 characters.
+    if (v.upstreamTag === undefined) problems.report(`${at}.upstreamTag`, upstreamTag, tagProblem(upstreamTag));
     if (!known || !versionOk || !releaseOk) return;
     if (!args.allowUntested) problems.report(`${at}.version`, v.version, releaseVersionProblem(TROVE_RELEASES[troveRelease]!, v.datastore, v.version));
     const def = catalog.get(v.datastore);

@@ -88,6 +88,7 @@ describe("DatastoreImages", () => {
     ["two postgresql versions on Trove 18", { versions: [{ datastore: "postgresql", version: "12" }, { datastore: "postgresql", version: "12.4" }] }, /versions "postgresql:12 and postgresql:12.4" is not valid \(Trove zed pulls one backup image for both .*set troveRelease to 2024.1 or later/],
     ["an unknown datastore", { versions: [{ datastore: "redis", version: "7" }] }, /versions\[0\].datastore "redis" is not valid \(known: mariadb, mysql, postgresql\)/],
     ["no Trove checkout for the backups", { versions: [{ datastore: "mysql", version: "8.0" }], backupSourceDir: undefined }, /backupSourceDir undefined is not valid \(the Trove checkout whose backup\/ builds the backup images/],
+    ["a version too long to be its own Docker tag", { versions: [{ datastore: "mysql", version: "1".repeat(130) }], allowUntested: true }, /versions\[0\].upstreamTag "1{77}\.\.\." is not valid \(use up to 128 letters/],
     ["a bad repository", { versions: [{ datastore: "mysql", version: "8.0" }], repository: "Trove Datastores" }, /repository "Trove Datastores" is not valid/],
     ["no versions", { versions: [] }, /versions "\[\]" is not valid/],
     ["no Trove release", { versions: [{ datastore: "mysql", version: "5.7.29" }], troveRelease: undefined }, /DatastoreImages "bad": troveRelease undefined is not valid \(say which Trove release the controller runs \(known releases: zed, 2023.1, 2023.2, 2024.1, 2024.2, 2025.1, 2025.2, 2026.1, 2026.2\)\)/],
