@@ -183,12 +183,16 @@ export interface TroveConfigSettings {
   target?: Required<TroveConfigTarget>;
 }
 
-/** Validates the controller target and cloud-init settings; throws one error naming every bad field. @internal */
+/**
+ * Applies the controller target's defaults and checks the cloud-init files' datastores against the catalog (the
+ * constructor has checked every field, and cloud-init without a controller, against TROVE_CONFIG_SCHEMA first);
+ * throws one error naming every bad field.
+ * @internal
+ */
 export function resolveTroveConfigArgs(name: string, args: TroveConfigArgs): TroveConfigSettings {
   const problems = new Problems("TroveConfig", name);
   const catalog = args.catalog ?? defaultCatalog;
   const cloudinitLocation = args.cloudinitLocation ?? "/etc/trove/cloudinit";
-  problems.report("cloudinitLocation", cloudinitLocation, absolutePathProblem(cloudinitLocation));
   for (const datastore of Object.keys(args.cloudInit ?? {})) problems.check(catalog.find(datastore) !== undefined, `cloudInit.${datastore}`, datastore, catalog.describeKnown());
   let target: Required<TroveConfigTarget> | undefined;
   if (args.controller) {
@@ -201,12 +205,6 @@ export function resolveTroveConfigArgs(name: string, args: TroveConfigArgs): Tro
       restartOnGuestAgentConfChange: c.restartOnGuestAgentConfChange ?? [],
       python: c.python ?? "/usr/bin/python3",
     };
-    problems.report("controller.troveConfPath", target.troveConfPath, absolutePathProblem(target.troveConfPath));
-    problems.report("controller.guestAgentConfPath", target.guestAgentConfPath, absolutePathProblem(target.guestAgentConfPath));
-    problems.report("controller.python", target.python, absolutePathProblem(target.python));
-    [...target.restartOnTroveConfChange, ...target.restartOnGuestAgentConfChange].forEach((cmd) => problems.report("controller.restart", cmd, iniValueProblem(cmd)));
-  } else {
-    problems.check(args.cloudInit === undefined, "cloudInit", Object.keys(args.cloudInit ?? {}), "cloud-init files are written to the controller: set controller too");
   }
   problems.throwIfAny();
   const cloudInitDirectories = args.cloudInit ? { [cloudinitLocation]: Object.fromEntries(Object.entries(args.cloudInit).map(([d, text]) => [`${d}.cloudinit`, text])) } : {};
