@@ -153,17 +153,18 @@ export const DATASTORE_CONFIGURATION_PARAMETERS_SCHEMA: Rule = shape<DatastoreCo
   catalog: optional(instanceOf(DatastoreCatalog, "a DatastoreCatalog")),
 });
 
-/** Applies defaults and validates; throws one error naming every bad field. @internal */
+/**
+ * Applies defaults, reads the rules and checks them, and checks the datastore against the catalog (the constructor
+ * has checked every field's content against DATASTORE_CONFIGURATION_PARAMETERS_SCHEMA first; rules read from a file
+ * are checked only here); throws one error naming every bad field.
+ * @internal
+ */
 export function resolveDatastoreConfigurationParametersArgs(name: string, args: DatastoreConfigurationParametersArgs): DatastoreConfigurationParametersSettings {
   const problems = new Problems("DatastoreConfigurationParameters", name);
   const catalog = args.catalog ?? defaultCatalog;
   problems.check(catalog.find(args.datastore) !== undefined, "datastore", args.datastore, catalog.describeKnown());
-  problems.report("versionName", args.versionName, plainNameProblem(args.versionName));
-  if (args.versionNumber !== undefined) problems.report("versionNumber", args.versionNumber, versionNumberProblem(args.versionNumber));
   const python = args.controller.python ?? "/usr/bin/python3";
   const configFile = args.controller.troveConfPath ?? "/etc/trove/trove.conf";
-  problems.report("controller.python", python, absolutePathProblem(python));
-  problems.report("controller.troveConfPath", configFile, absolutePathProblem(configFile));
 
   let rules: ConfigurationParameterRule[] = [];
   let field = "rules.rules";
