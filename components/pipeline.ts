@@ -17,7 +17,7 @@ import { LOCAL_REGISTRY_SCHEMA, LocalRegistry, LocalRegistryArgs } from "./local
 import { REGISTRY_ENDPOINT_SCHEMA, RegistryEndpoint } from "./registry-endpoint";
 import { TROVE_CONFIG_FIELDS, TroveConfig, TroveConfigArgs } from "./trove-config";
 import { TROVE_CONTROLLER_SCHEMA, TroveController } from "./trove-controller";
-import { absolutePathProblem, cloudNameProblem, firstDuplicate, plainNameProblem, versionNumberProblem } from "./validate";
+import { absolutePathProblem, cloudNameProblem, firstDuplicate, versionNumberProblem } from "./validate";
 import { checkArgs } from "./check-args";
 import { formerNameWarning, RenamedField, renamedFieldPairs, withCurrentNames } from "./renamed-fields";
 import { absent, either, FieldRules, flag, instanceOf, isPlainObject, listOf, oneOfValues, optional, Rule, shape, text } from "./schema";
@@ -327,7 +327,12 @@ export const TROVE_GUEST_PIPELINE_SCHEMA: Rule = shape<TroveGuestPipelineArgs>("
   managementNetworkCidr: optional(text("a CIDR such as 10.0.0.0/24", (v) => cidrProblem(v))),
 });
 
-/** Applies defaults and validates; throws one error naming every bad field. @internal */
+/**
+ * Applies defaults and makes the checks between fields and against the catalog, the release and this machine's
+ * files (the constructor, or the stack program, has checked every field's content against
+ * TROVE_GUEST_PIPELINE_SCHEMA first); throws one error naming every bad field.
+ * @internal
+ */
 export function resolveTroveGuestPipelineArgs(name: string, given: TroveGuestPipelineArgs): TroveGuestPipelineSettings {
   const problems = new Problems("TroveGuestPipeline", name);
   const { args, warnings } = pipelineWithCurrentNames(given);
@@ -348,9 +353,6 @@ export function resolveTroveGuestPipelineArgs(name: string, given: TroveGuestPip
         pulumi.log.warn(`TroveGuestPipeline "${name}": ${v.datastore} ${v.version} is not a version we know works (tested: ${def.testedVersions.join(", ")})`);
       }
     }
-    problems.report(`${at}.version`, v.version, versionNumberProblem(v.version));
-    if (v.name !== undefined) problems.report(`${at}.name`, v.name, plainNameProblem(v.name));
-    if (v.upstreamTag !== undefined) problems.check(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/.test(v.upstreamTag), `${at}.upstreamTag`, v.upstreamTag, "expected a Docker tag");
     return { datastore: v.datastore, version: v.version, name: v.name ?? v.version, upstreamTag: v.upstreamTag ?? v.version, default: v.default ?? false, active: v.active ?? true };
   });
 
@@ -367,10 +369,8 @@ export function resolveTroveGuestPipelineArgs(name: string, given: TroveGuestPip
 
   const regions = args.regions ?? [{ name: "default" }];
   problems.check(regions.length > 0, "regions", regions, "list at least one region, or leave regions out");
-  regions.forEach((r, i) => problems.check(/^[a-z0-9][a-z0-9-]{0,30}$/.test(r.name), `regions[${i}].name`, r.name, "expected lowercase letters, digits and '-'"));
   const dupRegion = firstDuplicate(regions.map((r) => r.name));
   problems.check(dupRegion === undefined, "regions", dupRegion, "each region name once");
-  problems.check((args.registry.local === undefined) !== (args.registry.existing === undefined), "registry", Object.keys(args.registry), "give exactly one of local and existing");
 
   const datastores = versions.map((v) => v.datastore).filter((d, i, all) => all.indexOf(d) === i);
   const rulesFiles: Record<string, string> = {};
@@ -387,7 +387,6 @@ export function resolveTroveGuestPipelineArgs(name: string, given: TroveGuestPip
     }
     regions.forEach((r, i) => problems.check(r.troveController !== undefined, `regions[${i}].troveController`, r.troveController, "the region's Trove controller (where configuration parameters are loaded), or set registration.loadConfigurationParameters: false"));
   }
-  if (args.managementNetworkCidr !== undefined) problems.report("managementNetworkCidr", args.managementNetworkCidr, cidrProblem(args.managementNetworkCidr));
   problems.throwIfAny();
   return { versions, troveRelease, catalog, datastores, regions, rulesFiles, managementNetworkCidr: args.managementNetworkCidr, datastoreImages: args.datastoreImages, registration: registration ?? {} };
 }
