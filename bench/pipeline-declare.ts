@@ -31,7 +31,7 @@ async function main(): Promise<void> {
     allowUntested: true, // the benchmark's made-up versions are in no release's matrix
     guestImage: { troveSourceDir: "/opt/trove", troveRef: "master" },
     registry: { local: { advertisedHost: "10.0.0.5" } },
-    datastoreImages: { troveSourceDir: "/opt/trove" },
+    datastoreImages: { backupSourceDir: "/opt/trove" },
   });
   await new Promise<void>((resolve) => pipeline.urn.apply(() => resolve()));
   // Wait until the registrations stop growing: every child has reached the mocks.

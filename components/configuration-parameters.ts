@@ -12,7 +12,8 @@ import { PARAMETERS_SYNC_PY } from "./configuration-parameters-sync";
 import { Problems } from "./errors";
 import { readScriptResult } from "./scripts/index";
 import { shellCommand } from "./shell";
-import { remoteConnection, SSH_CONNECTION_SCHEMA, SshConnection } from "./ssh";
+import { remoteConnection, SshConnection } from "./ssh";
+import { TROVE_CONTROLLER_SCHEMA, TroveController } from "./trove-controller";
 import { absolutePathProblem, plainNameProblem, uuidProblem, versionNumberProblem } from "./validate";
 import { checkArgs } from "./check-args";
 import { count, either, flag, input, instanceOf, isPlainObject, listOf, oneOfValues, optional, Rule, shape, text } from "./schema";
@@ -32,15 +33,8 @@ export interface ConfigurationParameterRule {
   max?: number | string;
 }
 
-/** Where Trove's Python and configuration live: the controller over SSH, or this machine. */
-export interface TroveControllerHost {
-  /** SSH connection to the controller. Default: run on the machine that runs Pulumi. */
-  connection?: SshConnection;
-  /** Python that can import Trove. Default: `/usr/bin/python3` (devstack: `/opt/stack/data/venv/bin/python3`). */
-  python?: string;
-  /** Trove's configuration file (its `[database] connection` is used). Default: `/etc/trove/trove.conf`. */
-  troveConfPath?: string;
-}
+/** @deprecated Renamed {@link TroveController} (one type for the controller, whichever step uses it). */
+export type TroveControllerHost = TroveController;
 
 /** Arguments of {@link DatastoreConfigurationParameters}. */
 export interface DatastoreConfigurationParametersArgs {
@@ -56,7 +50,7 @@ export interface DatastoreConfigurationParametersArgs {
    */
   rules: { rulesFile: string } | { rules: ConfigurationParameterRule[] };
   /** Where to run: the controller over SSH, or this machine. */
-  controller: TroveControllerHost;
+  controller: TroveController;
   /**
    * Trove's id of the version (e.g. `DatastoreVersion.versionId`): a replaced version gets its rules loaded again, the
    * rules are removed before the version is deleted, and the delete removes exactly that version's rules. Default: not
@@ -126,13 +120,6 @@ export interface DatastoreConfigurationParametersSettings {
   versionId?: pulumi.Input<string>;
 }
 
-/** The schema of {@link TroveControllerHost}. @internal */
-export const TROVE_CONTROLLER_HOST_SCHEMA: Rule = shape<TroveControllerHost>("{ connection?, python?, troveConfPath? }", {
-  connection: optional(SSH_CONNECTION_SCHEMA),
-  python: optional(text("an absolute path of a Python that can import Trove", absolutePathProblem)),
-  troveConfPath: optional(text("an absolute path of trove.conf", absolutePathProblem)),
-});
-
 const RULE_BOUND = either(
   "a number, or a string of digits",
   [count(-Number.MAX_VALUE, Number.MAX_VALUE, { integer: false, accepts: "a number" }), text("a string of digits", (v) => (/^-?\d+(\.\d+)?$/.test(v) ? undefined : "expected digits, e.g. 18446744073709551615"))],
@@ -161,22 +148,23 @@ export const DATASTORE_CONFIGURATION_PARAMETERS_SCHEMA: Rule = shape<DatastoreCo
     ],
     (v) => (isPlainObject(v) ? ("rulesFile" in v ? 0 : 1) : undefined),
   ),
-  controller: TROVE_CONTROLLER_HOST_SCHEMA,
+  controller: TROVE_CONTROLLER_SCHEMA,
   versionId: optional(input(text("Trove's id of the version", uuidProblem))),
   catalog: optional(instanceOf(DatastoreCatalog, "a DatastoreCatalog")),
 });
 
-/** Applies defaults and validates; throws one error naming every bad field. @internal */
+/**
+ * Applies defaults, reads the rules and checks them, and checks the datastore against the catalog (the constructor
+ * has checked every field's content against DATASTORE_CONFIGURATION_PARAMETERS_SCHEMA first; rules read from a file
+ * are checked only here); throws one error naming every bad field.
+ * @internal
+ */
 export function resolveDatastoreConfigurationParametersArgs(name: string, args: DatastoreConfigurationParametersArgs): DatastoreConfigurationParametersSettings {
   const problems = new Problems("DatastoreConfigurationParameters", name);
   const catalog = args.catalog ?? defaultCatalog;
   problems.check(catalog.find(args.datastore) !== undefined, "datastore", args.datastore, catalog.describeKnown());
-  problems.report("versionName", args.versionName, plainNameProblem(args.versionName));
-  if (args.versionNumber !== undefined) problems.report("versionNumber", args.versionNumber, versionNumberProblem(args.versionNumber));
   const python = args.controller.python ?? "/usr/bin/python3";
   const configFile = args.controller.troveConfPath ?? "/etc/trove/trove.conf";
-  problems.report("controller.python", python, absolutePathProblem(python));
-  problems.report("controller.troveConfPath", configFile, absolutePathProblem(configFile));
 
   let rules: ConfigurationParameterRule[] = [];
   let field = "rules.rules";

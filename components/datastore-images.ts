@@ -22,6 +22,7 @@ import { checkArgs } from "./check-args";
 import { FieldRules, flag, instanceOf, listOf, optional, Rule, shape, text } from "./schema";
 import { loadScript, readScriptResult } from "./scripts/index";
 import { withFormerTypes } from "./component-type";
+import { formerNameWarning, RenamedField, renamedFieldPairs, withCurrentNames } from "./renamed-fields";
 
 /** Arguments of {@link DatastoreImages}. */
 export interface DatastoreImagesArgs {
@@ -43,7 +44,16 @@ export interface DatastoreImagesArgs {
   backupTag?: string;
   /** Build and push the backup images. Default: `true`. */
   buildBackupImages?: boolean;
-  /** Trove checkout whose `backup/` directory holds the backup image's Dockerfile. Required when building backups. */
+  /**
+   * Trove checkout on the machine running Pulumi whose `backup/` directory holds the backup image's Dockerfile.
+   * Required when building backups. Example: `/opt/stack/trove`.
+   */
+  backupSourceDir?: string;
+  /**
+   * Former name of `backupSourceDir` (it said "Trove checkout" without saying which one, or where). Still accepted,
+   * with a warning; giving both is refused.
+   * @deprecated Use `backupSourceDir`.
+   */
   troveSourceDir?: string;
   /** Git ref of that checkout; the backup images are rebuilt when it changes. Default: `unknown`. */
   troveRef?: string;
@@ -70,10 +80,15 @@ export interface DatastoreImagePlan {
 
 /** Everything {@link DatastoreImages} needs, resolved and validated. @internal */
 export interface DatastoreImagesSettings {
+  /** The registry to publish to (the schema's checked endpoint). */
+  registry: RegistryEndpoint;
+  /** `DOCKER_HOST` for the backup builds; undefined: the Docker CLI's default. */
+  dockerHost?: string;
   repository: string;
   troveRelease: string;
   backupTag: string;
   buildBackupImages: boolean;
+  /** The backup images' Trove checkout (`backupSourceDir`, or its former name `troveSourceDir`). */
   troveSourceDir?: string;
   troveRef: string;
   upstreamRegistry: string;
@@ -153,7 +168,8 @@ export const DATASTORE_IMAGES_FIELDS: FieldRules<DatastoreImagesArgs> = {
   allowUntested: optional(flag()),
   backupTag: optional(text("a Docker tag", tagProblem)),
   buildBackupImages: optional(flag()),
-  troveSourceDir: optional(text("an absolute path of a Trove checkout on this machine", absolutePathProblem)),
+  backupSourceDir: optional(text("an absolute path of a Trove checkout on this machine", absolutePathProblem)),
+  troveSourceDir: optional(text("an absolute path of a Trove checkout on this machine (former name of backupSourceDir)", absolutePathProblem)),
   troveRef: optional(text("a git branch, tag or commit", gitRefProblem)),
   upstreamRegistry: optional(text("a registry host and path such as docker.io/library", registryPathProblem)),
   upstreamInsecure: optional(flag()),
@@ -161,12 +177,21 @@ export const DATASTORE_IMAGES_FIELDS: FieldRules<DatastoreImagesArgs> = {
   catalog: optional(instanceOf(DatastoreCatalog, "a DatastoreCatalog")),
 };
 
-/** The schema of {@link DatastoreImagesArgs}. @internal */
-export const DATASTORE_IMAGES_SCHEMA: Rule = shape<DatastoreImagesArgs>("datastore images arguments", DATASTORE_IMAGES_FIELDS);
+/** The fields of {@link DatastoreImagesArgs} renamed, by their former names (the pipeline's `datastoreImages` too). @internal */
+export const DATASTORE_IMAGES_RENAMED: readonly RenamedField[] = [{ former: "troveSourceDir", now: "backupSourceDir" }];
 
-/** Applies defaults and validates; throws one error naming every bad field. @internal */
-export function resolveDatastoreImagesArgs(name: string, args: DatastoreImagesArgs): DatastoreImagesSettings {
+/** The schema of {@link DatastoreImagesArgs}. @internal */
+export const DATASTORE_IMAGES_SCHEMA: Rule = shape<DatastoreImagesArgs>("datastore images arguments", DATASTORE_IMAGES_FIELDS, renamedFieldPairs(DATASTORE_IMAGES_RENAMED));
+
+/**
+ * Applies defaults and makes the checks between fields and against the catalog and the release (the constructor has
+ * checked every field's content against DATASTORE_IMAGES_SCHEMA first); throws one error naming every bad field.
+ * @internal
+ */
+export function resolveDatastoreImagesArgs(name: string, given: DatastoreImagesArgs): DatastoreImagesSettings {
   const problems = new Problems("DatastoreImages", name);
+  const { value: args, used } = withCurrentNames(given, DATASTORE_IMAGES_RENAMED);
+  for (const r of used) void pulumi.log.warn(`DatastoreImages "${name}": ${formerNameWarning(r.former, r.now)}`);
   const catalog = args.catalog ?? defaultCatalog;
   const repository = args.repository ?? "trove-datastores";
   const troveRelease = args.troveRelease;
@@ -175,17 +200,9 @@ export function resolveDatastoreImagesArgs(name: string, args: DatastoreImagesAr
   const upstreamRegistry = args.upstreamRegistry ?? "docker.io/library";
   const troveRef = args.troveRef ?? "unknown";
 
-  problems.report("repository", repository, repositoryProblem(repository));
   const releaseOk = problems.report("troveRelease", troveRelease, troveReleaseProblem(troveRelease));
-  problems.report("backupTag", backupTag, tagProblem(backupTag));
-  problems.check(/^[a-zA-Z0-9.-]+(:\d+)?(\/[a-z0-9._-]+)*$/.test(upstreamRegistry), "upstreamRegistry", upstreamRegistry, "expected a registry host with an optional port and path, e.g. docker.io/library or 127.0.0.1:5000/mirror");
   problems.check(args.versions.length > 0, "versions", args.versions, "list at least one datastore version");
-  if (buildBackupImages) {
-    if (problems.check(args.troveSourceDir !== undefined, "troveSourceDir", args.troveSourceDir, "the Trove checkout whose backup/ builds the backup images; or set buildBackupImages: false")) {
-      problems.report("troveSourceDir", args.troveSourceDir, absolutePathProblem(args.troveSourceDir!));
-    }
-  }
-  if (args.dockerHost !== undefined) problems.check(/^(unix|tcp|ssh):\/\/\S+$/.test(args.dockerHost), "dockerHost", args.dockerHost, "expected unix://, tcp:// or ssh:// followed by an address");
+  if (buildBackupImages) problems.check(args.backupSourceDir !== undefined, "backupSourceDir", args.backupSourceDir, "the Trove checkout whose backup/ builds the backup images; or set buildBackupImages: false");
 
   const plans: DatastoreImagePlan[] = [];
   args.versions.forEach((v, i) => {
@@ -193,7 +210,8 @@ export function resolveDatastoreImagesArgs(name: string, args: DatastoreImagesAr
     const known = problems.check(catalog.find(v.datastore) !== undefined, `${at}.datastore`, v.datastore, catalog.describeKnown());
     const versionOk = problems.report(`${at}.version`, v.version, versionNumberProblem(v.version));
     const upstreamTag = v.upstreamTag ?? v.version;
-    problems.report(`${at}.upstreamTag`, upstreamTag, tagProblem(upstreamTag));
+    // The schema checks a given upstreamTag; the one taken from the version is a tag only up to 128 characters.
+    if (v.upstreamTag === undefined) problems.report(`${at}.upstreamTag`, upstreamTag, tagProblem(upstreamTag));
     if (!known || !versionOk || !releaseOk) return;
     if (!args.allowUntested) problems.report(`${at}.version`, v.version, releaseVersionProblem(TROVE_RELEASES[troveRelease]!, v.datastore, v.version));
     const def = catalog.get(v.datastore);
@@ -216,7 +234,7 @@ export function resolveDatastoreImagesArgs(name: string, args: DatastoreImagesAr
     });
   }
   problems.throwIfAny();
-  return { repository, troveRelease, backupTag, buildBackupImages, troveSourceDir: args.troveSourceDir, troveRef, upstreamRegistry, upstreamInsecure: args.upstreamInsecure ?? false, plans };
+  return { registry: args.registry, dockerHost: args.dockerHost, repository, troveRelease, backupTag, buildBackupImages, troveSourceDir: args.backupSourceDir, troveRef, upstreamRegistry, upstreamInsecure: args.upstreamInsecure ?? false, plans };
 }
 
 /** The environment the scripts read the registry from; the password and CA stay secret in state. */
@@ -252,8 +270,8 @@ export class DatastoreImages extends pulumi.ComponentResource {
     super("pulumi-trove:datastore-images:DatastoreImages", name, {}, withFormerTypes(opts, ["pulumi-trove:images:DatastoreImages"]));
     checked.attach(this);
     this.settings = s;
-    const address = pulumi.output(args.registry.address);
-    const environment = registryClientEnvironment(args.registry, args.dockerHost);
+    const address = pulumi.output(s.registry.address);
+    const environment = registryClientEnvironment(s.registry, s.dockerHost);
 
     const entries = s.plans.map((plan) => {
       const slug = plan.key.replace(/[:.]/g, "-");

@@ -137,7 +137,12 @@ export const GLANCE_IMAGE_FIELDS: FieldRules<GlanceImageArgs> = {
 /** The schema of {@link GlanceImageArgs}. @internal */
 export const GLANCE_IMAGE_SCHEMA: Rule = shape<GlanceImageArgs>("Glance image arguments", GLANCE_IMAGE_FIELDS);
 
-/** Applies defaults and validates; throws one error naming every bad field. @internal */
+/**
+ * Applies defaults and makes the checks the schema cannot (the catalog, the build's image, the name taken from the
+ * build, reserved and refused values); the constructor has checked every field's content against GLANCE_IMAGE_SCHEMA
+ * first. Throws one error naming every bad field.
+ * @internal
+ */
 export function resolveGlanceImageArgs(name: string, args: GlanceImageArgs): GlanceImageSettings {
   const problems = new Problems("GlanceImage", name);
   const catalog = args.catalog ?? defaultCatalog;
@@ -148,8 +153,8 @@ export function resolveGlanceImageArgs(name: string, args: GlanceImageArgs): Gla
   const imageName = args.name ?? `trove-guest-${guestOs}-${guestOsRelease}`;
   const visibility = args.visibility ?? "private";
 
+  // A given name has passed the schema; one made from the build's OS names is checked here.
   problems.report("name", imageName, plainNameProblem(imageName, 255));
-  problems.check(["private", "shared", "community", "public"].includes(visibility), "visibility", visibility, "allowed: private, shared, community, public");
   problems.check(args.datastores.length > 0, "datastores", args.datastores, `list at least one datastore (${catalog.describeKnown()})`);
   args.datastores.forEach((d, i) => problems.check(catalog.find(d) !== undefined, `datastores[${i}]`, d, catalog.describeKnown()));
   const dup = firstDuplicate(args.datastores);
@@ -170,15 +175,8 @@ export function resolveGlanceImageArgs(name: string, args: GlanceImageArgs): Gla
   } else {
     diskFormat = image.diskFormat;
     upload = { localFilePath: image.path, url: pulumi.output(image.url), sha256: image.sha256 };
-    problems.check(Object.values(IMAGE_FORMATS).includes(image.diskFormat), "image.diskFormat", image.diskFormat, `allowed: ${Object.values(IMAGE_FORMATS).join(", ")}`);
-    problems.check((image.path === undefined) !== (image.url === undefined), "image", "path/url", "give exactly one of path and url");
   }
-  for (const key of Object.keys(args.properties ?? {})) {
-    problems.check(/^[A-Za-z0-9_:.-]{1,255}$/.test(key), `properties.${key}`, key, "expected letters, digits, '_', ':', '.' or '-'");
-    problems.check(key !== SHA256_PROPERTY, `properties.${key}`, key, "reserved: pulumi-trove records the image checksum there");
-  }
-  if (args.minDiskGb !== undefined) problems.check(Number.isInteger(args.minDiskGb) && args.minDiskGb >= 0, "minDiskGb", args.minDiskGb, "expected a whole number >= 0");
-  if (args.minRamMb !== undefined) problems.check(Number.isInteger(args.minRamMb) && args.minRamMb >= 0, "minRamMb", args.minRamMb, "expected a whole number >= 0");
+  for (const key of Object.keys(args.properties ?? {})) problems.check(key !== SHA256_PROPERTY, `properties.${key}`, key, "reserved: pulumi-trove records the image checksum there");
   problems.check(
     args.protected !== true,
     "protected",

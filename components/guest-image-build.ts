@@ -345,7 +345,6 @@ const UNKNOWN_EXTENSION = `unknown image extension; known: ${Object.keys(IMAGE_F
 
 /** An existing image file on the machine running `pulumi`. */
 function resolveFileSource(p: string, problems: Problems, warnings: string[], context: ResolveContext): ResolvedSource {
-  if (!problems.report("existingImagePath", p, absolutePathProblem(p))) return { triggers: [] };
   const format = imageFormatOf(p);
   const diskFormat = problems.check(format !== undefined, "existingImagePath", p, UNKNOWN_EXTENSION) ? format : undefined;
   const triggers: string[] = [];
@@ -364,13 +363,7 @@ function resolveFileSource(p: string, problems: Problems, warnings: string[], co
 
 /** A published image URL. */
 function resolveUrlSource(url: string, problems: Problems): ResolvedSource {
-  let ok: boolean;
-  try {
-    ok = ["http:", "https:"].includes(new URL(url).protocol);
-  } catch {
-    ok = false;
-  }
-  if (!problems.check(ok, "imageUrl", url, "expected an http:// or https:// URL")) return { triggers: [] };
+  // The schema has checked that it is an http:// or https:// URL.
   const format = imageFormatOf(new URL(url).pathname);
   const diskFormat = problems.check(format !== undefined, "imageUrl", url, UNKNOWN_EXTENSION) ? format : undefined;
   return { source: { kind: "url", url }, diskFormat, triggers: [`url:${url}`] };
@@ -380,12 +373,11 @@ function resolveUrlSource(url: string, problems: Problems): ResolvedSource {
 function checkBuildOptions(args: GuestImageBuildArgs, common: CommonImageSettings, troveSourceDir: string, problems: Problems, warnings: string[]): void {
   const { devMode, cloudInitDatasources, environment, releaseOk } = common;
   problems.check(cloudInitDatasources.includes(REQUIRED_DATASOURCE), "cloudInitDatasources", cloudInitDatasources, `must include "OpenStack": since Yoga, Trove no longer uses a config drive by default, so cloud-init must read the metadata service to inject the guest agent's files`);
-  cloudInitDatasources.forEach((d, i) => problems.check(/^[A-Za-z0-9]+$/.test(d), `cloudInitDatasources[${i}]`, d, "expected a cloud-init datasource name such as OpenStack or ConfigDrive"));
   if (args.hostScpUsername !== undefined) {
     problems.check(devMode, "hostScpUsername", args.hostScpUsername, "only used in dev mode; remove it or set devMode: true");
+    // Narrower than the schema's Unix user name: lowercase, no '.'.
     problems.check(/^[a-z_][a-z0-9_-]{0,31}$/.test(args.hostScpUsername), "hostScpUsername", args.hostScpUsername, "expected a Linux user name");
   }
-  if (args.localElementsPath !== undefined) problems.report("localElementsPath", args.localElementsPath, absolutePathProblem(args.localElementsPath));
   if (!devMode) {
     for (const key of UNSIGNED_APT_ENVIRONMENT) problems.check(!Object.hasOwn(environment, key), `environment.${key}`, environment[key], "makes apt in the image accept unsigned packages; not allowed in a production build (devMode false)");
     const debootstrap = environment.DIB_DEBOOTSTRAP_EXTRA_ARGS;
@@ -402,6 +394,7 @@ function checkBuildOptions(args: GuestImageBuildArgs, common: CommonImageSetting
     else problems.check(args.allowUntested === true, "preloadImages", "(images)", `only upstream master's trovestack (Trove ${rules.release}) reads DIB_TROVE_DOCKER_IMAGES, and no released branch does yet; set allowUntested: true to try it anyway`);
   }
   for (const key of Object.keys(environment)) {
+    // Narrower than the schema's variable name: uppercase only.
     problems.check(/^[A-Z_][A-Z0-9_]*$/.test(key), `environment.${key}`, key, "expected an environment variable name of uppercase letters, digits and '_'");
     problems.check(!["DIB_CLOUD_INIT_DATASOURCES", "HOST_SCP_USERNAME", "DIB_LOCAL_ELEMENTS_PATH"].includes(key), `environment.${key}`, key, "set it with its own argument (cloudInitDatasources, hostScpUsername, localElementsPath)");
   }
@@ -437,13 +430,11 @@ function resolveTroveRef(args: GuestImageBuildArgs, troveSourceDir: string, prob
 /** A build with trovestack from `troveSourceDir`, here or on `buildHost`. No source while any problem is recorded. */
 function resolveBuildSource(args: GuestImageBuildArgs, common: CommonImageSettings, troveSourceDir: string, problems: Problems, warnings: string[]): ResolvedSource {
   const { guestOs, guestOsRelease, devMode, guestUsername, cloudInitDatasources, environment } = common;
-  problems.report("troveSourceDir", troveSourceDir, absolutePathProblem(troveSourceDir));
+  // A given outputImagePath has passed the schema's TROVESTACK_SAFE_PATH; the default is made of plain names.
   const outputImagePath = args.outputImagePath ?? defaultOutputImagePath(guestOs, guestOsRelease, devMode);
   let diskFormat: string | undefined;
-  if (problems.check(TROVESTACK_SAFE_PATH.test(outputImagePath), "outputImagePath", outputImagePath, "expected an absolute path or one starting with $HOME/, of letters, digits, '.', '_', '+', '-' and '/' (trovestack does not quote it)")) {
-    const format = imageFormatOf(outputImagePath);
-    if (problems.check(format !== undefined, "outputImagePath", outputImagePath, UNKNOWN_EXTENSION)) diskFormat = format;
-  }
+  const format = imageFormatOf(outputImagePath);
+  if (problems.check(format !== undefined, "outputImagePath", outputImagePath, UNKNOWN_EXTENSION)) diskFormat = format;
   checkBuildOptions(args, common, troveSourceDir, problems, warnings);
   checkBuildHost(args, outputImagePath, problems);
   const troveRef = resolveTroveRef(args, troveSourceDir, problems, warnings);
@@ -475,8 +466,7 @@ function checkGuestOs(args: GuestImageBuildArgs, common: CommonImageSettings, pr
       else problems.check(supportedReleases!.includes(guestOsRelease), "guestOsRelease", guestOsRelease, `supported: ${supportedReleases!.join(", ")}; set allowUntested: true to try it anyway`);
     }
   }
-  problems.report("guestOs", guestOs, plainNameProblem(guestOs, 32));
-  problems.report("guestOsRelease", guestOsRelease, plainNameProblem(guestOsRelease, 32));
+  // Narrower than the schema's Unix user name: lowercase, no '.'.
   problems.check(/^[a-z_][a-z0-9_-]{0,31}$/.test(guestUsername), "guestUsername", guestUsername, "expected a Linux user name: lowercase letters, digits, '_' or '-'");
 }
 
@@ -501,7 +491,6 @@ export function resolveGuestImageBuildArgs(name: string, args: GuestImageBuildAr
   checkGuestOs(args, common, problems);
 
   const sources = [args.existingImagePath, args.imageUrl, args.troveSourceDir].filter((v) => v !== undefined).length;
-  problems.check(!(args.existingImagePath !== undefined && args.imageUrl !== undefined), "imageUrl", args.imageUrl, "give either existingImagePath or imageUrl, not both");
   if (sources === 0) problems.add("troveSourceDir", undefined, "give troveSourceDir to build, or existingImagePath or imageUrl to skip the build");
 
   let resolved: ResolvedSource = { triggers: [] };

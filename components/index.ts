@@ -20,11 +20,12 @@ export type { RegistryEndpoint } from "./registry-endpoint";
 export { DatastoreImages } from "./datastore-images";
 export type { DatastoreImagesArgs, PublishedImages } from "./datastore-images";
 export { TroveConfig, renderTroveConfig, renderIni } from "./trove-config";
-export type { TroveConfigArgs, TroveControllerTarget, ControllerConnection, GuestAgentImageOptions, TroveConfigValues, IniSections } from "./trove-config";
+export type { TroveConfigArgs, TroveConfigTarget, TroveControllerTarget, ControllerConnection, GuestAgentImageOptions, TroveConfigValues, IniSections } from "./trove-config";
 export { DatastoreVersion } from "./datastore-version";
 export type { DatastoreVersionArgs } from "./datastore-version";
 export { DatastoreConfigurationParameters } from "./configuration-parameters";
 export type { DatastoreConfigurationParametersArgs, ConfigurationParameterRule, TroveControllerHost, ParametersSyncSummary } from "./configuration-parameters";
+export type { TroveController } from "./trove-controller";
 export type { SshConnection } from "./ssh";
 
 // The catalog: datastores, Trove releases and what each supports.

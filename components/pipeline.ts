@@ -7,17 +7,19 @@ import * as path from "node:path";
 import * as openstack from "@pulumi/openstack";
 import * as pulumi from "@pulumi/pulumi";
 import { DATASTORE_VERSION_SPEC_FIELDS, TROVE_RELEASE_RULE, DatastoreCatalog, DatastoreVersionSpec, defaultCatalog, isTestedVersion, releaseVersionProblem, TROVE_RELEASES, troveReleaseProblem } from "./catalog";
-import { DatastoreConfigurationParameters, TROVE_CONTROLLER_HOST_SCHEMA, TroveControllerHost } from "./configuration-parameters";
+import { DatastoreConfigurationParameters } from "./configuration-parameters";
 import { DatastoreVersion } from "./datastore-version";
 import { Problems } from "./errors";
-import { DATASTORE_IMAGES_FIELDS, DatastoreImages, DatastoreImagesArgs, PublishedImages } from "./datastore-images";
+import { DATASTORE_IMAGES_FIELDS, DATASTORE_IMAGES_RENAMED, DatastoreImages, DatastoreImagesArgs, PublishedImages } from "./datastore-images";
 import { GLANCE_IMAGE_FIELDS, GlanceImage, GlanceImageArgs, glanceImageTags } from "./glance-image";
 import { GUEST_IMAGE_BUILD_FIELDS, GuestImageBuild, guestImageBuildPairs, GuestImageBuildArgs } from "./guest-image-build";
 import { LOCAL_REGISTRY_SCHEMA, LocalRegistry, LocalRegistryArgs } from "./local-registry";
 import { REGISTRY_ENDPOINT_SCHEMA, RegistryEndpoint } from "./registry-endpoint";
 import { TROVE_CONFIG_FIELDS, TroveConfig, TroveConfigArgs } from "./trove-config";
-import { absolutePathProblem, cloudNameProblem, firstDuplicate, plainNameProblem, versionNumberProblem } from "./validate";
+import { TROVE_CONTROLLER_SCHEMA, TroveController } from "./trove-controller";
+import { absolutePathProblem, cloudNameProblem, firstDuplicate, versionNumberProblem } from "./validate";
 import { checkArgs } from "./check-args";
+import { formerNameWarning, RenamedField, renamedFieldPairs, withCurrentNames } from "./renamed-fields";
 import { absent, either, FieldRules, flag, instanceOf, isPlainObject, listOf, oneOfValues, optional, Rule, shape, text } from "./schema";
 
 /** One datastore version the pipeline serves: its images, its Trove registration. */
@@ -39,7 +41,7 @@ export interface PipelineRegion {
   /** Region name inside that cloud. Default: the cloud's. */
   region?: string;
   /** The region's Trove controller, where configuration parameters are loaded. Default: none. */
-  troveController?: TroveControllerHost;
+  troveController?: TroveController;
 }
 
 /** How the pipeline registers its datastore versions in Trove. */
@@ -47,9 +49,15 @@ export interface PipelineRegistration {
   /** Manage versions that already exist in Trove instead of failing. Default: `false`. */
   adopt?: boolean;
   /**
-   * Load each version's configuration parameters from Trove's `trove/templates/<datastore>/validation-rules.json` in
-   * this Trove checkout (on the machine running Pulumi), on each region's `troveController`. Default: the
-   * `datastoreImages.troveSourceDir` checkout when `loadConfigurationParameters` is true.
+   * Trove checkout on the machine running Pulumi whose `trove/templates/<datastore>/validation-rules.json` files are
+   * loaded as each version's configuration parameters, on each region's `troveController`. Default: the
+   * `datastoreImages.backupSourceDir` checkout when `loadConfigurationParameters` is true. Example: `/opt/stack/trove`.
+   */
+  rulesSourceDir?: string;
+  /**
+   * Former name of `rulesSourceDir` (it said "Trove checkout" without saying which one, or where). Still accepted,
+   * with a warning; giving both is refused.
+   * @deprecated Use `rulesSourceDir`.
    */
   troveSourceDir?: string;
   /** Load configuration parameters (needs `troveController` on every region). Default: `false`. */
@@ -145,6 +153,10 @@ export interface TroveGuestPipelineSettings {
   regions: PipelineRegion[];
   /** Per datastore, the validation-rules.json to load; empty when parameters are not loaded. */
   rulesFiles: Record<string, string>;
+  /** `datastoreImages`, under the fields' current names. */
+  datastoreImages: TroveGuestPipelineArgs["datastoreImages"];
+  /** `registration`, under the fields' current names; false: not registered. */
+  registration: Omit<PipelineRegistration, "troveSourceDir"> | false;
   /** The management network's CIDR, when given. */
   managementNetworkCidr?: string;
 }
@@ -232,6 +244,25 @@ function pick<T, K extends keyof T>(fields: FieldRules<T>, keys: readonly K[]): 
   return Object.fromEntries(keys.map((k) => [k, fields[k]])) as unknown as FieldRules<Pick<T, K>>;
 }
 
+/** The fields of {@link PipelineRegistration} renamed, by their former names. @internal */
+export const PIPELINE_REGISTRATION_RENAMED: readonly RenamedField[] = [{ former: "troveSourceDir", now: "rulesSourceDir" }];
+
+/**
+ * `datastoreImages` and `registration` under their fields' current names, and a warning per former name used,
+ * naming it as `field` names it (the pipeline's field, or the stack config's key).
+ * @internal
+ */
+export function pipelineWithCurrentNames<T extends Pick<TroveGuestPipelineArgs, "datastoreImages" | "registration">>(args: T, field: (path: string) => string = (path) => path): { args: T; warnings: string[] } {
+  const images = withCurrentNames(args.datastoreImages, DATASTORE_IMAGES_RENAMED);
+  const registration = args.registration ? withCurrentNames(args.registration, PIPELINE_REGISTRATION_RENAMED) : { value: args.registration, used: [] };
+  const warnings = [
+    ...images.used.map((r) => formerNameWarning(field(`datastoreImages.${r.former}`), field(`datastoreImages.${r.now}`))),
+    ...registration.used.map((r) => formerNameWarning(field(`registration.${r.former}`), field(`registration.${r.now}`))),
+  ];
+  if (warnings.length === 0) return { args, warnings };
+  return { args: { ...args, datastoreImages: images.value, registration: registration.value }, warnings };
+}
+
 /** The schema of {@link TroveGuestPipelineArgs}: every nested component's fields, checked before anything is declared. @internal */
 export const TROVE_GUEST_PIPELINE_SCHEMA: Rule = shape<TroveGuestPipelineArgs>("pipeline arguments", {
   versions: listOf(
@@ -250,7 +281,7 @@ export const TROVE_GUEST_PIPELINE_SCHEMA: Rule = shape<TroveGuestPipelineArgs>("
         provider: optional(instanceOf(openstack.Provider, "an openstack.Provider")),
         cloud: optional(text("a clouds.yaml cloud name", cloudNameProblem)),
         region: optional(text("a region name", cloudNameProblem)),
-        troveController: optional(TROVE_CONTROLLER_HOST_SCHEMA),
+        troveController: optional(TROVE_CONTROLLER_SCHEMA),
       }),
     ),
   ),
@@ -264,7 +295,8 @@ export const TROVE_GUEST_PIPELINE_SCHEMA: Rule = shape<TroveGuestPipelineArgs>("
   ),
   datastoreImages: shape<TroveGuestPipelineArgs["datastoreImages"]>(
     "datastore images settings",
-    pick(DATASTORE_IMAGES_FIELDS, ["repository", "backupTag", "buildBackupImages", "troveSourceDir", "troveRef", "upstreamRegistry", "upstreamInsecure", "dockerHost"] as const),
+    pick(DATASTORE_IMAGES_FIELDS, ["repository", "backupTag", "buildBackupImages", "backupSourceDir", "troveSourceDir", "troveRef", "upstreamRegistry", "upstreamInsecure", "dockerHost"] as const),
+    renamedFieldPairs(DATASTORE_IMAGES_RENAMED),
   ),
   troveConfig: optional(
     either(
@@ -275,13 +307,18 @@ export const TROVE_GUEST_PIPELINE_SCHEMA: Rule = shape<TroveGuestPipelineArgs>("
   ),
   registration: optional(
     either(
-      "{ adopt?, troveSourceDir?, loadConfigurationParameters? } or false",
+      "{ adopt?, rulesSourceDir?, loadConfigurationParameters? } or false",
       [
-        shape<PipelineRegistration>("{ adopt?, troveSourceDir?, loadConfigurationParameters? }", {
-          adopt: optional(flag()),
-          troveSourceDir: optional(text("an absolute path of a Trove checkout on this machine", absolutePathProblem)),
-          loadConfigurationParameters: optional(flag()),
-        }),
+        shape<PipelineRegistration>(
+          "{ adopt?, rulesSourceDir?, loadConfigurationParameters? }",
+          {
+            adopt: optional(flag()),
+            rulesSourceDir: optional(text("an absolute path of a Trove checkout on this machine", absolutePathProblem)),
+            troveSourceDir: optional(text("an absolute path of a Trove checkout on this machine (former name of rulesSourceDir)", absolutePathProblem)),
+            loadConfigurationParameters: optional(flag()),
+          },
+          renamedFieldPairs(PIPELINE_REGISTRATION_RENAMED),
+        ),
         oneOfValues([false]),
       ],
       (v) => (v === false ? 1 : isPlainObject(v) ? 0 : undefined),
@@ -290,9 +327,16 @@ export const TROVE_GUEST_PIPELINE_SCHEMA: Rule = shape<TroveGuestPipelineArgs>("
   managementNetworkCidr: optional(text("a CIDR such as 10.0.0.0/24", (v) => cidrProblem(v))),
 });
 
-/** Applies defaults and validates; throws one error naming every bad field. @internal */
-export function resolveTroveGuestPipelineArgs(name: string, args: TroveGuestPipelineArgs): TroveGuestPipelineSettings {
+/**
+ * Applies defaults and makes the checks between fields and against the catalog, the release and this machine's
+ * files (the constructor, or the stack program, has checked every field's content against
+ * TROVE_GUEST_PIPELINE_SCHEMA first); throws one error naming every bad field.
+ * @internal
+ */
+export function resolveTroveGuestPipelineArgs(name: string, given: TroveGuestPipelineArgs): TroveGuestPipelineSettings {
   const problems = new Problems("TroveGuestPipeline", name);
+  const { args, warnings } = pipelineWithCurrentNames(given);
+  for (const w of warnings) void pulumi.log.warn(`TroveGuestPipeline "${name}": ${w}`);
   const catalog = args.catalog ?? defaultCatalog;
   const troveRelease = args.troveRelease;
   const releaseOk = problems.report("troveRelease", troveRelease, troveReleaseProblem(troveRelease));
@@ -309,9 +353,6 @@ export function resolveTroveGuestPipelineArgs(name: string, args: TroveGuestPipe
         pulumi.log.warn(`TroveGuestPipeline "${name}": ${v.datastore} ${v.version} is not a version we know works (tested: ${def.testedVersions.join(", ")})`);
       }
     }
-    problems.report(`${at}.version`, v.version, versionNumberProblem(v.version));
-    if (v.name !== undefined) problems.report(`${at}.name`, v.name, plainNameProblem(v.name));
-    if (v.upstreamTag !== undefined) problems.check(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/.test(v.upstreamTag), `${at}.upstreamTag`, v.upstreamTag, "expected a Docker tag");
     return { datastore: v.datastore, version: v.version, name: v.name ?? v.version, upstreamTag: v.upstreamTag ?? v.version, default: v.default ?? false, active: v.active ?? true };
   });
 
@@ -328,29 +369,26 @@ export function resolveTroveGuestPipelineArgs(name: string, args: TroveGuestPipe
 
   const regions = args.regions ?? [{ name: "default" }];
   problems.check(regions.length > 0, "regions", regions, "list at least one region, or leave regions out");
-  regions.forEach((r, i) => problems.check(/^[a-z0-9][a-z0-9-]{0,30}$/.test(r.name), `regions[${i}].name`, r.name, "expected lowercase letters, digits and '-'"));
   const dupRegion = firstDuplicate(regions.map((r) => r.name));
   problems.check(dupRegion === undefined, "regions", dupRegion, "each region name once");
-  problems.check((args.registry.local === undefined) !== (args.registry.existing === undefined), "registry", Object.keys(args.registry), "give exactly one of local and existing");
 
   const datastores = versions.map((v) => v.datastore).filter((d, i, all) => all.indexOf(d) === i);
   const rulesFiles: Record<string, string> = {};
   const registration = args.registration;
   if (registration && registration.loadConfigurationParameters) {
-    const checkout = registration.troveSourceDir ?? args.datastoreImages.troveSourceDir;
-    if (problems.check(checkout !== undefined, "registration.troveSourceDir", checkout, "the Trove checkout whose trove/templates/<datastore>/validation-rules.json to load")) {
+    const checkout = registration.rulesSourceDir ?? args.datastoreImages.backupSourceDir;
+    if (problems.check(checkout !== undefined, "registration.rulesSourceDir", checkout, "the Trove checkout whose trove/templates/<datastore>/validation-rules.json to load")) {
       // An unknown datastore is already refused above, by name; it has no rules file to look for.
       for (const d of datastores.filter((known) => catalog.find(known) !== undefined)) {
         const file = path.join(checkout!, catalog.get(d).validationRulesPath);
         // A preview may run where the checkout is not (CI); DatastoreConfigurationParameters then says so in a warning.
-        if (problems.check(existsSync(file) || pulumi.runtime.isDryRun(), "registration.troveSourceDir", checkout, `a Trove checkout holding ${catalog.get(d).validationRulesPath} (${file} is missing)`)) rulesFiles[d] = file;
+        if (problems.check(existsSync(file) || pulumi.runtime.isDryRun(), "registration.rulesSourceDir", checkout, `a Trove checkout holding ${catalog.get(d).validationRulesPath} (${file} is missing)`)) rulesFiles[d] = file;
       }
     }
     regions.forEach((r, i) => problems.check(r.troveController !== undefined, `regions[${i}].troveController`, r.troveController, "the region's Trove controller (where configuration parameters are loaded), or set registration.loadConfigurationParameters: false"));
   }
-  if (args.managementNetworkCidr !== undefined) problems.report("managementNetworkCidr", args.managementNetworkCidr, cidrProblem(args.managementNetworkCidr));
   problems.throwIfAny();
-  return { versions, troveRelease, catalog, datastores, regions, rulesFiles, managementNetworkCidr: args.managementNetworkCidr };
+  return { versions, troveRelease, catalog, datastores, regions, rulesFiles, managementNetworkCidr: args.managementNetworkCidr, datastoreImages: args.datastoreImages, registration: registration ?? {} };
 }
 
 /**
@@ -379,13 +417,26 @@ export class TroveGuestPipeline extends pulumi.ComponentResource {
   /** Trove's registry configuration, unless turned off. */
   public readonly troveConfig?: TroveConfig;
   /**
-   * Per `<datastore>:<version>`, what registering the version in Trove takes (name, number, manager, image tags).
+   * Per `<datastore>:<version>`, what the version is registered in Trove as (name, number, manager, image tags,
+   * default, active): the same in every region, and known at preview.
    */
-  public readonly datastoreVersions: Record<string, PipelineVersionOutput>;
-  /** Per region name, per `<datastore>:<version>`, the version registered in Trove (unless registration is off). */
-  public readonly registeredVersions: Record<string, Record<string, DatastoreVersion>>;
-  /** Per region name, per `<datastore>:<version>`, Trove's id of the version. */
-  public readonly datastoreVersionIds: pulumi.Output<Record<string, Record<string, string>>>;
+  public readonly versionSettings: Record<string, PipelineVersionOutput>;
+  /** Per region name, per `<datastore>:<version>`, the `DatastoreVersion` resource (none when registration is off). */
+  public readonly versionResources: Record<string, Record<string, DatastoreVersion>>;
+  /** Per region name, per `<datastore>:<version>`, Trove's id of the registered version (known once it exists). */
+  public readonly versionIds: pulumi.Output<Record<string, Record<string, string>>>;
+  /** @deprecated Renamed `versionSettings` (the same object). */
+  public get datastoreVersions(): Record<string, PipelineVersionOutput> {
+    return this.versionSettings;
+  }
+  /** @deprecated Renamed `versionResources` (the same object). */
+  public get registeredVersions(): Record<string, Record<string, DatastoreVersion>> {
+    return this.versionResources;
+  }
+  /** @deprecated Renamed `versionIds` (the same Output). */
+  public get datastoreVersionIds(): pulumi.Output<Record<string, Record<string, string>>> {
+    return this.versionIds;
+  }
   /** The resolved settings. @internal */
   public readonly settings: TroveGuestPipelineSettings;
 
@@ -419,7 +470,7 @@ export class TroveGuestPipeline extends pulumi.ComponentResource {
 
     this.datastoreImages = new DatastoreImages(
       `${name}-images`,
-      { ...args.datastoreImages, registry: this.registry, versions: settings.versions.map(({ datastore, version, name, upstreamTag }) => ({ datastore, version, name, upstreamTag })), troveRelease: settings.troveRelease, allowUntested: args.allowUntested, catalog: settings.catalog },
+      { ...settings.datastoreImages, registry: this.registry, versions: settings.versions.map(({ datastore, version, name, upstreamTag }) => ({ datastore, version, name, upstreamTag })), troveRelease: settings.troveRelease, allowUntested: args.allowUntested, catalog: settings.catalog },
       { parent: this },
     );
     this.imageReferences = this.datastoreImages.images;
@@ -451,16 +502,16 @@ export class TroveGuestPipeline extends pulumi.ComponentResource {
       );
     }
 
-    this.datastoreVersions = Object.fromEntries(
+    this.versionSettings = Object.fromEntries(
       settings.versions.map((v) => [
         versionKey(v),
         { datastore: v.datastore, name: v.name, version: v.version, manager: settings.catalog.get(v.datastore).manager, imageTags: glanceImageTags([v.datastore]), default: v.default, active: v.active },
       ]),
     );
 
-    this.registeredVersions = {};
-    if (args.registration !== false) {
-      const registration = args.registration ?? {};
+    this.versionResources = {};
+    if (settings.registration !== false) {
+      const registration = settings.registration;
       for (const region of settings.regions) {
         const suffix = regionSuffix(settings.regions, region);
         const suffixes = { now: suffix, before: previousRegionSuffixes(settings.regions, region) };
@@ -469,7 +520,7 @@ export class TroveGuestPipeline extends pulumi.ComponentResource {
           // Named by datastore and number; earlier releases named them by datastore and version name.
           const label = versionLabel(v);
           const labels = { now: label, before: v.name !== v.version ? [versionLabel({ datastore: v.datastore, version: v.name })] : [] };
-          const out = this.datastoreVersions[versionKey(v)]!;
+          const out = this.versionSettings[versionKey(v)]!;
           const version = new DatastoreVersion(
             `${name}-version${suffix}-${label}`,
             { datastore: v.datastore, version: v.version, name: v.name, manager: out.manager, imageTags: out.imageTags, active: v.active, default: v.default, adopt: registration.adopt, cloud: region.cloud, region: region.region, catalog: settings.catalog },
@@ -486,19 +537,19 @@ export class TroveGuestPipeline extends pulumi.ComponentResource {
             );
           }
         }
-        this.registeredVersions[region.name] = inRegion;
+        this.versionResources[region.name] = inRegion;
       }
     }
-    this.datastoreVersionIds = pulumi.all(
-      Object.fromEntries(Object.entries(this.registeredVersions).map(([r, versions]) => [r, pulumi.all(Object.fromEntries(Object.entries(versions).map(([k, v]) => [k, v.versionId])))])),
+    this.versionIds = pulumi.all(
+      Object.fromEntries(Object.entries(this.versionResources).map(([r, versions]) => [r, pulumi.all(Object.fromEntries(Object.entries(versions).map(([k, v]) => [k, v.versionId])))])),
     );
 
     this.registerOutputs({
       glanceImageIds: this.glanceImageIds,
-      datastoreVersionIds: this.datastoreVersionIds,
+      versionIds: this.versionIds,
       registryAddress: this.registryAddress,
       imageReferences: this.imageReferences,
-      datastoreVersions: this.datastoreVersions,
+      versionSettings: this.versionSettings,
     });
   }
 }

@@ -14,6 +14,7 @@ import { readScriptResult } from "./scripts/index";
 import { shellCommand } from "./shell";
 import { remoteConnection, SSH_CONNECTION_SCHEMA, SshConnection } from "./ssh";
 import { TROVE_CONFIG_EDITOR_PY } from "./trove-config-editor";
+import { TROVE_CONTROLLER_FIELDS, TroveController } from "./trove-controller";
 import { absolutePathProblem, hostPortProblem, imageReferenceProblem, passwordProblem, plainNameProblem } from "./validate";
 import { checkArgs } from "./check-args";
 import { FieldRules, input, instanceOf, listOf, mapOf, optional, Rule, secret, shape, text } from "./schema";
@@ -80,12 +81,13 @@ export function renderIni(sections: IniSections): string {
 /** How to reach the Trove controller over SSH; the user must be able to write the files and run the restart commands. */
 export type ControllerConnection = SshConnection;
 
-/** Where and how to apply the configuration on the controller. */
-export interface TroveControllerTarget {
+/**
+ * The controller {@link TroveConfig} applies the configuration to: a {@link TroveController} reached over SSH, the
+ * files it writes there and what it restarts when they change.
+ */
+export interface TroveConfigTarget extends TroveController {
   /** SSH connection to the controller. */
   connection: ControllerConnection;
-  /** Path of trove.conf. Default: `/etc/trove/trove.conf`. */
-  troveConfPath?: string;
   /** Path of the guest agent config (`[DEFAULT] guest_config`). Default: `/etc/trove/trove-guestagent.conf`. */
   guestAgentConfPath?: string;
   /**
@@ -95,9 +97,10 @@ export interface TroveControllerTarget {
   restartOnTroveConfChange?: string[];
   /** Commands run when the guest agent config changed. Default: none (the taskmanager reads the file for each new instance). */
   restartOnGuestAgentConfChange?: string[];
-  /** Python on the controller. Default: `/usr/bin/python3`. */
-  python?: string;
 }
+
+/** @deprecated Renamed {@link TroveConfigTarget} (built on {@link TroveController}, the one type for the controller). */
+export type TroveControllerTarget = TroveConfigTarget;
 
 /** Arguments of {@link TroveConfig}. */
 export interface TroveConfigArgs {
@@ -106,7 +109,7 @@ export interface TroveConfigArgs {
   /** Per datastore, the `docker_image` and `backup_docker_image` values: `DatastoreImages.guestAgentOptions`. */
   imageOptions: pulumi.Input<Record<string, GuestAgentImageOptions>>;
   /** Apply to this controller over SSH. Default: render only (see the `troveConf` and `guestAgentConf` outputs). */
-  controller?: TroveControllerTarget;
+  controller?: TroveConfigTarget;
   /**
    * Cloud-init user data per datastore, written to `<cloudinitLocation>/<datastore>.cloudinit` on the controller
    * (needs `controller`). Default: none. Example: `{ mysql: "#cloud-config\nntp: {servers: [10.0.0.1]}\n" }`.
@@ -118,14 +121,13 @@ export interface TroveConfigArgs {
   catalog?: DatastoreCatalog;
 }
 
-/** The fields of {@link TroveControllerTarget}'s schema. @internal */
-export const TROVE_CONTROLLER_TARGET_SCHEMA: Rule = shape<TroveControllerTarget>("{ connection, troveConfPath?, guestAgentConfPath?, restartOn...?, python? }", {
+/** The schema of {@link TroveConfigTarget}: the controller's fields, the connection required. @internal */
+export const TROVE_CONFIG_TARGET_SCHEMA: Rule = shape<TroveConfigTarget>("{ connection, troveConfPath?, guestAgentConfPath?, restartOn...?, python? }", {
+  ...TROVE_CONTROLLER_FIELDS,
   connection: SSH_CONNECTION_SCHEMA,
-  troveConfPath: optional(text("an absolute path", absolutePathProblem)),
   guestAgentConfPath: optional(text("an absolute path", absolutePathProblem)),
   restartOnTroveConfChange: optional(listOf(text("a one-line shell command", (v) => iniValueProblem(v) ?? (v === "" ? "must not be empty" : undefined)))),
   restartOnGuestAgentConfChange: optional(listOf(text("a one-line shell command", (v) => iniValueProblem(v) ?? (v === "" ? "must not be empty" : undefined)))),
-  python: optional(text("an absolute path of the controller's Python", absolutePathProblem)),
 });
 
 /** The fields of {@link TroveConfigArgs}' schema (the pipeline's `troveConfig` takes some of them). @internal */
@@ -146,7 +148,7 @@ export const TROVE_CONFIG_FIELDS: FieldRules<TroveConfigArgs> = {
       "a map of datastore names to { dockerImage, backupDockerImage }",
     ),
   ),
-  controller: optional(TROVE_CONTROLLER_TARGET_SCHEMA),
+  controller: optional(TROVE_CONFIG_TARGET_SCHEMA),
   cloudInit: optional(mapOf(text("cloud-init user data", () => undefined), (k) => plainNameProblem(k), "a map of datastore names to cloud-init user data")),
   cloudinitLocation: optional(text("an absolute path on the controller", absolutePathProblem)),
   catalog: optional(instanceOf(DatastoreCatalog, "a DatastoreCatalog")),
@@ -178,17 +180,21 @@ export interface TroveConfigSettings {
   /** The cloud-init files by directory and file name, as the editor writes them (empty without `cloudInit`). */
   cloudInitDirectories: Record<string, Record<string, string>>;
   /** The controller the files are applied to, with its defaults; undefined: render only. */
-  target?: Required<TroveControllerTarget>;
+  target?: Required<TroveConfigTarget>;
 }
 
-/** Validates the controller target and cloud-init settings; throws one error naming every bad field. @internal */
+/**
+ * Applies the controller target's defaults and checks the cloud-init files' datastores against the catalog (the
+ * constructor has checked every field, and cloud-init without a controller, against TROVE_CONFIG_SCHEMA first);
+ * throws one error naming every bad field.
+ * @internal
+ */
 export function resolveTroveConfigArgs(name: string, args: TroveConfigArgs): TroveConfigSettings {
   const problems = new Problems("TroveConfig", name);
   const catalog = args.catalog ?? defaultCatalog;
   const cloudinitLocation = args.cloudinitLocation ?? "/etc/trove/cloudinit";
-  problems.report("cloudinitLocation", cloudinitLocation, absolutePathProblem(cloudinitLocation));
   for (const datastore of Object.keys(args.cloudInit ?? {})) problems.check(catalog.find(datastore) !== undefined, `cloudInit.${datastore}`, datastore, catalog.describeKnown());
-  let target: Required<TroveControllerTarget> | undefined;
+  let target: Required<TroveConfigTarget> | undefined;
   if (args.controller) {
     const c = args.controller;
     target = {
@@ -199,12 +205,6 @@ export function resolveTroveConfigArgs(name: string, args: TroveConfigArgs): Tro
       restartOnGuestAgentConfChange: c.restartOnGuestAgentConfChange ?? [],
       python: c.python ?? "/usr/bin/python3",
     };
-    problems.report("controller.troveConfPath", target.troveConfPath, absolutePathProblem(target.troveConfPath));
-    problems.report("controller.guestAgentConfPath", target.guestAgentConfPath, absolutePathProblem(target.guestAgentConfPath));
-    problems.report("controller.python", target.python, absolutePathProblem(target.python));
-    [...target.restartOnTroveConfChange, ...target.restartOnGuestAgentConfChange].forEach((cmd) => problems.report("controller.restart", cmd, iniValueProblem(cmd)));
-  } else {
-    problems.check(args.cloudInit === undefined, "cloudInit", Object.keys(args.cloudInit ?? {}), "cloud-init files are written to the controller: set controller too");
   }
   problems.throwIfAny();
   const cloudInitDirectories = args.cloudInit ? { [cloudinitLocation]: Object.fromEntries(Object.entries(args.cloudInit).map(([d, text]) => [`${d}.cloudinit`, text])) } : {};

@@ -19,7 +19,7 @@ const pipeline = new TroveGuestPipeline("trove", {
     local: { advertisedHost: "10.0.0.5", auth: { username: "trove", password: config.requireSecret("registryPassword") } },
   },
   // mirror mysql/postgres into 10.0.0.5:4000/trove-datastores and build db-backup-<datastore> from Trove's backup/
-  datastoreImages: { troveSourceDir: "/opt/stack/trove" },
+  datastoreImages: { backupSourceDir: "/opt/stack/trove" },
   // merge the registry options into /etc/trove/trove.conf and trove-guestagent.conf, restart the taskmanager
   troveConfig: {
     controller: { connection: { host: "10.0.0.5", user: "stack", privateKey: config.requireSecret("controllerSshKey"), hostKey: config.require("controllerHostKey") }, restartOnTroveConfChange: ["sudo systemctl restart devstack@tr-tmgr"] },
@@ -29,4 +29,4 @@ const pipeline = new TroveGuestPipeline("trove", {
 export const glanceImageIds = pipeline.glanceImageIds;
 export const registryAddress = pipeline.registryAddress;
 export const imageReferences = pipeline.imageReferences;
-export const datastoreVersions = pipeline.datastoreVersions;
+export const versionSettings = pipeline.versionSettings;

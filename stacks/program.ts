@@ -4,7 +4,7 @@
 import * as openstack from "@pulumi/openstack";
 import * as pulumi from "@pulumi/pulumi";
 import { PipelineRegion, SshConnection, TroveGuestPipeline, TroveGuestPipelineArgs } from "../components/index";
-import { TROVE_GUEST_PIPELINE_SCHEMA } from "../components/pipeline";
+import { pipelineWithCurrentNames, TROVE_GUEST_PIPELINE_SCHEMA } from "../components/pipeline";
 import { checkArgs } from "../components/check-args";
 
 /** A region as the stack config names it: an OpenStack cloud from clouds.yaml and an optional region in it. */
@@ -107,7 +107,10 @@ export function configKeyOf(field: string): string {
 function pipelineFromConfig(stack: string, args: TroveGuestPipelineArgs): TroveGuestPipeline {
   // A refusal is a ComponentInputError, which Pulumi's runner prints as its message alone, at once.
   const checked = checkArgs("stack config", `Pulumi.${stack}.yaml`, TROVE_GUEST_PIPELINE_SCHEMA, args, configKeyOf).args;
-  return new TroveGuestPipeline(stack, checked);
+  // A key under its former name is warned about here, by its YAML key, and handed on under its name now.
+  const current = pipelineWithCurrentNames(checked, configKeyOf);
+  for (const w of current.warnings) void pulumi.log.warn(`stack config "Pulumi.${stack}.yaml": ${w}`);
+  return new TroveGuestPipeline(stack, current.args);
 }
 
 /** Runs the program: one pipeline, and the stack outputs an admin (or a later stack) reads. */
@@ -119,8 +122,12 @@ export function main(): Record<string, pulumi.Input<unknown>> {
     glanceImageIds: pipeline.glanceImageIds,
     registryAddress: pipeline.registryAddress,
     imageReferences: pipeline.imageReferences,
-    datastoreVersions: pipeline.datastoreVersions,
-    datastoreVersionIds: pipeline.datastoreVersionIds,
+    versionSettings: pipeline.versionSettings,
+    versionIds: pipeline.versionIds,
+    // Deprecated: the former names of versionSettings and versionIds, kept for the stacks that read them by
+    // StackReference until they move to the names above.
+    datastoreVersions: pipeline.versionSettings,
+    datastoreVersionIds: pipeline.versionIds,
     troveConf: pipeline.troveConfig?.troveConf,
     guestAgentConf: pipeline.troveConfig?.guestAgentConf,
   };

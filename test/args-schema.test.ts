@@ -116,7 +116,9 @@ const subjects: Subject[] = [
     schema: () => m.images.DATASTORE_IMAGES_SCHEMA,
     make: (a) => new m.images.DatastoreImages("gen", a as never),
     examples: () => [
-      { registry: endpoint, versions: [{ datastore: "mysql", version: "8.0.41", name: "8.0.41", upstreamTag: "8.0" }], repository: "trove", troveRelease: "2026.1", allowUntested: true, backupTag: "latest", buildBackupImages: true, troveSourceDir: "/opt/trove", troveRef: "master", upstreamRegistry: "quay.io/openstack.trove", upstreamInsecure: false, dockerHost: "unix:///var/run/docker.sock", catalog: m.catalog.defaultCatalog },
+      { registry: endpoint, versions: [{ datastore: "mysql", version: "8.0.41", name: "8.0.41", upstreamTag: "8.0" }], repository: "trove", troveRelease: "2026.1", allowUntested: true, backupTag: "latest", buildBackupImages: true, backupSourceDir: "/opt/trove", troveRef: "master", upstreamRegistry: "quay.io/openstack.trove", upstreamInsecure: false, dockerHost: "unix:///var/run/docker.sock", catalog: m.catalog.defaultCatalog },
+      // The former name of backupSourceDir, still taken.
+      { registry: endpoint, versions: [{ datastore: "mysql", version: "8.0" }], troveRelease: "2026.1", troveSourceDir: "/opt/trove" },
     ],
   },
   {
@@ -159,13 +161,15 @@ const subjects: Subject[] = [
         glanceImage: { name: "guest", visibility: "private", minDiskGb: 5, minRamMb: 512, properties: { a: "b" }, protected: false },
         regions: [{ name: "east", provider: new openstack.Provider("gen-os"), cloud: "prod", region: "RegionEast", troveController: { connection: ssh, python: "/usr/bin/python3", troveConfPath: "/etc/trove/trove.conf" } }],
         registry: { local: { advertisedHost: "10.0.0.5", auth: { username: "trove", password: "pw", realm: "trove" }, tls: { certificatePem: cert, privateKeyPem: key, caCertificatePem: cert } } },
-        datastoreImages: { repository: "trove", backupTag: "latest", buildBackupImages: true, troveSourceDir: "/opt/trove", troveRef: "master", upstreamRegistry: "docker.io/library", upstreamInsecure: false, dockerHost: "unix:///var/run/docker.sock" },
+        datastoreImages: { repository: "trove", backupTag: "latest", buildBackupImages: true, backupSourceDir: "/opt/trove", troveRef: "master", upstreamRegistry: "docker.io/library", upstreamInsecure: false, dockerHost: "unix:///var/run/docker.sock" },
         troveConfig: { controller: { connection: ssh, restartOnTroveConfChange: ["systemctl restart trove-taskmanager"], restartOnGuestAgentConfChange: ["true"] }, cloudInit: { mysql: "#cloud-config\n" }, cloudinitLocation: "/etc/trove/cloudinit" },
-        registration: { adopt: false, troveSourceDir: "/opt/trove", loadConfigurationParameters: false },
+        registration: { adopt: false, rulesSourceDir: "/opt/trove", loadConfigurationParameters: false },
         managementNetworkCidr: "10.0.0.0/24",
       },
       { versions: [{ datastore: "mysql", version: "8.0.41" }], troveRelease: "2026.1", guestImage: { existingImagePath: "/var/tmp/g.qcow2" }, registry: { existing: endpoint }, datastoreImages: {}, troveConfig: false, registration: false },
       { versions: [{ datastore: "mysql", version: "8.0.41" }], troveRelease: "2026.1", guestImage: { imageUrl: "https://example.com/g.qcow2" }, registry: { local: { advertisedHost: "10.0.0.5", tls: { generate: true, validityDays: 30 } } }, datastoreImages: {} },
+      // The former names of datastoreImages.backupSourceDir and registration.rulesSourceDir, still taken.
+      { versions: [{ datastore: "mysql", version: "8.0.41" }], troveRelease: "2026.1", guestImage: { existingImagePath: "/var/tmp/g.qcow2" }, registry: { existing: endpoint }, datastoreImages: { troveSourceDir: "/opt/trove" }, registration: { troveSourceDir: "/opt/trove" } },
     ],
   },
 ];

@@ -97,7 +97,7 @@ describe("GuestImageBuild on a build host, copied here", () => {
 describe("DatastoreImages", () => {
   const registry = (password: string) => ({ address: "10.0.0.5:4000", insecure: true, username: "trove", password: pulumi.secret(password) });
   const declare = (password: string, extra: object = {}) =>
-    declared(() => new images.DatastoreImages("imgs", { registry: registry(password), versions: [{ datastore: "mysql", version: "8.0" }], troveRelease: "2026.1", troveSourceDir: "/opt/stack/trove", troveRef: "r1", ...extra }), ["imgs-mirror-mysql-8-0", "imgs-backup-mysql-8-0"]);
+    declared(() => new images.DatastoreImages("imgs", { registry: registry(password), versions: [{ datastore: "mysql", version: "8.0" }], troveRelease: "2026.1", backupSourceDir: "/opt/stack/trove", troveRef: "r1", ...extra }), ["imgs-mirror-mysql-8-0", "imgs-backup-mysql-8-0"]);
 
   it("a new registry password updates: the mirror compares digests again, the backup checks its pushed image", async () => {
     const before = await declare("one");

@@ -2,7 +2,7 @@
 // guest agent will pull, the registry password kept secret, and the errors for input Trove cannot serve.
 
 import * as pulumi from "@pulumi/pulumi";
-import { beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it, vi } from "vitest";
 import { installMocks, MockState, valueOf } from "./support/pulumi-mocks";
 
 let mocks: MockState;
@@ -31,7 +31,7 @@ describe("DatastoreImages", () => {
       versions: [{ datastore: "mysql", version: "5.7.29" }, { datastore: "mysql", version: "8.0" }, { datastore: "postgresql", version: "12" }],
       troveRelease: "zed",
       allowUntested: true, // mysql 8.0 on Trove 18: its CI ran 5.7 only
-      troveSourceDir: "/opt/stack/trove",
+      backupSourceDir: "/opt/stack/trove",
       backupTag: "1.1.0",
     });
     expect(await valueOf(images.images)).toEqual({
@@ -55,7 +55,7 @@ describe("DatastoreImages", () => {
   });
 
   it("gives each version its own backup image on Trove 21+ (tagless option)", async () => {
-    const images = new d.DatastoreImages("caracal", { registry, versions: [{ datastore: "postgresql", version: "16" }, { datastore: "postgresql", version: "17" }], troveSourceDir: "/t", troveRelease: "2025.2" });
+    const images = new d.DatastoreImages("caracal", { registry, versions: [{ datastore: "postgresql", version: "16" }, { datastore: "postgresql", version: "17" }], backupSourceDir: "/t", troveRelease: "2025.2" });
     const all = await valueOf(images.images);
     expect(all["postgresql:17"]!.backup).toBe("10.0.0.5:4000/trove-datastores/db-backup-postgresql:17");
     expect((await valueOf(images.guestAgentOptions)).postgresql!.backupDockerImage).toBe("10.0.0.5:4000/trove-datastores/db-backup-postgresql");
@@ -70,15 +70,30 @@ describe("DatastoreImages", () => {
     expect(mocks.resources.some((r) => r.name.startsWith("auth-backup"))).toBe(false);
   });
 
+  it("still takes troveSourceDir, the former name of backupSourceDir, with one warning naming both; refuses both at once", async () => {
+    const warn = vi.spyOn(pulumi.log, "warn").mockImplementation(() => Promise.resolve());
+    try {
+      new d.DatastoreImages("former", { registry, versions: [{ datastore: "postgresql", version: "17" }], troveRelease: "2026.1", troveSourceDir: "/srv/trove" });
+      expect(warn.mock.calls.map((c) => String(c[0]))).toEqual(['DatastoreImages "former": troveSourceDir is deprecated: it is now backupSourceDir; the former name still works for now and will be removed in a later release']);
+    } finally {
+      warn.mockRestore();
+    }
+    expect((await mocks.waitFor("former-backup-postgresql-17")).inputs.environment).toMatchObject({ BACKUP_CONTEXT: "/srv/trove/backup" });
+    expect(() => new d.DatastoreImages("both", { registry, versions: [{ datastore: "postgresql", version: "17" }], troveRelease: "2026.1", troveSourceDir: "/a", backupSourceDir: "/b" })).toThrow(
+      'DatastoreImages "both": troveSourceDir "/a" is not valid (troveSourceDir is the former name of backupSourceDir, which is given too; keep only backupSourceDir).',
+    );
+  });
+
   it.each([
     ["two postgresql versions on Trove 18", { versions: [{ datastore: "postgresql", version: "12" }, { datastore: "postgresql", version: "12.4" }] }, /versions "postgresql:12 and postgresql:12.4" is not valid \(Trove zed pulls one backup image for both .*set troveRelease to 2024.1 or later/],
     ["an unknown datastore", { versions: [{ datastore: "redis", version: "7" }] }, /versions\[0\].datastore "redis" is not valid \(known: mariadb, mysql, postgresql\)/],
-    ["no Trove checkout for the backups", { versions: [{ datastore: "mysql", version: "8.0" }], troveSourceDir: undefined }, /troveSourceDir undefined is not valid \(the Trove checkout whose backup\/ builds the backup images/],
+    ["no Trove checkout for the backups", { versions: [{ datastore: "mysql", version: "8.0" }], backupSourceDir: undefined }, /backupSourceDir undefined is not valid \(the Trove checkout whose backup\/ builds the backup images/],
+    ["a version too long to be its own Docker tag", { versions: [{ datastore: "mysql", version: "1".repeat(130) }], allowUntested: true }, /versions\[0\].upstreamTag "1{77}\.\.\." is not valid \(use up to 128 letters/],
     ["a bad repository", { versions: [{ datastore: "mysql", version: "8.0" }], repository: "Trove Datastores" }, /repository "Trove Datastores" is not valid/],
     ["no versions", { versions: [] }, /versions "\[\]" is not valid/],
     ["no Trove release", { versions: [{ datastore: "mysql", version: "5.7.29" }], troveRelease: undefined }, /DatastoreImages "bad": troveRelease undefined is not valid \(say which Trove release the controller runs \(known releases: zed, 2023.1, 2023.2, 2024.1, 2024.2, 2025.1, 2025.2, 2026.1, 2026.2\)\)/],
     ["a version Trove 2026.2 does not support", { versions: [{ datastore: "postgresql", version: "12" }], troveRelease: "2026.2" }, /versions\[0\].version "12" is not valid \(Trove 2026.2 supports postgresql 16, 17, 18; set allowUntested: true to try it anyway\)/],
   ])("rejects %s", (_label, extra, message) => {
-    expect(() => new d.DatastoreImages("bad", { registry, troveSourceDir: "/t", troveRelease: "zed", ...(extra as object) } as never)).toThrow(message);
+    expect(() => new d.DatastoreImages("bad", { registry, backupSourceDir: "/t", troveRelease: "zed", ...(extra as object) } as never)).toThrow(message);
   });
 });

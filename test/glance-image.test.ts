@@ -82,6 +82,10 @@ describe("GlanceImage", () => {
       ["an unknown disk format", { image: { path: "/x.iso", diskFormat: "iso" }, datastores: ["mysql"] }, /image.diskFormat "iso" is not valid \(allowed: qcow2, raw, vhd\)/],
       ["the reserved checksum property", { image, datastores: ["mysql"], properties: { trove_guest_image_sha256: "x" } }, /reserved/],
       ["protected, which would make the next new image's replacement fail", { image, datastores: ["mysql"], protected: true }, /GlanceImage "bad": protected "true" is not valid \(a new image checksum replaces the image: the new one is uploaded, then the old one deleted, and Glance refuses to delete a protected image/],
+      ["both a path and a url", { image: { ...image, url: "https://example.com/g.qcow2" }, datastores: ["mysql"] }, /image.path "\/srv\/guest.qcow2" is not valid \(give exactly one of path and url\)/],
+      ["a property name Glance refuses", { image, datastores: ["mysql"], properties: { "hw rng": "virtio" } }, /properties.hw rng "hw rng" is not valid \(key not allowed: expected letters, digits/],
+      ["a negative minimum disk", { image, datastores: ["mysql"], minDiskGb: -1 }, /minDiskGb "-1" is not valid \(expected a whole number from 0 to 100000\)/],
+      ["a fractional minimum RAM", { image, datastores: ["mysql"], minRamMb: 1.5 }, /minRamMb "1.5" is not valid \(expected a whole number from 0 to 100000000\)/],
       ["a visibility Glance lacks", { image, datastores: ["mysql"], visibility: "secret" }, /visibility "secret" is not valid \(allowed: private, shared, community, public\)/],
     ])("%s", (_label, args, message) => {
       expect(() => new g.GlanceImage("bad", args as never)).toThrow(message);

@@ -170,6 +170,9 @@ describe("GuestImageBuild", () => {
       ["an unknown image extension", { outputImagePath: "/srv/guest.iso" }, /outputImagePath "\/srv\/guest.iso" is not valid \(unknown image extension; known: qcow2, raw, vhd\)/],
       ["a path trovestack would split", { outputImagePath: "/srv/my images/guest.qcow2" }, /outputImagePath .* \(trovestack does not quote it\)/],
       ["a relative Trove checkout", { troveSourceDir: "trove" }, /troveSourceDir "trove" is not valid \(expected an absolute path/],
+      ["relative local elements", { localElementsPath: "elements" }, /localElementsPath "elements" is not valid \(expected an absolute path/],
+      ["a datasource name cloud-init lacks", { cloudInitDatasources: ["OpenStack", "Config-Drive"] }, /cloudInitDatasources\[1\] "Config-Drive" is not valid \(expected a cloud-init datasource name/],
+      ["a guest OS release with a space", { guestOsRelease: "jammy jellyfish", allowUntested: true }, /guestOsRelease "jammy jellyfish" is not valid/],
       ["a user name with a shell metacharacter", { guestUsername: "ubuntu;reboot" }, /guestUsername "ubuntu;reboot"/],
       ["an env var set through the wrong door", { environment: { HOST_SCP_USERNAME: "x" } }, /environment.HOST_SCP_USERNAME .* \(set it with its own argument/],
       ["an insecure Ubuntu mirror in a production build", { devMode: false, environment: { DIB_DISTRIBUTION_MIRROR_UBUNTU_INSECURE: "1" } }, /GuestImageBuild "bad": environment.DIB_DISTRIBUTION_MIRROR_UBUNTU_INSECURE "1" is not valid \(makes apt in the image accept unsigned packages; not allowed in a production build \(devMode false\)\)/],
@@ -180,6 +183,9 @@ describe("GuestImageBuild", () => {
     });
 
     it("no image source at all", () => {
+      expect(() => new m.GuestImageBuild("rel", { existingImagePath: "guest.qcow2" })).toThrow(/existingImagePath "guest.qcow2" is not valid \(expected an absolute path/);
+      expect(() => new m.GuestImageBuild("ftp", { imageUrl: "ftp://example.com/guest.qcow2" })).toThrow(/imageUrl "ftp:\/\/example.com\/guest.qcow2" is not valid \(expected an http:\/\/ or https:\/\/ URL/);
+      expect(() => new m.GuestImageBuild("two", { existingImagePath: "/srv/guest.qcow2", imageUrl: "https://example.com/guest.qcow2" })).toThrow(/imageUrl .* is not valid \(give either existingImagePath or imageUrl, not both\)/);
       expect(() => new m.GuestImageBuild("none", {})).toThrow(/troveSourceDir undefined is not valid \(give troveSourceDir to build, or existingImagePath or imageUrl/);
     });
 

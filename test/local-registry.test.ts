@@ -104,6 +104,10 @@ describe("LocalRegistry", () => {
     ["an address with a space", { advertisedHost: "10.0.0.5 x" }, /advertisedHost "10.0.0.5 x" is not valid/],
     ["a port out of range", { advertisedHost: "10.0.0.5", port: 70000 }, /port "70000" is not valid \(expected a whole number from 1 to 65535\)/],
     ["a relative storage path", { advertisedHost: "10.0.0.5", storagePath: "registry" }, /storagePath "registry" is not valid/],
+    ["a certificate beside generate: true", { advertisedHost: "10.0.0.5", tls: { generate: true, certificatePem: "x" } }, /tls.certificatePem "certificatePem" is not valid \(unknown field; allowed: generate, validityDays\)/],
+    ["an image reference with uppercase", { advertisedHost: "10.0.0.5", image: "Registry:2" }, /image "Registry:2" is not valid/],
+    ["a container name with a space", { advertisedHost: "10.0.0.5", containerName: "my registry" }, /containerName "my registry" is not valid/],
+    ["a realm with a quote", { advertisedHost: "10.0.0.5", auth: { username: "trove", password: "x", realm: 'a"b' } }, /auth.realm "a\\"b" is not valid/],
     ["a user name htpasswd cannot hold", { advertisedHost: "10.0.0.5", auth: { username: "a:b", password: "x" } }, /auth.username "a:b"/],
   ])("rejects %s", (_label, args, message) => {
     expect(() => new r.LocalRegistry("bad", args as never)).toThrow(message);

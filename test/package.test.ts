@@ -28,9 +28,10 @@ const PUBLIC_API = [
   "GlanceImage", "GlanceImageArgs", "GlanceImageSource",
   "LocalRegistry", "LocalRegistryArgs", "LocalRegistryAuth", "LocalRegistryTls", "LocalRegistryGeneratedTls", "RegistryEndpoint",
   "DatastoreImages", "DatastoreImagesArgs", "PublishedImages",
-  "TroveConfig", "TroveConfigArgs", "TroveControllerTarget", "ControllerConnection", "GuestAgentImageOptions",
+  "TroveConfig", "TroveConfigArgs", "TroveConfigTarget", "TroveControllerTarget", "ControllerConnection", "GuestAgentImageOptions",
   "DatastoreVersion", "DatastoreVersionArgs",
   "DatastoreConfigurationParameters", "DatastoreConfigurationParametersArgs", "ConfigurationParameterRule", "TroveControllerHost", "ParametersSyncSummary",
+  "TroveController",
   "SshConnection",
   // The catalog of datastores and Trove releases
   "DatastoreCatalog", "defaultCatalog", "BUILTIN_DATASTORES", "DatastoreDefinition", "DatastoreVersionSpec",

@@ -37,7 +37,7 @@ beforeAll(async () => {
 });
 
 const guestImage = { troveSourceDir: "/opt/stack/trove", troveRef: "stable/2024.1" };
-const base = { troveRelease: "zed", guestImage, registry: { local: { advertisedHost: "10.0.0.5" } }, datastoreImages: { troveSourceDir: "/opt/stack/trove" } };
+const base = { troveRelease: "zed", guestImage, registry: { local: { advertisedHost: "10.0.0.5" } }, datastoreImages: { backupSourceDir: "/opt/stack/trove" } };
 const versions = [
   { datastore: "mysql", version: "5.7.29", default: true },
   { datastore: "mariadb", version: "10.4" },
@@ -70,7 +70,7 @@ describe("TroveGuestPipeline", () => {
   });
 
   it("publishes every version's images to its registry and configures Trove with the same names", async () => {
-    const pipeline = new p.TroveGuestPipeline("full", { ...base, versions, datastoreImages: { troveSourceDir: "/opt/stack/trove", backupTag: "1.1.0" } });
+    const pipeline = new p.TroveGuestPipeline("full", { ...base, versions, datastoreImages: { backupSourceDir: "/opt/stack/trove", backupTag: "1.1.0" } });
     expect(await valueOf(pipeline.registryAddress)).toBe("10.0.0.5:4000");
     const refs = await valueOf(pipeline.imageReferences);
     expect(Object.keys(refs)).toEqual(["mysql:5.7.29", "mariadb:10.4", "postgresql:12"]);
@@ -79,7 +79,7 @@ describe("TroveGuestPipeline", () => {
     expect(guestConf).toContain("[mysql]\ndocker_image = 10.0.0.5:4000/trove-datastores/mysql\nbackup_docker_image = 10.0.0.5:4000/trove-datastores/db-backup-mysql:1.1.0\n");
     expect(guestConf).toContain("[guest_agent]\ncontainer_registry = 10.0.0.5:4000\n");
     expect(await valueOf(pipeline.troveConfig!.troveConf)).toBe("[DEFAULT]\ndocker_insecure_registries = 10.0.0.5:4000\n");
-    expect(pipeline.datastoreVersions["mysql:5.7.29"]).toEqual({ datastore: "mysql", name: "5.7.29", version: "5.7.29", manager: "mysql", imageTags: ["trove", "mysql"], default: true, active: true });
+    expect(pipeline.versionSettings["mysql:5.7.29"]).toEqual({ datastore: "mysql", name: "5.7.29", version: "5.7.29", manager: "mysql", imageTags: ["trove", "mysql"], default: true, active: true });
     expect((await mocks.waitFor("full-registry-container")).inputs.networkMode).toBe("host");
   });
 
@@ -99,7 +99,12 @@ describe("TroveGuestPipeline", () => {
     expect(east.dependsOn).not.toContain("reg-glance-west-image");
     expect((await mocks.waitFor("reg-version-west-postgresql-12")).dependsOn).toContain("reg-glance-west-image");
     expect(mocks.resources.filter((r) => r.name.startsWith("reg-version-"))).toHaveLength(6);
-    expect(Object.keys(pipeline.registeredVersions.east!)).toEqual(["mysql:5.7.29", "mariadb:10.4", "postgresql:12"]);
+    expect(Object.keys(pipeline.versionResources.east!)).toEqual(["mysql:5.7.29", "mariadb:10.4", "postgresql:12"]);
+    expect(Object.keys(await valueOf(pipeline.versionIds))).toEqual(["east", "west"]);
+    // The former names of the three version outputs are the same objects.
+    expect(pipeline.datastoreVersions).toBe(pipeline.versionSettings);
+    expect(pipeline.registeredVersions).toBe(pipeline.versionResources);
+    expect(pipeline.datastoreVersionIds).toBe(pipeline.versionIds);
     expect(mocks.resources.filter((r) => r.name.startsWith("reg-parameters-"))).toHaveLength(0);
   });
 
@@ -113,20 +118,50 @@ describe("TroveGuestPipeline", () => {
       ...base,
       versions,
       regions: [{ name: "east", troveController: { connection: { host: "10.0.0.5", user: "stack", hostKey: testHostKey() } } }],
-      registration: { loadConfigurationParameters: true, troveSourceDir: checkout },
+      registration: { loadConfigurationParameters: true, rulesSourceDir: checkout },
     });
     const load = await mocks.waitFor("par-parameters-east-postgresql-12-load");
     expect(JSON.parse(String(load.inputs.stdin))).toMatchObject({ datastore: "postgresql", versionName: "12", versionNumber: "12", rules: [{ name: "postgresql_rule" }] });
     expect(load.parent).toBe("par-parameters-east-postgresql-12");
     expect((await mocks.waitFor("par-parameters-east-postgresql-12")).dependsOn).toContain("par-version-east-postgresql-12");
-    expect(() => new p.TroveGuestPipeline("par2", { ...base, versions, regions: [{ name: "east" }], registration: { loadConfigurationParameters: true, troveSourceDir: checkout } })).toThrow(/regions\[0\].troveController .* is not valid \(the region's Trove controller/);
-    expect(() => new p.TroveGuestPipeline("par3", { ...base, versions: [{ datastore: "mariadb", version: "10.4" }], regions: [{ name: "east", troveController: {} }], registration: { loadConfigurationParameters: true, troveSourceDir: mkdtempSync(path.join(tmpdir(), "trove-")) } })).toThrow(/registration.troveSourceDir .* \(a Trove checkout holding trove\/templates\/mariadb\/validation-rules.json/);
+    expect(() => new p.TroveGuestPipeline("par2", { ...base, versions, regions: [{ name: "east" }], registration: { loadConfigurationParameters: true, rulesSourceDir: checkout } })).toThrow(/regions\[0\].troveController .* is not valid \(the region's Trove controller/);
+    expect(() => new p.TroveGuestPipeline("par3", { ...base, versions: [{ datastore: "mariadb", version: "10.4" }], regions: [{ name: "east", troveController: {} }], registration: { loadConfigurationParameters: true, rulesSourceDir: mkdtempSync(path.join(tmpdir(), "trove-")) } })).toThrow(/registration.rulesSourceDir .* \(a Trove checkout holding trove\/templates\/mariadb\/validation-rules.json/);
+  });
+
+  it("still takes the former names datastoreImages.troveSourceDir and registration.troveSourceDir, each with one warning naming both; refuses both names at once", async () => {
+    const images = mkdtempSync(path.join(tmpdir(), "trove-images-"));
+    const rules = mkdtempSync(path.join(tmpdir(), "trove-rules-"));
+    mkdirSync(path.join(rules, "trove/templates/mysql"), { recursive: true });
+    writeFileSync(path.join(rules, "trove/templates/mysql/validation-rules.json"), JSON.stringify({ "configuration-parameters": [{ name: "mysql_rule", restart_required: false, type: "boolean" }] }));
+    const warn = vi.spyOn(pulumi.log, "warn").mockImplementation(() => Promise.resolve());
+    try {
+      const pipeline = new p.TroveGuestPipeline("former", {
+        ...base,
+        versions: [{ datastore: "mysql", version: "5.7.29" }],
+        regions: [{ name: "east", troveController: { connection: { host: "10.0.0.5", user: "stack", hostKey: testHostKey() } } }],
+        datastoreImages: { troveSourceDir: images },
+        registration: { loadConfigurationParameters: true, troveSourceDir: rules },
+      });
+      // Once each, by the pipeline; DatastoreImages gets the checkout under its name now and says nothing.
+      expect(warn.mock.calls.map((c) => String(c[0])).filter((w) => w.includes("deprecated"))).toEqual([
+        'TroveGuestPipeline "former": datastoreImages.troveSourceDir is deprecated: it is now datastoreImages.backupSourceDir; the former name still works for now and will be removed in a later release',
+        'TroveGuestPipeline "former": registration.troveSourceDir is deprecated: it is now registration.rulesSourceDir; the former name still works for now and will be removed in a later release',
+      ]);
+      expect(pipeline.datastoreImages.settings.troveSourceDir).toBe(images);
+      expect(pipeline.settings.rulesFiles).toEqual({ mysql: path.join(rules, "trove/templates/mysql/validation-rules.json") });
+    } finally {
+      warn.mockRestore();
+    }
+    expect((await mocks.waitFor("former-images-backup-mysql-5-7-29")).inputs.environment).toMatchObject({ BACKUP_CONTEXT: `${images}/backup` });
+    expect(() => new p.TroveGuestPipeline("both", { ...base, versions, datastoreImages: { troveSourceDir: "/a", backupSourceDir: "/b" }, registration: { troveSourceDir: "/c", rulesSourceDir: "/d" } })).toThrow(
+      'TroveGuestPipeline "both": 2 invalid inputs:\n  - datastoreImages.troveSourceDir "/a" is not valid (troveSourceDir is the former name of backupSourceDir, which is given too; keep only backupSourceDir)\n  - registration.troveSourceDir "/c" is not valid (troveSourceDir is the former name of rulesSourceDir, which is given too; keep only rulesSourceDir)',
+    );
   });
 
   it("leaves registration out when asked", async () => {
     const pipeline = new p.TroveGuestPipeline("noreg", { ...base, versions, registration: false });
     await mocks.waitFor("noreg-glance-image");
-    expect(pipeline.registeredVersions).toEqual({});
+    expect(pipeline.versionResources).toEqual({});
     expect(mocks.resources.filter((r) => r.name.startsWith("noreg-version"))).toHaveLength(0);
   });
 
@@ -202,7 +237,7 @@ describe("TroveGuestPipeline", () => {
 
   it("preloads every database and backup image it publishes into the guest image, on request, and refuses it where trovestack cannot", async () => {
     const v = [{ datastore: "mysql", version: "8.4" }];
-    new p.TroveGuestPipeline("preload", { ...base, troveRelease: "2026.2", allowUntested: true, guestImage: { ...guestImage, guestOsRelease: "noble", preloadImages: true }, versions: v, datastoreImages: { troveSourceDir: "/opt/stack/trove", buildBackupImages: true } } as never);
+    new p.TroveGuestPipeline("preload", { ...base, troveRelease: "2026.2", allowUntested: true, guestImage: { ...guestImage, guestOsRelease: "noble", preloadImages: true }, versions: v, datastoreImages: { backupSourceDir: "/opt/stack/trove", buildBackupImages: true } } as never);
     const build = await mocks.waitFor("preload-guest-build");
     expect((build.inputs.environment as Record<string, string>).DIB_TROVE_DOCKER_IMAGES).toMatch(/^[^ ]*db-backup-mysql[^ ]* [^ ]*\/mysql:8\.4$/);
     expect((build.inputs.triggers as string[]).some((t) => t.startsWith("preload:") && t.includes("/mysql:8.4"))).toBe(true);

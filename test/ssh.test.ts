@@ -96,10 +96,10 @@ describe("every remote command of a pipeline", () => {
       versions: [{ datastore: "mysql", version: "8.0" }],
       guestImage: { troveSourceDir: "/opt/stack/trove", troveRef: "m", buildHost: { host: "build", user: "stack", privateKey: "K", hostKey: `build ${buildKey}` } },
       registry: { local: { advertisedHost: "10.0.0.5" } },
-      datastoreImages: { troveSourceDir: "/opt/stack/trove" },
+      datastoreImages: { backupSourceDir: "/opt/stack/trove" },
       troveConfig: { controller: { connection: { host: "ctl", user: "root", hostKey: controllerKey } } },
       regions: [{ name: "east", troveController: { connection: { host: "ctl", user: "root", hostKey: controllerKey } } }],
-      registration: { loadConfigurationParameters: true, troveSourceDir: checkout },
+      registration: { loadConfigurationParameters: true, rulesSourceDir: checkout },
     });
     await mocks.waitFor("all-parameters-east-mysql-8-0-load");
     await mocks.waitFor("all-config-apply");

@@ -79,6 +79,22 @@ describe("pulumi preview under Pulumi's own runner", () => {
     expect(backup.triggers).toContain("stable/2026.1");
   }, 120_000);
 
+  it("a stack file still using the former keys previews as before, with one warning per key naming the key now; both names at once are refused", async () => {
+    const former = { "pulumi-trove:datastoreImages": { troveSourceDir: "/opt/stack/trove", troveRef: "stable/2026.1" }, "pulumi-trove:registration": { troveSourceDir: "/opt/stack/trove" } };
+    const r = await preview("devstack", {}, former);
+    expect(r.errors, r.programOutput).toEqual([]);
+    expect(warnings(r).filter((w) => w.includes("deprecated"))).toEqual([
+      'stack config "Pulumi.devstack.yaml": pulumi-trove:datastoreImages.troveSourceDir is deprecated: it is now pulumi-trove:datastoreImages.backupSourceDir; the former name still works for now and will be removed in a later release',
+      'stack config "Pulumi.devstack.yaml": pulumi-trove:registration.troveSourceDir is deprecated: it is now pulumi-trove:registration.rulesSourceDir; the former name still works for now and will be removed in a later release',
+    ]);
+    const backup = plain(named(r, "devstack-images-backup-mysql-8-4").inputs) as { environment: Record<string, string> };
+    expect(backup.environment.BACKUP_CONTEXT).toBe("/opt/stack/trove/backup");
+
+    const both = await preview("devstack", {}, { "pulumi-trove:datastoreImages": { ...former["pulumi-trove:datastoreImages"], backupSourceDir: "/opt/stack/trove" } });
+    expect(both.ok).toBe(false);
+    expect(both.errors.join("\n")).toContain('stack config "Pulumi.devstack.yaml": pulumi-trove:datastoreImages.troveSourceDir "/opt/stack/trove" is not valid (troveSourceDir is the former name of backupSourceDir, which is given too; keep only backupSourceDir).');
+  }, 240_000);
+
   it("a Trove checkout that is not readable and no troveRef is a warning naming troveRef, not a silent 'unknown'", async () => {
     const guestImage = { troveSourceDir: "/nonexistent/trove", devMode: true, hostScpUsername: "stack" };
     const r = await preview("devstack", {}, { "pulumi-trove:guestImage": guestImage });

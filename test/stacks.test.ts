@@ -55,6 +55,10 @@ describe("stack lab", () => {
     expect(load.type).toBe("command:local:Command");
     expect(JSON.parse(String(load.inputs.stdin)).configFile).toBe("/tmp/pulumi-trove-lab/trove/trove.conf");
     expect(await valueOf(pulumi.output(outputs.registryAddress))).toBe("127.0.0.1:4000");
+    // The version outputs under their names now, and under their former names for the stacks that read those.
+    expect(Object.keys(await valueOf(pulumi.output(outputs.versionSettings)))).toEqual(["mysql:5.7.29", "mariadb:10.4", "postgresql:12"]);
+    expect(outputs.datastoreVersions).toBe(outputs.versionSettings);
+    expect(outputs.datastoreVersionIds).toBe(outputs.versionIds);
   });
 });
 

@@ -5,6 +5,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, it } from "vitest";
 import { installMocks, isSecret, MockState, valueOf } from "./support/pulumi-mocks";
 import { testHostKey } from "./support/ssh-keys";
+import { problemsOf } from "../components/schema";
 
 let mocks: MockState;
 let t: typeof import("../components/trove-config.js");
@@ -74,5 +75,7 @@ describe("TroveConfig", () => {
 
   it("rejects cloud-init files without a controller to write them to", () => {
     expect(() => new t.TroveConfig("bad", { registry: { address: "10.0.0.5:4000", insecure: true }, imageOptions, cloudInit: { mysql: "x" } })).toThrow(/cloudInit .* \(cloud-init files are written to the controller: set controller too\)/);
+    // The schema refuses it, before the resolver runs.
+    expect(problemsOf(t.TROVE_CONFIG_SCHEMA, { registry: { address: "10.0.0.5:4000", insecure: true }, imageOptions, cloudInit: { mysql: "x" } })).toEqual([{ field: "cloudInit", value: ["mysql"], allowed: "cloud-init files are written to the controller: set controller too" }]);
   });
 });

@@ -45,7 +45,7 @@ afterAll(async () => {
 
 /** The component's plan for one version against a registry, as the pipeline would resolve it. */
 function plan(versions: Array<{ datastore: string; version: string }>, registry: string, extra: object = {}) {
-  return resolveDatastoreImagesArgs("it", { registry: { address: registry, insecure: true }, versions, troveRelease: "zed", upstreamRegistry: upstream.address, upstreamInsecure: true, troveSourceDir: trove, ...extra });
+  return resolveDatastoreImagesArgs("it", { registry: { address: registry, insecure: true }, versions, troveRelease: "zed", upstreamRegistry: upstream.address, upstreamInsecure: true, backupSourceDir: trove, ...extra });
 }
 
 /** A script and the variables the component's command gives it. */

@@ -80,9 +80,9 @@ describe("pulumi up, up, refresh and destroy of the lab stack, against the lab",
     for (const t of ["command:local:Command", "openstack:images/image:Image", "docker:index/remoteImage:RemoteImage", "docker:index/container:Container", "pulumi-nodejs:dynamic/pulumi-trove:DatastoreVersion"]) expect(types).toContain(t);
 
     // Trove lists each version, and Trove's own lookup resolves its tags to the Glance image the stack uploaded.
-    const outputs = engine.stackOutputs as { datastoreVersionIds: Record<string, Record<string, string>>; glanceImageIds: Record<string, string>; guestAgentConf: string; registryAddress: string };
+    const outputs = engine.stackOutputs as { versionIds: Record<string, Record<string, string>>; glanceImageIds: Record<string, string>; guestAgentConf: string; registryAddress: string };
     expect(outputs.registryAddress).toBe("127.0.0.1:4000");
-    const ids = outputs.datastoreVersionIds.lab!;
+    const ids = outputs.versionIds.lab!;
     const expected = { "mysql:5.7.29": "mysql", "mariadb:10.4": "mariadb", "postgresql:12": "postgresql" };
     expect(Object.keys(ids).sort()).toEqual(Object.keys(expected).sort());
     for (const [key, datastore] of Object.entries(expected)) {
@@ -181,7 +181,7 @@ describe("pulumi up, up, refresh and destroy of the lab stack, against the lab",
     expect(renamed.changes.find((c) => c.name === "lab-version-lab-mariadb-10-4")).toMatchObject({ op: "update", changes: ["name"] });
     // Nothing is replaced but the parameters' load, which syncs the rules under the new name again.
     expect(renamed.changes.filter((c) => (c.op === "replace" || c.op === "delete") && !c.name.endsWith("-load"))).toEqual([]);
-    expect((engine.stackOutputs as typeof outputs).datastoreVersionIds.lab!["mariadb:10.4"]).toBe(mariadbId);
+    expect((engine.stackOutputs as typeof outputs).versionIds.lab!["mariadb:10.4"]).toBe(mariadbId);
     expect((JSON.parse(lab.openstack(["datastore", "version", "show", mariadbId!, "-f", "json"])) as { name: string }).name).toBe("10.4-main");
 
     // `destroy`, dependents first, leaves the lab as it was.

@@ -44,7 +44,7 @@ beforeAll(() => {
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 function sampleConfig(registryAddress: string, release: TroveRelease = "zed", extra: object = {}) {
-  const plan = resolveDatastoreImagesArgs("sample", { registry: { address: registryAddress, insecure: true }, versions: SAMPLES[release], troveRelease: release, allowUntested: release === "zed", troveSourceDir: "/t", backupTag: "1.1.0", ...extra });
+  const plan = resolveDatastoreImagesArgs("sample", { registry: { address: registryAddress, insecure: true }, versions: SAMPLES[release], troveRelease: release, allowUntested: release === "zed", backupSourceDir: "/t", backupTag: "1.1.0", ...extra });
   const imageOptions: Record<string, { dockerImage: string; backupDockerImage: string }> = {};
   for (const p of plan.plans) {
     const n = p.names(registryAddress);
@@ -114,7 +114,7 @@ describe.each(labReleases())("Trove %s's own code reads the rendered config and 
       mkdirSync(path.join(trove, "backup"), { recursive: true });
       writeFileSync(path.join(trove, "backup/Dockerfile"), `FROM ${upstream.address}/${sample[0]!.datastore}:${sample[0]!.version}\nARG DATASTORE\nARG DATASTORE_VERSION\nRUN echo "$DATASTORE $DATASTORE_VERSION" > /etc/backup-info\n`);
       // Run DatastoreImages' own scripts, as its command resources would, for the sample pipeline.
-      const { plan } = sampleConfig(target.address, release, { troveSourceDir: trove, upstreamRegistry: upstream.address, upstreamInsecure: true });
+      const { plan } = sampleConfig(target.address, release, { backupSourceDir: trove, upstreamRegistry: upstream.address, upstreamInsecure: true });
       const env = { PATH: process.env.PATH, HOME: process.env.HOME, DOCKER_HOST: engine.host, REGISTRY_ADDRESS: target.address, REGISTRY_INSECURE: "true" };
       for (const p of plan.plans) {
         const n = p.names(target.address);
