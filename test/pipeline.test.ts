@@ -19,12 +19,12 @@ let dv: typeof import("../components/datastore-version.js");
 beforeAll(async () => {
   mocks = await installMocks({
     outputs: (type, name, inputs) => {
-      if (name.includes("-mirror-") || name.includes("-backup-")) {
+      if (name.includes("-publish-")) {
         // A secret environment reaches mocks wrapped: { <signature>: …, value }.
         const wrapped = inputs.environment as { value?: Record<string, string> } & Record<string, string>;
         const env = wrapped.value ?? wrapped;
-        const ref = env.MIRROR_TARGET ?? env.BACKUP_REFERENCE;
-        return { stdout: JSON.stringify({ reference: ref, digest: `sha256:${"f".repeat(64)}` }) };
+        const digest = `sha256:${"f".repeat(64)}`;
+        return { stdout: JSON.stringify({ database: { reference: env.MIRROR_TARGET, digest }, ...(env.BACKUP_REFERENCE ? { backup: { reference: env.BACKUP_REFERENCE, digest } } : {}) }) };
       }
       if (type.startsWith("command:")) return { stdout: `{"path":"/root/images/guest.qcow2","sha256":"${SHA}","sizeBytes":99}` };
       if (type === "docker:index/remoteImage:RemoteImage") return { imageId: "sha256:registry" };
