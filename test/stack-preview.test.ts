@@ -75,8 +75,10 @@ describe("pulumi preview under Pulumi's own runner", () => {
     expect(warnings(r)).toEqual([expect.stringMatching(/^TroveGuestPipeline "devstack": registry.local.tls is not set: the registry at 10.0.0.5:4000 speaks plain HTTP, .* add tls: \{ generate: true \}/)]);
     const build = plain(named(r, "devstack-guest-build").inputs) as { triggers: string[] };
     expect(build.triggers).toContain("trove:/opt/stack/trove@stable/2026.1");
-    const backup = plain(named(r, "devstack-images-backup-mysql-8-4").inputs) as { triggers: string[] };
-    expect(backup.triggers).toContain("stable/2026.1");
+    const publish = named(r, "devstack-images-publish-mysql-8-4");
+    expect((plain(publish.inputs) as { environment: Record<string, string> }).environment.BACKUP_TROVE_REF).toBe("stable/2026.1");
+    // The one command per version takes over the two-command release's mirror command (the backup command is deleted).
+    expect(publish.aliases).toContain("urn:pulumi:devstack::pulumi-trove::pulumi-trove:pipeline:TroveGuestPipeline$pulumi-trove:datastore-images:DatastoreImages$command:local:Command::devstack-images-mirror-mysql-8-4");
   }, 120_000);
 
   it("a Trove checkout that is not readable and no troveRef is a warning naming troveRef, not a silent 'unknown'", async () => {
@@ -104,7 +106,7 @@ describe("pulumi preview under Pulumi's own runner", () => {
     const container = named(r, "production-registry-container");
     expect(container.provider).toBe("default_docker");
     expect(container.providerConfig).toEqual({ host: "ssh://deploy@registry.db.example.com" });
-    const builds = r.resources.filter((x) => x.name.includes("-backup-") && x.type === "command:local:Command");
+    const builds = r.resources.filter((x) => x.name.includes("-publish-") && x.type === "command:local:Command");
     expect(builds).toHaveLength(6);
     for (const b of builds) expect((plain(b.inputs) as { environment: Record<string, string> }).environment.DOCKER_HOST).toBe("ssh://deploy@registry.db.example.com");
   }, 120_000);
