@@ -148,14 +148,14 @@ export function backupEnvironment<T extends pulumi.Input<string> = string>(trove
   return { BACKUP_CONTEXT: `${troveSourceDir.replace(/\/+$/, "")}/backup`, BACKUP_DATASTORE: datastore, BACKUP_VERSION: version, BACKUP_TROVE_REF: troveRef, BACKUP_REFERENCE: target, BACKUP_LOG: logFile };
 }
 
-/** The full log of a version's backup build: one file per DatastoreImages and version, under {@link LOG_DIRECTORY}. */
+/** The full log of a version's backup build: one file per DatastoreImages and version, under {@link LOG_DIRECTORY}. @internal */
 export function backupLogFile(name: string, plan: DatastoreImagePlan): string {
   return `${LOG_DIRECTORY}/${name}-backup-${plan.key.replace(/[:.]/g, "-")}.log`;
 }
 
 /**
  * What a version's publish command reads, apart from the registry: the mirror's variables, and the backup step's when
- * backup images are built. `names` are the image references (Outputs in the component).
+ * backup images are built. `names` are the image references (Outputs in the component). @internal
  */
 export function publishEnvironment<T extends pulumi.Input<string> = string>(name: string, s: DatastoreImagesSettings, plan: DatastoreImagePlan, names: { database: T; backup: T }): Record<string, string | T> {
   return {
