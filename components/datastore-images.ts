@@ -20,7 +20,6 @@
 // command, whose deletion runs nothing. The first `up` rebuilds each backup image once, since images built before
 // carry no label saying what they were built from.
 
-import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import { DATASTORE_VERSION_SPEC_FIELDS, TROVE_RELEASE_RULE, DatastoreCatalog, DatastoreVersionSpec, defaultCatalog, releaseVersionProblem, TROVE_RELEASES, troveReleaseProblem } from "./catalog";
 import { Problems } from "./errors";
@@ -31,6 +30,7 @@ import { checkArgs } from "./check-args";
 import { FieldRules, flag, instanceOf, listOf, optional, Rule, shape, text } from "./schema";
 import { loadScript, readScriptResult } from "./scripts/index";
 import { withFormerTypes } from "./component-type";
+import { LeanLocalCommand } from "./lean-command";
 
 /** Arguments of {@link DatastoreImages}. */
 export interface DatastoreImagesArgs {
@@ -316,7 +316,8 @@ export class DatastoreImages extends pulumi.ComponentResource {
       const slug = plan.key.replace(/[:.]/g, "-");
       const names = address.apply((a) => plan.names(a));
       const steps = { mirror: `DatastoreImages "${name}": the mirror of ${plan.source}`, backup: s.buildBackupImages ? `DatastoreImages "${name}": the backup image build of ${plan.key}` : undefined };
-      const publish = new command.local.Command(
+      // One per version: the lean declaration keeps its cost to the SDK low (lean-command.ts); the engine sees a Command.
+      const publish = new LeanLocalCommand(
         `${name}-publish-${slug}`,
         {
           // The script checks the registry before each step: run again, it is the re-check, so update runs it too.
