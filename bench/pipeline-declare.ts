@@ -10,7 +10,8 @@ async function main(): Promise<void> {
     {
       newResource: (args) => {
         registered++;
-        const stdout = args.name.includes("-mirror-") || args.name.includes("-backup-") ? `{"reference":"r:1/x:1","digest":"sha256:${"d".repeat(64)}"}` : args.type.startsWith("command:") ? `{"path":"/images/guest.qcow2","sha256":"${"d".repeat(64)}","sizeBytes":1}` : undefined;
+        const image = `{"reference":"r:1/x:1","digest":"sha256:${"d".repeat(64)}"}`;
+        const stdout = args.name.includes("-publish-") ? `{"database":${image},"backup":${image}}` : args.type.startsWith("command:") ? `{"path":"/images/guest.qcow2","sha256":"${"d".repeat(64)}","sizeBytes":1}` : undefined;
         return { id: `${args.name}-id`, state: { ...args.inputs, stdout } };
       },
       call: (args) => args.inputs,

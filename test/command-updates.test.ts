@@ -97,25 +97,27 @@ describe("GuestImageBuild on a build host, copied here", () => {
 describe("DatastoreImages", () => {
   const registry = (password: string) => ({ address: "10.0.0.5:4000", insecure: true, username: "trove", password: pulumi.secret(password) });
   const declare = (password: string, extra: object = {}) =>
-    declared(() => new images.DatastoreImages("imgs", { registry: registry(password), versions: [{ datastore: "mysql", version: "8.0" }], troveRelease: "2026.1", backupSourceDir: "/opt/stack/trove", troveRef: "r1", ...extra }), ["imgs-mirror-mysql-8-0", "imgs-backup-mysql-8-0"]);
+    declared(() => new images.DatastoreImages("imgs", { registry: registry(password), versions: [{ datastore: "mysql", version: "8.0" }], troveRelease: "2026.1", backupSourceDir: "/opt/stack/trove", troveRef: "r1", ...extra }), ["imgs-publish-mysql-8-0"]).then((r) => r["imgs-publish-mysql-8-0"]!);
 
-  it("a new registry password updates: the mirror compares digests again, the backup checks its pushed image", async () => {
+  it("a new registry password updates: the script compares digests again and checks the backup image's label", async () => {
     const before = await declare("one");
     const after = await declare("two");
-    const mirror = commandStep(before["imgs-mirror-mysql-8-0"]!, after["imgs-mirror-mysql-8-0"]!);
-    expect(mirror).toMatchObject({ step: "update", changed: ["environment"] });
-    expect(mirror.step === "update" && mirror.runs).toContain('if [ "$have" != "$want" ]; then');
-    const backup = commandStep(before["imgs-backup-mysql-8-0"]!, after["imgs-backup-mysql-8-0"]!);
-    expect(backup).toMatchObject({ step: "update", changed: ["environment"] });
-    expect(backup.step === "update" && backup.runs).toContain("is not in the registry any more; building and pushing it again");
-    expect(after["imgs-backup-mysql-8-0"]!.inputs.addPreviousOutputInEnv).toBe(false);
+    const step = commandStep(before, after);
+    expect(step).toMatchObject({ step: "update", changed: ["environment"] });
+    expect(step.step === "update" && step.runs).toBe(images.PUBLISH_SCRIPT);
+    expect(images.PUBLISH_SCRIPT).toContain('if [ "$have" != "$want" ]; then');
+    expect(images.PUBLISH_SCRIPT).toContain('if [ "$built_from" = "$source" ]; then');
+    expect(after.inputs.addPreviousOutputInEnv).toBe(false);
   });
 
-  it("a new Trove ref rebuilds the backup image, and a new upstream copies again", async () => {
+  it("a new Trove ref, checkout or Docker engine updates (the script rebuilds the backup image only if its label differs); a new upstream replaces, and the script copies again", async () => {
     const before = await declare("one");
-    const after = await declare("one", { troveRef: "r2", upstreamRegistry: "quay.io/openstack.trove" });
-    expect(commandStep(before["imgs-backup-mysql-8-0"]!, after["imgs-backup-mysql-8-0"]!).step).toBe("replace");
-    expect(commandStep(before["imgs-mirror-mysql-8-0"]!, after["imgs-mirror-mysql-8-0"]!).step).toBe("replace");
+    for (const change of [{ troveRef: "r2" }, { backupSourceDir: "/srv/trove" }, { dockerHost: "tcp://127.0.0.1:2375" }]) {
+      const step = commandStep(before, await declare("one", change));
+      expect(step, JSON.stringify(change)).toMatchObject({ step: "update", changed: ["environment"] });
+      expect(step.step === "update" && step.runs).toBe(images.PUBLISH_SCRIPT);
+    }
+    expect(commandStep(before, await declare("one", { upstreamRegistry: "quay.io/openstack.trove" })).step).toBe("replace");
   });
 });
 

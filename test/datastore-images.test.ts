@@ -1,5 +1,6 @@
-// DatastoreImages under Pulumi mocks: one mirror per version and one backup build per version, the names Trove's
-// guest agent will pull, the registry password kept secret, and the errors for input Trove cannot serve.
+// DatastoreImages under Pulumi mocks: one command per version that mirrors the database image and builds the backup
+// image, taking over the mirror command of the earlier two-command release by alias; the names Trove's guest agent
+// will pull, the registry password kept secret, and the errors for input Trove cannot serve.
 
 import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, it, vi } from "vitest";
@@ -15,8 +16,9 @@ beforeAll(async () => {
       // A secret environment reaches mocks wrapped: { <signature>: …, value }.
         const wrapped = inputs.environment as { value?: Record<string, string> } & Record<string, string>;
         const env = wrapped.value ?? wrapped;
-      const ref = env.MIRROR_TARGET ?? env.BACKUP_REFERENCE;
-      return { stdout: JSON.stringify({ reference: ref, digest: `sha256:${"e".repeat(64)}`, copied: true }) };
+      const digest = `sha256:${"e".repeat(64)}`;
+      const backup = env.BACKUP_REFERENCE ? { backup: { reference: env.BACKUP_REFERENCE, digest, logPath: env.BACKUP_LOG, built: true } } : {};
+      return { stdout: JSON.stringify({ database: { reference: env.MIRROR_TARGET, digest, copied: true }, ...backup }) };
     },
   });
   d = await import("../components/datastore-images.js");
@@ -25,7 +27,7 @@ beforeAll(async () => {
 const registry = { address: "10.0.0.5:4000", insecure: true };
 
 describe("DatastoreImages", () => {
-  it("mirrors each version under its version tag and builds its backup image, on Trove 18 names", async () => {
+  it("mirrors each version under its version tag and builds its backup image, one command per version, on Trove 18 names", async () => {
     const images = new d.DatastoreImages("zed", {
       registry,
       versions: [{ datastore: "mysql", version: "5.7.29" }, { datastore: "mysql", version: "8.0" }, { datastore: "postgresql", version: "12" }],
@@ -35,23 +37,43 @@ describe("DatastoreImages", () => {
       backupTag: "1.1.0",
     });
     expect(await valueOf(images.images)).toEqual({
-      "mysql:5.7.29": { database: "10.0.0.5:4000/trove-datastores/mysql:5.7.29", databaseDigest: `sha256:${"e".repeat(64)}`, backup: "10.0.0.5:4000/trove-datastores/db-backup-mysql5.7:1.1.0" },
-      "mysql:8.0": { database: "10.0.0.5:4000/trove-datastores/mysql:8.0", databaseDigest: `sha256:${"e".repeat(64)}`, backup: "10.0.0.5:4000/trove-datastores/db-backup-mysql8.0:1.1.0" },
-      "postgresql:12": { database: "10.0.0.5:4000/trove-datastores/postgres:12", databaseDigest: `sha256:${"e".repeat(64)}`, backup: "10.0.0.5:4000/trove-datastores/db-backup-postgresql:1.1.0" },
+      "mysql:5.7.29": { database: "10.0.0.5:4000/trove-datastores/mysql:5.7.29", databaseDigest: `sha256:${"e".repeat(64)}`, backup: "10.0.0.5:4000/trove-datastores/db-backup-mysql5.7:1.1.0", backupBuildLog: "/var/tmp/pulumi-trove-logs/zed-backup-mysql-5-7-29.log" },
+      "mysql:8.0": { database: "10.0.0.5:4000/trove-datastores/mysql:8.0", databaseDigest: `sha256:${"e".repeat(64)}`, backup: "10.0.0.5:4000/trove-datastores/db-backup-mysql8.0:1.1.0", backupBuildLog: "/var/tmp/pulumi-trove-logs/zed-backup-mysql-8-0.log" },
+      "postgresql:12": { database: "10.0.0.5:4000/trove-datastores/postgres:12", databaseDigest: `sha256:${"e".repeat(64)}`, backup: "10.0.0.5:4000/trove-datastores/db-backup-postgresql:1.1.0", backupBuildLog: "/var/tmp/pulumi-trove-logs/zed-backup-postgresql-12.log" },
     });
     expect(await valueOf(images.guestAgentOptions)).toEqual({
       mysql: { dockerImage: "10.0.0.5:4000/trove-datastores/mysql", backupDockerImage: "10.0.0.5:4000/trove-datastores/db-backup-mysql:1.1.0" },
       postgresql: { dockerImage: "10.0.0.5:4000/trove-datastores/postgres", backupDockerImage: "10.0.0.5:4000/trove-datastores/db-backup-postgresql:1.1.0" },
     });
-    const mirror = mocks.named("zed-mirror-mysql-5-7-29").inputs;
-    expect(mirror.create).toBe(d.MIRROR_SCRIPT);
-    expect(mirror.environment).toMatchObject({ MIRROR_SOURCE: "docker.io/library/mysql:5.7.29", MIRROR_TARGET: "10.0.0.5:4000/trove-datastores/mysql:5.7.29", MIRROR_UPSTREAM_INSECURE: "false" });
-    expect(mirror.triggers).toEqual(["docker.io/library/mysql:5.7.29", "10.0.0.5:4000/trove-datastores/mysql:5.7.29"]);
-    const build = mocks.named("zed-backup-postgresql-12").inputs;
-    expect([build.create, build.update]).toEqual([d.BACKUP_BUILD_SCRIPT, d.BACKUP_UPDATE_SCRIPT]);
-    expect(build.environment).toMatchObject({ BACKUP_CONTEXT: "/opt/stack/trove/backup", BACKUP_DATASTORE: "postgresql", BACKUP_VERSION: "12", BACKUP_REFERENCE: "10.0.0.5:4000/trove-datastores/db-backup-postgresql:1.1.0" });
-    expect(d.BACKUP_BUILD_SCRIPT).toContain('cd -- "$BACKUP_CONTEXT"');
-    expect(d.BACKUP_BUILD_SCRIPT).toContain('docker build --network host --build-arg "DATASTORE=$BACKUP_DATASTORE" --build-arg "DATASTORE_VERSION=$BACKUP_VERSION" -t "$ref" .');
+    const commands = mocks.resources.filter((r) => r.type === "command:local:Command" && r.name.startsWith("zed-"));
+    expect(commands.map((r) => r.name).sort()).toEqual(["zed-publish-mysql-5-7-29", "zed-publish-mysql-8-0", "zed-publish-postgresql-12"]);
+    const mysql = mocks.named("zed-publish-mysql-5-7-29").inputs;
+    expect([mysql.create, mysql.update]).toEqual([d.PUBLISH_SCRIPT, d.PUBLISH_SCRIPT]);
+    expect(mysql.environment).toMatchObject({ MIRROR_SOURCE: "docker.io/library/mysql:5.7.29", MIRROR_TARGET: "10.0.0.5:4000/trove-datastores/mysql:5.7.29", MIRROR_UPSTREAM_INSECURE: "false" });
+    // The mirror's triggers: a source or target change replaces; the backup's inputs reach the script, which decides.
+    expect(mysql.triggers).toEqual(["docker.io/library/mysql:5.7.29", "10.0.0.5:4000/trove-datastores/mysql:5.7.29"]);
+    const pg = mocks.named("zed-publish-postgresql-12").inputs;
+    expect(pg.environment).toMatchObject({ BACKUP_CONTEXT: "/opt/stack/trove/backup", BACKUP_DATASTORE: "postgresql", BACKUP_VERSION: "12", BACKUP_TROVE_REF: "unknown", BACKUP_REFERENCE: "10.0.0.5:4000/trove-datastores/db-backup-postgresql:1.1.0", BACKUP_LOG: "/var/tmp/pulumi-trove-logs/zed-backup-postgresql-12.log" });
+    expect(d.PUBLISH_SCRIPT).toContain('cd -- "$BACKUP_CONTEXT"');
+    expect(d.PUBLISH_SCRIPT).toContain('docker build --network host --build-arg "DATASTORE=$BACKUP_DATASTORE" --build-arg "DATASTORE_VERSION=$BACKUP_VERSION" --label "$BACKUP_SOURCE_LABEL=$source" -t "$ref" .');
+    expect(d.PUBLISH_SCRIPT).toContain(`BACKUP_SOURCE_LABEL=${d.BACKUP_SOURCE_LABEL}\n`);
+  });
+
+  it("takes over the mirror command of the two-command release by an alias to its name", async () => {
+    new d.DatastoreImages("older", { registry, versions: [{ datastore: "mysql", version: "8.0" }], troveRelease: "2026.1", troveSourceDir: "/t", troveRef: "stable/2026.1" });
+    const publish = await mocks.waitFor("older-publish-mysql-8-0");
+    expect(publish.aliases).toContainEqual(expect.objectContaining({ name: "older-mirror-mysql-8-0" }));
+    expect(publish.inputs.environment).toMatchObject({ BACKUP_TROVE_REF: "stable/2026.1" });
+    expect(mocks.resources.some((r) => r.name.startsWith("older-mirror") || r.name.startsWith("older-backup"))).toBe(false);
+  });
+
+  it("names the step whose result is missing", () => {
+    const steps = { mirror: 'DatastoreImages "x": the mirror of docker.io/library/mysql:8.0', backup: 'DatastoreImages "x": the backup image build of mysql:8.0' };
+    const database = { reference: "r:1/m:8.0", digest: "sha256:1" };
+    expect(d.parsePublishResult(JSON.stringify({ database, backup: database }), steps)).toEqual({ database, backup: database });
+    expect(d.parsePublishResult(JSON.stringify({ database }), { mirror: steps.mirror })).toEqual({ database });
+    expect(() => d.parsePublishResult("oops", steps)).toThrow(/^DatastoreImages "x": the mirror of docker.io\/library\/mysql:8.0 did not report its result \(its last output line is not JSON\)/);
+    expect(() => d.parsePublishResult(JSON.stringify({ database }), steps)).toThrow(/^DatastoreImages "x": the backup image build of mysql:8.0 did not report its result/);
   });
 
   it("gives each version its own backup image on Trove 21+ (tagless option)", async () => {
@@ -62,12 +84,14 @@ describe("DatastoreImages", () => {
   });
 
   it("passes the registry password by environment, as a secret, never in the script", async () => {
-    new d.DatastoreImages("auth", { registry: { ...registry, username: "trove", password: pulumi.secret("s3cret") }, versions: [{ datastore: "mariadb", version: "10.4" }], troveRelease: "zed", buildBackupImages: false });
-    const mirror = await mocks.waitFor("auth-mirror-mariadb-10-4");
+    const images = new d.DatastoreImages("auth", { registry: { ...registry, username: "trove", password: pulumi.secret("s3cret") }, versions: [{ datastore: "mariadb", version: "10.4" }], troveRelease: "zed", buildBackupImages: false });
+    const mirror = await mocks.waitFor("auth-publish-mariadb-10-4");
     expect(String(mirror.inputs.create)).not.toContain("s3cret");
     // The environment reaches the provider wrapped as a secret, so state holds it encrypted.
     expect(Object.keys(mirror.inputs.environment as object)).toContain("4dabf18193072939515e22adb298388d");
-    expect(mocks.resources.some((r) => r.name.startsWith("auth-backup"))).toBe(false);
+    // No backup images: no backup variables, and the result has none.
+    expect(JSON.stringify(mirror.inputs.environment)).not.toContain("BACKUP_");
+    expect((await valueOf(images.images))["mariadb:10.4"]).toEqual({ database: "10.0.0.5:4000/trove-datastores/mariadb:10.4", databaseDigest: `sha256:${"e".repeat(64)}` });
   });
 
   it("still takes troveSourceDir, the former name of backupSourceDir, with one warning naming both; refuses both at once", async () => {
@@ -78,7 +102,7 @@ describe("DatastoreImages", () => {
     } finally {
       warn.mockRestore();
     }
-    expect((await mocks.waitFor("former-backup-postgresql-17")).inputs.environment).toMatchObject({ BACKUP_CONTEXT: "/srv/trove/backup" });
+    expect((await mocks.waitFor("former-publish-postgresql-17")).inputs.environment).toMatchObject({ BACKUP_CONTEXT: "/srv/trove/backup" });
     expect(() => new d.DatastoreImages("both", { registry, versions: [{ datastore: "postgresql", version: "17" }], troveRelease: "2026.1", troveSourceDir: "/a", backupSourceDir: "/b" })).toThrow(
       'DatastoreImages "both": troveSourceDir "/a" is not valid (troveSourceDir is the former name of backupSourceDir, which is given too; keep only backupSourceDir).',
     );

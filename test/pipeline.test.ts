@@ -19,12 +19,12 @@ let dv: typeof import("../components/datastore-version.js");
 beforeAll(async () => {
   mocks = await installMocks({
     outputs: (type, name, inputs) => {
-      if (name.includes("-mirror-") || name.includes("-backup-")) {
+      if (name.includes("-publish-")) {
         // A secret environment reaches mocks wrapped: { <signature>: …, value }.
         const wrapped = inputs.environment as { value?: Record<string, string> } & Record<string, string>;
         const env = wrapped.value ?? wrapped;
-        const ref = env.MIRROR_TARGET ?? env.BACKUP_REFERENCE;
-        return { stdout: JSON.stringify({ reference: ref, digest: `sha256:${"f".repeat(64)}` }) };
+        const digest = `sha256:${"f".repeat(64)}`;
+        return { stdout: JSON.stringify({ database: { reference: env.MIRROR_TARGET, digest }, ...(env.BACKUP_REFERENCE ? { backup: { reference: env.BACKUP_REFERENCE, digest } } : {}) }) };
       }
       if (type.startsWith("command:")) return { stdout: `{"path":"/root/images/guest.qcow2","sha256":"${SHA}","sizeBytes":99}` };
       if (type === "docker:index/remoteImage:RemoteImage") return { imageId: "sha256:registry" };
@@ -147,12 +147,12 @@ describe("TroveGuestPipeline", () => {
         'TroveGuestPipeline "former": datastoreImages.troveSourceDir is deprecated: it is now datastoreImages.backupSourceDir; the former name still works for now and will be removed in a later release',
         'TroveGuestPipeline "former": registration.troveSourceDir is deprecated: it is now registration.rulesSourceDir; the former name still works for now and will be removed in a later release',
       ]);
-      expect(pipeline.datastoreImages.settings.troveSourceDir).toBe(images);
+      expect(pipeline.datastoreImages.settings.backupSourceDir).toBe(images);
       expect(pipeline.settings.rulesFiles).toEqual({ mysql: path.join(rules, "trove/templates/mysql/validation-rules.json") });
     } finally {
       warn.mockRestore();
     }
-    expect((await mocks.waitFor("former-images-backup-mysql-5-7-29")).inputs.environment).toMatchObject({ BACKUP_CONTEXT: `${images}/backup` });
+    expect((await mocks.waitFor("former-images-publish-mysql-5-7-29")).inputs.environment).toMatchObject({ BACKUP_CONTEXT: `${images}/backup` });
     expect(() => new p.TroveGuestPipeline("both", { ...base, versions, datastoreImages: { troveSourceDir: "/a", backupSourceDir: "/b" }, registration: { troveSourceDir: "/c", rulesSourceDir: "/d" } })).toThrow(
       'TroveGuestPipeline "both": 2 invalid inputs:\n  - datastoreImages.troveSourceDir "/a" is not valid (troveSourceDir is the former name of backupSourceDir, which is given too; keep only backupSourceDir)\n  - registration.troveSourceDir "/c" is not valid (troveSourceDir is the former name of rulesSourceDir, which is given too; keep only rulesSourceDir)',
     );

@@ -75,8 +75,10 @@ describe("pulumi preview under Pulumi's own runner", () => {
     expect(warnings(r)).toEqual([expect.stringMatching(/^TroveGuestPipeline "devstack": registry.local.tls is not set: the registry at 10.0.0.5:4000 speaks plain HTTP, .* add tls: \{ generate: true \}/)]);
     const build = plain(named(r, "devstack-guest-build").inputs) as { triggers: string[] };
     expect(build.triggers).toContain("trove:/opt/stack/trove@stable/2026.1");
-    const backup = plain(named(r, "devstack-images-backup-mysql-8-4").inputs) as { triggers: string[] };
-    expect(backup.triggers).toContain("stable/2026.1");
+    const publish = named(r, "devstack-images-publish-mysql-8-4");
+    expect((plain(publish.inputs) as { environment: Record<string, string> }).environment.BACKUP_TROVE_REF).toBe("stable/2026.1");
+    // The one command per version takes over the two-command release's mirror command (the backup command is deleted).
+    expect(publish.aliases).toContain("urn:pulumi:devstack::pulumi-trove::pulumi-trove:pipeline:TroveGuestPipeline$pulumi-trove:datastore-images:DatastoreImages$command:local:Command::devstack-images-mirror-mysql-8-4");
   }, 120_000);
 
   it("a stack file still using the former keys previews as before, with one warning per key naming the key now; both names at once are refused", async () => {
@@ -87,7 +89,7 @@ describe("pulumi preview under Pulumi's own runner", () => {
       'stack config "Pulumi.devstack.yaml": pulumi-trove:datastoreImages.troveSourceDir is deprecated: it is now pulumi-trove:datastoreImages.backupSourceDir; the former name still works for now and will be removed in a later release',
       'stack config "Pulumi.devstack.yaml": pulumi-trove:registration.troveSourceDir is deprecated: it is now pulumi-trove:registration.rulesSourceDir; the former name still works for now and will be removed in a later release',
     ]);
-    const backup = plain(named(r, "devstack-images-backup-mysql-8-4").inputs) as { environment: Record<string, string> };
+    const backup = plain(named(r, "devstack-images-publish-mysql-8-4").inputs) as { environment: Record<string, string> };
     expect(backup.environment.BACKUP_CONTEXT).toBe("/opt/stack/trove/backup");
 
     const both = await preview("devstack", {}, { "pulumi-trove:datastoreImages": { ...former["pulumi-trove:datastoreImages"], backupSourceDir: "/opt/stack/trove" } });
@@ -115,12 +117,42 @@ describe("pulumi preview under Pulumi's own runner", () => {
     expect(named(r, "devstack-glance-west-image").aliases).toEqual([urn("devstack-glance-west-image", "pulumi-trove:glance:GlanceImage$openstack:images/image:Image")]);
   }, 120_000);
 
+  it("a stack of the two-command release: its mirror command is updated in place into the publish command, its backup command deleted", async () => {
+    const engine = new PulumiEngine({ root: ROOT, stack: "devstack", env: bareEnv() });
+    const first = await engine.preview();
+    const publish = named(first, "devstack-images-publish-mysql-8-4");
+    const images = publish.parent!;
+    const inputs = plain(publish.inputs) as { environment: Record<string, string> } & Record<string, unknown>;
+    // What the earlier release stored: the mirror with its own script and variables, and the backup build beside it.
+    const olderScript = "# the earlier mirror-image.sh";
+    const environment = Object.fromEntries(Object.entries(inputs.environment).filter(([k]) => !k.startsWith("BACKUP_")));
+    const state = (name: string, stored: Record<string, unknown>): ResourceState => ({
+      ...publish,
+      urn: `${images.split("::").slice(0, 2).join("::")}::${images.split("::")[2]}$command:local:Command::${name}`,
+      name,
+      id: name,
+      inputs: stored as never,
+      outputs: { ...stored, stdout: '{"reference":"r:1/x:1","digest":"sha256:1"}' } as never,
+      aliases: [],
+    });
+    engine.state = [
+      state("devstack-images-mirror-mysql-8-4", { ...inputs, create: olderScript, update: olderScript, environment }),
+      state("devstack-images-backup-mysql-8-4", { ...inputs, create: "# the earlier build-backup-image.sh", update: "# the earlier update-backup-image.sh", triggers: ["/opt/stack/trove", "stable/2026.1", "mysql", "8.4", "10.0.0.5:4000/trove-datastores/db-backup-mysql:8.4"] }),
+    ];
+    const r = await engine.preview();
+    expect(r.errors, r.programOutput).toEqual([]);
+    const step = (name: string) => r.steps.find((x) => x.name === name);
+    expect(step("devstack-images-publish-mysql-8-4")).toMatchObject({ op: "update", changes: ["create", "environment", "update"] });
+    expect(step("devstack-images-backup-mysql-8-4")).toMatchObject({ op: "delete", type: "command:local:Command" });
+    expect(r.steps.filter((x) => x.name.includes("-images-") && x.op === "replace")).toEqual([]);
+  }, 120_000);
+
   it("production runs the registry container and the backup builds on the registry host's Docker engine", async () => {
     const r = await preview("production", PRODUCTION_SECRETS);
     const container = named(r, "production-registry-container");
     expect(container.provider).toBe("default_docker");
     expect(container.providerConfig).toEqual({ host: "ssh://deploy@registry.db.example.com" });
-    const builds = r.resources.filter((x) => x.name.includes("-backup-") && x.type === "command:local:Command");
+    const builds = r.resources.filter((x) => x.name.includes("-publish-") && x.type === "command:local:Command");
     expect(builds).toHaveLength(6);
     for (const b of builds) expect((plain(b.inputs) as { environment: Record<string, string> }).environment.DOCKER_HOST).toBe("ssh://deploy@registry.db.example.com");
   }, 120_000);

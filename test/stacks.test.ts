@@ -14,7 +14,7 @@ async function evaluate(stack: string, secrets: Record<string, string> = {}): Pr
   const mocks = await installMocks({
     stack,
     outputs: (type, name, inputs) => {
-      if (name.includes("-mirror-") || name.includes("-backup-")) return { stdout: JSON.stringify({ reference: "r:1/x:1", digest: `sha256:${"a".repeat(64)}` }) };
+      if (name.includes("-publish-")) return { stdout: JSON.stringify({ database: { reference: "r:1/x:1", digest: `sha256:${"a".repeat(64)}` }, backup: { reference: "r:1/b:1", digest: `sha256:${"a".repeat(64)}` } }) };
       if (type.startsWith("command:")) return { stdout: `{"path":"/images/guest.qcow2","sha256":"${"b".repeat(64)}","sizeBytes":1}` };
       if (type === "docker:index/remoteImage:RemoteImage") return { imageId: "sha256:registry" };
       return inputs && undefined;
@@ -45,7 +45,7 @@ describe("stack lab", () => {
     expect(container.inputs.envs).toEqual(["REGISTRY_HTTP_ADDR=127.0.0.1:4000"]);
     expect((await mocks.waitFor("openstack-lab")).inputs).toMatchObject({ cloud: "trove-lab" });
     expect(mocks.ofType("openstack:images/image:Image")).toHaveLength(1);
-    expect(mocks.resources.filter((r) => r.name.includes("-mirror-")).map((r) => r.name).sort()).toEqual(["lab-images-mirror-mariadb-10-4", "lab-images-mirror-mysql-5-7-29", "lab-images-mirror-postgresql-12"]);
+    expect(mocks.resources.filter((r) => r.name.includes("-publish-")).map((r) => r.name).sort()).toEqual(["lab-images-publish-mariadb-10-4", "lab-images-publish-mysql-5-7-29", "lab-images-publish-postgresql-12"]);
     expect(mocks.ofType("command:remote:Command")).toEqual([]);
     const versions = mocks.ofType("pulumi-nodejs:dynamic/pulumi-trove:DatastoreVersion");
     // A DatastoreVersion declares its datastore, version number and cloud in one property (components/datastore-version.ts).
@@ -91,7 +91,7 @@ describe("stack production", () => {
     expect(container.inputs.envs).toContain("REGISTRY_AUTH=htpasswd");
     expect(container.inputs.envs).toContain("REGISTRY_HTTP_TLS_KEY=/certs/domain.key");
     expect(JSON.stringify(container.inputs)).not.toContain("s3cret");
-    expect(mocks.resources.filter((r) => r.name.includes("-mirror-"))).toHaveLength(6);
+    expect(mocks.resources.filter((r) => r.name.includes("-publish-"))).toHaveLength(6);
     expect(await valueOf(pulumi.output(outputs.registryAddress))).toBe("registry.db.example.com:443");
   });
 

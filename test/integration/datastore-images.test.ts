@@ -1,15 +1,16 @@
-// DatastoreImages' scripts, exactly as the component renders them, run against real registries (Debian's CNCF
-// docker-registry), real skopeo and a private Docker engine on 127.0.0.1. "Upstream" is a second local registry
-// holding small stand-in images named like the real ones, since there is no Docker Hub here. Also: the scripts wait
-// for a registry that starts after them (and never retry a refused password), and the backup build's update
-// rebuilds only what the registry lost.
+// DatastoreImages' scripts, exactly as the component renders them (its one publish command per version, with the
+// variables the component gives it), run against real registries (Debian's CNCF docker-registry), real skopeo and a
+// private Docker engine on 127.0.0.1. "Upstream" is a second local registry holding small stand-in images named like
+// the real ones, since there is no Docker Hub here. Also: the scripts wait for a registry that starts after them (and
+// never retry a refused password), and a run again (the command's update) builds the backup image only when the
+// registry lost it or holds one built from another Trove ref: a change of the upstream alone never rebuilds it.
 
 import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { BACKUP_BUILD_SCRIPT, BACKUP_UPDATE_SCRIPT, backupEnvironment, MIRROR_SCRIPT, mirrorEnvironment, parseScriptResult, resolveDatastoreImagesArgs } from "../../components/datastore-images";
+import { BACKUP_BUILD_SCRIPT, BACKUP_SOURCE_LABEL, backupEnvironment, DatastoreImagePlan, DatastoreImagesSettings, parsePublishResult, PUBLISH_SCRIPT, publishEnvironment, resolveDatastoreImagesArgs } from "../../components/datastore-images";
 import { loadScript } from "../../components/scripts/index";
 import { startDockerEngine, TestDockerEngine } from "../support/docker-engine";
 import { pushStandIn } from "../../scripts/lab/stand-in-images";
@@ -44,17 +45,26 @@ afterAll(async () => {
 });
 
 /** The component's plan for one version against a registry, as the pipeline would resolve it. */
-function plan(versions: Array<{ datastore: string; version: string }>, registry: string, extra: object = {}) {
+function plan(versions: Array<{ datastore: string; version: string; upstreamTag?: string }>, registry: string, extra: object = {}) {
   return resolveDatastoreImagesArgs("it", { registry: { address: registry, insecure: true }, versions, troveRelease: "zed", upstreamRegistry: upstream.address, upstreamInsecure: true, backupSourceDir: trove, ...extra });
 }
 
 /** A script and the variables the component's command gives it. */
 type Script = { script: string; env: Record<string, string> };
-const mirrorScript = (source: string, target: string, upstreamInsecure: boolean): Script => ({ script: MIRROR_SCRIPT, env: mirrorEnvironment(source, target, upstreamInsecure) });
-const backupScript = (dir: string, datastore: string, version: string, ref: string, log: string, mode: "create" | "update" = "create"): Script => ({
-  script: mode === "update" ? BACKUP_UPDATE_SCRIPT : BACKUP_BUILD_SCRIPT,
-  env: backupEnvironment(dir, datastore, version, ref, log),
-});
+/** A version's publish command, as the component declares it; `log` puts the backup build's log under the test's dir. */
+function publishScript(s: DatastoreImagesSettings, p: DatastoreImagePlan, registry: string, log?: string): Script {
+  const env = publishEnvironment("it", s, p, p.names(registry));
+  if (log !== undefined && env.BACKUP_LOG !== undefined) env.BACKUP_LOG = log;
+  return { script: PUBLISH_SCRIPT, env };
+}
+/** A version's publish command without backup images (buildBackupImages: false): the mirror alone. */
+function mirrorScript(versions: Array<{ datastore: string; version: string; upstreamTag?: string }>, registry: string, extra: object = {}): Script {
+  const s = plan(versions, registry, { buildBackupImages: false, ...extra });
+  return publishScript(s, s.plans[0]!, registry);
+}
+/** The backup build on its own (build-backup-image.sh), which builds whatever the registry holds. */
+const backupScript = (dir: string, datastore: string, version: string, ref: string, log: string): Script => ({ script: BACKUP_BUILD_SCRIPT, env: backupEnvironment(dir, datastore, version, ref, log) });
+const mirrored = (stdout: string) => parsePublishResult(stdout, { mirror: "the mirror" }).database;
 
 /** Runs a script as the component's command.local.Command does: bash -c, its variables in the environment. */
 function run(s: Script, env: Record<string, string>) {
@@ -80,26 +90,30 @@ function digestOf(ref: string, opts: string[] = ["--tls-verify=false"]): string 
   return execFileSync("skopeo", ["inspect", ...opts, "--format", "{{.Digest}}", `docker://${ref}`], { encoding: "utf8" }).trim();
 }
 
+/** What the registry's image says it was built from. */
+function builtFrom(ref: string): string {
+  return execFileSync("skopeo", ["inspect", "--tls-verify=false", "--format", `{{index .Labels "${BACKUP_SOURCE_LABEL}"}}`, `docker://${ref}`], { encoding: "utf8" }).trim();
+}
+
 describe("mirroring with skopeo", () => {
   it("publishes upstream mysql:5.7.29 as <registry>/trove-datastores/mysql:5.7.29 with the upstream digest", () => {
     const s = plan([{ datastore: "mysql", version: "5.7.29" }], target.address);
     const p = s.plans[0]!;
     const names = p.names(target.address);
-    const r = run(mirrorScript(p.source, names.database, true), { REGISTRY_ADDRESS: target.address, REGISTRY_INSECURE: "true" });
+    const r = run(mirrorScript([{ datastore: "mysql", version: "5.7.29" }], target.address), { REGISTRY_ADDRESS: target.address, REGISTRY_INSECURE: "true" });
     expect(r.stderr).toBe("");
     expect(r.status).toBe(0);
-    const out = parseScriptResult(r.stdout);
-    expect(out).toEqual({ reference: `${target.address}/trove-datastores/mysql:5.7.29`, digest: upstreamDigests["mysql:5.7.29"], copied: true });
+    // Without backup images, the result is the mirror's alone.
+    expect(JSON.parse(r.stdout)).toEqual({ database: { reference: `${target.address}/trove-datastores/mysql:5.7.29`, digest: upstreamDigests["mysql:5.7.29"], copied: true } });
     expect(target.tags("trove-datastores/mysql")).toEqual(["5.7.29"]);
     expect(digestOf(names.database)).toBe(upstreamDigests["mysql:5.7.29"]);
   });
 
   it("copies nothing when the target already holds the upstream digest", async () => {
-    const p = plan([{ datastore: "mysql", version: "5.7.29" }], target.address).plans[0]!;
     const before = (await target.log()).split("\n").filter((l) => /http\.request\.method=(PUT|POST) .*http\.request\.uri="?\/v2\/trove-datastores\//.test(l)).length;
-    const r = run(mirrorScript(p.source, p.names(target.address).database, true), { REGISTRY_ADDRESS: target.address, REGISTRY_INSECURE: "true" });
+    const r = run(mirrorScript([{ datastore: "mysql", version: "5.7.29" }], target.address), { REGISTRY_ADDRESS: target.address, REGISTRY_INSECURE: "true" });
     expect(r.status).toBe(0);
-    expect(parseScriptResult(r.stdout).copied).toBe(false);
+    expect(mirrored(r.stdout).copied).toBe(false);
     const after = (await target.log()).split("\n").filter((l) => /http\.request\.method=(PUT|POST) .*http\.request\.uri="?\/v2\/trove-datastores\//.test(l)).length;
     expect(before).toBeGreaterThan(0); // the first copy's uploads are in the log, so the log can show a second one
     expect(after).toBe(before);
@@ -108,22 +122,19 @@ describe("mirroring with skopeo", () => {
   it("mirrors postgres under the upstream name with the version tag Trove pulls", () => {
     const p = plan([{ datastore: "postgresql", version: "12" }], target.address).plans[0]!;
     expect(p.source).toBe(`${upstream.address}/postgres:12`);
-    const r = run(mirrorScript(p.source, p.names(target.address).database, true), { REGISTRY_ADDRESS: target.address, REGISTRY_INSECURE: "true" });
+    const r = run(mirrorScript([{ datastore: "postgresql", version: "12" }], target.address), { REGISTRY_ADDRESS: target.address, REGISTRY_INSECURE: "true" });
     expect(r.status).toBe(0);
     expect(digestOf(`${target.address}/trove-datastores/postgres:12`)).toBe(upstreamDigests["postgres:12"]);
   });
 
   describe("to a registry with TLS (our own CA) and basic auth", () => {
     const env = (password: string, ca = secure.caPem!) => ({ REGISTRY_ADDRESS: secure.address, REGISTRY_INSECURE: "false", REGISTRY_USERNAME: CREDS.username, REGISTRY_PASSWORD: password, REGISTRY_CA_PEM: ca });
-    const script = () => {
-      const p = plan([{ datastore: "mysql", version: "5.7.29" }], secure.address).plans[0]!;
-      return mirrorScript(p.source, p.names(secure.address).database, true);
-    };
+    const script = () => mirrorScript([{ datastore: "mysql", version: "5.7.29" }], secure.address);
 
     it("mirrors with the right password, trusting only our CA", () => {
       const r = run(script(), env(CREDS.password));
       expect(r.stderr).toBe("");
-      expect(parseScriptResult(r.stdout).digest).toBe(upstreamDigests["mysql:5.7.29"]);
+      expect(mirrored(r.stdout).digest).toBe(upstreamDigests["mysql:5.7.29"]);
       expect(secure.tags("trove-datastores/mysql")).toEqual(["5.7.29"]);
     });
 
@@ -136,6 +147,7 @@ describe("mirroring with skopeo", () => {
       const r = run(script(), env("wrong"));
       expect(r.status).toBe(1);
       expect(r.stderr).toMatch(/^pulumi-trove: cannot reach registry 127.0.0.1:15012 for 127.0.0.1:15012\/trove-datastores\/mysql:5.7.29: .*(unauthorized|authentication required)/);
+      expect(r.stderr.trim().split("\n").pop()).toBe("pulumi-trove: the mirror of 127.0.0.1:15010/mysql:5.7.29 failed");
       expect(r.stderr).not.toContain("wrong");
     });
 
@@ -147,15 +159,17 @@ describe("mirroring with skopeo", () => {
   });
 
   it("says which upstream tag does not exist", () => {
-    const p = plan([{ datastore: "mysql", version: "9.9.9" }], target.address, { allowUntested: true }).plans[0]!;
-    const r = run(mirrorScript(p.source, p.names(target.address).database, true), { REGISTRY_ADDRESS: target.address, REGISTRY_INSECURE: "true" });
+    // With backup images: the error names the step that failed, and what it did not try.
+    const s = plan([{ datastore: "mysql", version: "9.9.9" }], target.address, { allowUntested: true });
+    const r = run(publishScript(s, s.plans[0]!, target.address, logFile("never")), { REGISTRY_ADDRESS: target.address, REGISTRY_INSECURE: "true", DOCKER_HOST: engine.host });
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/^pulumi-trove: cannot read upstream image 127.0.0.1:15010\/mysql:9.9.9: .*manifest unknown/);
+    expect(r.stderr.trim().split("\n").pop()).toBe("pulumi-trove: the mirror of 127.0.0.1:15010/mysql:9.9.9 failed; the backup image of mysql 9.9.9 was not checked");
+    expect(existsSync(logFile("never"))).toBe(false);
   });
 
   it("says when the registry is down, after waiting REGISTRY_WAIT_SECONDS for it", () => {
-    const p = plan([{ datastore: "mysql", version: "5.7.29" }], "127.0.0.1:15099").plans[0]!;
-    const r = run(mirrorScript(p.source, p.names("127.0.0.1:15099").database, true), { REGISTRY_ADDRESS: "127.0.0.1:15099", REGISTRY_INSECURE: "true", REGISTRY_WAIT_SECONDS: "2" });
+    const r = run(mirrorScript([{ datastore: "mysql", version: "5.7.29" }], "127.0.0.1:15099"), { REGISTRY_ADDRESS: "127.0.0.1:15099", REGISTRY_INSECURE: "true", REGISTRY_WAIT_SECONDS: "2" });
     expect(r.status).toBe(1);
     expect(r.stderr.split("\n").filter((l) => l.includes("does not answer yet"))).toEqual(["pulumi-trove: registry 127.0.0.1:15099 does not answer yet; trying again in 1s", "pulumi-trove: registry 127.0.0.1:15099 does not answer yet; trying again in 2s"]);
     expect(r.stderr).toMatch(/^pulumi-trove: cannot reach registry 127.0.0.1:15099 .*connection refused/m);
@@ -163,20 +177,26 @@ describe("mirroring with skopeo", () => {
 });
 
 describe("backup images built with docker", () => {
-  it("builds Trove's backup/ with DATASTORE and DATASTORE_VERSION and pushes it where Trove 18 looks for it", () => {
-    const p = plan([{ datastore: "mysql", version: "5.7.29" }], target.address, { backupTag: "1.1.0" }).plans[0]!;
-    const names = p.names(target.address);
+  const env = () => ({ DOCKER_HOST: engine.host, REGISTRY_ADDRESS: target.address, REGISTRY_INSECURE: "true" });
+
+  it("builds Trove's backup/ with DATASTORE and DATASTORE_VERSION, labelled with its source, and pushes it where Trove 18 looks for it", () => {
+    const s = plan([{ datastore: "mysql", version: "5.7.29" }], target.address, { backupTag: "1.1.0", troveRef: "r1" });
+    const names = s.plans[0]!.names(target.address);
     expect(names.backup).toBe(`${target.address}/trove-datastores/db-backup-mysql5.7:1.1.0`);
-    const r = run(backupScript(trove, "mysql", "5.7.29", names.backup, logFile("mysql-5-7-29")), { DOCKER_HOST: engine.host, REGISTRY_ADDRESS: target.address, REGISTRY_INSECURE: "true" });
+    const r = run(publishScript(s, s.plans[0]!, target.address, logFile("mysql-5-7-29")), env());
     expect(r.status, r.stderr).toBe(0);
-    const out = parseScriptResult(r.stdout);
-    expect(out.reference).toBe(names.backup);
-    expect(out.built).toBe(true);
+    const out = parsePublishResult(r.stdout, { mirror: "the mirror", backup: "the backup" });
+    expect(out.database).toMatchObject({ reference: names.database, digest: upstreamDigests["mysql:5.7.29"] });
+    const backup = out.backup!;
+    expect(backup.reference).toBe(names.backup);
+    expect(backup.built).toBe(true);
     // docker build's whole output is in the log; what Pulumi keeps is the bounded progress.
-    expect(out.logPath).toBe(logFile("mysql-5-7-29"));
+    expect(backup.logPath).toBe(logFile("mysql-5-7-29"));
     expect(readFileSync(logFile("mysql-5-7-29"), "utf8")).toMatch(/Successfully built|naming to|writing image/);
-    expect(out.digest).toMatch(/^sha256:[0-9a-f]{64}$/);
+    expect(backup.digest).toMatch(/^sha256:[0-9a-f]{64}$/);
+    expect(digestOf(names.backup)).toBe(backup.digest);
     expect(target.tags("trove-datastores/db-backup-mysql5.7")).toEqual(["1.1.0"]);
+    expect(builtFrom(names.backup)).toBe(`trove r1; mysql 5.7.29; ${trove}/backup`);
     engine.docker(["rmi", "-f", names.backup]);
     expect(engine.docker(["run", "--rm", "--network", "host", names.backup, "cat", "/etc/backup-info"]).trim()).toBe("mysql 5.7.29");
   });
@@ -192,36 +212,116 @@ describe("backup images built with docker", () => {
     expect(refused.stderr).not.toContain("does not answer yet");
   });
 
-  it("on update, reports the pushed image without building, and builds and pushes again only what the registry lost", () => {
-    const p = plan([{ datastore: "postgresql", version: "12" }], target.address).plans[0]!;
-    const ref = p.names(target.address).backup;
-    const env = { DOCKER_HOST: engine.host, REGISTRY_ADDRESS: target.address, REGISTRY_INSECURE: "true" };
+  it("publishes to a registry with TLS and basic auth: mirror, label check and build in one script", () => {
+    const s = plan([{ datastore: "mysql", version: "5.7.29" }], secure.address, { troveRef: "r1" });
+    const p = s.plans[0]!;
+    const names = p.names(secure.address);
+    const auth = { DOCKER_HOST: engine.host, REGISTRY_ADDRESS: secure.address, REGISTRY_INSECURE: "false", REGISTRY_USERNAME: CREDS.username, REGISTRY_PASSWORD: CREDS.password, REGISTRY_CA_PEM: secure.caPem! };
+    // The Docker engine does not know our CA; the auth registry test above pushed over its plain endpoint the same way
+    // (docker treats 127.0.0.1 as insecure), so only skopeo needs the CA.
+    const r = run(publishScript(s, p, secure.address, logFile("secure-mysql")), auth);
+    expect(r.status, r.stderr).toBe(0);
+    expect(parsePublishResult(r.stdout, { mirror: "m", backup: "b" }).backup).toMatchObject({ reference: names.backup, built: true });
+    const again = run(publishScript(s, p, secure.address, logFile("secure-mysql")), auth);
+    expect(again.status, again.stderr).toBe(0);
+    expect(parsePublishResult(again.stdout, { mirror: "m", backup: "b" })).toMatchObject({ database: { copied: false }, backup: { built: false } });
+    expect(again.stdout + again.stderr).not.toContain(CREDS.password);
+  });
+
+  it("run again (the command's update): reports the pushed image without building, and builds and pushes again only what the registry lost", () => {
+    const s = plan([{ datastore: "postgresql", version: "12" }], target.address, { troveRef: "r1" });
+    const ref = s.plans[0]!.names(target.address).backup;
     const log = logFile("postgresql-12");
-    const created = parseScriptResult(run(backupScript(trove, "postgresql", "12", ref, log), env).stdout);
-    expect(created.built).toBe(true);
+    const script = publishScript(s, s.plans[0]!, target.address, log);
+    const created = run(script, env());
+    expect(created.status, created.stderr).toBe(0);
+    expect(created.stderr).toContain(`pulumi-trove: ${ref} is not in the registry; building and pushing it`);
+    const first = parsePublishResult(created.stdout, { mirror: "m", backup: "b" }).backup!;
+    expect(first.built).toBe(true);
     rmSync(log);
-    const update = backupScript(trove, "postgresql", "12", ref, log, "update");
-    const unchanged = run(update, env);
+    const unchanged = run(script, env());
     expect(unchanged.status, unchanged.stderr).toBe(0);
-    expect(parseScriptResult(unchanged.stdout)).toMatchObject({ reference: ref, digest: created.digest, built: false });
+    expect(unchanged.stderr).toBe("");
+    expect(parsePublishResult(unchanged.stdout, { mirror: "m", backup: "b" })).toEqual({
+      database: { reference: `${target.address}/trove-datastores/postgres:12`, digest: upstreamDigests["postgres:12"], copied: false },
+      backup: { reference: ref, digest: first.digest, logPath: log, built: false },
+    });
     expect(existsSync(log)).toBe(false); // nothing was built
-    // The registry loses the image: the update builds and pushes it again.
+    // The registry loses the image: the script builds and pushes it again.
     execFileSync("skopeo", ["delete", "--tls-verify=false", `docker://${ref}`]);
-    const rebuilt = run(update, env);
+    const rebuilt = run(script, env());
     expect(rebuilt.status, rebuilt.stderr).toBe(0);
-    expect(rebuilt.stderr).toContain(`pulumi-trove: ${ref} is not in the registry any more; building and pushing it again`);
-    expect(parseScriptResult(rebuilt.stdout).built).toBe(true);
+    expect(rebuilt.stderr).toContain(`pulumi-trove: ${ref} is not in the registry; building and pushing it`);
+    expect(parsePublishResult(rebuilt.stdout, { mirror: "m", backup: "b" }).backup!.built).toBe(true);
     const [repository, tag] = ref.slice(target.address.length + 1).split(":");
     expect(target.tags(repository!)).toEqual([tag]);
+  });
+
+  it("a change of the upstream alone copies the new database image and does not rebuild the backup image; a new troveRef rebuilds it", () => {
+    const version = { datastore: "mariadb", version: "10.4" };
+    const before = plan([{ ...version, upstreamTag: "10.4" }], target.address, { troveRef: "r1" });
+    pushStandIn(upstream.address, "mariadb", "10.4");
+    const newTagDigest = pushStandIn(upstream.address, "mariadb", "10.4-new", 64);
+    const ref = before.plans[0]!.names(target.address).backup;
+    const log = logFile("mariadb-10-4");
+    const first = run(publishScript(before, before.plans[0]!, target.address, log), env());
+    expect(first.status, first.stderr).toBe(0);
+    const built = parsePublishResult(first.stdout, { mirror: "m", backup: "b" }).backup!;
+    expect(built.built).toBe(true);
+    rmSync(log);
+
+    // upstreamTag changes (as upstreamRegistry would): the mirror copies the new digest; the backup is current.
+    const moved = plan([{ ...version, upstreamTag: "10.4-new" }], target.address, { troveRef: "r1" });
+    const second = run(publishScript(moved, moved.plans[0]!, target.address, log), env());
+    expect(second.status, second.stderr).toBe(0);
+    expect(parsePublishResult(second.stdout, { mirror: "m", backup: "b" })).toEqual({
+      database: { reference: `${target.address}/trove-datastores/mariadb:10.4`, digest: newTagDigest, copied: true },
+      backup: { reference: ref, digest: built.digest, logPath: log, built: false },
+    });
+    expect(existsSync(log)).toBe(false); // no docker build ran
+    expect(second.stderr).not.toContain("building");
+
+    // A new Trove ref: the label differs, so the script builds again, and says why.
+    const newRef = plan([{ ...version, upstreamTag: "10.4-new" }], target.address, { troveRef: "r2" });
+    const third = run(publishScript(newRef, newRef.plans[0]!, target.address, log), env());
+    expect(third.status, third.stderr).toBe(0);
+    expect(third.stderr).toContain(`pulumi-trove: ${ref} in the registry was built from trove r1; mariadb 10.4; ${trove}/backup; building it from trove r2; mariadb 10.4; ${trove}/backup`);
+    const rebuilt = parsePublishResult(third.stdout, { mirror: "m", backup: "b" });
+    expect(rebuilt.database.copied).toBe(false);
+    expect(rebuilt.backup!.built).toBe(true);
+    expect(existsSync(log)).toBe(true);
+    expect(builtFrom(ref)).toBe(`trove r2; mariadb 10.4; ${trove}/backup`);
+  });
+
+  it("rebuilds, once, a backup image that records no source (one built by the two-command release)", () => {
+    const s = plan([{ datastore: "mysql", version: "5.7.29" }], target.address, { backupTag: "unlabelled", troveRef: "r1" });
+    const ref = s.plans[0]!.names(target.address).backup;
+    // An image without the label at the backup image's name, as the earlier build-backup-image.sh pushed them.
+    execFileSync("skopeo", ["copy", "--src-tls-verify=false", "--dest-tls-verify=false", `docker://${upstream.address}/mysql:5.7.29`, `docker://${ref}`]);
+    expect(builtFrom(ref)).toBe("");
+    const script = publishScript(s, s.plans[0]!, target.address, logFile("unlabelled"));
+    const r = run(script, env());
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).toContain(`pulumi-trove: ${ref} in the registry was built from an unrecorded source (no ${BACKUP_SOURCE_LABEL} label); building it from trove r1; mysql 5.7.29; ${trove}/backup`);
+    expect(parsePublishResult(r.stdout, { mirror: "m", backup: "b" }).backup!.built).toBe(true);
+    const again = run(script, env());
+    expect(parsePublishResult(again.stdout, { mirror: "m", backup: "b" }).backup!.built).toBe(false);
+  });
+
+  it("names the backup build when it fails, after the mirror succeeded", () => {
+    const s = plan([{ datastore: "mysql", version: "5.7.29" }], target.address, { backupSourceDir: "/nonexistent/trove", backupTag: "missing-checkout" });
+    const r = run(publishScript(s, s.plans[0]!, target.address, logFile("missing")), env());
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain("pulumi-trove: datastoreImages backupSourceDir (its backup/ directory): no directory /nonexistent/trove/backup on");
+    expect(r.stderr.trim().split("\n").pop()).toBe(`pulumi-trove: the backup image build of mysql 5.7.29 (${s.plans[0]!.names(target.address).backup}) failed`);
   });
 });
 
 describe("a registry that starts after the script (created in the same pulumi up)", () => {
   it("the mirror waits for it to answer, then mirrors", async () => {
     const port = 15013;
-    const p = plan([{ datastore: "mysql", version: "5.7.29" }], `127.0.0.1:${port}`).plans[0]!;
     let starting: Promise<TestRegistry> | undefined;
-    const result = await start(mirrorScript(p.source, p.names(`127.0.0.1:${port}`).database, true), { REGISTRY_ADDRESS: `127.0.0.1:${port}`, REGISTRY_INSECURE: "true" }, (stderr) => {
+    const result = await start(mirrorScript([{ datastore: "mysql", version: "5.7.29" }], `127.0.0.1:${port}`), { REGISTRY_ADDRESS: `127.0.0.1:${port}`, REGISTRY_INSECURE: "true" }, (stderr) => {
       // Start the registry only once the script has found nothing there.
       if (!starting && stderr.includes("does not answer yet")) starting = startRegistry(port);
     });
@@ -229,7 +329,7 @@ describe("a registry that starts after the script (created in the same pulumi up
     try {
       expect(result.stderr).toContain(`pulumi-trove: registry 127.0.0.1:${port} does not answer yet; trying again in 1s`);
       expect(result.status, result.stderr).toBe(0);
-      expect(parseScriptResult(result.stdout)).toMatchObject({ digest: upstreamDigests["mysql:5.7.29"], copied: true });
+      expect(mirrored(result.stdout)).toMatchObject({ digest: upstreamDigests["mysql:5.7.29"], copied: true });
       expect(late!.tags("trove-datastores/mysql")).toEqual(["5.7.29"]);
     } finally {
       await late?.stop();

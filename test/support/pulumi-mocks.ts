@@ -17,6 +17,8 @@ export interface DeclaredResource {
   dependsOn: string[];
   /** The `replaceOnChanges` paths sent to the engine (set by us, or by a provider SDK such as @pulumi/command's). */
   replaceOnChanges: string[];
+  /** The aliases sent to the engine: a URN, or the parts of a spec that were set (the engine fills in the rest). */
+  aliases: Array<{ urn?: string; name?: string; type?: string }>;
 }
 
 /** The logical name at the end of a URN. */
@@ -26,11 +28,18 @@ function urnName(urn: string): string {
 
 // The mock monitor hands newResource only type, name and inputs; the dependencies the runtime computed are on the
 // request. Record them from the request just before newResource runs (it is called synchronously by the monitor).
-let pendingMeta: { parent?: string; dependsOn: string[]; replaceOnChanges: string[] } = { dependsOn: [], replaceOnChanges: [] };
+type Meta = Pick<DeclaredResource, "parent" | "dependsOn" | "replaceOnChanges" | "aliases">;
+const NO_META: Meta = { dependsOn: [], replaceOnChanges: [], aliases: [] };
+let pendingMeta: Meta = NO_META;
+interface AliasMessage {
+  getUrn(): string;
+  getSpec(): { getName(): string; getType(): string } | undefined;
+}
 interface RegisterRequest {
   getParent(): string;
   getDependenciesList(): string[];
   getReplaceonchangesList(): string[];
+  getAliasesList(): AliasMessage[];
   getPropertydependenciesMap(): { forEach(cb: (value: { getUrnsList(): string[] }, key: string) => void): void };
 }
 function recordDependencies(): void {
@@ -42,7 +51,11 @@ function recordDependencies(): void {
   proto.registerResource = function (this: unknown, req: RegisterRequest, cb: unknown) {
     const urns = new Set(req.getDependenciesList());
     req.getPropertydependenciesMap().forEach((value) => value.getUrnsList().forEach((u) => urns.add(u)));
-    pendingMeta = { parent: req.getParent() ? urnName(req.getParent()) : undefined, dependsOn: [...urns].map(urnName), replaceOnChanges: req.getReplaceonchangesList() };
+    const aliases = req.getAliasesList().map((a) => {
+      const spec = a.getSpec();
+      return spec ? { ...(spec.getName() ? { name: spec.getName() } : {}), ...(spec.getType() ? { type: spec.getType() } : {}) } : { urn: a.getUrn() };
+    });
+    pendingMeta = { parent: req.getParent() ? urnName(req.getParent()) : undefined, dependsOn: [...urns].map(urnName), replaceOnChanges: req.getReplaceonchangesList(), aliases };
     return original.call(this, req, cb);
   };
   proto.__recordsDependencies = true;
@@ -73,7 +86,7 @@ export async function installMocks(options: {
     {
       newResource(args: pulumi.runtime.MockResourceArgs) {
         resources.push({ type: args.type, name: args.name, inputs: args.inputs, ...pendingMeta });
-        pendingMeta = { dependsOn: [], replaceOnChanges: [] };
+        pendingMeta = NO_META;
         const extra = options.outputs?.(args.type, args.name, args.inputs) ?? {};
         return { id: options.preview ? "" : `${args.name}-id`, state: { ...args.inputs, ...extra } };
       },
@@ -116,11 +129,11 @@ export function isSecret<T>(output: pulumi.Output<T>): Promise<boolean> {
 }
 
 /**
- * What this library's command resources print last, for mocks: a mirror or backup script's reference and digest, the
+ * What this library's command resources print last, for mocks: the publish script's references and digests, the
  * config editor's summary, and otherwise a guest image's path, sha256 and size.
  */
 export function commandStdout(name: string, sha256 = "c".repeat(64)): { stdout: string } {
-  if (name.includes("-mirror-") || name.includes("-backup-")) return { stdout: JSON.stringify({ reference: "r:1/x:1", digest: `sha256:${"d".repeat(64)}` }) };
+  if (name.includes("-publish-")) return { stdout: JSON.stringify({ database: { reference: "r:1/x:1", digest: `sha256:${"d".repeat(64)}` }, backup: { reference: "r:1/b:1", digest: `sha256:${"d".repeat(64)}` } }) };
   if (name.endsWith("-apply")) return { stdout: '{"changed":[],"restarted":[]}' };
   return { stdout: `{"path":"/images/guest.qcow2","sha256":"${sha256}","sizeBytes":1}` };
 }
