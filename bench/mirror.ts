@@ -7,7 +7,7 @@
 
 import { execFileSync, spawnSync } from "node:child_process";
 import { performance } from "node:perf_hooks";
-import { MIRROR_SCRIPT, mirrorEnvironment, parseScriptResult } from "../components/datastore-images";
+import { mirrorEnvironment, parsePublishResult, PUBLISH_SCRIPT } from "../components/datastore-images";
 import { pushStandIn } from "../scripts/lab/stand-in-images";
 import { DOCKER_CLIENT } from "../test/support/docker-engine";
 import { ensureLab } from "../test/support/lab";
@@ -45,7 +45,8 @@ async function main(): Promise<void> {
     // Ours: the script DatastoreImages declares, run as @pulumi/command runs it.
     let target: TestRegistry = await startRegistry(15060 + i);
     const destination = `${target.address}/trove-datastores/bench:${size}`;
-    const script = MIRROR_SCRIPT;
+    // A version's publish command without backup images (buildBackupImages: false): the mirror alone.
+    const script = PUBLISH_SCRIPT;
     const env = { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/root", REGISTRY_ADDRESS: target.address, REGISTRY_INSECURE: "true" };
     let t0 = performance.now();
     const vars = { ...env, ...mirrorEnvironment(source, destination, true) };
@@ -56,7 +57,7 @@ async function main(): Promise<void> {
       t0 = performance.now();
       const before = du(`${target.dir}/storage`);
       r = spawnSync("/bin/bash", ["-c", script], { env: vars, encoding: "utf8" });
-      second = { ms: performance.now() - t0, targetBytes: du(`${target.dir}/storage`) - before, copied: parseScriptResult(r.stdout, "the mirror script").copied === true };
+      second = { ms: performance.now() - t0, targetBytes: du(`${target.dir}/storage`) - before, copied: parsePublishResult(r.stdout, { mirror: "the mirror script" }).database.copied === true };
     }
     await target.stop();
 

@@ -132,21 +132,6 @@ export const REGISTRY_WAIT_SECONDS = 60;
  */
 export const PUBLISH_SCRIPT = loadScript("publish-images.sh");
 
-/**
- * The mirror step on its own (components/scripts/mirror-image.sh): reads the upstream manifest, compares its digest
- * with what the target holds, copies only when they differ, and prints `{"reference","digest","copied"}`. Errors name
- * the image and the registry. It reads {@link mirrorEnvironment} and the registry's variables.
- */
-export const MIRROR_SCRIPT = loadScript("mirror-image.sh");
-
-/**
- * The backup build on its own, whatever the registry holds (components/scripts/build-backup-image.sh): Trove's
- * `backup/` built with its build args and the source label, pushed, and its pushed digest printed. The full `docker
- * build` output goes to the log file; stderr gets a bounded progress tail, and the log's last lines on a failure. It
- * reads {@link backupEnvironment} and the registry's variables.
- */
-export const BACKUP_BUILD_SCRIPT = loadScript("build-backup-image.sh");
-
 /** The label of a backup image that records what it was built from (components/scripts/images.sh). */
 export const BACKUP_SOURCE_LABEL = "pulumi-trove.backup-source";
 
@@ -190,11 +175,6 @@ export interface ImageScriptResult {
 
 function isImageScriptResult(v: unknown): v is ImageScriptResult {
   return typeof (v as ImageScriptResult)?.reference === "string" && typeof (v as ImageScriptResult).digest === "string";
-}
-
-/** Reads the JSON line a mirror or build script prints last; `step` names it in the error. */
-export function parseScriptResult(stdout: string | undefined, step = "the image script"): ImageScriptResult {
-  return readScriptResult<ImageScriptResult>(step, stdout, isImageScriptResult);
 }
 
 /** What the publish script prints last: the mirror's result, and the backup step's when it ran. */

@@ -1,6 +1,6 @@
 # shellcheck shell=bash
-# DatastoreImages' steps, as functions: publish-images.sh (the one command per datastore version) runs them in turn,
-# mirror-image.sh and build-backup-image.sh run one each. Each prints its result as one JSON line on stdout and
+# DatastoreImages' steps, as functions: publish-images.sh (the one command per datastore version) runs them in turn
+# (and test/support/build-backup-image.sh runs build_backup_image alone). Each prints its result as one JSON line on stdout and
 # nothing else there; on a failure it says why on stderr, naming the image and the registry, and exits. They need
 # lib.sh and registry.sh included, and make_work and registry_options run, first.
 

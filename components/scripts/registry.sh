@@ -1,5 +1,5 @@
 # shellcheck shell=bash
-# The private registry, for the scripts that push to it (mirror-image.sh, build-backup-image.sh). They read it from
+# The private registry, for the scripts that push to it (publish-images.sh, through images.sh). They read it from
 # the environment: REGISTRY_ADDRESS (host:port), REGISTRY_USERNAME and REGISTRY_PASSWORD (optional),
 # REGISTRY_CA_PEM (optional, the CA that signed its certificate), REGISTRY_INSECURE (true: plain HTTP or an
 # untrusted certificate), REGISTRY_WAIT_SECONDS (how long the first request waits for it to answer; default 60).

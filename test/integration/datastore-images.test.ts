@@ -10,8 +10,9 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { BACKUP_BUILD_SCRIPT, BACKUP_SOURCE_LABEL, backupEnvironment, DatastoreImagePlan, DatastoreImagesSettings, parsePublishResult, PUBLISH_SCRIPT, publishEnvironment, resolveDatastoreImagesArgs } from "../../components/datastore-images";
+import { BACKUP_SOURCE_LABEL, backupEnvironment, DatastoreImagePlan, DatastoreImagesSettings, parsePublishResult, PUBLISH_SCRIPT, publishEnvironment, resolveDatastoreImagesArgs } from "../../components/datastore-images";
 import { loadScript } from "../../components/scripts/index";
+import { shellQuote } from "../../components/shell";
 import { startDockerEngine, TestDockerEngine } from "../support/docker-engine";
 import { pushStandIn } from "../../scripts/lab/stand-in-images";
 import { startRegistry, TestRegistry } from "../support/registry";
@@ -62,8 +63,10 @@ function mirrorScript(versions: Array<{ datastore: string; version: string; upst
   const s = plan(versions, registry, { buildBackupImages: false, ...extra });
   return publishScript(s, s.plans[0]!, registry);
 }
-/** The backup build on its own (build-backup-image.sh), which builds whatever the registry holds. */
-const backupScript = (dir: string, datastore: string, version: string, ref: string, log: string): Script => ({ script: BACKUP_BUILD_SCRIPT, env: backupEnvironment(dir, datastore, version, ref, log) });
+/** Test support: build_backup_image alone, as a file. */
+const BACKUP_BUILD_FILE = path.join(__dirname, "../support/build-backup-image.sh");
+/** The backup build on its own (test/support/build-backup-image.sh), which builds whatever the registry holds. */
+const backupScript = (dir: string, datastore: string, version: string, ref: string, log: string): Script => ({ script: `. ${shellQuote(BACKUP_BUILD_FILE)}`, env: backupEnvironment(dir, datastore, version, ref, log) });
 const mirrored = (stdout: string) => parsePublishResult(stdout, { mirror: "the mirror" }).database;
 
 /** Runs a script as the component's command.local.Command does: bash -c, its variables in the environment. */
@@ -296,7 +299,7 @@ describe("backup images built with docker", () => {
   it("rebuilds, once, a backup image that records no source (one built by the two-command release)", () => {
     const s = plan([{ datastore: "mysql", version: "5.7.29" }], target.address, { backupTag: "unlabelled", troveRef: "r1" });
     const ref = s.plans[0]!.names(target.address).backup;
-    // An image without the label at the backup image's name, as the earlier build-backup-image.sh pushed them.
+    // An image without the label at the backup image's name, as releases before the source label pushed them.
     execFileSync("skopeo", ["copy", "--src-tls-verify=false", "--dest-tls-verify=false", `docker://${upstream.address}/mysql:5.7.29`, `docker://${ref}`]);
     expect(builtFrom(ref)).toBe("");
     const script = publishScript(s, s.plans[0]!, target.address, logFile("unlabelled"));

@@ -13,7 +13,7 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { defaultCatalog, TROVE_RELEASES } from "../../components/catalog";
-import { BACKUP_BUILD_SCRIPT, backupEnvironment, MIRROR_SCRIPT, mirrorEnvironment, resolveDatastoreImagesArgs } from "../../components/datastore-images";
+import { PUBLISH_SCRIPT, publishEnvironment, resolveDatastoreImagesArgs } from "../../components/datastore-images";
 import { resolveTroveBackupImage } from "../../components/image-naming";
 import { EditorRequest, renderApplyCommand, renderIni, renderTroveConfig } from "../../components/trove-config";
 import { startDockerEngine, TestDockerEngine } from "../support/docker-engine";
@@ -118,14 +118,9 @@ describe.each(labReleases())("Trove %s's own code reads the rendered config and 
       const env = { PATH: process.env.PATH, HOME: process.env.HOME, DOCKER_HOST: engine.host, REGISTRY_ADDRESS: target.address, REGISTRY_INSECURE: "true" };
       for (const p of plan.plans) {
         const n = p.names(target.address);
-        const scripts = [
-          { script: MIRROR_SCRIPT, vars: mirrorEnvironment(p.source, n.database, true) },
-          { script: BACKUP_BUILD_SCRIPT, vars: backupEnvironment(trove, p.spec.datastore, p.spec.version, n.backup, path.join(work, "logs", `${release}-${p.spec.datastore}-${p.spec.version}.log`)) },
-        ];
-        for (const s of scripts) {
-          const r = spawnSync("/bin/bash", ["-c", s.script], { env: { ...env, ...s.vars }, encoding: "utf8" });
-          if (r.status !== 0) throw new Error(`DatastoreImages script failed: ${r.stderr}`);
-        }
+        const vars = { ...publishEnvironment("it", plan, p, n), BACKUP_LOG: path.join(work, "logs", `${release}-${p.spec.datastore}-${p.spec.version}.log`) };
+        const r = spawnSync("/bin/bash", ["-c", PUBLISH_SCRIPT], { env: { ...env, ...vars }, encoding: "utf8" });
+        if (r.status !== 0) throw new Error(`DatastoreImages' publish script failed: ${r.stderr}`);
       }
     }, 300_000);
 
