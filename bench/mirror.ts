@@ -1,4 +1,4 @@
-// Mirroring a 200 MB image into the Trove registry, in one run: with the mirror script DatastoreImages declares
+// Mirroring a 200 MB image into the Trove registry, in one run: with the publish script DatastoreImages declares (its mirror step: no backup images)
 // (skopeo, registry to registry, digest kept) and with the runbook's `docker pull` / `docker tag` / `docker push`
 // through the lab's Docker engine. The upstream is the lab's registry on 127.0.0.1:5001 (`npm run lab:up`, started
 // here if not running); each method gets a fresh target registry per run. Figures: wall time (median of 3), bytes
@@ -83,14 +83,14 @@ async function main(): Promise<void> {
   const table = [
     "| method | time (median of 3) | written to the target registry | stored in the Docker engine | upstream digest kept |",
     "|---|---:|---:|---:|---|",
-    row("`DatastoreImages` mirror script (skopeo, registry to registry)", ours),
+    row("`DatastoreImages` publish script, mirror step (skopeo, registry to registry)", ours),
     row("runbook: `docker pull` + `tag` + `push`", viaDocker),
   ].join("\n");
   const body = `${machineLine()} \`npx tsx bench/mirror.ts\`: a ${size} MiB single-layer image of random data (incompressible) in the lab's upstream registry (127.0.0.1:5001), mirrored into a fresh \`docker-registry\` on 127.0.0.1 for each run; docker through the lab's engine (vfs storage driver), which starts each run without the image.
 
 ${table}
 
-Ratio docker / ours (median time): **${(m(viaDocker) / m(ours)).toFixed(1)}x**. A second run of the mirror script against a target that already holds the digest: ${(second!.ms / 1000).toFixed(2)} s, ${second!.targetBytes} bytes written, copied: ${String(second!.copied)}.
+Ratio docker / ours (median time): **${(m(viaDocker) / m(ours)).toFixed(1)}x**. A second run of the publish script against a target that already holds the digest: ${(second!.ms / 1000).toFixed(2)} s, ${second!.targetBytes} bytes written, copied: ${String(second!.copied)}.
 
 Why the difference: skopeo streams the compressed blobs from one registry to the other once; docker downloads them, decompresses and unpacks the layer into its storage driver, then reads it back, compresses it again and uploads it.`;
   writeBenchmarkSection("Mirroring a 200 MB image", body);
