@@ -1,5 +1,5 @@
-// Mirroring a 200 MB image into the Trove registry, in one run: with the publish script DatastoreImages declares (its mirror step: no backup images)
-// (skopeo, registry to registry, digest kept) and with the runbook's `docker pull` / `docker tag` / `docker push`
+// Mirroring a 200 MB image into the Trove registry, in one run: with the publish script DatastoreImages declares,
+// its mirror step alone (skopeo, registry to registry, digest kept), and with the runbook's `docker pull` / `docker tag` / `docker push`
 // through the lab's Docker engine. The upstream is the lab's registry on 127.0.0.1:5001 (`npm run lab:up`, started
 // here if not running); each method gets a fresh target registry per run. Figures: wall time (median of 3), bytes
 // written into the target's storage, bytes the engine stored locally, whether the digest survived, and the ratio.
