@@ -7,9 +7,8 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import * as tls from "@pulumi/tls";
 import bcrypt from "bcryptjs";
-import { Problems } from "./errors";
 import { RegistryEndpoint } from "./registry-endpoint";
-import { absolutePathProblem, basicAuthUserProblem, hostProblem, imageReferenceProblem, keyTextProblem, parseHostPort, passwordProblem, certificatePemProblem, portRule } from "./validate";
+import { absolutePathProblem, hostProblem, imageReferenceProblem, keyTextProblem, passwordProblem, certificatePemProblem, portRule } from "./validate";
 import { isIP } from "node:net";
 import { checkArgs } from "./check-args";
 import { count, either, flag, input, instanceOf, isPlainObject, oneOfValues, optional, Rule, secret, shape, text } from "./schema";
@@ -52,7 +51,7 @@ export interface LocalRegistryArgs {
   advertisedHost: string;
   /** Port the registry listens on (host network). Default: `4000`. */
   port?: number;
-  /** Address the registry binds to inside the host network. Default: `0.0.0.0`. */
+  /** IPv4 address the registry binds to inside the host network. Default: `0.0.0.0`. */
   bindAddress?: string;
   /** Registry image. Default: `registry:2`. Example: `quay.io/openstack.trove/registry:2` (what devstack uses). */
   image?: string;
@@ -124,13 +123,14 @@ export function registryContainerEnvironment(s: LocalRegistrySettings, auth: boo
 export const LOCAL_REGISTRY_SCHEMA: Rule = shape<LocalRegistryArgs>("local registry arguments", {
   advertisedHost: text("a host name or IP address the guests can reach", hostProblem),
   port: optional(portRule),
-  bindAddress: optional(text("an IP address, e.g. 0.0.0.0", (v) => (isIP(v) ? undefined : "expected an IP address, e.g. 0.0.0.0 or 127.0.0.1"))),
+  // The registry's REGISTRY_HTTP_ADDR is `<bindAddress>:<port>`, which this library writes for IPv4 only.
+  bindAddress: optional(text("an IPv4 address, e.g. 0.0.0.0", (v) => (isIP(v) === 4 ? undefined : "expected an IPv4 address, e.g. 0.0.0.0 or 127.0.0.1"))),
   image: optional(text("an image reference such as registry:2", imageReferenceProblem)),
   storagePath: optional(text("an absolute path on the registry host", absolutePathProblem)),
   containerName: optional(text("a container name", (v) => (/^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,127}$/.test(v) ? undefined : "expected letters, digits, '_', '.' or '-'"))),
   auth: optional(
     shape<LocalRegistryAuth>("{ username, password, realm? }", {
-      username: text("a basic-auth user name", basicAuthUserProblem),
+      username: text("a user name for the registry's htpasswd file", (v) => (/^[A-Za-z0-9._-]{1,64}$/.test(v) ? undefined : "expected 1 to 64 letters, digits, '.', '_' or '-'")),
       password: secret(input(text("a password", passwordProblem))),
       realm: optional(text("a realm", (v) => (/^[A-Za-z0-9 ._-]{1,64}$/.test(v) ? undefined : "expected letters, digits, spaces, '.', '_' or '-'"))),
     }),
@@ -156,9 +156,8 @@ export const LOCAL_REGISTRY_SCHEMA: Rule = shape<LocalRegistryArgs>("local regis
   dockerProvider: optional(instanceOf(docker.Provider, "a docker.Provider")),
 });
 
-/** Applies defaults and validates; throws one error naming every bad field. @internal */
-export function resolveLocalRegistryArgs(name: string, args: LocalRegistryArgs): LocalRegistrySettings {
-  const problems = new Problems("LocalRegistry", name);
+/** Applies defaults; every check is the schema's (LOCAL_REGISTRY_SCHEMA), which the constructor runs first. @internal */
+export function resolveLocalRegistryArgs(args: LocalRegistryArgs): LocalRegistrySettings {
   const port = args.port ?? 4000;
   const bindAddress = args.bindAddress ?? "0.0.0.0";
   const image = args.image ?? "registry:2";
@@ -166,16 +165,12 @@ export function resolveLocalRegistryArgs(name: string, args: LocalRegistryArgs):
   const containerName = args.containerName ?? "registry";
   const realm = args.auth?.realm ?? "trove-registry";
   const address = `${args.advertisedHost}:${port}`;
-  // Narrower than the schema: an IPv6 address must be written in brackets here, and the user name takes no '@' or '+'.
-  problems.check(parseHostPort(`${bindAddress}:${port}`) !== undefined, "bindAddress", bindAddress, "expected an IP address, e.g. 0.0.0.0 or 127.0.0.1");
-  if (args.auth) problems.check(/^[A-Za-z0-9._-]{1,64}$/.test(args.auth.username), "auth.username", args.auth.username, "expected 1 to 64 letters, digits, '.', '_' or '-'");
   let tls: LocalRegistrySettings["tls"];
   if (args.tls && "generate" in args.tls) {
     tls = { generate: true, validityDays: args.tls.validityDays ?? 825 };
   } else {
     tls = args.tls;
   }
-  problems.throwIfAny();
   return {
     address,
     port,
@@ -231,7 +226,7 @@ export class LocalRegistry extends pulumi.ComponentResource {
     // Checked before anything is declared; from here on, every Input is the checked one.
     const checked = checkArgs("LocalRegistry", name, LOCAL_REGISTRY_SCHEMA, args);
     args = checked.args;
-    const s = resolveLocalRegistryArgs(name, args);
+    const s = resolveLocalRegistryArgs(args);
     super("pulumi-trove:local-registry:LocalRegistry", name, {}, withFormerTypes(opts, ["pulumi-trove:registry:LocalRegistry"]));
     checked.attach(this);
     this.settings = s;

@@ -109,6 +109,10 @@ describe("LocalRegistry", () => {
     ["a container name with a space", { advertisedHost: "10.0.0.5", containerName: "my registry" }, /containerName "my registry" is not valid/],
     ["a realm with a quote", { advertisedHost: "10.0.0.5", auth: { username: "trove", password: "x", realm: 'a"b' } }, /auth.realm "a\\"b" is not valid/],
     ["a user name htpasswd cannot hold", { advertisedHost: "10.0.0.5", auth: { username: "a:b", password: "x" } }, /auth.username "a:b"/],
+    ["a user name with '@', which the registry's htpasswd rule leaves out", { advertisedHost: "10.0.0.5", auth: { username: "ops@site", password: "x" } }, /auth.username "ops@site" is not valid \(expected 1 to 64 letters, digits, '\.', '_' or '-'\)/],
+    ["an IPv6 bind address", { advertisedHost: "10.0.0.5", bindAddress: "::" }, /bindAddress "::" is not valid \(expected an IPv4 address/],
+    ["a bracketed IPv6 bind address", { advertisedHost: "10.0.0.5", bindAddress: "[::]" }, /bindAddress "\[::\]" is not valid \(expected an IPv4 address/],
+    ["a host name as bind address", { advertisedHost: "10.0.0.5", bindAddress: "localhost" }, /bindAddress "localhost" is not valid/],
   ])("rejects %s", (_label, args, message) => {
     expect(() => new r.LocalRegistry("bad", args as never)).toThrow(message);
   });
