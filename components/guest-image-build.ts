@@ -17,7 +17,7 @@ import { hostKeyOf, remoteConnection, SSH_CONNECTION_SCHEMA, SshConnection } fro
 import { shellCommand, withExports } from "./shell";
 import { checkArgs } from "./check-args";
 import { either, FieldRules, flag, input, isPlainObject, listOf, mapOf, oneOfValues, optional, Rule, shape, text } from "./schema";
-import { absolutePathProblem, environmentNameProblem, gitRefProblem, httpUrlProblem, imageReferenceProblem, plainNameProblem, singleLineProblem, unixUserProblem } from "./validate";
+import { absolutePathProblem, environmentNameProblem, gitRefProblem, httpUrlProblem, imageReferenceProblem, plainNameProblem, singleLineProblem, linuxUserProblem } from "./validate";
 import { loadScript, readScriptResult } from "./scripts/index";
 import { withFormerTypes } from "./component-type";
 
@@ -297,9 +297,9 @@ export const GUEST_IMAGE_BUILD_FIELDS: FieldRules<GuestImageBuildArgs> = {
   guestOs: optional(text("a guest OS name, e.g. ubuntu", (v) => plainNameProblem(v, 32))),
   guestOsRelease: optional(text("a guest OS release, e.g. jammy or noble", (v) => plainNameProblem(v, 32))),
   devMode: optional(flag()),
-  guestUsername: optional(text("a Unix user name", unixUserProblem)),
+  guestUsername: optional(text("a Linux user name", linuxUserProblem)),
   outputImagePath: optional(text("a path on the build host, absolute or starting with $HOME/", (v) => (TROVESTACK_SAFE_PATH.test(v) ? undefined : "expected an absolute path or one starting with $HOME/, of letters, digits, '.', '_', '+', '-' and '/' (trovestack does not quote it)"))),
-  hostScpUsername: optional(text("a Unix user name", unixUserProblem)),
+  hostScpUsername: optional(text("a Linux user name", linuxUserProblem)),
   cloudInitDatasources: optional(listOf(text("a cloud-init datasource name such as OpenStack", (v) => (/^[A-Za-z0-9]+$/.test(v) ? undefined : "expected a cloud-init datasource name such as OpenStack or ConfigDrive")), { min: 1 })),
   localElementsPath: optional(text("an absolute path on the build host", absolutePathProblem)),
   environment: optional(mapOf(text("a one-line value", singleLineProblem), environmentNameProblem, "a map of environment variable names to one-line values")),
@@ -375,8 +375,6 @@ function checkBuildOptions(args: GuestImageBuildArgs, common: CommonImageSetting
   problems.check(cloudInitDatasources.includes(REQUIRED_DATASOURCE), "cloudInitDatasources", cloudInitDatasources, `must include "OpenStack": since Yoga, Trove no longer uses a config drive by default, so cloud-init must read the metadata service to inject the guest agent's files`);
   if (args.hostScpUsername !== undefined) {
     problems.check(devMode, "hostScpUsername", args.hostScpUsername, "only used in dev mode; remove it or set devMode: true");
-    // Narrower than the schema's Unix user name: lowercase, no '.'.
-    problems.check(/^[a-z_][a-z0-9_-]{0,31}$/.test(args.hostScpUsername), "hostScpUsername", args.hostScpUsername, "expected a Linux user name");
   }
   if (!devMode) {
     for (const key of UNSIGNED_APT_ENVIRONMENT) problems.check(!Object.hasOwn(environment, key), `environment.${key}`, environment[key], "makes apt in the image accept unsigned packages; not allowed in a production build (devMode false)");
@@ -394,8 +392,6 @@ function checkBuildOptions(args: GuestImageBuildArgs, common: CommonImageSetting
     else problems.check(args.allowUntested === true, "preloadImages", "(images)", `only upstream master's trovestack (Trove ${rules.release}) reads DIB_TROVE_DOCKER_IMAGES, and no released branch does yet; set allowUntested: true to try it anyway`);
   }
   for (const key of Object.keys(environment)) {
-    // Narrower than the schema's variable name: uppercase only.
-    problems.check(/^[A-Z_][A-Z0-9_]*$/.test(key), `environment.${key}`, key, "expected an environment variable name of uppercase letters, digits and '_'");
     problems.check(!["DIB_CLOUD_INIT_DATASOURCES", "HOST_SCP_USERNAME", "DIB_LOCAL_ELEMENTS_PATH"].includes(key), `environment.${key}`, key, "set it with its own argument (cloudInitDatasources, hostScpUsername, localElementsPath)");
   }
 }
@@ -456,9 +452,9 @@ function resolveBuildSource(args: GuestImageBuildArgs, common: CommonImageSettin
   };
 }
 
-/** Checks the guest OS and release against the Trove release (or the tested pair), and the guest user's name. */
+/** Checks the guest OS and release against the Trove release (or the tested pair). */
 function checkGuestOs(args: GuestImageBuildArgs, common: CommonImageSettings, problems: Problems): void {
-  const { guestOs, guestOsRelease, guestUsername, releaseOk } = common;
+  const { guestOs, guestOsRelease, releaseOk } = common;
   const supportedReleases = guestOs === "ubuntu" && args.troveRelease !== undefined && releaseOk ? TROVE_RELEASES[args.troveRelease]!.guestOsReleases : SUPPORTED_GUEST_OS[guestOs];
   if (!args.allowUntested && releaseOk) {
     if (problems.check(supportedReleases !== undefined, "guestOs", guestOs, `supported: ${Object.keys(SUPPORTED_GUEST_OS).join(", ")}; set allowUntested: true to try it anyway`)) {
@@ -466,8 +462,6 @@ function checkGuestOs(args: GuestImageBuildArgs, common: CommonImageSettings, pr
       else problems.check(supportedReleases!.includes(guestOsRelease), "guestOsRelease", guestOsRelease, `supported: ${supportedReleases!.join(", ")}; set allowUntested: true to try it anyway`);
     }
   }
-  // Narrower than the schema's Unix user name: lowercase, no '.'.
-  problems.check(/^[a-z_][a-z0-9_-]{0,31}$/.test(guestUsername), "guestUsername", guestUsername, "expected a Linux user name: lowercase letters, digits, '_' or '-'");
 }
 
 /**

@@ -124,9 +124,14 @@ export function basicAuthUserProblem(value: string): string | undefined {
   return /^[A-Za-z0-9._@+-]{1,64}$/.test(value) ? undefined : "expected 1 to 64 letters, digits, '.', '_', '@', '+' or '-' (basic auth cannot carry ':' or spaces in a user name)";
 }
 
-/** Checks a login name on a Unix host (SSH user, guest user). @internal */
+/** Checks a login name on a Unix host (an SSH user). @internal */
 export function unixUserProblem(value: string): string | undefined {
   return /^[A-Za-z_][A-Za-z0-9_.-]{0,31}$/.test(value) ? undefined : "expected a Unix user name: up to 32 letters, digits, '_', '.' or '-', starting with a letter or '_'";
+}
+
+/** Checks a user name the guest image build creates or copies as (Ubuntu's useradd rule): lowercase, no '.'. @internal */
+export function linuxUserProblem(value: string): string | undefined {
+  return /^[a-z_][a-z0-9_-]{0,31}$/.test(value) ? undefined : "expected a Linux user name: up to 32 lowercase letters, digits, '_' or '-', starting with a letter or '_'";
 }
 
 /** Checks a password: not empty, one line. @internal */
@@ -174,9 +179,9 @@ export function gitRefProblem(value: string): string | undefined {
   return ok ? undefined : "expected a git branch, tag or commit, e.g. stable/2024.1 or master";
 }
 
-/** Checks an environment variable name. @internal */
+/** Checks an environment variable name for trovestack and diskimage-builder: uppercase, as theirs are. @internal */
 export function environmentNameProblem(value: string): string | undefined {
-  return /^[A-Za-z_][A-Za-z0-9_]{0,127}$/.test(value) ? undefined : "expected a variable name: letters, digits and '_', not starting with a digit";
+  return /^[A-Z_][A-Z0-9_]{0,127}$/.test(value) ? undefined : "expected an environment variable name of uppercase letters, digits and '_', not starting with a digit";
 }
 
 /** Checks a Docker image reference (`registry:2`, `quay.io/openstack.trove/registry:2`, `10.0.0.5:4000/trove/mysql:8.4`). @internal */
