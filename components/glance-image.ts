@@ -58,6 +58,11 @@ export interface GlanceImageArgs {
    * At least one. Example: `["mysql", "postgresql"]`.
    */
   datastores: string[];
+  /**
+   * Datastores of versions the pipeline has retired but that databases still use (see the README's "Day two"): their
+   * tags stay on the image after `datastores`', so those versions still find an image. Default: none.
+   */
+  retainedDatastores?: pulumi.Input<string[]>;
   /** Glance image name. Default: `trove-guest-<os>-<release>` (`trove-guest-ubuntu-jammy`). */
   name?: string;
   /** Glance visibility. Default: `private`, as in the runbook. */
@@ -123,6 +128,7 @@ export const GLANCE_IMAGE_SOURCE_SCHEMA: Rule = shape<GlanceImageSource>(
 export const GLANCE_IMAGE_FIELDS: FieldRules<GlanceImageArgs> = {
   image: either("a GuestImageBuild, or { path or url, diskFormat, sha256? }", [instanceOf(GuestImageBuild, "a GuestImageBuild"), GLANCE_IMAGE_SOURCE_SCHEMA], (v) => (v instanceof GuestImageBuild ? 0 : isPlainObject(v) ? 1 : undefined)),
   datastores: listOf(text("a datastore name", (v) => plainNameProblem(v))),
+  retainedDatastores: optional(input(listOf(text("a datastore name", (v) => plainNameProblem(v))))),
   name: optional(text("a Glance image name", (v) => plainNameProblem(v, 255))),
   visibility: optional(oneOfValues(["private", "shared", "community", "public"])),
   minDiskGb: optional(count(0, 100000)),
@@ -237,7 +243,7 @@ export class GlanceImage extends pulumi.ComponentResource {
         diskFormat: settings.diskFormat,
         containerFormat: settings.containerFormat,
         visibility: settings.visibility,
-        tags: settings.tags,
+        tags: args.retainedDatastores === undefined ? settings.tags : pulumi.output(args.retainedDatastores).apply((kept) => glanceImageTags([...settings.tags.slice(1), ...kept])),
         properties,
         localFilePath: localFilePath as pulumi.Input<string>,
         imageSourceUrl: url as pulumi.Input<string>,

@@ -6,8 +6,9 @@
 # own validation-rules.json files also hold "boolean" and "float" rules (PostgreSQL's has 55 of them).
 # Unlike trove-manage it also removes rules that are no longer wanted, changes only rules that differ, and prints one
 # JSON summary line. The request (config file, datastore, version, rules, and Trove's id of the version when known)
-# comes on stdin. With the argument `delete` it removes every rule of the version instead (the component's delete);
-# a version Trove no longer has is then fine: Trove's own DELETE of a version removes its rules with it.
+# comes on stdin. With the argument `delete` it removes every rule of the version instead (the component's delete),
+# unless instances, backups or configuration groups still use the version (then it keeps them and says so); a
+# version Trove no longer has is then fine: Trove's own DELETE of a version removes its rules with it.
 # The component runs it with `python3 -c <this text>`.
 import inspect, json, sys
 
@@ -45,6 +46,18 @@ except exception.TroveError as error:
         sys.exit(0)
     sys.exit("datastore version %s %s not found in Trove: %s" % (request["datastore"], request["versionName"], error))
 summary["versionId"] = version.id
+
+if deleting:
+    # A version still in use keeps its rules (its configuration groups need them); Trove's DELETE of the version
+    # refuses it for the same reason, so nothing is removed and the refusal says why.
+    from trove.backup.models import DBBackup
+    from trove.instance.models import DBInstance
+    users = {kind: model.find_all(datastore_version_id=version.id, deleted=False).count()
+             for kind, model in (("instances", DBInstance), ("backups", DBBackup), ("configurations", config_models.DBConfiguration))}
+    if any(users.values()):
+        summary["keptInUse"] = users
+        print(json.dumps(summary))
+        sys.exit(0)
 
 SQLITE = str(cfg.CONF.database.connection).startswith("sqlite")
 

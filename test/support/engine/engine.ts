@@ -248,7 +248,9 @@ export class PulumiEngine {
       let id = old?.id ?? "";
       let outputs: Wire = old?.outputs ?? {};
       if (dryRun) {
-        if (op !== "same") outputs = inputs;
+        // The engine previews a dynamic resource with its checked inputs as outputs: the host sets no
+        // supportsPreview, so Create and Update are not called in a preview (pkg/resource/plugin/provider_plugin.go).
+        if (op !== "same") outputs = dynamic ? (checked as Wire) : inputs;
         if (op === "create" || op === "replace") id = "";
       } else if (op !== "same") {
         const hostNow = dynamic ? await dynamicHost() : undefined;
@@ -269,7 +271,8 @@ export class PulumiEngine {
           pendingDeletes.push(old!);
         }
       }
-      registered.set(urn, { ...base, id, inputs, outputs });
+      // The state keeps what the provider's check returned as the resource's inputs (the next check's olds).
+      registered.set(urn, { ...base, id, inputs: dynamic ? (checked as Wire) : inputs, outputs });
       return { urn, id, outputs };
     };
 
