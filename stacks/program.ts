@@ -79,6 +79,8 @@ export function pipelineArgsFromConfig(config: pulumi.Config, makeProvider: (r: 
     datastoreImages,
     troveConfig,
     registration: config.getObject("registration"),
+    allowUntested: config.getBoolean("allowUntested"),
+    managementNetworkCidr: config.get("managementNetworkCidr"),
   };
 }
 
