@@ -6,7 +6,6 @@
 // their Glance tags, under their own resource names, so that Pulumi updates them in place instead of deleting them.
 // A later up, once nothing uses them, leaves them out and Pulumi deletes them for real.
 
-import { execFileSync } from "node:child_process";
 import * as pulumi from "@pulumi/pulumi";
 import { loadScript } from "./scripts/index";
 import { loadCredentials, OpenStackApiError, openTroveSession, trove } from "./trove-client";
@@ -141,6 +140,10 @@ export function retirementCandidates(olds: Partial<RetirementInputs> | undefined
 
 /** Runs the usage counter with the controller's Python on this machine. @internal */
 export function countUsage(counter: UsageCounter, versions: ServedVersion[]): Array<ServedVersion & { found: boolean } & Partial<VersionUsage>> {
+  // Required here, not imported: the provider is serialized with its closure, which takes a module by name only
+  // when it is required inside the function (an import, under vitest's transform, would be serialized by value).
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { execFileSync } = require("node:child_process") as typeof import("node:child_process");
   const out = execFileSync(counter.python, ["-c", VERSION_USAGE_PY], {
     input: JSON.stringify({ configFile: counter.troveConfPath, versions }),
     encoding: "utf8",

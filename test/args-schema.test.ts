@@ -99,7 +99,7 @@ const subjects: Subject[] = [
     make: (a) => new m.glance.GlanceImage("gen", a as never),
     examples: () => [
       { image: { path: "/var/tmp/guest.qcow2", diskFormat: "qcow2", sha256: "a".repeat(64) }, datastores: ["mysql"], name: "guest", visibility: "private", minDiskGb: 5, minRamMb: 512, properties: { hw_rng_model: "virtio" }, protected: false, catalog: m.catalog.defaultCatalog, guestOs: "ubuntu", guestOsRelease: "jammy" },
-      { image: { url: "https://example.com/guest.qcow2", diskFormat: "qcow2" }, datastores: ["mysql"] },
+      { image: { url: "https://example.com/guest.qcow2", diskFormat: "qcow2" }, datastores: ["mysql"], retainedDatastores: ["mariadb"] },
     ],
   },
   {
@@ -163,7 +163,7 @@ const subjects: Subject[] = [
         registry: { local: { advertisedHost: "10.0.0.5", auth: { username: "trove", password: "pw", realm: "trove" }, tls: { certificatePem: cert, privateKeyPem: key, caCertificatePem: cert } } },
         datastoreImages: { repository: "trove", backupTag: "latest", buildBackupImages: true, backupSourceDir: "/opt/trove", troveRef: "master", upstreamRegistry: "docker.io/library", upstreamInsecure: false, dockerHost: "unix:///var/run/docker.sock" },
         troveConfig: { controller: { connection: ssh, restartOnTroveConfChange: ["systemctl restart trove-taskmanager"], restartOnGuestAgentConfChange: ["true"] }, cloudInit: { mysql: "#cloud-config\n" }, cloudinitLocation: "/etc/trove/cloudinit" },
-        registration: { adopt: false, rulesSourceDir: "/opt/trove", loadConfigurationParameters: false },
+        registration: { adopt: false, rulesSourceDir: "/opt/trove", loadConfigurationParameters: false, whenInUse: "fail" },
         managementNetworkCidr: "10.0.0.0/24",
       },
       { versions: [{ datastore: "mysql", version: "8.0.41" }], troveRelease: "2026.1", guestImage: { existingImagePath: "/var/tmp/g.qcow2" }, registry: { existing: endpoint }, datastoreImages: {}, troveConfig: false, registration: false },
