@@ -209,7 +209,7 @@ async function settleUndecided(inputs: RetirementInputs): Promise<RetainedVersio
     } catch (error) {
       const refusal = inUseRefusal(error);
       if (refusal === undefined) throw error;
-      if (inputs.whenInUse === "fail" && /in use/.test(refusal)) throw new Error(strictLine(v, inputs.where, refusal.replace(/^in use by /, "")));
+      if (inputs.whenInUse === "fail" && /in use/.test(refusal)) throw new Error(strictLine(v, inputs.where, refusal.replace(/^in use by /, "")), { cause: error });
       retained.push({ ...v, reason: refusedLine(v, inputs.where, refusal) });
     }
   }
