@@ -121,3 +121,20 @@ describe("DatastoreImages", () => {
     expect(() => new d.DatastoreImages("bad", { registry, backupSourceDir: "/t", troveRelease: "zed", ...(extra as object) } as never)).toThrow(message);
   });
 });
+
+describe("DatastoreImages and the backup image's contract (issue 25)", () => {
+  it("records 2026.2's contract with the guest agent in the backup label, so a change of release rebuilds the image", async () => {
+    const { execFileSync } = await import("node:child_process");
+    const path = await import("node:path");
+    new d.DatastoreImages("c261", { registry, versions: [{ datastore: "mysql", version: "8.4" }], troveRelease: "2026.1", backupSourceDir: "/t" });
+    new d.DatastoreImages("c262", { registry, versions: [{ datastore: "mysql", version: "8.4" }], troveRelease: "2026.2", backupSourceDir: "/t" });
+    const env261 = (await mocks.waitFor("c261-publish-mysql-8-4")).inputs.environment as Record<string, string>;
+    const env262 = (await mocks.waitFor("c262-publish-mysql-8-4")).inputs.environment as Record<string, string>;
+    expect(env261.BACKUP_CONTRACT).toBeUndefined();
+    expect(env262.BACKUP_CONTRACT).toBe("swift-preauth");
+    // The label the script compares with the registry's image: same checkout and ref, another contract.
+    const label = (env: Record<string, string>) => execFileSync("bash", ["-c", `. ${JSON.stringify(path.join(__dirname, "..", "components", "scripts", "images.sh"))}; backup_source`], { env: { PATH: process.env.PATH, ...env }, encoding: "utf8" }).trim();
+    expect(label(env261)).toBe("trove unknown; mysql 8.4; /t/backup");
+    expect(label(env262)).toBe("trove unknown; mysql 8.4; /t/backup; contract swift-preauth");
+  });
+});

@@ -35,9 +35,10 @@ mirror_image() {
 }
 
 # backup_source: what a backup image is built from, as its BACKUP_SOURCE_LABEL records it: the Trove ref, the build
-# args and the build context.
+# args and the build context, and BACKUP_CONTRACT when set (how the release's guest agent calls the image, e.g.
+# swift-preauth on 2026.2), so a release that changes it rebuilds the image.
 backup_source() {
-  printf 'trove %s; %s %s; %s\n' "${BACKUP_TROVE_REF:-unknown}" "$BACKUP_DATASTORE" "$BACKUP_VERSION" "$BACKUP_CONTEXT"
+  printf 'trove %s; %s %s; %s%s\n' "${BACKUP_TROVE_REF:-unknown}" "$BACKUP_DATASTORE" "$BACKUP_VERSION" "$BACKUP_CONTEXT" "${BACKUP_CONTRACT:+; contract $BACKUP_CONTRACT}"
 }
 
 # build_backup_image: builds Trove's backup/ with Trove's build args and the BACKUP_SOURCE_LABEL, pushes it to the
