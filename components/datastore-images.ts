@@ -21,7 +21,7 @@
 // carry no label saying what they were built from.
 
 import * as pulumi from "@pulumi/pulumi";
-import { BackupImageContract, DATASTORE_VERSION_SPEC_FIELDS, TROVE_RELEASE_RULE, DatastoreCatalog, DatastoreVersionSpec, defaultCatalog, releaseVersionProblem, TROVE_RELEASES, troveReleaseProblem } from "./catalog";
+import { backupBuildArgs, backupBuildProblem, BackupImageContract, DATASTORE_VERSION_SPEC_FIELDS, TROVE_RELEASE_RULE, DatastoreCatalog, DatastoreVersionSpec, defaultCatalog, releaseVersionProblem, TROVE_RELEASES, troveReleaseProblem, TroveReleaseRules } from "./catalog";
 import { Problems } from "./errors";
 import { datastoreImageNames, DatastoreImageNames } from "./image-naming";
 import { REGISTRY_ENDPOINT_SCHEMA, RegistryEndpoint } from "./registry-endpoint";
@@ -159,6 +159,17 @@ export function backupEnvironment<T extends pulumi.Input<string> = string>(backu
   };
 }
 
+/**
+ * The release's build args for the backup image (`backupBuildArgs` in catalog.ts), as `BACKUP_BUILD_DATASTORE` and
+ * `BACKUP_BUILD_VERSION`, only where they differ from the datastore and version (MySQL's): so the label, which
+ * records the datastore and version, stays the same for the images that built before.
+ * @internal
+ */
+export function backupBuildArgEnvironment(rules: TroveReleaseRules, datastore: string, version: string): Record<string, string> {
+  const a = backupBuildArgs(rules, datastore, version);
+  return { ...(a.DATASTORE !== datastore ? { BACKUP_BUILD_DATASTORE: a.DATASTORE } : {}), ...(a.DATASTORE_VERSION !== version ? { BACKUP_BUILD_VERSION: a.DATASTORE_VERSION } : {}) };
+}
+
 /** The full log of a version's backup build: one file per DatastoreImages and version, under {@link LOG_DIRECTORY}. @internal */
 export function backupLogFile(name: string, plan: DatastoreImagePlan): string {
   return `${LOG_DIRECTORY}/${name}-backup-${plan.key.replace(/[:.]/g, "-")}.log`;
@@ -172,6 +183,7 @@ export function publishEnvironment<T extends pulumi.Input<string> = string>(name
   return {
     ...mirrorEnvironment(plan.source, names.database, s.upstreamInsecure),
     ...(s.buildBackupImages ? backupEnvironment(s.backupSourceDir!, plan.spec.datastore, plan.spec.version, names.backup, backupLogFile(name, plan), s.troveRef, TROVE_RELEASES[s.troveRelease]!.backupImageContract) : {}),
+    ...(s.buildBackupImages ? backupBuildArgEnvironment(TROVE_RELEASES[s.troveRelease]!, plan.spec.datastore, plan.spec.version) : {}),
   };
 }
 
@@ -262,6 +274,8 @@ export function resolveDatastoreImagesArgs(name: string, given: DatastoreImagesA
     if (v.upstreamTag === undefined) problems.report(`${at}.upstreamTag`, upstreamTag, tagProblem(upstreamTag));
     if (!known || !versionOk || !releaseOk) return;
     if (!args.allowUntested) problems.report(`${at}.version`, v.version, releaseVersionProblem(TROVE_RELEASES[troveRelease]!, v.datastore, v.version));
+    // Not waived by allowUntested: install.sh stops on another MySQL line whatever we allow.
+    if (buildBackupImages) problems.report(`${at}.version`, v.version, backupBuildProblem(TROVE_RELEASES[troveRelease]!, v.datastore, v.version));
     const def = catalog.get(v.datastore);
     plans.push({
       key: `${v.datastore}:${v.version}`,
