@@ -118,11 +118,11 @@ export interface TroveGuestPipelineArgs {
    */
   datastoreImages: Omit<DatastoreImagesArgs, "registry" | "versions" | "troveRelease" | "catalog" | "allowUntested">;
   /**
-   * Trove's registry configuration: {@link TroveConfigArgs} other than the registry and the image options, which the
-   * pipeline passes. Give `controller` to apply it over SSH. Set to `false` to leave it out. Default: rendered only
+   * Trove's registry configuration: {@link TroveConfigArgs} other than the registry, the image options and the
+   * release, which the pipeline passes. Give `controller` to apply it over SSH. Set to `false` to leave it out. Default: rendered only
    * (see the `troveConfig` outputs).
    */
-  troveConfig?: Omit<TroveConfigArgs, "registry" | "imageOptions" | "catalog"> | false;
+  troveConfig?: Omit<TroveConfigArgs, "registry" | "imageOptions" | "catalog" | "troveRelease"> | false;
   /**
    * Registering the datastore versions in Trove: each version is a `DatastoreVersion` in every region (found by the
    * Glance tags `trove`,`<datastore>`), created after that region's Glance image. Set to `false` to leave it out.
@@ -312,8 +312,8 @@ export const TROVE_GUEST_PIPELINE_SCHEMA: Rule = shape<TroveGuestPipelineArgs>("
   ),
   troveConfig: optional(
     either(
-      "{ controller?, cloudInit?, cloudinitLocation? } or false",
-      [shape<Exclude<TroveGuestPipelineArgs["troveConfig"], false | undefined>>("Trove configuration settings", pick(TROVE_CONFIG_FIELDS, ["controller", "cloudInit", "cloudinitLocation"] as const)), oneOfValues([false])],
+      "{ controller?, cloudInit?, cloudinitLocation?, swift? } or false",
+      [shape<Exclude<TroveGuestPipelineArgs["troveConfig"], false | undefined>>("Trove configuration settings", pick(TROVE_CONFIG_FIELDS, ["controller", "cloudInit", "cloudinitLocation", "swift"] as const)), oneOfValues([false])],
       (v) => (v === false ? 1 : isPlainObject(v) ? 0 : undefined),
     ),
   ),
@@ -555,7 +555,7 @@ export class TroveGuestPipeline extends pulumi.ComponentResource {
     if (args.troveConfig !== false) {
       this.troveConfig = new TroveConfig(
         `${name}-config`,
-        { ...(args.troveConfig ?? {}), registry: this.registry, imageOptions: this.datastoreImages.guestAgentOptions, catalog: settings.catalog },
+        { ...(args.troveConfig ?? {}), registry: this.registry, imageOptions: this.datastoreImages.guestAgentOptions, catalog: settings.catalog, troveRelease: settings.troveRelease },
         // The options name images that must exist before Trove hands them to a guest.
         { parent: this, dependsOn: [this.datastoreImages] },
       );

@@ -259,13 +259,19 @@ export const retirementProvider: pulumi.dynamic.ResourceProvider = {
   },
 };
 
-/** Arguments of {@link DatastoreVersionRetirement}. @internal */
+/** Arguments of {@link DatastoreVersionRetirement} (the pipeline declares it; see the README's "Day two"). */
 export interface DatastoreVersionRetirementArgs {
+  /** The versions the pipeline lists in this region. */
   serving: ServedVersion[];
+  /** What to do with a version no longer listed that Trove reports in use. */
   whenInUse: WhenVersionInUse;
+  /** `region <name>` for messages, or empty for the one implicit region. */
   where: string;
+  /** clouds.yaml cloud. Default: `OS_CLOUD` or the `OS_*` variables. */
   cloud?: string;
+  /** Region. Default: the cloud's. */
   region?: string;
+  /** Count usage with Trove's models on this machine. Default: not counted (Trove's DELETE decides at up). */
   counter?: UsageCounter;
 }
 

@@ -320,3 +320,20 @@ describe("TroveGuestPipeline on day two", () => {
     expect(() => new p.TroveGuestPipeline("bad-when", { ...base, versions, registration: { whenInUse: "keep" as never } })).toThrow(/registration\.whenInUse.*"retire", "fail"|registration\.whenInUse.*retire.*fail/);
   });
 });
+
+describe("TroveGuestPipeline passes its release to TroveConfig (issue 25)", () => {
+  it("on 2026.2 the config apply reports a leftover [service_credentials], and troveConfig.swift reaches trove.conf", async () => {
+    const controller = { connection: { host: "10.0.0.5", user: "root", privateKey: pulumi.secret("KEY"), hostKey: testHostKey() } };
+    const pipeline = new p.TroveGuestPipeline("r262", {
+      ...base,
+      troveRelease: "2026.2",
+      versions: [{ datastore: "mysql", version: "8.4", default: true }],
+      guestImage: { ...guestImage, guestOsRelease: "noble" },
+      troveConfig: { controller, swift: { url: "http://10.0.0.5:8080/v1/AUTH_" } },
+    });
+    const apply = await mocks.waitFor("r262-config-apply");
+    const request = JSON.parse((apply.inputs.stdin as { value: string }).value) as import("../components/trove-config.js").EditorRequest;
+    expect(request.files.map((f) => f.report)).toEqual([undefined, ["service_credentials"]]);
+    expect(await valueOf(pipeline.troveConfig!.troveConf)).toContain("swift_url = http://10.0.0.5:8080/v1/AUTH_\n");
+  });
+});

@@ -6,7 +6,9 @@
 #  - sets only the given options: other sections, options and comments survive, and a value already equal is left alone;
 #  - writes through a temp file in the same directory and renames it over the original (mode and owner kept), so a
 #    failed run never leaves a half-written file;
-#  - runs each file's restart commands only when that file changed, and prints one JSON summary line.
+#  - runs each file's restart commands only when that file changed, and prints one JSON summary line;
+#  - reports (in "present") the sections a file's "report" names that the file still has, without touching them
+#    (e.g. the guest config's [service_credentials], which Trove 2026.2 no longer reads).
 # The component runs it with `python3 -c <this text>`.
 import json, os, re, shlex, subprocess, sys, tempfile
 
@@ -106,6 +108,16 @@ def main():
             for command in f.get("restart", []):
                 subprocess.run(shlex.split(command), check=True)
                 restarted.append(command)
-    print(json.dumps({"changed": changed, "restarted": restarted}))
+    summary = {"changed": changed, "restarted": restarted}
+    header = re.compile(r"^\s*\[([^\]]+)\]\s*$")
+    present = {}
+    for f, before, after in plans:
+        have = {m.group(1).strip() for m in map(header.match, after.splitlines()) if m}
+        found = [section for section in f.get("report", []) if section in have]
+        if found:
+            present[f["path"]] = found
+    if any(f.get("report") for f in request["files"]):
+        summary["present"] = present
+    print(json.dumps(summary))
 
 main()

@@ -100,6 +100,31 @@ describe.each(labReleases())("Trove %s's own code reads the rendered config and 
     });
   });
 
+  it("the Swift endpoint: Trove's own swift_client takes swift_url (plus the project) or the catalog's swift_endpoint_type endpoint from the rendered trove.conf", () => {
+    // On 2026.2 this is the URL the taskmanager hands the guests for their backups (taskmanager/models.py).
+    const urlOf = (swift: { url?: string; endpointType?: string }) => {
+      const file = path.join(labWork, "swift.conf");
+      writeFileSync(file, renderIni(renderTroveConfig({ registryAddress: "10.0.0.5:4000", insecure: false, imageOptions: {}, swift }).troveConf));
+      const read = [
+        "import sys",
+        "from trove.common import cfg, clients",
+        "from trove.common.context import TroveContext",
+        "cfg.CONF(args=[], project='trove', default_config_files=[sys.argv[1]])",
+        "catalog = [{'type': 'object-store', 'name': 'swift', 'endpoints': [{'region': 'RegionOne', 'publicURL': 'http://public:8080/v1/AUTH_p1', 'internalURL': 'http://internal:8080/v1/AUTH_p1'}]}]",
+        "print(clients.swift_client(TroveContext(project_id='p1', auth_token='t', service_catalog=catalog)).url)",
+      ].join("\n");
+      return execFileSync(lab.python, ["-c", read, file], { encoding: "utf8" }).trim();
+    };
+    expect(urlOf({ url: "http://10.0.0.5:8080/v1/AUTH_" })).toBe("http://10.0.0.5:8080/v1/AUTH_p1");
+    expect(urlOf({ endpointType: "internalURL" })).toBe("http://internal:8080/v1/AUTH_p1");
+    expect(urlOf({})).toBe("http://public:8080/v1/AUTH_p1");
+  });
+
+  it("on 2026.2 the guest config's [service_credentials] is deprecated in the release's own option definitions; earlier releases read it", () => {
+    const read = "from trove.common import cfg\nprint(all(o.deprecated_for_removal for o in cfg.service_credentials_opts if o.name in ('auth_url', 'region_name', 'username', 'password')))";
+    expect(execFileSync(lab.python, ["-c", read], { encoding: "utf8" }).trim()).toBe(rules.backupImageContract === "swift-preauth" ? "True" : "False");
+  });
+
   describe("what the guest agent pulls exists in the registry", () => {
     let upstream: TestRegistry;
     let target: TestRegistry;
