@@ -18,6 +18,8 @@ export interface SshdOptions {
   user?: string;
   /** sshd's AcceptEnv patterns. Default: none, as sshd's own default. */
   acceptEnv?: string[];
+  /** The server's directory (made if missing, removed by `stop()`). Default: a new temp dir. */
+  dir?: string;
 }
 
 export interface TestSshd {
@@ -57,7 +59,8 @@ export async function startSshd(port: number, options: SshdOptions = {}): Promis
   requireTool("/usr/sbin/sshd", "openssh-server");
   requireTool("ssh", "openssh-client");
   const user = options.user ?? "root";
-  const dir = mkdtempSync(path.join(tmpdir(), "sshd-"));
+  const dir = options.dir ?? mkdtempSync(path.join(tmpdir(), "sshd-"));
+  mkdirSync(dir, { recursive: true });
   chmodSync(dir, 0o755);
   let home = "/root";
   let madeUser = false;
