@@ -92,7 +92,10 @@ describe("pulumi up, up, refresh, a host-key change and destroy of the devstack 
     const pgRules = (JSON.parse(readFileSync(path.join(lab.troveTemplates, "postgresql", "validation-rules.json"), "utf8")) as { "configuration-parameters": unknown[] })["configuration-parameters"];
     expect(JSON.parse(lab.openstack(["database", "configuration", "parameter", "list", "12", "--datastore", "postgresql", "-f", "json"]))).toHaveLength(pgRules.length);
 
-    // A second up: nothing to do, and nothing run: no build, no SSH login on the controller, no write to Trove.
+    // The controller gets a new host key. A second up has nothing to do and runs nothing: no build, no SSH login on
+    // the controller (so it does not notice the new key), no write to Trove.
+    const oldKey = remote.controller.hostPublicKey;
+    const newKey = await remote.controller.rotateHostKey();
     const logins = controllerLogins();
     const writes = troveWriteCount(lab);
     const again = await engine.up();
@@ -109,13 +112,7 @@ describe("pulumi up, up, refresh, a host-key change and destroy of the devstack 
     expect(refresh.changes).toEqual([]);
     expect(controllerLogins()).toBe(logins);
 
-    // The controller gets a new host key. An up that runs nothing there does not notice; one that must run the
-    // config apply is refused at the connection, and nothing runs on the controller.
-    const oldKey = remote.controller.hostPublicKey;
-    const newKey = await remote.controller.rotateHostKey();
-    const unchanged = await engine.up();
-    expect(unchanged.errors).toEqual([]);
-    expect(unchanged.changes).toEqual([]);
+    // An up that must run the config apply there is refused at the connection, and nothing runs on the controller.
     const confBefore = readFileSync(remote.troveConf, "utf8");
     const secondRestart = ["/tmp/pulumi-trove-remote-lab/controller/bin/systemctl restart devstack@tr-tmgr", "/tmp/pulumi-trove-remote-lab/controller/bin/systemctl restart devstack@tr-cond"];
     engine.options.configOverrides = connectionOverrides(oldKey, { restartOnTroveConfChange: secondRestart });
@@ -130,6 +127,13 @@ describe("pulumi up, up, refresh, a host-key change and destroy of the devstack 
     engine.options.configOverrides = connectionOverrides(newKey, { restartOnTroveConfChange: secondRestart });
     const accepted = await engine.up();
     expect(accepted.errors).toEqual([]);
+    // The apply and the parameter loads are updated in place (their connection, and the apply's restarts); nothing else.
+    expect(accepted.changes.map((c) => [c.op, c.name]).sort()).toEqual([
+      ["update", "devstack-lab-config-apply"],
+      ["update", "devstack-lab-parameters-mariadb-10-4-load"],
+      ["update", "devstack-lab-parameters-mysql-5-7-29-load"],
+      ["update", "devstack-lab-parameters-postgresql-12-load"],
+    ]);
     expect(accepted.logs.filter((l) => l.severity === "warning" && /environment variable/.test(l.message))).toEqual([]);
     // trove.conf did not change, so nothing restarted; and nothing was rebuilt.
     expect(remote.restarts()).toEqual(["restart devstack@tr-tmgr"]);
@@ -142,5 +146,7 @@ describe("pulumi up, up, refresh, a host-key change and destroy of the devstack 
     expect(engine.state).toEqual([]);
     expect(labSnapshot()).toEqual(before);
     expect(remote.hostFiles()).toEqual(hostFilesBefore);
+    // Taking the options out changed trove.conf, so what reads it was restarted.
+    expect(remote.restarts()).toEqual(["restart devstack@tr-tmgr", "restart devstack@tr-tmgr", "restart devstack@tr-cond"]);
   }, 300_000);
 });
