@@ -180,6 +180,8 @@ export class PulumiEngine {
     }
     const olds = new Map(this.state.map((r) => [r.urn, r]));
     const consumed = new Set<string>();
+    // Old resources whose successor registered: those a failed update leaves out of the state.
+    const carried = new Set<string>();
     const registered = new Map<string, ResourceState>();
     const pendingDeletes: ResourceState[] = [];
     const stackConfig = config.config;
@@ -216,6 +218,7 @@ export class PulumiEngine {
       if (!base.custom) {
         const state: ResourceState = { ...base, id: "", inputs, outputs: old?.outputs ?? {} };
         registered.set(urn, state);
+        if (old) carried.add(old.urn);
         steps.push({ op: old ? "same" : "create", urn, type, name });
         return { urn, id: "", outputs: {} };
       }
@@ -270,6 +273,7 @@ export class PulumiEngine {
         }
       }
       registered.set(urn, { ...base, id, inputs, outputs });
+      if (old) carried.add(old.urn);
       return { urn, id, outputs };
     };
 
@@ -352,8 +356,9 @@ export class PulumiEngine {
           this.state = [...registered.values()];
         }
       } else if (!dryRun) {
-        // A failed update keeps what it did and everything it did not touch, as the engine's checkpoint does.
-        this.state = [...registered.values(), ...this.state.filter((r) => !registered.has(r.urn) && !consumed.has(r.urn))];
+        // A failed update keeps what it did and everything it did not touch, as the engine's checkpoint does: a
+        // resource whose own step failed keeps its old state.
+        this.state = [...registered.values(), ...this.state.filter((r) => !registered.has(r.urn) && !carried.has(r.urn))];
       }
     } catch (error) {
       errors.push((error as Error).message);
