@@ -242,6 +242,8 @@ export class DatastoreConfigurationParameters extends pulumi.ComponentResource {
     const common = {
       create: renderParametersSyncCommand(settings.python),
       delete: renderParametersSyncCommand(settings.python, "delete"),
+      // Not read by the sync; over SSH, sshd would refuse it (AcceptEnv) and the provider warn at every update and delete.
+      addPreviousOutputInEnv: false,
       stdin: pulumi.output(settings.versionId).apply((versionId) => JSON.stringify(versionId ? { ...settings.request, versionId } : settings.request)),
       ...(settings.versionId !== undefined ? { triggers: [settings.versionId] } : {}),
     };

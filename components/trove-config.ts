@@ -237,9 +237,13 @@ export interface EditorRequest {
   directories: Record<string, Record<string, string>>;
 }
 
-/** The shell command that runs the editor with the controller's Python; the request goes on stdin. @internal */
-export function renderApplyCommand(python: string): string {
-  return shellCommand([python, "-c", TROVE_CONFIG_EDITOR_PY]);
+/**
+ * The shell command that runs the editor with the controller's Python; the request goes on stdin. `remove` takes the
+ * request's options out again (what destroy runs).
+ * @internal
+ */
+export function renderApplyCommand(python: string, mode: "apply" | "remove" = "apply"): string {
+  return shellCommand([python, "-c", TROVE_CONFIG_EDITOR_PY, ...(mode === "remove" ? ["remove"] : [])]);
 }
 
 
@@ -344,14 +348,16 @@ export class TroveConfig extends pulumi.ComponentResource {
         {
           connection: remoteConnection(c, { component: "TroveConfig", name, field: "controller.connection" }),
           create: renderApplyCommand(t.python),
-          // The editor merges and restarts only on change, so running it again is the right update: a new controller
-          // address, key or host key gets the same files; an unchanged controller is left as it is.
+          // The editor merges and restarts only on change, so running it again is the right update, for new values as
+          // for a new controller address, key or host key; an unchanged controller is left as it is. No triggers: a
+          // replacement would run the new apply and then the old one's delete, which takes the options out again.
           update: renderApplyCommand(t.python),
+          // destroy takes the options out of the files again (and restarts what reads a changed file).
+          delete: renderApplyCommand(t.python, "remove"),
           addPreviousOutputInEnv: false,
           stdin: request.apply((req) => JSON.stringify(req)),
           // The editor prints only paths and commands; stderr could echo a failing restart's output, which is ours too.
           logging: "stdoutAndStderr",
-          triggers: [request.apply((req) => JSON.stringify(req))],
         },
         { parent: this, additionalSecretOutputs: ["stdin"] },
       );

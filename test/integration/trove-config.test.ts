@@ -7,7 +7,7 @@
 // 3. the files are merged into existing ones over SSH (a throwaway sshd on 127.0.0.1), a second run changes nothing,
 //    and the restart commands run only on change.
 
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { execFileSync, spawnSync } from "node:child_process";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
@@ -282,5 +282,31 @@ describe("applying over SSH into existing files", () => {
     expect(r.status).toBe(3);
     expect(r.stderr).toContain(`pulumi-trove: missing config file(s) on the controller: ${path.join(work, "etc/missing.conf")}; nothing was changed`);
     expect(readFileSync(troveConf(), "utf8")).toBe(before);
+  });
+
+  it("destroy's remove takes the applied options out again: the files as they were before the first apply, and the restart run", () => {
+    const etc = path.join(work, "etc-destroy");
+    mkdirSync(etc, { recursive: true });
+    const originals = { [path.join(etc, "trove.conf")]: "[DEFAULT]\ndebug = True\n\n[database]\nconnection = x\n", [path.join(etc, "guest.conf")]: "[DEFAULT]\nlog_file = guest.log\n" };
+    for (const [file, text] of Object.entries(originals)) writeFileSync(file, text);
+    const { rendered } = sampleConfig("10.0.0.5:4000");
+    const cloudinit = path.join(work, "cloudinit-destroy");
+    const req: EditorRequest = {
+      files: [
+        { path: path.join(etc, "trove.conf"), sections: rendered.troveConf, restart: [`sh -c 'echo destroyed >> ${restartLog()}'`] },
+        { path: path.join(etc, "guest.conf"), sections: rendered.guestAgentConf, restart: [] },
+      ],
+      directories: { [cloudinit]: { "mysql.cloudinit": "#cloud-config\n" } },
+    };
+    apply(req);
+    const restartsBefore = readFileSync(restartLog(), "utf8");
+    const r = sshd.run(renderApplyCommand(PYTHON, "remove"), JSON.stringify(req));
+    expect(r.status, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout.trim())).toEqual({ changed: [path.join(etc, "trove.conf"), path.join(etc, "guest.conf"), path.join(cloudinit, "mysql.cloudinit")], restarted: [`sh -c 'echo destroyed >> ${restartLog()}'`] });
+    for (const [file, text] of Object.entries(originals)) expect(readFileSync(file, "utf8")).toBe(text);
+    expect(existsSync(path.join(cloudinit, "mysql.cloudinit"))).toBe(false);
+    expect(readFileSync(restartLog(), "utf8")).toBe(`${restartsBefore}destroyed\n`);
+    // A second remove finds nothing to take out.
+    expect(JSON.parse(sshd.run(renderApplyCommand(PYTHON, "remove"), JSON.stringify(req)).stdout.trim())).toEqual({ changed: [], restarted: [] });
   });
 });
