@@ -6,17 +6,21 @@ import { installMocks, MockState, valueOf } from "./support/pulumi-mocks";
 import { testHostKey } from "./support/ssh-keys";
 
 const SHA = "b".repeat(64);
+const HISTORY_TYPE = "pulumi-nodejs:dynamic/pulumi-trove:GlanceImageHistory";
 let mocks: MockState;
 let g: typeof import("../components/glance-image.js");
 let b: typeof import("../components/guest-image-build.js");
 
 beforeAll(async () => {
   mocks = await installMocks({
-    // A fetch reports the local copy; a build reports the file on its host.
-    outputs: (type, name) =>
+    // A fetch reports the local copy; a build reports the file on its host. The history, created, records the upload
+    // and serves it, as its provider does on create (proved against the real Glance in test/integration/glance-rotation).
+    outputs: (type, name, inputs) =>
       type.startsWith("command:")
         ? { stdout: `{"path":"${name.endsWith("-fetch") ? "/var/tmp/pulumi-trove-images/guest.qcow2" : "/root/images/guest.qcow2"}","sha256":"${SHA}","sizeBytes":99}` }
-        : undefined,
+        : type === HISTORY_TYPE
+          ? { servingId: inputs.uploadedId, history: [inputs.uploadedId], pinnedIds: [] }
+          : undefined,
   });
   b = await import("../components/guest-image-build.js");
   g = await import("../components/glance-image.js");
