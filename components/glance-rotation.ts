@@ -224,31 +224,43 @@ export interface UploadCheckInputs {
 const MIB = 1024 * 1024;
 
 /**
- * Why an upload of `sizeBytes` would exceed the project's Glance quota, or `undefined` when it fits or no quota is
- * reported. Glance reports `image_size_total` in MiB (usage and limit, -1 for unlimited) and refuses an upload that
- * would take the usage past the limit; `image_count_total` counts images, and the upload adds one.
+ * What Glance's unified limits (glance/quota/keystone.py) will say to an upload of `sizeBytes`, from `GET
+ * /v2/info/usage` (sizes in MiB; -1 is unlimited). Glance refuses the image's creation when `image_count_total` has no
+ * room for one more, and refuses the upload (HTTP 413, after the image record exists) when `image_size_total` is
+ * already exceeded: it checks the usage before the data with a delta of 0, so the upload that takes the usage past
+ * the limit is accepted and the next one refused. `problem`: Glance would refuse; `note`: it accepts this upload, but
+ * leaves the project over its limit. Both `undefined` when no quota is reported.
  * @internal
  */
-export function quotaProblem(usage: Record<string, { usage: number; limit: number }> | undefined, sizeBytes: number): string | undefined {
-  if (!usage) return undefined;
-  const size = usage.image_size_total;
+export function quotaVerdict(usage: Record<string, { usage: number; limit: number }> | undefined, sizeBytes: number): { problem?: string; note?: string } {
+  if (!usage) return {};
   const needMib = Math.ceil(sizeBytes / MIB);
-  if (size && size.limit >= 0 && size.usage + needMib > size.limit) {
-    return `the image is ${sizeBytes} bytes (${needMib} MiB) and Glance's quota image_size_total allows ${size.limit} MiB, of which ${size.usage} MiB are used (${Math.max(size.limit - size.usage, 0)} MiB free): raise the quota (unified limits, registered limit image_size_total) or delete images first`;
-  }
+  const image = `the image is ${sizeBytes} bytes (${needMib} MiB)`;
   const count = usage.image_count_total;
   if (count && count.limit >= 0 && count.usage + 1 > count.limit) {
-    return `Glance's quota image_count_total allows ${count.limit} images and ${count.usage} exist: raise the quota or delete images first (keepImages keeps that many of this stack's images)`;
+    return { problem: `${image}, and Glance's quota image_count_total allows ${count.limit} images, of which ${count.usage} exist: Glance would refuse to create it (HTTP 413); raise the quota or delete images first (keepImages keeps that many of this stack's)` };
   }
-  return undefined;
+  const size = usage.image_size_total;
+  if (size && size.limit >= 0 && size.usage > size.limit) {
+    return { problem: `${image}, and Glance's quota image_size_total allows ${size.limit} MiB, of which ${size.usage} MiB are used already: Glance would refuse the upload (HTTP 413); raise the quota (unified limits, registered limit image_size_total) or delete images first (keepImages keeps that many of this stack's)` };
+  }
+  if (size && size.limit >= 0 && size.usage + needMib > size.limit) {
+    return { note: `${image}; with ${size.usage} MiB used, it takes the project past image_size_total (${size.limit} MiB): Glance accepts this upload and refuses the next one until images are deleted or the quota raised` };
+  }
+  return {};
+}
+
+/** Why an upload would be refused by the project's Glance quota, or `undefined` (see {@link quotaVerdict}). @internal */
+export function quotaProblem(usage: Record<string, { usage: number; limit: number }> | undefined, sizeBytes: number): string | undefined {
+  return quotaVerdict(usage, sizeBytes).problem;
 }
 
 async function checkQuota(s: UploadCheckInputs): Promise<UploadCheckInputs & { checked: string }> {
   const session = await glanceFor(s);
   const usage = await quotaUsage(session);
-  const problem = quotaProblem(usage, s.sizeBytes);
+  const { problem, note } = quotaVerdict(usage, s.sizeBytes);
   if (problem) throw new Error(`${s.label}: ${problem}`);
-  return { ...s, checked: usage === undefined ? "no /v2/info/usage in this Glance" : Object.keys(usage).length === 0 ? "no unified limits" : "fits" };
+  return { ...s, checked: usage === undefined ? "no /v2/info/usage in this Glance" : Object.keys(usage).length === 0 ? "no quota reported (unified limits off)" : (note ?? "fits") };
 }
 
 /** The dynamic provider that checks the Glance quota before a new upload. @internal */

@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import fc from "fast-check";
 import { afterAll, describe, expect, it } from "vitest";
-import { diffHistory, ImageHistoryInputs, planRotation, quotaProblem, tagChanges } from "../components/glance-rotation";
+import { diffHistory, ImageHistoryInputs, planRotation, quotaProblem, quotaVerdict, tagChanges } from "../components/glance-rotation";
 import { glanceApiBase, glanceMessage } from "../components/glance-client";
 import { defaultImageProperties, minDiskGbFor, parseQemuImgInfo, readImageFileFacts } from "../components/image-facts";
 
@@ -87,21 +87,26 @@ describe("diffHistory", () => {
   });
 });
 
-describe("quotaProblem", () => {
+describe("quotaVerdict", () => {
   const GIB = 2 ** 30;
-  it("names image_size_total, the size and what is free when the upload does not fit", () => {
-    expect(quotaProblem({ image_size_total: { usage: 1000, limit: 2048 }, image_count_total: { usage: 1, limit: 10 } }, 1.5 * GIB)).toBe(
-      "the image is 1610612736 bytes (1536 MiB) and Glance's quota image_size_total allows 2048 MiB, of which 1000 MiB are used (1048 MiB free): raise the quota (unified limits, registered limit image_size_total) or delete images first",
+  it("refuses, naming image_size_total and the size, when the usage is over the limit already (Glance's 413 at the upload)", () => {
+    expect(quotaProblem({ image_size_total: { usage: 2100, limit: 2048 }, image_count_total: { usage: 1, limit: 10 } }, 1.5 * GIB)).toBe(
+      "the image is 1610612736 bytes (1536 MiB), and Glance's quota image_size_total allows 2048 MiB, of which 2100 MiB are used already: Glance would refuse the upload (HTTP 413); raise the quota (unified limits, registered limit image_size_total) or delete images first (keepImages keeps that many of this stack's)",
     );
   });
-  it("names image_count_total when one more image is too many", () => {
-    expect(quotaProblem({ image_count_total: { usage: 3, limit: 3 } }, 1)).toMatch(/^Glance's quota image_count_total allows 3 images and 3 exist/);
+  it("refuses, naming image_count_total, when one more image is too many (Glance's 413 at the create)", () => {
+    expect(quotaProblem({ image_count_total: { usage: 3, limit: 3 } }, 1)).toMatch(/^the image is 1 bytes \(1 MiB\), and Glance's quota image_count_total allows 3 images, of which 3 exist/);
+  });
+  it("accepts the upload that takes the usage past the limit, as Glance does (delta 0), with a note that the next one is refused", () => {
+    expect(quotaVerdict({ image_size_total: { usage: 1000, limit: 2048 } }, 1.5 * GIB)).toEqual({
+      note: "the image is 1610612736 bytes (1536 MiB); with 1000 MiB used, it takes the project past image_size_total (2048 MiB): Glance accepts this upload and refuses the next one until images are deleted or the quota raised",
+    });
   });
   it("passes what fits, unlimited quotas (-1), and clouds that report none", () => {
-    expect(quotaProblem({ image_size_total: { usage: 1000, limit: 2048 } }, 1048 * 2 ** 20)).toBeUndefined();
-    expect(quotaProblem({ image_size_total: { usage: 5, limit: -1 }, image_count_total: { usage: 5, limit: -1 } }, 100 * GIB)).toBeUndefined();
-    expect(quotaProblem({}, 100 * GIB)).toBeUndefined();
-    expect(quotaProblem(undefined, 100 * GIB)).toBeUndefined();
+    expect(quotaVerdict({ image_size_total: { usage: 1000, limit: 2048 } }, 1048 * 2 ** 20)).toEqual({});
+    expect(quotaVerdict({ image_size_total: { usage: 5, limit: -1 }, image_count_total: { usage: 5, limit: -1 } }, 100 * GIB)).toEqual({});
+    expect(quotaVerdict({}, 100 * GIB)).toEqual({});
+    expect(quotaVerdict(undefined, 100 * GIB)).toEqual({});
   });
 });
 
