@@ -2,24 +2,22 @@
 // the build's format, tags trove + datastores), and a new upload only when the image's checksum changes.
 
 import { beforeAll, describe, expect, it } from "vitest";
-import { installMocks, MockState, valueOf } from "./support/pulumi-mocks";
+import { GLANCE_HISTORY_TYPE, glanceHistoryCreated, installMocks, MockState, valueOf } from "./support/pulumi-mocks";
 import { testHostKey } from "./support/ssh-keys";
 
 const SHA = "b".repeat(64);
-const HISTORY_TYPE = "pulumi-nodejs:dynamic/pulumi-trove:GlanceImageHistory";
 let mocks: MockState;
 let g: typeof import("../components/glance-image.js");
 let b: typeof import("../components/guest-image-build.js");
 
 beforeAll(async () => {
   mocks = await installMocks({
-    // A fetch reports the local copy; a build reports the file on its host. The history, created, records the upload
-    // and serves it, as its provider does on create (proved against the real Glance in test/integration/glance-rotation).
+    // A fetch reports the local copy; a build reports the file on its host; the history serves the upload.
     outputs: (type, name, inputs) =>
       type.startsWith("command:")
         ? { stdout: `{"path":"${name.endsWith("-fetch") ? "/var/tmp/pulumi-trove-images/guest.qcow2" : "/root/images/guest.qcow2"}","sha256":"${SHA}","sizeBytes":99}` }
-        : type === HISTORY_TYPE
-          ? { servingId: inputs.uploadedId, history: [inputs.uploadedId], pinnedIds: [] }
+        : type === GLANCE_HISTORY_TYPE
+          ? glanceHistoryCreated(inputs)
           : undefined,
   });
   b = await import("../components/guest-image-build.js");
