@@ -238,7 +238,8 @@ export class PulumiEngine {
       let changes: string[] = [];
       let deleteBeforeReplace: boolean = req.getDeletebeforereplace();
       if (old) {
-        if (dynamic && !containsUnknown(checked)) {
+        // A dynamic provider's diff sees a preview's unknown values as Pulumi's unknown marker, as the engine sends them.
+        if (dynamic && !containsUnknown(inputs.__provider)) {
           const d = await (await dynamicHost()).diff(urn, old.id, old.outputs, checked);
           changes = d.changes ? changedKeys(old.inputs, checked) : [];
           op = !d.changes ? "same" : d.replaces.length > 0 ? "replace" : "update";
