@@ -120,7 +120,9 @@ export interface GlanceImageArgs {
   /**
    * Before a new upload, compare the file's size with the Glance quota the cloud reports (`GET /v2/info/usage`, unified
    * limits: `image_size_total`, `image_count_total`) and fail naming the quota and the size instead of an HTTP 413
-   * halfway through the upload. Clouds without unified limits report none, and nothing is compared. Default: `true`.
+   * after the image record exists. An upload that would take the usage past `image_size_total` fails: Glance 2026.2
+   * refuses it, Zed and 2025.1 accept it and refuse the next one; `false` uploads anyway. Clouds without unified
+   * limits report none, and nothing is compared. Default: `true`.
    */
   checkQuota?: boolean;
   /**

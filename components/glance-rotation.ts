@@ -226,13 +226,14 @@ const MIB = 1024 * 1024;
 /**
  * What Glance's unified limits (glance/quota/keystone.py) will say to an upload of `sizeBytes`, from `GET
  * /v2/info/usage` (sizes in MiB; -1 is unlimited). Glance refuses the image's creation when `image_count_total` has no
- * room for one more, and refuses the upload (HTTP 413, after the image record exists) when `image_size_total` is
- * already exceeded: it checks the usage before the data with a delta of 0, so the upload that takes the usage past
- * the limit is accepted and the next one refused. `problem`: Glance would refuse; `note`: it accepts this upload, but
- * leaves the project over its limit. Both `undefined` when no quota is reported.
+ * room for one more (HTTP 413). Before the data, Glance 33 (2026.2) refuses the upload when the usage plus the
+ * upload's size would pass `image_size_total`; Glance 25 (Zed) and 30 (2025.1) check with a delta of 0, so they
+ * accept the upload that passes the limit and refuse every later one. The check takes the stricter rule: an upload
+ * that would leave the project over its limit fails here, naming the quota and the size (`checkQuota: false` lets it
+ * through, for the older releases). `{}` when it fits or no quota is reported.
  * @internal
  */
-export function quotaVerdict(usage: Record<string, { usage: number; limit: number }> | undefined, sizeBytes: number): { problem?: string; note?: string } {
+export function quotaVerdict(usage: Record<string, { usage: number; limit: number }> | undefined, sizeBytes: number): { problem?: string } {
   if (!usage) return {};
   const needMib = Math.ceil(sizeBytes / MIB);
   const image = `the image is ${sizeBytes} bytes (${needMib} MiB)`;
@@ -241,11 +242,10 @@ export function quotaVerdict(usage: Record<string, { usage: number; limit: numbe
     return { problem: `${image}, and Glance's quota image_count_total allows ${count.limit} images, of which ${count.usage} exist: Glance would refuse to create it (HTTP 413); raise the quota or delete images first (keepImages keeps that many of this stack's)` };
   }
   const size = usage.image_size_total;
-  if (size && size.limit >= 0 && size.usage > size.limit) {
-    return { problem: `${image}, and Glance's quota image_size_total allows ${size.limit} MiB, of which ${size.usage} MiB are used already: Glance would refuse the upload (HTTP 413); raise the quota (unified limits, registered limit image_size_total) or delete images first (keepImages keeps that many of this stack's)` };
-  }
   if (size && size.limit >= 0 && size.usage + needMib > size.limit) {
-    return { note: `${image}; with ${size.usage} MiB used, it takes the project past image_size_total (${size.limit} MiB): Glance accepts this upload and refuses the next one until images are deleted or the quota raised` };
+    return {
+      problem: `${image}, and Glance's quota image_size_total allows ${size.limit} MiB, of which ${size.usage} MiB are used (${Math.max(size.limit - size.usage, 0)} MiB free): Glance would refuse the upload (HTTP 413; up to 2025.1, the next upload); raise the quota (unified limits, registered limit image_size_total), delete images, or set checkQuota: false to upload anyway`,
+    };
   }
   return {};
 }
@@ -258,9 +258,9 @@ export function quotaProblem(usage: Record<string, { usage: number; limit: numbe
 async function checkQuota(s: UploadCheckInputs): Promise<UploadCheckInputs & { checked: string }> {
   const session = await glanceFor(s);
   const usage = await quotaUsage(session);
-  const { problem, note } = quotaVerdict(usage, s.sizeBytes);
+  const { problem } = quotaVerdict(usage, s.sizeBytes);
   if (problem) throw new Error(`${s.label}: ${problem}`);
-  return { ...s, checked: usage === undefined ? "no /v2/info/usage in this Glance" : Object.keys(usage).length === 0 ? "no quota reported (unified limits off)" : (note ?? "fits") };
+  return { ...s, checked: usage === undefined ? "no /v2/info/usage in this Glance" : Object.keys(usage).length === 0 ? "no quota reported (unified limits off)" : "fits" };
 }
 
 /** The dynamic provider that checks the Glance quota before a new upload. @internal */

@@ -89,20 +89,16 @@ describe("diffHistory", () => {
 
 describe("quotaVerdict", () => {
   const GIB = 2 ** 30;
-  it("refuses, naming image_size_total and the size, when the usage is over the limit already (Glance's 413 at the upload)", () => {
-    expect(quotaProblem({ image_size_total: { usage: 2100, limit: 2048 }, image_count_total: { usage: 1, limit: 10 } }, 1.5 * GIB)).toBe(
-      "the image is 1610612736 bytes (1536 MiB), and Glance's quota image_size_total allows 2048 MiB, of which 2100 MiB are used already: Glance would refuse the upload (HTTP 413); raise the quota (unified limits, registered limit image_size_total) or delete images first (keepImages keeps that many of this stack's)",
+  it("refuses, naming image_size_total and the size, an upload that would take the usage past the limit (Glance 2026.2's 413; earlier releases', at the next upload)", () => {
+    expect(quotaProblem({ image_size_total: { usage: 1000, limit: 2048 }, image_count_total: { usage: 1, limit: 10 } }, 1.5 * GIB)).toBe(
+      "the image is 1610612736 bytes (1536 MiB), and Glance's quota image_size_total allows 2048 MiB, of which 1000 MiB are used (1048 MiB free): Glance would refuse the upload (HTTP 413; up to 2025.1, the next upload); raise the quota (unified limits, registered limit image_size_total), delete images, or set checkQuota: false to upload anyway",
     );
+    expect(quotaProblem({ image_size_total: { usage: 2100, limit: 2048 } }, 1)).toMatch(/of which 2100 MiB are used \(0 MiB free\)/);
   });
   it("refuses, naming image_count_total, when one more image is too many (Glance's 413 at the create)", () => {
     expect(quotaProblem({ image_count_total: { usage: 3, limit: 3 } }, 1)).toMatch(/^the image is 1 bytes \(1 MiB\), and Glance's quota image_count_total allows 3 images, of which 3 exist/);
   });
-  it("accepts the upload that takes the usage past the limit, as Glance does (delta 0), with a note that the next one is refused", () => {
-    expect(quotaVerdict({ image_size_total: { usage: 1000, limit: 2048 } }, 1.5 * GIB)).toEqual({
-      note: "the image is 1610612736 bytes (1536 MiB); with 1000 MiB used, it takes the project past image_size_total (2048 MiB): Glance accepts this upload and refuses the next one until images are deleted or the quota raised",
-    });
-  });
-  it("passes what fits, unlimited quotas (-1), and clouds that report none", () => {
+  it("passes what fits exactly, unlimited quotas (-1), and clouds that report none", () => {
     expect(quotaVerdict({ image_size_total: { usage: 1000, limit: 2048 } }, 1048 * 2 ** 20)).toEqual({});
     expect(quotaVerdict({ image_size_total: { usage: 5, limit: -1 }, image_count_total: { usage: 5, limit: -1 } }, 100 * GIB)).toEqual({});
     expect(quotaVerdict({}, 100 * GIB)).toEqual({});
