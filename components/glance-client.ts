@@ -1,8 +1,7 @@
 // A small Glance v2 client for the dynamic providers of glance-rotation.ts: the Keystone token and retries of
 // trove-client.ts, Glance's endpoint from the same service catalog, and the few calls rotation needs (show an image,
-// add or remove one tag, delete an image, read the project's quota usage). Plain functions, modules loaded with
-// `require` inside them, for the reason trove-client.ts gives: Pulumi serializes the providers that call them.
-/* eslint-disable @typescript-eslint/no-require-imports -- see above */
+// add or remove one tag, delete an image, read the project's quota usage). Plain functions that capture nothing, for
+// the reason trove-client.ts gives: Pulumi serializes the providers that call them.
 
 import { CallCounter, keystoneToken, OpenStackCredentials, openStackApiError, send, serviceMessage } from "./trove-client";
 

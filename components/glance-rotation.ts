@@ -127,7 +127,7 @@ async function glanceFor(s: Pick<ImageHistoryInputs, "cloud" | "region">): Promi
 /** The provider's operations, callable directly in tests and wrapped by the dynamic provider. @internal */
 export const imageHistoryOperations = {
   /** Records the new upload, tags the serving image, untags the others, deletes what is neither kept nor pinned. */
-  async apply(prev: ImageHistoryState | undefined, next: ImageHistoryInputs): Promise<ImageHistoryState> {
+  async rotate(prev: ImageHistoryState | undefined, next: ImageHistoryInputs): Promise<ImageHistoryState> {
     const session = await glanceFor(next);
     // Images deleted by hand since the last run leave the history; the serving one must still be there.
     const known = prev ? { ...prev, history: [] as string[] } : undefined;
@@ -194,14 +194,14 @@ export const imageHistoryProvider = {
     return { changes: changes.length > 0, replaces, deleteBeforeReplace: false };
   },
   async create(inputs: ImageHistoryInputs) {
-    const outs = await imageHistoryOperations.apply(undefined, inputs);
+    const outs = await imageHistoryOperations.rotate(undefined, inputs);
     return { id: `glance-history-${inputs.uploadedId}`, outs };
   },
   async read(id: string, props: ImageHistoryState) {
     return { id, props: await imageHistoryOperations.read(props) };
   },
   async update(_id: string, olds: ImageHistoryState, news: ImageHistoryInputs) {
-    return { outs: await imageHistoryOperations.apply(olds, news) };
+    return { outs: await imageHistoryOperations.rotate(olds, news) };
   },
   async delete(_id: string, props: ImageHistoryState) {
     await imageHistoryOperations.delete(props);
