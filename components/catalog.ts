@@ -176,9 +176,42 @@ export interface TroveReleaseRules {
    * separated `[source=]target` references; upstream 224524d8): only master (2026.2). No released branch does yet.
    */
   trovestackEmbedsDockerImages: boolean;
+  /**
+   * What the guest agent hands the backup image, and so what a backup image must understand:
+   * - `keystone-reauth` (Trove 18-25): the backup container gets `--os-token`, `--os-auth-url` and `--os-region-name`
+   *   from the guest config's `[service_credentials]`, re-scopes the token with Keystone and finds Swift in the catalog;
+   *   the guest config needs `[service_credentials] auth_url` and `region_name`.
+   * - `swift-preauth` (Trove 26, 2026.2: upstream 804f960b and 305ee9e0): the taskmanager passes the Swift URL
+   *   (`[DEFAULT] swift_url` + project id, else the catalog's `swift_endpoint_type` endpoint) and the container calls
+   *   `--swift-url` with the token as is; `[service_credentials]` in the guest config is deprecated, and backup images
+   *   built for the earlier contract must be rebuilt (they do not know `--swift-url`).
+   * A backup image records its contract in its label, so a release that changes it rebuilds the images.
+   */
+  backupImageContract: BackupImageContract;
+  /**
+   * Whether the release's image build bakes the guest agent from the Trove checkout's own `git HEAD`: upstream
+   * 867b6b26 (integration/scripts/functions_qemu, master only, 2026.2) sets `DIB_REPOLOCATION_guest_agent` to the
+   * checkout and `DIB_REPOREF_guest_agent` to its `HEAD` when the checkout has a `.git` directory and neither is set.
+   * Earlier releases clone the element's pinned branch (`stable/<release>`) from opendev.org.
+   */
+  trovestackBakesCheckoutHead: boolean;
+  /**
+   * MySQL lines the release's `backup/install.sh` installs Percona XtraBackup for; it stops on any other (MySQL's
+   * backup image cannot be built). Trove 18-23: 5.7 and 8.0; 24 (2025.2) on: 8.0 and 8.4.
+   */
+  backupMysqlVersions: readonly string[];
+  /**
+   * The build args the release's `backup/Dockerfile` takes: `datastore-line` (Trove 18-20): one `DATASTORE`, MySQL's
+   * with its line (`mysql5.7`, `mysql8.0`; a bare `mysql` stops install.sh); `datastore-and-version` (21 on):
+   * `DATASTORE` and `DATASTORE_VERSION`, which install.sh compares with MySQL's lines exactly (`8.4`, not `8.4.3`).
+   */
+  backupBuildArgs: "datastore-line" | "datastore-and-version";
   /** Where these facts come from (see the README's release table). */
   evidence: ReleaseEvidence;
 }
+
+/** How the guest agent and a backup image talk (see {@link TroveReleaseRules.backupImageContract}). */
+export type BackupImageContract = "keystone-reauth" | "swift-preauth";
 
 const BASE_API_FIELDS = ["image", "image_tags", "packages", "active", "default"] as const;
 const API_FIELDS_22 = [...BASE_API_FIELDS, "registry_ext", "repl_strategy"] as const;
@@ -188,21 +221,26 @@ const MATRIX_UNTIL_2025_1 = { mysql: ["5.7"], mariadb: ["10.4"], postgresql: ["1
 const MATRIX_2025_2 = { mysql: ["8.0", "8.4"], mariadb: ["11.4", "11.8"], postgresql: ["16", "17"] };
 const MATRIX_2026_2 = { mysql: ["8.0", "8.4"], mariadb: ["11.4", "11.8"], postgresql: ["16", "17", "18"] };
 
+const BACKUP_MYSQL_UNTIL_2025_1 = ["5.7", "8.0"];
+const BACKUP_MYSQL_2025_2 = ["8.0", "8.4"];
+/** The facts every release up to 2026.1 shares; 2026.2 overrides them. */
+const UNTIL_2026_1 = { backupImageContract: "keystone-reauth", trovestackBakesCheckoutHead: false } as const;
+
 function release(r: TroveReleaseRules): TroveReleaseRules {
-  return Object.freeze({ ...r, guestOsReleases: Object.freeze([...r.guestOsReleases]), datastoreVersions: Object.freeze({ ...r.datastoreVersions }), versionApiFields: Object.freeze([...r.versionApiFields]) });
+  return Object.freeze({ ...r, guestOsReleases: Object.freeze([...r.guestOsReleases]), datastoreVersions: Object.freeze({ ...r.datastoreVersions }), versionApiFields: Object.freeze([...r.versionApiFields]), backupMysqlVersions: Object.freeze([...r.backupMysqlVersions]) });
 }
 
 /** Every Trove release the library knows, Trove 18 (Zed) to 26 (2026.2): the one place that says what each supports. */
 export const TROVE_RELEASES: Readonly<Record<string, TroveReleaseRules>> = Object.freeze({
-  zed: release({ release: "zed", troveMajor: 18, backupImageNaming: "tagged-only", guestOsReleases: ["jammy"], datastoreVersions: MATRIX_UNTIL_2025_1, backupImageHasDefault: true, versionApiFields: BASE_API_FIELDS, networkIsolationByDefault: false, trovestackAddsCiMirrors: false, trovestackEmbedsDockerImages: false, evidence: "proved-in-ci" }),
-  "2023.1": release({ release: "2023.1", troveMajor: 19, backupImageNaming: "tagged-only", guestOsReleases: ["jammy"], datastoreVersions: MATRIX_UNTIL_2025_1, backupImageHasDefault: true, versionApiFields: BASE_API_FIELDS, networkIsolationByDefault: false, trovestackAddsCiMirrors: false, trovestackEmbedsDockerImages: false, evidence: "read-from-source" }),
-  "2023.2": release({ release: "2023.2", troveMajor: 20, backupImageNaming: "tagged-only", guestOsReleases: ["jammy"], datastoreVersions: MATRIX_UNTIL_2025_1, backupImageHasDefault: true, versionApiFields: BASE_API_FIELDS, networkIsolationByDefault: false, trovestackAddsCiMirrors: false, trovestackEmbedsDockerImages: false, evidence: "read-from-source" }),
-  "2024.1": release({ release: "2024.1", troveMajor: 21, backupImageNaming: "version-tag", guestOsReleases: ["jammy"], datastoreVersions: MATRIX_UNTIL_2025_1, backupImageHasDefault: false, versionApiFields: BASE_API_FIELDS, networkIsolationByDefault: false, trovestackAddsCiMirrors: false, trovestackEmbedsDockerImages: false, evidence: "read-from-source" }),
-  "2024.2": release({ release: "2024.2", troveMajor: 22, backupImageNaming: "version-tag", guestOsReleases: ["jammy"], datastoreVersions: MATRIX_UNTIL_2025_1, backupImageHasDefault: false, versionApiFields: API_FIELDS_22, networkIsolationByDefault: true, trovestackAddsCiMirrors: false, trovestackEmbedsDockerImages: false, evidence: "read-from-source" }),
-  "2025.1": release({ release: "2025.1", troveMajor: 23, backupImageNaming: "version-tag", guestOsReleases: ["jammy"], datastoreVersions: MATRIX_UNTIL_2025_1, backupImageHasDefault: false, versionApiFields: API_FIELDS_22, networkIsolationByDefault: true, trovestackAddsCiMirrors: false, trovestackEmbedsDockerImages: false, evidence: "proved-in-ci" }),
-  "2025.2": release({ release: "2025.2", troveMajor: 24, backupImageNaming: "version-tag", guestOsReleases: ["noble", "jammy"], datastoreVersions: MATRIX_2025_2, backupImageHasDefault: false, versionApiFields: API_FIELDS_22, networkIsolationByDefault: true, trovestackAddsCiMirrors: false, trovestackEmbedsDockerImages: false, evidence: "read-from-source" }),
-  "2026.1": release({ release: "2026.1", troveMajor: 25, backupImageNaming: "version-tag", guestOsReleases: ["noble", "jammy"], datastoreVersions: MATRIX_2025_2, backupImageHasDefault: false, versionApiFields: API_FIELDS_22, networkIsolationByDefault: true, trovestackAddsCiMirrors: false, trovestackEmbedsDockerImages: false, evidence: "read-from-source" }),
-  "2026.2": release({ release: "2026.2", troveMajor: 26, backupImageNaming: "version-tag-fallback", guestOsReleases: ["noble", "jammy"], datastoreVersions: MATRIX_2026_2, backupImageHasDefault: false, versionApiFields: API_FIELDS_22, networkIsolationByDefault: true, trovestackAddsCiMirrors: true, trovestackEmbedsDockerImages: true, evidence: "proved-in-ci" }),
+  zed: release({ release: "zed", troveMajor: 18, backupImageNaming: "tagged-only", guestOsReleases: ["jammy"], datastoreVersions: MATRIX_UNTIL_2025_1, backupImageHasDefault: true, versionApiFields: BASE_API_FIELDS, networkIsolationByDefault: false, trovestackAddsCiMirrors: false, trovestackEmbedsDockerImages: false, ...UNTIL_2026_1, backupMysqlVersions: BACKUP_MYSQL_UNTIL_2025_1, backupBuildArgs: "datastore-line", evidence: "proved-in-ci" }),
+  "2023.1": release({ release: "2023.1", troveMajor: 19, backupImageNaming: "tagged-only", guestOsReleases: ["jammy"], datastoreVersions: MATRIX_UNTIL_2025_1, backupImageHasDefault: true, versionApiFields: BASE_API_FIELDS, networkIsolationByDefault: false, trovestackAddsCiMirrors: false, trovestackEmbedsDockerImages: false, ...UNTIL_2026_1, backupMysqlVersions: BACKUP_MYSQL_UNTIL_2025_1, backupBuildArgs: "datastore-line", evidence: "read-from-source" }),
+  "2023.2": release({ release: "2023.2", troveMajor: 20, backupImageNaming: "tagged-only", guestOsReleases: ["jammy"], datastoreVersions: MATRIX_UNTIL_2025_1, backupImageHasDefault: true, versionApiFields: BASE_API_FIELDS, networkIsolationByDefault: false, trovestackAddsCiMirrors: false, trovestackEmbedsDockerImages: false, ...UNTIL_2026_1, backupMysqlVersions: BACKUP_MYSQL_UNTIL_2025_1, backupBuildArgs: "datastore-line", evidence: "read-from-source" }),
+  "2024.1": release({ release: "2024.1", troveMajor: 21, backupImageNaming: "version-tag", guestOsReleases: ["jammy"], datastoreVersions: MATRIX_UNTIL_2025_1, backupImageHasDefault: false, versionApiFields: BASE_API_FIELDS, networkIsolationByDefault: false, trovestackAddsCiMirrors: false, trovestackEmbedsDockerImages: false, ...UNTIL_2026_1, backupMysqlVersions: BACKUP_MYSQL_UNTIL_2025_1, backupBuildArgs: "datastore-and-version", evidence: "read-from-source" }),
+  "2024.2": release({ release: "2024.2", troveMajor: 22, backupImageNaming: "version-tag", guestOsReleases: ["jammy"], datastoreVersions: MATRIX_UNTIL_2025_1, backupImageHasDefault: false, versionApiFields: API_FIELDS_22, networkIsolationByDefault: true, trovestackAddsCiMirrors: false, trovestackEmbedsDockerImages: false, ...UNTIL_2026_1, backupMysqlVersions: BACKUP_MYSQL_UNTIL_2025_1, backupBuildArgs: "datastore-and-version", evidence: "read-from-source" }),
+  "2025.1": release({ release: "2025.1", troveMajor: 23, backupImageNaming: "version-tag", guestOsReleases: ["jammy"], datastoreVersions: MATRIX_UNTIL_2025_1, backupImageHasDefault: false, versionApiFields: API_FIELDS_22, networkIsolationByDefault: true, trovestackAddsCiMirrors: false, trovestackEmbedsDockerImages: false, ...UNTIL_2026_1, backupMysqlVersions: BACKUP_MYSQL_UNTIL_2025_1, backupBuildArgs: "datastore-and-version", evidence: "proved-in-ci" }),
+  "2025.2": release({ release: "2025.2", troveMajor: 24, backupImageNaming: "version-tag", guestOsReleases: ["noble", "jammy"], datastoreVersions: MATRIX_2025_2, backupImageHasDefault: false, versionApiFields: API_FIELDS_22, networkIsolationByDefault: true, trovestackAddsCiMirrors: false, trovestackEmbedsDockerImages: false, ...UNTIL_2026_1, backupMysqlVersions: BACKUP_MYSQL_2025_2, backupBuildArgs: "datastore-and-version", evidence: "read-from-source" }),
+  "2026.1": release({ release: "2026.1", troveMajor: 25, backupImageNaming: "version-tag", guestOsReleases: ["noble", "jammy"], datastoreVersions: MATRIX_2025_2, backupImageHasDefault: false, versionApiFields: API_FIELDS_22, networkIsolationByDefault: true, trovestackAddsCiMirrors: false, trovestackEmbedsDockerImages: false, ...UNTIL_2026_1, backupMysqlVersions: BACKUP_MYSQL_2025_2, backupBuildArgs: "datastore-and-version", evidence: "read-from-source" }),
+  "2026.2": release({ release: "2026.2", troveMajor: 26, backupImageNaming: "version-tag-fallback", guestOsReleases: ["noble", "jammy"], datastoreVersions: MATRIX_2026_2, backupImageHasDefault: false, versionApiFields: API_FIELDS_22, networkIsolationByDefault: true, trovestackAddsCiMirrors: true, trovestackEmbedsDockerImages: true, backupImageContract: "swift-preauth", trovestackBakesCheckoutHead: true, backupMysqlVersions: BACKUP_MYSQL_2025_2, backupBuildArgs: "datastore-and-version", evidence: "proved-in-ci" }),
 });
 
 /** A Trove release name known to {@link TROVE_RELEASES}. */
@@ -279,3 +317,30 @@ export const DATASTORE_VERSION_SPEC_FIELDS: FieldRules<DatastoreVersionSpec> = {
 
 /** The rule of a `troveRelease` field: one of the releases this library knows, named when missing. @internal */
 export const TROVE_RELEASE_RULE: Rule = required(text("a Trove release, e.g. 2026.1", troveReleaseProblem), troveReleaseProblem(undefined)!);
+
+/**
+ * Why the release's backup image cannot be built for `datastore` `version`, or `undefined` when it can: its
+ * `backup/install.sh` installs Percona XtraBackup for the MySQL lines {@link TroveReleaseRules.backupMysqlVersions}
+ * only, and stops on any other. Other datastores are not judged.
+ * @internal
+ */
+export function backupBuildProblem(rules: TroveReleaseRules, datastore: string, version: string): string | undefined {
+  if (datastore !== "mysql") return undefined;
+  const [major = "0", minor = "0"] = version.split(".");
+  const line = `${Number(major)}.${Number(minor)}`;
+  if (rules.backupMysqlVersions.includes(line)) return undefined;
+  return `Trove ${rules.release}'s backup image (backup/install.sh) installs Percona XtraBackup for MySQL ${rules.backupMysqlVersions.join(" and ")} only, so the backup image of MySQL ${line} cannot be built; list a version of those lines, or set buildBackupImages: false and publish backup images yourself`;
+}
+
+/**
+ * The `docker build` args of a version's backup image for the release's `backup/Dockerfile`
+ * ({@link TroveReleaseRules.backupBuildArgs}): MySQL's version as its line (`8.4` for `8.4.3`), inside `DATASTORE`
+ * on Trove 18-20 (`mysql8.0`); the others as they are.
+ * @internal
+ */
+export function backupBuildArgs(rules: TroveReleaseRules, datastore: string, version: string): { DATASTORE: string; DATASTORE_VERSION: string } {
+  if (datastore !== "mysql") return { DATASTORE: datastore, DATASTORE_VERSION: version };
+  const [major = "0", minor = "0"] = version.split(".");
+  const line = `${Number(major)}.${Number(minor)}`;
+  return rules.backupBuildArgs === "datastore-line" ? { DATASTORE: `mysql${line}`, DATASTORE_VERSION: line } : { DATASTORE: "mysql", DATASTORE_VERSION: line };
+}

@@ -1,6 +1,7 @@
 // The runbook's `trove-manage db_load_datastore_config_parameters <datastore> <version> <validation-rules.json>` as a
-// component: the rules are loaded in full, kept in step (added, changed and removed rules are applied) each time
-// they change, loaded again onto a replaced version, and removed when the component is deleted. It runs
+// component: the rules are loaded in full, kept in step (added, changed and removed rules are applied, where
+// trove-manage only adds and updates) each time they change, loaded again onto a replaced version, and removed when
+// the component is deleted, except what a database in use still needs (see PARAMETERS_SYNC_PY). It runs
 // PARAMETERS_SYNC_PY on the Trove controller (over SSH, or on this machine) with the Python Trove runs under, because
 // Trove's REST API accepts only integer and string rules.
 
@@ -78,6 +79,13 @@ export interface ParametersSyncSummary {
   added: string[];
   changed: string[];
   removed: string[];
+  /**
+   * Rules kept although they were to go: on a load, those a configuration group of the version still sets; on the
+   * component's delete, every rule while Trove reports the version in use (then `inUse` says by what).
+   */
+  kept: string[];
+  /** On a delete that kept the rules: what uses the version, as Trove's own version delete counts it. */
+  inUse?: { instances: number; backups: number; configurations: number };
   unchanged: number;
 }
 
@@ -209,8 +217,10 @@ export function renderParametersSyncCommand(python: string, mode: "sync" | "dele
 /**
  * A datastore version's configuration parameters (the rules Trove checks users' configuration groups against),
  * loaded in full and kept in step with the given rules: on each change, new rules are added, changed ones updated
- * and missing ones removed. A no-op `pulumi up` runs nothing. Deleting the component removes the version's rules;
- * with `versionId`, a replaced version gets the rules loaded onto the new one.
+ * and missing ones removed (a rule a configuration group still sets is kept, and reported in `summary.kept`). A no-op
+ * `pulumi up` runs nothing. Deleting the component removes the version's rules, unless Trove reports the version in
+ * use (instances, backups, configuration groups): then they are all kept, and said so; with `versionId`, a replaced
+ * version gets the rules loaded onto the new one.
  */
 export class DatastoreConfigurationParameters extends pulumi.ComponentResource {
   /** Number of rules loaded. */
@@ -232,6 +242,8 @@ export class DatastoreConfigurationParameters extends pulumi.ComponentResource {
     const common = {
       create: renderParametersSyncCommand(settings.python),
       delete: renderParametersSyncCommand(settings.python, "delete"),
+      // Not read by the sync; over SSH, sshd would refuse it (AcceptEnv) and the provider warn at every update and delete.
+      addPreviousOutputInEnv: false,
       stdin: pulumi.output(settings.versionId).apply((versionId) => JSON.stringify(versionId ? { ...settings.request, versionId } : settings.request)),
       ...(settings.versionId !== undefined ? { triggers: [settings.versionId] } : {}),
     };

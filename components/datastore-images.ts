@@ -21,7 +21,7 @@
 // carry no label saying what they were built from.
 
 import * as pulumi from "@pulumi/pulumi";
-import { DATASTORE_VERSION_SPEC_FIELDS, TROVE_RELEASE_RULE, DatastoreCatalog, DatastoreVersionSpec, defaultCatalog, releaseVersionProblem, TROVE_RELEASES, troveReleaseProblem } from "./catalog";
+import { backupBuildArgs, backupBuildProblem, BackupImageContract, DATASTORE_VERSION_SPEC_FIELDS, TROVE_RELEASE_RULE, DatastoreCatalog, DatastoreVersionSpec, defaultCatalog, releaseVersionProblem, TROVE_RELEASES, troveReleaseProblem, TroveReleaseRules } from "./catalog";
 import { Problems } from "./errors";
 import { datastoreImageNames, DatastoreImageNames } from "./image-naming";
 import { REGISTRY_ENDPOINT_SCHEMA, RegistryEndpoint } from "./registry-endpoint";
@@ -142,10 +142,32 @@ export function mirrorEnvironment<T extends pulumi.Input<string> = string>(sourc
 
 /**
  * What the backup step reads: the build context, the build args, the Trove ref (recorded in the image's label with
- * the context and build args), the image and the log file.
+ * the context and build args), the image and the log file; and, for a release whose guest agent talks to the backup
+ * image another way than Trove 18-25 did (`swift-preauth`, 2026.2), that contract as `BACKUP_CONTRACT`, which the
+ * label records too: an image built for the earlier contract is then rebuilt, even from the same checkout and ref.
+ * The earlier contract adds nothing, so images built before the label recorded contracts stay current.
  */
-export function backupEnvironment<T extends pulumi.Input<string> = string>(backupSourceDir: string, datastore: string, version: string, target: T, logFile: string, troveRef = "unknown"): Record<string, string | T> {
-  return { BACKUP_CONTEXT: `${backupSourceDir.replace(/\/+$/, "")}/backup`, BACKUP_DATASTORE: datastore, BACKUP_VERSION: version, BACKUP_TROVE_REF: troveRef, BACKUP_REFERENCE: target, BACKUP_LOG: logFile };
+export function backupEnvironment<T extends pulumi.Input<string> = string>(backupSourceDir: string, datastore: string, version: string, target: T, logFile: string, troveRef = "unknown", contract: BackupImageContract = "keystone-reauth"): Record<string, string | T> {
+  return {
+    BACKUP_CONTEXT: `${backupSourceDir.replace(/\/+$/, "")}/backup`,
+    BACKUP_DATASTORE: datastore,
+    BACKUP_VERSION: version,
+    BACKUP_TROVE_REF: troveRef,
+    BACKUP_REFERENCE: target,
+    BACKUP_LOG: logFile,
+    ...(contract !== "keystone-reauth" ? { BACKUP_CONTRACT: contract } : {}),
+  };
+}
+
+/**
+ * The release's build args for the backup image (`backupBuildArgs` in catalog.ts), as `BACKUP_BUILD_DATASTORE` and
+ * `BACKUP_BUILD_VERSION`, only where they differ from the datastore and version (MySQL's): so the label, which
+ * records the datastore and version, stays the same for the images that built before.
+ * @internal
+ */
+export function backupBuildArgEnvironment(rules: TroveReleaseRules, datastore: string, version: string): Record<string, string> {
+  const a = backupBuildArgs(rules, datastore, version);
+  return { ...(a.DATASTORE !== datastore ? { BACKUP_BUILD_DATASTORE: a.DATASTORE } : {}), ...(a.DATASTORE_VERSION !== version ? { BACKUP_BUILD_VERSION: a.DATASTORE_VERSION } : {}) };
 }
 
 /** The full log of a version's backup build: one file per DatastoreImages and version, under {@link LOG_DIRECTORY}. @internal */
@@ -160,7 +182,8 @@ export function backupLogFile(name: string, plan: DatastoreImagePlan): string {
 export function publishEnvironment<T extends pulumi.Input<string> = string>(name: string, s: DatastoreImagesSettings, plan: DatastoreImagePlan, names: { database: T; backup: T }): Record<string, string | T> {
   return {
     ...mirrorEnvironment(plan.source, names.database, s.upstreamInsecure),
-    ...(s.buildBackupImages ? backupEnvironment(s.backupSourceDir!, plan.spec.datastore, plan.spec.version, names.backup, backupLogFile(name, plan), s.troveRef) : {}),
+    ...(s.buildBackupImages ? backupEnvironment(s.backupSourceDir!, plan.spec.datastore, plan.spec.version, names.backup, backupLogFile(name, plan), s.troveRef, TROVE_RELEASES[s.troveRelease]!.backupImageContract) : {}),
+    ...(s.buildBackupImages ? backupBuildArgEnvironment(TROVE_RELEASES[s.troveRelease]!, plan.spec.datastore, plan.spec.version) : {}),
   };
 }
 
@@ -251,6 +274,8 @@ export function resolveDatastoreImagesArgs(name: string, given: DatastoreImagesA
     if (v.upstreamTag === undefined) problems.report(`${at}.upstreamTag`, upstreamTag, tagProblem(upstreamTag));
     if (!known || !versionOk || !releaseOk) return;
     if (!args.allowUntested) problems.report(`${at}.version`, v.version, releaseVersionProblem(TROVE_RELEASES[troveRelease]!, v.datastore, v.version));
+    // Not waived by allowUntested: install.sh stops on another MySQL line whatever we allow.
+    if (buildBackupImages) problems.report(`${at}.version`, v.version, backupBuildProblem(TROVE_RELEASES[troveRelease]!, v.datastore, v.version));
     const def = catalog.get(v.datastore);
     plans.push({
       key: `${v.datastore}:${v.version}`,

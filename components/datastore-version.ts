@@ -259,7 +259,15 @@ export const datastoreVersionOperations = {
     try {
       await trove(session, "DELETE", `/mgmt/datastore-versions/${id}`, undefined, counter);
     } catch (error) {
-      if (!/HTTP (400|404): .*cannot be found/.test(String(error))) throw error;
+      if (/HTTP (400|404): .*cannot be found/.test(String(error))) return;
+      const inUse = /in use by (\w+)/.exec(String(error));
+      if (!inUse) throw error;
+      const what = inUse[1] === "configuration" ? "configuration group" : inUse[1]!;
+      throw new Error(
+        `datastore version ${s.datastore} ${s.name}${s.name !== s.version ? ` (${s.version})` : ""} (id ${id}) is in use by ${/^[aeiou]/.test(what) ? "an" : "a"} ${what}, so Trove keeps it: ` +
+          `delete or migrate what uses it first; a TroveGuestPipeline keeps such a version inactive instead (registration.whenInUse: retire)`,
+        { cause: error },
+      );
     }
   },
 };

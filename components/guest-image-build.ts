@@ -196,6 +196,12 @@ export interface BuildScriptInputs {
   guestUsername: string;
   outputImagePath: string;
   environment: Record<string, string>;
+  /**
+   * For a production build on a release whose image build bakes the checkout's `git HEAD` (2026.2): the ref the
+   * script pins the guest agent to, through `DIB_REPOLOCATION_guest_agent` / `DIB_REPOREF_guest_agent`. Not a
+   * trigger: the ref is one already (`trove:<dir>@<ref>`).
+   */
+  guestAgentRef?: string;
 }
 
 /**
@@ -242,6 +248,7 @@ export function buildScriptEnvironment(s: BuildScriptInputs): Record<string, str
     PULUMI_TROVE_BUILD_GUEST_OS_RELEASE: s.guestOsRelease,
     PULUMI_TROVE_BUILD_DEV_MODE: String(s.devMode),
     PULUMI_TROVE_BUILD_GUEST_USERNAME: s.guestUsername,
+    ...(s.guestAgentRef !== undefined ? { PULUMI_TROVE_BUILD_CHECKOUT: s.troveSourceDir, PULUMI_TROVE_BUILD_GUEST_AGENT_REF: s.guestAgentRef } : {}),
     ...s.environment,
   };
 }
@@ -423,6 +430,30 @@ function resolveTroveRef(args: GuestImageBuildArgs, troveSourceDir: string, prob
   return troveRef;
 }
 
+/**
+ * The ref a production build pins the baked guest agent to, on a release whose image build bakes the checkout's own
+ * `git HEAD` (upstream 867b6b26, 2026.2): troveRef, so the image holds what the stack says, whatever the checkout's
+ * HEAD is then. Undefined in dev mode (the guest agent fetches the controller's code at boot), on other releases
+ * (they clone the element's pinned branch), and when the environment names the guest agent's source itself.
+ */
+function pinnedGuestAgentRef(args: GuestImageBuildArgs, common: CommonImageSettings, troveRef: string, problems: Problems, warnings: string[]): string | undefined {
+  const rules = common.releaseOk && args.troveRelease !== undefined ? TROVE_RELEASES[args.troveRelease]! : undefined;
+  if (common.devMode || !rules?.trovestackBakesCheckoutHead) return undefined;
+  const location = common.environment.DIB_REPOLOCATION_guest_agent;
+  if (location !== undefined) {
+    const ref = common.environment.DIB_REPOREF_guest_agent;
+    warnings.push(`environment.DIB_REPOLOCATION_guest_agent is set: the guest agent is baked from ${location} at ${ref ?? "the element's own ref (master; set DIB_REPOREF_guest_agent too)"}, not from troveRef ${troveRef}`);
+    return undefined;
+  }
+  problems.check(
+    troveRef !== "unknown",
+    "troveRef",
+    troveRef,
+    `Trove ${rules.release}'s image build bakes the guest agent from the checkout's git HEAD (upstream 867b6b26), and a production build (devMode false) pins it to troveRef: set troveRef to the commit, tag or branch to bake`,
+  );
+  return troveRef;
+}
+
 /** A build with trovestack from `troveSourceDir`, here or on `buildHost`. No source while any problem is recorded. */
 function resolveBuildSource(args: GuestImageBuildArgs, common: CommonImageSettings, troveSourceDir: string, problems: Problems, warnings: string[]): ResolvedSource {
   const { guestOs, guestOsRelease, devMode, guestUsername, cloudInitDatasources, environment } = common;
@@ -434,6 +465,7 @@ function resolveBuildSource(args: GuestImageBuildArgs, common: CommonImageSettin
   checkBuildOptions(args, common, troveSourceDir, problems, warnings);
   checkBuildHost(args, outputImagePath, problems);
   const troveRef = resolveTroveRef(args, troveSourceDir, problems, warnings);
+  const guestAgentRef = pinnedGuestAgentRef(args, common, troveRef, problems, warnings);
 
   const buildEnvironment: Record<string, string> = { DIB_CLOUD_INIT_DATASOURCES: cloudInitDatasources.join(", ") };
   if (devMode && args.hostScpUsername !== undefined) buildEnvironment.HOST_SCP_USERNAME = args.hostScpUsername;
@@ -441,7 +473,7 @@ function resolveBuildSource(args: GuestImageBuildArgs, common: CommonImageSettin
   Object.assign(buildEnvironment, environment);
   if (problems.any) return { diskFormat, triggers: [], troveRef };
 
-  const scriptInputs: BuildScriptInputs = { troveSourceDir, guestOs, guestOsRelease, devMode, guestUsername, outputImagePath, environment: buildEnvironment };
+  const scriptInputs: BuildScriptInputs = { troveSourceDir, guestOs, guestOsRelease, devMode, guestUsername, outputImagePath, environment: buildEnvironment, ...(guestAgentRef !== undefined ? { guestAgentRef } : {}) };
   const remote = args.buildHost !== undefined;
   const fetch = remote && args.fetchImage !== false ? { path: fetchDestination(outputImagePath, args.fetchImage) } : undefined;
   return {

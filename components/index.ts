@@ -23,6 +23,7 @@ export { TroveConfig, renderTroveConfig, renderIni } from "./trove-config";
 export type { TroveConfigArgs, TroveConfigTarget, TroveControllerTarget, ControllerConnection, GuestAgentImageOptions, TroveConfigValues, IniSections } from "./trove-config";
 export { DatastoreVersion } from "./datastore-version";
 export type { DatastoreVersionArgs } from "./datastore-version";
+export type { WhenVersionInUse, RetainedVersion, ServedVersion } from "./version-retirement";
 export { DatastoreConfigurationParameters } from "./configuration-parameters";
 export type { DatastoreConfigurationParametersArgs, ConfigurationParameterRule, TroveControllerHost, ParametersSyncSummary } from "./configuration-parameters";
 export type { TroveController } from "./trove-controller";

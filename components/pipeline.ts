@@ -9,6 +9,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { DATASTORE_VERSION_SPEC_FIELDS, TROVE_RELEASE_RULE, DatastoreCatalog, DatastoreVersionSpec, defaultCatalog, isTestedVersion, releaseVersionProblem, TROVE_RELEASES, troveReleaseProblem } from "./catalog";
 import { DatastoreConfigurationParameters } from "./configuration-parameters";
 import { DatastoreVersion } from "./datastore-version";
+import { DatastoreVersionRetirement, RetainedVersion, ServedVersion, WhenVersionInUse } from "./version-retirement";
 import { Problems } from "./errors";
 import { DATASTORE_IMAGES_FIELDS, DATASTORE_IMAGES_RENAMED, DatastoreImages, DatastoreImagesArgs, PublishedImages } from "./datastore-images";
 import { GLANCE_IMAGE_FIELDS, GlanceImage, GlanceImageArgs, glanceImageTags } from "./glance-image";
@@ -62,6 +63,15 @@ export interface PipelineRegistration {
   troveSourceDir?: string;
   /** Load configuration parameters (needs `troveController` on every region). Default: `false`. */
   loadConfigurationParameters?: boolean;
+  /**
+   * What happens to a version taken out of `versions` while Trove reports it in use (by instances, backups or
+   * configuration groups): `retire` keeps it, inactive and not default, with its configuration parameters and a Glance
+   * image its tags find, says so in one warning line per version, and deletes it on the first up after nothing uses it;
+   * `fail` stops the preview (or up) with that line instead. Usage is counted at preview on a region whose
+   * `troveController` is this machine; elsewhere Trove's own DELETE decides at up. See the README's "Day two".
+   * Default: `retire`.
+   */
+  whenInUse?: WhenVersionInUse;
 }
 
 /** Arguments of {@link TroveGuestPipeline}. */
@@ -90,7 +100,7 @@ export interface TroveGuestPipelineArgs {
    */
   guestImage: Omit<GuestImageBuildArgs, "preloadImages"> & { preloadImages?: boolean };
   /** Glance settings other than the image and its datastore tags (name, visibility, properties...). */
-  glanceImage?: Omit<GlanceImageArgs, "image" | "datastores" | "catalog" | "guestOs" | "guestOsRelease" | "cloud" | "region">;
+  glanceImage?: Omit<GlanceImageArgs, "image" | "datastores" | "retainedDatastores" | "catalog" | "guestOs" | "guestOsRelease" | "cloud" | "region">;
   /**
    * Regions fed from the one build: each gets its own Glance image (and, where enabled, its datastore versions).
    * Default: one region named `default` using the default OpenStack provider.
@@ -108,11 +118,11 @@ export interface TroveGuestPipelineArgs {
    */
   datastoreImages: Omit<DatastoreImagesArgs, "registry" | "versions" | "troveRelease" | "catalog" | "allowUntested">;
   /**
-   * Trove's registry configuration: {@link TroveConfigArgs} other than the registry and the image options, which the
-   * pipeline passes. Give `controller` to apply it over SSH. Set to `false` to leave it out. Default: rendered only
+   * Trove's registry configuration: {@link TroveConfigArgs} other than the registry, the image options and the
+   * release, which the pipeline passes. Give `controller` to apply it over SSH. Set to `false` to leave it out. Default: rendered only
    * (see the `troveConfig` outputs).
    */
-  troveConfig?: Omit<TroveConfigArgs, "registry" | "imageOptions" | "catalog"> | false;
+  troveConfig?: Omit<TroveConfigArgs, "registry" | "imageOptions" | "catalog" | "troveRelease"> | false;
   /**
    * Registering the datastore versions in Trove: each version is a `DatastoreVersion` in every region (found by the
    * Glance tags `trove`,`<datastore>`), created after that region's Glance image. Set to `false` to leave it out.
@@ -155,6 +165,8 @@ export interface TroveGuestPipelineSettings {
   rulesFiles: Record<string, string>;
   /** `datastoreImages`, under the fields' current names. */
   datastoreImages: TroveGuestPipelineArgs["datastoreImages"];
+  /** The Trove checkout whose validation-rules.json files are loaded, when parameters are loaded. */
+  rulesCheckout?: string;
   /** `registration`, under the fields' current names; false: not registered. */
   registration: Omit<PipelineRegistration, "troveSourceDir"> | false;
   /** The management network's CIDR, when given. */
@@ -300,22 +312,23 @@ export const TROVE_GUEST_PIPELINE_SCHEMA: Rule = shape<TroveGuestPipelineArgs>("
   ),
   troveConfig: optional(
     either(
-      "{ controller?, cloudInit?, cloudinitLocation? } or false",
-      [shape<Exclude<TroveGuestPipelineArgs["troveConfig"], false | undefined>>("Trove configuration settings", pick(TROVE_CONFIG_FIELDS, ["controller", "cloudInit", "cloudinitLocation"] as const)), oneOfValues([false])],
+      "{ controller?, cloudInit?, cloudinitLocation?, swift? } or false",
+      [shape<Exclude<TroveGuestPipelineArgs["troveConfig"], false | undefined>>("Trove configuration settings", pick(TROVE_CONFIG_FIELDS, ["controller", "cloudInit", "cloudinitLocation", "swift"] as const)), oneOfValues([false])],
       (v) => (v === false ? 1 : isPlainObject(v) ? 0 : undefined),
     ),
   ),
   registration: optional(
     either(
-      "{ adopt?, rulesSourceDir?, loadConfigurationParameters? } or false",
+      "{ adopt?, rulesSourceDir?, loadConfigurationParameters?, whenInUse? } or false",
       [
         shape<PipelineRegistration>(
-          "{ adopt?, rulesSourceDir?, loadConfigurationParameters? }",
+          "{ adopt?, rulesSourceDir?, loadConfigurationParameters?, whenInUse? }",
           {
             adopt: optional(flag()),
             rulesSourceDir: optional(text("an absolute path of a Trove checkout on this machine", absolutePathProblem)),
             troveSourceDir: optional(text("an absolute path of a Trove checkout on this machine (former name of rulesSourceDir)", absolutePathProblem)),
             loadConfigurationParameters: optional(flag()),
+            whenInUse: optional(oneOfValues(["retire", "fail"])),
           },
           renamedFieldPairs(PIPELINE_REGISTRATION_RENAMED),
         ),
@@ -375,8 +388,10 @@ export function resolveTroveGuestPipelineArgs(name: string, given: TroveGuestPip
   const datastores = versions.map((v) => v.datastore).filter((d, i, all) => all.indexOf(d) === i);
   const rulesFiles: Record<string, string> = {};
   const registration = args.registration;
+  let rulesCheckout: string | undefined;
   if (registration && registration.loadConfigurationParameters) {
     const checkout = registration.rulesSourceDir ?? args.datastoreImages.backupSourceDir;
+    rulesCheckout = checkout;
     if (problems.check(checkout !== undefined, "registration.rulesSourceDir", checkout, "the Trove checkout whose trove/templates/<datastore>/validation-rules.json to load")) {
       // An unknown datastore is already refused above, by name; it has no rules file to look for.
       for (const d of datastores.filter((known) => catalog.find(known) !== undefined)) {
@@ -388,7 +403,14 @@ export function resolveTroveGuestPipelineArgs(name: string, given: TroveGuestPip
     regions.forEach((r, i) => problems.check(r.troveController !== undefined, `regions[${i}].troveController`, r.troveController, "the region's Trove controller (where configuration parameters are loaded), or set registration.loadConfigurationParameters: false"));
   }
   problems.throwIfAny();
-  return { versions, troveRelease, catalog, datastores, regions, rulesFiles, managementNetworkCidr: args.managementNetworkCidr, datastoreImages: args.datastoreImages, registration: registration ?? {} };
+  return { versions, troveRelease, catalog, datastores, regions, rulesFiles, rulesCheckout, managementNetworkCidr: args.managementNetworkCidr, datastoreImages: args.datastoreImages, registration: registration ?? {} };
+}
+
+/** The rules file of a retired version's datastore, when parameters are loaded and the checkout holds one. */
+function retainedRulesFile(settings: TroveGuestPipelineSettings, v: ServedVersion): string | undefined {
+  if (settings.rulesFiles[v.datastore] || !settings.rulesCheckout || settings.catalog.find(v.datastore) === undefined) return settings.rulesFiles[v.datastore];
+  const file = path.join(settings.rulesCheckout, settings.catalog.get(v.datastore).validationRulesPath);
+  return existsSync(file) ? file : undefined;
 }
 
 /**
@@ -437,6 +459,11 @@ export class TroveGuestPipeline extends pulumi.ComponentResource {
   public get datastoreVersionIds(): pulumi.Output<Record<string, Record<string, string>>> {
     return this.versionIds;
   }
+  /**
+   * Per region name, the versions taken out of `versions` that Trove still needs, kept inactive, each with its one-line
+   * reason (see the README's "Day two"); known at preview where usage is counted.
+   */
+  public readonly retiredVersions: pulumi.Output<Record<string, RetainedVersion[]>>;
   /** The resolved settings. @internal */
   public readonly settings: TroveGuestPipelineSettings;
 
@@ -480,13 +507,47 @@ export class TroveGuestPipeline extends pulumi.ComponentResource {
     const preload = preloadImages ? this.datastoreImages.images.apply((all) => Object.values(all).flatMap((i) => [i.database, ...(i.backup ? [i.backup] : [])])) : undefined;
     this.guestImage = new GuestImageBuild(`${name}-guest`, { troveRelease: settings.troveRelease, allowUntested: args.allowUntested, ...guestImage, preloadImages: preload }, { parent: this });
 
+    // Per region, the record of the versions served: the ones taken out of `versions` that Trove still needs come back
+    // as `retained` (known at preview), and keep their version, parameters and Glance tags (see version-retirement.ts).
+    const retirements: Record<string, DatastoreVersionRetirement> = {};
+    if (settings.registration !== false) {
+      const serving: ServedVersion[] = settings.versions.map((v) => ({ datastore: v.datastore, name: v.name, version: v.version }));
+      for (const region of settings.regions) {
+        const suffix = regionSuffix(settings.regions, region);
+        const controller = region.troveController;
+        retirements[region.name] = new DatastoreVersionRetirement(
+          `${name}-retirement${suffix}`,
+          {
+            serving,
+            whenInUse: settings.registration.whenInUse ?? "retire",
+            where: suffix ? `region ${region.name}` : "",
+            cloud: region.cloud,
+            region: region.region,
+            // Counted at preview where the controller is this machine; over SSH, Trove's DELETE decides at up.
+            counter: controller && !controller.connection ? { python: controller.python ?? "/usr/bin/python3", troveConfPath: controller.troveConfPath ?? "/etc/trove/trove.conf" } : undefined,
+          },
+          { parent: this },
+        );
+      }
+    }
+    this.retiredVersions = pulumi.all(Object.fromEntries(Object.entries(retirements).map(([r, rec]) => [r, rec.retained.apply((l) => l ?? [])])));
+
     this.glanceImages = {};
     for (const region of settings.regions) {
       const suffix = regionSuffix(settings.regions, region);
       const suffixes = { now: suffix, before: previousRegionSuffixes(settings.regions, region) };
+      const record = retirements[region.name];
       this.glanceImages[region.name] = new GlanceImage(
         `${name}-glance${suffix}`,
-        { ...(args.glanceImage ?? {}), image: this.guestImage, datastores: settings.datastores, catalog: settings.catalog, cloud: region.cloud, region: region.region },
+        {
+          ...(args.glanceImage ?? {}),
+          image: this.guestImage,
+          datastores: settings.datastores,
+          ...(record ? { retainedDatastores: record.retained.apply((l) => (l ?? []).map((v) => v.datastore)) } : {}),
+          catalog: settings.catalog,
+          cloud: region.cloud,
+          region: region.region,
+        },
         { parent: this, providers: region.provider ? { openstack: region.provider } : undefined, aliases: aliasesFor(`${name}-glance`, suffixes) },
       );
     }
@@ -496,7 +557,7 @@ export class TroveGuestPipeline extends pulumi.ComponentResource {
     if (args.troveConfig !== false) {
       this.troveConfig = new TroveConfig(
         `${name}-config`,
-        { ...(args.troveConfig ?? {}), registry: this.registry, imageOptions: this.datastoreImages.guestAgentOptions, catalog: settings.catalog },
+        { ...(args.troveConfig ?? {}), registry: this.registry, imageOptions: this.datastoreImages.guestAgentOptions, catalog: settings.catalog, troveRelease: settings.troveRelease },
         // The options name images that must exist before Trove hands them to a guest.
         { parent: this, dependsOn: [this.datastoreImages] },
       );
@@ -516,28 +577,41 @@ export class TroveGuestPipeline extends pulumi.ComponentResource {
         const suffix = regionSuffix(settings.regions, region);
         const suffixes = { now: suffix, before: previousRegionSuffixes(settings.regions, region) };
         const inRegion: Record<string, DatastoreVersion> = {};
-        for (const v of settings.versions) {
+        const declareVersion = (v: ServedVersion & { active: boolean; default: boolean }, rulesFile: string | undefined, after: DatastoreVersion[]): DatastoreVersion => {
           // Named by datastore and number; earlier releases named them by datastore and version name.
           const label = versionLabel(v);
           const labels = { now: label, before: v.name !== v.version ? [versionLabel({ datastore: v.datastore, version: v.name })] : [] };
-          const out = this.versionSettings[versionKey(v)]!;
+          const manager = settings.catalog.get(v.datastore).manager;
           const version = new DatastoreVersion(
             `${name}-version${suffix}-${label}`,
-            { datastore: v.datastore, version: v.version, name: v.name, manager: out.manager, imageTags: out.imageTags, active: v.active, default: v.default, adopt: registration.adopt, cloud: region.cloud, region: region.region, catalog: settings.catalog },
+            { datastore: v.datastore, version: v.version, name: v.name, manager, imageTags: glanceImageTags([v.datastore]), active: v.active, default: v.default, adopt: registration.adopt, cloud: region.cloud, region: region.region, catalog: settings.catalog },
             // Trove looks the image up by its tags when the version is created: the image must be in Glance first.
-            { parent: this, dependsOn: [this.glanceImages[region.name]!], aliases: aliasesFor(`${name}-version`, suffixes, labels) },
+            { parent: this, dependsOn: [this.glanceImages[region.name]!, ...after], aliases: aliasesFor(`${name}-version`, suffixes, labels) },
           );
-          inRegion[versionKey(v)] = version;
-          const rulesFile = settings.rulesFiles[v.datastore];
           if (rulesFile && region.troveController) {
             new DatastoreConfigurationParameters(
               `${name}-parameters${suffix}-${label}`,
-              { datastore: v.datastore, versionName: v.name, versionNumber: v.version, rules: { rulesFile }, controller: region.troveController, versionId: version.versionId, catalog: settings.catalog },
+              // By Trove's id (known in a preview of an update): a preview then shows the rules kept, not replaced.
+              { datastore: v.datastore, versionName: v.name, versionNumber: v.version, rules: { rulesFile }, controller: region.troveController, versionId: version.id, catalog: settings.catalog },
               { parent: this, dependsOn: [version], aliases: aliasesFor(`${name}-parameters`, suffixes, labels) },
             );
           }
-        }
+          return version;
+        };
+        // Each datastore's default first, the others after it: a default that moves is set on the new version (Trove
+        // then moves it) before the old one is told it is no longer the default, so the datastore always has one.
+        const defaults: Record<string, DatastoreVersion> = {};
+        for (const v of settings.versions.filter((d) => d.default)) defaults[v.datastore] = inRegion[versionKey(v)] = declareVersion(v, settings.rulesFiles[v.datastore], []);
+        for (const v of settings.versions.filter((d) => !d.default)) inRegion[versionKey(v)] = declareVersion(v, settings.rulesFiles[v.datastore], defaults[v.datastore] ? [defaults[v.datastore]!] : []);
         this.versionResources[region.name] = inRegion;
+        // Versions no longer listed that Trove still needs: declared again under their names, inactive and not default,
+        // so that Pulumi updates them in place (and keeps their parameters) instead of deleting them.
+        retirements[region.name]!.retained.apply((kept) => {
+          for (const v of kept ?? []) {
+            void pulumi.log.warn(`TroveGuestPipeline "${name}": ${v.reason}`, this);
+            declareVersion({ ...v, active: false, default: false }, retainedRulesFile(settings, v), defaults[v.datastore] ? [defaults[v.datastore]!] : []);
+          }
+        });
       }
     }
     this.versionIds = pulumi.all(
@@ -550,6 +624,7 @@ export class TroveGuestPipeline extends pulumi.ComponentResource {
       registryAddress: this.registryAddress,
       imageReferences: this.imageReferences,
       versionSettings: this.versionSettings,
+      retiredVersions: this.retiredVersions,
     });
   }
 }

@@ -7,7 +7,7 @@
 
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
-import { DatastoreCatalog, defaultCatalog } from "./catalog";
+import { DatastoreCatalog, defaultCatalog, TROVE_RELEASE_RULE, TROVE_RELEASES, TroveReleaseRules } from "./catalog";
 import { Problems } from "./errors";
 import { REGISTRY_ENDPOINT_FIELDS, registryCredentialPairs, RegistryEndpoint } from "./registry-endpoint";
 import { readScriptResult } from "./scripts/index";
@@ -15,9 +15,9 @@ import { shellCommand } from "./shell";
 import { remoteConnection, SSH_CONNECTION_SCHEMA, SshConnection } from "./ssh";
 import { TROVE_CONFIG_EDITOR_PY } from "./trove-config-editor";
 import { TROVE_CONTROLLER_FIELDS, TroveController } from "./trove-controller";
-import { absolutePathProblem, hostPortProblem, imageReferenceProblem, passwordProblem, plainNameProblem } from "./validate";
+import { absolutePathProblem, hostPortProblem, httpUrlProblem, imageReferenceProblem, passwordProblem, plainNameProblem } from "./validate";
 import { checkArgs } from "./check-args";
-import { FieldRules, input, instanceOf, listOf, mapOf, optional, Rule, secret, shape, text } from "./schema";
+import { FieldRules, input, instanceOf, listOf, mapOf, oneOfValues, optional, Rule, secret, shape, text } from "./schema";
 import { withFormerTypes } from "./component-type";
 
 /** INI options by section. */
@@ -29,6 +29,25 @@ export interface GuestAgentImageOptions {
   backupDockerImage: string;
 }
 
+/**
+ * Where Trove's services find Swift: `trove.conf`'s `[DEFAULT] swift_url` or `swift_endpoint_type`. On Trove 26
+ * (2026.2) the taskmanager hands this URL to the guests for their backups, so it must be reachable from the guests;
+ * on earlier releases the guests' backup container finds Swift itself (Keystone's catalog, through the guest
+ * config's `[service_credentials]`) and these options serve the controller's services only.
+ */
+export interface TroveSwiftEndpoint {
+  /**
+   * `swift_url`: Swift's URL up to and including `AUTH_` (Trove appends the project id). Example:
+   * `http://10.0.0.5:8080/v1/AUTH_`. Default: unset (the catalog's endpoint of `endpointType`).
+   */
+  url?: string;
+  /** `swift_endpoint_type`: which catalog endpoint to use when `url` is unset. Example: `internalURL`. Default: Trove's, `publicURL`. */
+  endpointType?: string;
+}
+
+/** Catalog endpoint types Trove's clients accept for `swift_endpoint_type`. @internal */
+export const SWIFT_ENDPOINT_TYPES = ["publicURL", "internalURL", "adminURL", "public", "internal", "admin"] as const;
+
 /** What the renderer needs: plain values (the component resolves Outputs first). */
 export interface TroveConfigValues {
   registryAddress: string;
@@ -37,6 +56,29 @@ export interface TroveConfigValues {
   password?: string;
   /** Per datastore name. */
   imageOptions: Record<string, GuestAgentImageOptions>;
+  /** `trove.conf`'s Swift endpoint options. Default: none written. */
+  swift?: TroveSwiftEndpoint;
+}
+
+/** The guest config section Trove 26 (2026.2) deprecates: the editor reports it where it is still there. @internal */
+export const SERVICE_CREDENTIALS_SECTION = "service_credentials";
+
+/**
+ * Sections of the guest agent config the release no longer reads, which the editor reports (not removes) when the
+ * controller's file still has them: `[service_credentials]` from 2026.2 on. @internal
+ */
+export function retiredGuestSections(rules: TroveReleaseRules | undefined): string[] {
+  return rules?.backupImageContract === "swift-preauth" ? [SERVICE_CREDENTIALS_SECTION] : [];
+}
+
+/**
+ * The warning for retired sections the controller's guest config still carries, or undefined when it carries none.
+ * They are kept: guests started from images built for an earlier release still read them for their backups.
+ * @internal
+ */
+export function retiredSectionsWarning(release: string, path: string, sections: readonly string[]): string | undefined {
+  if (sections.length === 0) return undefined;
+  return `${path} still has [${sections.join("], [")}], which Trove ${release}'s guest agent no longer reads (upstream 305ee9e0: credentials on guests are a risk; trove.conf keeps its own): it is left as it is while guests of images built for an earlier release may still need it for their backups; remove it once every instance runs a ${release} guest image and the backup images are rebuilt`;
 }
 
 /** A value that can sit on one INI line and reads back unchanged through oslo.config. */
@@ -67,7 +109,10 @@ export function renderTroveConfig(v: TroveConfigValues, catalog: DatastoreCatalo
     container_registry_username: v.username ?? "",
     container_registry_password: v.password ?? "",
   };
-  const troveConf: IniSections = v.insecure ? { DEFAULT: { docker_insecure_registries: v.registryAddress } } : {};
+  const defaults: Record<string, string> = v.insecure ? { docker_insecure_registries: v.registryAddress } : {};
+  if (v.swift?.url !== undefined) defaults.swift_url = v.swift.url;
+  if (v.swift?.endpointType !== undefined) defaults.swift_endpoint_type = v.swift.endpointType;
+  const troveConf: IniSections = Object.keys(defaults).length > 0 ? { DEFAULT: defaults } : {};
   return { troveConf, guestAgentConf };
 }
 
@@ -119,7 +164,31 @@ export interface TroveConfigArgs {
   cloudinitLocation?: string;
   /** Catalog the datastore names are checked against. Default: the built-in catalog. */
   catalog?: DatastoreCatalog;
+  /**
+   * Trove release of the controller (`zed` … `2026.2`): from 2026.2 on, the apply reports a `[service_credentials]`
+   * section the guest config still has (the guest agent no longer reads it; the file is left as it is). The pipeline
+   * passes its own. Default: none (no release-specific check).
+   */
+  troveRelease?: string;
+  /**
+   * `trove.conf`'s Swift endpoint (`[DEFAULT] swift_url` or `swift_endpoint_type`): on 2026.2 the URL the guests'
+   * backups use, so it must be reachable from the guests. Example: `{ url: "http://10.0.0.5:8080/v1/AUTH_" }`.
+   * Default: none written (Trove's: the catalog's `publicURL` endpoint).
+   */
+  swift?: TroveSwiftEndpoint;
 }
+
+/** The schema of {@link TroveSwiftEndpoint}. @internal */
+export const TROVE_SWIFT_ENDPOINT_SCHEMA: Rule = shape<TroveSwiftEndpoint>(
+  "{ url?, endpointType? }",
+  {
+    url: optional(text("Swift's URL ending in AUTH_, e.g. http://10.0.0.5:8080/v1/AUTH_", (v) => httpUrlProblem(v) ?? iniValueProblem(v) ?? (v.endsWith("AUTH_") ? undefined : "must end in AUTH_ (Trove appends the project id)"))),
+    endpointType: optional(oneOfValues(SWIFT_ENDPOINT_TYPES)),
+  },
+  (a, report) => {
+    if (a.url !== undefined && a.endpointType !== undefined) report("endpointType", a.endpointType, "give url or endpointType, not both (Trove ignores the endpoint type when swift_url is set)");
+  },
+);
 
 /** The schema of {@link TroveConfigTarget}: the controller's fields, the connection required. @internal */
 export const TROVE_CONFIG_TARGET_SCHEMA: Rule = shape<TroveConfigTarget>("{ connection, troveConfPath?, guestAgentConfPath?, restartOn...?, python? }", {
@@ -152,6 +221,8 @@ export const TROVE_CONFIG_FIELDS: FieldRules<TroveConfigArgs> = {
   cloudInit: optional(mapOf(text("cloud-init user data", () => undefined), (k) => plainNameProblem(k), "a map of datastore names to cloud-init user data")),
   cloudinitLocation: optional(text("an absolute path on the controller", absolutePathProblem)),
   catalog: optional(instanceOf(DatastoreCatalog, "a DatastoreCatalog")),
+  troveRelease: optional(TROVE_RELEASE_RULE),
+  swift: optional(TROVE_SWIFT_ENDPOINT_SCHEMA),
 };
 
 /** The schema of {@link TroveConfigArgs}. @internal */
@@ -161,13 +232,18 @@ export const TROVE_CONFIG_SCHEMA: Rule = shape<TroveConfigArgs>("Trove configura
 
 /** The request the editor reads from stdin. @internal */
 export interface EditorRequest {
-  files: Array<{ path: string; sections: IniSections; restart: string[] }>;
+  /** `report`: sections the editor reports (in its `present`) when the file has them; it never removes them. */
+  files: Array<{ path: string; sections: IniSections; restart: string[]; report?: string[] }>;
   directories: Record<string, Record<string, string>>;
 }
 
-/** The shell command that runs the editor with the controller's Python; the request goes on stdin. @internal */
-export function renderApplyCommand(python: string): string {
-  return shellCommand([python, "-c", TROVE_CONFIG_EDITOR_PY]);
+/**
+ * The shell command that runs the editor with the controller's Python; the request goes on stdin. `remove` takes the
+ * request's options out again (what destroy runs).
+ * @internal
+ */
+export function renderApplyCommand(python: string, mode: "apply" | "remove" = "apply"): string {
+  return shellCommand([python, "-c", TROVE_CONFIG_EDITOR_PY, ...(mode === "remove" ? ["remove"] : [])]);
 }
 
 
@@ -181,6 +257,9 @@ export interface TroveConfigSettings {
   cloudInitDirectories: Record<string, Record<string, string>>;
   /** The controller the files are applied to, with its defaults; undefined: render only. */
   target?: Required<TroveConfigTarget>;
+  /** The release's rules, when `troveRelease` is given. */
+  release?: TroveReleaseRules;
+  swift?: TroveSwiftEndpoint;
 }
 
 /**
@@ -208,7 +287,16 @@ export function resolveTroveConfigArgs(name: string, args: TroveConfigArgs): Tro
   }
   problems.throwIfAny();
   const cloudInitDirectories = args.cloudInit ? { [cloudinitLocation]: Object.fromEntries(Object.entries(args.cloudInit).map(([d, text]) => [`${d}.cloudinit`, text])) } : {};
-  return { catalog, registry: args.registry, imageOptions: args.imageOptions, cloudinitLocation, cloudInitDirectories, target };
+  const release = args.troveRelease !== undefined ? TROVE_RELEASES[args.troveRelease] : undefined;
+  return { catalog, registry: args.registry, imageOptions: args.imageOptions, cloudinitLocation, cloudInitDirectories, target, release, swift: args.swift };
+}
+
+/** What the config editor reports. */
+export interface TroveConfigApplied {
+  changed: string[];
+  restarted: string[];
+  /** Per file path, the retired sections it still has (only for releases that retire some). */
+  present?: Record<string, string[]>;
 }
 
 /**
@@ -220,8 +308,11 @@ export class TroveConfig extends pulumi.ComponentResource {
   public readonly troveConf: pulumi.Output<string>;
   /** The guest agent config options, as INI text (secret: it holds the registry password). */
   public readonly guestAgentConf: pulumi.Output<string>;
-  /** What the last apply changed and restarted (empty when render-only). */
-  public readonly applied: pulumi.Output<{ changed: string[]; restarted: string[] } | undefined>;
+  /**
+   * What the last apply changed and restarted (empty when render-only), and the retired sections the controller's
+   * files still have (`present`: per file, e.g. `[service_credentials]` on 2026.2), which are warned about, not removed.
+   */
+  public readonly applied: pulumi.Output<TroveConfigApplied | undefined>;
 
   constructor(name: string, args: TroveConfigArgs, opts?: pulumi.ComponentResourceOptions) {
     // Checked before anything is declared; from here on, every Input is the checked one.
@@ -235,17 +326,18 @@ export class TroveConfig extends pulumi.ComponentResource {
     // message as soon as it resolves.
     const rendered = pulumi
       .all([r.address, r.insecure, r.username, r.password, settings.imageOptions])
-      .apply(([registryAddress, insecure, username, password, imageOptions]) => renderTroveConfig({ registryAddress, insecure, username, password, imageOptions }, settings.catalog, "TroveConfig", name));
+      .apply(([registryAddress, insecure, username, password, imageOptions]) => renderTroveConfig({ registryAddress, insecure, username, password, imageOptions, swift: settings.swift }, settings.catalog, "TroveConfig", name));
     this.troveConf = rendered.apply((x) => renderIni(x.troveConf));
     this.guestAgentConf = pulumi.secret(rendered.apply((x) => renderIni(x.guestAgentConf)));
 
     if (settings.target) {
       const t = settings.target;
+      const retired = retiredGuestSections(settings.release);
       const request = pulumi.secret(
         rendered.apply((x): EditorRequest => ({
           files: [
             { path: t.troveConfPath, sections: x.troveConf, restart: t.restartOnTroveConfChange },
-            { path: t.guestAgentConfPath, sections: x.guestAgentConf, restart: t.restartOnGuestAgentConfChange },
+            { path: t.guestAgentConfPath, sections: x.guestAgentConf, restart: t.restartOnGuestAgentConfChange, ...(retired.length > 0 ? { report: retired } : {}) },
           ],
           directories: settings.cloudInitDirectories,
         })),
@@ -256,18 +348,28 @@ export class TroveConfig extends pulumi.ComponentResource {
         {
           connection: remoteConnection(c, { component: "TroveConfig", name, field: "controller.connection" }),
           create: renderApplyCommand(t.python),
-          // The editor merges and restarts only on change, so running it again is the right update: a new controller
-          // address, key or host key gets the same files; an unchanged controller is left as it is.
+          // The editor merges and restarts only on change, so running it again is the right update, for new values as
+          // for a new controller address, key or host key; an unchanged controller is left as it is. No triggers: a
+          // replacement would run the new apply and then the old one's delete, which takes the options out again.
           update: renderApplyCommand(t.python),
+          // destroy takes the options out of the files again (and restarts what reads a changed file).
+          delete: renderApplyCommand(t.python, "remove"),
           addPreviousOutputInEnv: false,
           stdin: request.apply((req) => JSON.stringify(req)),
           // The editor prints only paths and commands; stderr could echo a failing restart's output, which is ours too.
           logging: "stdoutAndStderr",
-          triggers: [request.apply((req) => JSON.stringify(req))],
         },
         { parent: this, additionalSecretOutputs: ["stdin"] },
       );
-      this.applied = apply.stdout.apply((out) => (out ? readScriptResult<{ changed: string[]; restarted: string[] }>(`TroveConfig "${name}": the config editor on the controller`, out) : undefined));
+      this.applied = apply.stdout.apply((out) => {
+        if (!out) return undefined;
+        const result = readScriptResult<TroveConfigApplied>(`TroveConfig "${name}": the config editor on the controller`, out);
+        for (const [path, sections] of Object.entries(result.present ?? {})) {
+          const warning = retiredSectionsWarning(settings.release?.release ?? "", path, sections);
+          if (warning) void pulumi.log.warn(`TroveConfig "${name}": ${warning}`, this);
+        }
+        return result;
+      });
     } else {
       this.applied = pulumi.output(undefined);
     }

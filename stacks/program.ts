@@ -79,6 +79,8 @@ export function pipelineArgsFromConfig(config: pulumi.Config, makeProvider: (r: 
     datastoreImages,
     troveConfig,
     registration: config.getObject("registration"),
+    allowUntested: config.getBoolean("allowUntested"),
+    managementNetworkCidr: config.get("managementNetworkCidr"),
   };
 }
 
@@ -124,6 +126,7 @@ export function main(): Record<string, pulumi.Input<unknown>> {
     imageReferences: pipeline.imageReferences,
     versionSettings: pipeline.versionSettings,
     versionIds: pipeline.versionIds,
+    retiredVersions: pipeline.retiredVersions,
     // Deprecated: the former names of versionSettings and versionIds, kept for the stacks that read them by
     // StackReference until they move to the names above.
     datastoreVersions: pipeline.versionSettings,

@@ -144,7 +144,8 @@ const subjects: Subject[] = [
     schema: () => m.config.TROVE_CONFIG_SCHEMA,
     make: (a) => new m.config.TroveConfig("gen", a as never),
     examples: () => [
-      { registry: endpoint, imageOptions: { mysql: { dockerImage: "10.0.0.5:4000/trove/mysql", backupDockerImage: "10.0.0.5:4000/trove/db-backup-mysql" } }, controller: { connection: ssh, troveConfPath: "/etc/trove/trove.conf", guestAgentConfPath: "/etc/trove/trove-guestagent.conf", restartOnTroveConfChange: ["systemctl restart trove-taskmanager"], restartOnGuestAgentConfChange: ["systemctl restart trove-guestagent"], python: "/usr/bin/python3" }, cloudInit: { mysql: "#cloud-config\n" }, cloudinitLocation: "/etc/trove/cloudinit", catalog: m.catalog.defaultCatalog },
+      { registry: endpoint, imageOptions: { mysql: { dockerImage: "10.0.0.5:4000/trove/mysql", backupDockerImage: "10.0.0.5:4000/trove/db-backup-mysql" } }, controller: { connection: ssh, troveConfPath: "/etc/trove/trove.conf", guestAgentConfPath: "/etc/trove/trove-guestagent.conf", restartOnTroveConfChange: ["systemctl restart trove-taskmanager"], restartOnGuestAgentConfChange: ["systemctl restart trove-guestagent"], python: "/usr/bin/python3" }, cloudInit: { mysql: "#cloud-config\n" }, cloudinitLocation: "/etc/trove/cloudinit", catalog: m.catalog.defaultCatalog, troveRelease: "2026.2", swift: { url: "http://10.0.0.5:8080/v1/AUTH_" } },
+      { registry: endpoint, imageOptions: { mysql: { dockerImage: "10.0.0.5:4000/trove/mysql", backupDockerImage: "10.0.0.5:4000/trove/db-backup-mysql" } }, swift: { endpointType: "internalURL" } },
     ],
   },
   {
@@ -162,11 +163,12 @@ const subjects: Subject[] = [
         regions: [{ name: "east", provider: new openstack.Provider("gen-os"), cloud: "prod", region: "RegionEast", troveController: { connection: ssh, python: "/usr/bin/python3", troveConfPath: "/etc/trove/trove.conf" } }],
         registry: { local: { advertisedHost: "10.0.0.5", auth: { username: "trove", password: "pw", realm: "trove" }, tls: { certificatePem: cert, privateKeyPem: key, caCertificatePem: cert } } },
         datastoreImages: { repository: "trove", backupTag: "latest", buildBackupImages: true, backupSourceDir: "/opt/trove", troveRef: "master", upstreamRegistry: "docker.io/library", upstreamInsecure: false, dockerHost: "unix:///var/run/docker.sock" },
-        troveConfig: { controller: { connection: ssh, restartOnTroveConfChange: ["systemctl restart trove-taskmanager"], restartOnGuestAgentConfChange: ["true"] }, cloudInit: { mysql: "#cloud-config\n" }, cloudinitLocation: "/etc/trove/cloudinit" },
-        registration: { adopt: false, rulesSourceDir: "/opt/trove", loadConfigurationParameters: false },
+        troveConfig: { controller: { connection: ssh, restartOnTroveConfChange: ["systemctl restart trove-taskmanager"], restartOnGuestAgentConfChange: ["true"] }, cloudInit: { mysql: "#cloud-config\n" }, cloudinitLocation: "/etc/trove/cloudinit", swift: { url: "http://10.0.0.5:8080/v1/AUTH_" } },
+        registration: { adopt: false, rulesSourceDir: "/opt/trove", loadConfigurationParameters: false, whenInUse: "fail" },
         managementNetworkCidr: "10.0.0.0/24",
       },
       { versions: [{ datastore: "mysql", version: "8.0.41" }], troveRelease: "2026.1", guestImage: { existingImagePath: "/var/tmp/g.qcow2" }, registry: { existing: endpoint }, datastoreImages: {}, troveConfig: false, registration: false },
+      { versions: [{ datastore: "mysql", version: "8.0.41" }], troveRelease: "2026.2", guestImage: { existingImagePath: "/var/tmp/g.qcow2" }, registry: { existing: endpoint }, datastoreImages: {}, troveConfig: { swift: { endpointType: "internalURL" } }, registration: false },
       { versions: [{ datastore: "mysql", version: "8.0.41" }], troveRelease: "2026.1", guestImage: { imageUrl: "https://example.com/g.qcow2" }, registry: { local: { advertisedHost: "10.0.0.5", tls: { generate: true, validityDays: 30 } } }, datastoreImages: {} },
       // The former names of datastoreImages.backupSourceDir and registration.rulesSourceDir, still taken.
       { versions: [{ datastore: "mysql", version: "8.0.41" }], troveRelease: "2026.1", guestImage: { existingImagePath: "/var/tmp/g.qcow2" }, registry: { existing: endpoint }, datastoreImages: { troveSourceDir: "/opt/trove" }, registration: { troveSourceDir: "/opt/trove" } },

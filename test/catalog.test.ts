@@ -131,3 +131,13 @@ describe("image naming", () => {
     expect(troveBackupImage("r:1/x/db-backup-postgresql:1.1.2", pg, "12", zed)).toBe("r:1/x/db-backup-postgresql:1.1.2");
   });
 });
+
+describe("release facts of issue 25", () => {
+  it("2026.2 alone changes the backup image's contract (swift-preauth) and bakes the checkout's HEAD", async () => {
+    const { TROVE_RELEASES } = await import("../components/catalog.js");
+    const byFact = (f: (r: (typeof TROVE_RELEASES)[string]) => unknown) => Object.fromEntries(Object.values(TROVE_RELEASES).map((r) => [r.release, f(r)]));
+    expect(Object.entries(byFact((r) => r.backupImageContract)).filter(([, c]) => c !== "keystone-reauth")).toEqual([["2026.2", "swift-preauth"]]);
+    expect(Object.entries(byFact((r) => r.trovestackBakesCheckoutHead)).filter(([, v]) => v)).toEqual([["2026.2", true]]);
+    expect(byFact((r) => r.backupMysqlVersions.join(" "))).toEqual({ zed: "5.7 8.0", "2023.1": "5.7 8.0", "2023.2": "5.7 8.0", "2024.1": "5.7 8.0", "2024.2": "5.7 8.0", "2025.1": "5.7 8.0", "2025.2": "8.0 8.4", "2026.1": "8.0 8.4", "2026.2": "8.0 8.4" });
+  });
+});

@@ -133,13 +133,17 @@ describe("TroveConfig", () => {
       ["cfg-apply"],
     ).then((r) => r["cfg-apply"]!);
 
-  it("a new controller address or host key updates, merging the same files again; new values replace", async () => {
+  it("a new controller address or host key updates, merging the same files again; so do new values (a replacement would run the old apply's delete after the new apply, taking the options out)", async () => {
     const before = await declare({});
     for (const change of [{ host: "10.0.0.6" }, { hostKey: testHostKey(2) }]) {
       const step = commandStep(before, await declare(change));
       expect(step).toMatchObject({ step: "update", changed: ["connection"] });
       expect(step.step === "update" && step.runs).toBe(before.inputs.create);
     }
-    expect(commandStep(before, await declare({}, "10.0.0.9:4000")).step).toBe("replace");
+    const values = commandStep(before, await declare({}, "10.0.0.9:4000"));
+    expect(values).toMatchObject({ step: "update", changed: ["stdin"] });
+    expect(values.step === "update" && values.runs).toBe(before.inputs.create);
+    // destroy runs the editor's remove with the last request.
+    expect(String(before.inputs.delete)).toMatch(/ remove$/);
   });
 });

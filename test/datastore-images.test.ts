@@ -55,7 +55,7 @@ describe("DatastoreImages", () => {
     const pg = mocks.named("zed-publish-postgresql-12").inputs;
     expect(pg.environment).toMatchObject({ BACKUP_CONTEXT: "/opt/stack/trove/backup", BACKUP_DATASTORE: "postgresql", BACKUP_VERSION: "12", BACKUP_TROVE_REF: "unknown", BACKUP_REFERENCE: "10.0.0.5:4000/trove-datastores/db-backup-postgresql:1.1.0", BACKUP_LOG: "/var/tmp/pulumi-trove-logs/zed-backup-postgresql-12.log" });
     expect(d.PUBLISH_SCRIPT).toContain('cd -- "$BACKUP_CONTEXT"');
-    expect(d.PUBLISH_SCRIPT).toContain('docker build --network host --build-arg "DATASTORE=$BACKUP_DATASTORE" --build-arg "DATASTORE_VERSION=$BACKUP_VERSION" --label "$BACKUP_SOURCE_LABEL=$source" -t "$ref" .');
+    expect(d.PUBLISH_SCRIPT).toContain('docker build --network host --build-arg "DATASTORE=${BACKUP_BUILD_DATASTORE:-$BACKUP_DATASTORE}" --build-arg "DATASTORE_VERSION=${BACKUP_BUILD_VERSION:-$BACKUP_VERSION}" --label "$BACKUP_SOURCE_LABEL=$source" -t "$ref" .');
     expect(d.PUBLISH_SCRIPT).toContain(`BACKUP_SOURCE_LABEL=${d.BACKUP_SOURCE_LABEL}\n`);
   });
 
@@ -119,5 +119,47 @@ describe("DatastoreImages", () => {
     ["a version Trove 2026.2 does not support", { versions: [{ datastore: "postgresql", version: "12" }], troveRelease: "2026.2" }, /versions\[0\].version "12" is not valid \(Trove 2026.2 supports postgresql 16, 17, 18; set allowUntested: true to try it anyway\)/],
   ])("rejects %s", (_label, extra, message) => {
     expect(() => new d.DatastoreImages("bad", { registry, backupSourceDir: "/t", troveRelease: "zed", ...(extra as object) } as never)).toThrow(message);
+  });
+});
+
+describe("DatastoreImages and the backup image's contract (issue 25)", () => {
+  it("records 2026.2's contract with the guest agent in the backup label, so a change of release rebuilds the image", async () => {
+    const { execFileSync } = await import("node:child_process");
+    const path = await import("node:path");
+    new d.DatastoreImages("c261", { registry, versions: [{ datastore: "mysql", version: "8.4" }], troveRelease: "2026.1", backupSourceDir: "/t" });
+    new d.DatastoreImages("c262", { registry, versions: [{ datastore: "mysql", version: "8.4" }], troveRelease: "2026.2", backupSourceDir: "/t" });
+    const env261 = (await mocks.waitFor("c261-publish-mysql-8-4")).inputs.environment as Record<string, string>;
+    const env262 = (await mocks.waitFor("c262-publish-mysql-8-4")).inputs.environment as Record<string, string>;
+    expect(env261.BACKUP_CONTRACT).toBeUndefined();
+    expect(env262.BACKUP_CONTRACT).toBe("swift-preauth");
+    // The label the script compares with the registry's image: same checkout and ref, another contract.
+    const label = (env: Record<string, string>) => execFileSync("bash", ["-c", `. ${JSON.stringify(path.join(__dirname, "..", "components", "scripts", "images.sh"))}; backup_source`], { env: { PATH: process.env.PATH, ...env }, encoding: "utf8" }).trim();
+    expect(label(env261)).toBe("trove unknown; mysql 8.4; /t/backup");
+    expect(label(env262)).toBe("trove unknown; mysql 8.4; /t/backup; contract swift-preauth");
+  });
+});
+
+describe("DatastoreImages and the backup image's install.sh (issue 25, point 4)", () => {
+  it("refuses, before anything runs, a MySQL version whose backup image the release's install.sh cannot build, even with allowUntested", () => {
+    expect(() => d.resolveDatastoreImagesArgs("old", { registry, versions: [{ datastore: "mysql", version: "5.7.44" }], troveRelease: "2025.2", allowUntested: true, backupSourceDir: "/t" })).toThrow(
+      /DatastoreImages "old": versions\[0\]\.version "5\.7\.44" is not valid \(Trove 2025\.2's backup image \(backup\/install\.sh\) installs Percona XtraBackup for MySQL 8\.0 and 8\.4 only, so the backup image of MySQL 5\.7 cannot be built; list a version of those lines, or set buildBackupImages: false and publish backup images yourself\)/,
+    );
+    expect(() => d.resolveDatastoreImagesArgs("new-on-zed", { registry, versions: [{ datastore: "mysql", version: "8.4.3" }], troveRelease: "zed", allowUntested: true, backupSourceDir: "/t" })).toThrow(/Trove zed's backup image \(backup\/install\.sh\) installs Percona XtraBackup for MySQL 5\.7 and 8\.0 only/);
+    // Without backup images, only the support matrix speaks (and allowUntested waives it).
+    expect(() => d.resolveDatastoreImagesArgs("nobackup", { registry, versions: [{ datastore: "mysql", version: "5.7.44" }], troveRelease: "2025.2", allowUntested: true, buildBackupImages: false })).not.toThrow();
+    expect(() => new d.DatastoreImages("comp", { registry, versions: [{ datastore: "mysql", version: "9.1.0" }], troveRelease: "2026.2", allowUntested: true, backupSourceDir: "/t" })).toThrow(/MySQL 9\.1 cannot be built/);
+  });
+
+  it("passes MySQL's version to the backup build as install.sh compares it: its line, inside DATASTORE on Trove 18-20", () => {
+    const env = (troveRelease: string, datastore: string, version: string) => {
+      const s = d.resolveDatastoreImagesArgs("args", { registry, versions: [{ datastore, version }], troveRelease, allowUntested: true, backupSourceDir: "/t" });
+      return d.publishEnvironment("args", s, s.plans[0]!, { database: "r/db", backup: "r/backup" });
+    };
+    expect(env("zed", "mysql", "5.7.29")).toMatchObject({ BACKUP_DATASTORE: "mysql", BACKUP_VERSION: "5.7.29", BACKUP_BUILD_DATASTORE: "mysql5.7", BACKUP_BUILD_VERSION: "5.7" });
+    expect(env("2026.1", "mysql", "8.4.4")).toMatchObject({ BACKUP_DATASTORE: "mysql", BACKUP_VERSION: "8.4.4", BACKUP_BUILD_VERSION: "8.4" });
+    expect(env("2026.1", "mysql", "8.4.4")).not.toHaveProperty("BACKUP_BUILD_DATASTORE");
+    expect(env("2026.1", "mysql", "8.4")).not.toHaveProperty("BACKUP_BUILD_VERSION");
+    expect(env("2026.1", "postgresql", "17.4")).not.toHaveProperty("BACKUP_BUILD_VERSION");
+    expect(d.PUBLISH_SCRIPT).toContain('--build-arg "DATASTORE=${BACKUP_BUILD_DATASTORE:-$BACKUP_DATASTORE}" --build-arg "DATASTORE_VERSION=${BACKUP_BUILD_VERSION:-$BACKUP_VERSION}"');
   });
 });

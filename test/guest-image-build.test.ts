@@ -212,6 +212,28 @@ describe("GuestImageBuild", () => {
       expect(m.resolveGuestImageBuildArgs("o", { troveSourceDir: "/t", troveRef: "m", devMode: false, troveRelease: "2026.1" }).warnings).toEqual([]);
     });
 
+    it("pins a 2026.2 production build's guest agent to troveRef (its trovestack bakes the checkout's HEAD); other releases and dev mode are left alone", () => {
+      const base = { troveSourceDir: "/t", troveRef: "4cdc0cda", devMode: false, troveRelease: "2026.2", guestOsRelease: "noble" };
+      const envOf = (s: ReturnType<typeof m.resolveGuestImageBuildArgs>) => (s.source.kind === "build" ? m.buildScriptEnvironment(s.source.scriptInputs) : {});
+      const prod = m.resolveGuestImageBuildArgs("pin", base);
+      expect(envOf(prod)).toMatchObject({ PULUMI_TROVE_BUILD_CHECKOUT: "/t", PULUMI_TROVE_BUILD_GUEST_AGENT_REF: "4cdc0cda" });
+      expect(prod.source.kind === "build" && prod.source.script).toContain("export PULUMI_TROVE_BUILD_GUEST_AGENT_REF=4cdc0cda\n");
+      // The pin is no trigger of its own: troveRef already is one.
+      expect(prod.triggers).toContain("trove:/t@4cdc0cda");
+      expect(prod.triggers.some((t) => t.includes("GUEST_AGENT_REF"))).toBe(false);
+      for (const other of [{ ...base, devMode: true }, { ...base, troveRelease: "2026.1" }, { ...base, troveRelease: "zed", guestOsRelease: "jammy" }]) {
+        expect(envOf(m.resolveGuestImageBuildArgs("np", other))).not.toHaveProperty("PULUMI_TROVE_BUILD_GUEST_AGENT_REF");
+      }
+      // A remote build without troveRef cannot say what to bake: refused, naming the upstream change.
+      expect(() => m.resolveGuestImageBuildArgs("unknown", { ...base, troveRef: undefined, buildHost: { host: "b", user: "u", hostKey: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA" }, fetchImage: false })).toThrow(
+        /troveRef "unknown" is not valid \(Trove 2026.2's image build bakes the guest agent from the checkout's git HEAD \(upstream 867b6b26\), and a production build \(devMode false\) pins it to troveRef/,
+      );
+      // The admin's own source wins, and is named.
+      const own = m.resolveGuestImageBuildArgs("own", { ...base, environment: { DIB_REPOLOCATION_guest_agent: "/srv/agent", DIB_REPOREF_guest_agent: "v1" } });
+      expect(envOf(own)).not.toHaveProperty("PULUMI_TROVE_BUILD_GUEST_AGENT_REF");
+      expect(own.warnings).toContainEqual("environment.DIB_REPOLOCATION_guest_agent is set: the guest agent is baked from /srv/agent at v1, not from troveRef 4cdc0cda");
+    });
+
     it("refuses preloadImages where the release's trovestack does not read DIB_TROVE_DOCKER_IMAGES, and on master without allowUntested", () => {
       const b = { troveSourceDir: "/t", troveRef: "m", preloadImages: ["r:4000/trove/mysql:8.4"] };
       expect(() => m.resolveGuestImageBuildArgs("old", { ...b, troveRelease: "2026.1", allowUntested: true })).toThrow(

@@ -30,6 +30,7 @@ const PUBLIC_API = [
   "DatastoreImages", "DatastoreImagesArgs", "PublishedImages",
   "TroveConfig", "TroveConfigArgs", "TroveConfigTarget", "TroveControllerTarget", "ControllerConnection", "GuestAgentImageOptions",
   "DatastoreVersion", "DatastoreVersionArgs",
+  "WhenVersionInUse", "RetainedVersion", "ServedVersion",
   "DatastoreConfigurationParameters", "DatastoreConfigurationParametersArgs", "ConfigurationParameterRule", "TroveControllerHost", "ParametersSyncSummary",
   "TroveController",
   "SshConnection",

@@ -286,3 +286,55 @@ describe("resource names that survive a change of regions or a version rename", 
     expect(previousRegionSuffixes(renamed, renamed[1]!)).toEqual([]);
   });
 });
+
+describe("TroveGuestPipeline on day two", () => {
+  it("keeps one record per region of the versions it serves, counted on a local controller, and moves a default before clearing the old one", async () => {
+    new p.TroveGuestPipeline("day", {
+      ...base,
+      troveRelease: "2025.1",
+      versions: [
+        { datastore: "mariadb", version: "10.4" },
+        { datastore: "mariadb", version: "10.5", default: true },
+      ],
+      allowUntested: true,
+      regions: [{ name: "east", troveController: { troveConfPath: "/etc/trove/trove.conf" } }, { name: "west", troveController: { connection: { host: "10.0.0.9", user: "stack", hostKey: testHostKey() } } }],
+      registration: { whenInUse: "fail" },
+    });
+    await mocks.waitFor("day-version-west-mariadb-10-4");
+    expect(mocks.named("day-retirement-east").inputs).toMatchObject({
+      serving: [
+        { datastore: "mariadb", name: "10.4", version: "10.4" },
+        { datastore: "mariadb", name: "10.5", version: "10.5" },
+      ],
+      whenInUse: "fail",
+      where: "region east",
+      counter: { python: "/usr/bin/python3", troveConfPath: "/etc/trove/trove.conf" },
+    });
+    // Over SSH, usage is not counted at preview: Trove's DELETE decides at up.
+    expect(mocks.named("day-retirement-west").inputs.counter).toBeUndefined();
+    // The default's version is updated first: the other versions of its datastore wait for it.
+    expect(mocks.named("day-version-east-mariadb-10-4").dependsOn).toContain("day-version-east-mariadb-10-5");
+    expect(mocks.named("day-version-east-mariadb-10-5").dependsOn).not.toContain("day-version-east-mariadb-10-4");
+  });
+
+  it("refuses an unknown whenInUse, naming the field and the values it takes", () => {
+    expect(() => new p.TroveGuestPipeline("bad-when", { ...base, versions, registration: { whenInUse: "keep" as never } })).toThrow(/registration\.whenInUse.*"retire", "fail"|registration\.whenInUse.*retire.*fail/);
+  });
+});
+
+describe("TroveGuestPipeline passes its release to TroveConfig (issue 25)", () => {
+  it("on 2026.2 the config apply reports a leftover [service_credentials], and troveConfig.swift reaches trove.conf", async () => {
+    const controller = { connection: { host: "10.0.0.5", user: "root", privateKey: pulumi.secret("KEY"), hostKey: testHostKey() } };
+    const pipeline = new p.TroveGuestPipeline("r262", {
+      ...base,
+      troveRelease: "2026.2",
+      versions: [{ datastore: "mysql", version: "8.4", default: true }],
+      guestImage: { ...guestImage, guestOsRelease: "noble" },
+      troveConfig: { controller, swift: { url: "http://10.0.0.5:8080/v1/AUTH_" } },
+    });
+    const apply = await mocks.waitFor("r262-config-apply");
+    const request = JSON.parse((apply.inputs.stdin as { value: string }).value) as import("../components/trove-config.js").EditorRequest;
+    expect(request.files.map((f) => f.report)).toEqual([undefined, ["service_credentials"]]);
+    expect(await valueOf(pipeline.troveConfig!.troveConf)).toContain("swift_url = http://10.0.0.5:8080/v1/AUTH_\n");
+  });
+});

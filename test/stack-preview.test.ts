@@ -49,6 +49,9 @@ describe("pulumi preview under Pulumi's own runner", () => {
     ["lab", {}],
     ["devstack", {}],
     ["production", PRODUCTION_SECRETS],
+    // The production shape on the remote lab's addresses: applied nowhere (its registry needs the docker provider
+    // over ssh://), so its preview is what proves the file.
+    ["production-lab", PRODUCTION_SECRETS],
   ] as const)("stack %s previews with no error, no cloud and no Docker engine", async (stack, secrets) => {
     const r = await preview(stack, secrets);
     expect(r.errors, r.programOutput).toEqual([]);

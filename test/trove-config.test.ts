@@ -79,3 +79,55 @@ describe("TroveConfig", () => {
     expect(problemsOf(t.TROVE_CONFIG_SCHEMA, { registry: { address: "10.0.0.5:4000", insecure: true }, imageOptions, cloudInit: { mysql: "x" } })).toEqual([{ field: "cloudInit", value: ["mysql"], allowed: "cloud-init files are written to the controller: set controller too" }]);
   });
 });
+
+describe("TroveConfig and the release (issue 25)", () => {
+  const controller = { connection: { host: "10.0.0.5", user: "root", privateKey: pulumi.secret("KEY"), hostKey: testHostKey() } };
+  const registry = { address: "10.0.0.5:4000", insecure: true };
+
+  it("writes trove.conf's Swift endpoint, swift_url or swift_endpoint_type, and nothing into the guest config", () => {
+    const r = t.renderTroveConfig({ registryAddress: "10.0.0.5:4000", insecure: true, imageOptions, swift: { url: "http://10.0.0.5:8080/v1/AUTH_" } });
+    expect(r.troveConf).toEqual({ DEFAULT: { docker_insecure_registries: "10.0.0.5:4000", swift_url: "http://10.0.0.5:8080/v1/AUTH_" } });
+    expect(Object.keys(r.guestAgentConf)).not.toContain("service_credentials");
+    expect(t.renderTroveConfig({ registryAddress: "registry.example.com:443", insecure: false, imageOptions, swift: { endpointType: "internalURL" } }).troveConf).toEqual({ DEFAULT: { swift_endpoint_type: "internalURL" } });
+  });
+
+  it("refuses a swift_url Trove cannot append the project to, an unknown endpoint type, and both at once", () => {
+    expect(problemsOf(t.TROVE_CONFIG_SCHEMA, { registry, imageOptions, swift: { url: "http://10.0.0.5:8080/v1" } })).toEqual([{ field: "swift.url", value: "http://10.0.0.5:8080/v1", allowed: "must end in AUTH_ (Trove appends the project id)" }]);
+    expect(() => new t.TroveConfig("swift-type", { registry, imageOptions, swift: { endpointType: "private" } })).toThrow(/swift.endpointType "private" is not valid \(allowed: publicURL, internalURL, adminURL, public, internal, admin\)/);
+    expect(() => new t.TroveConfig("swift-both", { registry, imageOptions, swift: { url: "http://s/v1/AUTH_", endpointType: "internalURL" } })).toThrow(/swift.endpointType "internalURL" is not valid \(give url or endpointType, not both/);
+  });
+
+  it("on 2026.2 asks the editor to report a [service_credentials] the guest config still has; earlier releases do not", async () => {
+    new t.TroveConfig("r262", { registry, imageOptions, controller, troveRelease: "2026.2" });
+    new t.TroveConfig("r261", { registry, imageOptions, controller, troveRelease: "2026.1" });
+    const stdinOf = async (name: string) => JSON.parse(((await mocks.waitFor(name)).inputs.stdin as { value: string }).value) as import("../components/trove-config.js").EditorRequest;
+    expect((await stdinOf("r262-apply")).files.map((f) => f.report)).toEqual([undefined, ["service_credentials"]]);
+    expect((await stdinOf("r261-apply")).files.map((f) => f.report)).toEqual([undefined, undefined]);
+    expect(() => new t.TroveConfig("r-bad", { registry, imageOptions, troveRelease: "2027.1" })).toThrow(/troveRelease "2027.1" is not valid \(known releases: zed, 2023.1/);
+  });
+
+  it("the editor reports the section and leaves it in the file; the component's warning says why it stays", async () => {
+    const { execFileSync } = await import("node:child_process");
+    const { mkdtempSync, readFileSync, writeFileSync, rmSync } = await import("node:fs");
+    const { tmpdir } = await import("node:os");
+    const path = await import("node:path");
+    const { TROVE_CONFIG_EDITOR_PY } = await import("../components/trove-config-editor.js");
+    const dir = mkdtempSync(path.join(tmpdir(), "trove-config-"));
+    try {
+      const guest = path.join(dir, "trove-guestagent.conf");
+      const original = "[DEFAULT]\nlog_dir = /var/log/trove\n\n[service_credentials]\nauth_url = http://10.0.0.5/identity/v3\npassword = pw\n";
+      writeFileSync(guest, original);
+      const request = { files: [{ path: guest, sections: { guest_agent: { container_registry: "10.0.0.5:4000" } }, restart: [], report: ["service_credentials"] }], directories: {} };
+      const out = JSON.parse(execFileSync("python3", ["-c", TROVE_CONFIG_EDITOR_PY], { input: JSON.stringify(request), encoding: "utf8" }));
+      expect(out).toEqual({ changed: [guest], restarted: [], present: { [guest]: ["service_credentials"] } });
+      expect(readFileSync(guest, "utf8")).toContain("[service_credentials]\nauth_url = http://10.0.0.5/identity/v3\npassword = pw\n");
+      // Without it, the file reports nothing.
+      writeFileSync(guest, "[DEFAULT]\n");
+      expect(JSON.parse(execFileSync("python3", ["-c", TROVE_CONFIG_EDITOR_PY], { input: JSON.stringify(request), encoding: "utf8" })).present).toEqual({});
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    expect(t.retiredSectionsWarning("2026.2", "/etc/trove/trove-guestagent.conf", ["service_credentials"])).toMatch(/^\/etc\/trove\/trove-guestagent.conf still has \[service_credentials\], which Trove 2026.2's guest agent no longer reads .* it is left as it is while guests of images built for an earlier release may still need it/);
+    expect(t.retiredSectionsWarning("2026.2", "/etc/trove/trove-guestagent.conf", [])).toBeUndefined();
+  });
+});

@@ -35,16 +35,17 @@ mirror_image() {
 }
 
 # backup_source: what a backup image is built from, as its BACKUP_SOURCE_LABEL records it: the Trove ref, the build
-# args and the build context.
+# args and the build context, and BACKUP_CONTRACT when set (how the release's guest agent calls the image, e.g.
+# swift-preauth on 2026.2), so a release that changes it rebuilds the image.
 backup_source() {
-  printf 'trove %s; %s %s; %s\n' "${BACKUP_TROVE_REF:-unknown}" "$BACKUP_DATASTORE" "$BACKUP_VERSION" "$BACKUP_CONTEXT"
+  printf 'trove %s; %s %s; %s%s\n' "${BACKUP_TROVE_REF:-unknown}" "$BACKUP_DATASTORE" "$BACKUP_VERSION" "$BACKUP_CONTEXT" "${BACKUP_CONTRACT:+; contract $BACKUP_CONTRACT}"
 }
 
 # build_backup_image: builds Trove's backup/ with Trove's build args and the BACKUP_SOURCE_LABEL, pushes it to the
 # private registry, and prints {"reference","digest","logPath","built"} with the pushed digest. The full `docker
 # build` output goes to BACKUP_LOG; stderr gets a bounded progress tail, and the log's last lines on a failure. Reads
 # BACKUP_CONTEXT (the checkout's backup/ directory), BACKUP_DATASTORE and BACKUP_VERSION (the build args DATASTORE and
-# DATASTORE_VERSION), BACKUP_TROVE_REF, BACKUP_REFERENCE (the image to push), BACKUP_LOG, DOCKER_HOST (optional) and
+# DATASTORE_VERSION, unless BACKUP_BUILD_DATASTORE / BACKUP_BUILD_VERSION give the release's own form), BACKUP_TROVE_REF, BACKUP_REFERENCE (the image to push), BACKUP_LOG, DOCKER_HOST (optional) and
 # the registry's REGISTRY_* (registry.sh). It changes directory to the build context.
 build_backup_image() {
   local ref=$BACKUP_REFERENCE log=$BACKUP_LOG source digest
@@ -60,7 +61,7 @@ build_backup_image() {
   cd -- "$BACKUP_CONTEXT" || exit 1
   mkdir -p -- "$(dirname -- "$log")"
   echo "pulumi-trove: building $ref; full log: $log" >&2
-  if ! docker build --network host --build-arg "DATASTORE=$BACKUP_DATASTORE" --build-arg "DATASTORE_VERSION=$BACKUP_VERSION" --label "$BACKUP_SOURCE_LABEL=$source" -t "$ref" . < /dev/null 2>&1 | progress_filter "$log" "docker build"; then
+  if ! docker build --network host --build-arg "DATASTORE=${BACKUP_BUILD_DATASTORE:-$BACKUP_DATASTORE}" --build-arg "DATASTORE_VERSION=${BACKUP_BUILD_VERSION:-$BACKUP_VERSION}" --label "$BACKUP_SOURCE_LABEL=$source" -t "$ref" . < /dev/null 2>&1 | progress_filter "$log" "docker build"; then
     echo "pulumi-trove: docker build of $ref failed; its last lines (full log: $log):" >&2
     tail -n 40 -- "$log" | cut -c 1-300 >&2
     exit 1

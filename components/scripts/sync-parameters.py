@@ -4,10 +4,14 @@
 # `trove-manage db_load_datastore_config_parameters` does, because Trove's REST API cannot do it: its schema accepts
 # only the data types "integer" and "string" (trove/common/apischema.py, `configuration_data_types`), while Trove's
 # own validation-rules.json files also hold "boolean" and "float" rules (PostgreSQL's has 55 of them).
-# Unlike trove-manage it also removes rules that are no longer wanted, changes only rules that differ, and prints one
-# JSON summary line. The request (config file, datastore, version, rules, and Trove's id of the version when known)
-# comes on stdin. With the argument `delete` it removes every rule of the version instead (the component's delete);
-# a version Trove no longer has is then fine: Trove's own DELETE of a version removes its rules with it.
+# Unlike trove-manage (which only adds and updates) it also removes rules that are no longer wanted, so after a load
+# the version has exactly the rules given; it changes only rules that differ, and prints one JSON summary line. The
+# request (config file, datastore, version, rules, and Trove's id of the version when known) comes on stdin. With the
+# argument `delete` it removes every rule of the version instead (the component's delete); a version Trove no longer
+# has is then fine: Trove's own DELETE of a version removes its rules with it.
+# It never strands what a running database needs: a rule that a configuration group of the version still sets is
+# kept (editing that group would fail on it), and `delete` keeps every rule while Trove reports the version in use
+# (instances, backups or configuration groups, as Trove's own version delete checks); both are reported in "kept".
 # The component runs it with `python3 -c <this text>`.
 import inspect, json, sys
 
@@ -30,7 +34,7 @@ if list(inspect.signature(db_api.configure_db).parameters)[:1] == ["options"]:
     db_api.configure_db(cfg.CONF)
 else:
     db_api.configure_db()
-summary = {"versionId": request.get("versionId"), "added": [], "changed": [], "removed": [], "unchanged": 0}
+summary = {"versionId": request.get("versionId"), "added": [], "changed": [], "removed": [], "kept": [], "unchanged": 0}
 try:
     # By id when known: after a replacement the old version's rules must not be confused with the new one's.
     if request.get("versionId"):
@@ -69,6 +73,35 @@ for row in config_models.DatastoreConfigurationParameters.load_parameters(versio
     if not getattr(row, "deleted", False):
         current[row.name] = normalized(row.name, row.restart_required, row.data_type, row.max_size, row.min_size)
 
+def in_use(version_id):
+    # What Trove's own delete of a version checks (trove/extensions/mgmt/datastores/service.py), rows not deleted.
+    from trove.backup import models as backup_models
+    from trove.instance import models as instance_models
+    return {
+        "instances": len(instance_models.DBInstance.find_all(datastore_version_id=version_id, deleted=0).all()),
+        "backups": len(backup_models.DBBackup.find_all(datastore_version_id=version_id, deleted=0).all()),
+        "configurations": len(config_models.DBConfiguration.find_all(datastore_version_id=version_id, deleted=0).all()),
+    }
+
+def set_by_groups(version_id):
+    # Option names the version's configuration groups set a value for.
+    names = set()
+    for group in config_models.DBConfiguration.find_all(datastore_version_id=version_id, deleted=0).all():
+        for item in config_models.DBConfigurationParameter.find_all(configuration_id=group.id, deleted=0).all():
+            names.add(item.configuration_key)
+    return names
+
+usage = in_use(version.id)
+if deleting and any(usage.values()):
+    summary["kept"] = sorted(current)
+    summary["inUse"] = usage
+    print("pulumi-trove: datastore version %s %s is in use by %d instances, %d backups, %d configuration groups: its %d "
+          "configuration parameters are kept (Trove refuses to delete the version too); they are removed once nothing "
+          "uses it" % (request["datastore"], version.name, usage["instances"], usage["backups"], usage["configurations"],
+                       len(current)), file=sys.stderr)
+    print(json.dumps(summary))
+    sys.exit(0)
+
 wanted = set()
 for rule in ([] if deleting else request["rules"]):
     name = rule["name"]
@@ -81,8 +114,17 @@ for rule in ([] if deleting else request["rules"]):
         name, version.id, bool(rule["restart_required"]), rule["type"], size(rule.get("max")), size(rule.get("min")))
     summary["added" if name not in current else "changed"].append(name)
 
-for name in sorted(set(current) - wanted):
+unwanted = sorted(set(current) - wanted)
+needed = set_by_groups(version.id) if unwanted and usage["configurations"] else set()
+for name in unwanted:
+    if name in needed:
+        summary["kept"].append(name)
+        continue
     config_models.DatastoreConfigurationParameters.delete(version.id, name)
     summary["removed"].append(name)
+if summary["kept"]:
+    print("pulumi-trove: datastore version %s %s: kept %s, no longer in the rules, because a configuration group of the "
+          "version sets it; it is removed by the first load after no group sets it" % (request["datastore"], version.name,
+                                                                                       ", ".join(summary["kept"])), file=sys.stderr)
 
 print(json.dumps(summary))

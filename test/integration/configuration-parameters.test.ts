@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ConfigurationParameterRule, DatastoreConfigurationParametersArgs, ParametersSyncSummary } from "../../components/configuration-parameters";
-import { ensureLab, Lab, labReleases } from "../support/lab";
+import { ensureLab, Lab, labReleases, releaseTemplates } from "../support/lab";
 import { installMocks } from "../support/pulumi-mocks";
 import { ParameterView, troveRest, TroveRest } from "../support/trove-rest";
 
@@ -111,6 +111,77 @@ describe.each(labReleases())("DatastoreConfigurationParameters against the lab's
     expect(listed.map((p) => p.name)).not.toContain("array_nulls");
     expect(listed.find((p) => p.name === "max_connections")!.max).toBe(5000);
     expect(listed.find((p) => p.name === "pulumi_trove_test")).toMatchObject({ type: "boolean", restart_required: true });
+  });
+
+  /** A release's own rules file (its packaged Trove), e.g. 2026.2's PostgreSQL rules. */
+  const releaseFile = (r: "zed" | "2025.1" | "2026.2", datastore: string) => `${releaseTemplates(r)}/${datastore}/validation-rules.json`;
+  const namesIn = (file: string) => parseRules(file).map((r) => r.name).sort();
+  const parseRules = (file: string) => (JSON.parse(readFileSync(file, "utf8")) as { "configuration-parameters": ConfigurationParameterRule[] })["configuration-parameters"];
+
+  it("after a load, a rule the release's file no longer has is gone from Trove too: PostgreSQL's files of 26, 18, 23, then 26 again", async () => {
+    const version = `16.${RUN}`;
+    const id = await createVersion("postgresql", version);
+    const step = async (r: "zed" | "2025.1" | "2026.2") => {
+      const summary = await load(`pg-up-${RUN}`, { datastore: "postgresql", versionName: version, rules: { rulesFile: releaseFile(r, "postgresql") }, versionId: id });
+      // Trove itself lists exactly the file's rules.
+      expect((await listParameters(id)).map((p) => p.name).sort()).toEqual(namesIn(releaseFile(r, "postgresql")));
+      return summary;
+    };
+    expect((await step("2026.2")).added).toHaveLength(namesIn(releaseFile("2026.2", "postgresql")).length);
+    // The names that differ, read from the packaged files: 26 has archive_* (upstream 0604f0ec) and wal_keep_size
+    // (9ae2392d), 23 has wal_keep_size, 18 neither.
+    expect(await step("zed")).toMatchObject({ added: [], changed: [], removed: ["archive_command", "archive_mode", "archive_timeout", "wal_keep_size"], kept: [] });
+    expect(await step("2025.1")).toMatchObject({ added: ["wal_keep_size"], changed: [], removed: [] });
+    expect(await step("2026.2")).toMatchObject({ added: ["archive_command", "archive_mode", "archive_timeout"], changed: [], removed: [] });
+  });
+
+  it("MySQL's files of 26 and 18 differ in bounds only (upstream 33b9d8ff, 2026.2): loading 18's after 26's restores 18's bounds", async () => {
+    const version = `8.0.${RUN}`;
+    const id = await createVersion("mysql", version);
+    const rulesOf = (r: "zed" | "2026.2") => ({ rulesFile: releaseFile(r, "mysql") });
+    expect((await load(`my-up-${RUN}`, { datastore: "mysql", versionName: version, rules: rulesOf("2026.2"), versionId: id })).added).toHaveLength(namesIn(releaseFile("2026.2", "mysql")).length);
+    expect((await listParameters(id)).find((p) => p.name === "innodb_log_buffer_size")).toMatchObject({ min: 1048576 });
+    const back = await load(`my-up-${RUN}`, { datastore: "mysql", versionName: version, rules: rulesOf("zed"), versionId: id });
+    expect(back).toMatchObject({ added: [], removed: [], changed: ["innodb_ft_result_cache_limit", "innodb_log_buffer_size", "innodb_log_write_ahead_size", "innodb_max_purge_lag_delay", "innodb_open_files"] });
+    const listed = await listParameters(id);
+    expect(listed.find((p) => p.name === "innodb_log_buffer_size")).toMatchObject({ min: 262144, max: 4294967295 });
+    expect(listed.find((p) => p.name === "innodb_open_files")).toMatchObject({ max: 4294967295 });
+    // 18's rule has no max: Trove shows none.
+    expect(listed.find((p) => p.name === "innodb_ft_result_cache_limit")!.max).toBeUndefined();
+  });
+
+  it("keeps what a configuration group of the version needs: the removed rule it sets, and every rule on delete while Trove reports the version in use", async () => {
+    const version = `17.${RUN}`;
+    const id = await createVersion("postgresql", version);
+    const inputs26 = await declare(`pg-use-${RUN}`, { datastore: "postgresql", versionName: version, rules: { rulesFile: releaseFile("2026.2", "postgresql") }, versionId: id });
+    run(inputs26, "create");
+    // A configuration group, created through Trove's API (which checks the value against the loaded rules).
+    const group = await api.createConfiguration(`use-${RUN}`, "postgresql", version, { archive_timeout: 60 });
+    try {
+      const inputs18 = await declare(`pg-use-${RUN}`, { datastore: "postgresql", versionName: version, rules: { rulesFile: releaseFile("zed", "postgresql") }, versionId: id });
+      const r = spawnSync("bash", ["-c", String(inputs18.create)], { input: String(inputs18.stdin), encoding: "utf8" });
+      expect(r.status, r.stderr).toBe(0);
+      const summary = JSON.parse(r.stdout.trim().split("\n").pop()!) as ParametersSyncSummary;
+      expect(summary).toMatchObject({ removed: ["archive_command", "archive_mode", "wal_keep_size"], kept: ["archive_timeout"] });
+      expect(r.stderr).toContain(`pulumi-trove: datastore version postgresql ${version}: kept archive_timeout, no longer in the rules, because a configuration group of the version sets it`);
+      expect((await listParameters(id)).map((p) => p.name)).toContain("archive_timeout");
+      // The component's delete while the group exists: nothing is removed, and it says why.
+      const held = spawnSync("bash", ["-c", String(inputs18.delete)], { input: String(inputs18.stdin), encoding: "utf8" });
+      expect(held.status, held.stderr).toBe(0);
+      const heldSummary = JSON.parse(held.stdout.trim().split("\n").pop()!) as ParametersSyncSummary;
+      const count = namesIn(releaseFile("zed", "postgresql")).length + 1;
+      expect(heldSummary).toMatchObject({ removed: [], inUse: { instances: 0, backups: 0, configurations: 1 } });
+      expect(heldSummary.kept).toHaveLength(count);
+      expect(held.stderr).toContain(`pulumi-trove: datastore version postgresql ${version} is in use by 0 instances, 0 backups, 1 configuration groups: its ${count} configuration parameters are kept`);
+      expect(await listParameters(id)).toHaveLength(count);
+    } finally {
+      await api.deleteConfiguration(group);
+    }
+    // Once nothing uses the version, the next load removes the rule, and a delete removes every rule.
+    const after = await declare(`pg-use-${RUN}`, { datastore: "postgresql", versionName: version, rules: { rulesFile: releaseFile("zed", "postgresql") }, versionId: id });
+    expect(run(after, "create")).toMatchObject({ removed: ["archive_timeout"], kept: [] });
+    expect(run(after, "delete")).toMatchObject({ removed: expect.arrayContaining(["max_connections"]), kept: [] });
+    expect(await listParameters(id)).toEqual([]);
   });
 
   it("loads MySQL's 2^64-1 limits exactly, stored in MariaDB as trove-manage stores them", async () => {

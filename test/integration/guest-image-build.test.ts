@@ -104,6 +104,35 @@ describe("the GuestImageBuild script, run for real", () => {
     expect(readdirSync(path.dirname(out)).sort()).toEqual(["guest.qcow2", "guest.qcow2.build.json", "guest.qcow2.build.log"]);
   });
 
+  it("pins a 2026.2 production build's guest agent to troveRef's commit, whatever the checkout's HEAD, and says so", () => {
+    // A real git checkout with two commits, its HEAD on the second; troveRef names the first.
+    const checkout = path.join(work, "trove-git");
+    mkdirSync(path.join(checkout, "integration/scripts"), { recursive: true });
+    writeFileSync(path.join(checkout, "integration/scripts/trovestack"), STAND_IN);
+    chmodSync(path.join(checkout, "integration/scripts/trovestack"), 0o755);
+    const git = (...a: string[]) => execFileSync("git", ["-C", checkout, "-c", "user.name=t", "-c", "user.email=t@example.com", ...a], { encoding: "utf8" }).trim();
+    git("init", "-q");
+    git("add", ".");
+    git("commit", "-qm", "first");
+    const first = git("rev-parse", "HEAD");
+    git("tag", "pinned");
+    git("commit", "-q", "--allow-empty", "-m", "second");
+    const second = git("rev-parse", "HEAD");
+    const out = path.join(work, "pin/guest.qcow2");
+    const { result, record } = runBuild({ troveSourceDir: checkout, troveRef: "pinned", devMode: false, troveRelease: "2026.2", guestOsRelease: "noble", outputImagePath: out });
+    expect(result.status).toBe(0);
+    expect(result.stderr).toContain(`pulumi-trove: baking the guest agent from ${checkout} at ${first} (troveRef pinned; the checkout's HEAD is ${second}, which trovestack alone would have baked)\n`);
+    expect(readFileSync(`${record}.env`, "utf8")).toContain(`DIB_REPOLOCATION_guest_agent=${checkout}\nDIB_REPOREF_guest_agent=${first}\n`);
+    // At troveRef, it says so; a ref the checkout lacks stops the build before trovestack runs.
+    git("checkout", "-q", "pinned");
+    expect(runBuild({ troveSourceDir: checkout, troveRef: "pinned", devMode: false, troveRelease: "2026.2", guestOsRelease: "noble", outputImagePath: out }).result.stderr).toContain(`at ${first} (troveRef pinned; the checkout is at troveRef)`);
+    const invocations = readFileSync(`${record}.invocations`, "utf8");
+    const missing = runBuild({ troveSourceDir: checkout, troveRef: "stable/2099.1", devMode: false, troveRelease: "2026.2", guestOsRelease: "noble", outputImagePath: out });
+    expect(missing.result.status).toBe(3);
+    expect(missing.result.stderr).toContain(`pulumi-trove: refusing a production build: troveRef stable/2099.1 is not a commit, tag or branch of the git checkout ${checkout}`);
+    expect(readFileSync(`${record}.invocations`, "utf8")).toBe(invocations);
+  });
+
   it("keeps a hostile environment value as data", () => {
     const marker = path.join(work, "pwned");
     const { result, record } = runBuild({ troveSourceDir: trove, troveRef: "master", environment: { GUEST_IMAGESIZE: `5'; touch ${marker}; echo '` } });

@@ -7,7 +7,7 @@
 // 3. the files are merged into existing ones over SSH (a throwaway sshd on 127.0.0.1), a second run changes nothing,
 //    and the restart commands run only on change.
 
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { execFileSync, spawnSync } from "node:child_process";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
@@ -98,6 +98,31 @@ describe.each(labReleases())("Trove %s's own code reads the rendered config and 
       mariadb: { docker_image: "10.0.0.5:4000/trove-datastores/mariadb", backup_docker_image: `10.0.0.5:4000/trove-datastores/db-backup-mariadb${tag}` },
       postgresql: { docker_image: "10.0.0.5:4000/trove-datastores/postgres", backup_docker_image: `10.0.0.5:4000/trove-datastores/db-backup-postgresql${tag}` },
     });
+  });
+
+  it("the Swift endpoint: Trove's own swift_client takes swift_url (plus the project) or the catalog's swift_endpoint_type endpoint from the rendered trove.conf", () => {
+    // On 2026.2 this is the URL the taskmanager hands the guests for their backups (taskmanager/models.py).
+    const urlOf = (swift: { url?: string; endpointType?: string }) => {
+      const file = path.join(labWork, "swift.conf");
+      writeFileSync(file, renderIni(renderTroveConfig({ registryAddress: "10.0.0.5:4000", insecure: false, imageOptions: {}, swift }).troveConf));
+      const read = [
+        "import sys",
+        "from trove.common import cfg, clients",
+        "from trove.common.context import TroveContext",
+        "cfg.CONF(args=[], project='trove', default_config_files=[sys.argv[1]])",
+        "catalog = [{'type': 'object-store', 'name': 'swift', 'endpoints': [{'region': 'RegionOne', 'publicURL': 'http://public:8080/v1/AUTH_p1', 'internalURL': 'http://internal:8080/v1/AUTH_p1'}]}]",
+        "print(clients.swift_client(TroveContext(project_id='p1', auth_token='t', service_catalog=catalog)).url)",
+      ].join("\n");
+      return execFileSync(lab.python, ["-c", read, file], { encoding: "utf8" }).trim();
+    };
+    expect(urlOf({ url: "http://10.0.0.5:8080/v1/AUTH_" })).toBe("http://10.0.0.5:8080/v1/AUTH_p1");
+    expect(urlOf({ endpointType: "internalURL" })).toBe("http://internal:8080/v1/AUTH_p1");
+    expect(urlOf({})).toBe("http://public:8080/v1/AUTH_p1");
+  });
+
+  it("on 2026.2 the guest config's [service_credentials] is deprecated in the release's own option definitions; earlier releases read it", () => {
+    const read = "from trove.common import cfg\nprint(all(o.deprecated_for_removal for o in cfg.service_credentials_opts if o.name in ('auth_url', 'region_name', 'username', 'password')))";
+    expect(execFileSync(lab.python, ["-c", read], { encoding: "utf8" }).trim()).toBe(rules.backupImageContract === "swift-preauth" ? "True" : "False");
   });
 
   describe("what the guest agent pulls exists in the registry", () => {
@@ -257,5 +282,31 @@ describe("applying over SSH into existing files", () => {
     expect(r.status).toBe(3);
     expect(r.stderr).toContain(`pulumi-trove: missing config file(s) on the controller: ${path.join(work, "etc/missing.conf")}; nothing was changed`);
     expect(readFileSync(troveConf(), "utf8")).toBe(before);
+  });
+
+  it("destroy's remove takes the applied options out again: the files as they were before the first apply, and the restart run", () => {
+    const etc = path.join(work, "etc-destroy");
+    mkdirSync(etc, { recursive: true });
+    const originals = { [path.join(etc, "trove.conf")]: "[DEFAULT]\ndebug = True\n\n[database]\nconnection = x\n", [path.join(etc, "guest.conf")]: "[DEFAULT]\nlog_file = guest.log\n" };
+    for (const [file, text] of Object.entries(originals)) writeFileSync(file, text);
+    const { rendered } = sampleConfig("10.0.0.5:4000");
+    const cloudinit = path.join(work, "cloudinit-destroy");
+    const req: EditorRequest = {
+      files: [
+        { path: path.join(etc, "trove.conf"), sections: rendered.troveConf, restart: [`sh -c 'echo destroyed >> ${restartLog()}'`] },
+        { path: path.join(etc, "guest.conf"), sections: rendered.guestAgentConf, restart: [] },
+      ],
+      directories: { [cloudinit]: { "mysql.cloudinit": "#cloud-config\n" } },
+    };
+    apply(req);
+    const restartsBefore = readFileSync(restartLog(), "utf8");
+    const r = sshd.run(renderApplyCommand(PYTHON, "remove"), JSON.stringify(req));
+    expect(r.status, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout.trim())).toEqual({ changed: [path.join(etc, "trove.conf"), path.join(etc, "guest.conf"), path.join(cloudinit, "mysql.cloudinit")], restarted: [`sh -c 'echo destroyed >> ${restartLog()}'`] });
+    for (const [file, text] of Object.entries(originals)) expect(readFileSync(file, "utf8")).toBe(text);
+    expect(existsSync(path.join(cloudinit, "mysql.cloudinit"))).toBe(false);
+    expect(readFileSync(restartLog(), "utf8")).toBe(`${restartsBefore}destroyed\n`);
+    // A second remove finds nothing to take out.
+    expect(JSON.parse(sshd.run(renderApplyCommand(PYTHON, "remove"), JSON.stringify(req)).stdout.trim())).toEqual({ changed: [], restarted: [] });
   });
 });

@@ -4,7 +4,7 @@
 // the same behaviour against every release. A lab that cannot start fails the tests with its log; it is never skipped.
 
 import { execFileSync, spawnSync } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import * as path from "node:path";
 
 const ROOT = path.join(__dirname, "..", "..");
@@ -119,6 +119,22 @@ export function ensureLab(release: TroveRelease = (process.env.TROVE_LAB_RELEASE
       if (startedHere) lab(["down"]);
     },
   };
+}
+
+/**
+ * The templates directory (`<datastore>/validation-rules.json`) of a release's packaged Trove, without starting its
+ * lab: zed's is the host's; a newer one is in the root filesystem its lab recorded, or else the one lab.sh cached. So a
+ * lab of one release can be given another release's real rules files. Throws, saying how to make it, when absent.
+ */
+export function releaseTemplates(release: TroveRelease): string {
+  const inRoot = (root: string) => path.join(root, "/usr/lib/python3/dist-packages/trove/templates");
+  if (release === "zed") return inRoot("/");
+  const recorded = recordedSettings(labDir(release)).ROOT;
+  if (recorded && existsSync(inRoot(recorded))) return inRoot(recorded);
+  const cache = path.join(process.env.TROVE_LAB_ROOT_CACHE ?? "/var/cache/pulumi-trove-lab", "roots");
+  const found = existsSync(cache) ? readdirSync(cache).filter((d) => d.startsWith(`${release}-`) && existsSync(inRoot(path.join(cache, d)))) : [];
+  if (found.length === 0) throw new Error(`no packaged Trove of ${release} here: start its lab once (TROVE_LAB_RELEASE=${release} npm run lab:up) to make its root under ${cache}`);
+  return inRoot(path.join(cache, found.sort().pop()!));
 }
 
 /** Write requests (POST, PUT, PATCH, DELETE) Trove's API has logged so far: what a no-op run must not add to. */

@@ -1,6 +1,7 @@
 // Pulumi mocks for unit tests: records every resource a program declares, with its inputs, so tests can assert what
 // a `pulumi preview` or `pulumi up` would send to the providers. Call `installMocks` before importing components.
 
+import { createHash } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
 
 /** One resource the program declared. */
@@ -71,6 +72,13 @@ export interface MockState {
   waitFor(name: string): Promise<DeclaredResource>;
 }
 
+/** A DatastoreVersion's id is Trove's (a UUID; the parameters check it): one made from the name. Others: `<name>-id`. */
+function mockId(type: string, name: string): string {
+  if (type !== "pulumi-nodejs:dynamic/pulumi-trove:DatastoreVersion") return `${name}-id`;
+  const hex = createHash("sha256").update(name).digest("hex");
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-8${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+}
+
 /**
  * Installs mocks that echo inputs back as state and give each resource a predictable id `<name>-id`. Per-type
  * extra outputs can be supplied, e.g. the checksum Glance would report.
@@ -88,7 +96,7 @@ export async function installMocks(options: {
         resources.push({ type: args.type, name: args.name, inputs: args.inputs, ...pendingMeta });
         pendingMeta = NO_META;
         const extra = options.outputs?.(args.type, args.name, args.inputs) ?? {};
-        return { id: options.preview ? "" : `${args.name}-id`, state: { ...args.inputs, ...extra } };
+        return { id: options.preview ? "" : mockId(args.type, args.name), state: { ...args.inputs, ...extra } };
       },
       call(args: pulumi.runtime.MockCallArgs) {
         return args.inputs;

@@ -37,6 +37,9 @@ export interface TroveRest {
   parameters(versionId: string): Promise<ParameterView[]>;
   /** The raw JSON text of one parameter (integers beyond 2^53 keep their digits). */
   parameterText(versionId: string, name: string): Promise<string>;
+  /** Creates a configuration group on a version through Trove's public API (Trove checks the values); its id. */
+  createConfiguration(name: string, datastore: string, versionName: string, values: Record<string, unknown>): Promise<string>;
+  deleteConfiguration(id: string): Promise<void>;
 }
 
 export async function troveRest(lab: Lab): Promise<TroveRest> {
@@ -56,6 +59,13 @@ export async function troveRest(lab: Lab): Promise<TroveRest> {
       await trove(session, "DELETE", `/mgmt/datastore-versions/${id}`);
     },
     parameters: async (versionId) => ((await trove(session, "GET", `/datastores/versions/${versionId}/parameters`)) as { "configuration-parameters": ParameterView[] })["configuration-parameters"],
+    createConfiguration: async (name, datastore, versionName, values) => {
+      const r = (await trove(session, "POST", "/configurations", { configuration: { name, description: "pulumi-trove test", values, datastore: { type: datastore, version: versionName } } })) as { configuration: { id: string } };
+      return r.configuration.id;
+    },
+    deleteConfiguration: async (id) => {
+      await trove(session, "DELETE", `/configurations/${id}`);
+    },
     parameterText: async (versionId, name) => {
       const r = await fetch(`${session.endpoint}/datastores/versions/${versionId}/parameters/${name}`, { headers: { "X-Auth-Token": session.token, Accept: "application/json" } });
       if (r.status !== 200) throw new Error(`GET parameter ${name}: HTTP ${r.status}`);

@@ -184,6 +184,8 @@ export class PulumiEngine {
     }
     const olds = new Map(this.state.map((r) => [r.urn, r]));
     const consumed = new Set<string>();
+    // Old resources whose successor registered: those a failed update leaves out of the state.
+    const carried = new Set<string>();
     const registered = new Map<string, ResourceState>();
     const pendingDeletes: ResourceState[] = [];
     const stackConfig = config.config;
@@ -223,14 +225,15 @@ export class PulumiEngine {
       if (!base.custom) {
         const state: ResourceState = { ...base, id: "", inputs, outputs: old?.outputs ?? {} };
         registered.set(urn, state);
+        if (old) carried.add(old.urn);
         steps.push({ op: old ? "same" : "create", urn, type, name });
         return { urn, id: "", outputs: {} };
       }
 
-      const ctx: ModelContext = { providerConfig, env: this.env };
+      const ctx: ModelContext = { providerConfig, env: this.env, log: (severity, message) => logs.push({ severity, message, urn }) };
       const model = modelFor(type);
       const replaceOnChanges: string[] = req.getReplaceonchangesList();
-      const secretOutputs: string[] = req.getAdditionalsecretoutputsList();
+      const secretOutputs: string[] = [...req.getAdditionalsecretoutputsList(), ...(model.secretOutputs ?? [])];
       const dynamic = isDynamic(type);
       const checked = dynamic && !containsUnknown(inputs.__provider) ? await (await dynamicHost()).check(urn, old?.inputs ?? {}, inputs) : plainObject(inputs);
 
@@ -256,7 +259,9 @@ export class PulumiEngine {
       let id = old?.id ?? "";
       let outputs: Wire = old?.outputs ?? {};
       if (dryRun) {
-        if (op !== "same") outputs = inputs;
+        // The engine previews a dynamic resource with its checked inputs as outputs: the host sets no
+        // supportsPreview, so Create and Update are not called in a preview (pkg/resource/plugin/provider_plugin.go).
+        if (op !== "same") outputs = dynamic ? (checked as Wire) : inputs;
         if (op === "create" || op === "replace") id = "";
       } else if (op !== "same") {
         const hostNow = dynamic ? await dynamicHost() : undefined;
@@ -270,14 +275,16 @@ export class PulumiEngine {
           const updated = hostNow ? await hostNow.update(urn, old!.id, old!.outputs, checked) : await model.update(ctx, old!.id, plainObject(old!.outputs), plainObject(inputs));
           outputs = keepSecrets(updated, inputs, secretOutputs);
         } else if (deleteBeforeReplace) {
-          await this.deleteOne(old!, hostNow);
+          await this.deleteOne(old!, hostNow, logs);
           await create();
         } else {
           await create();
           pendingDeletes.push(old!);
         }
       }
-      registered.set(urn, { ...base, id, inputs, outputs });
+      // The state keeps what the provider's check returned as the resource's inputs (the next check's olds).
+      registered.set(urn, { ...base, id, inputs: dynamic ? (checked as Wire) : inputs, outputs });
+      if (old) carried.add(old.urn);
       return { urn, id, outputs };
     };
 
@@ -353,15 +360,16 @@ export class PulumiEngine {
       if (exitCode === 0 && errors.length === 0) {
         for (const r of [...removed].reverse()) {
           steps.push({ op: "delete", urn: r.urn, type: r.type, name: r.name });
-          if (!dryRun) await this.deleteOne(r, isDynamic(r.type) ? await dynamicHost() : undefined);
+          if (!dryRun) await this.deleteOne(r, isDynamic(r.type) ? await dynamicHost() : undefined, logs);
         }
         if (!dryRun) {
-          for (const r of pendingDeletes.reverse()) await this.deleteOne(r, isDynamic(r.type) ? await dynamicHost() : undefined);
+          for (const r of pendingDeletes.reverse()) await this.deleteOne(r, isDynamic(r.type) ? await dynamicHost() : undefined, logs);
           this.state = [...registered.values()];
         }
       } else if (!dryRun) {
-        // A failed update keeps what it did and everything it did not touch, as the engine's checkpoint does.
-        this.state = [...registered.values(), ...this.state.filter((r) => !registered.has(r.urn) && !consumed.has(r.urn))];
+        // A failed update keeps what it did and everything it did not touch, as the engine's checkpoint does: a
+        // resource whose own step failed keeps its old state.
+        this.state = [...registered.values(), ...this.state.filter((r) => !registered.has(r.urn) && !carried.has(r.urn))];
       }
     } catch (error) {
       errors.push((error as Error).message);
@@ -405,10 +413,10 @@ export class PulumiEngine {
     });
   }
 
-  private async deleteOne(r: ResourceState, host: DynamicProviderHost | undefined): Promise<void> {
+  private async deleteOne(r: ResourceState, host: DynamicProviderHost | undefined, logs?: LogEntry[]): Promise<void> {
     if (!r.custom || r.retainOnDelete) return;
     if (host && isDynamic(r.type)) await host.delete(r.urn, r.id, r.outputs);
-    else await modelFor(r.type).delete({ providerConfig: r.providerConfig, env: this.env }, r.id, plainObject(r.outputs));
+    else await modelFor(r.type).delete({ providerConfig: r.providerConfig, env: this.env, log: (severity, message) => logs?.push({ severity, message, urn: r.urn }) }, r.id, plainObject(r.outputs));
   }
 
   /** `pulumi refresh`: every resource read back through its provider; what is gone leaves the state. */
@@ -455,12 +463,13 @@ export class PulumiEngine {
   async destroy(): Promise<OperationResult> {
     const steps: Step[] = [];
     const errors: string[] = [];
+    const logs: LogEntry[] = [];
     let host: DynamicProviderHost | undefined;
     try {
       for (const r of [...this.state].reverse()) {
         try {
           if (isDynamic(r.type)) host ??= await DynamicProviderHost.start(this.options.root, "127.0.0.1:0", this.env);
-          await this.deleteOne(r, host);
+          await this.deleteOne(r, host, logs);
           steps.push({ op: "delete", urn: r.urn, type: r.type, name: r.name });
           this.state = this.state.filter((s) => s.urn !== r.urn);
         } catch (error) {
@@ -471,7 +480,7 @@ export class PulumiEngine {
     } finally {
       if (host) await host.stop();
     }
-    return finish(steps, [], errors, { exitCode: null });
+    return finish(steps, logs, errors, { exitCode: null });
   }
 
   /** Resources of one type in the state. */

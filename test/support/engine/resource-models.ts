@@ -3,8 +3,8 @@
 //  - command:local:Command (@pulumi/command 1.2): only `triggers` (and `replaceOnChanges`) replace; any other change
 //    is an update, which runs `update`, or `create` again when there is none; `delete` runs on delete; previous
 //    stdout/stderr reach updates and deletes in PULUMI_COMMAND_STDOUT/STDERR unless addPreviousOutputInEnv is false;
-//    stdout/stderr lose one trailing newline; refresh reads nothing. command:remote:Command is previewed only (the
-//    lab has no SSH host).
+//    stdout/stderr lose one trailing newline; refresh reads nothing. command:remote:Command over OpenSSH, as its
+//    provider connects and runs (remote-command.ts).
 //  - docker RemoteImage and Container (@pulumi/docker 5, terraform-provider-docker): the docker CLI against the
 //    provider's host (its `host` setting, else DOCKER_HOST); every Container input and RemoteImage's name replace;
 //    refresh drops what is gone.
@@ -20,6 +20,7 @@ import * as path from "node:path";
 import { promisify } from "node:util";
 import { DOCKER_CLIENT } from "../docker-engine";
 import { glanceImageCreateArgs } from "../openstack-apply";
+import { RemoteLog, runRemote, uniqueId } from "./remote-command";
 import { changedKeys, sameValue } from "./wire";
 
 const run = promisify(execFile);
@@ -29,6 +30,8 @@ export interface ModelContext {
   providerConfig: Record<string, unknown>;
   /** The environment of `pulumi`, which provider plugins inherit. */
   env: NodeJS.ProcessEnv;
+  /** What the provider logs for the resource (warnings, errors), as the engine shows it. */
+  log?: RemoteLog;
 }
 
 /** The differences a model sees between the stored inputs and the new ones. */
@@ -45,6 +48,8 @@ export interface ResourceModel {
   /** The resource as the service has it now, or undefined when it is gone. */
   read(ctx: ModelContext, id: string, outputs: Record<string, unknown>): Promise<Record<string, unknown> | undefined>;
   delete(ctx: ModelContext, id: string, outputs: Record<string, unknown>): Promise<void>;
+  /** Outputs the provider's schema marks secret whatever the inputs were. */
+  secretOutputs?: readonly string[];
 }
 
 /** Diff by a list of fields that replace; every other changed field updates. */
@@ -107,12 +112,27 @@ export const localCommand: ResourceModel = {
   },
 };
 
+const remoteLog = (ctx: ModelContext): RemoteLog => ctx.log ?? (() => undefined);
+
 export const remoteCommand: ResourceModel = {
   diff: diffBy(["triggers"], COMMAND_OUTPUTS),
-  create: notApplied("command:remote:Command"),
-  update: notApplied("command:remote:Command"),
+  async create(ctx, inputs) {
+    const result = inputs.create === undefined ? { stdout: "", stderr: "" } : await runRemote(inputs, String(inputs.create), {}, ctx.env, remoteLog(ctx));
+    return { id: uniqueId(), outputs: { ...inputs, ...result } };
+  },
+  async update(ctx, _id, old, inputs) {
+    // The new inputs with the previous outputs, which a run replaces; the previous outputs reach the run's env.
+    const previous = { stdout: String(old.stdout ?? ""), stderr: String(old.stderr ?? "") };
+    const script = inputs.update ?? inputs.create;
+    const result = script === undefined ? previous : await runRemote(inputs, String(script), previous, ctx.env, remoteLog(ctx));
+    return { ...inputs, ...result };
+  },
+  // No Read in the provider: refresh keeps the state and never connects.
   read: async (_ctx, _id, outputs) => outputs,
-  delete: notApplied("command:remote:Command"),
+  async delete(ctx, _id, outputs) {
+    if (outputs.delete !== undefined) await runRemote(outputs, String(outputs.delete), outputs, ctx.env, remoteLog(ctx));
+  },
+  secretOutputs: ["connection"],
 };
 
 // ---- @pulumi/docker ----

@@ -1,0 +1,293 @@
+// Day two: a datastore version taken out of a pipeline's `versions` while databases still use it is retired, not
+// stranded. `DatastoreVersionRetirement` is a small record (a dynamic resource, one per region) of the versions the
+// pipeline serves. Its `check`, which runs at preview as at up, compares them with the versions it served or kept
+// before and asks Trove what uses each version no longer served; the ones in use (or that Trove cannot delete yet)
+// come back as `retained`, which the pipeline declares again, inactive and not default, with their parameters and
+// their Glance tags, under their own resource names, so that Pulumi updates them in place instead of deleting them.
+// A later up, once nothing uses them, leaves them out and Pulumi deletes them for real.
+
+import * as pulumi from "@pulumi/pulumi";
+import { loadScript } from "./scripts/index";
+import { loadCredentials, OpenStackApiError, openTroveSession, trove } from "./trove-client";
+
+/** What a pipeline does with a version it no longer lists while Trove reports it in use. */
+export type WhenVersionInUse = "retire" | "fail";
+
+/** A datastore version as Trove names it. */
+export interface ServedVersion {
+  /** Datastore name. Example: `mariadb`. */
+  datastore: string;
+  /** Version name. Example: `10.4`. */
+  name: string;
+  /** Version number. Example: `10.4`. */
+  version: string;
+}
+
+/** What uses a version, counted in Trove's database (rows with deleted=0, and the soft-deleted ones apart). */
+export interface VersionUsage {
+  instances: number;
+  backups: number;
+  configurations: number;
+  /** Soft-deleted instances and backups: on MySQL/MariaDB their foreign keys keep Trove from deleting the version. */
+  deletedInstances: number;
+  deletedBackups: number;
+  /** Whether Trove's database enforces those foreign keys (MySQL/MariaDB yes, SQLite no). */
+  referencesEnforced: boolean;
+}
+
+/** A version kept although the pipeline no longer lists it, and why (one line naming datastore and version). */
+export interface RetainedVersion extends ServedVersion {
+  /** The one line the pipeline logs for it. */
+  reason: string;
+}
+
+/** Where usage is counted: the controller's Python that imports Trove, and its trove.conf (this machine only). */
+export interface UsageCounter {
+  python: string;
+  troveConfPath: string;
+}
+
+/** The record's inputs (and state). @internal */
+export interface RetirementInputs {
+  /** The versions the pipeline lists in this region. */
+  serving: ServedVersion[];
+  whenInUse: WhenVersionInUse;
+  /** `region <name>` for messages, or empty for the one implicit region. */
+  where: string;
+  cloud?: string;
+  region?: string;
+  /** Count usage with Trove's models on this machine; without it, Trove's DELETE decides at up (see README). */
+  counter?: UsageCounter;
+  /** Computed by `check`: the versions kept inactive. */
+  retained?: RetainedVersion[];
+  /** Computed by `check`: versions whose usage only Trove's DELETE can tell (no counter), settled at up. */
+  undecided?: ServedVersion[];
+}
+
+/** Python source of the usage counter (components/scripts/version-usage.py), run with `python3 -c`. @internal */
+export const VERSION_USAGE_PY = loadScript("version-usage.py");
+
+const keyOf = (v: ServedVersion) => `${v.datastore}\u0000${v.name}\u0000${v.version}`;
+
+/** How messages name a version: datastore and name, and the number when it differs. @internal */
+export function versionTitle(v: ServedVersion, where = ""): string {
+  return `${v.datastore} ${v.name}${v.name !== v.version ? ` (${v.version})` : ""}${where ? ` in ${where}` : ""}`;
+}
+
+const counted = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
+
+/** `1 instance, 0 backups, 0 configuration groups`. @internal */
+export function usageText(u: Pick<VersionUsage, "instances" | "backups" | "configurations">): string {
+  return [counted(u.instances, "instance", "instances"), counted(u.backups, "backup", "backups"), counted(u.configurations, "configuration group", "configuration groups")].join(", ");
+}
+
+/** Whether anything live uses the version. @internal */
+export function inUse(u: VersionUsage): boolean {
+  return u.instances + u.backups + u.configurations > 0;
+}
+
+/** Whether deleted rows still keep Trove from deleting the version. @internal */
+export function blockedByDeletedRows(u: VersionUsage): boolean {
+  return u.referencesEnforced && u.deletedInstances + u.deletedBackups > 0;
+}
+
+/** The line for a version kept inactive because it is in use. @internal */
+export function retainedLine(v: ServedVersion, where: string, u: VersionUsage): string {
+  return `${versionTitle(v, where)} kept inactive: in use by ${usageText(u)}; it is removed by the first up after they are gone`;
+}
+
+/** The line for a version no longer used that Trove cannot delete yet because of deleted rows. @internal */
+export function deletedRowsLine(v: ServedVersion, where: string, u: VersionUsage): string {
+  return (
+    `${versionTitle(v, where)} kept inactive: not in use, but Trove's database still holds ${counted(u.deletedInstances, "deleted instance", "deleted instances")} and ` +
+    `${counted(u.deletedBackups, "deleted backup", "deleted backups")} that refer to it (MySQL/MariaDB foreign keys), so Trove cannot delete it; ` +
+    `it is removed by the first up after those rows are purged from Trove's database`
+  );
+}
+
+/** The line for a version kept because Trove's DELETE refused it (no usage counter). @internal */
+export function refusedLine(v: ServedVersion, where: string, refusal: string): string {
+  return `${versionTitle(v, where)} kept inactive: Trove refused to delete it (${refusal}); it is removed by the first up after that is gone`;
+}
+
+/** The preview's line for a version whose usage only Trove's DELETE at up can tell. @internal */
+export function undecidedLine(v: ServedVersion, where: string): string {
+  return `${versionTitle(v, where)} no longer listed: without a local troveController its usage cannot be counted at preview, so at up Trove decides: deleted if nothing uses it, else kept inactive`;
+}
+
+/** The strict mode's refusal, with the way forward. @internal */
+export function strictLine(v: ServedVersion, where: string, what: string): string {
+  return (
+    `${versionTitle(v, where)} is still in use by ${what}, and registration.whenInUse is "fail": ` +
+    `delete or migrate what uses it and run again, list it in versions again (active: false keeps new instances off it), ` +
+    `or set registration.whenInUse: retire to keep it inactive until it is no longer used`
+  );
+}
+
+/** The versions served or kept before that the pipeline no longer lists, each once. @internal */
+export function retirementCandidates(olds: Partial<RetirementInputs> | undefined, news: Pick<RetirementInputs, "serving">): ServedVersion[] {
+  const now = new Set(news.serving.map(keyOf));
+  const seen = new Set<string>();
+  const out: ServedVersion[] = [];
+  for (const v of [...(olds?.serving ?? []), ...(olds?.retained ?? []), ...(olds?.undecided ?? [])]) {
+    const k = keyOf(v);
+    if (now.has(k) || seen.has(k)) continue;
+    seen.add(k);
+    out.push({ datastore: v.datastore, name: v.name, version: v.version });
+  }
+  return out;
+}
+
+/** Runs the usage counter with the controller's Python on this machine. @internal */
+export function countUsage(counter: UsageCounter, versions: ServedVersion[]): Array<ServedVersion & { found: boolean } & Partial<VersionUsage>> {
+  // Required here, not imported: the provider is serialized with its closure, which takes a module by name only
+  // when it is required inside the function (an import, under vitest's transform, would be serialized by value).
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { execFileSync } = require("node:child_process") as typeof import("node:child_process");
+  const out = execFileSync(counter.python, ["-c", VERSION_USAGE_PY], {
+    input: JSON.stringify({ configFile: counter.troveConfPath, versions }),
+    encoding: "utf8",
+    stdio: ["pipe", "pipe", "pipe"],
+    timeout: 120_000,
+  });
+  const result = JSON.parse(out.trim().split("\n").pop()!) as { referencesEnforced: boolean; usage: Array<ServedVersion & { found: boolean } & Partial<VersionUsage>> };
+  return result.usage.map((u) => ({ ...u, referencesEnforced: result.referencesEnforced }));
+}
+
+/** What the record decides for the candidates, from their counted usage. @internal */
+export function decide(
+  inputs: Pick<RetirementInputs, "whenInUse" | "where">,
+  usage: Array<ServedVersion & { found: boolean } & Partial<VersionUsage>>,
+): { retained: RetainedVersion[]; failures: string[] } {
+  const retained: RetainedVersion[] = [];
+  const failures: string[] = [];
+  for (const u of usage) {
+    if (!u.found) continue;
+    const v = { datastore: u.datastore, name: u.name, version: u.version };
+    const full = u as VersionUsage;
+    if (inUse(full)) {
+      if (inputs.whenInUse === "fail") failures.push(strictLine(v, inputs.where, usageText(full)));
+      else retained.push({ ...v, reason: retainedLine(v, inputs.where, full) });
+    } else if (blockedByDeletedRows(full)) {
+      retained.push({ ...v, reason: deletedRowsLine(v, inputs.where, full) });
+    }
+  }
+  return { retained, failures };
+}
+
+/** Trove's refusal of a DELETE, in words (`in use by an instance`), or undefined when it is no refusal. @internal */
+export function inUseRefusal(error: unknown): string | undefined {
+  const e = error as Partial<OpenStackApiError>;
+  const m = /in use by (\w+)/.exec(String((error as Error)?.message ?? ""));
+  if (e.status === 400 && m) return `in use by ${/^[aeiou]/.test(m[1]!) ? "an" : "a"} ${m[1] === "configuration" ? "configuration group" : m[1]}`;
+  // MySQL/MariaDB: deleted rows still refer to the version (a foreign key); Trove answers 500.
+  if (typeof e.status === "number" && e.status >= 500) return "its database still refers to it, e.g. through deleted instances or backups";
+  return undefined;
+}
+
+/**
+ * At up, for versions whose usage could not be counted: Trove's own DELETE decides. One it deletes is gone (Pulumi's
+ * later delete of its resource finds it absent); one it refuses is kept, or fails the up in strict mode.
+ */
+async function settleUndecided(inputs: RetirementInputs): Promise<RetainedVersion[]> {
+  const undecided = new Set((inputs.undecided ?? []).map(keyOf));
+  const retained = (inputs.retained ?? []).filter((v) => !undecided.has(keyOf(v)));
+  if (!inputs.undecided?.length) return retained;
+  const session = await openTroveSession(loadCredentials(process.env, inputs.cloud, inputs.region));
+  for (const v of inputs.undecided) {
+    let listed: Array<{ id: string; name: string; version: string }>;
+    try {
+      listed = ((await trove(session, "GET", `/datastores/${encodeURIComponent(v.datastore)}/versions`)) as { versions: Array<{ id: string; name: string; version: string }> }).versions;
+    } catch (error) {
+      if ((error as Partial<OpenStackApiError>).status === 404) continue;
+      throw error;
+    }
+    const found = listed.find((l) => l.name === v.name && l.version === v.version);
+    if (!found) continue;
+    try {
+      await trove(session, "DELETE", `/mgmt/datastore-versions/${found.id}`);
+    } catch (error) {
+      const refusal = inUseRefusal(error);
+      if (refusal === undefined) throw error;
+      if (inputs.whenInUse === "fail" && /in use/.test(refusal)) throw new Error(strictLine(v, inputs.where, refusal.replace(/^in use by /, "")), { cause: error });
+      retained.push({ ...v, reason: refusedLine(v, inputs.where, refusal) });
+    }
+  }
+  return retained;
+}
+
+/** The stored outputs: the inputs with the decision (no undefined values: the host's protobuf Struct refuses them). */
+function outputsOf(inputs: RetirementInputs, retained: RetainedVersion[]): RetirementInputs {
+  const { undecided: _undecided, ...rest } = inputs;
+  return { ...rest, retained };
+}
+
+/** The record's dynamic provider. @internal */
+export const retirementProvider: pulumi.dynamic.ResourceProvider = {
+  async check(olds: Partial<RetirementInputs>, news: RetirementInputs) {
+    const candidates = retirementCandidates(olds, news);
+    const base: RetirementInputs = { ...news, retained: [], undecided: [] };
+    if (candidates.length === 0) return { inputs: base };
+    // Without a counter, preview shows them kept (the safe outcome); at up, Trove's DELETE decides.
+    if (!news.counter) return { inputs: { ...base, undecided: candidates, retained: candidates.map((v) => ({ ...v, reason: undecidedLine(v, news.where) })) } };
+    let usage;
+    try {
+      usage = countUsage(news.counter, candidates);
+    } catch (error) {
+      const stderr = String((error as { stderr?: string }).stderr ?? "").trim().split("\n").slice(-3).join(" ");
+      return { inputs: base, failures: [{ property: "counter", reason: `cannot count what uses ${candidates.map((c) => versionTitle(c, news.where)).join(", ")} with ${news.counter.python} and ${news.counter.troveConfPath}: ${stderr || (error as Error).message}` }] };
+    }
+    const { retained, failures } = decide(news, usage);
+    return { inputs: { ...base, retained }, failures: failures.map((reason) => ({ property: "serving", reason })) };
+  },
+  async diff(_id: string, olds: RetirementInputs, news: RetirementInputs) {
+    const fields = ["serving", "whenInUse", "where", "cloud", "region", "counter", "retained", "undecided"] as const;
+    const changed = fields.filter((f) => JSON.stringify(olds[f] ?? null) !== JSON.stringify(news[f] ?? (f === "undecided" ? [] : null)) && !(f === "undecided" && !(news.undecided ?? []).length && !(olds.undecided ?? []).length));
+    return { changes: changed.length > 0 };
+  },
+  async create(inputs: RetirementInputs) {
+    return { id: `retirement-${Date.now().toString(36)}`, outs: outputsOf(inputs, await settleUndecided(inputs)) };
+  },
+  async update(_id: string, _olds: RetirementInputs, news: RetirementInputs) {
+    return { outs: outputsOf(news, await settleUndecided(news)) };
+  },
+  async read(id: string, props: RetirementInputs) {
+    return { id, props };
+  },
+  async delete() {
+    // A record: the versions it kept belong to their own resources.
+  },
+};
+
+/** Arguments of {@link DatastoreVersionRetirement} (the pipeline declares it; see the README's "Day two"). */
+export interface DatastoreVersionRetirementArgs {
+  /** The versions the pipeline lists in this region. */
+  serving: ServedVersion[];
+  /** What to do with a version no longer listed that Trove reports in use. */
+  whenInUse: WhenVersionInUse;
+  /** `region <name>` for messages, or empty for the one implicit region. */
+  where: string;
+  /** clouds.yaml cloud. Default: `OS_CLOUD` or the `OS_*` variables. */
+  cloud?: string;
+  /** Region. Default: the cloud's. */
+  region?: string;
+  /** Count usage with Trove's models on this machine. Default: not counted (Trove's DELETE decides at up). */
+  counter?: UsageCounter;
+}
+
+/**
+ * The record of the versions a pipeline serves in one region; `retained` lists those it no longer lists that Trove
+ * still needs (known at preview). Declared by the pipeline; see the README's "Day two".
+ */
+export class DatastoreVersionRetirement extends pulumi.dynamic.Resource {
+  /** Versions kept inactive, each with its one-line reason. */
+  public declare readonly retained: pulumi.Output<RetainedVersion[]>;
+
+  constructor(name: string, args: DatastoreVersionRetirementArgs, opts?: pulumi.CustomResourceOptions) {
+    const inputs: Record<string, unknown> = { serving: args.serving, whenInUse: args.whenInUse, where: args.where, retained: undefined, undecided: undefined };
+    if (args.cloud !== undefined) inputs.cloud = args.cloud;
+    if (args.region !== undefined) inputs.region = args.region;
+    if (args.counter !== undefined) inputs.counter = args.counter;
+    super(retirementProvider, name, inputs, opts, "pulumi-trove", "DatastoreVersionRetirement");
+  }
+}

@@ -1,0 +1,68 @@
+// The day-two record's decisions (components/version-retirement.ts): which versions are candidates, what is kept, and
+// the one line each says. Its check and settle against Trove run in test/integration/day-two.test.ts.
+
+import { describe, expect, it } from "vitest";
+import * as r from "../components/version-retirement";
+
+const v104 = { datastore: "mariadb", name: "10.4", version: "10.4" };
+const v105 = { datastore: "mariadb", name: "10.5", version: "10.5" };
+const mysql = { datastore: "mysql", name: "5.7", version: "5.7.29" };
+const none = { instances: 0, backups: 0, configurations: 0, deletedInstances: 0, deletedBackups: 0, referencesEnforced: true };
+
+describe("DatastoreVersionRetirement's decisions", () => {
+  it("takes as candidates the versions served or kept before that are no longer listed, each once", () => {
+    const olds = { serving: [v104, v105], retained: [{ ...mysql, reason: "x" }], undecided: [mysql] };
+    expect(r.retirementCandidates(olds, { serving: [v105] })).toEqual([v104, mysql]);
+    expect(r.retirementCandidates(undefined, { serving: [v105] })).toEqual([]);
+    expect(r.retirementCandidates({ serving: [v104] }, { serving: [v104] })).toEqual([]);
+  });
+
+  it("keeps a version in use with the one line the issue asks for, and lets an unused one go", () => {
+    const { retained, failures } = r.decide({ whenInUse: "retire", where: "" }, [
+      { ...v104, found: true, ...none, instances: 1 },
+      { ...v105, found: true, ...none },
+      { ...mysql, found: false },
+    ]);
+    expect(failures).toEqual([]);
+    expect(retained).toEqual([{ ...v104, reason: "mariadb 10.4 kept inactive: in use by 1 instance, 0 backups, 0 configuration groups; it is removed by the first up after they are gone" }]);
+  });
+
+  it("names the region, and the number when the name differs", () => {
+    expect(r.retainedLine(mysql, "region east", { ...none, backups: 2, configurations: 1 })).toBe(
+      "mysql 5.7 (5.7.29) in region east kept inactive: in use by 0 instances, 2 backups, 1 configuration group; it is removed by the first up after they are gone",
+    );
+  });
+
+  it("fails in strict mode with a line that names what uses the version and the ways forward", () => {
+    const { retained, failures } = r.decide({ whenInUse: "fail", where: "" }, [{ ...v104, found: true, ...none, configurations: 1 }]);
+    expect(retained).toEqual([]);
+    expect(failures).toHaveLength(1);
+    expect(failures[0]).toContain('mariadb 10.4 is still in use by 0 instances, 0 backups, 1 configuration group, and registration.whenInUse is "fail"');
+    expect(failures[0]).toContain("registration.whenInUse: retire");
+  });
+
+  it("keeps a version that only deleted rows still refer to where the database enforces foreign keys, not on SQLite", () => {
+    const deleted = { ...v104, found: true, ...none, deletedInstances: 1 };
+    expect(r.decide({ whenInUse: "fail", where: "" }, [deleted]).retained[0]!.reason).toContain("not in use, but Trove's database still holds 1 deleted instance and 0 deleted backups");
+    expect(r.decide({ whenInUse: "retire", where: "" }, [{ ...deleted, referencesEnforced: false }]).retained).toEqual([]);
+  });
+
+  it("reads Trove's refusals of a DELETE", () => {
+    const refusal = (status: number, message: string) => Object.assign(new Error(message), { status, attempts: 1 });
+    expect(r.inUseRefusal(refusal(400, "HTTP 400: Datastore version is in use by instance."))).toBe("in use by an instance");
+    expect(r.inUseRefusal(refusal(400, "HTTP 400: Datastore version is in use by configuration."))).toBe("in use by a configuration group");
+    expect(r.inUseRefusal(refusal(500, "HTTP 500: internal error"))).toMatch(/still refers to it/);
+    expect(r.inUseRefusal(refusal(401, "HTTP 401: unauthorized"))).toBeUndefined();
+  });
+
+  it("without a counter, shows the candidates kept at preview and leaves the decision to Trove at up", async () => {
+    const checked = (await r.retirementProvider.check!({ serving: [v104, v105], whenInUse: "retire", where: "" }, { serving: [v105], whenInUse: "retire", where: "" })) as { inputs: r.RetirementInputs };
+    expect(checked.inputs.undecided).toEqual([v104]);
+    expect(checked.inputs.retained).toEqual([{ ...v104, reason: r.undecidedLine(v104, "") }]);
+  });
+
+  it("fails the check, naming the counter, when the usage cannot be counted", async () => {
+    const checked = (await r.retirementProvider.check!({ serving: [v104], whenInUse: "retire", where: "" }, { serving: [], whenInUse: "retire", where: "", counter: { python: "/nonexistent/python3", troveConfPath: "/etc/trove/trove.conf" } })) as { failures: Array<{ property: string; reason: string }> };
+    expect(checked.failures).toEqual([{ property: "counter", reason: expect.stringContaining("cannot count what uses mariadb 10.4 with /nonexistent/python3") }]);
+  });
+});
