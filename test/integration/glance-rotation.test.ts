@@ -116,142 +116,145 @@ class RotationStack {
 }
 
 for (const release of labReleases()) {
-  describe(`GlanceImage rotation against the ${release} lab's Glance and Trove`, () => {
-    let lab: Lab;
-    const stacks: RotationStack[] = [];
-    const versions: string[] = [];
+  describe.concurrent(`GlanceImage rotation against the ${release} lab's Glance and Trove`, () => {
+    // The releases run side by side (each its own lab); the steps of one release, in order.
+    describe.sequential("in order", () => {
+      let lab: Lab;
+      const stacks: RotationStack[] = [];
+      const versions: string[] = [];
 
-    beforeAll(() => {
-      lab = ensureLab(release);
-    }, 120_000);
+      beforeAll(() => {
+        lab = ensureLab(release);
+      }, 120_000);
 
-    afterAll(async () => {
-      for (const v of versions) {
-        try {
-          lab.openstack(["datastore", "version", "delete", v]);
-        } catch {
-          // deleted by the test
+      afterAll(async () => {
+        for (const v of versions) {
+          try {
+            lab.openstack(["datastore", "version", "delete", v]);
+          } catch {
+            // deleted by the test
+          }
         }
-      }
-      for (const s of stacks) await s.cleanUp();
-      lab.release();
-    }, 180_000);
+        for (const s of stacks) await s.cleanUp();
+        lab.release();
+      }, 180_000);
 
-    it("keeps 2 images across 3 builds (the old one untagged, so Trove serves the newest), rolls back and forward with one setting, keeps an image a version pins until it is unpinned, and destroy deletes them all", async () => {
-      const s = new RotationStack(lab, "keep2");
-      stacks.push(s);
-      const [a, b, c, d, e] = [s.newImage(), s.newImage(), s.newImage(), s.newImage(), s.newImage()];
-      const all = ["trove", "mysql", s.tag];
+      it("keeps 2 images across 3 builds (the old one untagged, so Trove serves the newest), rolls back and forward with one setting, keeps an image a version pins until it is unpinned, and destroy deletes them all", async () => {
+        const s = new RotationStack(lab, "keep2");
+        stacks.push(s);
+        const [a, b, c, d, e] = [s.newImage(), s.newImage(), s.newImage(), s.newImage(), s.newImage()];
+        const all = ["trove", "mysql", s.tag];
 
-      // Build 1: uploaded with the default properties and min_disk, tagged, served.
-      s.configure({ image: a });
-      await s.up();
-      const id1 = s.outputs.imageId;
-      expect(s.outputs).toMatchObject({ uploadedImageId: id1, keptImageIds: [id1], tags: all });
-      expect(s.troveServes()).toBe(id1);
-      const first = s.show(id1)!;
-      expect(first).toMatchObject({ status: "active", min_disk: 1 });
-      expect(first.properties ?? first).toMatchObject({ hw_rng_model: "virtio", os_distro: "ubuntu", os_version: "22.04" });
-      // The quota check ran before the upload and found no quota to compare with (the lab has no unified limits).
-      expect(s.engine.ofType(QUOTA)[0]!.outputs).toMatchObject({ checked: "no quota reported (unified limits off)" });
+        // Build 1: uploaded with the default properties and min_disk, tagged, served.
+        s.configure({ image: a });
+        await s.up();
+        const id1 = s.outputs.imageId;
+        expect(s.outputs).toMatchObject({ uploadedImageId: id1, keptImageIds: [id1], tags: all });
+        expect(s.troveServes()).toBe(id1);
+        const first = s.show(id1)!;
+        expect(first).toMatchObject({ status: "active", min_disk: 1 });
+        expect(first.properties ?? first).toMatchObject({ hw_rng_model: "virtio", os_distro: "ubuntu", os_version: "22.04" });
+        // The quota check ran before the upload and found no quota to compare with (the lab has no unified limits).
+        expect(s.engine.ofType(QUOTA)[0]!.outputs).toMatchObject({ checked: "no quota reported (unified limits off)" });
 
-      // Build 2: the preview says what happens (the upload replaced, the history updated); the old image stays, untagged.
-      s.configure({ image: b });
-      const preview = await s.engine.preview();
-      expect(preview.errors).toEqual([]);
-      expect(preview.changes.map((c) => [c.op, c.name])).toEqual([
-        ["update", "rot-quota"],
-        ["replace", "rot-image"],
-        ["update", "rot-history"],
-      ]);
-      await s.up();
-      const id2 = s.outputs.imageId;
-      expect(id2).not.toBe(id1);
-      expect(s.outputs.keptImageIds).toEqual([id2, id1]);
-      expect(s.show(id1)).toMatchObject({ status: "active", tags: [] });
-      expect([...s.show(id2)!.tags].sort()).toEqual([...all].sort());
-      expect(s.troveServes()).toBe(id2);
+        // Build 2: the preview says what happens (the upload replaced, the history updated); the old image stays, untagged.
+        s.configure({ image: b });
+        const preview = await s.engine.preview();
+        expect(preview.errors).toEqual([]);
+        expect(preview.changes.map((c) => [c.op, c.name])).toEqual([
+          ["update", "rot-quota"],
+          ["replace", "rot-image"],
+          ["update", "rot-history"],
+        ]);
+        await s.up();
+        const id2 = s.outputs.imageId;
+        expect(id2).not.toBe(id1);
+        expect(s.outputs.keptImageIds).toEqual([id2, id1]);
+        expect(s.show(id1)).toMatchObject({ status: "active", tags: [] });
+        expect([...s.show(id2)!.tags].sort()).toEqual([...all].sort());
+        expect(s.troveServes()).toBe(id2);
 
-      // Build 3: only 2 kept; the oldest is deleted from Glance.
-      s.configure({ image: c });
-      await s.up();
-      const id3 = s.outputs.imageId;
-      expect(s.outputs.keptImageIds).toEqual([id3, id2]);
-      expect(s.show(id1)).toBeUndefined();
-      expect(s.images()).toEqual([id2, id3].sort());
-      expect(s.show(id2)!.tags).toEqual([]);
-      expect(s.troveServes()).toBe(id3);
+        // Build 3: only 2 kept; the oldest is deleted from Glance.
+        s.configure({ image: c });
+        await s.up();
+        const id3 = s.outputs.imageId;
+        expect(s.outputs.keptImageIds).toEqual([id3, id2]);
+        expect(s.show(id1)).toBeUndefined();
+        expect(s.images()).toEqual([id2, id3].sort());
+        expect(s.show(id2)!.tags).toEqual([]);
+        expect(s.troveServes()).toBe(id3);
 
-      // Rollback: `pulumi config set --path 'glanceImage.serve' previous` (here: the GlanceImage's own setting).
-      s.configure({ image: c, serve: "previous" });
-      const back = await s.engine.preview();
-      expect(back.errors).toEqual([]);
-      expect(back.changes.map((ch) => [ch.op, ch.name, ch.changes])).toEqual([["update", "rot-history", ["serve"]]]);
-      await s.up();
-      expect(s.outputs.imageId).toBe(id2);
-      expect(s.troveServes()).toBe(id2);
-      expect(s.show(id3)).toMatchObject({ status: "active", tags: [] });
-      expect(s.images()).toEqual([id2, id3].sort());
+        // Rollback: `pulumi config set --path 'glanceImage.serve' previous` (here: the GlanceImage's own setting).
+        s.configure({ image: c, serve: "previous" });
+        const back = await s.engine.preview();
+        expect(back.errors).toEqual([]);
+        expect(back.changes.map((ch) => [ch.op, ch.name, ch.changes])).toEqual([["update", "rot-history", ["serve"]]]);
+        await s.up();
+        expect(s.outputs.imageId).toBe(id2);
+        expect(s.troveServes()).toBe(id2);
+        expect(s.show(id3)).toMatchObject({ status: "active", tags: [] });
+        expect(s.images()).toEqual([id2, id3].sort());
 
-      // And forward again.
-      s.configure({ image: c });
-      await s.up();
-      expect(s.outputs.imageId).toBe(id3);
-      expect(s.troveServes()).toBe(id3);
+        // And forward again.
+        s.configure({ image: c });
+        await s.up();
+        expect(s.outputs.imageId).toBe(id3);
+        expect(s.troveServes()).toBe(id3);
 
-      // A Trove version pinning the older image by id keeps it beyond the count, until it is deleted.
-      lab.openstack(["datastore", "version", "create", `rot-pin-${s.tag}`, "mysql", "mysql", id2, "--active"]);
-      const pinId = (JSON.parse(lab.openstack(["datastore", "version", "show", `rot-pin-${s.tag}`, "--datastore", "mysql", "-f", "json"])) as { id: string }).id;
-      versions.push(pinId);
-      s.configure({ image: d });
-      await s.up();
-      const id4 = s.outputs.imageId;
-      expect(s.outputs.keptImageIds).toEqual([id4, id3, id2]);
-      expect(s.engine.ofType(HISTORY)[0]!.outputs).toMatchObject({ pinnedIds: [id2] });
-      expect(s.show(id2)).toMatchObject({ status: "active", tags: [] });
-      expect(s.troveServes()).toBe(id4);
-      lab.openstack(["datastore", "version", "delete", pinId]);
-      s.configure({ image: e });
-      await s.up();
-      const id5 = s.outputs.imageId;
-      expect(s.outputs.keptImageIds).toEqual([id5, id4]);
-      expect(s.images()).toEqual([id4, id5].sort());
+        // A Trove version pinning the older image by id keeps it beyond the count, until it is deleted.
+        lab.openstack(["datastore", "version", "create", `rot-pin-${s.tag}`, "mysql", "mysql", id2, "--active"]);
+        const pinId = (JSON.parse(lab.openstack(["datastore", "version", "show", `rot-pin-${s.tag}`, "--datastore", "mysql", "-f", "json"])) as { id: string }).id;
+        versions.push(pinId);
+        s.configure({ image: d });
+        await s.up();
+        const id4 = s.outputs.imageId;
+        expect(s.outputs.keptImageIds).toEqual([id4, id3, id2]);
+        expect(s.engine.ofType(HISTORY)[0]!.outputs).toMatchObject({ pinnedIds: [id2] });
+        expect(s.show(id2)).toMatchObject({ status: "active", tags: [] });
+        expect(s.troveServes()).toBe(id4);
+        lab.openstack(["datastore", "version", "delete", pinId]);
+        s.configure({ image: e });
+        await s.up();
+        const id5 = s.outputs.imageId;
+        expect(s.outputs.keptImageIds).toEqual([id5, id4]);
+        expect(s.images()).toEqual([id4, id5].sort());
 
-      // destroy deletes every image the history kept (the upload resource retains its own, the history deletes it).
-      const destroy = await s.engine.destroy();
-      expect(destroy.errors).toEqual([]);
-      expect(s.images()).toEqual([]);
-    }, 600_000);
+        // destroy deletes every image the history kept (the upload resource retains its own, the history deletes it).
+        const destroy = await s.engine.destroy();
+        expect(destroy.errors).toEqual([]);
+        expect(s.images()).toEqual([]);
+      }, 600_000);
 
-    it("keepImages 0 keeps the earlier behaviour: the old image is deleted as soon as the new one serves", async () => {
-      const s = new RotationStack(lab, "keep0");
-      stacks.push(s);
-      s.configure({ image: s.newImage(), keepImages: 0 });
-      await s.up();
-      const id1 = s.outputs.imageId;
-      s.configure({ image: s.newImage(), keepImages: 0 });
-      await s.up();
-      const id2 = s.outputs.imageId;
-      expect(id2).not.toBe(id1);
-      expect(s.outputs.keptImageIds).toEqual([id2]);
-      expect(s.images()).toEqual([id2]);
-      expect(s.troveServes()).toBe(id2);
-      const destroy = await s.engine.destroy();
-      expect(destroy.errors).toEqual([]);
-      expect(s.images()).toEqual([]);
-    }, 300_000);
+      it("keepImages 0 keeps the earlier behaviour: the old image is deleted as soon as the new one serves", async () => {
+        const s = new RotationStack(lab, "keep0");
+        stacks.push(s);
+        s.configure({ image: s.newImage(), keepImages: 0 });
+        await s.up();
+        const id1 = s.outputs.imageId;
+        s.configure({ image: s.newImage(), keepImages: 0 });
+        await s.up();
+        const id2 = s.outputs.imageId;
+        expect(id2).not.toBe(id1);
+        expect(s.outputs.keptImageIds).toEqual([id2]);
+        expect(s.images()).toEqual([id2]);
+        expect(s.troveServes()).toBe(id2);
+        const destroy = await s.engine.destroy();
+        expect(destroy.errors).toEqual([]);
+        expect(s.images()).toEqual([]);
+      }, 300_000);
 
-    it("refuses a rollback with nothing to roll back to at preview, naming serve", async () => {
-      const s = new RotationStack(lab, "norollback");
-      stacks.push(s);
-      const a = s.newImage();
-      s.configure({ image: a, keepImages: 0 });
-      await s.up();
-      s.configure({ image: a, keepImages: 0, serve: "previous" });
-      const preview = await s.engine.preview();
-      expect(preview.errors.join("\n")).toMatch(/serve "previous": no image before [0-9a-f-]{36} is kept \(kept: [0-9a-f-]{36}\); keepImages must be at least 2/);
-      await s.engine.destroy();
-      expect(s.images()).toEqual([]);
-    }, 300_000);
+      it("refuses a rollback with nothing to roll back to at preview, naming serve", async () => {
+        const s = new RotationStack(lab, "norollback");
+        stacks.push(s);
+        const a = s.newImage();
+        s.configure({ image: a, keepImages: 0 });
+        await s.up();
+        s.configure({ image: a, keepImages: 0, serve: "previous" });
+        const preview = await s.engine.preview();
+        expect(preview.errors.join("\n")).toMatch(/serve "previous": no image before [0-9a-f-]{36} is kept \(kept: [0-9a-f-]{36}\); keepImages must be at least 2/);
+        await s.engine.destroy();
+        expect(s.images()).toEqual([]);
+      }, 300_000);
+    });
   });
 }
