@@ -10,16 +10,23 @@
 //   which works on every cloud and is checked, and say so in the docs.
 // - a new checksum replaces the image (new upload first, then the old image is deleted), and Glance refuses to delete
 //   a protected image, so `protected: true` would fail every replacement halfway; it is refused.
+// - min_disk_gb is ForceNew: the default taken from the image's virtual size is part of the upload, so it changes
+//   only with the image.
+// Rotation (glance-rotation.ts): the upload resource keeps its image in Glance when a new checksum replaces it
+// (`retainOnDelete`), and a history resource decides which kept image carries the tags, which are untagged and which
+// are deleted; the upload's tags are ignored after its creation, because the history owns them from then on.
 
 import * as openstack from "@pulumi/openstack";
 import * as pulumi from "@pulumi/pulumi";
 import { DatastoreCatalog, defaultCatalog } from "./catalog";
 import { Problems } from "./errors";
 import { GuestImageBuild, IMAGE_FORMATS } from "./guest-image-build";
-import { absolutePathProblem, firstDuplicate, httpUrlProblem, plainNameProblem, sha256Problem, singleLineProblem } from "./validate";
+import { absolutePathProblem, cloudNameProblem, firstDuplicate, httpUrlProblem, plainNameProblem, sha256Problem, singleLineProblem, uuidProblem } from "./validate";
 import { checkArgs } from "./check-args";
 import { count, either, FieldRules, flag, input, instanceOf, isPlainObject, listOf, mapOf, oneOfValues, optional, Rule, shape, text } from "./schema";
 import { withFormerTypes } from "./component-type";
+import { ImageHistoryState, imageHistoryProvider, UploadCheckInputs, uploadCheckProvider } from "./glance-rotation";
+import { defaultImageProperties, minDiskGbFor, readImageFileFacts } from "./image-facts";
 
 /** The Glance image property that records the uploaded file's sha256; a change to it replaces (re-uploads) the image. @internal */
 export const SHA256_PROPERTY = "trove_guest_image_sha256";
@@ -58,20 +65,22 @@ export interface GlanceImageArgs {
    * At least one. Example: `["mysql", "postgresql"]`.
    */
   datastores: string[];
-  /**
-   * Datastores of versions the pipeline has retired but that databases still use (see the README's "Day two"): their
-   * tags stay on the image after `datastores`', so those versions still find an image. Default: none.
-   */
-  retainedDatastores?: pulumi.Input<string[]>;
   /** Glance image name. Default: `trove-guest-<os>-<release>` (`trove-guest-ubuntu-jammy`). */
   name?: string;
   /** Glance visibility. Default: `private`, as in the runbook. */
   visibility?: "private" | "shared" | "community" | "public";
-  /** Minimum disk in GB for instances of this image, passed to Glance. Default: unset. */
+  /**
+   * Minimum disk in GB for instances of this image, passed to Glance (`min_disk`). Default: the image's virtual size
+   * (`qemu-img info --output=json` on the machine running `pulumi`), rounded up to a whole GiB; unset for an image
+   * given by URL.
+   */
   minDiskGb?: number;
   /** Minimum RAM in MB for instances of this image, passed to Glance. Default: unset. */
   minRamMb?: number;
-  /** Extra Glance properties. Default: none. Example: `{ hw_rng_model: "virtio" }`. */
+  /**
+   * Glance properties, over the defaults `hw_rng_model=virtio`, `os_distro=<guest OS>` (`ubuntu`) and
+   * `os_version=<its release number>` (`22.04` for jammy, `24.04` for noble). Example: `{ hw_rng_model: "none" }`.
+   */
   properties?: Record<string, string>;
   /**
    * Must stay `false`; `true` is refused: a new checksum replaces the image, uploading the new one and then deleting
@@ -85,6 +94,47 @@ export interface GlanceImageArgs {
   guestOs?: string;
   /** Guest OS release, for the default name when `image` is given by hand. Default: `jammy`. */
   guestOsRelease?: string;
+  /**
+   * How many guest images of this stack stay in Glance, the serving one included: with 2, a new image serves and the
+   * one before stays, untagged, to roll back to; the next new image deletes the oldest. 0 and 1 keep the serving image
+   * only: the one before is deleted once the new one serves, as earlier releases did. An image a Trove datastore
+   * version pins by id (or listed in `keepImageIds`) is kept beyond the count until nothing pins it; it is deleted at
+   * the next update of the history. Default: `2`.
+   */
+  keepImages?: number;
+  /**
+   * Which kept image carries the tags Trove looks images up by: `newest` (the last upload), `previous` (the image
+   * before the one serving when this is set; it keeps serving, whatever is uploaded after, until `newest` is set
+   * again), or a Glance image id among the kept ones. The rollback: `pulumi config set --path
+   * 'pulumi-trove:glanceImage.serve' previous`, then `pulumi up`. Default: `newest`.
+   */
+  serve?: string;
+  /** Images of this stack never deleted while listed here, as if a version pinned them. Default: none. */
+  keepImageIds?: pulumi.Input<string[]>;
+  /**
+   * Datastores the pipeline no longer lists whose versions are still in use: their tags stay on the serving image,
+   * after `trove` and `datastores` (each tag once), so those versions keep finding an image. Default: none.
+   * Example: `["postgresql"]`.
+   */
+  retainedDatastores?: pulumi.Input<string[]>;
+  /**
+   * Before a new upload, compare the file's size with the Glance quota the cloud reports (`GET /v2/info/usage`, unified
+   * limits: `image_size_total`, `image_count_total`) and fail naming the quota and the size instead of an HTTP 413
+   * after the image record exists. An upload that would take the usage past `image_size_total` fails: Glance 2026.2
+   * refuses it, Zed and 2025.1 accept it and refuse the next one; `false` uploads anyway. Clouds without unified
+   * limits report none, and nothing is compared. Default: `true`.
+   */
+  checkQuota?: boolean;
+  /**
+   * Before deleting an image beyond `keepImages`, ask Trove's management API (admin) which images its datastore
+   * versions pin by id, and keep those. Set `false` where the credentials cannot list datastore versions. Default:
+   * `true` (a cloud without Trove in its catalog has no pins).
+   */
+  checkTrovePins?: boolean;
+  /** clouds.yaml cloud the history and quota check talk to Glance (and Trove) through. Default: `OS_CLOUD` or the `OS_*` variables. */
+  cloud?: string;
+  /** Region inside that cloud. Default: the cloud's. */
+  region?: string;
 }
 
 /** Everything {@link GlanceImage} needs, resolved and validated. @internal */
@@ -95,8 +145,18 @@ export interface GlanceImageSettings {
   visibility: "private" | "shared" | "community" | "public";
   tags: string[];
   properties: Record<string, string>;
+  /** Given, else taken from the image file at deploy time. */
   minDiskGb?: number;
   minRamMb?: number;
+  /** The tags with the retained datastores (known when they resolve). */
+  allTags: pulumi.Output<string[]>;
+  keepImages: number;
+  serve: string;
+  keepImageIds: pulumi.Input<string[]>;
+  checkQuota: boolean;
+  checkTrovePins: boolean;
+  cloud?: string;
+  region?: string;
   /** Where the upload reads the image: a file here or a URL (one of them set), and the sha256 recorded with it. */
   upload: {
     localFilePath: pulumi.Input<string | undefined> | undefined;
@@ -128,7 +188,6 @@ export const GLANCE_IMAGE_SOURCE_SCHEMA: Rule = shape<GlanceImageSource>(
 export const GLANCE_IMAGE_FIELDS: FieldRules<GlanceImageArgs> = {
   image: either("a GuestImageBuild, or { path or url, diskFormat, sha256? }", [instanceOf(GuestImageBuild, "a GuestImageBuild"), GLANCE_IMAGE_SOURCE_SCHEMA], (v) => (v instanceof GuestImageBuild ? 0 : isPlainObject(v) ? 1 : undefined)),
   datastores: listOf(text("a datastore name", (v) => plainNameProblem(v))),
-  retainedDatastores: optional(input(listOf(text("a datastore name", (v) => plainNameProblem(v))))),
   name: optional(text("a Glance image name", (v) => plainNameProblem(v, 255))),
   visibility: optional(oneOfValues(["private", "shared", "community", "public"])),
   minDiskGb: optional(count(0, 100000)),
@@ -138,6 +197,14 @@ export const GLANCE_IMAGE_FIELDS: FieldRules<GlanceImageArgs> = {
   catalog: optional(instanceOf(DatastoreCatalog, "a DatastoreCatalog")),
   guestOs: optional(text("a guest OS name", (v) => plainNameProblem(v, 32))),
   guestOsRelease: optional(text("a guest OS release", (v) => plainNameProblem(v, 32))),
+  keepImages: optional(count(0, 100)),
+  serve: optional(text("newest, previous or a Glance image id", (v) => (v === "newest" || v === "previous" || uuidProblem(v) === undefined ? undefined : "expected newest, previous or a Glance image id"))),
+  keepImageIds: optional(input(listOf(text("a Glance image id", uuidProblem)))),
+  retainedDatastores: optional(input(listOf(text("a datastore name of at most 20 characters (a Glance tag Trove can ask for)", (v) => plainNameProblem(v, 20))))),
+  checkQuota: optional(flag()),
+  checkTrovePins: optional(flag()),
+  cloud: optional(text("a clouds.yaml cloud name", cloudNameProblem)),
+  region: optional(text("a region name", cloudNameProblem)),
 };
 
 /** The schema of {@link GlanceImageArgs}. @internal */
@@ -191,31 +258,63 @@ export function resolveGlanceImageArgs(name: string, args: GlanceImageArgs): Gla
   );
   problems.throwIfAny();
 
+  const tags = glanceImageTags(args.datastores);
   return {
     name: imageName,
     diskFormat,
     containerFormat: "bare",
     visibility,
-    tags: glanceImageTags(args.datastores),
-    properties: { ...(args.properties ?? {}) },
+    tags,
+    allTags: pulumi.output(args.retainedDatastores ?? []).apply((retained) => glanceImageTags([...args.datastores, ...retained])),
+    properties: { ...defaultImageProperties(guestOs, guestOsRelease), ...(args.properties ?? {}) },
     minDiskGb: args.minDiskGb,
     minRamMb: args.minRamMb,
+    keepImages: args.keepImages ?? 2,
+    serve: args.serve ?? "newest",
+    keepImageIds: args.keepImageIds ?? [],
+    checkQuota: args.checkQuota ?? true,
+    checkTrovePins: args.checkTrovePins ?? true,
+    cloud: args.cloud,
+    region: args.region,
     upload,
   };
 }
 
+/** A history resource: the kept guest images, and the one serving (glance-rotation.ts). @internal */
+export class GlanceImageHistory extends pulumi.dynamic.Resource {
+  declare public readonly servingId: pulumi.Output<string>;
+  declare public readonly history: pulumi.Output<string[]>;
+  declare public readonly pinnedIds: pulumi.Output<string[]>;
+  declare public readonly tags: pulumi.Output<string[]>;
+  constructor(name: string, props: { [K in keyof Omit<ImageHistoryState, "servingId" | "history" | "pinnedIds">]: pulumi.Input<ImageHistoryState[K]> }, opts?: pulumi.CustomResourceOptions) {
+    super(imageHistoryProvider, name, { ...props, servingId: undefined, history: undefined, pinnedIds: undefined }, opts, "pulumi-trove", "GlanceImageHistory");
+  }
+}
+
+/** The quota check before an upload (glance-rotation.ts). @internal */
+export class GlanceQuotaCheck extends pulumi.dynamic.Resource {
+  constructor(name: string, props: { [K in keyof UploadCheckInputs]: pulumi.Input<UploadCheckInputs[K]> }, opts?: pulumi.CustomResourceOptions) {
+    super(uploadCheckProvider, name, { ...props, checked: undefined }, opts, "pulumi-trove", "GlanceQuotaCheck");
+  }
+}
+
 /**
  * The guest image in Glance (`openstack image create <name> --private --disk-format <fmt> --container-format bare
- * --tag trove --tag <datastore>... --file <image>`), replaced by a fresh upload whenever the file's sha256 changes.
+ * --tag trove --tag <datastore>... --file <image>`), uploaded again whenever the file's sha256 changes; the last
+ * `keepImages` uploads stay in Glance, the one that serves tagged, the others untagged, to roll back to.
  */
 export class GlanceImage extends pulumi.ComponentResource {
-  /** Glance image id. */
+  /** Glance image id of the image that serves (carries the tags): the newest upload unless `serve` says otherwise. */
   public readonly imageId: pulumi.Output<string>;
+  /** Glance image id of the newest upload. */
+  public readonly uploadedImageId: pulumi.Output<string>;
+  /** The images of this stack kept in Glance, newest first (the serving one among them). */
+  public readonly keptImageIds: pulumi.Output<string[]>;
   /** Glance image name. */
   public readonly name: pulumi.Output<string>;
-  /** Tags on the image: `trove` and each datastore. */
+  /** Tags on the serving image: `trove`, each datastore, each retained datastore. */
   public readonly tags: pulumi.Output<string[]>;
-  /** Glance's checksum of the uploaded data. */
+  /** Glance's checksum of the newest upload's data. */
   public readonly checksum: pulumi.Output<string>;
   /** Disk format of the upload. */
   public readonly diskFormat: pulumi.Output<string>;
@@ -235,6 +334,24 @@ export class GlanceImage extends pulumi.ComponentResource {
     const properties = pulumi
       .all([sha256, pulumi.output(settings.properties)])
       .apply(([sha, extra]) => (sha ? { ...extra, [SHA256_PROPERTY]: sha } : extra));
+    // Read on this machine once the file's path is known (a preview before the build leaves them unknown).
+    const facts = pulumi.output(localFilePath).apply((p) => (p ? readImageFileFacts(p) : undefined));
+    const minDiskGb = settings.minDiskGb ?? facts.apply((f) => (f ? minDiskGbFor(f.virtualBytes) : undefined));
+
+    const where = { ...(settings.cloud !== undefined ? { cloud: settings.cloud } : {}), ...(settings.region !== undefined ? { region: settings.region } : {}) };
+    const quota =
+      settings.checkQuota && localFilePath !== undefined
+        ? new GlanceQuotaCheck(
+            `${name}-quota`,
+            {
+              label: `GlanceImage "${name}" (${settings.name})`,
+              sha256: pulumi.all([sha256, localFilePath, facts]).apply(([sha, p, f]) => sha ?? `${p ?? ""}:${f?.fileBytes ?? 0}`),
+              sizeBytes: facts.apply((f) => f?.fileBytes ?? 0),
+              ...where,
+            },
+            { parent: this },
+          )
+        : undefined;
 
     const image = new openstack.images.Image(
       `${name}-image`,
@@ -243,26 +360,49 @@ export class GlanceImage extends pulumi.ComponentResource {
         diskFormat: settings.diskFormat,
         containerFormat: settings.containerFormat,
         visibility: settings.visibility,
-        tags: args.retainedDatastores === undefined ? settings.tags : pulumi.output(args.retainedDatastores).apply((kept) => glanceImageTags([...settings.tags.slice(1), ...kept])),
+        tags: settings.allTags,
         properties,
         localFilePath: localFilePath as pulumi.Input<string>,
         imageSourceUrl: url as pulumi.Input<string>,
-        minDiskGb: settings.minDiskGb,
+        minDiskGb: minDiskGb as pulumi.Input<number>,
         minRamMb: settings.minRamMb,
         protected: false,
         imageCachePath: GLANCE_IMAGE_CACHE_PATH,
         verifyChecksum: true,
       },
-      // Same name is fine in Glance, so the new image is uploaded before the old one is deleted: Trove, which picks
-      // the newest image with the tags, never sees a moment without one.
-      { parent: this, replaceOnChanges: [`properties.${SHA256_PROPERTY}`, "localFilePath", "imageSourceUrl"] },
+      // Same name is fine in Glance, so the new image is uploaded before the old one leaves the upload resource: Trove,
+      // which picks the newest active image with the tags, never sees a moment without one. The old image stays in
+      // Glance (retainOnDelete); the history below untags or deletes it. The tags are the history's after creation.
+      {
+        parent: this,
+        replaceOnChanges: [`properties.${SHA256_PROPERTY}`, "localFilePath", "imageSourceUrl"],
+        retainOnDelete: true,
+        ignoreChanges: ["tags"],
+        ...(quota ? { dependsOn: [quota] } : {}),
+      },
     );
 
-    this.imageId = image.id;
+    const history = new GlanceImageHistory(
+      `${name}-history`,
+      {
+        uploadedId: image.id,
+        keep: settings.keepImages,
+        tags: settings.allTags,
+        serve: settings.serve,
+        keepImageIds: settings.keepImageIds,
+        checkTrovePins: settings.checkTrovePins,
+        ...where,
+      },
+      { parent: this },
+    );
+
+    this.imageId = history.servingId;
+    this.uploadedImageId = image.id;
+    this.keptImageIds = history.history;
     this.name = image.name;
-    this.tags = image.tags.apply((t) => t ?? []);
+    this.tags = history.tags.apply((t) => t ?? []);
     this.checksum = image.checksum;
     this.diskFormat = image.diskFormat;
-    this.registerOutputs({ imageId: this.imageId, name: this.name, tags: this.tags, checksum: this.checksum, diskFormat: this.diskFormat });
+    this.registerOutputs({ imageId: this.imageId, uploadedImageId: this.uploadedImageId, keptImageIds: this.keptImageIds, name: this.name, tags: this.tags, checksum: this.checksum, diskFormat: this.diskFormat });
   }
 }

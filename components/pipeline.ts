@@ -100,7 +100,7 @@ export interface TroveGuestPipelineArgs {
    */
   guestImage: Omit<GuestImageBuildArgs, "preloadImages"> & { preloadImages?: boolean };
   /** Glance settings other than the image and its datastore tags (name, visibility, properties...). */
-  glanceImage?: Omit<GlanceImageArgs, "image" | "datastores" | "retainedDatastores" | "catalog" | "guestOs" | "guestOsRelease">;
+  glanceImage?: Omit<GlanceImageArgs, "image" | "datastores" | "retainedDatastores" | "catalog" | "guestOs" | "guestOsRelease" | "cloud" | "region">;
   /**
    * Regions fed from the one build: each gets its own Glance image (and, where enabled, its datastore versions).
    * Default: one region named `default` using the default OpenStack provider.
@@ -285,7 +285,7 @@ export const TROVE_GUEST_PIPELINE_SCHEMA: Rule = shape<TroveGuestPipelineArgs>("
   allowUntested: optional(flag()),
   catalog: optional(instanceOf(DatastoreCatalog, "a DatastoreCatalog")),
   guestImage: shape<TroveGuestPipelineArgs["guestImage"]>("guest image build arguments", { ...GUEST_IMAGE_BUILD_FIELDS, preloadImages: optional(flag()) }, guestImageBuildPairs),
-  glanceImage: optional(shape<NonNullable<TroveGuestPipelineArgs["glanceImage"]>>("Glance image settings", pick(GLANCE_IMAGE_FIELDS, ["name", "visibility", "minDiskGb", "minRamMb", "properties", "protected"] as const))),
+  glanceImage: optional(shape<NonNullable<TroveGuestPipelineArgs["glanceImage"]>>("Glance image settings", pick(GLANCE_IMAGE_FIELDS, ["name", "visibility", "minDiskGb", "minRamMb", "properties", "protected", "keepImages", "serve", "keepImageIds", "retainedDatastores", "checkQuota", "checkTrovePins"] as const))),
   regions: optional(
     listOf(
       shape<PipelineRegion>("{ name, provider?, cloud?, region?, troveController? }", {
@@ -545,6 +545,8 @@ export class TroveGuestPipeline extends pulumi.ComponentResource {
           datastores: settings.datastores,
           ...(record ? { retainedDatastores: record.retained.apply((l) => (l ?? []).map((v) => v.datastore)) } : {}),
           catalog: settings.catalog,
+          cloud: region.cloud,
+          region: region.region,
         },
         { parent: this, providers: region.provider ? { openstack: region.provider } : undefined, aliases: aliasesFor(`${name}-glance`, suffixes) },
       );

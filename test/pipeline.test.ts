@@ -8,7 +8,7 @@ import { beforeAll, describe, expect, it, vi } from "vitest";
 import * as pulumi from "@pulumi/pulumi";
 import { BUILTIN_DATASTORES, DatastoreCatalog } from "../components/catalog";
 import type { DatastoreVersionProperties } from "../components/datastore-version";
-import { installMocks, MockState, valueOf } from "./support/pulumi-mocks";
+import { GLANCE_HISTORY_TYPE, glanceHistoryCreated, installMocks, MockState, valueOf } from "./support/pulumi-mocks";
 import { testHostKey } from "./support/ssh-keys";
 
 const SHA = "c".repeat(64);
@@ -28,6 +28,7 @@ beforeAll(async () => {
       }
       if (type.startsWith("command:")) return { stdout: `{"path":"/root/images/guest.qcow2","sha256":"${SHA}","sizeBytes":99}` };
       if (type === "docker:index/remoteImage:RemoteImage") return { imageId: "sha256:registry" };
+      if (type === GLANCE_HISTORY_TYPE) return glanceHistoryCreated(inputs);
       if (type === "tls:index/selfSignedCert:SelfSignedCert") return { certPem: "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n" };
       return undefined;
     },

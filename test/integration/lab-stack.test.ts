@@ -133,26 +133,30 @@ describe("pulumi up, up, refresh and destroy of the lab stack, against the lab",
     expect(refresh.errors).toEqual([]);
     expect(refresh.changes).toEqual([]);
 
-    // A change that does not shape the image (a Glance property) updates the image in place: no rebuild, no upload.
+    // A change that does not shape the image (a Glance property; hw_rng_model=virtio is a default now) updates the
+    // image in place: no rebuild, no upload.
     const imageId = outputs.glanceImageIds.lab;
-    engine.options.configOverrides = { "pulumi-trove:glanceImage": { properties: { hw_rng_model: "virtio" } } };
+    engine.options.configOverrides = { "pulumi-trove:glanceImage": { properties: { hw_qemu_guest_agent: "yes" } } };
     const property = await engine.up();
     expect(property.errors).toEqual([]);
     expect(property.changes.map((c) => [c.op, c.name, c.changes])).toEqual([["update", "lab-glance-lab-image", ["properties"]]]);
     expect((engine.stackOutputs as typeof outputs).glanceImageIds.lab).toBe(imageId);
 
-    // A change that shapes the image (a new image file) re-reads it and uploads it once; the versions keep finding it
-    // by its tags, so they do not change.
+    // A change that shapes the image (a new image file) re-reads it, checks the quota and uploads it once; the
+    // history keeps the image before (keepImages 2), untagged, so the versions keep finding the new one by its tags,
+    // and do not change.
     execFileSync("qemu-img", ["create", "-q", "-f", "qcow2", LAB_IMAGE, "17M"]);
     const rebuilt = await engine.up();
     expect(rebuilt.errors).toEqual([]);
     expect(rebuilt.changes.map((c) => [c.op, c.name])).toEqual([
       ["replace", "lab-guest-describe"],
+      ["update", "lab-glance-lab-quota"],
       ["replace", "lab-glance-lab-image"],
+      ["update", "lab-glance-lab-history"],
     ]);
     const newImageId = (engine.stackOutputs as typeof outputs).glanceImageIds.lab!;
     expect(newImageId).not.toBe(imageId);
-    expect(labSnapshot().images).toEqual([`trove-guest-ubuntu-jammy:${newImageId}`]);
+    expect(labSnapshot().images).toEqual([`trove-guest-ubuntu-jammy:${imageId}`, `trove-guest-ubuntu-jammy:${newImageId}`].sort());
     expect(imageTroveFinds(lab, ["trove", "mysql"])).toBe(newImageId);
 
     // A second region keeps the first region's resources (their names do not move); it only adds its own.
@@ -175,7 +179,7 @@ describe("pulumi up, up, refresh and destroy of the lab stack, against the lab",
       { datastore: "mariadb", version: "10.4", name: "10.4-main" },
       { datastore: "postgresql", version: "12" },
     ];
-    engine.options.configOverrides = { "pulumi-trove:glanceImage": { properties: { hw_rng_model: "virtio" } }, "pulumi-trove:versions": versions };
+    engine.options.configOverrides = { "pulumi-trove:glanceImage": { properties: { hw_qemu_guest_agent: "yes" } }, "pulumi-trove:versions": versions };
     const renamed = await engine.up();
     expect(renamed.errors).toEqual([]);
     expect(renamed.changes.find((c) => c.name === "lab-version-lab-mariadb-10-4")).toMatchObject({ op: "update", changes: ["name"] });

@@ -145,3 +145,14 @@ export function commandStdout(name: string, sha256 = "c".repeat(64)): { stdout: 
   if (name.endsWith("-apply")) return { stdout: '{"changed":[],"restarted":[]}' };
   return { stdout: `{"path":"/images/guest.qcow2","sha256":"${sha256}","sizeBytes":1}` };
 }
+
+/** The type token of GlanceImage's history resource (components/glance-rotation.ts). */
+export const GLANCE_HISTORY_TYPE = "pulumi-nodejs:dynamic/pulumi-trove:GlanceImageHistory";
+
+/**
+ * What GlanceImage's history provider returns on create, for mocks: the upload recorded and serving (its real
+ * behaviour is proved against Glance in test/integration/glance-rotation.test.ts).
+ */
+export function glanceHistoryCreated(inputs: Record<string, unknown>): Record<string, unknown> {
+  return { servingId: inputs.uploadedId, history: [inputs.uploadedId], pinnedIds: [] };
+}

@@ -11,8 +11,10 @@
 // old one deleted at the end), same; aliases by URN; deleting what the program no longer declares; refresh via each
 // provider's read; destroy in reverse order of registration (a valid dependency order, since the SDK registers a
 // resource only once its dependencies have resolved). Not modelled: plugins (providers other than dynamic ones are
-// applied with the services' own clients), ignoreChanges, custom timeouts, protect, retainOnDelete, import,
-// stack transforms, invokes, output values and resource references (the monitor says it does not support them).
+// applied with the services' own clients), custom timeouts, protect, import, stack transforms, invokes, output
+// values and resource references (the monitor says it does not support them). ignoreChanges (top-level properties:
+// the stored input is kept in place of the new one, for an update; a create uses the new one) and retainOnDelete
+// (the provider's delete is not called, for a delete, a replaced resource's delete or a destroy) are modelled.
 
 import { ChildProcess, spawn } from "node:child_process";
 import * as path from "node:path";
@@ -51,6 +53,8 @@ export interface ResourceState {
   dependencies: string[];
   /** URNs the resource was known by before (its aliases, as the SDK computed them). */
   aliases: string[];
+  /** The resource option: deleting it leaves the cloud's resource in place. */
+  retainOnDelete?: boolean;
 }
 
 export type StepOp = "create" | "update" | "replace" | "delete" | "same";
@@ -207,13 +211,16 @@ export class PulumiEngine {
       const name: string = req.getName();
       const parent: string = req.getParent() || (type === STACK_TYPE ? "" : rootUrn);
       const urn = makeUrn(this.options.stack, this.project, parent || undefined, type, name);
-      const inputs = (req.getObject()?.toJavaScript() ?? {}) as Wire;
+      const declared = (req.getObject()?.toJavaScript() ?? {}) as Wire;
       const dependencies = new Set<string>(req.getDependenciesList());
       req.getPropertydependenciesMap().forEach((v: any) => v.getUrnsList().forEach((u: string) => dependencies.add(u)));
       const old = olds.get(urn) ?? (req.getAliasurnsList() as string[]).map((a) => olds.get(a)).find((r) => r !== undefined && !registered.has(r.urn));
       if (old) consumed.add(old.urn);
+      // ignoreChanges: an existing resource keeps its stored value of each ignored (top-level) property.
+      const ignored: string[] = req.getIgnorechangesList();
+      const inputs: Wire = old && ignored.length > 0 ? { ...declared, ...Object.fromEntries(ignored.filter((k) => k in old.inputs).map((k) => [k, old.inputs[k]])) } : declared;
       const { provider, config: providerConfig } = req.getCustom() ? providerConfigFor(type, req.getProvider()) : { provider: undefined, config: {} };
-      const base = { urn, type, name, custom: req.getCustom() as boolean, parent: parent || undefined, provider, providerConfig, dependencies: [...dependencies], aliases: req.getAliasurnsList() as string[] };
+      const base = { urn, type, name, custom: req.getCustom() as boolean, parent: parent || undefined, provider, providerConfig, dependencies: [...dependencies], aliases: req.getAliasurnsList() as string[], ...(req.getRetainondelete() ? { retainOnDelete: true } : {}) };
 
       if (!base.custom) {
         const state: ResourceState = { ...base, id: "", inputs, outputs: old?.outputs ?? {} };
@@ -234,7 +241,8 @@ export class PulumiEngine {
       let changes: string[] = [];
       let deleteBeforeReplace: boolean = req.getDeletebeforereplace();
       if (old) {
-        if (dynamic && !containsUnknown(checked)) {
+        // A dynamic provider's diff sees a preview's unknown values as Pulumi's unknown marker, as the engine sends them.
+        if (dynamic && !containsUnknown(inputs.__provider)) {
           const d = await (await dynamicHost()).diff(urn, old.id, old.outputs, checked);
           changes = d.changes ? changedKeys(old.inputs, checked) : [];
           op = !d.changes ? "same" : d.replaces.length > 0 ? "replace" : "update";
@@ -406,7 +414,7 @@ export class PulumiEngine {
   }
 
   private async deleteOne(r: ResourceState, host: DynamicProviderHost | undefined, logs?: LogEntry[]): Promise<void> {
-    if (!r.custom) return;
+    if (!r.custom || r.retainOnDelete) return;
     if (host && isDynamic(r.type)) await host.delete(r.urn, r.id, r.outputs);
     else await modelFor(r.type).delete({ providerConfig: r.providerConfig, env: this.env, log: (severity, message) => logs?.push({ severity, message, urn: r.urn }) }, r.id, plainObject(r.outputs));
   }
