@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 # Writes what uses a datastore version into Trove's database as Trove itself writes it, through Trove's own models
 # (the lab has no Nova, so Trove's API cannot create instances): test support for the day-two tests.
-#   trove_rows.py <trove.conf> add <instance|backup|configuration> <version-id> <tenant>   prints the row's id
-#   trove_rows.py <trove.conf> delete <instance|backup|configuration> <row-id>   soft-deletes it, as Trove does
+#   trove_rows.py <trove.conf> add <instance|backup|configuration> <version-id> <tenant> [add ...]   prints the ids
+#   trove_rows.py <trove.conf> delete <instance|backup|configuration> <row-id> [<kind> <row-id> ...]   soft-deletes, as Trove does
 #   trove_rows.py <trove.conf> purge <tenant>   removes every row of the tenant (deleted or not) for good
 #   trove_rows.py <trove.conf> parameters <version-id>   prints how many configuration parameters the version has
 import inspect, json, sys, uuid
@@ -27,8 +27,7 @@ else:
 
 MODELS = {"instance": DBInstance, "backup": DBBackup, "configuration": DBConfiguration}
 
-if action == "add":
-    kind, version_id, tenant = sys.argv[3:6]
+def add(kind, version_id, tenant):
     if kind == "instance":
         row = DBInstance.create(name="day-two-db", flavor_id="1", tenant_id=tenant, volume_size=1,
                                 datastore_version_id=version_id, task_status=InstanceTasks.NONE,
@@ -40,17 +39,24 @@ if action == "add":
     else:
         row = DBConfiguration.create(name="day-two-config", description="", tenant_id=tenant,
                                      datastore_version_id=version_id, deleted=False)
-    print(json.dumps({"id": row.id}))
+    return row.id
+
+if action == "add":
+    # Several rows in one run (each `add` costs a Python start and Trove's import): add K V T [add K V T ...]
+    args = sys.argv[2:]
+    ids = [add(*args[i + 1:i + 4]) for i in range(0, len(args), 4)]
+    print(json.dumps({"ids": ids}))
 elif action == "delete":
-    kind, row_id = sys.argv[3:5]
-    row = MODELS[kind].find_by(id=row_id)
-    # Trove soft-deletes: the row stays, marked deleted (instance and backup deletes, configuration deletes alike).
-    row.deleted = True
-    if hasattr(row, "deleted_at"):
-        import datetime
-        row.deleted_at = datetime.datetime.utcnow()
-    row.save()
-    print(json.dumps({"deleted": row_id}))
+    import datetime
+    pairs = sys.argv[3:]
+    for kind, row_id in zip(pairs[0::2], pairs[1::2]):
+        row = MODELS[kind].find_by(id=row_id)
+        # Trove soft-deletes: the row stays, marked deleted (instance and backup deletes, configuration deletes alike).
+        row.deleted = True
+        if hasattr(row, "deleted_at"):
+            row.deleted_at = datetime.datetime.utcnow()
+        row.save()
+    print(json.dumps({"deleted": pairs[1::2]}))
 elif action == "purge":
     tenant = sys.argv[3]
     removed = 0
