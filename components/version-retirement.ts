@@ -7,7 +7,7 @@
 // A later up, once nothing uses them, leaves them out and Pulumi deletes them for real.
 
 import * as pulumi from "@pulumi/pulumi";
-import { loadScript } from "./scripts/index";
+import { PARAMETERS_SYNC_PY } from "./configuration-parameters-sync";
 import { loadCredentials, OpenStackApiError, openTroveSession, trove } from "./trove-client";
 
 /** What a pipeline does with a version it no longer lists while Trove reports it in use. */
@@ -47,25 +47,16 @@ export interface UsageCounter {
   troveConfPath: string;
 }
 
-/** The record's inputs (and state). @internal */
-export interface RetirementInputs {
-  /** The versions the pipeline lists in this region. */
-  serving: ServedVersion[];
-  whenInUse: WhenVersionInUse;
-  /** `region <name>` for messages, or empty for the one implicit region. */
-  where: string;
-  cloud?: string;
-  region?: string;
-  /** Count usage with Trove's models on this machine; without it, Trove's DELETE decides at up (see README). */
-  counter?: UsageCounter;
+/** The record's inputs (and state): its arguments, and what its `check` decides. @internal */
+export interface RetirementInputs extends DatastoreVersionRetirementArgs {
   /** Computed by `check`: the versions kept inactive. */
   retained?: RetainedVersion[];
   /** Computed by `check`: versions whose usage only Trove's DELETE can tell (no counter), settled at up. */
   undecided?: ServedVersion[];
 }
 
-/** Python source of the usage counter (components/scripts/version-usage.py), run with `python3 -c`. @internal */
-export const VERSION_USAGE_PY = loadScript("version-usage.py");
+/** The usage counter: the parameters' sync program (components/scripts/sync-parameters.py) in its `usage` mode. @internal */
+export const VERSION_USAGE_PY = PARAMETERS_SYNC_PY;
 
 const keyOf = (v: ServedVersion) => `${v.datastore}\u0000${v.name}\u0000${v.version}`;
 
@@ -144,7 +135,7 @@ export function countUsage(counter: UsageCounter, versions: ServedVersion[]): Ar
   // when it is required inside the function (an import, under vitest's transform, would be serialized by value).
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { execFileSync } = require("node:child_process") as typeof import("node:child_process");
-  const out = execFileSync(counter.python, ["-c", VERSION_USAGE_PY], {
+  const out = execFileSync(counter.python, ["-c", VERSION_USAGE_PY, "usage"], {
     input: JSON.stringify({ configFile: counter.troveConfPath, versions }),
     encoding: "utf8",
     stdio: ["pipe", "pipe", "pipe"],

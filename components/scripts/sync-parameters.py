@@ -12,6 +12,7 @@
 # It never strands what a running database needs: a rule that a configuration group of the version still sets is
 # kept (editing that group would fail on it), and `delete` keeps every rule while Trove reports the version in use
 # (instances, backups or configuration groups, as Trove's own version delete checks); both are reported in "kept".
+# With the argument `usage` it counts, for a list of versions, what uses each (see that branch below).
 # The component runs it with `python3 -c <this text>`.
 import inspect, json, sys
 
@@ -34,6 +35,42 @@ if list(inspect.signature(db_api.configure_db).parameters)[:1] == ["options"]:
     db_api.configure_db(cfg.CONF)
 else:
     db_api.configure_db()
+
+if sys.argv[1:] == ["usage"]:
+    # What uses each of a list of versions (DatastoreVersionRetirement, components/version-retirement.ts): the rows
+    # Trove's delete of a version checks (instances, backups, configuration groups with deleted=0), and apart the
+    # soft-deleted instances and backups, whose foreign keys on MySQL/MariaDB still keep Trove from deleting the
+    # version (it answers HTTP 500 after removing its parameters); SQLite does not enforce them. One JSON line out.
+    from trove.backup.models import DBBackup
+    from trove.instance.models import DBInstance
+
+    def count(model, version_id, deleted):
+        return model.find_all(datastore_version_id=version_id, deleted=deleted).count()
+
+    def version_id(wanted):
+        # Every version of the datastore, active or not, matched by name and number (names may be shared).
+        try:
+            datastore = datastore_models.Datastore.load(wanted["datastore"])
+        except exception.TroveError:
+            return None
+        for v in datastore_models.DatastoreVersions.load(datastore.id, only_active=False):
+            if v.name == wanted["name"] and getattr(v, "version", v.name) == wanted["version"]:
+                return v.id
+        return None
+
+    usage = []
+    for wanted in request["versions"]:
+        found = version_id(wanted)
+        entry = dict(wanted, found=found is not None)
+        if found is not None:
+            entry.update(versionId=found, instances=count(DBInstance, found, False), backups=count(DBBackup, found, False),
+                         configurations=count(config_models.DBConfiguration, found, False),
+                         deletedInstances=count(DBInstance, found, True), deletedBackups=count(DBBackup, found, True))
+        usage.append(entry)
+    references_enforced = not str(cfg.CONF.database.connection).startswith("sqlite")
+    print(json.dumps({"referencesEnforced": references_enforced, "usage": usage}))
+    sys.exit(0)
+
 summary = {"versionId": request.get("versionId"), "added": [], "changed": [], "removed": [], "kept": [], "unchanged": 0}
 try:
     # By id when known: after a replacement the old version's rules must not be confused with the new one's.
