@@ -285,7 +285,7 @@ export const TROVE_GUEST_PIPELINE_SCHEMA: Rule = shape<TroveGuestPipelineArgs>("
   allowUntested: optional(flag()),
   catalog: optional(instanceOf(DatastoreCatalog, "a DatastoreCatalog")),
   guestImage: shape<TroveGuestPipelineArgs["guestImage"]>("guest image build arguments", { ...GUEST_IMAGE_BUILD_FIELDS, preloadImages: optional(flag()) }, guestImageBuildPairs),
-  glanceImage: optional(shape<NonNullable<TroveGuestPipelineArgs["glanceImage"]>>("Glance image settings", pick(GLANCE_IMAGE_FIELDS, ["name", "visibility", "minDiskGb", "minRamMb", "properties", "protected", "keepImages", "serve", "keepImageIds", "retainedDatastores", "checkQuota", "checkTrovePins"] as const))),
+  glanceImage: optional(shape<NonNullable<TroveGuestPipelineArgs["glanceImage"]>>("Glance image settings", pick(GLANCE_IMAGE_FIELDS, ["name", "visibility", "minDiskGb", "minRamMb", "properties", "protected", "keepImages", "serve", "keepImageIds", "checkQuota", "checkTrovePins"] as const))),
   regions: optional(
     listOf(
       shape<PipelineRegion>("{ name, provider?, cloud?, region?, troveController? }", {

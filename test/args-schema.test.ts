@@ -159,7 +159,7 @@ const subjects: Subject[] = [
         allowUntested: true,
         catalog: m.catalog.defaultCatalog,
         guestImage: { ...buildFull, troveRelease: undefined, allowUntested: undefined, preloadImages: false, guestOsRelease: "noble" },
-        glanceImage: { name: "guest", visibility: "private", minDiskGb: 5, minRamMb: 512, properties: { a: "b" }, protected: false, keepImages: 3, serve: "newest", keepImageIds: ["0b5a3d6e-8c1f-4f7a-9d2e-3c4b5a6d7e8f"], retainedDatastores: ["mariadb"], checkQuota: false, checkTrovePins: true },
+        glanceImage: { name: "guest", visibility: "private", minDiskGb: 5, minRamMb: 512, properties: { a: "b" }, protected: false, keepImages: 3, serve: "newest", keepImageIds: ["0b5a3d6e-8c1f-4f7a-9d2e-3c4b5a6d7e8f"], checkQuota: false, checkTrovePins: true },
         regions: [{ name: "east", provider: new openstack.Provider("gen-os"), cloud: "prod", region: "RegionEast", troveController: { connection: ssh, python: "/usr/bin/python3", troveConfPath: "/etc/trove/trove.conf" } }],
         registry: { local: { advertisedHost: "10.0.0.5", auth: { username: "trove", password: "pw", realm: "trove" }, tls: { certificatePem: cert, privateKeyPem: key, caCertificatePem: cert } } },
         datastoreImages: { repository: "trove", backupTag: "latest", buildBackupImages: true, backupSourceDir: "/opt/trove", troveRef: "master", upstreamRegistry: "docker.io/library", upstreamInsecure: false, dockerHost: "unix:///var/run/docker.sock" },
