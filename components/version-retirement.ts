@@ -55,8 +55,6 @@ export interface RetirementInputs extends DatastoreVersionRetirementArgs {
   undecided?: ServedVersion[];
 }
 
-/** The usage counter: the parameters' sync program (components/scripts/sync-parameters.py) in its `usage` mode. @internal */
-export const VERSION_USAGE_PY = PARAMETERS_SYNC_PY;
 
 const keyOf = (v: ServedVersion) => `${v.datastore}\u0000${v.name}\u0000${v.version}`;
 
@@ -129,13 +127,13 @@ export function retirementCandidates(olds: Partial<RetirementInputs> | undefined
   return out;
 }
 
-/** Runs the usage counter with the controller's Python on this machine. @internal */
+/** Runs the usage counter (sync-parameters.py's `usage` mode) with the controller's Python on this machine. @internal */
 export function countUsage(counter: UsageCounter, versions: ServedVersion[]): Array<ServedVersion & { found: boolean } & Partial<VersionUsage>> {
   // Required here, not imported: the provider is serialized with its closure, which takes a module by name only
   // when it is required inside the function (an import, under vitest's transform, would be serialized by value).
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { execFileSync } = require("node:child_process") as typeof import("node:child_process");
-  const out = execFileSync(counter.python, ["-c", VERSION_USAGE_PY, "usage"], {
+  const out = execFileSync(counter.python, ["-c", PARAMETERS_SYNC_PY, "usage"], {
     input: JSON.stringify({ configFile: counter.troveConfPath, versions }),
     encoding: "utf8",
     stdio: ["pipe", "pipe", "pipe"],
@@ -233,7 +231,9 @@ export const retirementProvider: pulumi.dynamic.ResourceProvider = {
   },
   async diff(_id: string, olds: RetirementInputs, news: RetirementInputs) {
     const fields = ["serving", "whenInUse", "where", "cloud", "region", "counter", "retained", "undecided"] as const;
-    const changed = fields.filter((f) => JSON.stringify(olds[f] ?? null) !== JSON.stringify(news[f] ?? (f === "undecided" ? [] : null)) && !(f === "undecided" && !(news.undecided ?? []).length && !(olds.undecided ?? []).length));
+    // `undecided` is not stored (outputsOf drops it): absent there and empty here are the same.
+    const value = (r: RetirementInputs, f: (typeof fields)[number]) => JSON.stringify(r[f] ?? (f === "undecided" ? [] : null));
+    const changed = fields.filter((f) => value(olds, f) !== value(news, f));
     return { changes: changed.length > 0 };
   },
   async create(inputs: RetirementInputs) {
