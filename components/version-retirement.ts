@@ -113,6 +113,30 @@ export function strictLine(v: ServedVersion, where: string, what: string): strin
   );
 }
 
+/** `cloud "x", region "y"` (or the defaults), as messages name where a region's versions live. @internal */
+export function placeText(p: Pick<RetirementInputs, "cloud" | "region">): string {
+  return `${p.cloud === undefined ? "the default cloud" : `cloud "${p.cloud}"`}, ${p.region === undefined ? "the cloud's region" : `region "${p.region}"`}`;
+}
+
+/** Whether the region's cloud or region differs from before (every version it holds is then replaced). @internal */
+export function placeChanged(olds: Partial<RetirementInputs> | undefined, news: Pick<RetirementInputs, "cloud" | "region">): boolean {
+  return olds?.serving !== undefined && ((olds.cloud ?? null) !== (news.cloud ?? null) || (olds.region ?? null) !== (news.region ?? null));
+}
+
+/** Every version the record served or kept before, each once: a change of place replaces each of them. @internal */
+export function versionsHeld(olds: Partial<RetirementInputs>): ServedVersion[] {
+  return retirementCandidates(olds, { serving: [] });
+}
+
+/** The refusal of a change of place that would replace a version Trove cannot delete. @internal */
+export function movedLine(v: ServedVersion, where: string, what: string, from: string, to: string): string {
+  return (
+    `${versionTitle(v, where)} is still in use by ${what}, and its region moves from ${from} to ${to}, which replaces the version: ` +
+    `Trove deletes a version before it makes it again, and cannot while it is in use. Keep the region's cloud and region as they were ` +
+    `and declare the new place as a region of its own, or delete or migrate what uses the version first`
+  );
+}
+
 /** The versions served or kept before that the pipeline no longer lists, each once. @internal */
 export function retirementCandidates(olds: Partial<RetirementInputs> | undefined, news: Pick<RetirementInputs, "serving">): ServedVersion[] {
   const now = new Set(news.serving.map(keyOf));
@@ -211,11 +235,45 @@ function outputsOf(inputs: RetirementInputs, retained: RetainedVersion[]): Retir
   return { ...rest, retained };
 }
 
+/**
+ * A region moved to another cloud or region replaces each version it holds, and a replacement deletes first: each one
+ * still in use (or held by deleted rows) is refused here, at preview, before anything runs. Counted where the versions
+ * are now (the earlier counter, else the new one); without any, Trove's refusal of the DELETE at up is the backstop.
+ */
+function movingFailures(olds: Partial<RetirementInputs>, news: RetirementInputs): string[] {
+  const counter = olds.counter ?? news.counter;
+  if (!counter) return [];
+  const from = placeText(olds);
+  const to = placeText(news);
+  return countUsage(counter, versionsHeld(olds)).flatMap((u) => {
+    if (!u.found) return [];
+    const v = { datastore: u.datastore, name: u.name, version: u.version };
+    const full = u as VersionUsage;
+    if (inUse(full)) return [movedLine(v, news.where, usageText(full), from, to)];
+    if (blockedByDeletedRows(full)) return [movedLine(v, news.where, `${full.deletedInstances} deleted instances and ${full.deletedBackups} deleted backups (MySQL/MariaDB foreign keys)`, from, to)];
+    return [];
+  });
+}
+
 /** The record's dynamic provider. @internal */
 export const retirementProvider: pulumi.dynamic.ResourceProvider = {
   async check(olds: Partial<RetirementInputs>, news: RetirementInputs) {
-    const candidates = retirementCandidates(olds, news);
     const base: RetirementInputs = { ...news, retained: [], undecided: [] };
+    const cannotCount = (versions: ServedVersion[], counter: UsageCounter, error: unknown) => {
+      const stderr = String((error as { stderr?: string }).stderr ?? "").trim().split("\n").slice(-3).join(" ");
+      return { inputs: base, failures: [{ property: "counter", reason: `cannot count what uses ${versions.map((c) => versionTitle(c, news.where)).join(", ")} with ${counter.python} and ${counter.troveConfPath}: ${stderr || (error as Error).message}` }] };
+    };
+    if (placeChanged(olds, news)) {
+      const counter = olds.counter ?? news.counter;
+      let moving: string[] = [];
+      try {
+        moving = movingFailures(olds, news);
+      } catch (error) {
+        return cannotCount(versionsHeld(olds), counter!, error);
+      }
+      if (moving.length > 0) return { inputs: base, failures: moving.map((reason) => ({ property: "region", reason })) };
+    }
+    const candidates = retirementCandidates(olds, news);
     if (candidates.length === 0) return { inputs: base };
     // Without a counter, preview shows them kept (the safe outcome); at up, Trove's DELETE decides.
     if (!news.counter) return { inputs: { ...base, undecided: candidates, retained: candidates.map((v) => ({ ...v, reason: undecidedLine(v, news.where) })) } };
@@ -223,8 +281,7 @@ export const retirementProvider: pulumi.dynamic.ResourceProvider = {
     try {
       usage = countUsage(news.counter, candidates);
     } catch (error) {
-      const stderr = String((error as { stderr?: string }).stderr ?? "").trim().split("\n").slice(-3).join(" ");
-      return { inputs: base, failures: [{ property: "counter", reason: `cannot count what uses ${candidates.map((c) => versionTitle(c, news.where)).join(", ")} with ${news.counter.python} and ${news.counter.troveConfPath}: ${stderr || (error as Error).message}` }] };
+      return cannotCount(candidates, news.counter, error);
     }
     const { retained, failures } = decide(news, usage);
     return { inputs: { ...base, retained }, failures: failures.map((reason) => ({ property: "serving", reason })) };

@@ -27,6 +27,19 @@ describe("DatastoreVersionRetirement's decisions", () => {
     expect(retained).toEqual([{ ...v104, reason: "mariadb 10.4 kept inactive: in use by 1 instance, 0 backups, 0 configuration groups; it is removed by the first up after they are gone" }]);
   });
 
+  it("sees a change of the region's cloud or region (it replaces every version held there), not a first declaration", () => {
+    expect(r.placeChanged({ serving: [v104], cloud: "lab" }, { cloud: "lab", region: "RegionOne" })).toBe(true);
+    expect(r.placeChanged({ serving: [v104], cloud: "lab" }, { cloud: "other" })).toBe(true);
+    expect(r.placeChanged({ serving: [v104], cloud: "lab", region: "RegionOne" }, { cloud: "lab", region: "RegionOne" })).toBe(false);
+    expect(r.placeChanged(undefined, { cloud: "lab", region: "RegionOne" })).toBe(false);
+    expect(r.versionsHeld({ serving: [v105], retained: [{ ...v104, reason: "x" }] })).toEqual([v105, v104]);
+    expect(r.movedLine(v104, "region east", "1 instance, 0 backups, 0 configuration groups", r.placeText({ cloud: "lab" }), r.placeText({ cloud: "lab", region: "RegionOne" }))).toBe(
+      'mariadb 10.4 in region east is still in use by 1 instance, 0 backups, 0 configuration groups, and its region moves from cloud "lab", the cloud\'s region to cloud "lab", region "RegionOne", ' +
+        "which replaces the version: Trove deletes a version before it makes it again, and cannot while it is in use. Keep the region's cloud and region as they were " +
+        "and declare the new place as a region of its own, or delete or migrate what uses the version first",
+    );
+  });
+
   it("names the region, and the number when the name differs", () => {
     expect(r.retainedLine(mysql, "region east", { ...none, backups: 2, configurations: 1 })).toBe(
       "mysql 5.7 (5.7.29) in region east kept inactive: in use by 0 instances, 2 backups, 1 configuration group; it is removed by the first up after they are gone",

@@ -139,6 +139,28 @@ for (const release of labReleases()) {
       expect(await parameterCount(created["mariadb:10.4"]!)).toBe(mariadbParameters);
       expect(await datastoreDefault("mariadb")).toBe(created["mariadb:10.5"]);
 
+      // A replacement of the versions in use: the region's place named explicitly (`region: RegionOne`, the cloud's
+      // own) replaces every version it holds, and a replacement deletes first. Refused at preview and at up, before
+      // anything runs: each version, its parameters and the image its tags find stay as they were.
+      const placed = configFor(onlyNew);
+      placed["pulumi-trove:regions"] = [{ ...(placed["pulumi-trove:regions"] as Array<Record<string, unknown>>)[0]!, region: "RegionOne" }];
+      engine.options.configOverrides = placed;
+      const movedLines = [
+        'mysql 5.7.29 in region lab is still in use by 0 instances, 1 backup, 1 configuration group, and its region moves from cloud "trove-lab", the cloud\'s region to cloud "trove-lab", region "RegionOne", which replaces the version',
+        'mariadb 10.4 in region lab is still in use by 1 instance, 0 backups, 0 configuration groups, and its region moves from',
+      ];
+      for (const run of [await engine.preview(), await engine.up()]) {
+        expect(run.ok).toBe(false);
+        for (const l of movedLines) expect(run.errors.join("\n")).toContain(l);
+        // Only the region's provider (its region) and the Glance quota check, which reads, follow the new place.
+        expect(run.changes.filter((c) => c.type !== "pulumi:providers:openstack" && !c.name.endsWith("-quota")).map((c) => [c.op, c.name])).toEqual([]);
+      }
+      expect(ids()).toEqual(created);
+      for (const key of ["mysql:5.7.29", "mariadb:10.4", "mariadb:10.5"]) expect((await shown(created[key]!)).id).toBe(created[key]);
+      expect(await parameterCount(created["mysql:5.7.29"]!)).toBe(mysqlParameters);
+      expect(await parameterCount(created["mariadb:10.4"]!)).toBe(mariadbParameters);
+      expect(imageTroveFinds(lab, (await shown(created["mariadb:10.4"]!)).image_tags)).toBe(imageId);
+
       // Strict: the same change fails the preview with the line that says what uses the version and how to go on.
       engine.options.configOverrides = configFor(onlyNew, { whenInUse: "fail" });
       const strict = await engine.preview();
