@@ -265,7 +265,7 @@ export const retirementProvider: pulumi.dynamic.ResourceProvider = {
     };
     if (placeChanged(olds, news)) {
       const counter = olds.counter ?? news.counter;
-      let moving: string[] = [];
+      let moving: string[];
       try {
         moving = movingFailures(olds, news);
       } catch (error) {

@@ -142,7 +142,7 @@ for (const release of labReleases()) {
       // A replacement of the versions in use: the region's place named explicitly (`region: RegionOne`, the cloud's
       // own) replaces every version it holds, and a replacement deletes first. Refused at preview and at up, before
       // anything runs: each version, its parameters and the image its tags find stay as they were.
-      const placed = configFor(onlyNew);
+      const placed: Record<string, unknown> = { ...configFor(onlyNew) };
       placed["pulumi-trove:regions"] = [{ ...(placed["pulumi-trove:regions"] as Array<Record<string, unknown>>)[0]!, region: "RegionOne" }];
       engine.options.configOverrides = placed;
       const movedLines = [
