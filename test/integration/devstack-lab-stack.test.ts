@@ -15,6 +15,10 @@ import { CONTROLLER, RemoteLab, startRemoteLab } from "../support/remote-lab";
 
 const ROOT = path.join(__dirname, "..", "..");
 const DATASTORES = ["mysql", "mariadb", "postgresql"];
+// Made meanwhile by the files of the other test lanes (scripts/test/lanes.mjs): glance-rotation's images and the
+// versions that pin them, day-two's image; not this stack's.
+const OTHER_LANES_VERSION = /^rot-pin-/;
+const OTHER_LANES_IMAGE = /^trove-guest-(rot|day-two)-/;
 let lab: Lab;
 let remote: RemoteLab;
 let engine: PulumiEngine;
@@ -42,12 +46,12 @@ function controllerLogins(): number {
 function labSnapshot(): { versions: string[]; images: string[] } {
   const versions = DATASTORES.flatMap((d) => {
     try {
-      return (JSON.parse(lab.openstack(["datastore", "version", "list", d, "-f", "json"])) as Array<{ ID: string; Name: string }>).map((v) => `${d}:${v.Name}:${v.ID}`);
+      return (JSON.parse(lab.openstack(["datastore", "version", "list", d, "-f", "json"])) as Array<{ ID: string; Name: string }>).filter((v) => !OTHER_LANES_VERSION.test(v.Name)).map((v) => `${d}:${v.Name}:${v.ID}`);
     } catch {
       return [];
     }
   });
-  const images = (JSON.parse(lab.openstack(["image", "list", "-f", "json"])) as Array<{ ID: string; Name: string }>).filter((i) => i.Name.startsWith("trove-guest-")).map((i) => `${i.Name}:${i.ID}`);
+  const images = (JSON.parse(lab.openstack(["image", "list", "-f", "json"])) as Array<{ ID: string; Name: string }>).filter((i) => i.Name.startsWith("trove-guest-") && !OTHER_LANES_IMAGE.test(i.Name)).map((i) => `${i.Name}:${i.ID}`);
   return { versions: versions.sort(), images: images.sort() };
 }
 

@@ -14,7 +14,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
 import { PulumiEngine } from "../support/engine/engine";
 import { ensureLab, Lab, labReleases } from "../support/lab";
+import { deleteImage, glanceSession, imageIdsNamed, showImage } from "../support/glance-rest";
 import { imageTroveFinds } from "../support/openstack-apply";
+import { troveRest } from "../support/trove-rest";
 
 const ROOT = path.join(__dirname, "..", "..");
 const PROJECT = "glance-rotation-test";
@@ -89,18 +91,18 @@ class RotationStack {
     return imageTroveFinds(this.lab, ["trove", "mysql", this.tag]);
   }
 
-  show(id: string): Shown | undefined {
-    try {
-      return JSON.parse(this.lab.openstack(["image", "show", id, "-f", "json"])) as Shown;
-    } catch (error) {
-      if (/No Image found|Could not find|404/.test(String((error as { stderr?: string }).stderr ?? error))) return undefined;
-      throw error;
-    }
+  /** Glance's REST API (the CLI spends seconds starting, three labs at once). */
+  private glance() {
+    return glanceSession({ OS_CLIENT_CONFIG_FILE: this.lab.cloudsYaml }, this.lab.cloud);
+  }
+
+  async show(id: string): Promise<Shown | undefined> {
+    return (await showImage(await this.glance(), id)) as Shown | undefined;
   }
 
   /** This run's images in Glance, by id. */
-  images(): string[] {
-    return (JSON.parse(this.lab.openstack(["image", "list", "--name", this.name, "-f", "json"])) as Array<{ ID: string }>).map((i) => i.ID).sort();
+  async images(): Promise<string[]> {
+    return imageIdsNamed(await this.glance(), this.name);
   }
 
   async up(): Promise<void> {
@@ -110,7 +112,8 @@ class RotationStack {
 
   async cleanUp(): Promise<void> {
     if (this.engine.state.length > 0) await this.engine.destroy().catch(() => undefined);
-    for (const id of this.images()) this.lab.openstack(["image", "delete", id]);
+    const session = await this.glance();
+    for (const id of await this.images()) await deleteImage(session, id);
     rmSync(this.dir, { recursive: true, force: true });
   }
 }
@@ -128,13 +131,8 @@ for (const release of labReleases()) {
       }, 120_000);
 
       afterAll(async () => {
-        for (const v of versions) {
-          try {
-            lab.openstack(["datastore", "version", "delete", v]);
-          } catch {
-            // deleted by the test
-          }
-        }
+        const api = await troveRest(lab);
+        for (const v of versions) await api.deleteVersion(v).catch(() => undefined); // deleted by the test
         for (const s of stacks) await s.cleanUp();
         lab.release();
       }, 180_000);
@@ -151,7 +149,7 @@ for (const release of labReleases()) {
         const id1 = s.outputs.imageId;
         expect(s.outputs).toMatchObject({ uploadedImageId: id1, keptImageIds: [id1], tags: all });
         expect(s.troveServes()).toBe(id1);
-        const first = s.show(id1)!;
+        const first = (await s.show(id1))!;
         expect(first).toMatchObject({ status: "active", min_disk: 1 });
         expect(first.properties ?? first).toMatchObject({ hw_rng_model: "virtio", os_distro: "ubuntu", os_version: "22.04" });
         // The quota check ran before the upload and found no quota to compare with (the lab has no unified limits).
@@ -170,8 +168,8 @@ for (const release of labReleases()) {
         const id2 = s.outputs.imageId;
         expect(id2).not.toBe(id1);
         expect(s.outputs.keptImageIds).toEqual([id2, id1]);
-        expect(s.show(id1)).toMatchObject({ status: "active", tags: [] });
-        expect([...s.show(id2)!.tags].sort()).toEqual([...all].sort());
+        expect(await s.show(id1)).toMatchObject({ status: "active", tags: [] });
+        expect([...(await s.show(id2))!.tags].sort()).toEqual([...all].sort());
         expect(s.troveServes()).toBe(id2);
 
         // Build 3: only 2 kept; the oldest is deleted from Glance.
@@ -179,9 +177,9 @@ for (const release of labReleases()) {
         await s.up();
         const id3 = s.outputs.imageId;
         expect(s.outputs.keptImageIds).toEqual([id3, id2]);
-        expect(s.show(id1)).toBeUndefined();
-        expect(s.images()).toEqual([id2, id3].sort());
-        expect(s.show(id2)!.tags).toEqual([]);
+        expect(await s.show(id1)).toBeUndefined();
+        expect(await s.images()).toEqual([id2, id3].sort());
+        expect((await s.show(id2))!.tags).toEqual([]);
         expect(s.troveServes()).toBe(id3);
 
         // Rollback: `pulumi config set --path 'glanceImage.serve' previous` (here: the GlanceImage's own setting).
@@ -192,8 +190,8 @@ for (const release of labReleases()) {
         await s.up();
         expect(s.outputs.imageId).toBe(id2);
         expect(s.troveServes()).toBe(id2);
-        expect(s.show(id3)).toMatchObject({ status: "active", tags: [] });
-        expect(s.images()).toEqual([id2, id3].sort());
+        expect(await s.show(id3)).toMatchObject({ status: "active", tags: [] });
+        expect(await s.images()).toEqual([id2, id3].sort());
 
         // And forward again.
         s.configure({ image: c });
@@ -202,27 +200,27 @@ for (const release of labReleases()) {
         expect(s.troveServes()).toBe(id3);
 
         // A Trove version pinning the older image by id keeps it beyond the count, until it is deleted.
-        lab.openstack(["datastore", "version", "create", `rot-pin-${s.tag}`, "mysql", "mysql", id2, "--active"]);
-        const pinId = (JSON.parse(lab.openstack(["datastore", "version", "show", `rot-pin-${s.tag}`, "--datastore", "mysql", "-f", "json"])) as { id: string }).id;
+        const api = await troveRest(lab);
+        const pinId = await api.createVersion("mysql", `rot-pin-${s.tag}`, [], id2);
         versions.push(pinId);
         s.configure({ image: d });
         await s.up();
         const id4 = s.outputs.imageId;
         expect(s.outputs.keptImageIds).toEqual([id4, id3, id2]);
         expect(s.engine.ofType(HISTORY)[0]!.outputs).toMatchObject({ pinnedIds: [id2] });
-        expect(s.show(id2)).toMatchObject({ status: "active", tags: [] });
+        expect(await s.show(id2)).toMatchObject({ status: "active", tags: [] });
         expect(s.troveServes()).toBe(id4);
-        lab.openstack(["datastore", "version", "delete", pinId]);
+        await api.deleteVersion(pinId);
         s.configure({ image: e });
         await s.up();
         const id5 = s.outputs.imageId;
         expect(s.outputs.keptImageIds).toEqual([id5, id4]);
-        expect(s.images()).toEqual([id4, id5].sort());
+        expect(await s.images()).toEqual([id4, id5].sort());
 
         // destroy deletes every image the history kept (the upload resource retains its own, the history deletes it).
         const destroy = await s.engine.destroy();
         expect(destroy.errors).toEqual([]);
-        expect(s.images()).toEqual([]);
+        expect(await s.images()).toEqual([]);
       }, 600_000);
 
       it("keepImages 0 keeps the earlier behaviour: the old image is deleted as soon as the new one serves", async () => {
@@ -236,11 +234,11 @@ for (const release of labReleases()) {
         const id2 = s.outputs.imageId;
         expect(id2).not.toBe(id1);
         expect(s.outputs.keptImageIds).toEqual([id2]);
-        expect(s.images()).toEqual([id2]);
+        expect(await s.images()).toEqual([id2]);
         expect(s.troveServes()).toBe(id2);
         const destroy = await s.engine.destroy();
         expect(destroy.errors).toEqual([]);
-        expect(s.images()).toEqual([]);
+        expect(await s.images()).toEqual([]);
       }, 300_000);
 
       it("refuses a rollback with nothing to roll back to at preview, naming serve", async () => {
@@ -253,7 +251,7 @@ for (const release of labReleases()) {
         const preview = await s.engine.preview();
         expect(preview.errors.join("\n")).toMatch(/serve "previous": no image before [0-9a-f-]{36} is kept \(kept: [0-9a-f-]{36}\); keepImages must be at least 2/);
         await s.engine.destroy();
-        expect(s.images()).toEqual([]);
+        expect(await s.images()).toEqual([]);
       }, 300_000);
     });
   });

@@ -17,6 +17,10 @@ import { imageTroveFinds } from "../support/openstack-apply";
 const ROOT = path.join(__dirname, "..", "..");
 const TROVE_IMAGES = path.join(__dirname, "../support/trove_images.py");
 const DATASTORES = ["mysql", "mariadb", "postgresql"];
+// Made meanwhile by the files of the other test lanes (scripts/test/lanes.mjs): glance-rotation's images and the
+// versions that pin them, day-two's image; not this stack's.
+const OTHER_LANES_VERSION = /^rot-pin-/;
+const OTHER_LANES_IMAGE = /^trove-guest-(rot|day-two)-/;
 /** The guest image file the lab stack uploads (stacks/Pulumi.lab.yaml), as `lab.sh up` makes it. */
 const LAB_IMAGE = "/tmp/pulumi-trove-lab/images/trove-guest-ubuntu-jammy-dev.qcow2";
 let lab: Lab;
@@ -27,12 +31,12 @@ let work: string;
 function labSnapshot(): { versions: string[]; images: string[]; containers: string[] } {
   const versions = DATASTORES.flatMap((d) => {
     try {
-      return (JSON.parse(lab.openstack(["datastore", "version", "list", d, "-f", "json"])) as Array<{ ID: string; Name: string }>).map((v) => `${d}:${v.Name}:${v.ID}`);
+      return (JSON.parse(lab.openstack(["datastore", "version", "list", d, "-f", "json"])) as Array<{ ID: string; Name: string }>).filter((v) => !OTHER_LANES_VERSION.test(v.Name)).map((v) => `${d}:${v.Name}:${v.ID}`);
     } catch {
       return []; // the datastore does not exist
     }
   });
-  const images = (JSON.parse(lab.openstack(["image", "list", "-f", "json"])) as Array<{ ID: string; Name: string }>).filter((i) => i.Name.startsWith("trove-guest-")).map((i) => `${i.Name}:${i.ID}`);
+  const images = (JSON.parse(lab.openstack(["image", "list", "-f", "json"])) as Array<{ ID: string; Name: string }>).filter((i) => i.Name.startsWith("trove-guest-") && !OTHER_LANES_IMAGE.test(i.Name)).map((i) => `${i.Name}:${i.ID}`);
   const containers = execFileSync(DOCKER_CLIENT, ["ps", "-a", "--format", "{{.Names}}"], { env: { ...process.env, DOCKER_HOST: lab.dockerHost }, encoding: "utf8" }).split("\n").filter((n) => n === "registry");
   return { versions: versions.sort(), images: images.sort(), containers };
 }

@@ -30,8 +30,8 @@ export interface TroveRest {
   /** Management API: the versions of a datastore. */
   versions(datastore: string): Promise<MgmtVersion[]>;
   version(id: string): Promise<MgmtVersion>;
-  /** Creates a version with image tags; returns its id. */
-  createVersion(datastore: string, version: string, imageTags: string[]): Promise<string>;
+  /** Creates a version with image tags (or pinned to an image by id); returns its id. */
+  createVersion(datastore: string, version: string, imageTags: string[], imageId?: string): Promise<string>;
   deleteVersion(id: string): Promise<void>;
   /** A version's configuration parameters. */
   parameters(versionId: string): Promise<ParameterView[]>;
@@ -49,8 +49,11 @@ export async function troveRest(lab: Lab): Promise<TroveRest> {
     session,
     versions,
     version: async (id) => ((await trove(session, "GET", `/mgmt/datastore-versions/${id}`)) as { version: MgmtVersion }).version,
-    createVersion: async (datastore, version, imageTags) => {
-      await trove(session, "POST", "/mgmt/datastore-versions", { version: { name: version, version, datastore_name: datastore, datastore_manager: datastore, image_tags: imageTags, active: true } });
+    createVersion: async (datastore, version, imageTags, imageId) => {
+      const body: Record<string, unknown> = { name: version, version, datastore_name: datastore, datastore_manager: datastore, active: true };
+      if (imageId) body.image = imageId;
+      if (imageTags.length > 0 || !imageId) body.image_tags = imageTags;
+      await trove(session, "POST", "/mgmt/datastore-versions", { version: body });
       const created = (await versions(datastore)).find((v) => v.name === version && v.version === version);
       if (!created) throw new Error(`Trove accepted ${datastore} ${version} but does not list it`);
       return created.id;

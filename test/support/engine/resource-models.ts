@@ -8,8 +8,9 @@
 //  - docker RemoteImage and Container (@pulumi/docker 5, terraform-provider-docker): the docker CLI against the
 //    provider's host (its `host` setting, else DOCKER_HOST); every Container input and RemoteImage's name replace;
 //    refresh drops what is gone.
-//  - openstack images.Image (@pulumi/openstack 3.15, terraform-provider-openstack): the `openstack` CLI with the
-//    provider's cloud and region; name, tags, visibility, properties and protected update in place, the rest replace.
+//  - openstack images.Image (@pulumi/openstack 3.15, terraform-provider-openstack): Glance's v2 API as the provider
+//    calls it (../glance-rest.ts) with the provider's cloud and region; name, tags, visibility, properties and
+//    protected update in place (one JSON patch), the rest replace.
 //  - providers: no effect; the engine keeps their inputs.
 // A resource type not listed here fails the run: nothing is skipped silently.
 
@@ -19,7 +20,7 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { promisify } from "node:util";
 import { DOCKER_CLIENT } from "../docker-engine";
-import { glanceImageCreateArgs } from "../openstack-apply";
+import { createImage, deleteImage, glanceSession, GlanceShown, showImage, updateImage } from "../glance-rest";
 import { RemoteLog, runRemote, uniqueId } from "./remote-command";
 import { changedKeys, sameValue } from "./wire";
 
@@ -221,24 +222,10 @@ function openstackEnv(ctx: ModelContext): NodeJS.ProcessEnv {
   return env;
 }
 
-async function openstack(ctx: ModelContext, args: string[]): Promise<string> {
-  try {
-    return (await run("openstack", args, { env: openstackEnv(ctx) })).stdout.trim();
-  } catch (error) {
-    throw new Error(`openstack ${args.slice(0, 2).join(" ")}: ${String((error as { stderr?: string }).stderr ?? error).trim().split("\n").pop()}`, { cause: error });
-  }
-}
-
-interface GlanceShow {
-  id: string;
-  name: string;
-  checksum: string | null;
-  size: number | null;
-  status: string;
-  visibility: string;
-  protected: boolean;
-  tags: string[];
-  properties?: Record<string, unknown>;
+/** Glance of the provider's cloud and region (the provider's `cloud`/`region`, else OS_CLOUD / OS_REGION_NAME). */
+function glanceOf(ctx: ModelContext) {
+  const env = openstackEnv(ctx);
+  return glanceSession(env, env.OS_CLOUD, env.OS_REGION_NAME);
 }
 
 const IMAGE_UPDATABLE = ["name", "tags", "visibility", "properties", "protected", "hidden"];
@@ -251,31 +238,23 @@ export const glanceImage: ResourceModel = {
     return { changes, replaces };
   },
   async create(ctx, inputs) {
-    const args = glanceImageCreateArgs(inputs);
-    const id = await openstack(ctx, args);
-    const shown = await showImage(ctx, id);
-    return { id, outputs: { ...inputs, ...imageOutputs(shown!) } };
+    const shown = await createImage(await glanceOf(ctx), inputs);
+    return { id: shown.id, outputs: { ...inputs, ...imageOutputs(shown) } };
   },
   async update(ctx, id, old, inputs) {
-    const args = ["image", "set", id, "--name", String(inputs.name), `--${String(inputs.visibility ?? "private")}`, inputs.protected === true ? "--protected" : "--unprotected"];
-    for (const tag of (inputs.tags as string[] | undefined) ?? []) args.push("--tag", tag);
-    for (const [k, v] of Object.entries((inputs.properties as Record<string, string> | undefined) ?? {})) args.push("--property", `${k}=${v}`);
-    await openstack(ctx, args);
-    for (const tag of ((old.tags as string[] | undefined) ?? []).filter((t) => !((inputs.tags as string[] | undefined) ?? []).includes(t))) await openstack(ctx, ["image", "unset", id, "--tag", tag]);
-    for (const k of Object.keys((old.properties as Record<string, string> | undefined) ?? {}).filter((p) => !(p in ((inputs.properties as object | undefined) ?? {})))) await openstack(ctx, ["image", "unset", id, "--property", k]);
-    return { ...inputs, ...imageOutputs((await showImage(ctx, id))!) };
+    return { ...inputs, ...imageOutputs(await updateImage(await glanceOf(ctx), id, old, inputs)) };
   },
   async read(ctx, id, outputs) {
-    const shown = await showImage(ctx, id);
+    const shown = await showImage(await glanceOf(ctx), id);
     if (!shown) return undefined;
     const declared = Object.keys((outputs.properties as Record<string, string> | undefined) ?? {});
-    const properties = Object.fromEntries(declared.filter((k) => shown.properties && k in shown.properties).map((k) => [k, String(shown.properties![k])]));
+    const properties = Object.fromEntries(declared.filter((k) => k in shown.properties).map((k) => [k, String(shown.properties[k])]));
     const declaredTags = (outputs.tags as string[] | undefined) ?? [];
     const tags = sameValue([...declaredTags].sort(), [...shown.tags].sort()) ? declaredTags : shown.tags;
     return { ...outputs, name: shown.name, tags, visibility: shown.visibility, properties, ...imageOutputs(shown) };
   },
   async delete(ctx, id) {
-    await openstack(ctx, ["image", "delete", id]);
+    await deleteImage(await glanceOf(ctx), id);
   },
 };
 
@@ -285,16 +264,7 @@ function sameProperty(olds: Record<string, unknown>, news: Record<string, unknow
   return JSON.stringify(get(olds, keys)) === JSON.stringify(get(news, keys));
 }
 
-async function showImage(ctx: ModelContext, id: string): Promise<GlanceShow | undefined> {
-  try {
-    return JSON.parse(await openstack(ctx, ["image", "show", id, "-f", "json"])) as GlanceShow;
-  } catch (error) {
-    if (/No Image found|Could not find|404/.test(String(error))) return undefined;
-    throw error;
-  }
-}
-
-function imageOutputs(shown: GlanceShow): Record<string, unknown> {
+function imageOutputs(shown: GlanceShown): Record<string, unknown> {
   return { checksum: shown.checksum ?? "", sizeBytes: shown.size ?? 0, status: shown.status };
 }
 
