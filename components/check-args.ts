@@ -21,10 +21,12 @@ export interface CheckedArgs<T> {
 /**
  * Checks a component's arguments against its schema: throws one `ComponentInputError` naming every bad field, before
  * the component declares anything; returns the arguments with every Input wrapped in its check. `rename` turns a
- * field's path into the name the user knows it by (the stack program: the YAML key).
+ * field's path into the name the user knows it by (the stack program: the YAML key). `earlier`: problems the caller
+ * found before (under the user's names already, e.g. a stack key the program does not know), reported first in the
+ * same error.
  * @internal
  */
-export function checkArgs<T>(component: string, name: string, rule: Rule, args: T, rename: (field: string) => string = (field) => field): CheckedArgs<T> {
+export function checkArgs<T>(component: string, name: string, rule: Rule, args: T, rename: (field: string) => string = (field) => field, earlier: readonly FieldProblem[] = []): CheckedArgs<T> {
   let owner: pulumi.Resource | undefined;
   const renamed = (problems: FieldProblem[]) => problems.map((p) => ({ ...p, field: rename(p.field) }));
   const { value, problems } = checkValue(rule, args, (field, fieldRule, input) =>
@@ -36,6 +38,6 @@ export function checkArgs<T>(component: string, name: string, rule: Rule, args: 
       throw owner ? new pulumi.ResourceError(error.message, owner, true) : error;
     }),
   );
-  if (problems.length > 0) throw new ComponentInputError(component, name, renamed(problems));
+  if (earlier.length > 0 || problems.length > 0) throw new ComponentInputError(component, name, [...earlier, ...renamed(problems)]);
   return { args: value as T, attach: (resource) => (owner = resource) };
 }

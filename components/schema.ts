@@ -10,6 +10,7 @@
 // checks; `ArgsSchema<T>` makes the compiler insist that every field of the interface has a rule, so a new field cannot
 // be left unchecked.
 
+import { closestName } from "./closest-name";
 import { FieldProblem } from "./problem-text";
 
 /** What kind of value a rule accepts; the generated tests produce wrong values per kind. @internal */
@@ -161,6 +162,12 @@ function join(field: string, key: string): string {
   return field === "" ? key : `${field}.${key}`;
 }
 
+/** What an unknown field is told: the field it most likely misspells, or, when none is close, every field allowed. @internal */
+export function unknownFieldProblem(given: string, known: readonly string[]): string {
+  const near = closestName(given, known);
+  return near === undefined ? `unknown field; allowed: ${known.join(", ")}` : `unknown field; did you mean ${near}?`;
+}
+
 /** Where a walk reports problems and values to check later. */
 interface Sink {
   problems: FieldProblem[];
@@ -237,7 +244,7 @@ function walk(rule: Rule, value: unknown, field: string, sink: Sink): unknown {
       const known = rule.fields!;
       const before = sink.problems.length;
       for (const k of Object.keys(value)) {
-        if (!Object.hasOwn(known, k)) sink.problems.push({ field: join(field, k), value: k, allowed: `unknown field; allowed: ${Object.keys(known).join(", ")}` });
+        if (!Object.hasOwn(known, k)) sink.problems.push({ field: join(field, k), value: k, allowed: unknownFieldProblem(k, Object.keys(known)) });
       }
       let copy: Record<string, unknown> | undefined;
       for (const [k, r] of Object.entries(known)) {

@@ -6,6 +6,9 @@ import * as pulumi from "@pulumi/pulumi";
 import { PipelineRegion, SshConnection, TroveGuestPipeline, TroveGuestPipelineArgs } from "../components/index";
 import { pipelineWithCurrentNames, TROVE_GUEST_PIPELINE_SCHEMA } from "../components/pipeline";
 import { checkArgs } from "../components/check-args";
+import { closestName } from "../components/closest-name";
+import { ComponentInputError, FieldProblem } from "../components/errors";
+import { Rule } from "../components/schema";
 
 /** A region as the stack config names it: an OpenStack cloud from clouds.yaml and an optional region in it. */
 export interface RegionConfig {
@@ -39,9 +42,37 @@ function withKey<T extends { connection?: SshConnection }>(target: T | undefined
   return { ...target, connection: { ...target.connection, privateKey: key } };
 }
 
+/**
+ * The pipeline fields a stack sets, each under its own key (`pulumi-trove:<field>`): every field of the pipeline's
+ * schema, so a new field is a stack key without a change here, except those only code can give (`catalog`, an instance
+ * of a class).
+ */
+export const PIPELINE_SETTINGS: readonly string[] = Object.entries(TROVE_GUEST_PIPELINE_SCHEMA.fields!)
+  .filter(([, rule]) => rule.kind !== "instance")
+  .map(([field]) => field);
+
+/** One pipeline field from the stack config, read as its rule says: text as it is, true or false, JSON for the rest. */
+function setting(config: pulumi.Config, field: string): unknown {
+  const rule: Rule = TROVE_GUEST_PIPELINE_SCHEMA.fields![field]!;
+  // Required: Pulumi names the key and the `pulumi config set` command when a stack leaves it out.
+  switch (rule.kind) {
+    case "string":
+      return rule.optional ? config.get(field) : config.require(field);
+    case "boolean":
+      return rule.optional ? config.getBoolean(field) : config.requireBoolean(field);
+    case "number":
+      return rule.optional ? config.getNumber(field) : config.requireNumber(field);
+    default:
+      return rule.optional ? config.getObject(field) : config.requireObject(field);
+  }
+}
+
 /** Builds the pipeline arguments from the stack's config. Kept apart from the program so tests can check it. */
 export function pipelineArgsFromConfig(config: pulumi.Config, makeProvider: (r: RegionConfig) => openstack.Provider | undefined, dockerConfig: pulumi.Config = new pulumi.Config("docker")): TroveGuestPipelineArgs {
-  const registry = config.requireObject<TroveGuestPipelineArgs["registry"]>("registry");
+  // Every setting as written; the schema (pipelineFromConfig) judges them, so a value the program does not touch below
+  // reaches the pipeline as it is.
+  const given = Object.fromEntries(PIPELINE_SETTINGS.map((field) => [field, setting(config, field)])) as unknown as TroveGuestPipelineArgs & { regions?: RegionConfig[] };
+  const registry = given.registry;
   const password = secretSetting(config, "registryPassword");
   if (registry.local?.auth && !password) throw new Error("stack config: registry.local.auth is set but the password is not: pulumi config set --secret registryPassword <password>");
   // A given certificate's key comes from the secret config; `tls: { generate: true }` needs none.
@@ -54,34 +85,22 @@ export function pipelineArgsFromConfig(config: pulumi.Config, makeProvider: (r: 
 
   // One key for every controller the stack reaches over SSH: troveConfig.controller and each region's troveController.
   const sshKey = secretSetting(config, "controllerSshKey");
-  const troveConfig = config.getObject<Exclude<TroveGuestPipelineArgs["troveConfig"], undefined>>("troveConfig");
+  const troveConfig = given.troveConfig;
   if (troveConfig && troveConfig.controller) troveConfig.controller = withKey(troveConfig.controller, sshKey)!;
 
-  const guestImage = config.requireObject<TroveGuestPipelineArgs["guestImage"]>("guestImage");
+  const guestImage = given.guestImage;
   const buildKey = secretSetting(config, "buildHostSshKey");
   if (guestImage.buildHost && buildKey) guestImage.buildHost.privateKey = buildKey;
 
   // The default docker provider reaches the registry host through the stack's `docker:host`; the backup builds must
   // run on the same engine, so they default to it too.
-  const datastoreImages = config.requireObject<TroveGuestPipelineArgs["datastoreImages"]>("datastoreImages");
+  const datastoreImages = given.datastoreImages;
   const dockerHost = dockerConfig.get("host");
   if (datastoreImages.dockerHost === undefined && dockerHost !== undefined) datastoreImages.dockerHost = dockerHost;
 
-  const regions = config.getObject<RegionConfig[]>("regions");
-  return {
-    // Required: Pulumi names the key and the `pulumi config set` command when a stack leaves it out.
-    troveRelease: config.require("troveRelease"),
-    versions: config.requireObject("versions"),
-    guestImage,
-    glanceImage: config.getObject("glanceImage"),
-    regions: regions?.map((r): PipelineRegion => ({ name: r.name, provider: makeProvider(r), cloud: r.cloud, region: r.region, troveController: withKey(r.troveController, sshKey) })),
-    registry,
-    datastoreImages,
-    troveConfig,
-    registration: config.getObject("registration"),
-    allowUntested: config.getBoolean("allowUntested"),
-    managementNetworkCidr: config.get("managementNetworkCidr"),
-  };
+  // A region's other fields go on as written, so the schema refuses a misspelt one rather than the program dropping it.
+  const regions = given.regions?.map((r): PipelineRegion => ({ ...r, provider: makeProvider(r), troveController: withKey(r.troveController, sshKey) }));
+  return { ...given, regions };
 }
 
 /** Settings the program fills from secrets, by the pipeline field they end up in: the error names the secret's key. */
@@ -102,13 +121,34 @@ export function configKeyOf(field: string): string {
   return secret ? `pulumi-trove:${secret[1]}` : `pulumi-trove:${field}`;
 }
 
+/** Every key of the stack's own namespace the program reads: the pipeline's settings and the secrets. */
+export const STACK_SETTINGS: readonly string[] = [...PIPELINE_SETTINGS, ...new Set(SECRET_KEYS.map(([, key]) => key))];
+
+/**
+ * The keys of the stack's namespace (`pulumi-trove:*`) the program does not read, each a problem naming the key the
+ * admin most likely meant: without this a misspelt key would preview without a word. Other namespaces (`docker:host`,
+ * `openstack:*`) belong to their providers. A secret's value is not shown.
+ */
+export function unknownStackKeys(given: Record<string, string>, isSecret: (key: string) => boolean, namespace = "pulumi-trove"): FieldProblem[] {
+  const prefix = `${namespace}:`;
+  return Object.keys(given)
+    .filter((key) => key.startsWith(prefix) && !STACK_SETTINGS.includes(key.slice(prefix.length)))
+    .sort()
+    .map((key) => {
+      const near = closestName(key.slice(prefix.length), STACK_SETTINGS);
+      const hint = near === undefined ? `settings: ${STACK_SETTINGS.join(", ")}` : `did you mean ${prefix}${near}?`;
+      return { field: key, value: isSecret(key) ? "(secret)" : given[key], allowed: `not a setting of this stack; ${hint}` };
+    });
+}
+
 /**
  * The pipeline, its arguments first checked against the pipeline's schema under the stack config's names: a refused
- * value names its YAML key (or its secret's key), whether it is refused at once or when a secret resolves.
+ * value names its YAML key (or its secret's key), whether it is refused at once or when a secret resolves. `unknown`:
+ * the stack's unknown keys, reported in the same error.
  */
-function pipelineFromConfig(stack: string, args: TroveGuestPipelineArgs): TroveGuestPipeline {
+function pipelineFromConfig(stack: string, args: TroveGuestPipelineArgs, unknown: readonly FieldProblem[]): TroveGuestPipeline {
   // A refusal is a ComponentInputError, which Pulumi's runner prints as its message alone, at once.
-  const checked = checkArgs("stack config", `Pulumi.${stack}.yaml`, TROVE_GUEST_PIPELINE_SCHEMA, args, configKeyOf).args;
+  const checked = checkArgs("stack config", `Pulumi.${stack}.yaml`, TROVE_GUEST_PIPELINE_SCHEMA, args, configKeyOf, unknown).args;
   // A key under its former name is warned about here, by its YAML key, and handed on under its name now.
   const current = pipelineWithCurrentNames(checked, configKeyOf);
   for (const w of current.warnings) void pulumi.log.warn(`stack config "Pulumi.${stack}.yaml": ${w}`);
@@ -117,9 +157,18 @@ function pipelineFromConfig(stack: string, args: TroveGuestPipelineArgs): TroveG
 
 /** Runs the program: one pipeline, and the stack outputs an admin (or a later stack) reads. */
 export function main(): Record<string, pulumi.Input<unknown>> {
+  const stack = pulumi.getStack();
   const config = new pulumi.Config("pulumi-trove");
-  const args = pipelineArgsFromConfig(config, (r) => (r.cloud || r.region ? new openstack.Provider(`openstack-${r.name}`, { cloud: r.cloud, region: r.region }) : undefined));
-  const pipeline = pipelineFromConfig(pulumi.getStack(), args);
+  const unknown = unknownStackKeys(pulumi.runtime.allConfig(), isStoredAsSecret, config.name);
+  let args: TroveGuestPipelineArgs;
+  try {
+    args = pipelineArgsFromConfig(config, (r) => (r.cloud || r.region ? new openstack.Provider(`openstack-${r.name}`, { cloud: r.cloud, region: r.region }) : undefined));
+  } catch (e) {
+    // A misspelt key is often why a setting is missing (`versionz` for `versions`): the unknown keys are told instead.
+    if (unknown.length > 0) throw new ComponentInputError("stack config", `Pulumi.${stack}.yaml`, unknown);
+    throw e;
+  }
+  const pipeline = pipelineFromConfig(stack, args, unknown);
   return {
     glanceImageIds: pipeline.glanceImageIds,
     registryAddress: pipeline.registryAddress,

@@ -169,6 +169,7 @@ describe("GuestImageBuild", () => {
       ["HOST_SCP_USERNAME outside dev mode", { devMode: false, hostScpUsername: "stack" }, /hostScpUsername "stack" is not valid \(only used in dev mode/],
       ["an unknown image extension", { outputImagePath: "/srv/guest.iso" }, /outputImagePath "\/srv\/guest.iso" is not valid \(unknown image extension; known: qcow2, raw, vhd\)/],
       ["a path trovestack would split", { outputImagePath: "/srv/my images/guest.qcow2" }, /outputImagePath .* \(trovestack does not quote it\)/],
+      ["a misspelt field, with the field it most likely means", { guestosrelease: "noble" }, /GuestImageBuild "bad": guestosrelease "guestosrelease" is not valid \(unknown field; did you mean guestOsRelease\?\)\.$/],
       ["a relative Trove checkout", { troveSourceDir: "trove" }, /troveSourceDir "trove" is not valid \(expected an absolute path/],
       ["relative local elements", { localElementsPath: "elements" }, /localElementsPath "elements" is not valid \(expected an absolute path/],
       ["a datasource name cloud-init lacks", { cloudInitDatasources: ["OpenStack", "Config-Drive"] }, /cloudInitDatasources\[1\] "Config-Drive" is not valid \(expected a cloud-init datasource name/],

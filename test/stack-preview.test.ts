@@ -204,6 +204,30 @@ describe("pulumi preview under Pulumi's own runner", () => {
     expect(text).not.toMatch(/\n\s+at /);
   }, 120_000);
 
+  it("a misspelt key in the stack file fails the preview in one line naming the key and the key it most likely means", async () => {
+    const r = await preview("lab", {}, { "pulumi-trove:versionz": [{ datastore: "mysql", version: "5.7.29" }] });
+    expect(r.ok).toBe(false);
+    expect(r.errors.join("\n").trim()).toBe('stack config "Pulumi.lab.yaml": pulumi-trove:versionz "[{\\"datastore\\":\\"mysql\\",\\"version\\":\\"5.7.29\\"}]" is not valid (not a setting of this stack; did you mean pulumi-trove:versions?).');
+    expect(r.resources.map((x) => x.type).filter((t) => !t.startsWith("pulumi:"))).toEqual([]);
+  }, 120_000);
+
+  it("managementNetworkCidr from the stack file reaches the pipeline: a malformed one fails the preview naming its key", async () => {
+    const r = await preview("lab", {}, { "pulumi-trove:managementNetworkCidr": "not-a-cidr" });
+    expect(r.ok).toBe(false);
+    expect(r.errors.join("\n")).toContain('stack config "Pulumi.lab.yaml": pulumi-trove:managementNetworkCidr "not-a-cidr" is not valid (expected an IPv4 or IPv6 network in CIDR notation, e.g. 10.0.0.0/24 or fd00::/64).');
+  }, 120_000);
+
+  it("allowUntested from the stack file reaches the pipeline: a version the release does not support is refused without it, served with it", async () => {
+    const versions = { "pulumi-trove:versions": [{ datastore: "mariadb", version: "10.5", default: true }] };
+    const refused = await preview("lab", {}, versions);
+    expect(refused.ok).toBe(false);
+    expect(refused.errors.join("\n")).toContain('TroveGuestPipeline "lab": versions[0].version "10.5" is not valid (Trove zed supports mariadb 10.4; set allowUntested: true to try it anyway).');
+    const allowed = await preview("lab", {}, { ...versions, "pulumi-trove:allowUntested": true });
+    expect(allowed.errors, allowed.programOutput).toEqual([]);
+    const identities = allowed.resources.filter((x) => x.type === "pulumi-nodejs:dynamic/pulumi-trove:DatastoreVersion").map((x) => (plain(x.inputs) as { identity: { datastore: string; version: string } }).identity);
+    expect(identities.map((i) => `${i.datastore} ${i.version}`)).toEqual(["mariadb 10.5"]);
+  }, 240_000);
+
   it("a secret kept in plain text in the stack file is refused, saying how to set it", async () => {
     const r = await preview("production", { registryTlsKey: "TLSKEY", controllerSshKey: "K", buildHostSshKey: "K" }, { "pulumi-trove:registryPassword": "plain-text" });
     expect(r.ok).toBe(false);

@@ -9,7 +9,7 @@ import { describe, expect, it, vi } from "vitest";
 import { installMocks, MockState, valueOf } from "./support/pulumi-mocks";
 import { loadStackConfig } from "./support/stack-config";
 
-async function evaluate(stack: string, secrets: Record<string, string> = {}): Promise<{ mocks: MockState; outputs: Record<string, pulumi.Input<unknown>> }> {
+async function evaluate(stack: string, secrets: Record<string, string> = {}, overrides: Record<string, unknown> = {}): Promise<{ mocks: MockState; outputs: Record<string, pulumi.Input<unknown>> }> {
   vi.resetModules();
   const mocks = await installMocks({
     stack,
@@ -20,7 +20,7 @@ async function evaluate(stack: string, secrets: Record<string, string> = {}): Pr
       return inputs && undefined;
     },
   });
-  loadStackConfig(stack, secrets);
+  loadStackConfig(stack, secrets, overrides);
   const program = await import("../stacks/program.js");
   return { mocks, outputs: program.main() };
 }
@@ -97,5 +97,40 @@ describe("stack production", () => {
 
   it("refuses to run without the registry password secret", async () => {
     await expect(evaluate("production", { registryTlsKey: "TLSKEY" })).rejects.toThrow(/pulumi config set --secret registryPassword/);
+  });
+});
+
+describe("the stack's keys", () => {
+  it("are the pipeline's fields, from its schema, and the secrets; catalog, a class instance, is for code only", async () => {
+    const program = await import("../stacks/program.js");
+    const { TROVE_GUEST_PIPELINE_SCHEMA } = await import("../components/pipeline.js");
+    expect(program.PIPELINE_SETTINGS).toEqual(Object.keys(TROVE_GUEST_PIPELINE_SCHEMA.fields!).filter((f) => f !== "catalog"));
+    expect(program.STACK_SETTINGS).toEqual([...program.PIPELINE_SETTINGS, "registryPassword", "registryTlsKey", "buildHostSshKey", "controllerSshKey"]);
+  });
+
+  it("an unknown key of the stack's namespace is refused with the key it most likely means; a secret's value is not shown; other namespaces are not ours", async () => {
+    const program = await import("../stacks/program.js");
+    const given = { "pulumi-trove:versions": "[]", "pulumi-trove:versionz": "[]", "pulumi-trove:registryPasword": "s3cret", "pulumi-trove:colour": "blue", "docker:host": "ssh://h", "openstack:cloud": "c" };
+    const problems = program.unknownStackKeys(given, (k) => k === "pulumi-trove:registryPasword");
+    expect(problems).toEqual([
+      { field: "pulumi-trove:colour", value: "blue", allowed: `not a setting of this stack; settings: ${program.STACK_SETTINGS.join(", ")}` },
+      { field: "pulumi-trove:registryPasword", value: "(secret)", allowed: "not a setting of this stack; did you mean pulumi-trove:registryPassword?" },
+      { field: "pulumi-trove:versionz", value: "[]", allowed: "not a setting of this stack; did you mean pulumi-trove:versions?" },
+    ]);
+  });
+
+  it("every problem at once: an unknown key beside a bad value, in one error", async () => {
+    const run = evaluate("lab", {}, { "pulumi-trove:versionz": [], "pulumi-trove:managementNetworkCidr": "10.0.0.0/33" });
+    await expect(run).rejects.toThrow(/^stack config "Pulumi\.lab\.yaml": 2 invalid inputs:\n {2}- pulumi-trove:versionz "\[\]" is not valid \(not a setting of this stack; did you mean pulumi-trove:versions\?\)\n {2}- pulumi-trove:managementNetworkCidr "10\.0\.0\.0\/33" is not valid/);
+  });
+
+  it("a misspelt key stands in for the setting it misses: the key is told, not the missing setting", async () => {
+    const run = evaluate("lab", {}, { "pulumi-trove:versions": undefined, "pulumi-trove:versionz": [{ datastore: "mysql", version: "5.7.29" }] });
+    await expect(run).rejects.toThrow(/pulumi-trove:versionz .* \(not a setting of this stack; did you mean pulumi-trove:versions\?\)\.$/);
+  });
+
+  it("a region's misspelt field is refused, not dropped", async () => {
+    const run = evaluate("lab", {}, { "pulumi-trove:regions": [{ name: "lab", cloud: "trove-lab", regoin: "RegionOne" }] });
+    await expect(run).rejects.toThrow('stack config "Pulumi.lab.yaml": pulumi-trove:regions[0].regoin "regoin" is not valid (unknown field; did you mean region?).');
   });
 });
