@@ -84,7 +84,7 @@ export interface GuestImageBuildArgs {
   environment?: Record<string, string>;
   /**
    * Build on this host over SSH instead of where `pulumi` runs; with neither `privateKey` nor `password`, your
-   * ssh-agent logs in. `hostKey` is required (see the README's "Host keys"). Default: build locally.
+   * ssh-agent logs in. `hostKey` is required (see "Host keys" in docs/components.md). Default: build locally.
    */
   buildHost?: BuildHostConnection;
   /**

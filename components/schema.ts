@@ -6,9 +6,9 @@
 // script, a request body or a config file.
 //
 // Hand-written rather than a schema library: the schemas must take `pulumi.Input`s and check them later, name the
-// field as the user wrote it, hide secrets in messages, and be read back by the generated tests and the README's list of
-// checks; `ArgsSchema<T>` makes the compiler insist that every field of the interface has a rule, so a new field cannot
-// be left unchecked.
+// field as the user wrote it, hide secrets in messages, and be read back by the generated tests and the list of
+// checks in docs/checks.md; `ArgsSchema<T>` makes the compiler insist that every field of the interface has a rule, so
+// a new field cannot be left unchecked.
 
 import { closestName } from "./closest-name";
 import { FieldProblem } from "./problem-text";
@@ -19,7 +19,7 @@ export type RuleKind = "string" | "number" | "boolean" | "enum" | "array" | "rec
 /** A rule for one field. Build rules with the functions below, not by hand. @internal */
 export interface Rule {
   readonly kind: RuleKind;
-  /** What the field accepts, in words: shown in messages (`expected …`) and in the README. */
+  /** What the field accepts, in words: shown in messages (`expected …`) and in docs/checks.md. */
   readonly accepts: string;
   /** The field may be left out (`undefined`). */
   readonly optional: boolean;

@@ -307,7 +307,7 @@ export const retirementProvider: pulumi.dynamic.ResourceProvider = {
   },
 };
 
-/** Arguments of {@link DatastoreVersionRetirement} (the pipeline declares it; see the README's "Day two"). */
+/** Arguments of {@link DatastoreVersionRetirement} (the pipeline declares it; see docs/day-two.md). */
 export interface DatastoreVersionRetirementArgs {
   /** The versions the pipeline lists in this region. */
   serving: ServedVersion[];
@@ -325,7 +325,7 @@ export interface DatastoreVersionRetirementArgs {
 
 /**
  * The record of the versions a pipeline serves in one region; `retained` lists those it no longer lists that Trove
- * still needs (known at preview). Declared by the pipeline; see the README's "Day two".
+ * still needs (known at preview). Declared by the pipeline; see docs/day-two.md.
  */
 export class DatastoreVersionRetirement extends pulumi.dynamic.Resource {
   /** Versions kept inactive, each with its one-line reason. */
