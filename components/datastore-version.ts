@@ -1,10 +1,7 @@
 // The runbook's `openstack datastore version create <version> <datastore> <manager> "" --image-tags trove,<datastore>
 // --active --default` as one idempotent resource: a Pulumi dynamic provider that talks to Trove's management API
 // (`/mgmt/datastore-versions`). Configuration parameters are a separate component (configuration-parameters.ts),
-// because Trove's API cannot store boolean and float rules. Credentials come from the environment of the `pulumi` process
-// (OS_* or clouds.yaml) when the provider runs; only the cloud and region names are inputs, so none reach the state.
-// A create costs what Trove's API costs: the Keystone token is the provider process's (trove-client.ts), and the version
-// is looked up by datastore and name (one small GET before and one after the POST), never by listing every version.
+// because Trove's API cannot store boolean and float rules.
 
 import * as pulumi from "@pulumi/pulumi";
 import { DatastoreCatalog, defaultCatalog } from "./catalog";
@@ -14,6 +11,11 @@ import { CallCounter, exclusively, loadCredentials, OpenStackApiError, openTrove
 import { cloudNameProblem, plainNameProblem, uuidProblem, versionNumberProblem } from "./validate";
 import { checkArgs } from "./check-args";
 import { flag, input, instanceOf, listOf, optional, problemsOf, Rule, shape, text } from "./schema";
+
+// Credentials come from the environment of the `pulumi` process (OS_* or clouds.yaml) when the provider runs; only the
+// cloud and region names are inputs, so none reach the state. A create costs what Trove's API costs: the Keystone token
+// is the provider process's (trove-client.ts), and the version is looked up by datastore and name (one small GET before
+// and one after the POST), never by listing every version.
 
 /** How Pulumi marks a value a preview does not know yet, in what a dynamic provider's `check` receives. */
 const UNKNOWN_VALUE = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";

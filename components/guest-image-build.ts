@@ -1,9 +1,6 @@
-// Step 1 of the runbook: build the Trove guest image with `trovestack build-image` (or take an existing image file or
-// a published URL instead). The build runs once, and again only when an input that shapes the image changes: those
-// inputs are the build command's `triggers`, the only inputs @pulumi/command replaces on. Any other change (the build
-// host's key or address, this library's script text) is an update, and the update only checks that the image the
-// last build made is still there with its recorded sha256. trovestack's output goes to a log file beside the image;
-// the command's own output, which Pulumi keeps in the state, holds only a bounded progress tail and the result.
+// Step 1 of the runbook: build the Trove guest image with `trovestack build-image` (or take an existing image file or a
+// published URL instead). The build runs once, and again only when an input that shapes the image changes: those inputs
+// are the build command's `triggers`, the only inputs @pulumi/command replaces on.
 
 import { execFileSync } from "node:child_process";
 import { existsSync, statSync } from "node:fs";
@@ -20,6 +17,11 @@ import { either, FieldRules, flag, input, isPlainObject, listOf, mapOf, oneOfVal
 import { absolutePathProblem, environmentNameProblem, gitRefProblem, httpUrlProblem, imageReferenceProblem, plainNameProblem, singleLineProblem, linuxUserProblem } from "./validate";
 import { loadScript, readScriptResult } from "./scripts/index";
 import { withFormerTypes } from "./component-type";
+
+// Any other change (the build host's key or address, this library's script text) is an update, and the update only
+// checks that the image the last build made is still there with its recorded sha256. trovestack's output goes to a log
+// file beside the image; the command's own output, which Pulumi keeps in the state, holds only a bounded progress tail
+// and the result.
 
 /** Guest OS and releases that Trove's CI builds and tests (runbook: "only ubuntu and jammy are fully tested"). @internal */
 export const SUPPORTED_GUEST_OS: Readonly<Record<string, readonly string[]>> = Object.freeze({ ubuntu: ["jammy"] });

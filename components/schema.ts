@@ -1,17 +1,19 @@
 // Runtime schemas of the public `Args` types. TypeScript checks the types only for TypeScript callers; stack config is
 // YAML and many callers write plain JavaScript, so every component checks its arguments against its schema before it
 // declares anything: the type, the shape (no unknown keys, no missing required ones) and the content of every field,
-// nested ones included. A plain value is checked at once; a `pulumi.Input` (an Output or a Promise) is checked when it
-// resolves, with the same message, and the component uses the checked value, so nothing a check refuses reaches a
-// script, a request body or a config file.
+// nested ones included.
+
+import { closestName } from "./closest-name";
+import { FieldProblem } from "./problem-text";
+
+// A plain value is checked at once; a `pulumi.Input` (an Output or a Promise) is checked when it resolves, with the
+// same message, and the component uses the checked value, so nothing a check refuses reaches a script, a request body
+// or a config file.
 //
 // Hand-written rather than a schema library: the schemas must take `pulumi.Input`s and check them later, name the
 // field as the user wrote it, hide secrets in messages, and be read back by the generated tests and the list of
 // checks in docs/checks.md; `ArgsSchema<T>` makes the compiler insist that every field of the interface has a rule, so
 // a new field cannot be left unchecked.
-
-import { closestName } from "./closest-name";
-import { FieldProblem } from "./problem-text";
 
 /** What kind of value a rule accepts; the generated tests produce wrong values per kind. @internal */
 export type RuleKind = "string" | "number" | "boolean" | "enum" | "array" | "record" | "object" | "oneOf" | "instance" | "any";

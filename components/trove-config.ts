@@ -2,8 +2,7 @@
 // docker_insecure_registries` (read by the taskmanager, which writes the guest's docker daemon.json), and the guest
 // agent's config (`guest_config`, default /etc/trove/trove-guestagent.conf, injected into every new instance) gets each
 // datastore's `docker_image` and `backup_docker_image` and the `[guest_agent]` registry login. Section names are
-// Trove's own (`[postgresql]`, not the runbook's `[postgres]`). Values come from image-naming.ts, the same functions
-// that decide where DatastoreImages publishes, so what Trove computes is what the registry holds.
+// Trove's own (`[postgresql]`, not the runbook's `[postgres]`).
 
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
@@ -19,6 +18,9 @@ import { absolutePathProblem, hostPortProblem, httpUrlProblem, imageReferencePro
 import { checkArgs } from "./check-args";
 import { FieldRules, input, instanceOf, listOf, mapOf, oneOfValues, optional, Rule, secret, shape, text } from "./schema";
 import { withFormerTypes } from "./component-type";
+
+// Values come from image-naming.ts, the same functions that decide where DatastoreImages publishes, so what Trove
+// computes is what the registry holds.
 
 /** INI options by section. */
 export type IniSections = Record<string, Record<string, string>>;
