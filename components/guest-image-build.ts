@@ -208,12 +208,13 @@ export interface BuildScriptInputs {
 
 /**
  * `DIB_TROVE_DOCKER_IMAGES` for a list of image references: sorted, each once, space separated (so the same set is
- * the same trigger). Throws for a reference that would split or read as `source=target`.
+ * the same trigger). Throws for a reference that is not one (imageReferenceProblem: none splits or reads as
+ * `source=target`).
  * @internal
  */
 export function preloadImagesValue(references: readonly string[]): string {
   for (const r of references) {
-    if (!/^[A-Za-z0-9][A-Za-z0-9._/:@-]{0,254}$/.test(r)) throw new Error(`GuestImageBuild: preloadImages ${JSON.stringify(r)} is not valid (expected an image reference such as 10.0.0.5:4000/trove/mysql:8.4, without spaces or '=')`);
+    if (imageReferenceProblem(r)) throw new Error(`GuestImageBuild: preloadImages ${JSON.stringify(r)} is not valid (expected an image reference such as 10.0.0.5:4000/trove/mysql:8.4, without spaces or '=')`);
   }
   return [...new Set(references)].sort().join(" ");
 }
