@@ -352,6 +352,9 @@ export const datastoreVersionProvider: pulumi.dynamic.ResourceProvider = {
   },
 };
 
+/** Glance tags as Trove's API takes them (trove/common/apischema.py, the same in 18, 23 and 26): at most 5, of at most 20 characters. */
+const IMAGE_TAGS_RULE: Rule = listOf(text("a Glance tag of at most 20 characters", (v) => plainNameProblem(v, 20)), { max: 5, sizeProblem: "at most 5 tags (Trove's limit)" });
+
 /** The schema of {@link DatastoreVersionArgs}. @internal */
 export const DATASTORE_VERSION_SCHEMA: Rule = shape<DatastoreVersionArgs>(
   "datastore version arguments",
@@ -361,7 +364,7 @@ export const DATASTORE_VERSION_SCHEMA: Rule = shape<DatastoreVersionArgs>(
     name: optional(text("a version name", (v) => plainNameProblem(v))),
     manager: optional(text("a datastore manager name", (v) => plainNameProblem(v))),
     imageId: optional(input(text("a Glance image id", uuidProblem))),
-    imageTags: optional(listOf(text("a Glance tag of at most 20 characters", (v) => plainNameProblem(v, 20)))),
+    imageTags: optional(IMAGE_TAGS_RULE),
     active: optional(flag()),
     default: optional(flag()),
     packages: optional(listOf(text("a package name", (v) => plainNameProblem(v, 255)))),
@@ -382,7 +385,7 @@ export const DATASTORE_VERSION_STATE_SCHEMA: Rule = shape<DatastoreVersionState>
   version: text("a version number", versionNumberProblem),
   manager: text("a datastore manager name", (v) => plainNameProblem(v)),
   imageId: optional(text("a Glance image id", uuidProblem)),
-  imageTags: optional(listOf(text("a Glance tag of at most 20 characters", (v) => plainNameProblem(v, 20)), { max: 5 })),
+  imageTags: optional(IMAGE_TAGS_RULE),
   active: flag(),
   default: flag(),
   packages: listOf(text("a package name", (v) => plainNameProblem(v, 255))),
@@ -392,22 +395,19 @@ export const DATASTORE_VERSION_STATE_SCHEMA: Rule = shape<DatastoreVersionState>
   versionId: optional(text("Trove's id of the version", uuidProblem)),
 });
 
-/** Applies defaults and validates; throws one error naming every bad field. @internal */
+/**
+ * Applies defaults and checks the datastore against the catalog (each field's content is DATASTORE_VERSION_SCHEMA's,
+ * checked first by the constructor); throws one error naming every bad field.
+ * @internal
+ */
 export function resolveDatastoreVersionArgs(name: string, args: DatastoreVersionArgs): Omit<DatastoreVersionState, "imageId"> {
   const problems = new Problems("DatastoreVersion", name);
   const catalog = args.catalog ?? defaultCatalog;
   const def = catalog.find(args.datastore);
   problems.check(def !== undefined, "datastore", args.datastore, catalog.describeKnown());
-  problems.report("version", args.version, versionNumberProblem(args.version));
-  const versionName = args.name ?? args.version;
-  problems.report("name", versionName, plainNameProblem(versionName));
-  const manager = args.manager ?? def?.manager ?? "";
-  if (args.manager !== undefined) problems.report("manager", manager, plainNameProblem(manager));
-  problems.check(!(args.imageId !== undefined && args.imageTags !== undefined), "imageTags", args.imageTags, "give imageId or imageTags, not both");
-  // Trove's API (trove/common/apischema.py, the same in 18, 23 and 26) takes at most 5 tags of at most 20 characters.
-  problems.check((args.imageTags ?? []).length <= 5, "imageTags", args.imageTags, "at most 5 tags (Trove's limit)");
-  (args.imageTags ?? []).forEach((t, i) => problems.report(`imageTags[${i}]`, t, plainNameProblem(t, 20)));
   problems.throwIfAny();
+  const versionName = args.name ?? args.version;
+  const manager = args.manager ?? def?.manager ?? "";
   return {
     datastore: args.datastore,
     name: versionName,

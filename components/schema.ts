@@ -47,6 +47,8 @@ export interface Rule {
   readonly integer?: boolean;
   readonly min?: number;
   readonly max?: number;
+  /** array: what a list of the wrong length is told, when not `expected <accepts>` (e.g. a service's own limit). */
+  readonly sizeProblem?: string;
   /** oneOf: the alternatives, and which one a value means (by its keys), or undefined when it means none. */
   readonly options?: readonly Rule[];
   readonly pick?: (value: unknown) => number | undefined;
@@ -81,11 +83,11 @@ export function oneOfValues(values: readonly (string | number | boolean)[]): Rul
 }
 
 /** A list whose items follow `item`, with `min` to `max` items. @internal */
-export function listOf(item: Rule, opts: { min?: number; max?: number; accepts?: string } = {}): Rule {
+export function listOf(item: Rule, opts: { min?: number; max?: number; accepts?: string; sizeProblem?: string } = {}): Rule {
   const min = opts.min ?? 0;
   const max = opts.max ?? Number.MAX_SAFE_INTEGER;
   const size = min > 0 && max < Number.MAX_SAFE_INTEGER ? `${min} to ${max} ` : min > 0 ? `at least ${min} ` : max < Number.MAX_SAFE_INTEGER ? `at most ${max} ` : "";
-  return { ...base, kind: "array", item, min, max, accepts: opts.accepts ?? `a list of ${size}items, each ${item.accepts}` };
+  return { ...base, kind: "array", item, min, max, accepts: opts.accepts ?? `a list of ${size}items, each ${item.accepts}`, ...(opts.sizeProblem ? { sizeProblem: opts.sizeProblem } : {}) };
 }
 
 /** A map from keys (checked by `key`) to values following `item`. @internal */
@@ -222,7 +224,7 @@ function walk(rule: Rule, value: unknown, field: string, sink: Sink): unknown {
       break;
     case "array": {
       if (!Array.isArray(value)) return wrongType();
-      if (value.length < rule.min! || value.length > rule.max!) report(sink, rule, field, value, `expected ${rule.accepts}`);
+      if (value.length < rule.min! || value.length > rule.max!) report(sink, rule, field, value, rule.sizeProblem ?? `expected ${rule.accepts}`);
       let copy: unknown[] | undefined;
       value.forEach((item, i) => {
         const checked = walk(rule.item!, item, `${field}[${i}]`, sink);
