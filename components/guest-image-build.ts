@@ -32,7 +32,7 @@ export const IMAGE_FORMATS: Readonly<Record<string, string>> = Object.freeze({ q
 /** The cloud-init datasource Trove needs since Yoga (instances get their files from the metadata service). @internal */
 export const REQUIRED_DATASOURCE = "OpenStack";
 
-/** How to reach the host that builds the image (in dev mode: the Trove controller), over SSH. */
+/** @deprecated A bare alias of {@link SshConnection}, which `buildHost` takes; removed in 0.2.0 (CHANGELOG.md). */
 export type BuildHostConnection = SshConnection;
 
 /** Arguments of {@link GuestImageBuild}. */
@@ -88,7 +88,7 @@ export interface GuestImageBuildArgs {
    * Build on this host over SSH instead of where `pulumi` runs; with neither `privateKey` nor `password`, your
    * ssh-agent logs in. `hostKey` is required (see "Host keys" in docs/components.md). Default: build locally.
    */
-  buildHost?: BuildHostConnection;
+  buildHost?: SshConnection;
   /**
    * For a remote build: after each build, copy the image over SSH to where `pulumi` runs, checked against the
    * build's sha256, so {@link GlanceImage} can upload it. Needs `buildHost.privateKey` (or, without key and password,
@@ -136,7 +136,7 @@ export type GuestImageSource =
       /** For a remote build whose image is copied here: where to. */
       fetch?: { path: string };
       /** For a remote build: the host it runs on (the checked connection, its Inputs as given). */
-      buildHost?: BuildHostConnection;
+      buildHost?: SshConnection;
       /** Image references to embed, known once published: the constructor adds them to the environment and triggers. */
       preloadImages?: pulumi.Input<string[]>;
     }
@@ -581,7 +581,7 @@ function replaceHintOf(name: string): string {
 }
 
 /** A build on the build host over SSH, and the copy of its image here when `fetch` is set. */
-function declareRemoteBuild(name: string, parent: pulumi.Resource, source: BuildSource, c: BuildHostConnection, triggers: string[]): DeclaredImage {
+function declareRemoteBuild(name: string, parent: pulumi.Resource, source: BuildSource, c: SshConnection, triggers: string[]): DeclaredImage {
   const { inputs, triggers: buildTriggers } = buildInputsOf(source, triggers);
   const build = new command.remote.Command(
     `${name}-build`,
@@ -601,7 +601,7 @@ function declareRemoteBuild(name: string, parent: pulumi.Resource, source: Build
 }
 
 /** The copy of a remote build's image to `localPath` here, checked against the build's sha256; its path. */
-function declareFetch(name: string, parent: pulumi.Resource, build: command.remote.Command, c: BuildHostConnection, localPath: string): pulumi.Output<string | undefined> {
+function declareFetch(name: string, parent: pulumi.Resource, build: command.remote.Command, c: SshConnection, localPath: string): pulumi.Output<string | undefined> {
   const built = build.stdout.apply((out) => parseBuiltImage(out, `GuestImageBuild "${name}": the image build on ${c.host}`));
   const environment: Record<keyof ImageFetchEnvironment, pulumi.Input<string>> = {
     FETCH_HOST: c.host,

@@ -125,7 +125,7 @@ export function renderIni(sections: IniSections): string {
     .join("\n");
 }
 
-/** How to reach the Trove controller over SSH; the user must be able to write the files and run the restart commands. */
+/** @deprecated A bare alias of {@link SshConnection}, which `TroveConfigTarget.connection` takes; removed in 0.2.0. */
 export type ControllerConnection = SshConnection;
 
 /**
@@ -133,8 +133,8 @@ export type ControllerConnection = SshConnection;
  * files it writes there and what it restarts when they change.
  */
 export interface TroveConfigTarget extends TroveController {
-  /** SSH connection to the controller. */
-  connection: ControllerConnection;
+  /** SSH connection to the controller; its user must be able to write the files and run the restart commands. */
+  connection: SshConnection;
   /** Path of the guest agent config (`[DEFAULT] guest_config`). Default: `/etc/trove/trove-guestagent.conf`. */
   guestAgentConfPath?: string;
   /**
