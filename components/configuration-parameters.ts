@@ -1,9 +1,7 @@
 // The runbook's `trove-manage db_load_datastore_config_parameters <datastore> <version> <validation-rules.json>` as a
 // component: the rules are loaded in full, kept in step (added, changed and removed rules are applied, where
-// trove-manage only adds and updates) each time they change, loaded again onto a replaced version, and removed when
-// the component is deleted, except what a database in use still needs (see PARAMETERS_SYNC_PY). It runs
-// PARAMETERS_SYNC_PY on the Trove controller (over SSH, or on this machine) with the Python Trove runs under, because
-// Trove's REST API accepts only integer and string rules.
+// trove-manage only adds and updates) each time they change, loaded again onto a replaced version, and removed when the
+// component is deleted, except what a database in use still needs (see PARAMETERS_SYNC_PY).
 
 import { existsSync, readFileSync } from "node:fs";
 import * as command from "@pulumi/command";
@@ -19,6 +17,9 @@ import { absolutePathProblem, plainNameProblem, uuidProblem, versionNumberProble
 import { checkArgs } from "./check-args";
 import { count, either, flag, input, instanceOf, isPlainObject, listOf, oneOfValues, optional, Rule, shape, text } from "./schema";
 import { withFormerTypes } from "./component-type";
+
+// It runs PARAMETERS_SYNC_PY on the Trove controller (over SSH, or on this machine) with the Python Trove runs under,
+// because Trove's REST API accepts only integer and string rules.
 
 /** One configuration parameter rule, as in Trove's `validation-rules.json`. */
 export interface ConfigurationParameterRule {

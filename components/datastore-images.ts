@@ -1,24 +1,5 @@
 // The runbook's image steps: mirror each datastore's upstream image into the private registry under the exact name
 // Trove's guest agent will pull, and build and push the `db-backup-<datastore>` image from Trove's `backup/`.
-//
-// Mirroring uses skopeo (driven by @pulumi/command): it copies registry to registry without a Docker daemon, keeps
-// the upstream manifest and its digest byte for byte (`--all --preserve-digests`), and lets the script compare
-// digests first, so a target that already holds the upstream digest is not copied again. The backup images need a
-// real build, so they use the Docker CLI (`docker build` with Trove's build args, then `docker push`).
-//
-// One command per datastore version does both (components/scripts/publish-images.sh), because each resource costs a
-// program time to declare (the pipeline of issue 16: 100 versions in under 1.5 s under mocks), and the two steps
-// share their inputs anyway. Its `create` and `update` are the same script, and each step decides from the registry
-// what is left to do: the mirror compares digests; the backup image carries a label recording what it was built from
-// (Trove ref, datastore, version, build context), and is built only when the registry's image is missing or carries
-// another. So a change of the upstream or of the credentials copies what differs and never rebuilds a current backup
-// image, and a new troveRef or checkout rebuilds it. Each script's first contact with the private registry waits for
-// it to answer (a registry created in the same `pulumi up` may still be starting).
-//
-// Upgrading from the two commands per version (`<name>-mirror-<version>`, `<name>-backup-<version>`): the new
-// command carries an alias to the mirror's name, so Pulumi updates that resource in place, and deletes the backup
-// command, whose deletion runs nothing. The first `up` rebuilds each backup image once, since images built before
-// carry no label saying what they were built from.
 
 import * as pulumi from "@pulumi/pulumi";
 import { backupBuildArgs, backupBuildProblem, BackupImageContract, DATASTORE_VERSION_SPEC_FIELDS, TROVE_RELEASE_RULE, DatastoreCatalog, DatastoreVersionSpec, defaultCatalog, releaseVersionProblem, TROVE_RELEASES, troveReleaseProblem, TroveReleaseRules } from "./catalog";
@@ -32,6 +13,20 @@ import { loadScript, readScriptResult } from "./scripts/index";
 import { withFormerTypes } from "./component-type";
 import { formerNameWarning, RenamedField, renamedFieldPairs, withCurrentNames } from "./renamed-fields";
 import { LeanLocalCommand } from "./lean-command";
+
+// Mirroring uses skopeo (driven by @pulumi/command): it copies registry to registry without a Docker daemon, keeps
+// the upstream manifest and its digest byte for byte (`--all --preserve-digests`), and lets the script compare
+// digests first, so a target that already holds the upstream digest is not copied again. The backup images need a
+// real build, so they use the Docker CLI (`docker build` with Trove's build args, then `docker push`).
+//
+// One command per datastore version does both (components/scripts/publish-images.sh), because each resource costs a
+// program time to declare (the pipeline of issue 16: 100 versions in under 1.5 s under mocks), and the two steps
+// share their inputs anyway. Its `create` and `update` are the same script, and each step decides from the registry
+// what is left to do: the mirror compares digests; the backup image carries a label recording what it was built from
+// (Trove ref, datastore, version, build context), and is built only when the registry's image is missing or carries
+// another. So a change of the upstream or of the credentials copies what differs and never rebuilds a current backup
+// image, and a new troveRef or checkout rebuilds it. Each script's first contact with the private registry waits for
+// it to answer (a registry created in the same `pulumi up` may still be starting).
 
 /** Arguments of {@link DatastoreImages}. */
 export interface DatastoreImagesArgs {

@@ -1,10 +1,7 @@
 // The runbook's `openstack datastore version create <version> <datastore> <manager> "" --image-tags trove,<datastore>
 // --active --default` as one idempotent resource: a Pulumi dynamic provider that talks to Trove's management API
 // (`/mgmt/datastore-versions`). Configuration parameters are a separate component (configuration-parameters.ts),
-// because Trove's API cannot store boolean and float rules. Credentials come from the environment of the `pulumi` process
-// (OS_* or clouds.yaml) when the provider runs; only the cloud and region names are inputs, so none reach the state.
-// A create costs what Trove's API costs: the Keystone token is the provider process's (trove-client.ts), and the version
-// is looked up by datastore and name (one small GET before and one after the POST), never by listing every version.
+// because Trove's API cannot store boolean and float rules.
 
 import * as pulumi from "@pulumi/pulumi";
 import { DatastoreCatalog, defaultCatalog } from "./catalog";
@@ -14,6 +11,11 @@ import { CallCounter, exclusively, loadCredentials, OpenStackApiError, openTrove
 import { cloudNameProblem, plainNameProblem, uuidProblem, versionNumberProblem } from "./validate";
 import { checkArgs } from "./check-args";
 import { flag, input, instanceOf, listOf, optional, problemsOf, Rule, shape, text } from "./schema";
+
+// Credentials come from the environment of the `pulumi` process (OS_* or clouds.yaml) when the provider runs; only the
+// cloud and region names are inputs, so none reach the state. A create costs what Trove's API costs: the Keystone token
+// is the provider process's (trove-client.ts), and the version is looked up by datastore and name (one small GET before
+// and one after the POST), never by listing every version.
 
 /** How Pulumi marks a value a preview does not know yet, in what a dynamic provider's `check` receives. */
 const UNKNOWN_VALUE = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
@@ -350,6 +352,9 @@ export const datastoreVersionProvider: pulumi.dynamic.ResourceProvider = {
   },
 };
 
+/** Glance tags as Trove's API takes them (trove/common/apischema.py, the same in 18, 23 and 26): at most 5, of at most 20 characters. */
+const IMAGE_TAGS_RULE: Rule = listOf(text("a Glance tag of at most 20 characters", (v) => plainNameProblem(v, 20)), { max: 5, sizeProblem: "at most 5 tags (Trove's limit)" });
+
 /** The schema of {@link DatastoreVersionArgs}. @internal */
 export const DATASTORE_VERSION_SCHEMA: Rule = shape<DatastoreVersionArgs>(
   "datastore version arguments",
@@ -359,7 +364,7 @@ export const DATASTORE_VERSION_SCHEMA: Rule = shape<DatastoreVersionArgs>(
     name: optional(text("a version name", (v) => plainNameProblem(v))),
     manager: optional(text("a datastore manager name", (v) => plainNameProblem(v))),
     imageId: optional(input(text("a Glance image id", uuidProblem))),
-    imageTags: optional(listOf(text("a Glance tag of at most 20 characters", (v) => plainNameProblem(v, 20)))),
+    imageTags: optional(IMAGE_TAGS_RULE),
     active: optional(flag()),
     default: optional(flag()),
     packages: optional(listOf(text("a package name", (v) => plainNameProblem(v, 255)))),
@@ -380,7 +385,7 @@ export const DATASTORE_VERSION_STATE_SCHEMA: Rule = shape<DatastoreVersionState>
   version: text("a version number", versionNumberProblem),
   manager: text("a datastore manager name", (v) => plainNameProblem(v)),
   imageId: optional(text("a Glance image id", uuidProblem)),
-  imageTags: optional(listOf(text("a Glance tag of at most 20 characters", (v) => plainNameProblem(v, 20)), { max: 5 })),
+  imageTags: optional(IMAGE_TAGS_RULE),
   active: flag(),
   default: flag(),
   packages: listOf(text("a package name", (v) => plainNameProblem(v, 255))),
@@ -390,22 +395,19 @@ export const DATASTORE_VERSION_STATE_SCHEMA: Rule = shape<DatastoreVersionState>
   versionId: optional(text("Trove's id of the version", uuidProblem)),
 });
 
-/** Applies defaults and validates; throws one error naming every bad field. @internal */
+/**
+ * Applies defaults and checks the datastore against the catalog (each field's content is DATASTORE_VERSION_SCHEMA's,
+ * checked first by the constructor); throws one error naming every bad field.
+ * @internal
+ */
 export function resolveDatastoreVersionArgs(name: string, args: DatastoreVersionArgs): Omit<DatastoreVersionState, "imageId"> {
   const problems = new Problems("DatastoreVersion", name);
   const catalog = args.catalog ?? defaultCatalog;
   const def = catalog.find(args.datastore);
   problems.check(def !== undefined, "datastore", args.datastore, catalog.describeKnown());
-  problems.report("version", args.version, versionNumberProblem(args.version));
-  const versionName = args.name ?? args.version;
-  problems.report("name", versionName, plainNameProblem(versionName));
-  const manager = args.manager ?? def?.manager ?? "";
-  if (args.manager !== undefined) problems.report("manager", manager, plainNameProblem(manager));
-  problems.check(!(args.imageId !== undefined && args.imageTags !== undefined), "imageTags", args.imageTags, "give imageId or imageTags, not both");
-  // Trove's API (trove/common/apischema.py, the same in 18, 23 and 26) takes at most 5 tags of at most 20 characters.
-  problems.check((args.imageTags ?? []).length <= 5, "imageTags", args.imageTags, "at most 5 tags (Trove's limit)");
-  (args.imageTags ?? []).forEach((t, i) => problems.report(`imageTags[${i}]`, t, plainNameProblem(t, 20)));
   problems.throwIfAny();
+  const versionName = args.name ?? args.version;
+  const manager = args.manager ?? def?.manager ?? "";
   return {
     datastore: args.datastore,
     name: versionName,

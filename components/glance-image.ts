@@ -1,6 +1,18 @@
-// Step 2 of the runbook: upload the guest image to Glance, private, tagged `trove` plus every datastore that uses
-// it, so Trove finds it by tags. A new upload happens only when the image's checksum changes.
-//
+// Step 2 of the runbook: upload the guest image to Glance, private, tagged `trove` plus every datastore that uses it,
+// so Trove finds it by tags. A new upload happens only when the image's checksum changes.
+
+import * as openstack from "@pulumi/openstack";
+import * as pulumi from "@pulumi/pulumi";
+import { DatastoreCatalog, defaultCatalog } from "./catalog";
+import { Problems } from "./errors";
+import { GuestImageBuild, IMAGE_FORMATS } from "./guest-image-build";
+import { absolutePathProblem, cloudNameProblem, firstDuplicate, httpUrlProblem, plainNameProblem, sha256Problem, singleLineProblem, uuidProblem } from "./validate";
+import { checkArgs } from "./check-args";
+import { count, either, FieldRules, flag, input, instanceOf, isPlainObject, listOf, mapOf, oneOfValues, optional, Rule, shape, text } from "./schema";
+import { withFormerTypes } from "./component-type";
+import { ImageHistoryState, imageHistoryProvider, UploadCheckInputs, uploadCheckProvider } from "./glance-rotation";
+import { defaultImageProperties, minDiskGbFor, readImageFileFacts } from "./image-facts";
+
 // How @pulumi/openstack (terraform-provider-openstack's images_image_v2) behaves, and what we do about it:
 // - it uploads from the machine running `pulumi`: a local file as it is, a URL downloaded first into
 //   `imageCachePath`, whose default is the provider process's `$HOME/.terraform/image_cache`. That default lands in
@@ -15,18 +27,6 @@
 // Rotation (glance-rotation.ts): the upload resource keeps its image in Glance when a new checksum replaces it
 // (`retainOnDelete`), and a history resource decides which kept image carries the tags, which are untagged and which
 // are deleted; the upload's tags are ignored after its creation, because the history owns them from then on.
-
-import * as openstack from "@pulumi/openstack";
-import * as pulumi from "@pulumi/pulumi";
-import { DatastoreCatalog, defaultCatalog } from "./catalog";
-import { Problems } from "./errors";
-import { GuestImageBuild, IMAGE_FORMATS } from "./guest-image-build";
-import { absolutePathProblem, cloudNameProblem, firstDuplicate, httpUrlProblem, plainNameProblem, sha256Problem, singleLineProblem, uuidProblem } from "./validate";
-import { checkArgs } from "./check-args";
-import { count, either, FieldRules, flag, input, instanceOf, isPlainObject, listOf, mapOf, oneOfValues, optional, Rule, shape, text } from "./schema";
-import { withFormerTypes } from "./component-type";
-import { ImageHistoryState, imageHistoryProvider, UploadCheckInputs, uploadCheckProvider } from "./glance-rotation";
-import { defaultImageProperties, minDiskGbFor, readImageFileFacts } from "./image-facts";
 
 /** The Glance image property that records the uploaded file's sha256; a change to it replaces (re-uploads) the image. @internal */
 export const SHA256_PROPERTY = "trove_guest_image_sha256";

@@ -1,6 +1,9 @@
 // Rotation with rollback for GlanceImage: which of the guest images this stack uploaded stay in Glance, which one
 // carries the tags Trove looks images up by, and a way back to the one before.
-//
+
+import { addTag, deleteImage, GlanceSession, openGlanceSession, quotaUsage, removeTag, showImage } from "./glance-client";
+import { loadCredentials, openTroveSession, trove } from "./trove-client";
+
 // How it fits Pulumi's model: the upload stays an `openstack.images.Image`, but with `retainOnDelete`, so a new checksum
 // replaces it in the state without deleting the old image in Glance. This dynamic resource, fed the upload's id,
 // records the history (newest first) and owns the tags: it puts them on the image chosen to serve and takes them off
@@ -13,9 +16,6 @@
 // except pinned ones.
 // Operations run in the dynamic-provider host, so this module follows trove-client.ts: plain functions, no import of
 // @pulumi/pulumi in what the provider calls.
-
-import { addTag, deleteImage, GlanceSession, openGlanceSession, quotaUsage, removeTag, showImage } from "./glance-client";
-import { loadCredentials, openTroveSession, trove } from "./trove-client";
 
 /** What the program gives the history resource. @internal */
 export interface ImageHistoryInputs {

@@ -1,9 +1,6 @@
-// Step 1 of the runbook: build the Trove guest image with `trovestack build-image` (or take an existing image file or
-// a published URL instead). The build runs once, and again only when an input that shapes the image changes: those
-// inputs are the build command's `triggers`, the only inputs @pulumi/command replaces on. Any other change (the build
-// host's key or address, this library's script text) is an update, and the update only checks that the image the
-// last build made is still there with its recorded sha256. trovestack's output goes to a log file beside the image;
-// the command's own output, which Pulumi keeps in the state, holds only a bounded progress tail and the result.
+// Step 1 of the runbook: build the Trove guest image with `trovestack build-image` (or take an existing image file or a
+// published URL instead). The build runs once, and again only when an input that shapes the image changes: those inputs
+// are the build command's `triggers`, the only inputs @pulumi/command replaces on.
 
 import { execFileSync } from "node:child_process";
 import { existsSync, statSync } from "node:fs";
@@ -21,6 +18,11 @@ import { absolutePathProblem, environmentNameProblem, gitRefProblem, httpUrlProb
 import { loadScript, readScriptResult } from "./scripts/index";
 import { withFormerTypes } from "./component-type";
 
+// Any other change (the build host's key or address, this library's script text) is an update, and the update only
+// checks that the image the last build made is still there with its recorded sha256. trovestack's output goes to a log
+// file beside the image; the command's own output, which Pulumi keeps in the state, holds only a bounded progress tail
+// and the result.
+
 /** Guest OS and releases that Trove's CI builds and tests (runbook: "only ubuntu and jammy are fully tested"). @internal */
 export const SUPPORTED_GUEST_OS: Readonly<Record<string, readonly string[]>> = Object.freeze({ ubuntu: ["jammy"] });
 
@@ -30,7 +32,7 @@ export const IMAGE_FORMATS: Readonly<Record<string, string>> = Object.freeze({ q
 /** The cloud-init datasource Trove needs since Yoga (instances get their files from the metadata service). @internal */
 export const REQUIRED_DATASOURCE = "OpenStack";
 
-/** How to reach the host that builds the image (in dev mode: the Trove controller), over SSH. */
+/** @deprecated A bare alias of {@link SshConnection}, which `buildHost` takes; removed in 0.2.0 (CHANGELOG.md). */
 export type BuildHostConnection = SshConnection;
 
 /** Arguments of {@link GuestImageBuild}. */
@@ -84,9 +86,9 @@ export interface GuestImageBuildArgs {
   environment?: Record<string, string>;
   /**
    * Build on this host over SSH instead of where `pulumi` runs; with neither `privateKey` nor `password`, your
-   * ssh-agent logs in. `hostKey` is required (see the README's "Host keys"). Default: build locally.
+   * ssh-agent logs in. `hostKey` is required (see "Host keys" in docs/components.md). Default: build locally.
    */
-  buildHost?: BuildHostConnection;
+  buildHost?: SshConnection;
   /**
    * For a remote build: after each build, copy the image over SSH to where `pulumi` runs, checked against the
    * build's sha256, so {@link GlanceImage} can upload it. Needs `buildHost.privateKey` (or, without key and password,
@@ -134,7 +136,7 @@ export type GuestImageSource =
       /** For a remote build whose image is copied here: where to. */
       fetch?: { path: string };
       /** For a remote build: the host it runs on (the checked connection, its Inputs as given). */
-      buildHost?: BuildHostConnection;
+      buildHost?: SshConnection;
       /** Image references to embed, known once published: the constructor adds them to the environment and triggers. */
       preloadImages?: pulumi.Input<string[]>;
     }
@@ -206,12 +208,13 @@ export interface BuildScriptInputs {
 
 /**
  * `DIB_TROVE_DOCKER_IMAGES` for a list of image references: sorted, each once, space separated (so the same set is
- * the same trigger). Throws for a reference that would split or read as `source=target`.
+ * the same trigger). Throws for a reference that is not one (imageReferenceProblem: none splits or reads as
+ * `source=target`).
  * @internal
  */
 export function preloadImagesValue(references: readonly string[]): string {
   for (const r of references) {
-    if (!/^[A-Za-z0-9][A-Za-z0-9._/:@-]{0,254}$/.test(r)) throw new Error(`GuestImageBuild: preloadImages ${JSON.stringify(r)} is not valid (expected an image reference such as 10.0.0.5:4000/trove/mysql:8.4, without spaces or '=')`);
+    if (imageReferenceProblem(r)) throw new Error(`GuestImageBuild: preloadImages ${JSON.stringify(r)} is not valid (expected an image reference such as 10.0.0.5:4000/trove/mysql:8.4, without spaces or '=')`);
   }
   return [...new Set(references)].sort().join(" ");
 }
@@ -578,7 +581,7 @@ function replaceHintOf(name: string): string {
 }
 
 /** A build on the build host over SSH, and the copy of its image here when `fetch` is set. */
-function declareRemoteBuild(name: string, parent: pulumi.Resource, source: BuildSource, c: BuildHostConnection, triggers: string[]): DeclaredImage {
+function declareRemoteBuild(name: string, parent: pulumi.Resource, source: BuildSource, c: SshConnection, triggers: string[]): DeclaredImage {
   const { inputs, triggers: buildTriggers } = buildInputsOf(source, triggers);
   const build = new command.remote.Command(
     `${name}-build`,
@@ -598,7 +601,7 @@ function declareRemoteBuild(name: string, parent: pulumi.Resource, source: Build
 }
 
 /** The copy of a remote build's image to `localPath` here, checked against the build's sha256; its path. */
-function declareFetch(name: string, parent: pulumi.Resource, build: command.remote.Command, c: BuildHostConnection, localPath: string): pulumi.Output<string | undefined> {
+function declareFetch(name: string, parent: pulumi.Resource, build: command.remote.Command, c: SshConnection, localPath: string): pulumi.Output<string | undefined> {
   const built = build.stdout.apply((out) => parseBuiltImage(out, `GuestImageBuild "${name}": the image build on ${c.host}`));
   const environment: Record<keyof ImageFetchEnvironment, pulumi.Input<string>> = {
     FETCH_HOST: c.host,

@@ -1,15 +1,17 @@
-// Copying a guest image built on a remote build host to the machine where `pulumi` runs, so GlanceImage can upload
-// it from there. The copy goes over SSH; the private key reaches the script on stdin only and lives in a private
-// ssh-agent for the copy's duration, never in argv, a file or the log. The copy lands beside its destination under a
-// hidden name and is moved into place only when its sha256 equals the build's, so a failed or damaged copy never
-// leaves a half-written image at the destination. ssh checks the build host against `buildHost.hostKey`, the same key
-// @pulumi/command's remote build checks, through a known_hosts file the script writes for the one connection.
+// Copying a guest image built on a remote build host to the machine where `pulumi` runs, so GlanceImage can upload it
+// from there. The copy goes over SSH; the private key reaches the script on stdin only and lives in a private ssh-agent
+// for the copy's duration, never in argv, a file or the log.
 
 import * as path from "node:path";
 import { Problems } from "./errors";
 import { anything, optional, Rule, shape, text } from "./schema";
 import { loadScript } from "./scripts/index";
 import { absolutePathProblem } from "./validate";
+
+// The copy lands beside its destination under a hidden name and is moved into place only when its sha256 equals the
+// build's, so a failed or damaged copy never leaves a half-written image at the destination. ssh checks the build host
+// against `buildHost.hostKey`, the same key @pulumi/command's remote build checks, through a known_hosts file the
+// script writes for the one connection.
 
 /** Where a remote build's image is copied by default: a fixed path, so every machine running the stack agrees on it. @internal */
 export const DEFAULT_FETCH_DIRECTORY = "/var/tmp/pulumi-trove-images";

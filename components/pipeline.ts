@@ -68,7 +68,7 @@ export interface PipelineRegistration {
    * configuration groups): `retire` keeps it, inactive and not default, with its configuration parameters and a Glance
    * image its tags find, says so in one warning line per version, and deletes it on the first up after nothing uses it;
    * `fail` stops the preview (or up) with that line instead. Usage is counted at preview on a region whose
-   * `troveController` is this machine; elsewhere Trove's own DELETE decides at up. See the README's "Day two".
+   * `troveController` is this machine; elsewhere Trove's own DELETE decides at up. See docs/day-two.md.
    * Default: `retire`.
    */
   whenInUse?: WhenVersionInUse;
@@ -461,7 +461,7 @@ export class TroveGuestPipeline extends pulumi.ComponentResource {
   }
   /**
    * Per region name, the versions taken out of `versions` that Trove still needs, kept inactive, each with its one-line
-   * reason (see the README's "Day two"); known at preview where usage is counted.
+   * reason (see docs/day-two.md); known at preview where usage is counted.
    */
   public readonly retiredVersions: pulumi.Output<Record<string, RetainedVersion[]>>;
   /** The resolved settings. @internal */

@@ -1,17 +1,19 @@
 // Runtime schemas of the public `Args` types. TypeScript checks the types only for TypeScript callers; stack config is
 // YAML and many callers write plain JavaScript, so every component checks its arguments against its schema before it
 // declares anything: the type, the shape (no unknown keys, no missing required ones) and the content of every field,
-// nested ones included. A plain value is checked at once; a `pulumi.Input` (an Output or a Promise) is checked when it
-// resolves, with the same message, and the component uses the checked value, so nothing a check refuses reaches a
-// script, a request body or a config file.
-//
-// Hand-written rather than a schema library: the schemas must take `pulumi.Input`s and check them later, name the
-// field as the user wrote it, hide secrets in messages, and be read back by the generated tests and the README's list of
-// checks; `ArgsSchema<T>` makes the compiler insist that every field of the interface has a rule, so a new field cannot
-// be left unchecked.
+// nested ones included.
 
 import { closestName } from "./closest-name";
 import { FieldProblem } from "./problem-text";
+
+// A plain value is checked at once; a `pulumi.Input` (an Output or a Promise) is checked when it resolves, with the
+// same message, and the component uses the checked value, so nothing a check refuses reaches a script, a request body
+// or a config file.
+//
+// Hand-written rather than a schema library: the schemas must take `pulumi.Input`s and check them later, name the
+// field as the user wrote it, hide secrets in messages, and be read back by the generated tests and the list of
+// checks in docs/checks.md; `ArgsSchema<T>` makes the compiler insist that every field of the interface has a rule, so
+// a new field cannot be left unchecked.
 
 /** What kind of value a rule accepts; the generated tests produce wrong values per kind. @internal */
 export type RuleKind = "string" | "number" | "boolean" | "enum" | "array" | "record" | "object" | "oneOf" | "instance" | "any";
@@ -19,7 +21,7 @@ export type RuleKind = "string" | "number" | "boolean" | "enum" | "array" | "rec
 /** A rule for one field. Build rules with the functions below, not by hand. @internal */
 export interface Rule {
   readonly kind: RuleKind;
-  /** What the field accepts, in words: shown in messages (`expected …`) and in the README. */
+  /** What the field accepts, in words: shown in messages (`expected …`) and in docs/checks.md. */
   readonly accepts: string;
   /** The field may be left out (`undefined`). */
   readonly optional: boolean;
@@ -45,6 +47,8 @@ export interface Rule {
   readonly integer?: boolean;
   readonly min?: number;
   readonly max?: number;
+  /** array: what a list of the wrong length is told, when not `expected <accepts>` (e.g. a service's own limit). */
+  readonly sizeProblem?: string;
   /** oneOf: the alternatives, and which one a value means (by its keys), or undefined when it means none. */
   readonly options?: readonly Rule[];
   readonly pick?: (value: unknown) => number | undefined;
@@ -79,11 +83,11 @@ export function oneOfValues(values: readonly (string | number | boolean)[]): Rul
 }
 
 /** A list whose items follow `item`, with `min` to `max` items. @internal */
-export function listOf(item: Rule, opts: { min?: number; max?: number; accepts?: string } = {}): Rule {
+export function listOf(item: Rule, opts: { min?: number; max?: number; accepts?: string; sizeProblem?: string } = {}): Rule {
   const min = opts.min ?? 0;
   const max = opts.max ?? Number.MAX_SAFE_INTEGER;
   const size = min > 0 && max < Number.MAX_SAFE_INTEGER ? `${min} to ${max} ` : min > 0 ? `at least ${min} ` : max < Number.MAX_SAFE_INTEGER ? `at most ${max} ` : "";
-  return { ...base, kind: "array", item, min, max, accepts: opts.accepts ?? `a list of ${size}items, each ${item.accepts}` };
+  return { ...base, kind: "array", item, min, max, accepts: opts.accepts ?? `a list of ${size}items, each ${item.accepts}`, ...(opts.sizeProblem ? { sizeProblem: opts.sizeProblem } : {}) };
 }
 
 /** A map from keys (checked by `key`) to values following `item`. @internal */
@@ -220,7 +224,7 @@ function walk(rule: Rule, value: unknown, field: string, sink: Sink): unknown {
       break;
     case "array": {
       if (!Array.isArray(value)) return wrongType();
-      if (value.length < rule.min! || value.length > rule.max!) report(sink, rule, field, value, `expected ${rule.accepts}`);
+      if (value.length < rule.min! || value.length > rule.max!) report(sink, rule, field, value, rule.sizeProblem ?? `expected ${rule.accepts}`);
       let copy: unknown[] | undefined;
       value.forEach((item, i) => {
         const checked = walk(rule.item!, item, `${field}[${i}]`, sink);

@@ -3,6 +3,7 @@
 // requests with bounded retries. Plain functions, because Pulumi serializes the dynamic provider that calls them (with
 // its closure) into the state: modules are loaded with `require` inside the functions, which the serializer leaves
 // alone, and nothing here captures an imported module or a module-level value that changes.
+
 // What must outlive one operation lives on `globalThis`, created at run time, so the serializer never sees it as data:
 // the dynamic-provider host (`@pulumi/pulumi/cmd/dynamic-provider`) is one process per `pulumi up` that runs every
 // operation, so a Keystone token is asked for once per set of credentials and reused until shortly before it expires
@@ -10,6 +11,7 @@
 // the process's OpenStack global request id, so one run's requests can be found in the logs of services that record it.
 // Credentials are read from the environment at run time; neither they nor the token are returned in outputs, written
 // anywhere or logged.
+
 /* eslint-disable @typescript-eslint/no-require-imports -- see above: imports would be captured by the serializer */
 
 /** Keystone v3 credentials, from the environment or clouds.yaml. @internal */

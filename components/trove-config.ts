@@ -2,8 +2,7 @@
 // docker_insecure_registries` (read by the taskmanager, which writes the guest's docker daemon.json), and the guest
 // agent's config (`guest_config`, default /etc/trove/trove-guestagent.conf, injected into every new instance) gets each
 // datastore's `docker_image` and `backup_docker_image` and the `[guest_agent]` registry login. Section names are
-// Trove's own (`[postgresql]`, not the runbook's `[postgres]`). Values come from image-naming.ts, the same functions
-// that decide where DatastoreImages publishes, so what Trove computes is what the registry holds.
+// Trove's own (`[postgresql]`, not the runbook's `[postgres]`).
 
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
@@ -19,6 +18,9 @@ import { absolutePathProblem, hostPortProblem, httpUrlProblem, imageReferencePro
 import { checkArgs } from "./check-args";
 import { FieldRules, input, instanceOf, listOf, mapOf, oneOfValues, optional, Rule, secret, shape, text } from "./schema";
 import { withFormerTypes } from "./component-type";
+
+// Values come from image-naming.ts, the same functions that decide where DatastoreImages publishes, so what Trove
+// computes is what the registry holds.
 
 /** INI options by section. */
 export type IniSections = Record<string, Record<string, string>>;
@@ -123,7 +125,7 @@ export function renderIni(sections: IniSections): string {
     .join("\n");
 }
 
-/** How to reach the Trove controller over SSH; the user must be able to write the files and run the restart commands. */
+/** @deprecated A bare alias of {@link SshConnection}, which `TroveConfigTarget.connection` takes; removed in 0.2.0. */
 export type ControllerConnection = SshConnection;
 
 /**
@@ -131,8 +133,8 @@ export type ControllerConnection = SshConnection;
  * files it writes there and what it restarts when they change.
  */
 export interface TroveConfigTarget extends TroveController {
-  /** SSH connection to the controller. */
-  connection: ControllerConnection;
+  /** SSH connection to the controller; its user must be able to write the files and run the restart commands. */
+  connection: SshConnection;
   /** Path of the guest agent config (`[DEFAULT] guest_config`). Default: `/etc/trove/trove-guestagent.conf`. */
   guestAgentConfPath?: string;
   /**

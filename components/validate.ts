@@ -69,11 +69,6 @@ export function hostPortProblem(value: string): string | undefined {
   return parseHostPort(value) ? undefined : "expected host:port, e.g. 10.0.0.5:4000 or registry.example.com:443";
 }
 
-/** Checks a TCP port number. @internal */
-export function portProblem(value: number): string | undefined {
-  return Number.isInteger(value) && value >= 1 && value <= 65535 ? undefined : "expected a whole number from 1 to 65535";
-}
-
 /** Checks an absolute POSIX path with no control characters (it may contain spaces; it is always quoted). @internal */
 export function absolutePathProblem(value: string): string | undefined {
   // eslint-disable-next-line no-control-regex

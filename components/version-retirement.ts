@@ -1,14 +1,16 @@
 // Day two: a datastore version taken out of a pipeline's `versions` while databases still use it is retired, not
 // stranded. `DatastoreVersionRetirement` is a small record (a dynamic resource, one per region) of the versions the
-// pipeline serves. Its `check`, which runs at preview as at up, compares them with the versions it served or kept
-// before and asks Trove what uses each version no longer served; the ones in use (or that Trove cannot delete yet)
-// come back as `retained`, which the pipeline declares again, inactive and not default, with their parameters and
-// their Glance tags, under their own resource names, so that Pulumi updates them in place instead of deleting them.
-// A later up, once nothing uses them, leaves them out and Pulumi deletes them for real.
+// pipeline serves.
 
 import * as pulumi from "@pulumi/pulumi";
 import { PARAMETERS_SYNC_PY } from "./configuration-parameters-sync";
 import { loadCredentials, OpenStackApiError, openTroveSession, trove } from "./trove-client";
+
+// Its `check`, which runs at preview as at up, compares them with the versions it served or kept before and asks Trove
+// what uses each version no longer served; the ones in use (or that Trove cannot delete yet) come back as `retained`,
+// which the pipeline declares again, inactive and not default, with their parameters and their Glance tags, under their
+// own resource names, so that Pulumi updates them in place instead of deleting them. A later up, once nothing uses
+// them, leaves them out and Pulumi deletes them for real.
 
 /** What a pipeline does with a version it no longer lists while Trove reports it in use. */
 export type WhenVersionInUse = "retire" | "fail";
@@ -307,7 +309,7 @@ export const retirementProvider: pulumi.dynamic.ResourceProvider = {
   },
 };
 
-/** Arguments of {@link DatastoreVersionRetirement} (the pipeline declares it; see the README's "Day two"). */
+/** Arguments of {@link DatastoreVersionRetirement} (the pipeline declares it; see docs/day-two.md). */
 export interface DatastoreVersionRetirementArgs {
   /** The versions the pipeline lists in this region. */
   serving: ServedVersion[];
@@ -325,7 +327,7 @@ export interface DatastoreVersionRetirementArgs {
 
 /**
  * The record of the versions a pipeline serves in one region; `retained` lists those it no longer lists that Trove
- * still needs (known at preview). Declared by the pipeline; see the README's "Day two".
+ * still needs (known at preview). Declared by the pipeline; see docs/day-two.md.
  */
 export class DatastoreVersionRetirement extends pulumi.dynamic.Resource {
   /** Versions kept inactive, each with its one-line reason. */

@@ -1,6 +1,7 @@
-// The README's "What is checked" tables, one per component, read from the components' schemas (components/schema.ts):
-// every field with what it accepts, whether an Input is checked when it resolves, whether its value is hidden in
-// messages, and one example refusal produced by the schema itself, so the table and the message cannot drift.
+// The "What is checked" tables of docs/checks.md, one per component, read from the components' schemas
+// (components/schema.ts): every field with what it accepts, whether an Input is checked when it resolves, whether its
+// value is hidden in messages, and one example refusal produced by the schema itself, so the table and the message
+// cannot drift.
 
 import { formatProblems } from "../../components/errors";
 import { GUEST_IMAGE_BUILD_SCHEMA } from "../../components/guest-image-build";

@@ -1,6 +1,6 @@
 // Generated sections of a Markdown file: the text between `<!-- generated:<kind> <argument> -->` and
 // `<!-- /generated -->` is owned by the renderer registered for <kind>; everything around the markers is prose and is
-// kept as written. A new kind of section is one more entry in the registry the caller passes (see readme-tables.ts).
+// kept as written. A new kind of section is one more entry in the registry the caller passes (see tables.ts).
 
 /** What a renderer may use besides its argument: the whole document and the anchors of its headings. */
 export interface SectionContext {
