@@ -177,7 +177,7 @@ db_url() { # db_url NAME: the SQLAlchemy URL of one service's database
 }
 
 write_configs() {
-  mkdir -p "$L"/{keystone/fernet-keys,keystone/credential-keys,glance/images,glance/staging,trove,log,run,bin}
+  mkdir -p "$L"/{keystone/fernet-keys,keystone/credential-keys,glance/images,glance/staging,trove,log,run,bin,mysql-tmp}
   cat > "$L/keystone/keystone.conf" <<CONF
 [DEFAULT]
 log_file = $L/log/keystone.log
@@ -289,8 +289,10 @@ start_bg() { # start_bg NAME LOGFILE COMMAND...
 wal() { [ "$DB" = sqlite ] || return 0; sqlite3 "$L/$1/$1.db" 'PRAGMA journal_mode=WAL;' > /dev/null; }
 
 # MariaDB as Debian 12 ships it, for every release: a data directory and a unix socket in the lab directory, no TCP.
-# Durability is traded for speed (a lab's data dies with it anyway).
-MARIADB_OPTS=(--no-defaults --datadir="$L/mysql" --user=root --skip-networking --socket="$DB_SOCK" --pid-file="$L/run/mariadbd.pid"
+# Durability is traded for speed (a lab's data dies with it anyway). Each lab has its own temporary directory: labs
+# started side by side shared /tmp, and one's mariadb-install-db failed on a temporary table gone from under it
+# ("Could not remove temporary table: '/tmp/#sql-temptable-…', error: 2", then "Unknown table 'mysql.tmp_user_sys'").
+MARIADB_OPTS=(--no-defaults --datadir="$L/mysql" --tmpdir="$L/mysql-tmp" --user=root --skip-networking --socket="$DB_SOCK" --pid-file="$L/run/mariadbd.pid"
   --innodb-log-file-size=8M --innodb-buffer-pool-size=64M --innodb-flush-log-at-trx-commit=0 --skip-log-bin
   --character-set-server=utf8mb4 --collation-server=utf8mb4_general_ci)
 mariadb_lab() { mariadb --no-defaults --socket="$DB_SOCK" -uroot "$@"; }
