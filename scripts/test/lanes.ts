@@ -1,12 +1,14 @@
-// Runs the test files in lanes side by side, each lane one vitest process whose files run one after the other.
-// Lanes are split by what the files share: the Trove versions of the labs (lane "trove": those files create and
-// delete versions of the same datastores), the registries, Docker engines and Glance images of the image steps (lane
-// "images": fixed registry ports, the lab's Docker engine), and everything else (lane "unit": mocks and Pulumi's
-// runner in preview, no service written to). Most of a real-service test's time is spent waiting on a service, so
-// three lanes on two cores roughly halve the wall time. Prints each lane's output when it ends, then the totals, and
-// fails if any lane failed, any test was skipped under CI=true, or a test file is in no lane.
+// Runs the test files in lanes side by side, each lane one or more vitest processes in turn, whose files run one after
+// the other. Lanes are split by what the files share. The files that write Trove versions get one lane per Trove
+// release (their versions, parameters and Trove outages stay inside that release's lab, so the releases run side by
+// side; TROVE_LAB_RELEASES names the lane's one release); the stacks applied to the zed lab come after the zed lane's
+// other files, and the production shape, whose second region is the 2025.1 lab, waits for the 2025.1 lane too. The
+// image steps share fixed registry ports and the zed lab's Docker engine (lane "images"); everything else (lane
+// "unit": mocks and Pulumi's runner in preview, no service written to) runs file-parallel. Prints each lane's output
+// when it ends, then the totals, and fails if any lane failed, any test was skipped under CI=true, or a test file is
+// in no lane.
 //
-// Usage: tsx scripts/test/lanes.ts [--lane <name>]...   (npm test runs all of them)
+// Usage: tsx scripts/test/lanes.ts [--lane <name>]...   (npm test runs all of them; a lane alone does not wait)
 
 import { spawn } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
@@ -16,10 +18,26 @@ import * as path from "node:path";
 const root = path.resolve(__dirname, "..", "..");
 const integration = (names: string[]) => names.map((n) => `test/integration/${n}.test.ts`);
 
-/** Lane name -> its files, in the order they run. Files touching the same service's state share a lane. */
-export const LANES: Record<string, string[] | null> = {
-  trove: integration(["day-two", "lab-stack", "configuration-parameters", "datastore-version", "devstack-lab-stack"]),
-  images: integration(["glance-rotation", "trove-config", "datastore-images", "local-registry", "image-fetch", "guest-image-build", "remote-command"]),
+/** One vitest process of a lane: its files in order, the releases they prove, and the lanes to wait for first. */
+interface Step {
+  files: string[];
+  /** TROVE_LAB_RELEASES for the step (else the caller's). */
+  releases?: string;
+  /** Lanes that must have ended before the step starts (they write to the same labs). */
+  after?: string[];
+}
+
+/** Files that write Trove versions into the lab of each release they prove. */
+const PER_RELEASE = integration(["day-two", "configuration-parameters", "datastore-version"]);
+/** Stacks applied to the zed lab, with the versions day-two also uses there. */
+const ZED_STACKS = integration(["lab-stack", "devstack-lab-stack"]);
+
+/** Lane name -> its steps, in the order they run; `null`: every test file no lane names, file-parallel. */
+export const LANES: Record<string, Step[] | null> = {
+  "trove-zed": [{ files: [...PER_RELEASE, ...ZED_STACKS], releases: "zed" }],
+  "trove-2025.1": [{ files: PER_RELEASE, releases: "2025.1" }],
+  "trove-2026.2": [{ files: PER_RELEASE, releases: "2026.2" }],
+  images: [{ files: integration(["glance-rotation", "trove-config", "datastore-images", "local-registry", "image-fetch", "guest-image-build", "remote-command"]) }],
   unit: null, // every other test file, with file parallelism (they share nothing)
 };
 
@@ -31,11 +49,14 @@ function allTestFiles(dir = "test"): string[] {
   });
 }
 
-function filesOf(lane: string): string[] {
-  const own = LANES[lane];
-  if (own) return own;
-  const taken = new Set(Object.values(LANES).flatMap((f) => f ?? []));
+/** The files no lane names: the unit lane's. */
+function unclaimedFiles(): string[] {
+  const taken = new Set(Object.values(LANES).flatMap((steps) => (steps ?? []).flatMap((step) => step.files)));
   return allTestFiles().filter((f) => !taken.has(f)).sort();
+}
+
+function stepsOf(lane: string): Step[] {
+  return LANES[lane] ?? [{ files: unclaimedFiles() }];
 }
 
 interface Totals {
@@ -54,14 +75,15 @@ interface LaneResult {
   seconds: number;
 }
 
-function runLane(lane: string, outDir: string): Promise<LaneResult> {
-  const files = filesOf(lane);
-  const report = path.join(outDir, `${lane}.json`);
-  const args = ["vitest", "run", ...files, "--reporter=default", "--reporter=json", `--outputFile.json=${report}`];
+/** One vitest process for a step; its exit code, output and totals (from vitest's JSON report). */
+function runStep(lane: string, index: number, step: Step, outDir: string): Promise<Omit<LaneResult, "lane" | "seconds">> {
+  const report = path.join(outDir, `${lane}-${index}.json`);
+  const args = ["vitest", "run", ...step.files, "--reporter=default", "--reporter=json", `--outputFile.json=${report}`];
   if (LANES[lane] === null) args.push("--fileParallelism", "--maxWorkers=2");
-  const started = Date.now();
-  return new Promise<LaneResult>((resolve) => {
-    const child = spawn("npx", args, { cwd: root, env: { ...process.env, FORCE_COLOR: process.env.FORCE_COLOR ?? "0" }, stdio: ["ignore", "pipe", "pipe"] });
+  const env: NodeJS.ProcessEnv = { ...process.env, FORCE_COLOR: process.env.FORCE_COLOR ?? "0" };
+  if (step.releases) env.TROVE_LAB_RELEASES = step.releases;
+  return new Promise((resolve) => {
+    const child = spawn("npx", args, { cwd: root, env, stdio: ["ignore", "pipe", "pipe"] });
     let output = "";
     child.stdout.on("data", (d) => (output += d));
     child.stderr.on("data", (d) => (output += d));
@@ -73,7 +95,7 @@ function runLane(lane: string, outDir: string): Promise<LaneResult> {
       } catch {
         totals = undefined;
       }
-      resolve({ lane, files, code, output, totals, seconds: Math.round((Date.now() - started) / 1000) });
+      resolve({ files: step.files, code, output, totals });
     });
   });
 }
@@ -82,16 +104,48 @@ const asked = process.argv.flatMap((a, i, all) => (all[i - 1] === "--lane" ? [a]
 for (const l of asked) if (!(l in LANES)) throw new Error(`--lane ${l}: not one of ${Object.keys(LANES).join(", ")}`);
 const lanes = asked.length > 0 ? asked : Object.keys(LANES);
 
-// Every test file belongs to exactly one lane (a file left out would silently not run).
-const missing = Object.values(LANES).flatMap((f) => f ?? []).filter((f) => !allTestFiles().includes(f));
+// Every test file runs in some lane (a file left out would silently not run; the per-release files run once in each
+// release's lane), none twice in one step, and a lane waits only for other lanes that exist.
+const named = Object.values(LANES).flatMap((steps) => (steps ?? []).flatMap((step) => step.files));
+const missing = named.filter((f) => !allTestFiles().includes(f));
 if (missing.length > 0) throw new Error(`lanes.ts names test files that do not exist: ${missing.join(", ")}`);
+for (const [lane, steps] of Object.entries(LANES)) {
+  for (const step of steps ?? []) {
+    const twice = step.files.filter((f, i) => step.files.indexOf(f) !== i);
+    if (twice.length > 0) throw new Error(`lanes.ts: lane ${lane} names ${twice.join(", ")} twice in one step`);
+    for (const other of step.after ?? []) if (!(other in LANES) || other === lane) throw new Error(`lanes.ts: lane ${lane} waits for ${other}, which is not another lane`);
+  }
+}
 
 const outDir = mkdtempSync(path.join(tmpdir(), "pulumi-trove-lanes-"));
 const started = Date.now();
+const ended = new Map<string, Promise<LaneResult>>();
 void main();
 
+/** A lane's steps in order, each started once the lanes it waits for have ended (those not run here are not waited for). */
+async function runLane(lane: string): Promise<LaneResult> {
+  const laneStarted = Date.now();
+  const parts: Array<Omit<LaneResult, "lane" | "seconds">> = [];
+  for (const [index, step] of stepsOf(lane).entries()) {
+    await Promise.all((step.after ?? []).map((other) => ended.get(other)));
+    parts.push(await runStep(lane, index, step, outDir));
+  }
+  const totals = parts.every((p) => p.totals)
+    ? parts.reduce<Totals>((t, p) => ({ passed: t.passed + p.totals!.passed, failed: t.failed + p.totals!.failed, skipped: t.skipped + p.totals!.skipped, files: t.files + p.totals!.files }), { passed: 0, failed: 0, skipped: 0, files: 0 })
+    : undefined;
+  return {
+    lane,
+    files: parts.flatMap((p) => p.files),
+    code: parts.find((p) => p.code !== 0)?.code ?? 0,
+    output: parts.map((p) => p.output).join("\n"),
+    totals,
+    seconds: Math.round((Date.now() - laneStarted) / 1000),
+  };
+}
+
 async function main(): Promise<void> {
-  const results = await Promise.all(lanes.map((l) => runLane(l, outDir)));
+  for (const lane of lanes) ended.set(lane, runLane(lane));
+  const results = await Promise.all(lanes.map((l) => ended.get(l)!));
   rmSync(outDir, { recursive: true, force: true });
 
   let failed = false;
