@@ -37,7 +37,9 @@ export const LANES: Record<string, Step[] | null> = {
   "trove-zed": [{ files: [...PER_RELEASE, ...ZED_STACKS], releases: "zed" }],
   "trove-2025.1": [{ files: PER_RELEASE, releases: "2025.1" }],
   "trove-2026.2": [{ files: PER_RELEASE, releases: "2026.2" }],
-  images: [{ files: integration(["glance-rotation", "trove-config", "datastore-images", "local-registry", "image-fetch", "guest-image-build", "remote-command"]) }],
+  images: [{ files: integration(["trove-config", "datastore-images", "local-registry", "image-fetch", "guest-image-build", "remote-command"]) }],
+  // Glance images of its own (own names and tags) and the versions that pin them: nothing the other lanes read.
+  glance: [{ files: integration(["glance-rotation"]) }],
   unit: null, // every other test file, with file parallelism (they share nothing)
 };
 
