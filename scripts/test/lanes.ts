@@ -2,11 +2,10 @@
 // the other. Lanes are split by what the files share. The files that write Trove versions get one lane per Trove
 // release (their versions, parameters and Trove outages stay inside that release's lab, so the releases run side by
 // side; TROVE_LAB_RELEASES names the lane's one release); the stacks applied to the zed lab come after the zed lane's
-// other files, and the production shape, whose second region is the 2025.1 lab, waits for the 2025.1 lane too. The
-// image steps share fixed registry ports and the zed lab's Docker engine (lane "images"); everything else (lane
-// "unit": mocks and Pulumi's runner in preview, no service written to) runs file-parallel. Prints each lane's output
-// when it ends, then the totals, and fails if any lane failed, any test was skipped under CI=true, or a test file is
-// in no lane.
+// other files. The image steps share fixed registry ports and the zed lab's Docker engine (lane "images"); the Glance
+// rotation has images and tags of its own (lane "glance"); everything else (lane "unit": mocks and Pulumi's runner in
+// preview, no service written to) runs file-parallel. Prints each lane's output when it ends, then the totals, and
+// fails if any lane failed, any test was skipped under CI=true, or a test file is in no lane.
 //
 // Usage: tsx scripts/test/lanes.ts [--lane <name>]...   (npm test runs all of them; a lane alone does not wait)
 
