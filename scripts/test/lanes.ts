@@ -18,7 +18,7 @@ const integration = (names: string[]) => names.map((n) => `test/integration/${n}
 
 /** Lane name -> its files, in the order they run. Files touching the same service's state share a lane. */
 export const LANES: Record<string, string[] | null> = {
-  trove: integration(["day-two", "lab-stack", "configuration-parameters", "datastore-version", "devstack-lab-stack"]),
+  trove: integration(["day-two", "lab-stack", "configuration-parameters", "datastore-version", "devstack-lab-stack", "production-lab-stack"]),
   images: integration(["glance-rotation", "trove-config", "datastore-images", "local-registry", "image-fetch", "guest-image-build", "remote-command"]),
   unit: null, // every other test file, with file parallelism (they share nothing)
 };
