@@ -197,13 +197,14 @@ describe("pulumi up, up, refresh, a host-key change, a key rotation, a new trove
     engine.options.secrets = { ...engine.options.secrets, buildHostSshKey: newClientKey };
     engine.options.configOverrides = overrides({ buildHost: oldHostKey, controller: remote.controller.hostPublicKey });
     const labsBefore = await labsSnapshot();
-    const buildLogins = hosts.buildHost.logins();
+    const loginsBefore = logins();
+    const buildLogins = loginsBefore.build;
     t = Date.now();
     const refused = await engine.up();
     console.log(`production-lab: refused up ${((Date.now() - t) / 1000).toFixed(1)} s`);
     expect(refused.ok).toBe(false);
     expect(refused.errors.join("\n")).toMatch(/production-lab-guest-build: after 10 failed attempts: .*Host key verification failed/s);
-    expect(hosts.buildHost.logins()).toBe(buildLogins);
+    expect(logins()).toEqual(loginsBefore);
     expect(hosts.builds()).toHaveLength(1);
     expect(await labsSnapshot()).toEqual(labsBefore);
 
@@ -222,6 +223,23 @@ describe("pulumi up, up, refresh, a host-key change, a key rotation, a new trove
     expect(hosts.buildHost.logins()).toBe(buildLogins + 1);
     expect(hosts.builds()).toHaveLength(1);
     expect(await labsSnapshot()).toEqual(labsBefore);
+
+    // The build key alone rotated (the new one authorized on the build host, the old one no longer, the new one in
+    // the secret): updated in place again, one login with the new key to check the image; no rebuild, no upload, no
+    // write to Trove.
+    const writesBefore = { east: troveWriteCount(east), west: troveWriteCount(west) };
+    engine.options.secrets = { ...engine.options.secrets, buildHostSshKey: hosts.buildHost.rotateClientKey() };
+    const rekeyed = await engine.up();
+    expect(rekeyed.errors).toEqual([]);
+    expect(rekeyed.changes.map((c) => [c.op, c.name]).sort()).toEqual([
+      ["update", "production-lab-guest-build"],
+      ["update", "production-lab-guest-build-cleanup"],
+      ["update", "production-lab-guest-fetch"],
+    ]);
+    expect(hosts.buildHost.logins()).toBe(buildLogins + 2);
+    expect(hosts.builds()).toHaveLength(1);
+    expect(await labsSnapshot()).toEqual(labsBefore);
+    expect({ east: troveWriteCount(east), west: troveWriteCount(west) }).toEqual(writesBefore);
 
     // A new troveRef: exactly one rebuild on the build host, one upload per region, and every version follows.
     const previousImages = { ...outputs.glanceImageIds };
