@@ -143,11 +143,17 @@ function userKnownHosts(): string {
   return path.join(userInfo().homedir, ".ssh", "known_hosts");
 }
 
-/** Removes exactly `line` from a known_hosts file (other lines, written meanwhile by others, stay). */
-function removeKnownHostsLine(file: string, line: string): void {
+/** Removes exactly `line` from a known_hosts file (other lines, written meanwhile by others, stay); the file too when it was made here and is left empty. */
+function removeKnownHostsLine(file: string, line: string, madeHere: boolean): void {
   if (!existsSync(file)) return;
   const kept = readFileSync(file, "utf8").split("\n").filter((l) => l !== line);
-  writeFileSync(file, kept.join("\n"));
+  if (madeHere && kept.every((l) => l === "")) rmSync(file);
+  else writeFileSync(file, kept.join("\n"));
+}
+
+/** Removes a directory made here when nothing else has been put in it. */
+function removeIfEmpty(dir: string): void {
+  if (existsSync(dir) && readdirSync(dir).length === 0) rmSync(dir, { recursive: true });
 }
 
 /** Starts the production shape's build host and registry host under `dir`. */
@@ -171,11 +177,13 @@ async function startProductionHosts(dir: string, dockerHost: string): Promise<{ 
   mkdirSync(tls);
   execFileSync("openssl", ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "2", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", path.join(tls, "domain.key"), "-out", path.join(tls, "domain.crt")], { stdio: "ignore" });
   const certsD = `/etc/docker/certs.d/127.0.0.1:${REGISTRY_PORT}`;
+  const madeCertsD = !existsSync(path.dirname(certsD));
   mkdirSync(certsD, { recursive: true });
   copyFileSync(path.join(tls, "domain.crt"), path.join(certsD, "ca.crt"));
 
   // The deploy user's side: the registry host's line in known_hosts, and an agent holding the client key.
   const knownHosts = userKnownHosts();
+  const madeKnownHosts = !existsSync(knownHosts);
   const knownLine = `[127.0.0.1]:${REGISTRY_HOST.port} ${registryHost.hostPublicKey}`;
   mkdirSync(path.dirname(knownHosts), { recursive: true, mode: 0o700 });
   appendFileSync(knownHosts, `${existsSync(knownHosts) && !readFileSync(knownHosts, "utf8").endsWith("\n") && readFileSync(knownHosts, "utf8") !== "" ? "\n" : ""}${knownLine}\n`);
@@ -203,8 +211,9 @@ async function startProductionHosts(dir: string, dockerHost: string): Promise<{ 
   };
   const stop = async () => {
     await stopProcess(agent);
-    removeKnownHostsLine(knownHosts, knownLine);
+    removeKnownHostsLine(knownHosts, knownLine, madeKnownHosts);
     rmSync(certsD, { recursive: true, force: true });
+    if (madeCertsD) removeIfEmpty(path.dirname(certsD));
     await buildHost.stop();
     await registryHost.stop();
   };
