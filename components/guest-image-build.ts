@@ -243,7 +243,7 @@ export const BUILD_UPDATE_SCRIPT = loadScript("check-guest-image.sh");
  */
 export const BUILD_CLEANUP_SCRIPT = loadScript("remove-guest-image.sh");
 
-/** What the cleanup script reads: the image the build made (its path as the build printed it) and its sha256. */
+/** What the cleanup script reads: the image the build made (its path as the build printed it) and its sha256. @internal */
 export function buildCleanupEnvironment(image: BuiltImage): Record<string, string> {
   return { PULUMI_TROVE_BUILD_OUTPUT: image.path, PULUMI_TROVE_BUILD_SHA256: image.sha256 };
 }
