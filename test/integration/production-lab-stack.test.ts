@@ -187,6 +187,7 @@ describe("pulumi up, up, refresh, a host-key change, a key rotation, a new trove
     expect(refresh.errors).toEqual([]);
     expect(refresh.changes).toEqual([]);
     expect(logins()).toMatchObject({ build: seen.build, controller: seen.controller });
+    expect(logins().registry).toBeGreaterThan(seen.registry);
 
     // The build host is rebuilt: a new host key, and the admin rotates the build key with it (the new one authorized
     // there, the old one no longer). With the new key in the secret but the old host key in the stack, the up is
