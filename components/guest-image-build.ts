@@ -9,7 +9,7 @@ import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import { releaseGuestOsProblem, TROVE_RELEASE_RULE, TROVE_RELEASES, troveReleaseProblem } from "./catalog";
 import { Problems } from "./errors";
-import { checkImageFetch, FETCH_SCRIPT, FETCH_UPDATE_SCRIPT, fetchDestination, IMAGE_FETCH_SCHEMA, ImageFetchArgs, ImageFetchEnvironment } from "./image-fetch";
+import { checkImageFetch, FETCH_DELETE_SCRIPT, FETCH_SCRIPT, FETCH_UPDATE_SCRIPT, fetchDestination, IMAGE_FETCH_SCHEMA, ImageFetchArgs, ImageFetchEnvironment } from "./image-fetch";
 import { hostKeyOf, remoteConnection, SSH_CONNECTION_SCHEMA, SshConnection } from "./ssh";
 import { shellCommand, withExports } from "./shell";
 import { checkArgs } from "./check-args";
@@ -238,6 +238,18 @@ export const BUILD_SCRIPT = loadScript("build-guest-image.sh");
  * pulumi-trove) is taken as built. It reads {@link buildUpdateEnvironment}.
  */
 export const BUILD_UPDATE_SCRIPT = loadScript("check-guest-image.sh");
+
+/**
+ * The remote build's cleanup (components/scripts/remove-guest-image.sh), run when the stack is destroyed: removes the
+ * image, its record and its log from the build host while the image is still the one the build made (its sha256).
+ * It reads {@link buildCleanupEnvironment}.
+ */
+export const BUILD_CLEANUP_SCRIPT = loadScript("remove-guest-image.sh");
+
+/** What the cleanup script reads: the image the build made (its path as the build printed it) and its sha256. @internal */
+export function buildCleanupEnvironment(image: BuiltImage): Record<string, string> {
+  return { PULUMI_TROVE_BUILD_OUTPUT: image.path, PULUMI_TROVE_BUILD_SHA256: image.sha256 };
+}
 
 /** The script that reports an existing image file's path, sha256 and size, in the build script's JSON shape. */
 export const DESCRIBE_SCRIPT = loadScript("describe-image.sh");
@@ -597,7 +609,27 @@ function declareRemoteBuild(name: string, parent: pulumi.Resource, source: Build
     },
     { parent },
   );
+  declareBuildCleanup(name, parent, build, c);
   return { stdout: build.stdout, localImagePath: source.fetch ? declareFetch(name, parent, build, c, source.fetch.path) : undefined };
+}
+
+/**
+ * What removes the remote build's image from the build host when the stack is destroyed: a command with only a
+ * `delete`, made from the image the build printed. The build itself has no `delete`: a replacement builds to the same
+ * path before the old build is deleted, and that delete would remove the new image. This one is only updated by a
+ * rebuild (its `delete` holds the new sha256), runs nothing then, and never connects before the destroy.
+ */
+function declareBuildCleanup(name: string, parent: pulumi.Resource, build: command.remote.Command, c: BuildHostConnection): void {
+  const built = build.stdout.apply((out) => parseBuiltImage(out, `GuestImageBuild "${name}": the image build on ${c.host}`));
+  new command.remote.Command(
+    `${name}-build-cleanup`,
+    {
+      connection: remoteConnection(c, { component: "GuestImageBuild", name, field: "buildHost" }),
+      delete: built.apply((b) => shellCommand(["bash", "-c", withExports(buildCleanupEnvironment(b), BUILD_CLEANUP_SCRIPT)])),
+      addPreviousOutputInEnv: false,
+    },
+    { parent, dependsOn: [build] },
+  );
 }
 
 /** The copy of a remote build's image to `localPath` here, checked against the build's sha256; its path. */
@@ -618,6 +650,7 @@ function declareFetch(name: string, parent: pulumi.Resource, build: command.remo
     {
       create: FETCH_SCRIPT,
       update: FETCH_UPDATE_SCRIPT,
+      delete: FETCH_DELETE_SCRIPT,
       interpreter: ["/bin/bash", "-c"],
       environment,
       // The key reaches the script on stdin only; as a secret it is encrypted in state.

@@ -66,6 +66,13 @@ export const FETCH_SCRIPT = loadScript("fetch-image.sh");
  */
 export const FETCH_UPDATE_SCRIPT = loadScript("fetch-image-update.sh");
 
+/**
+ * The fetch's `delete` (components/scripts/fetch-image-delete.sh): removes the local copy when it is still the image
+ * this copy brought (its sha256), so a destroy leaves this machine as it was, and a replacement, which copies the new
+ * image to the same path before the old copy is deleted, keeps the new one.
+ */
+export const FETCH_DELETE_SCRIPT = loadScript("fetch-image-delete.sh");
+
 /** The local path a remote build's image is copied to: the one given, or the default directory plus the file name. @internal */
 export function fetchDestination(outputImagePath: string, fetch: ImageFetchArgs | undefined): string {
   return fetch?.path ?? path.posix.join(DEFAULT_FETCH_DIRECTORY, path.posix.basename(outputImagePath));

@@ -4,7 +4,7 @@
 import * as path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import * as pulumi from "@pulumi/pulumi";
-import { FETCH_SCRIPT } from "../components/image-fetch";
+import { FETCH_DELETE_SCRIPT, FETCH_SCRIPT } from "../components/image-fetch";
 import { installMocks, isSecret, MockState, valueOf } from "./support/pulumi-mocks";
 import { testHostKey } from "./support/ssh-keys";
 
@@ -113,6 +113,19 @@ describe("GuestImageBuild", () => {
       FETCH_INSECURE_IGNORE_HOST_KEY: "false",
     });
     expect(fetch.inputs.create).toBe(FETCH_SCRIPT);
+    // A destroy takes the copy back (while it is still this copy's).
+    expect(fetch.inputs.delete).toBe(FETCH_DELETE_SCRIPT);
+    // And the image on the build host: a command that runs nothing before the destroy, its delete made from the
+    // image the build printed (path and sha256), with the build host's connection.
+    const cleanup = await mocks.waitFor("far-build-cleanup");
+    expect(cleanup.type).toBe("command:remote:Command");
+    expect(cleanup.dependsOn).toContain("far-build");
+    expect(cleanup.inputs.create).toBeUndefined();
+    expect(cleanup.inputs.update).toBeUndefined();
+    expect(cleanup.inputs.delete).toMatch(/^bash -c '/);
+    expect(cleanup.inputs.delete).toContain(`PULUMI_TROVE_BUILD_SHA256=${SHA}`);
+    expect(cleanup.inputs.delete).toContain("PULUMI_TROVE_BUILD_OUTPUT=/root/images/x.qcow2");
+    expect(JSON.stringify(cleanup.inputs.connection)).toContain('"port":2222');
     expect(JSON.stringify(fetch.inputs.create) + JSON.stringify(fetch.inputs.environment)).not.toContain("PRIVATE-KEY-TEXT");
     expect(build.availableLocally).toBe(true);
     // The mocks echo the inputs back, so the fetch's stdout is the build's JSON line: its path is what Glance uploads.

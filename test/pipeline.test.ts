@@ -66,7 +66,7 @@ describe("TroveGuestPipeline", () => {
     new p.TroveGuestPipeline("far", { ...base, guestImage: { ...guestImage, buildHost }, versions, regions: [{ name: "east" }, { name: "west" }] });
     await mocks.waitFor("far-glance-west-image");
     const commands = mocks.resources.filter((r) => r.name.startsWith("far-guest") && r.type.startsWith("command:"));
-    expect(commands.map((r) => `${r.type} ${r.name}`)).toEqual(["command:remote:Command far-guest-build", "command:local:Command far-guest-fetch"]);
+    expect(commands.map((r) => `${r.type} ${r.name}`)).toEqual(["command:remote:Command far-guest-build", "command:remote:Command far-guest-build-cleanup", "command:local:Command far-guest-fetch"]);
     for (const region of ["east", "west"]) expect(mocks.named(`far-glance-${region}-image`).dependsOn).toContain("far-guest-fetch");
   });
 

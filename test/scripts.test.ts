@@ -49,6 +49,33 @@ describe("loadScript", () => {
     expect(build.stderr).toContain("pulumi-trove: troveSourceDir (its integration/scripts): no directory /nonexistent/trove/integration/scripts on ");
   });
 
+  it("a destroy removes the remote build's image, record and log, and the local copy, only while they are still that build's", () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "cleanup-"));
+    const image = path.join(dir, "guest.qcow2");
+    const put = (text: string) => execFileSync("bash", ["-c", 'printf %s "$2" > "$1"; printf \'{"sha256":"%s"}\\n\' "$(sha256sum "$1" | cut -d" " -f1)" > "$1.build.json"; printf log > "$1.build.log"', "-", image, text]);
+    const shaOf = (text: string) => execFileSync("bash", ["-c", 'printf %s "$1" | sha256sum | cut -d" " -f1', "-", text], { encoding: "utf8" }).trim();
+    const cleanup = (sha: string) => spawnSync("/bin/bash", ["-c", loadScript("remove-guest-image.sh")], { env: { PATH: process.env.PATH, PULUMI_TROVE_BUILD_OUTPUT: image, PULUMI_TROVE_BUILD_SHA256: sha }, encoding: "utf8" });
+    const removeCopy = (sha: string) => spawnSync("/bin/bash", ["-c", loadScript("fetch-image-delete.sh")], { env: { PATH: process.env.PATH, FETCH_LOCAL_PATH: image, FETCH_SHA256: sha }, encoding: "utf8" });
+    // A newer build wrote the path since (a replacement): the old build's cleanup keeps it, and says so.
+    put("new build");
+    const kept = cleanup(shaOf("old build"));
+    expect(kept.status).toBe(0);
+    expect(kept.stderr).toContain(`keeping ${image} on the build host: it is not the image this build made`);
+    expect(readdirSync(dir).sort()).toEqual(["guest.qcow2", "guest.qcow2.build.json", "guest.qcow2.build.log"]);
+    // Its own image goes, with the record and the log.
+    expect(cleanup(shaOf("new build")).status).toBe(0);
+    expect(readdirSync(dir)).toEqual([]);
+    // Already gone: nothing to do, no error.
+    expect(cleanup(shaOf("new build")).status).toBe(0);
+    // The local copy: kept when another copy replaced it, removed when it is this copy's.
+    put("copy");
+    expect(removeCopy(shaOf("older copy")).status).toBe(0);
+    expect(existsSync(image)).toBe(true);
+    expect(removeCopy(shaOf("copy")).status).toBe(0);
+    expect(existsSync(image)).toBe(false);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
   it("uses the numbers the TypeScript side documents", () => {
     expect(lib).toContain(`-v every=${PROGRESS_EVERY_SECONDS} -v max=${PROGRESS_MAX_LINES} `);
     expect(loadScript("registry.sh")).toContain(`budget=\${REGISTRY_WAIT_SECONDS:-${REGISTRY_WAIT_SECONDS}}`);

@@ -103,8 +103,9 @@ describe("every remote command of a pipeline", () => {
     });
     await mocks.waitFor("all-parameters-east-mysql-8-0-load");
     await mocks.waitFor("all-config-apply");
+    await mocks.waitFor("all-guest-build-cleanup");
     const remote = mocks.ofType("command:remote:Command").filter((r) => r.name.startsWith("all-"));
-    expect(remote.map((r) => r.name).sort()).toEqual(["all-config-apply", "all-guest-build", "all-parameters-east-mysql-8-0-load"]);
+    expect(remote.map((r) => r.name).sort()).toEqual(["all-config-apply", "all-guest-build", "all-guest-build-cleanup", "all-parameters-east-mysql-8-0-load"]);
     const keyOf = (r: (typeof remote)[number]) => (r.inputs.connection as { value: { host: string; hostKey?: string } }).value;
     for (const r of remote) expect(keyOf(r).hostKey, r.name).toBe(keyOf(r).host === "build" ? buildKey : controllerKey);
     // The image copy, the one SSH path outside @pulumi/command, checks the same key.

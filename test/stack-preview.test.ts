@@ -49,8 +49,8 @@ describe("pulumi preview under Pulumi's own runner", () => {
     ["lab", {}],
     ["devstack", {}],
     ["production", PRODUCTION_SECRETS],
-    // The production shape on the remote lab's addresses: applied nowhere (its registry needs the docker provider
-    // over ssh://), so its preview is what proves the file.
+    // The production shape on the remote lab's addresses, previewed where nothing of the lab runs (its `up` is
+    // test/integration/production-lab-stack.test.ts).
     ["production-lab", PRODUCTION_SECRETS],
   ] as const)("stack %s previews with no error, no cloud and no Docker engine", async (stack, secrets) => {
     const r = await preview(stack, secrets);

@@ -2,10 +2,11 @@
 // the other. Lanes are split by what the files share. The files that write Trove versions get one lane per Trove
 // release (their versions, parameters and Trove outages stay inside that release's lab, so the releases run side by
 // side; TROVE_LAB_RELEASES names the lane's one release); the stacks applied to the zed lab come after the zed lane's
-// other files. The image steps share fixed registry ports and the zed lab's Docker engine (lane "images"); the Glance
-// rotation has images and tags of its own (lane "glance"); everything else (lane "unit": mocks and Pulumi's runner in
-// preview, no service written to) runs file-parallel. Prints each lane's output when it ends, then the totals, and
-// fails if any lane failed, any test was skipped under CI=true, or a test file is in no lane.
+// other files, and the production shape, whose second region is the 2025.1 lab, waits for the 2025.1 lane too. The
+// image steps share fixed registry ports and the zed lab's Docker engine (lane "images"); the Glance rotation has
+// images and tags of its own (lane "glance"); everything else (lane "unit": mocks and Pulumi's runner in preview, no
+// service written to) runs file-parallel. Prints each lane's output when it ends, then the totals, and fails if any
+// lane failed, any test was skipped under CI=true, or a test file is in no lane.
 //
 // Usage: tsx scripts/test/lanes.ts [--lane <name>]...   (npm test runs all of them; a lane alone does not wait)
 
@@ -30,10 +31,15 @@ interface Step {
 const PER_RELEASE = integration(["day-two", "configuration-parameters", "datastore-version"]);
 /** Stacks applied to the zed lab, with the versions day-two also uses there. */
 const ZED_STACKS = integration(["lab-stack", "devstack-lab-stack"]);
+/** The production shape: its regions are the zed lab and the 2025.1 lab, with the versions day-two uses there too. */
+const TWO_REGION_STACKS = integration(["production-lab-stack"]);
 
 /** Lane name -> its steps, in the order they run; `null`: every test file no lane names, file-parallel. */
 export const LANES: Record<string, Step[] | null> = {
-  "trove-zed": [{ files: [...PER_RELEASE, ...ZED_STACKS], releases: "zed" }],
+  "trove-zed": [
+    { files: [...PER_RELEASE, ...ZED_STACKS], releases: "zed" },
+    { files: TWO_REGION_STACKS, releases: "zed,2025.1", after: ["trove-2025.1"] },
+  ],
   "trove-2025.1": [{ files: PER_RELEASE, releases: "2025.1" }],
   "trove-2026.2": [{ files: PER_RELEASE, releases: "2026.2" }],
   images: [{ files: integration(["trove-config", "datastore-images", "local-registry", "image-fetch", "guest-image-build", "remote-command"]) }],

@@ -7,16 +7,34 @@
 //  - the machine `pulumi` runs on, for devstack the controller too: a Trove checkout (`trove/`) whose
 //    `integration/scripts/trovestack` is a stand-in that checks its arguments and environment as trovestack
 //    build-image reads them and writes a real qcow2 with qemu-img; and the deploy user's HOME (`deploy-home/`).
+// With `production` (stacks/Pulumi.production-lab.yaml), two more hosts:
+//  - the build host (`build/`): user ptrove-builder, a Trove checkout in its home (`build/home/trove`) with the same
+//    stand-in trovestack, and `build/home/images` for the image it builds;
+//  - the registry host (`registry-host/`): user ptrove-deploy, in the `docker` group, whose sshd sets DOCKER_HOST
+//    (`SetEnv`) to the zed lab's engine, so `docker system dial-stdio` there (what the docker provider and the docker
+//    CLI run over `ssh://`) reaches that engine; the engine trusts the registry's certificate, made per run for
+//    127.0.0.1, through `/etc/docker/certs.d/127.0.0.1:4443/ca.crt`, as an admin sets up a registry host.
+//  The machine `pulumi` runs on reaches the registry host with the system `ssh` (the docker connection helper's): its
+//  user's known_hosts (OpenSSH reads the passwd entry's home, not $HOME) gets the host's line, and an ssh-agent of
+//  the lab holds the client key; both are taken back by `stop()`.
 // The lab's Keystone, Glance, Trove, Docker engine and upstream registry are the running zed lab's (test/support/lab.ts).
 
-import { execFileSync } from "node:child_process";
-import { chmodSync, chownSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { ChildProcess, execFileSync, spawn } from "node:child_process";
+import { appendFileSync, chmodSync, chownSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { userInfo } from "node:os";
 import * as path from "node:path";
+import { stopProcess } from "./registry";
 import { startSshd, TestSshd } from "./sshd";
 
 export const REMOTE_LAB_DIR = "/tmp/pulumi-trove-remote-lab";
 /** Ports and users as stacks/Pulumi.devstack-lab.yaml names them. */
 export const CONTROLLER = { port: 16211, user: "ptrove-stack" } as const;
+/** The production shape's hosts, as stacks/Pulumi.production-lab.yaml names them. */
+export const BUILD_HOST = { port: 16201, user: "ptrove-builder" } as const;
+export const REGISTRY_HOST = { port: 16202, user: "ptrove-deploy" } as const;
+/** The TLS registry's port on the registry host. */
+export const REGISTRY_PORT = 4443;
 
 /** The stand-in trovestack: refuses what the real `trovestack build-image` would not take, then writes a qcow2. */
 const TROVESTACK = `#!/bin/bash
@@ -39,7 +57,12 @@ if [ "$4" = true ]; then [ -n "\${HOST_SCP_USERNAME:-}" ] || fail "dev mode with
 case ",\${DIB_CLOUD_INIT_DATASOURCES:-ConfigDrive, OpenStack}," in *OpenStack*) ;; *) fail "DIB_CLOUD_INIT_DATASOURCES lacks OpenStack";; esac
 printf '%s %s\\n' "$*" "HOST_SCP_USERNAME=\${HOST_SCP_USERNAME:-}" >> "$(dirname "$0")/../../builds.log"
 echo "diskimage-builder: building $out"
-qemu-img create -q -f qcow2 "$out" 16M
+# Each build's disk differs (as a real one does: timestamps, the checkout's commit), so a rebuild is a new image.
+raw="$out.raw"
+printf 'stand-in guest image, built %s by %s\\n' "$(date +%s%N)" "$(id -un)" > "$raw"
+truncate -s 16M "$raw"
+qemu-img convert -q -f raw -O qcow2 "$raw" "$out"
+rm -f "$raw"
 `;
 
 /** The stand-in systemctl on the controller: records `restart <unit>` in restarts.log. */
@@ -63,25 +86,142 @@ export interface RemoteLab {
   restarts(): string[];
   /** What a stack may change on the hosts: every file under the controller's etc/ and home, with its content. */
   hostFiles(): Record<string, string>;
+  /** The production shape's hosts, when asked for. */
+  production?: ProductionHosts;
   stop(): Promise<void>;
+}
+
+/** The build host and the registry host of the production shape. */
+export interface ProductionHosts {
+  buildHost: TestSshd;
+  registryHost: TestSshd;
+  /** The Trove checkout on the build host, and where its images go. */
+  buildSource: string;
+  buildImages: string;
+  /** Builds the build host's stand-in trovestack recorded. */
+  builds(): string[];
+  /** The registry's certificate (self-signed for 127.0.0.1) and key, made for this run. */
+  registryCertificate: string;
+  registryKey: string;
+  /** The registry's storage on the registry host (stacks/Pulumi.production-lab.yaml's storagePath). */
+  registryStorage: string;
+  /** SSH_AUTH_SOCK of the lab's ssh-agent holding the registry host's client key (the deploy user's agent). */
+  agentSocket: string;
+  /**
+   * Every file under the build host's and the registry host's homes and the registry's storage, with its sha256 (but
+   * the stand-in trovestack's record of builds).
+   */
+  hostFiles(): Record<string, string>;
+}
+
+/** Options of {@link startRemoteLab}. */
+export interface RemoteLabOptions {
+  /** Also start the production shape's build and registry hosts; the registry host's `docker` reaches `dockerHost`. */
+  production?: { dockerHost: string };
 }
 
 function lines(file: string): string[] {
   return existsSync(file) ? readFileSync(file, "utf8").split("\n").filter((l) => l !== "") : [];
 }
 
-function filesUnder(dir: string): Record<string, string> {
+function filesUnder(dir: string, digest = false): Record<string, string> {
   const out: Record<string, string> = {};
   if (!existsSync(dir)) return out;
   for (const name of readdirSync(dir, { recursive: true }) as string[]) {
     const file = path.join(dir, name);
-    if (statSync(file).isFile()) out[file] = readFileSync(file, "utf8");
+    if (statSync(file).isFile()) out[file] = digest ? createHash("sha256").update(readFileSync(file)).digest("hex") : readFileSync(file, "utf8");
   }
   return out;
 }
 
+function idsOf(user: string): { uid: number; gid: number } {
+  return { uid: Number(execFileSync("id", ["-u", user], { encoding: "utf8" })), gid: Number(execFileSync("id", ["-g", user], { encoding: "utf8" })) };
+}
+
+/** The known_hosts of the user running the tests, as OpenSSH finds it (the passwd entry's home). */
+function userKnownHosts(): string {
+  return path.join(userInfo().homedir, ".ssh", "known_hosts");
+}
+
+/** Removes exactly `line` from a known_hosts file (other lines, written meanwhile by others, stay); the file too when it was made here and is left empty. */
+function removeKnownHostsLine(file: string, line: string, madeHere: boolean): void {
+  if (!existsSync(file)) return;
+  const kept = readFileSync(file, "utf8").split("\n").filter((l) => l !== line);
+  if (madeHere && kept.every((l) => l === "")) rmSync(file);
+  else writeFileSync(file, kept.join("\n"));
+}
+
+/** Removes a directory made here when nothing else has been put in it. */
+function removeIfEmpty(dir: string): void {
+  if (existsSync(dir) && readdirSync(dir).length === 0) rmSync(dir, { recursive: true });
+}
+
+/** Starts the production shape's build host and registry host under `dir`. */
+async function startProductionHosts(dir: string, dockerHost: string): Promise<{ hosts: ProductionHosts; stop: () => Promise<void> }> {
+  const buildHost = await startSshd(BUILD_HOST.port, { user: BUILD_HOST.user, dir: path.join(dir, "build") });
+  const builder = idsOf(BUILD_HOST.user);
+  const buildSource = path.join(buildHost.home, "trove");
+  const scripts = path.join(buildSource, "integration", "scripts");
+  mkdirSync(scripts, { recursive: true });
+  writeFileSync(path.join(scripts, "trovestack"), TROVESTACK, { mode: 0o755 });
+  const buildImages = path.join(buildHost.home, "images");
+  mkdirSync(buildImages);
+  for (const p of [buildSource, path.join(buildSource, "integration"), scripts, path.join(scripts, "trovestack"), buildImages]) chownSync(p, builder.uid, builder.gid);
+
+  const socket = dockerHost.replace(/^unix:\/\//, "");
+  const registryHost = await startSshd(REGISTRY_HOST.port, { user: REGISTRY_HOST.user, dir: path.join(dir, "registry-host"), groups: ["docker"], setEnv: { DOCKER_HOST: `unix://${socket}` } });
+  const registryStorage = path.join(registryHost.dir, "trove_registry");
+
+  // The registry's certificate, and the engine's trust in it (dockerd reads certs.d at each registry request).
+  const tls = path.join(dir, "registry-tls");
+  mkdirSync(tls);
+  execFileSync("openssl", ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "2", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", path.join(tls, "domain.key"), "-out", path.join(tls, "domain.crt")], { stdio: "ignore" });
+  const certsD = `/etc/docker/certs.d/127.0.0.1:${REGISTRY_PORT}`;
+  const madeCertsD = !existsSync(path.dirname(certsD));
+  mkdirSync(certsD, { recursive: true });
+  copyFileSync(path.join(tls, "domain.crt"), path.join(certsD, "ca.crt"));
+
+  // The deploy user's side: the registry host's line in known_hosts, and an agent holding the client key.
+  const knownHosts = userKnownHosts();
+  const madeKnownHosts = !existsSync(knownHosts);
+  const knownLine = `[127.0.0.1]:${REGISTRY_HOST.port} ${registryHost.hostPublicKey}`;
+  mkdirSync(path.dirname(knownHosts), { recursive: true, mode: 0o700 });
+  appendFileSync(knownHosts, `${existsSync(knownHosts) && !readFileSync(knownHosts, "utf8").endsWith("\n") && readFileSync(knownHosts, "utf8") !== "" ? "\n" : ""}${knownLine}\n`);
+  const agentSocket = path.join(dir, "agent.sock");
+  const agent: ChildProcess = spawn("ssh-agent", ["-D", "-a", agentSocket], { stdio: "ignore" });
+  for (let i = 0; i < 100 && !existsSync(agentSocket); i++) await new Promise((r) => setTimeout(r, 20));
+  execFileSync("ssh-add", ["-q", registryHost.clientKeyFile], { env: { ...process.env, SSH_AUTH_SOCK: agentSocket }, stdio: "ignore" });
+
+  const hosts: ProductionHosts = {
+    buildHost,
+    registryHost,
+    buildSource,
+    buildImages,
+    builds: () => lines(path.join(buildSource, "builds.log")),
+    registryCertificate: readFileSync(path.join(tls, "domain.crt"), "utf8"),
+    registryKey: readFileSync(path.join(tls, "domain.key"), "utf8"),
+    registryStorage,
+    agentSocket,
+    // The stand-in's own record of builds is the lab's, not the host's.
+    hostFiles: () => {
+      const files = { ...filesUnder(buildHost.home, true), ...filesUnder(registryHost.home, true), ...filesUnder(registryStorage, true) };
+      delete files[path.join(buildSource, "builds.log")];
+      return files;
+    },
+  };
+  const stop = async () => {
+    await stopProcess(agent);
+    removeKnownHostsLine(knownHosts, knownLine, madeKnownHosts);
+    rmSync(certsD, { recursive: true, force: true });
+    if (madeCertsD) removeIfEmpty(path.dirname(certsD));
+    await buildHost.stop();
+    await registryHost.stop();
+  };
+  return { hosts, stop };
+}
+
 /** Starts the lab's hosts beside the running Trove lab whose trove.conf is `labTroveConf`. */
-export async function startRemoteLab(labTroveConf: string): Promise<RemoteLab> {
+export async function startRemoteLab(labTroveConf: string, options: RemoteLabOptions = {}): Promise<RemoteLab> {
   const dir = REMOTE_LAB_DIR;
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
@@ -108,6 +248,7 @@ export async function startRemoteLab(labTroveConf: string): Promise<RemoteLab> {
   writeFileSync(path.join(troveSource, "integration", "scripts", "trovestack"), TROVESTACK, { mode: 0o755 });
   const deployHome = path.join(dir, "deploy-home");
   mkdirSync(path.join(deployHome, "images"), { recursive: true });
+  const production = options.production ? await startProductionHosts(dir, options.production.dockerHost) : undefined;
 
   return {
     dir,
@@ -119,7 +260,9 @@ export async function startRemoteLab(labTroveConf: string): Promise<RemoteLab> {
     builds: () => lines(path.join(troveSource, "builds.log")),
     restarts: () => lines(path.join(controller.dir, "restarts.log")),
     hostFiles: () => ({ ...filesUnder(etc), ...filesUnder(controller.home) }),
+    production: production?.hosts,
     async stop() {
+      await production?.stop();
       await controller.stop();
       rmSync(dir, { recursive: true, force: true });
     },

@@ -20,6 +20,10 @@ export interface SshdOptions {
   acceptEnv?: string[];
   /** The server's directory (made if missing, removed by `stop()`). Default: a new temp dir. */
   dir?: string;
+  /** Supplementary groups of a user this server makes (`useradd -G`), e.g. `docker` for a Docker engine's socket. */
+  groups?: string[];
+  /** Variables sshd sets in every session (sshd_config `SetEnv`, OpenSSH 7.8+), as a host's own configuration would. */
+  setEnv?: Record<string, string>;
 }
 
 export interface TestSshd {
@@ -42,6 +46,10 @@ export interface TestSshd {
   rotateHostKey(): Promise<string>;
   /** Replaces the authorized client key with a new one; returns the new private key (the old one is refused). */
   rotateClientKey(): string;
+  /** The client key's file (mode 0600), for an `ssh-add` or `ssh -i`. */
+  readonly clientKeyFile: string;
+  /** Logins this server has accepted so far (`Accepted publickey for <user>` in its log). */
+  logins(): number;
   stop(): Promise<void>;
 }
 
@@ -69,7 +77,7 @@ export async function startSshd(port: number, options: SshdOptions = {}): Promis
     if (!userExists(user)) {
       requireTool("useradd", "passwd");
       // No password, but not locked: sshd without PAM refuses a locked account ("!" in shadow) even with a key.
-      execFileSync("useradd", ["-M", "-d", home, "-s", "/bin/bash", "-p", "*", user]);
+      execFileSync("useradd", ["-M", "-d", home, "-s", "/bin/bash", "-p", "*", ...(options.groups?.length ? ["-G", options.groups.join(",")] : []), user]);
       madeUser = true;
     } else {
       home = execFileSync("getent", ["passwd", user], { encoding: "utf8" }).split(":")[5]!;
@@ -97,6 +105,7 @@ export async function startSshd(port: number, options: SshdOptions = {}): Promis
       "UsePAM no",
       "StrictModes no",
       ...(options.acceptEnv?.length ? [`AcceptEnv ${options.acceptEnv.join(" ")}`] : []),
+      ...(options.setEnv && Object.keys(options.setEnv).length ? [`SetEnv ${Object.entries(options.setEnv).map(([k, v]) => `${k}=${v}`).join(" ")}`] : []),
       "",
     ].join("\n"),
   );
@@ -128,6 +137,8 @@ export async function startSshd(port: number, options: SshdOptions = {}): Promis
     get pid() {
       return child.pid!;
     },
+    clientKeyFile: path.join(dir, "client_key"),
+    logins: () => readFileSync(path.join(dir, "sshd.log"), "utf8").split("\n").filter((l) => l.includes(`Accepted publickey for ${user} `)).length,
     run: (command, stdin) => spawnSync("ssh", [...sshArgs, command], { input: stdin ?? "", encoding: "utf8" }),
     async rotateHostKey() {
       await stopProcess(child);
