@@ -619,7 +619,7 @@ function declareRemoteBuild(name: string, parent: pulumi.Resource, source: Build
  * path before the old build is deleted, and that delete would remove the new image. This one is only updated by a
  * rebuild (its `delete` holds the new sha256), runs nothing then, and never connects before the destroy.
  */
-function declareBuildCleanup(name: string, parent: pulumi.Resource, build: command.remote.Command, c: BuildHostConnection): void {
+function declareBuildCleanup(name: string, parent: pulumi.Resource, build: command.remote.Command, c: SshConnection): void {
   const built = build.stdout.apply((out) => parseBuiltImage(out, `GuestImageBuild "${name}": the image build on ${c.host}`));
   new command.remote.Command(
     `${name}-build-cleanup`,
