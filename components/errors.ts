@@ -1,6 +1,7 @@
 // Validation errors for components: every bad field of one component is collected and reported in one message,
 // so `pulumi preview` fails once, with everything the user has to fix.
 
+import { inspect } from "node:util";
 import * as pulumi from "@pulumi/pulumi";
 import { type FieldProblem, formatProblems } from "./problem-text";
 
@@ -20,6 +21,16 @@ export class ComponentInputError extends pulumi.RunError {
   ) {
     super(formatProblems(component, resourceName, problems));
     this.name = "ComponentInputError";
+  }
+
+  /**
+   * What util.inspect shows: the name and the message, never `problems` (raw values, masked for secrets) nor what the
+   * SDK attaches on the way (the rejected promise). Pulumi's runner inspects every uncaught error for its trace span even
+   * when it prints the message alone; inspecting this one the default way cost a failing preview 20 s of CPU, mostly
+   * garbage collection (measured on the production stack with a bad registryPassword: 22 s, against 4 s now).
+   */
+  [inspect.custom](): string {
+    return `${this.name}: ${this.message}`;
   }
 }
 

@@ -2,7 +2,8 @@
 
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { formatProblems, Problems } from "../components/errors";
+import { inspect } from "node:util";
+import { ComponentInputError, formatProblems, Problems } from "../components/errors";
 import { hostPortProblem, parseHostPort, plainNameProblem, repositoryProblem, tagProblem, versionNumberProblem } from "../components/validate";
 
 describe("parseHostPort", () => {
@@ -60,5 +61,18 @@ describe("Problems", () => {
       { field: "b", value: "v", allowed: "q" },
     ]);
     expect(text).toBe('X "y": 2 invalid inputs:\n  - a "1" is not valid (p)\n  - b "v" is not valid (q)');
+  });
+
+  it("inspects as its message alone: no problem's raw value (a secret, say), nothing the SDK attaches", () => {
+    const error = new ComponentInputError("stack config", "Pulumi.prod.yaml", [{ field: "pulumi-trove:registryPassword", value: "(secret)", allowed: "must not contain newlines" }]);
+    // Secrets are masked in problems already; even a raw value there must not reach a log. The SDK hangs the rejected
+    // promise on an input's error.
+    Object.assign(error.problems[0]!, { value: "line one\nline two" });
+    Object.assign(error, { promise: Promise.reject(error).catch(() => undefined) });
+    for (const shown of [inspect(error), inspect(error, { colors: true }), inspect({ wrapped: error })]) {
+      expect(shown).toContain('ComponentInputError: stack config "Pulumi.prod.yaml": pulumi-trove:registryPassword "(secret)" is not valid');
+      expect(shown).not.toContain("line two");
+      expect(shown).not.toContain("Promise");
+    }
   });
 });
