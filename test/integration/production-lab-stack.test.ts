@@ -27,6 +27,12 @@ const DATASTORES = ["mysql", "mariadb", "postgresql"];
 // versions that pin them, day-two's image; not this stack's.
 const OTHER_LANES_VERSION = /^rot-pin-/;
 const OTHER_LANES_IMAGE = /^trove-guest-(rot|day-two)-/;
+/** What a new build-host key (host key or client key) changes: the build, its cleanup and the copy, in place. */
+const BUILD_UPDATED_IN_PLACE = [
+  ["update", "production-lab-guest-build"],
+  ["update", "production-lab-guest-build-cleanup"],
+  ["update", "production-lab-guest-fetch"],
+];
 const REGISTRY_PASSWORD = randomBytes(12).toString("hex");
 let east: Lab;
 let west: Lab;
@@ -216,11 +222,7 @@ describe("pulumi up, up, refresh, a host-key change, a key rotation, a new trove
     const rotated = await engine.up();
     console.log(`production-lab: key rotation up ${((Date.now() - t) / 1000).toFixed(1)} s`);
     expect(rotated.errors).toEqual([]);
-    expect(rotated.changes.map((c) => [c.op, c.name]).sort()).toEqual([
-      ["update", "production-lab-guest-build"],
-      ["update", "production-lab-guest-build-cleanup"],
-      ["update", "production-lab-guest-fetch"],
-    ]);
+    expect(rotated.changes.map((c) => [c.op, c.name]).sort()).toEqual(BUILD_UPDATED_IN_PLACE);
     expect(hosts.buildHost.logins()).toBe(buildLogins + 1);
     expect(hosts.builds()).toHaveLength(1);
     expect(await labsSnapshot()).toEqual(labsBefore);
@@ -232,11 +234,7 @@ describe("pulumi up, up, refresh, a host-key change, a key rotation, a new trove
     engine.options.secrets = { ...engine.options.secrets, buildHostSshKey: hosts.buildHost.rotateClientKey() };
     const rekeyed = await engine.up();
     expect(rekeyed.errors).toEqual([]);
-    expect(rekeyed.changes.map((c) => [c.op, c.name]).sort()).toEqual([
-      ["update", "production-lab-guest-build"],
-      ["update", "production-lab-guest-build-cleanup"],
-      ["update", "production-lab-guest-fetch"],
-    ]);
+    expect(rekeyed.changes.map((c) => [c.op, c.name]).sort()).toEqual(BUILD_UPDATED_IN_PLACE);
     expect(hosts.buildHost.logins()).toBe(buildLogins + 2);
     expect(hosts.builds()).toHaveLength(1);
     expect(await labsSnapshot()).toEqual(labsBefore);
