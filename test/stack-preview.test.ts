@@ -63,6 +63,18 @@ describe("pulumi preview under Pulumi's own runner", () => {
     expect(r.resources.filter((x) => x.type === "pulumi-nodejs:dynamic/pulumi-trove:DatastoreVersion").length).toBeGreaterThan(0);
   }, 120_000);
 
+  it("the stack file docs/stacks.md shows previews as it is written, with no error", async () => {
+    // The YAML block an admin copies into stacks/Pulumi.mycloud.yaml, read as `pulumi --config-file` would read it.
+    const docs = readFileSync(path.join(ROOT, "docs", "stacks.md"), "utf8");
+    const example = /```yaml\n(# stacks\/Pulumi\.mycloud\.yaml\n[\s\S]*?)```/.exec(docs)?.[1];
+    expect(example).toBeDefined();
+    const configFile = path.join(home, "Pulumi.mycloud.yaml");
+    writeFileSync(configFile, example!);
+    const r = await new PulumiEngine({ root: ROOT, stack: "mycloud", configFile, env: bareEnv() }).preview();
+    expect(r.errors, r.programOutput).toEqual([]);
+    expect(r.resources.filter((x) => x.type === "pulumi-nodejs:dynamic/pulumi-trove:DatastoreVersion")).toHaveLength(2);
+  }, 120_000);
+
   it("the lab stack previews where the lab's files are not, naming each missing file in one line", async () => {
     const r = await preview("lab", {}, labStackElsewhere());
     expect(r.errors, r.programOutput).toEqual([]);

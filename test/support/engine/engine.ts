@@ -105,6 +105,8 @@ export interface EngineOptions {
   secrets?: Record<string, string>;
   /** Stack-file values to replace, e.g. a bad value for a test. */
   configOverrides?: Record<string, unknown>;
+  /** The stack file to read instead of `<stackConfigDir>/Pulumi.<stack>.yaml`, as `pulumi --config-file` takes it. */
+  configFile?: string;
   /** Environment of `pulumi` (the program and the plugins inherit it). Default: this process's. */
   env?: NodeJS.ProcessEnv;
   /** `--parallel`. Default: 16. */
@@ -181,7 +183,7 @@ export class PulumiEngine {
     const errors: string[] = [];
     let config: ProgramConfig;
     try {
-      config = programConfig(this.options.root, this.options.stack, this.options.secrets, this.options.configOverrides);
+      config = programConfig(this.options.root, this.options.stack, this.options.secrets, this.options.configOverrides, this.options.configFile);
     } catch (error) {
       return finish(steps, logs, [(error as Error).message], { exitCode: null });
     }

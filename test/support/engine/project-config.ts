@@ -75,12 +75,12 @@ const asText = (value: unknown): string => (typeof value === "string" ? value : 
 /**
  * The config a stack's program receives: the stack file's values plus `secrets` (what `pulumi config set --secret`
  * stored), checked against and completed from Pulumi.yaml. `overrides` replace stack-file values (a test's bad value);
- * an override of `undefined` removes the key.
+ * an override of `undefined` removes the key. `configFile`: the stack file to read instead (`pulumi --config-file`).
  * Throws with Pulumi's own wording when the CLI would refuse to start the program.
  */
-export function programConfig(root: string, stack: string, secrets: Record<string, string> = {}, overrides: Record<string, unknown> = {}): ProgramConfig {
+export function programConfig(root: string, stack: string, secrets: Record<string, string> = {}, overrides: Record<string, unknown> = {}, configFile?: string): ProgramConfig {
   const project = readProjectFile(root);
-  const stackFile = parse(readFileSync(path.join(root, project.stackConfigDir, `Pulumi.${stack}.yaml`), "utf8")) as { config?: Record<string, unknown> } | null;
+  const stackFile = parse(readFileSync(configFile ?? path.join(root, project.stackConfigDir, `Pulumi.${stack}.yaml`), "utf8")) as { config?: Record<string, unknown> } | null;
   const values = new Map<string, unknown>();
   for (const [k, v] of Object.entries({ ...(stackFile?.config ?? {}), ...overrides })) {
     // An override of `undefined` takes the key out of the stack file, as `pulumi config rm` would.
