@@ -595,10 +595,11 @@ function replaceHintOf(name: string): string {
 /** A build on the build host over SSH, and the copy of its image here when `fetch` is set. */
 function declareRemoteBuild(name: string, parent: pulumi.Resource, source: BuildSource, c: SshConnection, triggers: string[]): DeclaredImage {
   const { inputs, triggers: buildTriggers } = buildInputsOf(source, triggers);
+  const connection = remoteConnection(c, { component: "GuestImageBuild", name, field: "buildHost" });
   const build = new command.remote.Command(
     `${name}-build`,
     {
-      connection: remoteConnection(c, { component: "GuestImageBuild", name, field: "buildHost" }),
+      connection,
       // sshd passes a command's `environment` only for the names its AcceptEnv lists, so the values go as quoted
       // `export` lines in front of the script, inside the one `bash -c` argument.
       create: pulumi.output(inputs).apply((i) => shellCommand(["bash", "-c", renderBuildScript(i)])),
@@ -609,8 +610,10 @@ function declareRemoteBuild(name: string, parent: pulumi.Resource, source: Build
     },
     { parent },
   );
-  declareBuildCleanup(name, parent, build, c);
-  return { stdout: build.stdout, localImagePath: source.fetch ? declareFetch(name, parent, build, c, source.fetch.path) : undefined };
+  // The image the build printed (its path and sha256): what the cleanup removes and the copy brings here.
+  const built = build.stdout.apply((out) => parseBuiltImage(out, `GuestImageBuild "${name}": the image build on ${c.host}`));
+  declareBuildCleanup(name, parent, build, built, connection);
+  return { stdout: build.stdout, localImagePath: source.fetch ? declareFetch(name, parent, build, built, c, source.fetch.path) : undefined };
 }
 
 /**
@@ -619,12 +622,11 @@ function declareRemoteBuild(name: string, parent: pulumi.Resource, source: Build
  * path before the old build is deleted, and that delete would remove the new image. This one is only updated by a
  * rebuild (its `delete` holds the new sha256), runs nothing then, and never connects before the destroy.
  */
-function declareBuildCleanup(name: string, parent: pulumi.Resource, build: command.remote.Command, c: SshConnection): void {
-  const built = build.stdout.apply((out) => parseBuiltImage(out, `GuestImageBuild "${name}": the image build on ${c.host}`));
+function declareBuildCleanup(name: string, parent: pulumi.Resource, build: command.remote.Command, built: pulumi.Output<BuiltImage>, connection: command.types.input.remote.ConnectionArgs): void {
   new command.remote.Command(
     `${name}-build-cleanup`,
     {
-      connection: remoteConnection(c, { component: "GuestImageBuild", name, field: "buildHost" }),
+      connection,
       delete: built.apply((b) => shellCommand(["bash", "-c", withExports(buildCleanupEnvironment(b), BUILD_CLEANUP_SCRIPT)])),
       addPreviousOutputInEnv: false,
     },
@@ -633,8 +635,7 @@ function declareBuildCleanup(name: string, parent: pulumi.Resource, build: comma
 }
 
 /** The copy of a remote build's image to `localPath` here, checked against the build's sha256; its path. */
-function declareFetch(name: string, parent: pulumi.Resource, build: command.remote.Command, c: SshConnection, localPath: string): pulumi.Output<string | undefined> {
-  const built = build.stdout.apply((out) => parseBuiltImage(out, `GuestImageBuild "${name}": the image build on ${c.host}`));
+function declareFetch(name: string, parent: pulumi.Resource, build: command.remote.Command, built: pulumi.Output<BuiltImage>, c: SshConnection, localPath: string): pulumi.Output<string | undefined> {
   const environment: Record<keyof ImageFetchEnvironment, pulumi.Input<string>> = {
     FETCH_HOST: c.host,
     FETCH_PORT: pulumi.output(c.port ?? 22).apply(String),
