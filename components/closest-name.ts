@@ -30,3 +30,9 @@ export function closestName(given: string, known: Iterable<string>): string | un
   }
   return best?.name;
 }
+
+/** What an unknown name is told: `did you mean <prefix><closest>?`, or, when none is close, `<listLabel>: <every name>`. @internal */
+export function didYouMean(given: string, known: readonly string[], listLabel: string, prefix = ""): string {
+  const near = closestName(given, known);
+  return near === undefined ? `${listLabel}: ${known.join(", ")}` : `did you mean ${prefix}${near}?`;
+}

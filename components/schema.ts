@@ -3,7 +3,7 @@
 // declares anything: the type, the shape (no unknown keys, no missing required ones) and the content of every field,
 // nested ones included.
 
-import { closestName } from "./closest-name";
+import { didYouMean } from "./closest-name";
 import { FieldProblem } from "./problem-text";
 
 // A plain value is checked at once; a `pulumi.Input` (an Output or a Promise) is checked when it resolves, with the
@@ -168,8 +168,7 @@ function join(field: string, key: string): string {
 
 /** What an unknown field is told: the field it most likely misspells, or, when none is close, every field allowed. @internal */
 export function unknownFieldProblem(given: string, known: readonly string[]): string {
-  const near = closestName(given, known);
-  return near === undefined ? `unknown field; allowed: ${known.join(", ")}` : `unknown field; did you mean ${near}?`;
+  return `unknown field; ${didYouMean(given, known, "allowed")}`;
 }
 
 /** Where a walk reports problems and values to check later. */

@@ -6,7 +6,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { PipelineRegion, SshConnection, TroveGuestPipeline, TroveGuestPipelineArgs } from "../components/index";
 import { pipelineWithCurrentNames, TROVE_GUEST_PIPELINE_SCHEMA } from "../components/pipeline";
 import { checkArgs } from "../components/check-args";
-import { closestName } from "../components/closest-name";
+import { didYouMean } from "../components/closest-name";
 import { ComponentInputError, FieldProblem } from "../components/errors";
 import { Rule } from "../components/schema";
 
@@ -134,11 +134,11 @@ export function unknownStackKeys(given: Record<string, string>, isSecret: (key: 
   return Object.keys(given)
     .filter((key) => key.startsWith(prefix) && !STACK_SETTINGS.includes(key.slice(prefix.length)))
     .sort()
-    .map((key) => {
-      const near = closestName(key.slice(prefix.length), STACK_SETTINGS);
-      const hint = near === undefined ? `settings: ${STACK_SETTINGS.join(", ")}` : `did you mean ${prefix}${near}?`;
-      return { field: key, value: isSecret(key) ? "(secret)" : given[key], allowed: `not a setting of this stack; ${hint}` };
-    });
+    .map((key) => ({
+      field: key,
+      value: isSecret(key) ? "(secret)" : given[key],
+      allowed: `not a setting of this stack; ${didYouMean(key.slice(prefix.length), STACK_SETTINGS, "settings", prefix)}`,
+    }));
 }
 
 /**
