@@ -79,7 +79,29 @@ interface LaneResult {
   code: number | null;
   output: string;
   totals?: Totals;
+  /** Each failed test: its file, full name and the start of its failure message. */
+  failures: string[];
   seconds: number;
+}
+
+interface VitestReport {
+  numPassedTests: number;
+  numFailedTests: number;
+  numPendingTests: number;
+  numTodoTests: number;
+  testResults: Array<{ name: string; message?: string; assertionResults: Array<{ status: string; fullName: string; failureMessages?: string[] }> }>;
+}
+
+/** The failed tests of a vitest JSON report, each as a few lines that name it and say why (a file that failed to load too). */
+function failuresOf(report: VitestReport): string[] {
+  const excerpt = (text: string) => text.split("\n").filter((l) => !l.includes("node_modules")).slice(0, 12).map((l) => `    ${l}`).join("\n");
+  return report.testResults.flatMap((file) => {
+    const rel = path.relative(root, file.name);
+    const tests = file.assertionResults
+      .filter((a) => a.status === "failed")
+      .map((a) => `  ${rel} > ${a.fullName}\n${excerpt(a.failureMessages?.[0] ?? "(no message)")}`);
+    return tests.length === 0 && file.message ? [`  ${rel}\n${excerpt(file.message)}`] : tests;
+  });
 }
 
 /** One vitest process for a step; its exit code, output and totals (from vitest's JSON report). */
@@ -96,13 +118,15 @@ function runStep(lane: string, index: number, step: Step, outDir: string): Promi
     child.stderr.on("data", (d) => (output += d));
     child.on("close", (code) => {
       let totals: Totals | undefined;
+      let failures: string[] = [];
       try {
-        const r = JSON.parse(readFileSync(report, "utf8")) as { numPassedTests: number; numFailedTests: number; numPendingTests: number; numTodoTests: number; testResults: unknown[] };
+        const r = JSON.parse(readFileSync(report, "utf8")) as VitestReport;
         totals = { passed: r.numPassedTests, failed: r.numFailedTests, skipped: r.numPendingTests + r.numTodoTests, files: r.testResults.length };
+        failures = failuresOf(r);
       } catch {
         totals = undefined;
       }
-      resolve({ files: step.files, code, output, totals });
+      resolve({ files: step.files, code, output, totals, failures });
     });
   });
 }
@@ -146,6 +170,7 @@ async function runLane(lane: string): Promise<LaneResult> {
     code: parts.find((p) => p.code !== 0)?.code ?? 0,
     output: parts.map((p) => p.output).join("\n"),
     totals,
+    failures: parts.flatMap((p) => p.failures),
     seconds: Math.round((Date.now() - laneStarted) / 1000),
   };
 }
@@ -161,6 +186,9 @@ async function main(): Promise<void> {
     console.log(r.output);
     if (r.code !== 0 || !r.totals) failed = true;
   }
+  // The failures again, last, where a reader of the run's tail (CI shows only that) sees them.
+  const failures = results.flatMap((r) => r.failures.map((f) => `[${r.lane}]${f}`));
+  if (failures.length > 0) console.log(`\nfailed tests:\n${failures.join("\n")}\n`);
   const sum = (k: keyof Totals) => results.reduce((n, r) => n + (r.totals?.[k] ?? 0), 0);
   console.log(`lanes: ${results.map((r) => `${r.lane} ${r.seconds} s`).join(", ")}; wall ${Math.round((Date.now() - started) / 1000)} s`);
   console.log(`tests: ${sum("passed")} passed, ${sum("failed")} failed, ${sum("skipped")} skipped, in ${sum("files")} files`);
