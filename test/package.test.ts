@@ -67,7 +67,7 @@ beforeAll(() => {
   }
   writeFileSync(path.join(consumer, "tsconfig.json"), JSON.stringify(TSCONFIG));
   writeFileSync(path.join(consumer, "package.json"), JSON.stringify({ name: "consumer", private: true }));
-}, 120_000);
+});
 
 afterAll(() => {
   if (work) rmSync(work, { recursive: true, force: true });

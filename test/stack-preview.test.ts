@@ -61,7 +61,7 @@ describe("pulumi preview under Pulumi's own runner", () => {
     expect(r.summary).toMatch(/^Resources: \d+ created$/);
     expect(r.resources.find((x) => x.type === "pulumi:pulumi:Stack")?.name).toBe(`pulumi-trove-${stack}`);
     expect(r.resources.filter((x) => x.type === "pulumi-nodejs:dynamic/pulumi-trove:DatastoreVersion").length).toBeGreaterThan(0);
-  }, 120_000);
+  });
 
   it("the stack file docs/stacks.md shows previews as it is written, with no error", async () => {
     // The YAML block an admin copies into stacks/Pulumi.mycloud.yaml, read as `pulumi --config-file` would read it.
@@ -73,7 +73,7 @@ describe("pulumi preview under Pulumi's own runner", () => {
     const r = await new PulumiEngine({ root: ROOT, stack: "mycloud", configFile, env: bareEnv() }).preview();
     expect(r.errors, r.programOutput).toEqual([]);
     expect(r.resources.filter((x) => x.type === "pulumi-nodejs:dynamic/pulumi-trove:DatastoreVersion")).toHaveLength(2);
-  }, 120_000);
+  });
 
   it("the lab stack previews where the lab's files are not, naming each missing file in one line", async () => {
     const r = await preview("lab", {}, labStackElsewhere());
@@ -82,7 +82,7 @@ describe("pulumi preview under Pulumi's own runner", () => {
     expect(w).toContainEqual(expect.stringMatching(/^GuestImageBuild "lab-guest": existingImagePath \/nonexistent\/pulumi-trove-lab\/images\/trove-guest-ubuntu-jammy-dev\.qcow2 is not on this machine/));
     for (const d of ["mysql", "mariadb", "postgresql"]) expect(w).toContainEqual(expect.stringContaining(`rules.rulesFile /nonexistent/pulumi-trove-lab/trove-source/trove/templates/${d}/validation-rules.json is not on this machine`));
     for (const line of w) expect(line).not.toContain("\n");
-  }, 120_000);
+  });
 
   it("devstack records the pinned Trove ref, so a preview on any machine agrees with the controller's up", async () => {
     const r = await preview("devstack");
@@ -94,7 +94,7 @@ describe("pulumi preview under Pulumi's own runner", () => {
     expect((plain(publish.inputs) as { environment: Record<string, string> }).environment.BACKUP_TROVE_REF).toBe("stable/2026.1");
     // The one command per version takes over the two-command release's mirror command (the backup command is deleted).
     expect(publish.aliases).toContain("urn:pulumi:devstack::pulumi-trove::pulumi-trove:pipeline:TroveGuestPipeline$pulumi-trove:datastore-images:DatastoreImages$command:local:Command::devstack-images-mirror-mysql-8-4");
-  }, 120_000);
+  });
 
   it("a stack file still using the former keys previews as before, with one warning per key naming the key now; both names at once are refused", async () => {
     const former = { "pulumi-trove:datastoreImages": { troveSourceDir: "/opt/stack/trove", troveRef: "stable/2026.1" }, "pulumi-trove:registration": { troveSourceDir: "/opt/stack/trove" } };
@@ -117,7 +117,7 @@ describe("pulumi preview under Pulumi's own runner", () => {
     const r = await preview("devstack", {}, { "pulumi-trove:guestImage": guestImage });
     expect(r.errors).toEqual([]);
     expect(warnings(r)).toContainEqual(expect.stringMatching(/^GuestImageBuild "devstack-guest": troveRef is not set and \/nonexistent\/trove is not a git checkout readable here/));
-  }, 120_000);
+  });
 
   it("a stack that adds a region to the implicit one keeps that region's Glance image and versions under their old names", async () => {
     const regions = [{ name: "default" }, { name: "west", cloud: "west" }];
@@ -130,7 +130,7 @@ describe("pulumi preview under Pulumi's own runner", () => {
     // The new region's resources are its own: no alias could make them take over another region's. Their one alias
     // is their own name under the GlanceImage's earlier type token.
     expect(named(r, "devstack-glance-west-image").aliases).toEqual([urn("devstack-glance-west-image", "pulumi-trove:glance:GlanceImage$openstack:images/image:Image")]);
-  }, 120_000);
+  });
 
   it("a stack of the two-command release: its mirror command is updated in place into the publish command, its backup command deleted", async () => {
     const engine = new PulumiEngine({ root: ROOT, stack: "devstack", env: bareEnv() });
@@ -160,7 +160,7 @@ describe("pulumi preview under Pulumi's own runner", () => {
     expect(step("devstack-images-publish-mysql-8-4")).toMatchObject({ op: "update", changes: ["create", "environment", "update"] });
     expect(step("devstack-images-backup-mysql-8-4")).toMatchObject({ op: "delete", type: "command:local:Command" });
     expect(r.steps.filter((x) => x.name.includes("-images-") && x.op === "replace")).toEqual([]);
-  }, 120_000);
+  });
 
   it("production runs the registry container and the backup builds on the registry host's Docker engine", async () => {
     const r = await preview("production", PRODUCTION_SECRETS);
@@ -170,7 +170,7 @@ describe("pulumi preview under Pulumi's own runner", () => {
     const builds = r.resources.filter((x) => x.name.includes("-publish-") && x.type === "command:local:Command");
     expect(builds).toHaveLength(6);
     for (const b of builds) expect((plain(b.inputs) as { environment: Record<string, string> }).environment.DOCKER_HOST).toBe("ssh://deploy@registry.db.example.com");
-  }, 120_000);
+  });
 
   it("controllerSshKey reaches every region's troveController, as a secret, with nothing in plain YAML", async () => {
     const regions = [
@@ -186,26 +186,26 @@ describe("pulumi preview under Pulumi's own runner", () => {
       expect(isSecret(load.inputs.connection)).toBe(true);
       expect((plain(load.inputs.connection) as { privateKey: string }).privateKey).toBe("CONTROLLERKEY");
     }
-  }, 120_000);
+  });
 
   it("a registry password that cannot sit on one INI line fails the preview, naming the field, before anything is created", async () => {
     const r = await preview("production", { ...PRODUCTION_SECRETS, registryPassword: "line one\nline two" });
     expect(r.ok).toBe(false);
     expect(r.errors.join("\n")).toContain(`stack config "Pulumi.production.yaml": pulumi-trove:registryPassword "(secret)" is not valid (must not contain newlines or control characters).`);
     expect(r.errors.join("\n")).not.toContain("line two");
-  }, 120_000);
+  });
 
   it("a value of the wrong type in the stack's YAML fails the preview naming the YAML key, before anything is declared", async () => {
     const lab = parse(readFileSync(path.join(ROOT, "stacks/Pulumi.lab.yaml"), "utf8")).config as Record<string, Record<string, unknown>>;
     const guestImage = { ...lab["pulumi-trove:guestImage"], devMode: "false" };
-    const started = Date.now();
     const r = await preview("lab", {}, { "pulumi-trove:guestImage": guestImage });
     expect(r.ok).toBe(false);
     expect(r.errors.join("\n")).toContain('stack config "Pulumi.lab.yaml": pulumi-trove:guestImage.devMode "false" is not valid (expected true or false, got a string (in YAML, write true or false without quotes)).');
     expect(r.resources.map((x) => x.type).filter((t) => !t.startsWith("pulumi:"))).toEqual([]);
-    // Reported as a RunError: printed at once, not after Pulumi's runner formats a stack trace.
-    expect(Date.now() - started).toBeLessThan(60_000);
-  }, 120_000);
+    // Reported as a RunError: the message alone, not an unhandled exception with Pulumi's runner's stack trace.
+    expect(r.errors.join("\n")).not.toContain("failed with an unhandled exception");
+    expect(r.errors.join("\n")).not.toMatch(/\n\s+at /);
+  });
 
   it("a value a component refuses is printed as its message alone, not as an unhandled exception with a stack", async () => {
     const r = await preview("lab", {}, { "pulumi-trove:versions": [{ datastore: "oracle", version: "19" }] });
@@ -214,20 +214,20 @@ describe("pulumi preview under Pulumi's own runner", () => {
     expect(text).toContain('TroveGuestPipeline "lab": versions[0].datastore "oracle" is not valid (known: mariadb, mysql, postgresql).');
     expect(text).not.toContain("failed with an unhandled exception");
     expect(text).not.toMatch(/\n\s+at /);
-  }, 120_000);
+  });
 
   it("a misspelt key in the stack file fails the preview in one line naming the key and the key it most likely means", async () => {
     const r = await preview("lab", {}, { "pulumi-trove:versionz": [{ datastore: "mysql", version: "5.7.29" }] });
     expect(r.ok).toBe(false);
     expect(r.errors.join("\n").trim()).toBe('stack config "Pulumi.lab.yaml": pulumi-trove:versionz "[{\\"datastore\\":\\"mysql\\",\\"version\\":\\"5.7.29\\"}]" is not valid (not a setting of this stack; did you mean pulumi-trove:versions?).');
     expect(r.resources.map((x) => x.type).filter((t) => !t.startsWith("pulumi:"))).toEqual([]);
-  }, 120_000);
+  });
 
   it("managementNetworkCidr from the stack file reaches the pipeline: a malformed one fails the preview naming its key", async () => {
     const r = await preview("lab", {}, { "pulumi-trove:managementNetworkCidr": "not-a-cidr" });
     expect(r.ok).toBe(false);
     expect(r.errors.join("\n")).toContain('stack config "Pulumi.lab.yaml": pulumi-trove:managementNetworkCidr "not-a-cidr" is not valid (expected an IPv4 or IPv6 network in CIDR notation, e.g. 10.0.0.0/24 or fd00::/64).');
-  }, 120_000);
+  });
 
   it("allowUntested from the stack file reaches the pipeline: a version the release does not support is refused without it, served with it", async () => {
     const versions = { "pulumi-trove:versions": [{ datastore: "mariadb", version: "10.5", default: true }] };
@@ -244,7 +244,7 @@ describe("pulumi preview under Pulumi's own runner", () => {
     const r = await preview("production", { registryTlsKey: "TLSKEY", controllerSshKey: "K", buildHostSshKey: "K" }, { "pulumi-trove:registryPassword": "plain-text" });
     expect(r.ok).toBe(false);
     expect(r.errors.join("\n")).toContain("registryPassword is stored in plain text in the stack file; remove it there and run pulumi config set --secret registryPassword <value>");
-  }, 120_000);
+  });
 });
 
 describe("the stack's config, checked as the Pulumi CLI checks it before the program starts", () => {
@@ -289,5 +289,5 @@ describe("Pulumi's dynamic-provider host", () => {
     } finally {
       await host.stop();
     }
-  }, 60_000);
+  });
 });

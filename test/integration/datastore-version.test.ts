@@ -87,7 +87,7 @@ describe.each(labReleases())("DatastoreVersion against the lab's Trove %s", (rel
     execFileSync("qemu-img", ["create", "-q", "-f", "qcow2", file, "16M"]);
     new GlanceImage(`contract-${RUN}`, { image: { path: file, diskFormat: "qcow2", sha256: "0".repeat(64) }, datastores: ["mysql", "mariadb"], name: `trove-guest-contract-${RUN}` });
     images.push(applyGlanceImage(lab, (await mocks.waitFor(`contract-${RUN}-image`)).inputs));
-  }, 120_000);
+  });
 
   afterAll(async () => {
     for (const r of runners) await r.destroy().catch(() => undefined);
@@ -95,7 +95,7 @@ describe.each(labReleases())("DatastoreVersion against the lab's Trove %s", (rel
     process.env = { ...savedEnv };
     rmSync(work, { recursive: true, force: true });
     lab.release();
-  }, 120_000);
+  });
 
     it("creates the version; a second run changes nothing and makes no write call; Trove finds the Glance image GlanceImage declared", async () => {
       const version = `5.7.${RUN}`;
@@ -226,7 +226,7 @@ describe.each(labReleases())("DatastoreVersion against the lab's Trove %s", (rel
       expect(steps).toEqual(["same", "create", "create"]);
       const names = (await troveVersions()).map((v) => v.name).filter((n) => versions.includes(n));
       expect(names.sort()).toEqual([...versions].sort());
-    }, 60_000);
+    });
 
     it("keeps the version Trove created when the answer to its POST was lost, with no duplicate and no adopt needed", async () => {
       const version = `4.0.${RUN}`;

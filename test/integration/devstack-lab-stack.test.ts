@@ -61,13 +61,13 @@ beforeAll(async () => {
   const env: NodeJS.ProcessEnv = { ...lab.env, DOCKER_HOST: lab.dockerHost, HOME: remote.deployHome };
   delete env.SSH_AUTH_SOCK;
   engine = new PulumiEngine({ root: ROOT, stack: "devstack-lab", env, secrets: { controllerSshKey: remote.controller.privateKey }, configOverrides: connectionOverrides(remote.controller.hostPublicKey) });
-}, 120_000);
+});
 
 afterAll(async () => {
   if (engine?.state.length) await engine.destroy();
   await remote?.stop();
   lab?.release();
-}, 120_000);
+});
 
 describe("pulumi up, up, refresh, a host-key change and destroy of the devstack shape, over real SSH", () => {
   it("builds with trovestack, configures and restarts the controller and loads its parameters over SSH; runs nothing twice; refuses a changed host key until the stack has it; destroy leaves the lab as it was", async () => {

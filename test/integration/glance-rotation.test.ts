@@ -128,7 +128,7 @@ for (const release of labReleases()) {
 
       beforeAll(() => {
         lab = ensureLab(release);
-      }, 120_000);
+      });
 
       afterAll(async () => {
         const api = await troveRest(lab);

@@ -63,7 +63,7 @@ beforeAll(() => {
   for (const k of Object.keys(env)) if (/^OS_/.test(k) && k !== "OS_CLIENT_CONFIG_FILE") delete env[k];
   engine = new PulumiEngine({ root: ROOT, stack: "lab", env });
   work = mkdtempSync(path.join(tmpdir(), "lab-stack-"));
-}, 120_000);
+});
 
 afterAll(async () => {
   // A failed assertion must not leave the stack's resources in the shared lab, nor a changed image file.
@@ -71,7 +71,7 @@ afterAll(async () => {
   execFileSync("qemu-img", ["create", "-q", "-f", "qcow2", LAB_IMAGE, "16M"]);
   rmSync(work, { recursive: true, force: true });
   lab.release();
-}, 120_000);
+});
 
 describe("pulumi up, up, refresh and destroy of the lab stack, against the lab", () => {
   it("registers every version on the Glance image, loads its parameters, publishes every image the guest agent pulls; does nothing twice, nor to a stack written under the earlier type tokens; updates, rebuilds, renames and adds a region only as asked; and leaves the lab as it found it", async () => {

@@ -25,7 +25,7 @@ async function runRegistry(name: string, args: LocalRegistryArgs): Promise<{ add
   const { execution, result } = await executeAgainstLab(lab, "registry-test", () => new LocalRegistry(name, args));
   executions.push(execution);
   const address = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`registry ${name} did not start: ${execution.errors.join("; ")}`)), 60_000);
+    const timer = setTimeout(() => reject(new Error(`registry ${name} did not start: ${execution.errors.join("; ")}`)), 150_000);
     pulumi.output(result.address).apply((a) => {
       clearTimeout(timer);
       resolve(a);
@@ -52,7 +52,7 @@ beforeAll(() => {
   lab = ensureLab();
   process.env.DOCKER_HOST = lab.dockerHost;
   work = mkdtempSync(path.join(tmpdir(), "local-registry-"));
-}, 120_000);
+});
 
 afterAll(async () => {
   for (const e of executions) await e.cleanUp();

@@ -114,7 +114,7 @@ beforeAll(async () => {
     secrets: { registryPassword: REGISTRY_PASSWORD, registryTlsKey: hosts.registryKey, controllerSshKey: remote.controller.privateKey, buildHostSshKey: hosts.buildHost.privateKey },
     configOverrides: overrides({ buildHost: hosts.buildHost.hostPublicKey, controller: remote.controller.hostPublicKey }),
   });
-}, 120_000);
+});
 
 afterAll(async () => {
   if (engine?.state.length) await engine.destroy();

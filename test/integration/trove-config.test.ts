@@ -68,7 +68,7 @@ describe.each(labReleases())("Trove %s's own code reads the rendered config and 
     copyFileSync(TROVE_IMAGES, script);
     const version = execFileSync(lab.python, ["-c", "import pbr.version; print(pbr.version.VersionInfo('trove').version_string())"], { encoding: "utf8" }).trim();
     expect(version.split(".")[0]).toBe(String(rules.troveMajor));
-  }, 120_000);
+  });
   afterAll(() => {
     if (labWork) rmSync(labWork, { recursive: true, force: true });
     lab?.release();
