@@ -6,7 +6,7 @@
 // mode refusing; deleted rows that still hold a version on MariaDB; and the clean removal once nothing uses them.
 
 import { execFileSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { mkdirSync, readFileSync, rmSync } from "node:fs";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { trove } from "../../components/trove-client";
@@ -18,7 +18,6 @@ import { imageTroveFinds } from "../support/openstack-apply";
 const ROOT = path.join(__dirname, "..", "..");
 const ROWS = path.join(__dirname, "../support/trove_rows.py");
 const TENANT = "day-two-tenant";
-const IMAGE = "/tmp/pulumi-trove-lab/images/trove-guest-ubuntu-jammy-dev.qcow2";
 
 type Versions = Array<{ datastore: string; version: string; default?: boolean; active?: boolean; upstreamTag?: string }>;
 const FIRST: Versions = [
@@ -34,6 +33,9 @@ for (const release of labReleases()) {
     let lab: Lab;
     let engine: PulumiEngine;
     let api: TroveRest;
+    // A guest image file of this test's own: the lab's image file is rewritten by the lab stack's test, in another
+    // lane, and a changed file is a new image.
+    let image: string;
     const rows = (...args: string[]) => JSON.parse(execFileSync(lab.python, ["-c", readFileSync(ROWS, "utf8"), lab.troveConf, ...args], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }).trim().split("\n").pop()!) as Record<string, unknown>;
     // Trove's REST API for the reads (the CLI spends seconds starting, three labs at once).
     const parameterCount = async (id: string) => (await api.parameters(id)).length;
@@ -44,7 +46,7 @@ for (const release of labReleases()) {
       "pulumi-trove:troveRelease": release,
       "pulumi-trove:allowUntested": true,
       "pulumi-trove:versions": versions,
-      "pulumi-trove:guestImage": { existingImagePath: IMAGE },
+      "pulumi-trove:guestImage": { existingImagePath: image },
       "pulumi-trove:glanceImage": { name: `trove-guest-day-two-${release}` },
       "pulumi-trove:regions": [{ name: "lab", cloud: "trove-lab", troveController: { troveConfPath: lab.troveConf, python: lab.python } }],
       // The zed lab's upstream registry stands in for an existing one: nothing to run, nothing to build.
@@ -60,6 +62,9 @@ for (const release of labReleases()) {
       lab = ensureLab(release);
       ensureLab("zed"); // its upstream registry
       api = await troveRest(lab);
+      image = path.join(lab.dir, "images", "day-two-guest.qcow2");
+      mkdirSync(path.dirname(image), { recursive: true });
+      execFileSync("qemu-img", ["create", "-q", "-f", "qcow2", image, "16M"]);
       const env: NodeJS.ProcessEnv = { ...process.env, OS_CLIENT_CONFIG_FILE: lab.cloudsYaml };
       for (const k of Object.keys(env)) if (/^OS_/.test(k) && k !== "OS_CLIENT_CONFIG_FILE") delete env[k];
       engine = new PulumiEngine({ root: ROOT, stack: "lab", env });
@@ -76,6 +81,7 @@ for (const release of labReleases()) {
         engine.options.configOverrides = configFor(FIRST);
         await engine.destroy();
       }
+      if (image) rmSync(image, { force: true });
     }, 300_000);
 
     it("moves the default and deactivates in place; keeps what databases use, inactive, in preview and at up; refuses in strict mode; removes it once nothing uses it", async () => {

@@ -3,7 +3,8 @@
 // run it, the upload through the `openstack` CLI as @pulumi/openstack documents it, the history through Pulumi's own
 // dynamic-provider host talking to Glance's REST API. Which image Trove serves is asked of Trove's own code
 // (trove.common.glance.get_image_id), with a tag of this run's own (retainedDatastores), so other images in the lab
-// do not count.
+// do not count. The image's datastore tag is the run's own too: an image tagged `mysql` here would be what Trove's
+// lookup serves to the other tests' mysql versions in the same lab while it lives (their lanes run side by side).
 
 import { execFileSync } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
@@ -25,8 +26,8 @@ const QUOTA = "pulumi-nodejs:dynamic/pulumi-trove:GlanceQuotaCheck";
 
 const PROGRAM = `import * as pulumi from "@pulumi/pulumi";
 import { GlanceImage } from ${JSON.stringify(path.join(ROOT, "components", "glance-image"))};
-const settings = new pulumi.Config().requireObject<Record<string, unknown>>("settings");
-const image = new GlanceImage("rot", { ...settings, datastores: ["mysql"], cloud: "trove-lab" } as never);
+const { datastore, ...settings } = new pulumi.Config().requireObject<Record<string, unknown>>("settings");
+const image = new GlanceImage("rot", { ...settings, datastores: [datastore], cloud: "trove-lab" } as never);
 export const imageId = image.imageId;
 export const uploadedImageId = image.uploadedImageId;
 export const keptImageIds = image.keptImageIds;
@@ -49,6 +50,8 @@ class RotationStack {
   readonly engine: PulumiEngine;
   readonly name: string;
   readonly tag: string;
+  /** The datastore the image is for: the run's own name, no datastore the other tests' versions look up. */
+  readonly datastore: string;
   private files = 0;
 
   constructor(
@@ -64,6 +67,7 @@ class RotationStack {
     const run = randomBytes(3).toString("hex");
     this.name = `trove-guest-rot-${stack}-${run}`;
     this.tag = `rot${run}`;
+    this.datastore = `rotds${run}`;
     const env: NodeJS.ProcessEnv = { ...process.env, OS_CLIENT_CONFIG_FILE: lab.cloudsYaml };
     for (const k of Object.keys(env)) if (/^OS_/.test(k) && k !== "OS_CLIENT_CONFIG_FILE") delete env[k];
     this.engine = new PulumiEngine({ root: this.dir, stack, env });
@@ -78,7 +82,7 @@ class RotationStack {
 
   /** Writes the stack's settings (GlanceImageArgs but the datastores and cloud), as `pulumi config set` would. */
   configure(settings: Record<string, unknown>): void {
-    const config = { "openstack:cloud": "trove-lab", [`${PROJECT}:settings`]: { name: this.name, retainedDatastores: [this.tag], ...settings } };
+    const config = { "openstack:cloud": "trove-lab", [`${PROJECT}:settings`]: { name: this.name, datastore: this.datastore, retainedDatastores: [this.tag], ...settings } };
     writeFileSync(path.join(this.dir, `Pulumi.${this.stack}.yaml`), stringify({ config }));
   }
 
@@ -88,7 +92,7 @@ class RotationStack {
 
   /** The image Trove's own lookup serves for this run's tags. */
   troveServes(): string {
-    return imageTroveFinds(this.lab, ["trove", "mysql", this.tag]);
+    return imageTroveFinds(this.lab, ["trove", this.datastore, this.tag]);
   }
 
   /** Glance's REST API (the CLI spends seconds starting, three labs at once). */
@@ -141,7 +145,7 @@ for (const release of labReleases()) {
         const s = new RotationStack(lab, "keep2");
         stacks.push(s);
         const [a, b, c, d, e] = [s.newImage(), s.newImage(), s.newImage(), s.newImage(), s.newImage()];
-        const all = ["trove", "mysql", s.tag];
+        const all = ["trove", s.datastore, s.tag];
 
         // Build 1: uploaded with the default properties and min_disk, tagged, served.
         s.configure({ image: a });
