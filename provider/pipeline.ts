@@ -4,14 +4,14 @@
 // refused with the same message.
 
 import * as pulumi from "@pulumi/pulumi";
-import type { PipelineDatastoreVersion, PublishedImages, RetainedVersion } from "../components/index";
+import type { PipelineDatastoreVersion, PipelineVersionOutput, PublishedImages, RetainedVersion } from "../components/index";
 import { TroveGuestPipeline as Pipeline } from "../components/index";
 import {
   PipelineDatastoreImages,
   PipelineGlanceImage,
   PipelineGuestImage,
-  PipelineRegionFace,
-  PipelineRegistrationFace,
+  PipelineRegionSpec,
+  PipelineRegistrationOptions,
   PipelineRegistry,
   PipelineTroveConfig,
   enabledOr,
@@ -30,8 +30,9 @@ export interface TroveGuestPipelineArgs {
    */
   versions: PipelineDatastoreVersion[];
   /**
-   * Trove release of the controller (`zed` … `2026.2`): decides the supported guest OS releases and datastore
-   * versions and how the guest agent names images. Required. Example: `2026.1`.
+   * Trove release of the controller (`zed` … `2026.2`; `troveReleaseSupport(release)` says what each supports):
+   * decides the supported guest OS releases and datastore versions and how the guest agent names images. Required.
+   * Example: `2026.1`.
    */
   troveRelease: string;
   /** Accept datastore versions (and, unless `guestImage` says otherwise, guest OS releases) outside the release's support. Default: `false`. */
@@ -45,7 +46,7 @@ export interface TroveGuestPipelineArgs {
    * Default: one region named `default` using the default OpenStack provider. A region's OpenStack provider is the
    * component's `providers` resource option (TypeScript's `PipelineRegion.provider`).
    */
-  regions?: PipelineRegionFace[];
+  regions?: PipelineRegionSpec[];
   /** The registry: `local` runs the runbook's registry container; `existing` uses one you already have. Exactly one of the two. */
   registry: PipelineRegistry;
   /** How the datastore images are mirrored and the backup images built: `DatastoreImages`' arguments other than those the pipeline passes. */
@@ -59,10 +60,13 @@ export interface TroveGuestPipelineArgs {
    * Registering the datastore versions in Trove, in every region, after that region's Glance image; `{ enabled: false }`
    * leaves it out. Default: registered, parameters not loaded.
    */
-  registration?: PipelineRegistrationFace;
+  registration?: PipelineRegistrationOptions;
   /**
-   * The CIDR of Trove's management network, IPv4 or IPv6: a registry address outside it gets a warning on releases
-   * that isolate guests there (2024.2 on). Default: not checked. Example: `10.0.0.0/24`.
+   * The CIDR of Trove's management network (the network `network_isolation` keeps guests on), IPv4 or IPv6; a
+   * malformed value is refused. Since 2024.2 `network_isolation` is on by default and guests pull images over that
+   * network only, so the registry must be reachable there: when the registry's address is an IP outside this CIDR, on
+   * such a release, the pipeline gives one warning naming the field, the address and the CIDR. A host name is not
+   * judged. Default: not checked. Example: `10.0.0.0/24`.
    */
   managementNetworkCidr?: string;
 }
@@ -72,15 +76,23 @@ export interface TroveGuestPipelineArgs {
  * backup images, Trove configuration and datastore version registration.
  */
 export class TroveGuestPipeline extends pulumi.ComponentResource {
-  /** Per region, the id of the Glance image that serves. */
+  /** Glance image id per region name. */
   public readonly glanceImageIds: pulumi.Output<Record<string, string>>;
   /** `host:port` of the registry. */
   public readonly registryAddress: pulumi.Output<string>;
-  /** Per `datastore:version`, the database and backup images as the guest agent pulls them. */
+  /** Per `<datastore>:<version>`, the image references Trove's guest agent pulls. */
   public readonly imageReferences: pulumi.Output<Record<string, PublishedImages>>;
-  /** Per region, per `datastore:version`, Trove's id of the version. */
+  /** Per region name, per `<datastore>:<version>`, Trove's id of the registered version (known once it exists). */
   public readonly versionIds: pulumi.Output<Record<string, Record<string, string>>>;
-  /** Per region, the versions taken out of `versions` that Trove still needs, kept inactive, each with its reason. */
+  /**
+   * Per `datastore:version`, what it is registered as (name, number, manager, image tags, default, active); known at
+   * preview. TypeScript: `pipeline.versionSettings`, a plain object.
+   */
+  public readonly versionSettings: pulumi.Output<Record<string, PipelineVersionOutput>>;
+  /**
+   * Per region name, the versions taken out of `versions` that Trove still needs, kept inactive, each with its
+   * one-line reason (see docs/day-two.md); known at preview where usage is counted.
+   */
   public readonly retiredVersions: pulumi.Output<Record<string, RetainedVersion[]>>;
   /** The rendered trove.conf options (empty with `troveConfig: { enabled: false }`). */
   public readonly troveConf: pulumi.Output<string>;
@@ -107,6 +119,7 @@ export class TroveGuestPipeline extends pulumi.ComponentResource {
     this.registryAddress = pipeline.registryAddress;
     this.imageReferences = pipeline.imageReferences;
     this.versionIds = pipeline.versionIds;
+    this.versionSettings = pulumi.output(pipeline.versionSettings);
     this.retiredVersions = pipeline.retiredVersions;
     this.troveConf = pipeline.troveConfig?.troveConf ?? pulumi.output("");
     this.guestAgentConf = pipeline.troveConfig?.guestAgentConf ?? pulumi.secret("");
@@ -115,6 +128,7 @@ export class TroveGuestPipeline extends pulumi.ComponentResource {
       registryAddress: this.registryAddress,
       imageReferences: this.imageReferences,
       versionIds: this.versionIds,
+      versionSettings: this.versionSettings,
       retiredVersions: this.retiredVersions,
       troveConf: this.troveConf,
       guestAgentConf: this.guestAgentConf,

@@ -9,7 +9,7 @@ import { ConfigurationParameterRules, ParametersSummary, parameterRulesArgs } fr
 import { TYPE_PREFIX } from "./tokens";
 
 /** `DatastoreVersion`'s arguments other than `catalog` (a TypeScript class instance: the built-in catalog is used). */
-// eslint-disable-next-line @typescript-eslint/no-empty-object-type -- the schema names the type after this interface
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type -- a face of its own name: the analyzer reads `args` and schema types as interfaces, by name
 export interface DatastoreVersionFaceArgs extends DatastoreVersionFields {}
 
 /**
@@ -19,7 +19,7 @@ export interface DatastoreVersionFaceArgs extends DatastoreVersionFields {}
 export class DatastoreVersion extends pulumi.ComponentResource {
   /** Trove's id of the version. */
   public readonly versionId: pulumi.Output<string>;
-  /** Whether the version is active. */
+  /** Whether the version is active, as Trove reports it. */
   public readonly active: pulumi.Output<boolean>;
 
   constructor(name: string, args: DatastoreVersionFaceArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -41,7 +41,10 @@ export interface DatastoreConfigurationParametersFaceArgs extends DatastoreConfi
 export class DatastoreConfigurationParameters extends pulumi.ComponentResource {
   /** How many rules were given. */
   public readonly ruleCount: pulumi.Output<number>;
-  /** What the last load did: rules added, changed, removed, kept. */
+  /**
+   * What the last load did: rule names added, changed and removed, and how many were already right (unknown in
+   * preview).
+   */
   public readonly summary: pulumi.Output<ParametersSummary | undefined>;
 
   constructor(name: string, args: DatastoreConfigurationParametersFaceArgs, opts?: pulumi.ComponentResourceOptions) {

@@ -70,30 +70,30 @@ export interface PipelineGuestImage extends PipelineGuestImageFields {
 export interface RegistryTls {
   /** PEM certificate (chain) the registry serves. Its SANs must cover `advertisedHost`. */
   certificatePem?: pulumi.Input<string>;
-  /** PEM private key of the certificate; pass a secret. */
+  /** PEM private key of the certificate; pass a `pulumi.secret`. */
   privateKeyPem?: pulumi.Input<string>;
   /** PEM of the CA that signed the certificate, handed to clients. Default: the certificate itself (self-signed). */
   caCertificatePem?: pulumi.Input<string>;
   /** `true`: generate a self-signed certificate (ECDSA P-256, SAN = `advertisedHost`) instead of giving one. */
   generate?: boolean;
-  /** With `generate`: validity of the certificate in days. Default: `825`. */
+  /** Validity of the certificate in days; a new certificate replaces it when this changes. Default: `825`. */
   validityDays?: number;
 }
 
 /** `LocalRegistry`'s arguments with `tls` as one object. */
-export interface LocalRegistryFaceArgs extends LocalRegistryFields {
+export interface LocalRegistryOptions extends LocalRegistryFields {
   /** Serve HTTPS with this certificate, or `{ generate: true }` for a self-signed one. Default: plain HTTP. */
   tls?: RegistryTls;
 }
 
 /** One region of the pipeline: its provider comes from the component's `providers` resource option. */
-// eslint-disable-next-line @typescript-eslint/no-empty-object-type -- the schema names the type after this interface
-export interface PipelineRegionFace extends PipelineRegionFields {}
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type -- a face of its own name: the analyzer reads `args` and schema types as interfaces, by name
+export interface PipelineRegionSpec extends PipelineRegionFields {}
 
 /** The pipeline's `registry`: exactly one of `local` and `existing`. */
 export interface PipelineRegistry {
   /** Run the runbook's registry container. */
-  local?: LocalRegistryFaceArgs;
+  local?: LocalRegistryOptions;
   /** Use a registry you already have. */
   existing?: RegistryEndpoint;
 }
@@ -116,7 +116,7 @@ export interface GlanceImageFaceArgs extends GlanceImageFields {
 }
 
 /** The pipeline's `datastoreImages`: `DatastoreImages`' arguments other than those the pipeline passes. */
-// eslint-disable-next-line @typescript-eslint/no-empty-object-type -- the schema names the type after this interface
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type -- a face of its own name: the analyzer reads `args` and schema types as interfaces, by name
 export interface PipelineDatastoreImages extends PipelineDatastoreImagesFields {}
 
 /** The pipeline's `troveConfig`, or `{ enabled: false }` where TypeScript takes `false`. */
@@ -126,7 +126,7 @@ export interface PipelineTroveConfig extends PipelineTroveConfigFields {
 }
 
 /** The pipeline's `registration`, with `whenInUse` as text, or `{ enabled: false }` where TypeScript takes `false`. */
-export interface PipelineRegistrationFace extends PipelineRegistrationFields {
+export interface PipelineRegistrationOptions extends PipelineRegistrationFields {
   /** `false`: register no datastore version (TypeScript's `registration: false`). Default: `true`. */
   enabled?: boolean;
   /**
@@ -137,7 +137,7 @@ export interface PipelineRegistrationFace extends PipelineRegistrationFields {
 }
 
 /** One configuration parameter rule, with `type` as text and `min`/`max` as text of digits. */
-export interface ConfigurationParameterRuleFace extends ConfigurationParameterRuleFields {
+export interface ConfigurationParameterRuleSpec extends ConfigurationParameterRuleFields {
   /** Value type: `integer`, `string`, `boolean` or `float`. */
   type: string;
   /** Smallest value, as digits (values beyond 2^53 stay exact, as Trove's MySQL 2^64-1). Example: `"0"`. */
@@ -151,7 +151,7 @@ export interface ConfigurationParameterRules {
   /** A `validation-rules.json` file on this machine, e.g. `<trove>/trove/templates/mysql/validation-rules.json`. */
   rulesFile?: string;
   /** The rules themselves. */
-  rules?: ConfigurationParameterRuleFace[];
+  rules?: ConfigurationParameterRuleSpec[];
 }
 
 /** What uses a datastore version, as Trove's own version delete counts it. */
@@ -168,6 +168,16 @@ export interface VersionUsage {
 export interface ParametersSummary extends ParametersSyncSummaryFields {
   /** On a delete that kept the rules: what uses the version. */
   inUse?: VersionUsage;
+}
+
+/** What `TroveConfig`'s config editor reports (TypeScript's `TroveConfigApplied`). */
+export interface TroveConfigApplyReport {
+  /** Files that changed. */
+  changed: string[];
+  /** Restart commands that ran. */
+  restarted: string[];
+  /** Per file path, the retired sections it still has (only for releases that retire some). */
+  present?: Record<string, string[]>;
 }
 
 /** Where a face's value came from, for the error a conversion raises. */
@@ -207,7 +217,7 @@ export function registryTlsArgs(value: RegistryTls | undefined): LocalRegistryTl
 }
 
 /** The face's `LocalRegistry` arguments as the library's. */
-export function localRegistryArgs(value: LocalRegistryFaceArgs): LocalRegistryArgs {
+export function localRegistryArgs(value: LocalRegistryOptions): LocalRegistryArgs {
   return defined({ ...value, tls: registryTlsArgs(value.tls) });
 }
 
@@ -228,8 +238,8 @@ export function pipelineGlanceImageArgs(value: PipelineGlanceImage | undefined):
 }
 
 /** The face's registration as the pipeline's. */
-export function pipelineRegistrationArgs(ctx: FaceContext, value: PipelineRegistrationFace | undefined): TroveGuestPipelineArgs["registration"] {
-  const given = enabledOr<PipelineRegistrationFace>(ctx, "registration", value);
+export function pipelineRegistrationArgs(ctx: FaceContext, value: PipelineRegistrationOptions | undefined): TroveGuestPipelineArgs["registration"] {
+  const given = enabledOr<PipelineRegistrationOptions>(ctx, "registration", value);
   return given === false || given === undefined ? given : (defined({ ...given, whenInUse: given.whenInUse as WhenVersionInUse | undefined }) as PipelineRegistration);
 }
 

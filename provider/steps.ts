@@ -3,27 +3,33 @@
 // (shapes.ts) and builds that component as its one child, under the same name.
 
 import * as pulumi from "@pulumi/pulumi";
-import type { GlanceImageArgs, PublishedImages } from "../components/index";
+import type { GlanceImageArgs, GuestAgentImageOptions, PublishedImages } from "../components/index";
 import type { DatastoreImagesFields, TroveConfigFields } from "./fields.generated";
 import { DatastoreImages as Images, GlanceImage as Glance, GuestImageBuild as Build, LocalRegistry as Registry, TroveConfig as Config } from "../components/index";
-import { GlanceImageFaceArgs, GuestImageBuildFaceArgs, LocalRegistryFaceArgs, defined, fetchImageArgs, localRegistryArgs } from "./shapes";
+import { GlanceImageFaceArgs, GuestImageBuildFaceArgs, LocalRegistryOptions, TroveConfigApplyReport, defined, fetchImageArgs, localRegistryArgs } from "./shapes";
 import { TYPE_PREFIX } from "./tokens";
 
 /** Builds the Trove guest image with `trovestack build-image` (or takes an existing file or URL). */
 export class GuestImageBuild extends pulumi.ComponentResource {
-  /** Path of the image (on the build host for a remote build). */
+  /** Path of the image file (on the build host for a remote build); undefined for a URL source. */
   public readonly imagePath: pulumi.Output<string | undefined>;
-  /** The image's URL, when given by `imageUrl`. */
+  /** The published URL, for a URL source. */
   public readonly imageUrl: pulumi.Output<string | undefined>;
-  /** Disk format, from the file's extension: `qcow2`, `raw` or `vhd`. */
+  /** Glance disk format, from the file extension: `qcow2`, `raw` or `vhd`. Known at preview time. */
   public readonly diskFormat: pulumi.Output<string>;
-  /** sha256 of the image file. */
+  /** sha256 of the image file; undefined for a URL source. */
   public readonly sha256: pulumi.Output<string | undefined>;
-  /** Size of the image file in bytes. */
+  /** Size of the image file in bytes; undefined for a URL source. */
   public readonly sizeBytes: pulumi.Output<number | undefined>;
-  /** trovestack's whole output, beside the image. */
+  /**
+   * The build's full log, `<image>.build.log` beside the image (on the build host for a remote build); undefined
+   * when nothing is built. The state keeps only a bounded progress tail.
+   */
   public readonly buildLogPath: pulumi.Output<string | undefined>;
-  /** The image file where `pulumi` runs, for the upload. */
+  /**
+   * Path of an image file where `pulumi` runs, for an upload from here: the build's output for a local build or an
+   * existing file, the copy for a remote build with `fetchImage`; undefined otherwise.
+   */
   public readonly localImagePath: pulumi.Output<string | undefined>;
 
   constructor(name: string, args: GuestImageBuildFaceArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -43,19 +49,19 @@ export class GuestImageBuild extends pulumi.ComponentResource {
 
 /** Uploads the guest image to Glance, tagged for each datastore, keeping the last images to roll back to. */
 export class GlanceImage extends pulumi.ComponentResource {
-  /** The Glance image that serves (carries the tags). */
+  /** Glance image id of the image that serves (carries the tags): the newest upload unless `serve` says otherwise. */
   public readonly imageId: pulumi.Output<string>;
-  /** The newest upload. */
+  /** Glance image id of the newest upload. */
   public readonly uploadedImageId: pulumi.Output<string>;
-  /** The images of this stack kept in Glance, newest first. */
+  /** The images of this stack kept in Glance, newest first (the serving one among them). */
   public readonly keptImageIds: pulumi.Output<string[]>;
   /** Glance image name. */
   public readonly name: pulumi.Output<string>;
-  /** The serving image's tags. */
+  /** Tags on the serving image: `trove`, each datastore, each retained datastore. */
   public readonly tags: pulumi.Output<string[]>;
-  /** sha256 of the uploaded file. */
+  /** Glance's checksum of the newest upload's data. */
   public readonly checksum: pulumi.Output<string>;
-  /** Disk format. */
+  /** Disk format of the upload. */
   public readonly diskFormat: pulumi.Output<string>;
 
   constructor(name: string, args: GlanceImageFaceArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -76,16 +82,16 @@ export class GlanceImage extends pulumi.ComponentResource {
 export class LocalRegistry extends pulumi.ComponentResource {
   /** `host:port` of the registry. */
   public readonly address: pulumi.Output<string>;
-  /** True when clients must use plain HTTP or skip TLS verification. */
+  /** True when the registry speaks plain HTTP (then Trove needs `docker_insecure_registries`). */
   public readonly insecure: pulumi.Output<boolean>;
-  /** User name for basic auth, when set. */
+  /** Basic-auth user name, when auth is on. */
   public readonly username: pulumi.Output<string | undefined>;
-  /** Password for basic auth, when set (secret). */
+  /** Basic-auth password (secret), when auth is on. */
   public readonly password: pulumi.Output<string | undefined>;
-  /** PEM of the CA clients must trust, when TLS is on. */
+  /** CA certificate PEM clients must trust, when TLS is on. */
   public readonly caCertificatePem: pulumi.Output<string | undefined>;
 
-  constructor(name: string, args: LocalRegistryFaceArgs, opts?: pulumi.ComponentResourceOptions) {
+  constructor(name: string, args: LocalRegistryOptions, opts?: pulumi.ComponentResourceOptions) {
     super(`${TYPE_PREFIX}LocalRegistry`, name, {}, opts);
     const registry = new Registry(name, localRegistryArgs(args), { parent: this });
     this.address = registry.address;
@@ -98,39 +104,48 @@ export class LocalRegistry extends pulumi.ComponentResource {
 }
 
 /** `DatastoreImages`' arguments other than `catalog` (a TypeScript class instance: the built-in catalog is used). */
-// eslint-disable-next-line @typescript-eslint/no-empty-object-type -- the schema names the type after this interface
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type -- a face of its own name: the analyzer reads `args` and schema types as interfaces, by name
 export interface DatastoreImagesFaceArgs extends DatastoreImagesFields {}
 
 /** Mirrors the datastore images into the registry and builds the backup images. */
 export class DatastoreImages extends pulumi.ComponentResource {
-  /** Per `datastore:version`: the database and backup images as the guest agent pulls them. */
+  /** Per `<datastore>:<version>`: the database (and backup) references and the database digest. */
   public readonly images: pulumi.Output<Record<string, PublishedImages>>;
+  /** Per datastore: the `docker_image` and `backup_docker_image` option values for the guest agent. */
+  public readonly guestAgentOptions: pulumi.Output<Record<string, GuestAgentImageOptions>>;
 
   constructor(name: string, args: DatastoreImagesFaceArgs, opts?: pulumi.ComponentResourceOptions) {
     super(`${TYPE_PREFIX}DatastoreImages`, name, {}, opts);
     const images = new Images(name, args, { parent: this });
     this.images = images.images;
-    this.registerOutputs({ images: this.images });
+    this.guestAgentOptions = images.guestAgentOptions;
+    this.registerOutputs({ images: this.images, guestAgentOptions: this.guestAgentOptions });
   }
 }
 
 /** `TroveConfig`'s arguments other than `catalog` (a TypeScript class instance: the built-in catalog is used). */
-// eslint-disable-next-line @typescript-eslint/no-empty-object-type -- the schema names the type after this interface
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type -- a face of its own name: the analyzer reads `args` and schema types as interfaces, by name
 export interface TroveConfigFaceArgs extends TroveConfigFields {}
 
 /** Trove's registry configuration, rendered, and merged into the controller's files over SSH when `controller` is given. */
 export class TroveConfig extends pulumi.ComponentResource {
-  /** The trove.conf options. */
+  /** The `trove.conf` options, as INI text. */
   public readonly troveConf: pulumi.Output<string>;
-  /** The guest agent options (secret). */
+  /** The guest agent config options, as INI text (secret: it holds the registry password). */
   public readonly guestAgentConf: pulumi.Output<string>;
+  /**
+   * What the last apply changed and restarted (empty when render-only), and the retired sections the controller's
+   * files still have (`present`: per file, e.g. `[service_credentials]` on 2026.2), which are warned about, not removed.
+   */
+  public readonly applied: pulumi.Output<TroveConfigApplyReport | undefined>;
 
   constructor(name: string, args: TroveConfigFaceArgs, opts?: pulumi.ComponentResourceOptions) {
     super(`${TYPE_PREFIX}TroveConfig`, name, {}, opts);
     const config = new Config(name, args, { parent: this });
     this.troveConf = config.troveConf;
     this.guestAgentConf = config.guestAgentConf;
-    this.registerOutputs({ troveConf: this.troveConf, guestAgentConf: this.guestAgentConf });
+    this.applied = config.applied;
+    this.registerOutputs({ troveConf: this.troveConf, guestAgentConf: this.guestAgentConf, applied: this.applied });
   }
 }
 
