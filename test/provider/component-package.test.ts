@@ -14,7 +14,7 @@ import { parse } from "yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TroveGuestPipeline, TroveGuestPipelineArgs } from "../../components/index";
 import { OperationResult, PulumiEngine, ResourceState } from "../support/engine/engine";
-import { plainObject, pulumiRequire } from "../support/engine/wire";
+import { isSecret, plainObject, pulumiRequire, SPECIAL_SIG } from "../support/engine/wire";
 import { buildPluginPackage, getSchema, HostLog, PluginPackage, ProviderHost, startLogEngine, startProviderHost } from "../support/provider-host";
 import { ApiComponent, ApiField, normalizeDoc, readTypeScriptApi } from "../support/typescript-api";
 
@@ -25,6 +25,8 @@ const resproto = pulumiRequire("./proto/resource_pb") as any;
 const engrpc = pulumiRequire("./proto/engine_grpc_pb") as any;
 const engproto = pulumiRequire("./proto/engine_pb") as any;
 const structproto = pulumiRequire("google-protobuf/google/protobuf/struct_pb") as any;
+/** Pulumi's signature of an output value on the wire (sdk/nodejs/runtime/rpc.ts, specialOutputValueSig). */
+const OUTPUT_VALUE_SIG = "d0e6a833031e9bbcd3f4e8bde6ca49a4";
 
 const ROOT = path.join(__dirname, "../..");
 
@@ -309,6 +311,40 @@ describe("Construct through the plugin host, driven by the engine harness as for
     // the plugin's copy of the package, so its file paths differ).
     const inputs = (rs: ResourceState[]) => Object.fromEntries(rs.filter((r) => r.custom && !isStackProvider(r)).map((r) => [`${r.type}::${r.name}`, { ...plainObject(r.inputs), __provider: undefined }]));
     expect(inputs(ml.resources)).toEqual(inputs(tsPreview.resources));
+  });
+
+  it("keeps a secret secret by its value (the schema marks none): the registry password reaches the same resources, secret", async () => {
+    // TypeScript: the lab stack with basic auth, its password from `pulumi config set --secret registryPassword`.
+    const auth = { username: "trove" };
+    const tsAuth = await new PulumiEngine({ root: ROOT, stack: "lab", env: bareEnv(home), secrets: { registryPassword: "s3cret" }, configOverrides: { "pulumi-trove:registry": { local: { ...(yamlProgram("examples/lab.yaml").resources[0]!.properties.registry as { local: object }).local, auth } } } }).preview();
+    expect(tsAuth.errors, tsAuth.programOutput).toEqual([]);
+    // YAML: `password: ${registryPassword}` of a secret config key, which the runtime sends as a secret output value.
+    const lab = yamlProgram("examples/lab.yaml").resources[0]!;
+    const registry = lab.properties.registry as { local: Record<string, unknown> };
+    const password = { [SPECIAL_SIG]: OUTPUT_VALUE_SIG, value: "s3cret", secret: true };
+    const ml = await mlPreview([{ ...lab, properties: { ...lab.properties, registry: { local: { ...registry.local, auth: { ...auth, password } } } } }]);
+    expect(ml.errors, ml.programOutput).toEqual([]);
+    /** Paths of the secret values in a wire value, e.g. `environment.REGISTRY_PASSWORD`. */
+    const secretPaths = (v: unknown, at: string): string[] => {
+      if (isSecret(v)) return [at];
+      if (Array.isArray(v)) return v.flatMap((x, i) => secretPaths(x, `${at}[${i}]`));
+      if (v && typeof v === "object") return Object.entries(v).flatMap(([k, x]) => secretPaths(x, at ? `${at}.${k}` : k));
+      return [];
+    };
+    /** A wire value with its secrets blanked out: what would be stored in plain text. */
+    const inTheClear = (v: unknown): unknown => (isSecret(v) ? "[secret]" : Array.isArray(v) ? v.map(inTheClear) : v && typeof v === "object" ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, inTheClear(x)])) : v);
+    const secrets = (rs: ResourceState[]) =>
+      Object.fromEntries(
+        rs
+          .filter((r) => r.custom)
+          .map((r) => [`${r.type}::${r.name}`, secretPaths(r.inputs, "").sort()] as const)
+          .filter(([, paths]) => paths.length > 0),
+      );
+    const tsSecrets = secrets(tsAuth.resources);
+    expect(Object.keys(tsSecrets).length).toBeGreaterThan(0);
+    expect(secrets(ml.resources)).toEqual(tsSecrets);
+    // Nowhere in plain text.
+    for (const r of ml.resources) expect(JSON.stringify(inTheClear(r.inputs)), r.name).not.toContain("s3cret");
   });
 
   it("refuses a bad value with the TypeScript API's one-line message", async () => {
