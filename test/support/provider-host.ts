@@ -80,7 +80,8 @@ export async function startLogEngine(logs: HostLog[]): Promise<{ address: string
 
 /** Starts the plugin as the Node language host does and waits for the port it prints (at most `timeoutMs`). */
 export function startProviderHost(pluginDir: string, engineAddress: string, env: NodeJS.ProcessEnv = process.env, timeoutMs = 120_000): Promise<ProviderHost> {
-  const runPlugin = path.join(pluginDir, "..", "node_modules", "@pulumi", "pulumi", "cmd", "run-plugin");
+  // Found from the plugin directory, as the language host's locateModule finds it.
+  const runPlugin = path.dirname(require.resolve("@pulumi/pulumi/cmd/run-plugin/index.js", { paths: [pluginDir] }));
   // The language host runs the plugin in the engine's working directory (req.Pwd): here a directory of its own.
   const pwd = mkdtempSync(path.join(tmpdir(), "pulumi-trove-plugin-pwd-"));
   const child: ChildProcess = spawn(process.execPath, [runPlugin, pluginDir, engineAddress], { cwd: pwd, env: { ...env, PULUMI_NODEJS_TYPESCRIPT: "true" }, stdio: ["ignore", "pipe", "pipe"] });
