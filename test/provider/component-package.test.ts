@@ -14,7 +14,7 @@ import { parse } from "yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TroveGuestPipeline, TroveGuestPipelineArgs } from "../../components/index";
 import { OperationResult, PulumiEngine, ResourceState } from "../support/engine/engine";
-import { isSecret, plainObject, pulumiRequire, SPECIAL_SIG } from "../support/engine/wire";
+import { isSecret, plainObject, pulumiRequire, SPECIAL_SIG, UNKNOWN } from "../support/engine/wire";
 import { buildPluginPackage, getSchema, HostLog, PluginPackage, ProviderHost, startLogEngine, startProviderHost } from "../support/provider-host";
 import { ApiComponent, ApiField, normalizeDoc, readTypeScriptApi } from "../support/typescript-api";
 
@@ -183,20 +183,23 @@ describe("the component package's schema (GetSchema from the plugin host)", () =
 
 // ---- Construct: the pipeline built through the plugin, as the engine asks it for a YAML (or Python...) program ----
 
-/** One resource of a YAML program: its type token and properties as the file has them. */
+/** One resource of a YAML program: its type token, properties as the file has them, and `options.providers`. */
 interface YamlResource {
   name: string;
   type: string;
   properties: Record<string, unknown>;
+  /** Names of the provider resources in `options.providers` (`${name}`). */
+  providers?: string[];
 }
 
 /** The resources of a Pulumi YAML program file, their `pulumi-trove:<Component>` types written as full tokens. */
 function yamlProgram(file: string): { name: string; resources: YamlResource[] } {
-  const doc = parse(readFileSync(path.join(ROOT, file), "utf8")) as { name: string; resources: Record<string, { type: string; properties?: Record<string, unknown> }> };
+  const doc = parse(readFileSync(path.join(ROOT, file), "utf8")) as { name: string; resources: Record<string, { type: string; properties?: Record<string, unknown>; options?: { providers?: string[] } }> };
   const resources = Object.entries(doc.resources).map(([name, r]) => {
     // Pulumi YAML reads `pkg:Type` as `pkg:index:Type`.
     const parts = r.type.split(":");
-    return { name, type: parts.length === 2 ? `${parts[0]}:index:${parts[1]}` : r.type, properties: r.properties ?? {} };
+    const providers = r.options?.providers?.map((p) => /^\$\{([\w-]+)\}$/.exec(p)![1]!);
+    return { name, type: parts.length === 2 ? `${parts[0]}:index:${parts[1]}` : r.type, properties: r.properties ?? {}, ...(providers ? { providers } : {}) };
   });
   return { name: doc.name, resources };
 }
@@ -220,14 +223,24 @@ function yamlRuntime(project: string, stack: string, resources: YamlResource[]) 
       const root = new engproto.SetRootResourceRequest();
       root.setUrn(stackUrn);
       await call((cb) => engineClient.setRootResource(root, cb));
+      // Provider references (`urn::id`; in a preview a new provider's id is unknown), by resource name.
+      const refs = new Map<string, string>();
       for (const r of resources) {
         const req = new resproto.RegisterResourceRequest();
         req.setType(r.type);
         req.setName(r.name);
         req.setParent(stackUrn);
-        req.setRemote(true);
         req.setObject(structproto.Struct.fromJavaScript(r.properties as any));
-        await call((cb) => monitor.registerResource(req, cb));
+        const isProvider = r.type.startsWith("pulumi:providers:");
+        // A provider is a custom resource the runtime registers itself; a component package's type is remote.
+        if (isProvider) req.setCustom(true);
+        else req.setRemote(true);
+        for (const name of r.providers ?? []) {
+          const ref = refs.get(name)!;
+          req.getProvidersMap().set(ref.split("::")[2]!.slice("pulumi:providers:".length), ref);
+        }
+        const resp = await call<any>((cb) => monitor.registerResource(req, cb));
+        if (isProvider) refs.set(r.name, `${resp.getUrn()}::${resp.getId() || UNKNOWN}`);
       }
       return { exitCode: 0, output: "" };
     } catch (error) {
@@ -261,6 +274,12 @@ function graph(resources: ResourceState[], leaveOut: (r: ResourceState) => boole
     .sort();
 }
 
+/** examples/lab.yaml's resources with its pipeline replaced. */
+const withPipeline = (pipeline: YamlResource): YamlResource[] => yamlProgram("examples/lab.yaml").resources.map((r) => (r.type === pipeline.type ? pipeline : r));
+
+/** The pipeline resource of a YAML program. */
+const pipelineOf = (resources: YamlResource[]): YamlResource => resources.find((r) => r.type === "pulumi-trove:index:TroveGuestPipeline")!;
+
 describe("Construct through the plugin host, driven by the engine harness as for a YAML program", () => {
   let home: string;
   let componentHost: ProviderHost;
@@ -291,38 +310,45 @@ describe("Construct through the plugin host, driven by the engine harness as for
     const stackFile = parse(readFileSync(path.join(ROOT, "stacks/Pulumi.lab.yaml"), "utf8")) as { config: Record<string, unknown> };
     const settings = Object.fromEntries(Object.entries(stackFile.config).map(([k, v]) => [k.replace(/^pulumi-trove:/, ""), v]));
     const lab = yamlProgram("examples/lab.yaml").resources;
-    expect(lab.map((r) => `${r.type} ${r.name}`)).toEqual(["pulumi-trove:index:TroveGuestPipeline lab"]);
-    expect(lab[0]!.properties).toEqual(settings);
+    expect(lab.map((r) => `${r.type} ${r.name}`)).toEqual(["pulumi:providers:openstack openstack-lab", "pulumi-trove:index:TroveGuestPipeline lab"]);
+    expect(pipelineOf(lab).properties).toEqual(settings);
+    // The provider the TypeScript stack builds for the region: `openstack-<region>` with the region's cloud.
+    expect(lab[0]!.properties).toEqual({ cloud: "trove-lab" });
+    expect(pipelineOf(lab).providers).toEqual(["openstack-lab"]);
   });
 
-  it("registers the resources the TypeScript lab stack registers: same types, names and parents, same inputs", async () => {
+  it("registers the resources the TypeScript lab stack registers: same types, names, parents, inputs and providers", async () => {
     expect(tsPreview.errors, tsPreview.programOutput).toEqual([]);
     const ml = await mlPreview(yamlProgram("examples/lab.yaml").resources);
     expect(ml.errors, ml.programOutput).toEqual([]);
-    // Left out: the OpenStack provider the TypeScript stack builds for the region's cloud (a YAML program declares its
-    // own and passes it as the component's provider); one level more: the multi-language face around the pipeline.
-    const isStackProvider = (r: ResourceState) => r.type === "pulumi:providers:openstack";
+    // One level more: the multi-language face around the pipeline.
     const isFace = (r: ResourceState) => r.type.startsWith("pulumi-trove:index:");
-    const tsGraph = graph(tsPreview.resources, isStackProvider, () => false);
-    const mlGraph = graph(ml.resources, isStackProvider, isFace);
+    const tsGraph = graph(tsPreview.resources, () => false, () => false);
+    const mlGraph = graph(ml.resources, () => false, isFace);
     expect(mlGraph).toEqual(tsGraph);
     expect(ml.resources.filter(isFace).map((r) => `${r.type}::${r.name}`)).toEqual(["pulumi-trove:index:TroveGuestPipeline::lab"]);
     // The same inputs, resource by resource (a dynamic resource's serialized provider aside: its code is loaded from
-    // the plugin's copy of the package, so its file paths differ).
-    const inputs = (rs: ResourceState[]) => Object.fromEntries(rs.filter((r) => r.custom && !isStackProvider(r)).map((r) => [`${r.type}::${r.name}`, { ...plainObject(r.inputs), __provider: undefined }]));
+    // the plugin's copy of the package, so its file paths differ; and the provider's own, which the SDKs write
+    // differently: the TypeScript SDK adds its `version`), and the same provider for each.
+    const isProvider = (r: ResourceState) => r.type.startsWith("pulumi:providers:");
+    const inputs = (rs: ResourceState[]) => Object.fromEntries(rs.filter((r) => r.custom && !isProvider(r)).map((r) => [`${r.type}::${r.name}`, { ...plainObject(r.inputs), __provider: undefined }]));
     expect(inputs(ml.resources)).toEqual(inputs(tsPreview.resources));
+    const providers = (rs: ResourceState[]) => Object.fromEntries(rs.filter((r) => r.custom).map((r) => [`${r.type}::${r.name}`, r.provider?.split("::")[3] ?? r.provider]));
+    expect(providers(ml.resources)).toEqual(providers(tsPreview.resources));
+    expect(Object.values(providers(ml.resources))).toContain("openstack-lab");
+    expect(plainObject(ml.resources.find(isProvider)!.inputs).cloud).toBe("trove-lab");
   });
 
   it("keeps a secret secret by its value (the schema marks none): the registry password reaches the same resources, secret", async () => {
     // TypeScript: the lab stack with basic auth, its password from `pulumi config set --secret registryPassword`.
     const auth = { username: "trove" };
-    const tsAuth = await new PulumiEngine({ root: ROOT, stack: "lab", env: bareEnv(home), secrets: { registryPassword: "s3cret" }, configOverrides: { "pulumi-trove:registry": { local: { ...(yamlProgram("examples/lab.yaml").resources[0]!.properties.registry as { local: object }).local, auth } } } }).preview();
+    const tsAuth = await new PulumiEngine({ root: ROOT, stack: "lab", env: bareEnv(home), secrets: { registryPassword: "s3cret" }, configOverrides: { "pulumi-trove:registry": { local: { ...(pipelineOf(yamlProgram("examples/lab.yaml").resources).properties.registry as { local: object }).local, auth } } } }).preview();
     expect(tsAuth.errors, tsAuth.programOutput).toEqual([]);
     // YAML: `password: ${registryPassword}` of a secret config key, which the runtime sends as a secret output value.
-    const lab = yamlProgram("examples/lab.yaml").resources[0]!;
+    const lab = pipelineOf(yamlProgram("examples/lab.yaml").resources);
     const registry = lab.properties.registry as { local: Record<string, unknown> };
     const password = { [SPECIAL_SIG]: OUTPUT_VALUE_SIG, value: "s3cret", secret: true };
-    const ml = await mlPreview([{ ...lab, properties: { ...lab.properties, registry: { local: { ...registry.local, auth: { ...auth, password } } } } }]);
+    const ml = await mlPreview(withPipeline({ ...lab, properties: { ...lab.properties, registry: { local: { ...registry.local, auth: { ...auth, password } } } } }));
     expect(ml.errors, ml.programOutput).toEqual([]);
     /** Paths of the secret values in a wire value, e.g. `environment.REGISTRY_PASSWORD`. */
     const secretPaths = (v: unknown, at: string): string[] => {
@@ -348,7 +374,7 @@ describe("Construct through the plugin host, driven by the engine harness as for
   });
 
   it("refuses a bad value with the TypeScript API's one-line message", async () => {
-    const lab = yamlProgram("examples/lab.yaml").resources[0]!;
+    const lab = pipelineOf(yamlProgram("examples/lab.yaml").resources);
     const bad = { ...lab, properties: { ...lab.properties, versions: [{ datastore: "mysql", version: "9.9" }] } };
     pulumi.runtime.setMocks({ newResource: (a) => ({ id: `${a.name}-id`, state: a.inputs }), call: (a) => a.inputs }, "pulumi-trove", "lab", true);
     let expected = "";
@@ -359,7 +385,7 @@ describe("Construct through the plugin host, driven by the engine harness as for
     }
     expect(expected).toMatch(/^TroveGuestPipeline "lab": versions\[0\]/);
     expect(expected).not.toContain("\n");
-    const ml = await mlPreview([bad]);
+    const ml = await mlPreview(withPipeline(bad));
     expect(ml.ok).toBe(false);
     expect(ml.errors).toContain(`pulumi-trove:index:TroveGuestPipeline lab: ${expected}`);
   });
@@ -428,7 +454,8 @@ print(json.dumps({"imports": imports, "calls": calls, "attributes": attributes})
 describe("the examples in Pulumi YAML and Python, against the schema the plugin serves", () => {
   it.each(["examples/basic.yaml", "examples/lab.yaml"])("%s: every resource type, property and required property is the schema's", (file) => {
     const program = yamlProgram(file);
-    const problems = program.resources.flatMap((r) => {
+    // Resources of other packages (the OpenStack provider) are those packages' schemas' business.
+    const problems = program.resources.filter((r) => r.type.startsWith("pulumi-trove:")).flatMap((r) => {
       const resource = schema.resources[r.type];
       if (!resource) return [`${r.name}: no resource ${r.type} in the schema`];
       return objectProblems(r.properties, resource.inputProperties, resource.requiredInputs ?? [], r.name);

@@ -325,6 +325,7 @@ export class PulumiEngine {
       creq.setParent(req.getParent() || rootUrn);
       creq.setInputs(req.getObject());
       creq.setDependenciesList(req.getDependenciesList());
+      req.getProvidersMap().forEach((ref: string, pkg: string) => creq.getProvidersMap().set(pkg, ref));
       const configMap = creq.getConfigMap();
       for (const [k, v] of Object.entries(stackConfig)) configMap.set(k, String(v));
       creq.setConfigsecretkeysList(config.secretKeys);
@@ -375,6 +376,16 @@ export class PulumiEngine {
         cb(null, new emptyproto.Empty());
       },
       invoke(call: any, cb: any) {
+        // The engine's own function: a provider host rehydrating a resource reference (a component's `providers`)
+        // reads the resource it names.
+        if (call.request.getTok() === "pulumi:pulumi:getResource") {
+          const urn = (call.request.getArgs()?.toJavaScript() as { urn?: string } | undefined)?.urn ?? "";
+          const r = registered.get(urn) ?? olds.get(urn);
+          if (!r) return cb({ code: grpc.status.NOT_FOUND, details: `no resource ${urn}` });
+          const resp = new provproto.InvokeResponse();
+          resp.setReturn(toStruct({ urn: r.urn, id: r.id, state: r.outputs }));
+          return cb(null, resp);
+        }
         cb({ code: grpc.status.UNIMPLEMENTED, details: `the harness has no function ${call.request.getTok()}` });
       },
       registerPackage(call: any, cb: any) {
