@@ -209,7 +209,7 @@ function yamlProgram(file: string): { name: string; resources: YamlResource[] } 
  * stack, then each resource as a remote component with its properties as they are (plain values; the runtime's
  * interpolations aside, which these programs do not use), as the runtime sends them to the monitor.
  */
-function yamlRuntime(project: string, stack: string, resources: YamlResource[]) {
+function yamlRuntime(project: string, stack: string, resources: YamlResource[], outputs = new Map<string, Record<string, unknown>>()) {
   return async (address: string): Promise<{ exitCode: number | null; output: string }> => {
     const monitor = new resrpc.ResourceMonitorClient(address, grpc.credentials.createInsecure());
     const engineClient = new engrpc.EngineClient(address, grpc.credentials.createInsecure());
@@ -240,6 +240,7 @@ function yamlRuntime(project: string, stack: string, resources: YamlResource[]) 
           req.getProvidersMap().set(ref.split("::")[2]!.slice("pulumi:providers:".length), ref);
         }
         const resp = await call<any>((cb) => monitor.registerResource(req, cb));
+        outputs.set(r.name, (resp.getObject()?.toJavaScript() ?? {}) as Record<string, unknown>);
         if (isProvider) refs.set(r.name, `${resp.getUrn()}::${resp.getId() || UNKNOWN}`);
       }
       return { exitCode: 0, output: "" };
@@ -296,12 +297,14 @@ describe("Construct through the plugin host, driven by the engine harness as for
     if (home) rmSync(home, { recursive: true, force: true });
   });
 
+  /** What the YAML program's resources got back from the engine (a component: Construct's state), by name. */
+  const mlOutputs = new Map<string, Record<string, unknown>>();
   const mlPreview = (resources: YamlResource[]) =>
     new PulumiEngine({
       root: ROOT,
       stack: "lab",
       env: bareEnv(home),
-      runProgram: yamlRuntime("pulumi-trove", "lab", resources),
+      runProgram: yamlRuntime("pulumi-trove", "lab", resources, mlOutputs),
       features: ["outputValues"],
       componentProviders: { "pulumi-trove": `127.0.0.1:${componentHost.port}` },
     }).preview();
@@ -337,6 +340,16 @@ describe("Construct through the plugin host, driven by the engine harness as for
     expect(providers(ml.resources)).toEqual(providers(tsPreview.resources));
     expect(Object.values(providers(ml.resources))).toContain("openstack-lab");
     expect(plainObject(ml.resources.find(isProvider)!.inputs).cloud).toBe("trove-lab");
+  });
+
+  it("returns the outputs as the TypeScript stack exports them in a preview: versionSettings known, registryAddress unknown until the container exists", async () => {
+    const ml = await mlPreview(yamlProgram("examples/lab.yaml").resources);
+    expect(ml.errors, ml.programOutput).toEqual([]);
+    const state = plainObject(mlOutputs.get("lab")! as Record<string, unknown>);
+    expect(state.registryAddress).toBe(UNKNOWN);
+    expect(tsPreview.outputs.registryAddress).toBe(UNKNOWN);
+    expect(state.versionSettings).toEqual(tsPreview.outputs.versionSettings);
+    expect(Object.keys(state).sort()).toEqual(Object.keys(schema.resources["pulumi-trove:index:TroveGuestPipeline"].properties).sort());
   });
 
   it("keeps a secret secret by its value (the schema marks none): the registry password reaches the same resources, secret", async () => {
