@@ -1,10 +1,10 @@
 // The multi-language faces' argument shapes, and the pure functions that turn them into the TypeScript arguments.
 // componentProviderHost's analyzer (@pulumi/pulumi/provider/experimental/analyzer.js) builds the package schema from
 // these interfaces and refuses unions other than `T | undefined` and enums, intersections, literal types such as
-// `true`, and class instances of this package; so where a TypeScript argument has such a type, its face has an
-// equivalent shape here. Every other field is the library's own interface (its TSDoc becomes the schema's
-// description). What the face gives is then judged by the library's own schema, so a bad value is refused with the
-// TypeScript API's message.
+// `true`, and class instances of this package (and reads a field inherited through `Omit<...>` as `Any`); so where a
+// TypeScript argument has such a type, its face has an equivalent shape here. Every other field is the library's own,
+// with its TSDoc (fields.generated.ts, generated from the library's interfaces). What the face gives is then judged
+// by the library's own schema, so a bad value is refused with the TypeScript API's message.
 
 import * as pulumi from "@pulumi/pulumi";
 import type {
