@@ -89,7 +89,7 @@ beforeAll(async () => {
   engine = await startLogEngine(logs);
   host = await startProviderHost(pkg.pluginDir, engine.address);
   schema = await getSchema(host);
-}, 240_000);
+});
 
 afterAll(async () => {
   await host?.stop();
@@ -290,7 +290,7 @@ describe("Construct through the plugin host, driven by the engine harness as for
     home = mkdtempSync(path.join(tmpdir(), "plugin-home-"));
     componentHost = await startProviderHost(pkg.pluginDir, engine.address, bareEnv(home));
     tsPreview = await new PulumiEngine({ root: ROOT, stack: "lab", env: bareEnv(home) }).preview();
-  }, 300_000);
+  });
 
   afterAll(async () => {
     await componentHost?.stop();
