@@ -13,6 +13,7 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import ts from "typescript";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { getSchema, HostLog, startLogEngine, startProviderHost } from "./support/provider-host";
 
 const root = path.join(__dirname, "..");
 let work: string;
@@ -76,17 +77,22 @@ afterAll(() => {
 describe("the published package", () => {
   it("ships the compiled library with its type declarations and the README, not the sources or tests", () => {
     expect(packedFiles).toEqual(expect.arrayContaining(["README.md", "package.json", "dist/components/index.js", "dist/components/index.d.ts", "dist/components/pipeline.d.ts"]));
-    expect(packedFiles.filter((f) => !f.startsWith("dist/components/") && !["README.md", "package.json", "LICENSE"].includes(f))).toEqual([]);
-    expect(packedFiles.filter((f) => f.endsWith(".ts") && !f.endsWith(".d.ts"))).toEqual([]);
+    // Beside the library: the component package (provider/, compiled in dist/provider/); see the plugin test below.
+    expect(packedFiles.filter((f) => !f.startsWith("dist/components/") && !f.startsWith("dist/provider/") && !f.startsWith("provider/") && !["README.md", "package.json", "LICENSE"].includes(f))).toEqual([]);
+    // The only TypeScript sources: the multi-language faces, which componentProviderHost's analyzer reads.
+    expect(packedFiles.filter((f) => f.endsWith(".ts") && !f.endsWith(".d.ts") && !f.startsWith("provider/"))).toEqual([]);
     // The scripts the components load at run time, beside the compiled loader.
     expect(packedFiles).toEqual(expect.arrayContaining(["dist/components/scripts/index.js", "dist/components/scripts/lib.sh", "dist/components/scripts/build-guest-image.sh", "dist/components/scripts/sync-parameters.py", "dist/components/scripts/edit-trove-config.py"]));
   });
 
-  it("ships exactly each library module's JavaScript, declarations and source map, the README and package.json", () => {
+  it("ships exactly each library module's JavaScript, declarations and source map, the README, package.json and the component package", () => {
     const modules = readdirSync(path.join(root, "components")).filter((f) => f.endsWith(".ts")).map((f) => f.slice(0, -3));
     // Python's bytecode cache, where a script was ever imported here, is not shipped (the build leaves it out).
     const scripts = readdirSync(path.join(root, "components/scripts")).filter((f) => f !== "__pycache__").map((f) => (f.endsWith(".ts") ? [".js", ".js.map", ".d.ts"].map((ext) => `dist/components/scripts/${f.slice(0, -3)}${ext}`) : [`dist/components/scripts/${f}`])).flat();
-    const intended = ["README.md", "package.json", ...modules.flatMap((m) => [".js", ".js.map", ".d.ts"].map((ext) => `dist/components/${m}${ext}`)), ...scripts];
+    // The component package: the plugin directory as it is, and its modules compiled.
+    const plugin = readdirSync(path.join(root, "provider")).map((f) => `provider/${f}`);
+    const faces = readdirSync(path.join(root, "provider")).filter((f) => f.endsWith(".ts")).flatMap((f) => [".js", ".js.map", ".d.ts"].map((ext) => `dist/provider/${f.slice(0, -3)}${ext}`));
+    const intended = ["README.md", "package.json", ...modules.flatMap((m) => [".js", ".js.map", ".d.ts"].map((ext) => `dist/components/${m}${ext}`)), ...scripts, ...plugin, ...faces];
     expect([...packedFiles].sort()).toEqual(intended.sort());
   });
 
@@ -105,6 +111,24 @@ describe("the published package", () => {
     const exported = program.getTypeChecker().getExportsOfModule(index).map((s) => s.name);
     expect(exported.sort()).toEqual([...PUBLIC_API].sort());
     expect(readFileSync(path.join(dist, "index.d.ts"), "utf8")).not.toContain("export *");
+  });
+
+  it("serves its components to other languages from the installed package: the plugin directory pulumi package add is given", async () => {
+    // As `pulumi package add ./node_modules/pulumi-trove/provider` runs it: the Node language host's run-plugin, the
+    // engine's address, the port it prints, GetSchema; the analyzer reads the faces against the shipped declarations.
+    const logs: HostLog[] = [];
+    const engine = await startLogEngine(logs);
+    const host = await startProviderHost(path.join(consumer, "node_modules/pulumi-trove/provider"), engine.address);
+    try {
+      const schema = (await getSchema(host)) as { name: string; version: string; resources: Record<string, unknown> };
+      expect(schema.name).toBe("pulumi-trove");
+      expect(schema.version).toBe((JSON.parse(readFileSync(path.join(root, "package.json"), "utf8")) as { version: string }).version);
+      expect(Object.keys(schema.resources).sort()).toEqual(["DatastoreConfigurationParameters", "DatastoreImages", "DatastoreVersion", "GlanceImage", "GuestImageBuild", "LocalRegistry", "TroveConfig", "TroveGuestPipeline"].map((c) => `pulumi-trove:index:${c}`));
+      expect(logs).toEqual([]);
+    } finally {
+      await host.stop();
+      engine.stop();
+    }
   });
 
   it("compiles the README's example program, importing from 'pulumi-trove', with full types", () => {

@@ -15,6 +15,9 @@
 // values and resource references (the monitor says it does not support them). ignoreChanges (top-level properties:
 // the stored input is kept in place of the new one, for an update; a create uses the new one) and retainOnDelete
 // (the provider's delete is not called, for a delete, a replaced resource's delete or a destroy) are modelled.
+// Remote components (a multi-language component package): a RegisterResource with `remote` is answered, as the engine
+// answers it, by the package's provider host's Construct, given this monitor's address; the provider registers the
+// component and its children here. A program other than a Node one (a YAML program, say) is run by `runProgram`.
 
 import { ChildProcess, spawn } from "node:child_process";
 import { tmpdir } from "node:os";
@@ -31,6 +34,9 @@ const resproto = pulumiRequire("./proto/resource_pb") as any;
 const engrpc = pulumiRequire("./proto/engine_grpc_pb") as any;
 const engproto = pulumiRequire("./proto/engine_pb") as any;
 const emptyproto = pulumiRequire("google-protobuf/google/protobuf/empty_pb") as any;
+const provrpc = pulumiRequire("./proto/provider_grpc_pb") as any;
+const provproto = pulumiRequire("./proto/provider_pb") as any;
+const plugproto = pulumiRequire("./proto/plugin_pb") as any;
 
 const STACK_TYPE = "pulumi:pulumi:Stack";
 /** Where every program run's ts-node keeps what it compiled (see runProgram). */
@@ -111,6 +117,15 @@ export interface EngineOptions {
   env?: NodeJS.ProcessEnv;
   /** `--parallel`. Default: 16. */
   parallel?: number;
+  /**
+   * Runs the program instead of `@pulumi/pulumi/cmd/run` (a stand-in for another language's runtime): it gets this
+   * engine's monitor and engine address (one server serves both) and whether this is a preview.
+   */
+  runProgram?: (address: string, dryRun: boolean) => Promise<{ exitCode: number | null; output: string }>;
+  /** Features the monitor supports besides `secrets` and `deletedWith`, e.g. `outputValues` for remote components. */
+  features?: string[];
+  /** The `pulumirpc.ResourceProvider` address of each component package (by package name), for remote components. */
+  componentProviders?: Record<string, string>;
 }
 
 function makeUrn(stack: string, project: string, parent: string | undefined, type: string, name: string): string {
@@ -212,6 +227,7 @@ export class PulumiEngine {
     const dynamicHost = () => (host ??= DynamicProviderHost.start(this.options.root, engineAddress.value, this.env));
 
     const register = async (req: any): Promise<{ urn: string; id: string; outputs: Wire }> => {
+      if (req.getRemote()) return construct(req);
       const type: string = req.getType();
       const name: string = req.getName();
       const parent: string = req.getParent() || (type === STACK_TYPE ? "" : rootUrn);
@@ -293,10 +309,50 @@ export class PulumiEngine {
       return { urn, id, outputs };
     };
 
+    // A remote component: its package's provider constructs it, registering the component and its children here.
+    const construct = async (req: any): Promise<{ urn: string; id: string; outputs: Wire }> => {
+      const type: string = req.getType();
+      const address = this.options.componentProviders?.[packageOf(type)];
+      if (!address) throw new Error(`no provider host for the remote component ${type}`);
+      const creq = new provproto.ConstructRequest();
+      creq.setProject(this.project);
+      creq.setStack(this.options.stack);
+      creq.setDryrun(dryRun);
+      creq.setParallel(this.options.parallel ?? 16);
+      creq.setMonitorendpoint(engineAddress.value);
+      creq.setType(type);
+      creq.setName(req.getName());
+      creq.setParent(req.getParent() || rootUrn);
+      creq.setInputs(req.getObject());
+      creq.setDependenciesList(req.getDependenciesList());
+      req.getProvidersMap().forEach((ref: string, pkg: string) => creq.getProvidersMap().set(pkg, ref));
+      const configMap = creq.getConfigMap();
+      for (const [k, v] of Object.entries(stackConfig)) configMap.set(k, String(v));
+      creq.setConfigsecretkeysList(config.secretKeys);
+      const inputDeps = creq.getInputdependenciesMap();
+      req.getPropertydependenciesMap().forEach((v: any, k: string) => {
+        const deps = new provproto.ConstructRequest.PropertyDependencies();
+        deps.setUrnsList(v.getUrnsList());
+        inputDeps.set(k, deps);
+      });
+      const client = new provrpc.ResourceProviderClient(address, grpc.credentials.createInsecure());
+      try {
+        // The host was started before this operation's engine: it is attached to it, so its logs come here.
+        const attach = new plugproto.PluginAttach();
+        attach.setAddress(engineAddress.value);
+        await new Promise<void>((resolve, reject) => client.attach(attach, (err: any) => (err ? reject(new Error(err.details ?? err.message)) : resolve())));
+        const resp: any = await new Promise((resolve, reject) => client.construct(creq, (err: any, r: any) => (err ? reject(new Error(err.details ?? err.message)) : resolve(r))));
+        return { urn: resp.getUrn(), id: "", outputs: (resp.getState()?.toJavaScript() ?? {}) as Wire };
+      } finally {
+        client.close();
+      }
+    };
+
+    const features = new Set([...SUPPORTED_FEATURES, ...(this.options.features ?? [])]);
     const monitor = {
       supportsFeature(call: any, cb: any) {
         const resp = new resproto.SupportsFeatureResponse();
-        resp.setHassupport(SUPPORTED_FEATURES.has(call.request.getId()));
+        resp.setHassupport(features.has(call.request.getId()));
         cb(null, resp);
       },
       registerResource(call: any, cb: any) {
@@ -320,6 +376,16 @@ export class PulumiEngine {
         cb(null, new emptyproto.Empty());
       },
       invoke(call: any, cb: any) {
+        // The engine's own function: a provider host rehydrating a resource reference (a component's `providers`)
+        // reads the resource it names.
+        if (call.request.getTok() === "pulumi:pulumi:getResource") {
+          const urn = (call.request.getArgs()?.toJavaScript() as { urn?: string } | undefined)?.urn ?? "";
+          const r = registered.get(urn) ?? olds.get(urn);
+          if (!r) return cb({ code: grpc.status.NOT_FOUND, details: `no resource ${urn}` });
+          const resp = new provproto.InvokeResponse();
+          resp.setReturn(toStruct({ urn: r.urn, id: r.id, state: r.outputs }));
+          return cb(null, resp);
+        }
         cb({ code: grpc.status.UNIMPLEMENTED, details: `the harness has no function ${call.request.getTok()}` });
       },
       registerPackage(call: any, cb: any) {
@@ -356,7 +422,7 @@ export class PulumiEngine {
     let exitCode: number | null = null;
     let programOutput = "";
     try {
-      ({ exitCode, output: programOutput } = await this.runProgram(engineAddress.value, config, dryRun));
+      ({ exitCode, output: programOutput } = this.options.runProgram ? await this.options.runProgram(engineAddress.value, dryRun) : await this.runProgram(engineAddress.value, config, dryRun));
       if (exitCode !== 0) {
         for (const l of logs.filter((l) => l.severity === "error")) errors.push(l.message.trim());
         if (errors.length === 0) errors.push(`the program exited with ${exitCode}: ${programOutput.trim().split("\n").slice(-5).join(" | ")}`);
