@@ -26,8 +26,11 @@ const QUOTA = "pulumi-nodejs:dynamic/pulumi-trove:GlanceQuotaCheck";
 
 const PROGRAM = `import * as pulumi from "@pulumi/pulumi";
 import { GlanceImage } from ${JSON.stringify(path.join(ROOT, "components", "glance-image"))};
+import { DatastoreCatalog, defaultCatalog } from ${JSON.stringify(path.join(ROOT, "components", "catalog"))};
 const { datastore, ...settings } = new pulumi.Config().requireObject<Record<string, unknown>>("settings");
-const image = new GlanceImage("rot", { ...settings, datastores: [datastore], cloud: "trove-lab" } as never);
+// The run's own datastore, defined as an operator defines one of their own: mysql's definition under another name.
+const catalog = new DatastoreCatalog([{ ...defaultCatalog.get("mysql"), name: datastore as string }]);
+const image = new GlanceImage("rot", { ...settings, datastores: [datastore], catalog, cloud: "trove-lab" } as never);
 export const imageId = image.imageId;
 export const uploadedImageId = image.uploadedImageId;
 export const keptImageIds = image.keptImageIds;
