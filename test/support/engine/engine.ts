@@ -366,7 +366,10 @@ export class PulumiEngine {
           },
           (error: Error) => {
             errors.push(`${call.request.getType()} ${call.request.getName()}: ${error.message}`);
-            cb({ code: grpc.status.UNKNOWN, details: error.message });
+            // The engine reports a failed step itself and cancels the deployment: the program's pending
+            // registration is answered as a shut-down monitor (pulumi/pulumi pkg/resource/deploy/source_eval.go),
+            // and the SDK then stops its RPCs and exits without reporting an error of its own.
+            cb({ code: grpc.status.UNAVAILABLE, details: "resource monitor shut down while waiting on step's done channel" });
           },
         );
       },
