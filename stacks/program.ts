@@ -4,11 +4,11 @@
 import * as openstack from "@pulumi/openstack";
 import * as pulumi from "@pulumi/pulumi";
 import { PipelineRegion, SshConnection, TroveGuestPipeline, TroveGuestPipelineArgs } from "../components/index";
-import { pipelineWithCurrentNames, TROVE_GUEST_PIPELINE_SCHEMA } from "../components/pipeline";
-import { checkArgs } from "../components/check-args";
-import { didYouMean } from "../components/closest-name";
-import { ComponentInputError, FieldProblem } from "../components/errors";
-import { Rule } from "../components/schema";
+import { pipelineWithCurrentNames, TROVE_GUEST_PIPELINE_SCHEMA } from "../components/pipeline/pipeline";
+import { checkArgs } from "../components/internal/check-args";
+import { didYouMean } from "../components/internal/closest-name";
+import { ComponentInputError, FieldProblem } from "../components/internal/errors";
+import { Rule } from "../components/internal/schema";
 
 /** A region as the stack config names it: an OpenStack cloud from clouds.yaml and an optional region in it. */
 export interface RegionConfig {

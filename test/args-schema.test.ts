@@ -11,41 +11,41 @@ import fc from "fast-check";
 import { beforeAll, describe, expect, it } from "vitest";
 import { installMocks, MockState } from "./support/pulumi-mocks";
 import { testHostKey } from "./support/ssh-keys";
-import type { Rule } from "../components/schema";
+import type { Rule } from "../components/internal/schema";
 
 let mocks: MockState;
 let m: {
-  schema: typeof import("../components/schema.js");
-  check: typeof import("../components/check-args.js");
-  errors: typeof import("../components/errors.js");
-  catalog: typeof import("../components/catalog.js");
-  build: typeof import("../components/guest-image-build.js");
-  glance: typeof import("../components/glance-image.js");
-  registry: typeof import("../components/local-registry.js");
-  images: typeof import("../components/datastore-images.js");
-  version: typeof import("../components/datastore-version.js");
-  params: typeof import("../components/configuration-parameters.js");
-  config: typeof import("../components/trove-config.js");
-  pipeline: typeof import("../components/pipeline.js");
-  endpoint: typeof import("../components/registry-endpoint.js");
+  schema: typeof import("../components/internal/schema.js");
+  check: typeof import("../components/internal/check-args.js");
+  errors: typeof import("../components/internal/errors.js");
+  catalog: typeof import("../components/catalog/catalog.js");
+  build: typeof import("../components/image/guest-image-build.js");
+  glance: typeof import("../components/image/glance-image.js");
+  registry: typeof import("../components/registry/local-registry.js");
+  images: typeof import("../components/registry/datastore-images.js");
+  version: typeof import("../components/trove/datastore-version.js");
+  params: typeof import("../components/trove/configuration-parameters.js");
+  config: typeof import("../components/trove/trove-config.js");
+  pipeline: typeof import("../components/pipeline/pipeline.js");
+  endpoint: typeof import("../components/registry/registry-endpoint.js");
 };
 
 beforeAll(async () => {
   mocks = await installMocks({ outputs: () => undefined });
   m = {
-    schema: await import("../components/schema.js"),
-    check: await import("../components/check-args.js"),
-    errors: await import("../components/errors.js"),
-    catalog: await import("../components/catalog.js"),
-    build: await import("../components/guest-image-build.js"),
-    glance: await import("../components/glance-image.js"),
-    registry: await import("../components/local-registry.js"),
-    images: await import("../components/datastore-images.js"),
-    version: await import("../components/datastore-version.js"),
-    params: await import("../components/configuration-parameters.js"),
-    config: await import("../components/trove-config.js"),
-    pipeline: await import("../components/pipeline.js"),
-    endpoint: await import("../components/registry-endpoint.js"),
+    schema: await import("../components/internal/schema.js"),
+    check: await import("../components/internal/check-args.js"),
+    errors: await import("../components/internal/errors.js"),
+    catalog: await import("../components/catalog/catalog.js"),
+    build: await import("../components/image/guest-image-build.js"),
+    glance: await import("../components/image/glance-image.js"),
+    registry: await import("../components/registry/local-registry.js"),
+    images: await import("../components/registry/datastore-images.js"),
+    version: await import("../components/trove/datastore-version.js"),
+    params: await import("../components/trove/configuration-parameters.js"),
+    config: await import("../components/trove/trove-config.js"),
+    pipeline: await import("../components/pipeline/pipeline.js"),
+    endpoint: await import("../components/registry/registry-endpoint.js"),
   };
 });
 

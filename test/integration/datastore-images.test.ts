@@ -10,9 +10,9 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { BACKUP_SOURCE_LABEL, backupEnvironment, DatastoreImagePlan, DatastoreImagesSettings, parsePublishResult, PUBLISH_SCRIPT, publishEnvironment, resolveDatastoreImagesArgs } from "../../components/datastore-images";
-import { loadScript } from "../../components/scripts/index";
-import { shellQuote } from "../../components/shell";
+import { BACKUP_SOURCE_LABEL, backupEnvironment, DatastoreImagePlan, DatastoreImagesSettings, parsePublishResult, PUBLISH_SCRIPT, publishEnvironment, resolveDatastoreImagesArgs } from "../../components/registry/datastore-images";
+import { loadScript } from "../../components/internal/scripts/index";
+import { shellQuote } from "../../components/internal/shell";
 import { startDockerEngine, TestDockerEngine } from "../support/docker-engine";
 import { pushStandIn } from "../../scripts/lab/stand-in-images";
 import { startRegistry, TestRegistry } from "../support/registry";

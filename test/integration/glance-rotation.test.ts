@@ -24,7 +24,7 @@ const HISTORY = "pulumi-nodejs:dynamic/pulumi-trove:GlanceImageHistory";
 const QUOTA = "pulumi-nodejs:dynamic/pulumi-trove:GlanceQuotaCheck";
 
 const PROGRAM = `import * as pulumi from "@pulumi/pulumi";
-import { GlanceImage } from ${JSON.stringify(path.join(ROOT, "components", "glance-image"))};
+import { GlanceImage } from ${JSON.stringify(path.join(ROOT, "components", "image", "glance-image"))};
 const settings = new pulumi.Config().requireObject<Record<string, unknown>>("settings");
 const image = new GlanceImage("rot", { ...settings, datastores: ["mysql"], cloud: "trove-lab" } as never);
 export const imageId = image.imageId;

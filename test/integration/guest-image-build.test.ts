@@ -12,8 +12,8 @@ import { createHash } from "node:crypto";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { parseBuiltImage, renderBuildScript, renderBuildUpdateScript, resolveGuestImageBuildArgs } from "../../components/guest-image-build";
-import { PROGRESS_MAX_LINES } from "../../components/progress";
+import { parseBuiltImage, renderBuildScript, renderBuildUpdateScript, resolveGuestImageBuildArgs } from "../../components/image/guest-image-build";
+import { PROGRESS_MAX_LINES } from "../support/progress";
 import { requireTool } from "../support/tools";
 
 let work: string;

@@ -11,9 +11,9 @@ import { createHash, randomBytes } from "node:crypto";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { parseBuiltImage, renderBuildUpdateScript, resolveGuestImageBuildArgs } from "../../components/guest-image-build";
-import { FETCH_SCRIPT, FETCH_UPDATE_SCRIPT, ImageFetchEnvironment } from "../../components/image-fetch";
-import { shellCommand } from "../../components/shell";
+import { parseBuiltImage, renderBuildUpdateScript, resolveGuestImageBuildArgs } from "../../components/image/guest-image-build";
+import { FETCH_SCRIPT, FETCH_UPDATE_SCRIPT, ImageFetchEnvironment } from "../../components/image/image-fetch";
+import { shellCommand } from "../../components/internal/shell";
 import { startSshd, TestSshd } from "../support/sshd";
 import { requireTool } from "../support/tools";
 

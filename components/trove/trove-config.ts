@@ -6,18 +6,25 @@
 
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
-import { DatastoreCatalog, defaultCatalog, TROVE_RELEASE_RULE, TROVE_RELEASES, TroveReleaseRules } from "./catalog";
-import { Problems } from "./errors";
-import { REGISTRY_ENDPOINT_FIELDS, registryCredentialPairs, RegistryEndpoint } from "./registry-endpoint";
-import { readScriptResult } from "./scripts/index";
-import { shellCommand } from "./shell";
-import { remoteConnection, SSH_CONNECTION_SCHEMA, SshConnection } from "./ssh";
-import { TROVE_CONFIG_EDITOR_PY } from "./trove-config-editor";
+import { DatastoreCatalog, defaultCatalog, TROVE_RELEASE_RULE, TROVE_RELEASES, TroveReleaseRules } from "../catalog/catalog";
+import { Problems } from "../internal/errors";
+import { REGISTRY_ENDPOINT_FIELDS, registryCredentialPairs, RegistryEndpoint } from "../registry/registry-endpoint";
+import { loadScript, readScriptResult } from "../internal/scripts/index";
+import { shellCommand } from "../internal/shell";
+import { remoteConnection, SSH_CONNECTION_SCHEMA, SshConnection } from "../internal/ssh";
 import { TROVE_CONTROLLER_FIELDS, TroveController } from "./trove-controller";
-import { absolutePathProblem, hostPortProblem, httpUrlProblem, imageReferenceProblem, passwordProblem, plainNameProblem } from "./validate";
-import { checkArgs } from "./check-args";
-import { FieldRules, input, instanceOf, listOf, mapOf, oneOfValues, optional, Rule, secret, shape, text } from "./schema";
-import { withFormerTypes } from "./component-type";
+import { absolutePathProblem, hostPortProblem, httpUrlProblem, imageReferenceProblem, passwordProblem, plainNameProblem } from "../internal/validate";
+import { checkArgs } from "../internal/check-args";
+import { FieldRules, input, instanceOf, listOf, mapOf, oneOfValues, optional, Rule, secret, shape, text } from "../internal/schema";
+import { withFormerTypes } from "../internal/component-type";
+
+/**
+ * The editor of Trove's config files on the controller (internal/scripts/edit-trove-config.py, which says what it
+ * does), run with `python3 -c`; what to set (the registry password among it) comes on stdin, so nothing secret is in
+ * argv.
+ * @internal
+ */
+export const TROVE_CONFIG_EDITOR_PY = loadScript("edit-trove-config.py");
 
 // Values come from image-naming.ts, the same functions that decide where DatastoreImages publishes, so what Trove
 // computes is what the registry holds.

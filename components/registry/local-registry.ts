@@ -8,11 +8,11 @@ import * as pulumi from "@pulumi/pulumi";
 import * as tls from "@pulumi/tls";
 import bcrypt from "bcryptjs";
 import { RegistryEndpoint } from "./registry-endpoint";
-import { absolutePathProblem, hostProblem, imageReferenceProblem, keyTextProblem, passwordProblem, certificatePemProblem, portRule } from "./validate";
+import { absolutePathProblem, hostProblem, imageReferenceProblem, keyTextProblem, passwordProblem, certificatePemProblem, portRule } from "../internal/validate";
 import { isIP } from "node:net";
-import { checkArgs } from "./check-args";
-import { count, either, flag, input, instanceOf, isPlainObject, oneOfValues, optional, Rule, secret, shape, text } from "./schema";
-import { withFormerTypes } from "./component-type";
+import { checkArgs } from "../internal/check-args";
+import { count, either, flag, input, instanceOf, isPlainObject, oneOfValues, optional, Rule, secret, shape, text } from "../internal/schema";
+import { withFormerTypes } from "../internal/component-type";
 
 /** Basic-auth settings of the registry. */
 export interface LocalRegistryAuth {

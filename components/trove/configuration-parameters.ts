@@ -6,20 +6,25 @@
 import { existsSync, readFileSync } from "node:fs";
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
-import { DatastoreCatalog, defaultCatalog } from "./catalog";
-import { PARAMETERS_SYNC_PY } from "./configuration-parameters-sync";
-import { Problems } from "./errors";
-import { readScriptResult } from "./scripts/index";
-import { shellCommand } from "./shell";
-import { remoteConnection, SshConnection } from "./ssh";
+import { DatastoreCatalog, defaultCatalog } from "../catalog/catalog";
+import { Problems } from "../internal/errors";
+import { loadScript, readScriptResult } from "../internal/scripts/index";
+import { shellCommand } from "../internal/shell";
+import { remoteConnection, SshConnection } from "../internal/ssh";
 import { TROVE_CONTROLLER_SCHEMA, TroveController } from "./trove-controller";
-import { absolutePathProblem, plainNameProblem, uuidProblem, versionNumberProblem } from "./validate";
-import { checkArgs } from "./check-args";
-import { count, either, flag, input, instanceOf, isPlainObject, listOf, oneOfValues, optional, Rule, shape, text } from "./schema";
-import { withFormerTypes } from "./component-type";
+import { absolutePathProblem, plainNameProblem, uuidProblem, versionNumberProblem } from "../internal/validate";
+import { checkArgs } from "../internal/check-args";
+import { count, either, flag, input, instanceOf, isPlainObject, listOf, oneOfValues, optional, Rule, shape, text } from "../internal/schema";
+import { withFormerTypes } from "../internal/component-type";
 
 // It runs PARAMETERS_SYNC_PY on the Trove controller (over SSH, or on this machine) with the Python Trove runs under,
 // because Trove's REST API accepts only integer and string rules.
+
+/**
+ * The sync program (internal/scripts/sync-parameters.py, which says what it does), run with `python3 -c`: the request
+ * comes on stdin, and the argument `delete` removes every rule of the version instead.
+ */
+const PARAMETERS_SYNC_PY = loadScript("sync-parameters.py");
 
 /** One configuration parameter rule, as in Trove's `validation-rules.json`. */
 export interface ConfigurationParameterRule {

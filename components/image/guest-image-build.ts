@@ -7,16 +7,16 @@ import { existsSync, statSync } from "node:fs";
 import * as path from "node:path";
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
-import { releaseGuestOsProblem, TROVE_RELEASE_RULE, TROVE_RELEASES, troveReleaseProblem } from "./catalog";
-import { Problems } from "./errors";
+import { releaseGuestOsProblem, TROVE_RELEASE_RULE, TROVE_RELEASES, troveReleaseProblem } from "../catalog/catalog";
+import { Problems } from "../internal/errors";
 import { checkImageFetch, FETCH_DELETE_SCRIPT, FETCH_SCRIPT, FETCH_UPDATE_SCRIPT, fetchDestination, IMAGE_FETCH_SCHEMA, ImageFetchArgs, ImageFetchEnvironment } from "./image-fetch";
-import { hostKeyOf, remoteConnection, SSH_CONNECTION_SCHEMA, SshConnection } from "./ssh";
-import { shellCommand, withExports } from "./shell";
-import { checkArgs } from "./check-args";
-import { either, FieldRules, flag, input, isPlainObject, listOf, mapOf, oneOfValues, optional, Rule, shape, text } from "./schema";
-import { absolutePathProblem, environmentNameProblem, gitRefProblem, httpUrlProblem, imageReferenceProblem, plainNameProblem, singleLineProblem, linuxUserProblem } from "./validate";
-import { loadScript, readScriptResult } from "./scripts/index";
-import { withFormerTypes } from "./component-type";
+import { hostKeyOf, remoteConnection, SSH_CONNECTION_SCHEMA, SshConnection } from "../internal/ssh";
+import { shellCommand, withExports } from "../internal/shell";
+import { checkArgs } from "../internal/check-args";
+import { either, FieldRules, flag, input, isPlainObject, listOf, mapOf, oneOfValues, optional, Rule, shape, text } from "../internal/schema";
+import { absolutePathProblem, environmentNameProblem, gitRefProblem, httpUrlProblem, imageReferenceProblem, plainNameProblem, singleLineProblem, linuxUserProblem } from "../internal/validate";
+import { loadScript, readScriptResult } from "../internal/scripts/index";
+import { withFormerTypes } from "../internal/component-type";
 
 // Any other change (the build host's key or address, this library's script text) is an update, and the update only
 // checks that the image the last build made is still there with its recorded sha256. trovestack's output goes to a log
@@ -220,7 +220,7 @@ export function preloadImagesValue(references: readonly string[]): string {
 }
 
 /**
- * The build script (components/scripts/build-guest-image.sh). It builds into a hidden partial file beside the output
+ * The build script (internal/scripts/build-guest-image.sh). It builds into a hidden partial file beside the output
  * (same extension, so trovestack picks the same format), moves it into place only when trovestack succeeds, and
  * prints one JSON line with the image's path, sha256, size and log file, which it also keeps beside the image as the
  * build's record. trovestack's output goes whole to `<image>.build.log`; stderr gets a bounded progress tail while it
@@ -231,7 +231,7 @@ export function preloadImagesValue(references: readonly string[]): string {
 export const BUILD_SCRIPT = loadScript("build-guest-image.sh");
 
 /**
- * The build's `update` (components/scripts/check-guest-image.sh): what runs when an input that does not shape the
+ * The build's `update` (internal/scripts/check-guest-image.sh): what runs when an input that does not shape the
  * image changes (the build host's key, address or user, the private key, this library's script text). It builds
  * nothing: it reports the image the last build made if it is still there with the sha256 that build recorded beside
  * it, and otherwise fails with what to run to build again. An image without a record (built by an older
@@ -240,7 +240,7 @@ export const BUILD_SCRIPT = loadScript("build-guest-image.sh");
 export const BUILD_UPDATE_SCRIPT = loadScript("check-guest-image.sh");
 
 /**
- * The remote build's cleanup (components/scripts/remove-guest-image.sh), run when the stack is destroyed: removes the
+ * The remote build's cleanup (internal/scripts/remove-guest-image.sh), run when the stack is destroyed: removes the
  * image, its record and its log from the build host while the image is still the one the build made (its sha256).
  * It reads {@link buildCleanupEnvironment}.
  */

@@ -6,22 +6,22 @@ import { BlockList, isIP } from "node:net";
 import * as path from "node:path";
 import * as openstack from "@pulumi/openstack";
 import * as pulumi from "@pulumi/pulumi";
-import { DATASTORE_VERSION_SPEC_FIELDS, TROVE_RELEASE_RULE, DatastoreCatalog, DatastoreVersionSpec, defaultCatalog, isTestedVersion, releaseVersionProblem, TROVE_RELEASES, troveReleaseProblem } from "./catalog";
-import { DatastoreConfigurationParameters } from "./configuration-parameters";
-import { DatastoreVersion } from "./datastore-version";
-import { DatastoreVersionRetirement, RetainedVersion, ServedVersion, WhenVersionInUse } from "./version-retirement";
-import { Problems } from "./errors";
-import { DATASTORE_IMAGES_FIELDS, DATASTORE_IMAGES_RENAMED, DatastoreImages, DatastoreImagesArgs, PublishedImages } from "./datastore-images";
-import { GLANCE_IMAGE_FIELDS, GlanceImage, GlanceImageArgs, glanceImageTags } from "./glance-image";
-import { GUEST_IMAGE_BUILD_FIELDS, GuestImageBuild, guestImageBuildPairs, GuestImageBuildArgs } from "./guest-image-build";
-import { LOCAL_REGISTRY_SCHEMA, LocalRegistry, LocalRegistryArgs } from "./local-registry";
-import { REGISTRY_ENDPOINT_SCHEMA, RegistryEndpoint } from "./registry-endpoint";
-import { TROVE_CONFIG_FIELDS, TroveConfig, TroveConfigArgs } from "./trove-config";
-import { TROVE_CONTROLLER_SCHEMA, TroveController } from "./trove-controller";
-import { absolutePathProblem, cloudNameProblem, firstDuplicate, versionNumberProblem } from "./validate";
-import { checkArgs } from "./check-args";
-import { formerNameWarning, RenamedField, renamedFieldPairs, withCurrentNames } from "./renamed-fields";
-import { absent, either, FieldRules, flag, instanceOf, isPlainObject, listOf, oneOfValues, optional, Rule, shape, text } from "./schema";
+import { DATASTORE_VERSION_SPEC_FIELDS, TROVE_RELEASE_RULE, DatastoreCatalog, DatastoreVersionSpec, defaultCatalog, isTestedVersion, releaseVersionProblem, TROVE_RELEASES, troveReleaseProblem } from "../catalog/catalog";
+import { DatastoreConfigurationParameters } from "../trove/configuration-parameters";
+import { DatastoreVersion } from "../trove/datastore-version";
+import { DatastoreVersionRetirement, RetainedVersion, ServedVersion, WhenVersionInUse } from "../trove/version-retirement";
+import { Problems } from "../internal/errors";
+import { DATASTORE_IMAGES_FIELDS, DATASTORE_IMAGES_RENAMED, DatastoreImages, DatastoreImagesArgs, PublishedImages } from "../registry/datastore-images";
+import { GLANCE_IMAGE_FIELDS, GlanceImage, GlanceImageArgs, glanceImageTags } from "../image/glance-image";
+import { GUEST_IMAGE_BUILD_FIELDS, GuestImageBuild, guestImageBuildPairs, GuestImageBuildArgs } from "../image/guest-image-build";
+import { LOCAL_REGISTRY_SCHEMA, LocalRegistry, LocalRegistryArgs } from "../registry/local-registry";
+import { REGISTRY_ENDPOINT_SCHEMA, RegistryEndpoint } from "../registry/registry-endpoint";
+import { TROVE_CONFIG_FIELDS, TroveConfig, TroveConfigArgs } from "../trove/trove-config";
+import { TROVE_CONTROLLER_SCHEMA, TroveController } from "../trove/trove-controller";
+import { absolutePathProblem, cloudNameProblem, firstDuplicate, versionNumberProblem } from "../internal/validate";
+import { checkArgs } from "../internal/check-args";
+import { formerNameWarning, RenamedField, renamedFieldPairs, withCurrentNames } from "../internal/renamed-fields";
+import { absent, either, FieldRules, flag, instanceOf, isPlainObject, listOf, oneOfValues, optional, Rule, shape, text } from "../internal/schema";
 
 /** One datastore version the pipeline serves: its images, its Trove registration. */
 export interface PipelineDatastoreVersion extends DatastoreVersionSpec {

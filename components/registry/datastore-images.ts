@@ -2,24 +2,24 @@
 // Trove's guest agent will pull, and build and push the `db-backup-<datastore>` image from Trove's `backup/`.
 
 import * as pulumi from "@pulumi/pulumi";
-import { backupBuildArgs, backupBuildProblem, BackupImageContract, DATASTORE_VERSION_SPEC_FIELDS, TROVE_RELEASE_RULE, DatastoreCatalog, DatastoreVersionSpec, defaultCatalog, releaseVersionProblem, TROVE_RELEASES, troveReleaseProblem, TroveReleaseRules } from "./catalog";
-import { Problems } from "./errors";
-import { datastoreImageNames, DatastoreImageNames } from "./image-naming";
+import { backupBuildArgs, backupBuildProblem, BackupImageContract, DATASTORE_VERSION_SPEC_FIELDS, TROVE_RELEASE_RULE, DatastoreCatalog, DatastoreVersionSpec, defaultCatalog, releaseVersionProblem, TROVE_RELEASES, troveReleaseProblem, TroveReleaseRules } from "../catalog/catalog";
+import { Problems } from "../internal/errors";
+import { datastoreImageNames, DatastoreImageNames } from "../catalog/image-naming";
 import { REGISTRY_ENDPOINT_SCHEMA, RegistryEndpoint } from "./registry-endpoint";
-import { absolutePathProblem, dockerHostProblem, firstDuplicate, gitRefProblem, registryPathProblem, repositoryProblem, tagProblem, versionNumberProblem } from "./validate";
-import { checkArgs } from "./check-args";
-import { FieldRules, flag, instanceOf, listOf, optional, Rule, shape, text } from "./schema";
-import { loadScript, readScriptResult } from "./scripts/index";
-import { withFormerTypes } from "./component-type";
-import { formerNameWarning, RenamedField, renamedFieldPairs, withCurrentNames } from "./renamed-fields";
-import { LeanLocalCommand } from "./lean-command";
+import { absolutePathProblem, dockerHostProblem, firstDuplicate, gitRefProblem, registryPathProblem, repositoryProblem, tagProblem, versionNumberProblem } from "../internal/validate";
+import { checkArgs } from "../internal/check-args";
+import { FieldRules, flag, instanceOf, listOf, optional, Rule, shape, text } from "../internal/schema";
+import { loadScript, readScriptResult } from "../internal/scripts/index";
+import { withFormerTypes } from "../internal/component-type";
+import { formerNameWarning, RenamedField, renamedFieldPairs, withCurrentNames } from "../internal/renamed-fields";
+import { LeanLocalCommand } from "../internal/lean-command";
 
 // Mirroring uses skopeo (driven by @pulumi/command): it copies registry to registry without a Docker daemon, keeps
 // the upstream manifest and its digest byte for byte (`--all --preserve-digests`), and lets the script compare
 // digests first, so a target that already holds the upstream digest is not copied again. The backup images need a
 // real build, so they use the Docker CLI (`docker build` with Trove's build args, then `docker push`).
 //
-// One command per datastore version does both (components/scripts/publish-images.sh), because each resource costs a
+// One command per datastore version does both (internal/scripts/publish-images.sh), because each resource costs a
 // program time to declare (the pipeline of issue 16: 100 versions in under 1.5 s under mocks), and the two steps
 // share their inputs anyway. Its `create` and `update` are the same script, and each step decides from the registry
 // what is left to do: the mirror compares digests; the backup image carries a label recording what it was built from
@@ -119,7 +119,7 @@ export const LOG_DIRECTORY = "/var/tmp/pulumi-trove-logs";
 export const REGISTRY_WAIT_SECONDS = 60;
 
 /**
- * The one script of each version's command (components/scripts/publish-images.sh), its `create` and its `update`:
+ * The one script of each version's command (internal/scripts/publish-images.sh), its `create` and its `update`:
  * mirrors the database image (copying only when the target's digest differs), then, when {@link backupEnvironment}'s
  * variables are set, builds and pushes the backup image only when the registry's is missing or was built from another
  * source (its label). Prints `{"database":{…},"backup":{…}}` ({@link parsePublishResult}); a failure names the step.
@@ -127,7 +127,7 @@ export const REGISTRY_WAIT_SECONDS = 60;
  */
 export const PUBLISH_SCRIPT = loadScript("publish-images.sh");
 
-/** The label of a backup image that records what it was built from (components/scripts/images.sh). */
+/** The label of a backup image that records what it was built from (internal/scripts/images.sh). */
 export const BACKUP_SOURCE_LABEL = "pulumi-trove.backup-source";
 
 /** What the mirror script reads: the upstream image, the target image, and whether upstream is plain HTTP. */

@@ -3,13 +3,13 @@
 
 import * as openstack from "@pulumi/openstack";
 import * as pulumi from "@pulumi/pulumi";
-import { DatastoreCatalog, defaultCatalog } from "./catalog";
-import { Problems } from "./errors";
+import { DatastoreCatalog, defaultCatalog } from "../catalog/catalog";
+import { Problems } from "../internal/errors";
 import { GuestImageBuild, IMAGE_FORMATS } from "./guest-image-build";
-import { absolutePathProblem, cloudNameProblem, firstDuplicate, httpUrlProblem, plainNameProblem, sha256Problem, singleLineProblem, uuidProblem } from "./validate";
-import { checkArgs } from "./check-args";
-import { count, either, FieldRules, flag, input, instanceOf, isPlainObject, listOf, mapOf, oneOfValues, optional, Rule, shape, text } from "./schema";
-import { withFormerTypes } from "./component-type";
+import { absolutePathProblem, cloudNameProblem, firstDuplicate, httpUrlProblem, plainNameProblem, sha256Problem, singleLineProblem, uuidProblem } from "../internal/validate";
+import { checkArgs } from "../internal/check-args";
+import { count, either, FieldRules, flag, input, instanceOf, isPlainObject, listOf, mapOf, oneOfValues, optional, Rule, shape, text } from "../internal/schema";
+import { withFormerTypes } from "../internal/component-type";
 import { ImageHistoryState, imageHistoryProvider, UploadCheckInputs, uploadCheckProvider } from "./glance-rotation";
 import { defaultImageProperties, minDiskGbFor, readImageFileFacts } from "./image-facts";
 
