@@ -126,9 +126,7 @@ export interface GuestImageBuildArgs {
 export type GuestImageSource =
   | {
       kind: "build";
-      /** The build as one self-contained text for `bash -c` ({@link renderBuildScript}), without preloaded images. */
-      script: string;
-      /** What {@link renderBuildScript} was given: the constructor renders it again with the preloaded images. */
+      /** What {@link renderBuildScript} renders the build from; the constructor adds the preloaded images. */
       scriptInputs: BuildScriptInputs;
       environmentTriggers: Record<string, string>;
       outputImagePath: string;
@@ -492,7 +490,7 @@ function resolveBuildSource(args: GuestImageBuildArgs, common: CommonImageSettin
   const remote = args.buildHost !== undefined;
   const fetch = remote && args.fetchImage !== false ? { path: fetchDestination(outputImagePath, args.fetchImage) } : undefined;
   return {
-    source: { kind: "build", script: renderBuildScript(scriptInputs), scriptInputs, environmentTriggers: buildEnvironment, outputImagePath, remote, fetch, buildHost: args.buildHost, preloadImages: args.preloadImages },
+    source: { kind: "build", scriptInputs, environmentTriggers: buildEnvironment, outputImagePath, remote, fetch, buildHost: args.buildHost, preloadImages: args.preloadImages },
     diskFormat,
     triggers: [`trove:${troveSourceDir}@${troveRef}`, `os:${guestOs}/${guestOsRelease}`, `dev:${devMode}`, `user:${guestUsername}`, `out:${outputImagePath}`, `env:${JSON.stringify(buildEnvironment)}`],
     troveRef,
