@@ -148,8 +148,8 @@ describe("TroveGuestPipeline", () => {
         'TroveGuestPipeline "former": datastoreImages.troveSourceDir is deprecated: it is now datastoreImages.backupSourceDir; the former name still works for now and will be removed in a later release',
         'TroveGuestPipeline "former": registration.troveSourceDir is deprecated: it is now registration.rulesSourceDir; the former name still works for now and will be removed in a later release',
       ]);
-      expect(pipeline.datastoreImages.settings.backupSourceDir).toBe(images);
-      expect(pipeline.settings.rulesFiles).toEqual({ mysql: path.join(rules, "trove/templates/mysql/validation-rules.json") });
+      expect(pipeline.datastoreImages.resolved.backupSourceDir).toBe(images);
+      expect(pipeline.resolved.rulesFiles).toEqual({ mysql: path.join(rules, "trove/templates/mysql/validation-rules.json") });
     } finally {
       warn.mockRestore();
     }

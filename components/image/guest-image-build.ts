@@ -142,7 +142,7 @@ export type GuestImageSource =
   | { kind: "url"; url: string };
 
 /** Everything {@link GuestImageBuild} needs, resolved and validated. @internal */
-export interface GuestImageBuildSettings {
+export interface ResolvedGuestImageBuild {
   guestOs: string;
   guestOsRelease: string;
   devMode: boolean;
@@ -341,7 +341,7 @@ export function guestImageBuildPairs(a: Omit<GuestImageBuildArgs, "preloadImages
 }
 
 /** The defaults every source kind shares, resolved; the source resolvers read them. */
-interface CommonImageSettings {
+interface CommonImageDefaults {
   guestOs: string;
   guestOsRelease: string;
   devMode: boolean;
@@ -352,10 +352,10 @@ interface CommonImageSettings {
   releaseOk: boolean;
 }
 
-/** What a source resolver adds to the settings; no `source` when its own fields are not valid (the problems say why). */
+/** What a source resolver adds to the resolved arguments; no `source` when its own fields are not valid (the problems say why). */
 interface ResolvedSource {
   source?: GuestImageSource;
-  /** Undefined when the extension is not known (reported): the settings keep `qcow2`. */
+  /** Undefined when the extension is not known (reported): the resolved arguments keep `qcow2`. */
   diskFormat?: string;
   triggers: string[];
   troveRef?: string;
@@ -390,7 +390,7 @@ function resolveUrlSource(url: string, problems: Problems): ResolvedSource {
 }
 
 /** Checks trovestack's own options and the extra environment of a build from `troveSourceDir`. */
-function checkBuildOptions(args: GuestImageBuildArgs, common: CommonImageSettings, troveSourceDir: string, problems: Problems, warnings: string[]): void {
+function checkBuildOptions(args: GuestImageBuildArgs, common: CommonImageDefaults, troveSourceDir: string, problems: Problems, warnings: string[]): void {
   const { devMode, cloudInitDatasources, environment, releaseOk } = common;
   problems.check(cloudInitDatasources.includes(REQUIRED_DATASOURCE), "cloudInitDatasources", cloudInitDatasources, `must include "OpenStack": since Yoga, Trove no longer uses a config drive by default, so cloud-init must read the metadata service to inject the guest agent's files`);
   if (args.hostScpUsername !== undefined) {
@@ -449,7 +449,7 @@ function resolveTroveRef(args: GuestImageBuildArgs, troveSourceDir: string, prob
  * HEAD is then. Undefined in dev mode (the guest agent fetches the controller's code at boot), on other releases
  * (they clone the element's pinned branch), and when the environment names the guest agent's source itself.
  */
-function pinnedGuestAgentRef(args: GuestImageBuildArgs, common: CommonImageSettings, troveRef: string, problems: Problems, warnings: string[]): string | undefined {
+function pinnedGuestAgentRef(args: GuestImageBuildArgs, common: CommonImageDefaults, troveRef: string, problems: Problems, warnings: string[]): string | undefined {
   const rules = common.releaseOk && args.troveRelease !== undefined ? TROVE_RELEASES[args.troveRelease]! : undefined;
   if (common.devMode || !rules?.trovestackBakesCheckoutHead) return undefined;
   const location = common.environment.DIB_REPOLOCATION_guest_agent;
@@ -468,7 +468,7 @@ function pinnedGuestAgentRef(args: GuestImageBuildArgs, common: CommonImageSetti
 }
 
 /** A build with trovestack from `troveSourceDir`, here or on `buildHost`. No source while any problem is recorded. */
-function resolveBuildSource(args: GuestImageBuildArgs, common: CommonImageSettings, troveSourceDir: string, problems: Problems, warnings: string[]): ResolvedSource {
+function resolveBuildSource(args: GuestImageBuildArgs, common: CommonImageDefaults, troveSourceDir: string, problems: Problems, warnings: string[]): ResolvedSource {
   const { guestOs, guestOsRelease, devMode, guestUsername, cloudInitDatasources, environment } = common;
   // A given outputImagePath has passed the schema's TROVESTACK_SAFE_PATH; the default is made of plain names.
   const outputImagePath = args.outputImagePath ?? defaultOutputImagePath(guestOs, guestOsRelease, devMode);
@@ -498,7 +498,7 @@ function resolveBuildSource(args: GuestImageBuildArgs, common: CommonImageSettin
 }
 
 /** Checks the guest OS and release against the Trove release (or the tested pair). */
-function checkGuestOs(args: GuestImageBuildArgs, common: CommonImageSettings, problems: Problems): void {
+function checkGuestOs(args: GuestImageBuildArgs, common: CommonImageDefaults, problems: Problems): void {
   const { guestOs, guestOsRelease, releaseOk } = common;
   const supportedReleases = guestOs === "ubuntu" && args.troveRelease !== undefined && releaseOk ? TROVE_RELEASES[args.troveRelease]!.guestOsReleases : SUPPORTED_GUEST_OS[guestOs];
   if (!args.allowUntested && releaseOk) {
@@ -514,11 +514,11 @@ function checkGuestOs(args: GuestImageBuildArgs, common: CommonImageSettings, pr
  * preview, a local file that is absent is a warning (the preview may run where the image is not, e.g. in CI).
  * @internal
  */
-export function resolveGuestImageBuildArgs(name: string, args: GuestImageBuildArgs, context: ResolveContext = { dryRun: false }): GuestImageBuildSettings {
+export function resolveGuestImageBuildArgs(name: string, args: GuestImageBuildArgs, context: ResolveContext = { dryRun: false }): ResolvedGuestImageBuild {
   const problems = new Problems("GuestImageBuild", name);
   const warnings: string[] = [];
   const releaseOk = args.troveRelease === undefined || problems.report("troveRelease", args.troveRelease, troveReleaseProblem(args.troveRelease));
-  const common: CommonImageSettings = {
+  const common: CommonImageDefaults = {
     guestOs: args.guestOs ?? "ubuntu",
     guestOsRelease: args.guestOsRelease ?? "jammy",
     devMode: args.devMode ?? true,
@@ -737,8 +737,8 @@ export class GuestImageBuild extends pulumi.ComponentResource {
   public readonly localImagePath: pulumi.Output<string | undefined>;
   /** Whether {@link localImagePath} will hold the image: false for a URL and for a remote build with `fetchImage: false`. */
   public readonly availableLocally: boolean;
-  /** The resolved settings (OS, release, mode, triggers), for composing components. @internal */
-  public readonly settings: GuestImageBuildSettings;
+  /** The arguments as resolved (OS, release, mode, triggers), for composing components. @internal */
+  public readonly resolved: ResolvedGuestImageBuild;
   /** The image as {@link GlanceImage} takes it. @internal */
   public readonly glanceSource: GuestImageGlanceSource;
 
@@ -746,13 +746,13 @@ export class GuestImageBuild extends pulumi.ComponentResource {
     // Checked before anything is declared; from here on, every Input is the checked one.
     const checked = checkArgs("GuestImageBuild", name, GUEST_IMAGE_BUILD_SCHEMA, args);
     args = checked.args;
-    const settings = resolveGuestImageBuildArgs(name, args, { dryRun: pulumi.runtime.isDryRun() });
+    const resolved = resolveGuestImageBuildArgs(name, args, { dryRun: pulumi.runtime.isDryRun() });
     super("pulumi-trove:guest-image-build:GuestImageBuild", name, {}, withFormerTypes(opts, ["pulumi-trove:guest-image:GuestImageBuild"]));
     checked.attach(this);
-    this.settings = settings;
-    for (const warning of settings.warnings) pulumi.log.warn(`GuestImageBuild "${name}": ${warning}`, this);
-    this.diskFormat = pulumi.output(settings.diskFormat);
-    const source = settings.source;
+    this.resolved = resolved;
+    for (const warning of resolved.warnings) pulumi.log.warn(`GuestImageBuild "${name}": ${warning}`, this);
+    this.diskFormat = pulumi.output(resolved.diskFormat);
+    const source = resolved.source;
     this.remote = source.kind === "build" && source.remote;
     this.availableLocally = source.kind === "file" || (source.kind === "build" && (!source.remote || source.fetch !== undefined));
 
@@ -766,10 +766,10 @@ export class GuestImageBuild extends pulumi.ComponentResource {
     } else {
       const declared =
         source.kind === "file"
-          ? declareDescribe(name, this, source.path, settings.triggers)
+          ? declareDescribe(name, this, source.path, resolved.triggers)
           : source.buildHost
-            ? declareRemoteBuild(name, this, source, source.buildHost, settings.triggers)
-            : declareLocalBuild(name, this, source, settings.triggers);
+            ? declareRemoteBuild(name, this, source, source.buildHost, resolved.triggers)
+            : declareLocalBuild(name, this, source, resolved.triggers);
       const built = declared.stdout.apply((out) => parseBuiltImage(out, `GuestImageBuild "${name}": the image ${source.kind === "build" ? "build" : "description"}`));
       this.imagePath = built.path;
       this.localImagePath = declared.localImagePath ?? (this.remote ? pulumi.output(undefined) : built.path);
@@ -779,9 +779,9 @@ export class GuestImageBuild extends pulumi.ComponentResource {
       this.buildLogPath = built.apply((b) => b.logPath);
     }
     this.glanceSource = {
-      diskFormat: settings.diskFormat,
-      guestOs: settings.guestOs,
-      guestOsRelease: settings.guestOsRelease,
+      diskFormat: resolved.diskFormat,
+      guestOs: resolved.guestOs,
+      guestOsRelease: resolved.guestOsRelease,
       localFilePath: this.localImagePath,
       url: this.imageUrl,
       sha256: this.sha256,

@@ -83,7 +83,7 @@ export interface DatastoreImagePlan {
 }
 
 /** Everything {@link DatastoreImages} needs, resolved and validated. @internal */
-export interface DatastoreImagesSettings {
+export interface ResolvedDatastoreImages {
   /** The registry to publish to (the schema's checked endpoint). */
   registry: RegistryEndpoint;
   /** `DOCKER_HOST` for the backup builds; undefined: the Docker CLI's default. */
@@ -174,7 +174,7 @@ export function backupLogFile(name: string, plan: DatastoreImagePlan): string {
  * What a version's publish command reads, apart from the registry: the mirror's variables, and the backup step's when
  * backup images are built. `names` are the image references (Outputs in the component). @internal
  */
-export function publishEnvironment<T extends pulumi.Input<string> = string>(name: string, s: DatastoreImagesSettings, plan: DatastoreImagePlan, names: { database: T; backup: T }): Record<string, string | T> {
+export function publishEnvironment<T extends pulumi.Input<string> = string>(name: string, s: ResolvedDatastoreImages, plan: DatastoreImagePlan, names: { database: T; backup: T }): Record<string, string | T> {
   return {
     ...mirrorEnvironment(plan.source, names.database, s.upstreamInsecure),
     ...(s.buildBackupImages ? backupEnvironment(s.backupSourceDir!, plan.spec.datastore, plan.spec.version, names.backup, backupLogFile(name, plan), s.troveRef, TROVE_RELEASES[s.troveRelease]!.backupImageContract) : {}),
@@ -243,7 +243,7 @@ export const DATASTORE_IMAGES_SCHEMA: Rule = shape<DatastoreImagesArgs>("datasto
  * checked every field's content against DATASTORE_IMAGES_SCHEMA first); throws one error naming every bad field.
  * @internal
  */
-export function resolveDatastoreImagesArgs(name: string, given: DatastoreImagesArgs): DatastoreImagesSettings {
+export function resolveDatastoreImagesArgs(name: string, given: DatastoreImagesArgs): ResolvedDatastoreImages {
   const problems = new Problems("DatastoreImages", name);
   const { value: args, used } = withCurrentNames(given, DATASTORE_IMAGES_RENAMED);
   for (const r of used) void pulumi.log.warn(`DatastoreImages "${name}": ${formerNameWarning(r.former, r.now)}`);
@@ -316,8 +316,8 @@ export class DatastoreImages extends pulumi.ComponentResource {
   public readonly images: pulumi.Output<Record<string, PublishedImages>>;
   /** Per datastore: the `docker_image` and `backup_docker_image` option values for the guest agent. */
   public readonly guestAgentOptions: pulumi.Output<Record<string, { dockerImage: string; backupDockerImage: string }>>;
-  /** The resolved settings. @internal */
-  public readonly settings: DatastoreImagesSettings;
+  /** The arguments as resolved: defaults applied, checked. @internal */
+  public readonly resolved: ResolvedDatastoreImages;
 
   constructor(name: string, args: DatastoreImagesArgs, opts?: pulumi.ComponentResourceOptions) {
     // Checked before anything is declared; from here on, every Input is the checked one.
@@ -326,7 +326,7 @@ export class DatastoreImages extends pulumi.ComponentResource {
     const s = resolveDatastoreImagesArgs(name, args);
     super("pulumi-trove:datastore-images:DatastoreImages", name, {}, withFormerTypes(opts, ["pulumi-trove:images:DatastoreImages"]));
     checked.attach(this);
-    this.settings = s;
+    this.resolved = s;
     const address = pulumi.output(s.registry.address);
     const environment = registryClientEnvironment(s.registry, s.dockerHost);
 

@@ -125,7 +125,7 @@ export function ruleProblem(rule: ConfigurationParameterRule): string | undefine
 }
 
 /** Everything the component needs, resolved and validated. @internal */
-export interface DatastoreConfigurationParametersSettings {
+export interface ResolvedDatastoreConfigurationParameters {
   request: ParametersSyncRequest;
   python: string;
   /** The controller over SSH; undefined: run on this machine. */
@@ -173,7 +173,7 @@ export const DATASTORE_CONFIGURATION_PARAMETERS_SCHEMA: Rule = shape<DatastoreCo
  * are checked only here); throws one error naming every bad field.
  * @internal
  */
-export function resolveDatastoreConfigurationParametersArgs(name: string, args: DatastoreConfigurationParametersArgs): DatastoreConfigurationParametersSettings {
+export function resolveDatastoreConfigurationParametersArgs(name: string, args: DatastoreConfigurationParametersArgs): ResolvedDatastoreConfigurationParameters {
   const problems = new Problems("DatastoreConfigurationParameters", name);
   const catalog = args.catalog ?? defaultCatalog;
   problems.check(catalog.find(args.datastore) !== undefined, "datastore", args.datastore, catalog.describeKnown());
@@ -238,23 +238,23 @@ export class DatastoreConfigurationParameters extends pulumi.ComponentResource {
     // Checked before anything is declared; from here on, every Input is the checked one.
     const checked = checkArgs("DatastoreConfigurationParameters", name, DATASTORE_CONFIGURATION_PARAMETERS_SCHEMA, args);
     args = checked.args;
-    const settings = resolveDatastoreConfigurationParametersArgs(name, args);
+    const resolved = resolveDatastoreConfigurationParametersArgs(name, args);
     super("pulumi-trove:configuration-parameters:DatastoreConfigurationParameters", name, {}, withFormerTypes(opts, ["pulumi-trove:trove:DatastoreConfigurationParameters"]));
     checked.attach(this);
-    this.ruleCount = settings.request.rules.length;
+    this.ruleCount = resolved.request.rules.length;
     // A change of rules changes stdin: an update, which runs the sync again (nothing removed first). A new version
     // id replaces the command: the old one's delete removes the old version's rules (by id, so never the new
     // version's), the new one loads the rules onto the new version.
     const common = {
-      create: renderParametersSyncCommand(settings.python),
-      delete: renderParametersSyncCommand(settings.python, "delete"),
+      create: renderParametersSyncCommand(resolved.python),
+      delete: renderParametersSyncCommand(resolved.python, "delete"),
       // Not read by the sync; over SSH, sshd would refuse it (AcceptEnv) and the provider warn at every update and delete.
       addPreviousOutputInEnv: false,
-      stdin: pulumi.output(settings.versionId).apply((versionId) => JSON.stringify(versionId ? { ...settings.request, versionId } : settings.request)),
-      ...(settings.versionId !== undefined ? { triggers: [settings.versionId] } : {}),
+      stdin: pulumi.output(resolved.versionId).apply((versionId) => JSON.stringify(versionId ? { ...resolved.request, versionId } : resolved.request)),
+      ...(resolved.versionId !== undefined ? { triggers: [resolved.versionId] } : {}),
     };
-    const sync = settings.connection
-      ? new command.remote.Command(`${name}-load`, { ...common, connection: remoteConnection(settings.connection) }, { parent: this })
+    const sync = resolved.connection
+      ? new command.remote.Command(`${name}-load`, { ...common, connection: remoteConnection(resolved.connection) }, { parent: this })
       : new command.local.Command(`${name}-load`, common, { parent: this });
     this.summary = sync.stdout.apply((out) => (out ? readScriptResult<ParametersSyncSummary>(`DatastoreConfigurationParameters "${name}": the parameter sync`, out) : undefined));
     this.registerOutputs({ ruleCount: this.ruleCount, summary: this.summary });
