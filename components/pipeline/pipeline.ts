@@ -19,7 +19,8 @@ import { REGISTRY_ENDPOINT_SCHEMA, RegistryEndpoint } from "../registry/registry
 import { TROVE_CONFIG_FIELDS, TroveConfig, TroveConfigArgs } from "../trove/trove-config";
 import { TROVE_CONTROLLER_SCHEMA, TroveController } from "../trove/trove-controller";
 import { absolutePathProblem, cloudNameProblem, firstDuplicate, versionNumberProblem } from "../internal/validate";
-import { checkArgs } from "../internal/check-args";
+import { CheckedArgs, checkArgs } from "../internal/check-args";
+import { FieldProblem } from "../internal/errors";
 import { formerNameWarning, RenamedField, renamedFieldPairs, withCurrentNames } from "../internal/renamed-fields";
 import { absent, either, FieldRules, flag, instanceOf, isPlainObject, listOf, oneOfValues, optional, Rule, shape, text } from "../internal/schema";
 
@@ -275,6 +276,26 @@ export function pipelineWithCurrentNames<T extends Pick<TroveGuestPipelineArgs, 
   return { args: { ...args, datastoreImages: images.value, registration: registration.value }, warnings };
 }
 
+/**
+ * Arguments the stack program has checked against TROVE_GUEST_PIPELINE_SCHEMA and given under their fields' current
+ * names, each problem and warning under the name the user knows (the YAML key): the constructor takes them as they
+ * are, so that the schema and the renaming run once.
+ */
+const checkedByTheStack = new WeakSet<TroveGuestPipelineArgs>();
+
+/**
+ * The stack program's check of the pipeline's arguments: the schema, with `rename` naming each field as the stack file
+ * does (`earlier`: the problems it found before, reported first in the same error), then the fields' current names,
+ * with a warning per former name used. The pipeline built from the returned arguments checks and renames nothing again.
+ * @internal
+ */
+export function checkPipelineArgsOfStack(source: string, args: TroveGuestPipelineArgs, rename: (field: string) => string, earlier: readonly FieldProblem[]): { args: TroveGuestPipelineArgs; warnings: string[] } {
+  const checked = checkArgs("stack config", source, TROVE_GUEST_PIPELINE_SCHEMA, args, rename, earlier).args;
+  const current = pipelineWithCurrentNames(checked, rename);
+  checkedByTheStack.add(current.args);
+  return current;
+}
+
 /** The schema of {@link TroveGuestPipelineArgs}: every nested component's fields, checked before anything is declared. @internal */
 export const TROVE_GUEST_PIPELINE_SCHEMA: Rule = shape<TroveGuestPipelineArgs>("pipeline arguments", {
   versions: listOf(
@@ -343,13 +364,12 @@ export const TROVE_GUEST_PIPELINE_SCHEMA: Rule = shape<TroveGuestPipelineArgs>("
 /**
  * Applies defaults and makes the checks between fields and against the catalog, the release and this machine's
  * files (the constructor, or the stack program, has checked every field's content against
- * TROVE_GUEST_PIPELINE_SCHEMA first); throws one error naming every bad field.
+ * TROVE_GUEST_PIPELINE_SCHEMA first, and given the fields their current names); throws one error naming every bad
+ * field.
  * @internal
  */
-export function resolveTroveGuestPipelineArgs(name: string, given: TroveGuestPipelineArgs): ResolvedTroveGuestPipeline {
+export function resolveTroveGuestPipelineArgs(name: string, args: TroveGuestPipelineArgs): ResolvedTroveGuestPipeline {
   const problems = new Problems("TroveGuestPipeline", name);
-  const { args, warnings } = pipelineWithCurrentNames(given);
-  for (const w of warnings) void pulumi.log.warn(`TroveGuestPipeline "${name}": ${w}`);
   const catalog = args.catalog ?? defaultCatalog;
   const troveRelease = args.troveRelease;
   const releaseOk = problems.report("troveRelease", troveRelease, troveReleaseProblem(troveRelease));
@@ -468,12 +488,18 @@ export class TroveGuestPipeline extends pulumi.ComponentResource {
   public readonly resolved: ResolvedTroveGuestPipeline;
 
   constructor(name: string, args: TroveGuestPipelineArgs, opts?: pulumi.ComponentResourceOptions) {
-    // Checked before anything is declared; from here on, every Input is the checked one.
-    const checked = checkArgs("TroveGuestPipeline", name, TROVE_GUEST_PIPELINE_SCHEMA, args);
-    args = checked.args;
+    // Checked before anything is declared (by the stack program, when it built them); from here on, every Input is the
+    // checked one, and every field has its current name.
+    let checked: CheckedArgs<TroveGuestPipelineArgs> | undefined;
+    if (!checkedByTheStack.has(args)) {
+      checked = checkArgs("TroveGuestPipeline", name, TROVE_GUEST_PIPELINE_SCHEMA, args);
+      const current = pipelineWithCurrentNames(checked.args);
+      for (const w of current.warnings) void pulumi.log.warn(`TroveGuestPipeline "${name}": ${w}`);
+      args = current.args;
+    }
     const resolved = resolveTroveGuestPipelineArgs(name, args);
     super("pulumi-trove:pipeline:TroveGuestPipeline", name, {}, opts);
-    checked.attach(this);
+    checked?.attach(this);
     this.resolved = resolved;
 
     if (args.registry.local) {
