@@ -353,6 +353,55 @@ describe("every public Args type refuses every wrong value at construction", () 
   }
 });
 
+describe("no field's content is checked in two places", () => {
+  // Each resolver applies defaults and checks across fields, against the catalog, the release and this machine's
+  // files; the content of a field is its schema's alone. So a value the schema refuses, given to the resolver directly
+  // (past the schema), is not refused by the resolver with the schema's own verdict on that field. A check against the
+  // catalog or between fields says something else, and passes. A text field's content is tried with the same tricky
+  // values as above, a number's with its bounds crossed.
+  const resolvers: Record<string, (args: unknown) => unknown> = {
+    GuestImageBuild: (a) => m.build.resolveGuestImageBuildArgs("gen", a as never, { dryRun: true }),
+    GlanceImage: (a) => m.glance.resolveGlanceImageArgs("gen", a as never),
+    LocalRegistry: (a) => m.registry.resolveLocalRegistryArgs(a as never),
+    DatastoreImages: (a) => m.images.resolveDatastoreImagesArgs("gen", a as never),
+    DatastoreVersion: (a) => m.version.resolveDatastoreVersionArgs("gen", a as never),
+    DatastoreConfigurationParameters: (a) => m.params.resolveDatastoreConfigurationParametersArgs("gen", a as never),
+    TroveConfig: (a) => m.config.resolveTroveConfigArgs("gen", a as never),
+    TroveGuestPipeline: (a) => m.pipeline.resolveTroveGuestPipelineArgs("gen", a as never),
+  };
+  const TRICKY = ["", " ", "a b", "$(reboot)", "x\ny", "../etc", "-rf", "http://x/", "'; rm -rf / #", "\u0000", "A".repeat(300), "not-a-cidr", "0.0.0.0/33", "v1", "8.0.x"];
+
+  /** Values of the rule's type whose content the rule refuses, each with the schema's verdict. */
+  function refusedContent(rule: Rule): Array<{ value: unknown; allowed: string }> {
+    const candidates = rule.kind === "string" && rule.content ? TRICKY : rule.kind === "number" ? [rule.min! - 1, rule.max! + 1, ...(rule.integer ? [rule.min! + 0.5] : [])].filter((n) => Number.isFinite(n) && Math.abs(n) < 2 ** 52) : [];
+    return candidates.flatMap((value) => m.schema.problemsOf(rule, value).slice(0, 1).map((p) => ({ value, allowed: p.allowed })));
+  }
+
+  it("a resolver never refuses a field with its schema's verdict", () => {
+    expect(Object.keys(resolvers).sort()).toEqual(subjects.map((s) => s.component).sort());
+    const twice: string[] = [];
+    let tried = 0;
+    for (const s of subjects) {
+      for (const example of s.examples()) {
+        for (const t of targets(s.schema(), example)) {
+          for (const { value, allowed } of refusedContent(t.rule)) {
+            tried++;
+            const field = fieldName(t.path);
+            try {
+              resolvers[s.component]!(withValue(example, t.path, value));
+            } catch (e) {
+              if (!(e instanceof m.errors.ComponentInputError)) continue;
+              for (const p of e.problems) if (p.field === field && p.allowed === allowed) twice.push(`${s.component} ${field}: ${allowed}`);
+            }
+          }
+        }
+      }
+    }
+    expect(tried).toBeGreaterThan(100);
+    expect([...new Set(twice)]).toEqual([]);
+  });
+});
+
 describe("Inputs are checked when they resolve, with the same message, before anything uses them", () => {
   /** The value an Output settles to; every promise the Output holds gets a handler, so a refusal is not unhandled. */
   const settle = (o: unknown) => {

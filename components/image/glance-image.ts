@@ -227,7 +227,7 @@ export function resolveGlanceImageArgs(name: string, args: GlanceImageArgs): Res
   const visibility = args.visibility ?? "private";
 
   // A given name has passed the schema; one made from the build's OS names is checked here.
-  problems.report("name", imageName, plainNameProblem(imageName, 255));
+  if (args.name === undefined) problems.report("name", imageName, plainNameProblem(imageName, 255));
   problems.check(args.datastores.length > 0, "datastores", args.datastores, `list at least one datastore (${catalog.describeKnown()})`);
   args.datastores.forEach((d, i) => problems.check(catalog.find(d) !== undefined, `datastores[${i}]`, d, catalog.describeKnown()));
   const dup = firstDuplicate(args.datastores);

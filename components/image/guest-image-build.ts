@@ -517,7 +517,8 @@ function checkGuestOs(args: GuestImageBuildArgs, common: CommonImageDefaults, pr
 export function resolveGuestImageBuildArgs(name: string, args: GuestImageBuildArgs, context: ResolveContext = { dryRun: false }): ResolvedGuestImageBuild {
   const problems = new Problems("GuestImageBuild", name);
   const warnings: string[] = [];
-  const releaseOk = args.troveRelease === undefined || problems.report("troveRelease", args.troveRelease, troveReleaseProblem(args.troveRelease));
+  // The schema has refused an unknown release; a known one selects the guest OS releases accepted.
+  const releaseOk = args.troveRelease === undefined || troveReleaseProblem(args.troveRelease) === undefined;
   const common: CommonImageDefaults = {
     guestOs: args.guestOs ?? "ubuntu",
     guestOsRelease: args.guestOsRelease ?? "jammy",

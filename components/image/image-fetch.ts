@@ -81,9 +81,8 @@ export function fetchDestination(outputImagePath: string, fetch: ImageFetchArgs 
 /** Checks the fetch settings of a remote build, recording each problem under `fetchImage.<field>`. @internal */
 export function checkImageFetch(fetch: ImageFetchArgs | undefined, outputImagePath: string, problems: Problems): void {
   const destination = fetchDestination(outputImagePath, fetch);
-  if (problems.report("fetchImage.path", destination, absolutePathProblem(destination))) {
-    const extension = path.posix.extname(outputImagePath);
-    problems.check(path.posix.extname(destination) === extension, "fetchImage.path", destination, `expected the image's own extension (${extension}), which gives Glance its format`);
-  }
+  // A given path has passed the schema, and the default one is made of the output's file name.
+  const extension = path.posix.extname(outputImagePath);
+  problems.check(path.posix.extname(destination) === extension, "fetchImage.path", destination, `expected the image's own extension (${extension}), which gives Glance its format`);
   problems.check(fetch?.knownHostsFile === undefined, "fetchImage.knownHostsFile", fetch?.knownHostsFile, "no longer used: the copy checks the build host against buildHost.hostKey, as the build does; remove it and set buildHost.hostKey");
 }

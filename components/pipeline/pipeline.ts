@@ -372,7 +372,8 @@ export function resolveTroveGuestPipelineArgs(name: string, args: TroveGuestPipe
   const problems = new Problems("TroveGuestPipeline", name);
   const catalog = args.catalog ?? defaultCatalog;
   const troveRelease = args.troveRelease;
-  const releaseOk = problems.report("troveRelease", troveRelease, troveReleaseProblem(troveRelease));
+  // The schema has refused an unknown release; a known one selects the rules below.
+  const releaseOk = troveReleaseProblem(troveRelease) === undefined;
   problems.check(args.versions.length > 0, "versions", args.versions, `list at least one datastore version, e.g. { datastore: "mysql", version: "5.7.29" }`);
 
   const versions = args.versions.map((v, i) => {

@@ -255,7 +255,8 @@ export function resolveDatastoreImagesArgs(name: string, given: DatastoreImagesA
   const upstreamRegistry = args.upstreamRegistry ?? "docker.io/library";
   const troveRef = args.troveRef ?? "unknown";
 
-  const releaseOk = problems.report("troveRelease", troveRelease, troveReleaseProblem(troveRelease));
+  // The schema has refused an unknown release and a bad version number; a known one selects the rules below.
+  const releaseOk = troveReleaseProblem(troveRelease) === undefined;
   problems.check(args.versions.length > 0, "versions", args.versions, "list at least one datastore version");
   if (buildBackupImages) problems.check(args.backupSourceDir !== undefined, "backupSourceDir", args.backupSourceDir, "the Trove checkout whose backup/ builds the backup images; or set buildBackupImages: false");
 
@@ -263,7 +264,7 @@ export function resolveDatastoreImagesArgs(name: string, given: DatastoreImagesA
   args.versions.forEach((v, i) => {
     const at = `versions[${i}]`;
     const known = problems.check(catalog.find(v.datastore) !== undefined, `${at}.datastore`, v.datastore, catalog.describeKnown());
-    const versionOk = problems.report(`${at}.version`, v.version, versionNumberProblem(v.version));
+    const versionOk = versionNumberProblem(v.version) === undefined;
     const upstreamTag = v.upstreamTag ?? v.version;
     // The schema checks a given upstreamTag; the one taken from the version is a tag only up to 128 characters.
     if (v.upstreamTag === undefined) problems.report(`${at}.upstreamTag`, upstreamTag, tagProblem(upstreamTag));
