@@ -1,6 +1,7 @@
 // The folders of components/ and the direction of their imports: internal/ (schemas, errors, shell, SSH, scripts)
 // imports no feature folder; catalog/ only internal/; nothing but index.ts imports the pipeline; the DatastoreVersion
-// provider's folder, which Pulumi serializes into the state, imports @pulumi/* for types only.
+// provider's folder, which Pulumi serializes into the state, imports @pulumi/* for types only. And every resource's
+// type token is what it was before the move (a token is part of each URN: a new one would replace the resources).
 
 import { readdirSync, readFileSync } from "node:fs";
 import * as path from "node:path";
@@ -67,5 +68,24 @@ describe("the layout of components/", () => {
     const provider = all.filter((i) => i.from.startsWith("trove/version-provider/"));
     expect(provider.length).toBeGreaterThan(0);
     expect(provider.filter((i) => i.target.startsWith("@pulumi/") && !i.typeOnly)).toEqual([]);
+  });
+
+  it("keeps every type token and former token, which name the file a component lives in, not its folder", () => {
+    const tokens = [...known].flatMap((file) =>
+      [...readFileSync(path.join(COMPONENTS, file), "utf8").matchAll(/super\((?:"(pulumi-trove:[^"]+)", name, \{\}, (?:withFormerTypes\(opts, \[([^\]]*)\]\)|opts)|\w+Provider, name, .*, opts, "pulumi-trove", "(\w+)")\)/g)].map((m) => (m[1] ? `${m[1]} ${m[2] ?? ""}`.trim() : `dynamic ${m[3]}`)),
+    );
+    expect(tokens.sort()).toEqual([
+      "dynamic DatastoreVersion",
+      "dynamic DatastoreVersionRetirement",
+      "dynamic GlanceImageHistory",
+      "dynamic GlanceQuotaCheck",
+      'pulumi-trove:configuration-parameters:DatastoreConfigurationParameters "pulumi-trove:trove:DatastoreConfigurationParameters"',
+      'pulumi-trove:datastore-images:DatastoreImages "pulumi-trove:images:DatastoreImages"',
+      'pulumi-trove:glance-image:GlanceImage "pulumi-trove:glance:GlanceImage"',
+      'pulumi-trove:guest-image-build:GuestImageBuild "pulumi-trove:guest-image:GuestImageBuild"',
+      'pulumi-trove:local-registry:LocalRegistry "pulumi-trove:registry:LocalRegistry"',
+      "pulumi-trove:pipeline:TroveGuestPipeline",
+      'pulumi-trove:trove-config:TroveConfig "pulumi-trove:config:TroveConfig"',
+    ]);
   });
 });
