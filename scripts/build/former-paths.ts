@@ -10,6 +10,7 @@ import * as path from "node:path";
  * Former module (a path under dist/components, without `.js`) -> the modules, in that folder, that now hold what it
  * exported: its file re-exports them all. A module whose export became private to its callers names its source instead.
  * test/package.test.ts runs 0.1.0's serialized providers (test/fixtures/providers-0.1.0.json) against the packed package.
+ * A module a released provider requires that moves later needs its entry here, and that release's fixture beside 0.1.0's.
  */
 export const FORMER_MODULE_PATHS: Record<string, string[] | { source: string }> = {
   schema: ["internal/schema"],
