@@ -120,11 +120,11 @@ async function main(): Promise<void> {
 
   // Our provider, as Pulumi stores it and as the host loads it: once per serialized text and process.
   const mocks = await installMocks();
-  const { DatastoreVersion } = await import("../components/datastore-version.js");
-  const { BUILTIN_DATASTORES, DatastoreCatalog } = await import("../components/catalog.js");
+  const { DatastoreVersion } = await import("../components/trove/datastore-version.js");
+  const { BUILTIN_DATASTORES, DatastoreCatalog } = await import("../components/catalog/catalog.js");
   // A datastore of this run's own, so the lab's other users never see these versions.
   const catalog = new DatastoreCatalog([{ ...BUILTIN_DATASTORES.mysql!, name: datastore }]);
-  const client = await import("../components/trove-client.js");
+  const client = await import("../components/trove/trove-client.js");
   delete (globalThis as Record<string, unknown>)[client.CLIENT_STATE_PROPERTY];
   const requestId = client.runRequestId();
   let declared = 0;

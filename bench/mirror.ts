@@ -7,7 +7,7 @@
 
 import { execFileSync, spawnSync } from "node:child_process";
 import { performance } from "node:perf_hooks";
-import { mirrorEnvironment, parsePublishResult, PUBLISH_SCRIPT } from "../components/datastore-images";
+import { mirrorEnvironment, parsePublishResult, PUBLISH_SCRIPT } from "../components/registry/datastore-images";
 import { pushStandIn } from "../scripts/lab/stand-in-images";
 import { DOCKER_CLIENT } from "../test/support/docker-engine";
 import { ensureLab } from "../test/support/lab";

@@ -20,7 +20,7 @@ async function main(): Promise<void> {
     "bench",
     false,
   );
-  const { TroveGuestPipeline } = await import("../components/pipeline.js");
+  const { TroveGuestPipeline } = await import("../components/pipeline/pipeline.js");
   const datastores = ["mysql", "mariadb", "postgresql"];
   const versions = Array.from({ length: n }, (_, i) => ({ datastore: datastores[i % 3]!, version: `${Math.floor(i / 3) + 1}.${i % 3}` }));
   // Untested-version warnings would dominate the output; they are not what is measured.

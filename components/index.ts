@@ -5,39 +5,39 @@
 // its module. test/package.test.ts holds the list of these names: a name added here is added there too.
 
 // The pipeline that composes every step, and its arguments.
-export { TroveGuestPipeline } from "./pipeline";
-export type { TroveGuestPipelineArgs, PipelineDatastoreVersion, PipelineRegion, PipelineRegistration, PipelineVersionOutput } from "./pipeline";
+export { TroveGuestPipeline } from "./pipeline/pipeline";
+export type { TroveGuestPipelineArgs, PipelineDatastoreVersion, PipelineRegion, PipelineRegistration, PipelineVersionOutput } from "./pipeline/pipeline";
 
 // One component per runbook step, each with its arguments and the types they use.
-export { GuestImageBuild } from "./guest-image-build";
-export type { GuestImageBuildArgs, BuildHostConnection } from "./guest-image-build";
-export type { ImageFetchArgs } from "./image-fetch";
-export { GlanceImage } from "./glance-image";
-export type { GlanceImageArgs, GlanceImageSource } from "./glance-image";
-export { LocalRegistry } from "./local-registry";
-export type { LocalRegistryArgs, LocalRegistryAuth, LocalRegistryTls, LocalRegistryGeneratedTls } from "./local-registry";
-export type { RegistryEndpoint } from "./registry-endpoint";
-export { DatastoreImages } from "./datastore-images";
-export type { DatastoreImagesArgs, PublishedImages } from "./datastore-images";
-export { TroveConfig, renderTroveConfig, renderIni } from "./trove-config";
-export type { TroveConfigArgs, TroveConfigTarget, TroveControllerTarget, ControllerConnection, GuestAgentImageOptions, TroveConfigValues, IniSections } from "./trove-config";
-export { DatastoreVersion } from "./datastore-version";
-export type { DatastoreVersionArgs } from "./datastore-version";
-export type { WhenVersionInUse, RetainedVersion, ServedVersion } from "./version-retirement";
-export { DatastoreConfigurationParameters } from "./configuration-parameters";
-export type { DatastoreConfigurationParametersArgs, ConfigurationParameterRule, TroveControllerHost, ParametersSyncSummary } from "./configuration-parameters";
-export type { TroveController } from "./trove-controller";
-export type { SshConnection } from "./ssh";
+export { GuestImageBuild } from "./image/guest-image-build";
+export type { GuestImageBuildArgs, BuildHostConnection } from "./image/guest-image-build";
+export type { ImageFetchArgs } from "./image/image-fetch";
+export { GlanceImage } from "./image/glance-image";
+export type { GlanceImageArgs, GlanceImageSource } from "./image/glance-image";
+export { LocalRegistry } from "./registry/local-registry";
+export type { LocalRegistryArgs, LocalRegistryAuth, LocalRegistryTls, LocalRegistryGeneratedTls } from "./registry/local-registry";
+export type { RegistryEndpoint } from "./registry/registry-endpoint";
+export { DatastoreImages } from "./registry/datastore-images";
+export type { DatastoreImagesArgs, PublishedImages } from "./registry/datastore-images";
+export { TroveConfig, renderTroveConfig, renderIni } from "./trove/trove-config";
+export type { TroveConfigArgs, TroveConfigTarget, TroveControllerTarget, ControllerConnection, GuestAgentImageOptions, TroveConfigValues, IniSections } from "./trove/trove-config";
+export { DatastoreVersion } from "./trove/datastore-version";
+export type { DatastoreVersionArgs } from "./trove/datastore-version";
+export type { WhenVersionInUse, RetainedVersion, ServedVersion } from "./trove/version-retirement";
+export { DatastoreConfigurationParameters } from "./trove/configuration-parameters";
+export type { DatastoreConfigurationParametersArgs, ConfigurationParameterRule, TroveControllerHost, ParametersSyncSummary } from "./trove/configuration-parameters";
+export type { TroveController } from "./trove/trove-controller";
+export type { SshConnection } from "./internal/ssh";
 
 // The catalog: datastores, Trove releases and what each supports.
-export { DatastoreCatalog, defaultCatalog, BUILTIN_DATASTORES, TROVE_RELEASES, troveReleaseSupport, knownTroveReleases } from "./catalog";
-export type { DatastoreDefinition, DatastoreVersionSpec, TroveRelease, TroveReleaseRules, BackupImageNaming, ReleaseEvidence } from "./catalog";
+export { DatastoreCatalog, defaultCatalog, BUILTIN_DATASTORES, TROVE_RELEASES, troveReleaseSupport, knownTroveReleases } from "./catalog/catalog";
+export type { DatastoreDefinition, DatastoreVersionSpec, TroveRelease, TroveReleaseRules, BackupImageNaming, ReleaseEvidence } from "./catalog/catalog";
 
 // Image names as Trove's guest agent computes them.
-export { datastoreImageNames, troveBackupImage } from "./image-naming";
-export type { DatastoreImageNames } from "./image-naming";
+export { datastoreImageNames, troveBackupImage } from "./catalog/image-naming";
+export type { DatastoreImageNames } from "./catalog/image-naming";
 
 // Errors and shell quoting.
-export { ComponentInputError } from "./errors";
-export type { FieldProblem } from "./errors";
-export { shellQuote } from "./shell";
+export { ComponentInputError } from "./internal/errors";
+export type { FieldProblem } from "./internal/errors";
+export { shellQuote } from "./internal/shell";

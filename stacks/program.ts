@@ -4,11 +4,10 @@
 import * as openstack from "@pulumi/openstack";
 import * as pulumi from "@pulumi/pulumi";
 import { PipelineRegion, SshConnection, TroveGuestPipeline, TroveGuestPipelineArgs } from "../components/index";
-import { pipelineWithCurrentNames, TROVE_GUEST_PIPELINE_SCHEMA } from "../components/pipeline";
-import { checkArgs } from "../components/check-args";
-import { didYouMean } from "../components/closest-name";
-import { ComponentInputError, FieldProblem } from "../components/errors";
-import { Rule } from "../components/schema";
+import { checkPipelineArgsOfStack, TROVE_GUEST_PIPELINE_SCHEMA } from "../components/pipeline/pipeline";
+import { didYouMean } from "../components/internal/closest-name";
+import { ComponentInputError, FieldProblem } from "../components/internal/errors";
+import { Rule } from "../components/internal/schema";
 
 /** A region as the stack config names it: an OpenStack cloud from clouds.yaml and an optional region in it. */
 export interface RegionConfig {
@@ -147,10 +146,10 @@ export function unknownStackKeys(given: Record<string, string>, isSecret: (key: 
  * the stack's unknown keys, reported in the same error.
  */
 function pipelineFromConfig(stack: string, args: TroveGuestPipelineArgs, unknown: readonly FieldProblem[]): TroveGuestPipeline {
-  // A refusal is a ComponentInputError, which Pulumi's runner prints as its message alone, at once.
-  const checked = checkArgs("stack config", `Pulumi.${stack}.yaml`, TROVE_GUEST_PIPELINE_SCHEMA, args, configKeyOf, unknown).args;
-  // A key under its former name is warned about here, by its YAML key, and handed on under its name now.
-  const current = pipelineWithCurrentNames(checked, configKeyOf);
+  // A refusal is a ComponentInputError, which Pulumi's runner prints as its message alone, at once. A key under its
+  // former name is warned about here, by its YAML key, and handed on under its name now; the pipeline checks and
+  // renames nothing again.
+  const current = checkPipelineArgsOfStack(`Pulumi.${stack}.yaml`, args, configKeyOf, unknown);
   for (const w of current.warnings) void pulumi.log.warn(`stack config "Pulumi.${stack}.yaml": ${w}`);
   return new TroveGuestPipeline(stack, current.args);
 }

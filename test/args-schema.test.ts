@@ -11,41 +11,41 @@ import fc from "fast-check";
 import { beforeAll, describe, expect, it } from "vitest";
 import { installMocks, MockState } from "./support/pulumi-mocks";
 import { testHostKey } from "./support/ssh-keys";
-import type { Rule } from "../components/schema";
+import type { Rule } from "../components/internal/schema";
 
 let mocks: MockState;
 let m: {
-  schema: typeof import("../components/schema.js");
-  check: typeof import("../components/check-args.js");
-  errors: typeof import("../components/errors.js");
-  catalog: typeof import("../components/catalog.js");
-  build: typeof import("../components/guest-image-build.js");
-  glance: typeof import("../components/glance-image.js");
-  registry: typeof import("../components/local-registry.js");
-  images: typeof import("../components/datastore-images.js");
-  version: typeof import("../components/datastore-version.js");
-  params: typeof import("../components/configuration-parameters.js");
-  config: typeof import("../components/trove-config.js");
-  pipeline: typeof import("../components/pipeline.js");
-  endpoint: typeof import("../components/registry-endpoint.js");
+  schema: typeof import("../components/internal/schema.js");
+  check: typeof import("../components/internal/check-args.js");
+  errors: typeof import("../components/internal/errors.js");
+  catalog: typeof import("../components/catalog/catalog.js");
+  build: typeof import("../components/image/guest-image-build.js");
+  glance: typeof import("../components/image/glance-image.js");
+  registry: typeof import("../components/registry/local-registry.js");
+  images: typeof import("../components/registry/datastore-images.js");
+  version: typeof import("../components/trove/datastore-version.js");
+  params: typeof import("../components/trove/configuration-parameters.js");
+  config: typeof import("../components/trove/trove-config.js");
+  pipeline: typeof import("../components/pipeline/pipeline.js");
+  endpoint: typeof import("../components/registry/registry-endpoint.js");
 };
 
 beforeAll(async () => {
   mocks = await installMocks({ outputs: () => undefined });
   m = {
-    schema: await import("../components/schema.js"),
-    check: await import("../components/check-args.js"),
-    errors: await import("../components/errors.js"),
-    catalog: await import("../components/catalog.js"),
-    build: await import("../components/guest-image-build.js"),
-    glance: await import("../components/glance-image.js"),
-    registry: await import("../components/local-registry.js"),
-    images: await import("../components/datastore-images.js"),
-    version: await import("../components/datastore-version.js"),
-    params: await import("../components/configuration-parameters.js"),
-    config: await import("../components/trove-config.js"),
-    pipeline: await import("../components/pipeline.js"),
-    endpoint: await import("../components/registry-endpoint.js"),
+    schema: await import("../components/internal/schema.js"),
+    check: await import("../components/internal/check-args.js"),
+    errors: await import("../components/internal/errors.js"),
+    catalog: await import("../components/catalog/catalog.js"),
+    build: await import("../components/image/guest-image-build.js"),
+    glance: await import("../components/image/glance-image.js"),
+    registry: await import("../components/registry/local-registry.js"),
+    images: await import("../components/registry/datastore-images.js"),
+    version: await import("../components/trove/datastore-version.js"),
+    params: await import("../components/trove/configuration-parameters.js"),
+    config: await import("../components/trove/trove-config.js"),
+    pipeline: await import("../components/pipeline/pipeline.js"),
+    endpoint: await import("../components/registry/registry-endpoint.js"),
   };
 });
 
@@ -351,6 +351,55 @@ describe("every public Args type refuses every wrong value at construction", () 
       expect(checked).toBeGreaterThan(kind === "missing" ? 20 : 100);
     });
   }
+});
+
+describe("no field's content is checked in two places", () => {
+  // Each resolver applies defaults and checks across fields, against the catalog, the release and this machine's
+  // files; the content of a field is its schema's alone. So a value the schema refuses, given to the resolver directly
+  // (past the schema), is not refused by the resolver with the schema's own verdict on that field. A check against the
+  // catalog or between fields says something else, and passes. A text field's content is tried with the same tricky
+  // values as above, a number's with its bounds crossed.
+  const resolvers: Record<string, (args: unknown) => unknown> = {
+    GuestImageBuild: (a) => m.build.resolveGuestImageBuildArgs("gen", a as never, { dryRun: true }),
+    GlanceImage: (a) => m.glance.resolveGlanceImageArgs("gen", a as never),
+    LocalRegistry: (a) => m.registry.resolveLocalRegistryArgs(a as never),
+    DatastoreImages: (a) => m.images.resolveDatastoreImagesArgs("gen", a as never),
+    DatastoreVersion: (a) => m.version.resolveDatastoreVersionArgs("gen", a as never),
+    DatastoreConfigurationParameters: (a) => m.params.resolveDatastoreConfigurationParametersArgs("gen", a as never),
+    TroveConfig: (a) => m.config.resolveTroveConfigArgs("gen", a as never),
+    TroveGuestPipeline: (a) => m.pipeline.resolveTroveGuestPipelineArgs("gen", a as never),
+  };
+  const TRICKY = ["", " ", "a b", "$(reboot)", "x\ny", "../etc", "-rf", "http://x/", "'; rm -rf / #", "\u0000", "A".repeat(300), "not-a-cidr", "0.0.0.0/33", "v1", "8.0.x"];
+
+  /** Values of the rule's type whose content the rule refuses, each with the schema's verdict. */
+  function refusedContent(rule: Rule): Array<{ value: unknown; allowed: string }> {
+    const candidates = rule.kind === "string" && rule.content ? TRICKY : rule.kind === "number" ? [rule.min! - 1, rule.max! + 1, ...(rule.integer ? [rule.min! + 0.5] : [])].filter((n) => Number.isFinite(n) && Math.abs(n) < 2 ** 52) : [];
+    return candidates.flatMap((value) => m.schema.problemsOf(rule, value).slice(0, 1).map((p) => ({ value, allowed: p.allowed })));
+  }
+
+  it("a resolver never refuses a field with its schema's verdict", () => {
+    expect(Object.keys(resolvers).sort()).toEqual(subjects.map((s) => s.component).sort());
+    const twice: string[] = [];
+    let tried = 0;
+    for (const s of subjects) {
+      for (const example of s.examples()) {
+        for (const t of targets(s.schema(), example)) {
+          for (const { value, allowed } of refusedContent(t.rule)) {
+            tried++;
+            const field = fieldName(t.path);
+            try {
+              resolvers[s.component]!(withValue(example, t.path, value));
+            } catch (e) {
+              if (!(e instanceof m.errors.ComponentInputError)) continue;
+              for (const p of e.problems) if (p.field === field && p.allowed === allowed) twice.push(`${s.component} ${field}: ${allowed}`);
+            }
+          }
+        }
+      }
+    }
+    expect(tried).toBeGreaterThan(100);
+    expect([...new Set(twice)]).toEqual([]);
+  });
 });
 
 describe("Inputs are checked when they resolve, with the same message, before anything uses them", () => {

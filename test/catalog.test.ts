@@ -1,9 +1,9 @@
 // The catalog and the image-naming rules: what users rely on when they add datastores and when Trove pulls images.
 
 import { describe, expect, it } from "vitest";
-import { BUILTIN_DATASTORES, DatastoreCatalog, TROVE_RELEASES, defaultCatalog, isTestedVersion, troveReleaseProblem, troveReleaseSupport } from "../components/catalog";
-import { ComponentInputError } from "../components/errors";
-import { datastoreImageNames, majorMinor, resolveTroveBackupImage, troveBackupImage, troveBackupImageCandidates } from "../components/image-naming";
+import { BUILTIN_DATASTORES, DatastoreCatalog, TROVE_RELEASES, defaultCatalog, isTestedVersion, troveReleaseProblem, troveReleaseSupport } from "../components/catalog/catalog";
+import { ComponentInputError } from "../components/internal/errors";
+import { datastoreImageNames, majorMinor, resolveTroveBackupImage, troveBackupImage, troveBackupImageCandidates } from "../components/catalog/image-naming";
 
 describe("DatastoreCatalog", () => {
   it("knows mysql, mariadb and postgresql with Trove's names", () => {
@@ -134,7 +134,7 @@ describe("image naming", () => {
 
 describe("release facts of issue 25", () => {
   it("2026.2 alone changes the backup image's contract (swift-preauth) and bakes the checkout's HEAD", async () => {
-    const { TROVE_RELEASES } = await import("../components/catalog.js");
+    const { TROVE_RELEASES } = await import("../components/catalog/catalog.js");
     const byFact = (f: (r: (typeof TROVE_RELEASES)[string]) => unknown) => Object.fromEntries(Object.values(TROVE_RELEASES).map((r) => [r.release, f(r)]));
     expect(Object.entries(byFact((r) => r.backupImageContract)).filter(([, c]) => c !== "keystone-reauth")).toEqual([["2026.2", "swift-preauth"]]);
     expect(Object.entries(byFact((r) => r.trovestackBakesCheckoutHead)).filter(([, v]) => v)).toEqual([["2026.2", true]]);

@@ -1,9 +1,9 @@
-// "Did you mean …?": the suggestion a misspelt field or stack key gets (components/closest-name.ts).
+// "Did you mean …?": the suggestion a misspelt field or stack key gets (components/internal/closest-name.ts).
 
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { closestName, editDistance } from "../components/closest-name";
-import { unknownFieldProblem } from "../components/schema";
+import { closestName, editDistance } from "../components/internal/closest-name";
+import { unknownFieldProblem } from "../components/internal/schema";
 
 describe("closestName", () => {
   const settings = ["versions", "troveRelease", "allowUntested", "guestImage", "glanceImage", "regions", "registry", "datastoreImages", "troveConfig", "registration", "managementNetworkCidr", "registryPassword"];

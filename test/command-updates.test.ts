@@ -11,10 +11,10 @@ import { testHostKey } from "./support/ssh-keys";
 
 const SHA = "c".repeat(64);
 let mocks: MockState;
-let build: typeof import("../components/guest-image-build.js");
-let fetch: typeof import("../components/image-fetch.js");
-let images: typeof import("../components/datastore-images.js");
-let config: typeof import("../components/trove-config.js");
+let build: typeof import("../components/image/guest-image-build.js");
+let fetch: typeof import("../components/image/image-fetch.js");
+let images: typeof import("../components/registry/datastore-images.js");
+let config: typeof import("../components/trove/trove-config.js");
 
 beforeAll(async () => {
   mocks = await installMocks({
@@ -23,10 +23,10 @@ beforeAll(async () => {
       return commandStdout(name, SHA);
     },
   });
-  build = await import("../components/guest-image-build.js");
-  fetch = await import("../components/image-fetch.js");
-  images = await import("../components/datastore-images.js");
-  config = await import("../components/trove-config.js");
+  build = await import("../components/image/guest-image-build.js");
+  fetch = await import("../components/image/image-fetch.js");
+  images = await import("../components/registry/datastore-images.js");
+  config = await import("../components/trove/trove-config.js");
 });
 
 /** Declares with `declare()` and returns the resources it registered, by name (waiting for the named ones). */

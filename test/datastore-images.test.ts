@@ -7,7 +7,7 @@ import { beforeAll, describe, expect, it, vi } from "vitest";
 import { installMocks, MockState, valueOf } from "./support/pulumi-mocks";
 
 let mocks: MockState;
-let d: typeof import("../components/datastore-images.js");
+let d: typeof import("../components/registry/datastore-images.js");
 
 beforeAll(async () => {
   mocks = await installMocks({
@@ -21,7 +21,7 @@ beforeAll(async () => {
       return { stdout: JSON.stringify({ database: { reference: env.MIRROR_TARGET, digest, copied: true }, ...backup }) };
     },
   });
-  d = await import("../components/datastore-images.js");
+  d = await import("../components/registry/datastore-images.js");
 });
 
 const registry = { address: "10.0.0.5:4000", insecure: true };
@@ -133,7 +133,7 @@ describe("DatastoreImages and the backup image's contract (issue 25)", () => {
     expect(env261.BACKUP_CONTRACT).toBeUndefined();
     expect(env262.BACKUP_CONTRACT).toBe("swift-preauth");
     // The label the script compares with the registry's image: same checkout and ref, another contract.
-    const label = (env: Record<string, string>) => execFileSync("bash", ["-c", `. ${JSON.stringify(path.join(__dirname, "..", "components", "scripts", "images.sh"))}; backup_source`], { env: { PATH: process.env.PATH, ...env }, encoding: "utf8" }).trim();
+    const label = (env: Record<string, string>) => execFileSync("bash", ["-c", `. ${JSON.stringify(path.join(__dirname, "..", "components", "internal", "scripts", "images.sh"))}; backup_source`], { env: { PATH: process.env.PATH, ...env }, encoding: "utf8" }).trim();
     expect(label(env261)).toBe("trove unknown; mysql 8.4; /t/backup");
     expect(label(env262)).toBe("trove unknown; mysql 8.4; /t/backup; contract swift-preauth");
   });

@@ -12,50 +12,52 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import type { DatastoreVersionProperties } from "../components/datastore-version";
+import type { DatastoreVersionProperties } from "../components/trove/version-provider/provider";
 import { DynamicResourceRunner, loadDynamicProvider } from "./support/dynamic-engine";
 import { installMocks, MockState } from "./support/pulumi-mocks";
 import { testHostKey } from "./support/ssh-keys";
 
 let mocks: MockState;
-let v: typeof import("../components/datastore-version.js");
-let c: typeof import("../components/trove-client.js");
-let params: typeof import("../components/configuration-parameters.js");
+let v: typeof import("../components/trove/datastore-version.js");
+let vp: typeof import("../components/trove/version-provider/provider.js");
+let c: typeof import("../components/trove/trove-client.js");
+let params: typeof import("../components/trove/configuration-parameters.js");
 
 beforeAll(async () => {
   mocks = await installMocks({ outputs: (type) => (type.startsWith("command:") ? { stdout: '{"versionId":"v1","added":["a"],"changed":[],"removed":[],"unchanged":0}' } : undefined) });
-  v = await import("../components/datastore-version.js");
-  c = await import("../components/trove-client.js");
-  params = await import("../components/configuration-parameters.js");
+  v = await import("../components/trove/datastore-version.js");
+  vp = await import("../components/trove/version-provider/provider.js");
+  c = await import("../components/trove/trove-client.js");
+  params = await import("../components/trove/configuration-parameters.js");
 });
 
 const state = (extra: object = {}) => ({ datastore: "mysql", name: "5.7.29", version: "5.7.29", manager: "mysql", imageTags: ["trove", "mysql"], active: true, default: false, packages: [], adopt: false, ...extra });
 
 describe("DatastoreVersion", () => {
   it("sends the runbook's `datastore version create 5.7.29 mysql mysql \"\" --image-tags trove,mysql --active` as Trove's body", () => {
-    expect(v.createBody(state())).toEqual({ version: { name: "5.7.29", datastore_name: "mysql", datastore_manager: "mysql", active: true, default: false, version: "5.7.29", packages: [], image_tags: ["trove", "mysql"] } });
-    expect(v.createBody(state({ imageId: "img-1", imageTags: undefined }))).toMatchObject({ version: { image: "img-1" } });
+    expect(vp.createBody(state())).toEqual({ version: { name: "5.7.29", datastore_name: "mysql", datastore_manager: "mysql", active: true, default: false, version: "5.7.29", packages: [], image_tags: ["trove", "mysql"] } });
+    expect(vp.createBody(state({ imageId: "img-1", imageTags: undefined }))).toMatchObject({ version: { image: "img-1" } });
   });
 
   it("changes image, tags, active, default and packages in place and replaces for a new datastore or version number", () => {
-    expect(v.diffVersions(state(), state({ active: false, packages: ["libaio1"] }))).toEqual({ changes: ["active", "packages"], replaces: [] });
-    expect(v.patchBody(state(), state({ active: false, packages: ["libaio1"] }))).toEqual({ active: false, packages: ["libaio1"] });
-    expect(v.patchBody(state(), state({ imageId: "img-2", imageTags: undefined }))).toEqual({ image: "img-2" });
-    expect(v.diffVersions(state(), state({ version: "5.7.30" })).replaces).toEqual(["version"]);
-    expect(v.diffVersions(state(), state({ datastore: "mariadb" })).replaces).toEqual(["datastore"]);
-    expect(v.diffVersions(state({ versionId: "x" }), state())).toEqual({ changes: [], replaces: [] });
+    expect(vp.diffVersions(state(), state({ active: false, packages: ["libaio1"] }))).toEqual({ changes: ["active", "packages"], replaces: [] });
+    expect(vp.patchBody(state(), state({ active: false, packages: ["libaio1"] }))).toEqual({ active: false, packages: ["libaio1"] });
+    expect(vp.patchBody(state(), state({ imageId: "img-2", imageTags: undefined }))).toEqual({ image: "img-2" });
+    expect(vp.diffVersions(state(), state({ version: "5.7.30" })).replaces).toEqual(["version"]);
+    expect(vp.diffVersions(state(), state({ datastore: "mariadb" })).replaces).toEqual(["datastore"]);
+    expect(vp.diffVersions(state({ versionId: "x" }), state())).toEqual({ changes: [], replaces: [] });
   });
 
   it("replaces the version when its cloud or region changes: it moves there (delete in the old place, create in the new)", async () => {
-    expect(v.diffVersions(state({ cloud: "east-cloud" }), state({ cloud: "west-cloud" }))).toEqual({ changes: ["cloud"], replaces: ["cloud"] });
-    expect(v.diffVersions(state({ region: "RegionOne" }), state({ region: "RegionTwo" })).replaces).toEqual(["region"]);
-    expect(v.diffVersions(state(), state({ region: "RegionTwo" })).replaces).toEqual(["region"]);
-    expect(await v.datastoreVersionProvider.diff!("id-1", state({ region: "RegionOne" }), state({ region: "RegionTwo" }))).toEqual({ changes: true, replaces: ["region"], deleteBeforeReplace: true });
+    expect(vp.diffVersions(state({ cloud: "east-cloud" }), state({ cloud: "west-cloud" }))).toEqual({ changes: ["cloud"], replaces: ["cloud"] });
+    expect(vp.diffVersions(state({ region: "RegionOne" }), state({ region: "RegionTwo" })).replaces).toEqual(["region"]);
+    expect(vp.diffVersions(state(), state({ region: "RegionTwo" })).replaces).toEqual(["region"]);
+    expect(await vp.datastoreVersionProvider.diff!("id-1", state({ region: "RegionOne" }), state({ region: "RegionTwo" }))).toEqual({ changes: true, replaces: ["region"], deleteBeforeReplace: true });
   });
 
   it("reads Trove's view back in the same shape, the empty package Trove stores included", () => {
     const trove = { id: "id-1", name: "5.7.29", version: "5.7.29", datastore_name: "mysql", datastore_manager: "mysql", image: null, image_tags: ["trove", "mysql"], packages: [""], active: false, default: false };
-    expect(v.stateFromTrove(trove, { adopt: false })).toEqual({ ...state({ active: false }), versionId: "id-1" });
+    expect(vp.stateFromTrove(trove, { adopt: false })).toEqual({ ...state({ active: false }), versionId: "id-1" });
   });
 
   it("declares a dynamic resource whose inputs name the cloud but hold no credential", async () => {
@@ -63,7 +65,7 @@ describe("DatastoreVersion", () => {
     new v.DatastoreVersion("dv", { datastore: "postgresql", version: "12", cloud: "prod", region: "east", default: true });
     const declared = await mocks.waitFor("dv");
     expect(declared.type).toBe("pulumi-nodejs:dynamic/pulumi-trove:DatastoreVersion");
-    expect(v.versionStateOf(declared.inputs as unknown as DatastoreVersionProperties)).toMatchObject({ datastore: "postgresql", name: "12", version: "12", manager: "postgresql", imageTags: ["trove", "postgresql"], active: true, default: true, cloud: "prod", region: "east", adopt: false });
+    expect(vp.versionStateOf(declared.inputs as unknown as DatastoreVersionProperties)).toMatchObject({ datastore: "postgresql", name: "12", version: "12", manager: "postgresql", imageTags: ["trove", "postgresql"], active: true, default: true, cloud: "prod", region: "east", adopt: false });
     expect(JSON.stringify(declared.inputs)).not.toContain("never-in-state");
     delete process.env.OS_PASSWORD;
   });
@@ -73,21 +75,21 @@ describe("DatastoreVersion", () => {
     const declared = await mocks.waitFor("dv-shape");
     expect(declared.inputs).toEqual({ name: "8.0", manager: "mysql", imageTags: ["trove", "mysql"], active: true, default: false, packages: ["libaio1"], identity: { datastore: "mysql", version: "8.0", adopt: false }, __provider: declared.inputs.__provider });
     const flat = { ...state({ cloud: "c" }), versionId: "id-1" };
-    const props = v.versionProperties(flat);
+    const props = vp.versionProperties(flat);
     expect(props).toEqual({ name: "5.7.29", manager: "mysql", imageTags: ["trove", "mysql"], active: true, default: false, packages: [], versionId: "id-1", identity: { datastore: "mysql", version: "5.7.29", adopt: false, cloud: "c" } });
-    expect(v.versionStateOf(props)).toEqual(flat);
-    expect(v.versionStateOf(flat)).toBe(flat);
-    expect(JSON.stringify(v.versionProperties(state()))).not.toMatch(/versionId|cloud|region/);
+    expect(vp.versionStateOf(props)).toEqual(flat);
+    expect(vp.versionStateOf(flat)).toBe(flat);
+    expect(JSON.stringify(vp.versionProperties(state()))).not.toMatch(/versionId|cloud|region/);
   });
 
   it("sees no change between state written in the earlier flat shape and the same version declared now; a real change is the same change as before", async () => {
     const flatState = { ...state(), versionId: "id-1", __provider: "text" };
-    const now = (extra: object = {}) => ({ ...v.versionProperties(state(extra)), __provider: "text" });
-    expect(await v.datastoreVersionProvider.diff!("id-1", flatState, now())).toEqual({ changes: false, replaces: [], deleteBeforeReplace: true });
-    expect(await v.datastoreVersionProvider.diff!("id-1", flatState, now({ active: false }))).toEqual({ changes: true, replaces: [], deleteBeforeReplace: true });
-    expect(await v.datastoreVersionProvider.diff!("id-1", flatState, now({ version: "5.7.30" }))).toEqual({ changes: true, replaces: ["version"], deleteBeforeReplace: true });
-    expect(await v.datastoreVersionProvider.diff!("id-1", flatState, now({ region: "R2" }))).toEqual({ changes: true, replaces: ["region"], deleteBeforeReplace: true });
-    expect(await v.datastoreVersionProvider.diff!("id-1", { ...now(), versionId: "id-1" }, now())).toEqual({ changes: false, replaces: [], deleteBeforeReplace: true });
+    const now = (extra: object = {}) => ({ ...vp.versionProperties(state(extra)), __provider: "text" });
+    expect(await vp.datastoreVersionProvider.diff!("id-1", flatState, now())).toEqual({ changes: false, replaces: [], deleteBeforeReplace: true });
+    expect(await vp.datastoreVersionProvider.diff!("id-1", flatState, now({ active: false }))).toEqual({ changes: true, replaces: [], deleteBeforeReplace: true });
+    expect(await vp.datastoreVersionProvider.diff!("id-1", flatState, now({ version: "5.7.30" }))).toEqual({ changes: true, replaces: ["version"], deleteBeforeReplace: true });
+    expect(await vp.datastoreVersionProvider.diff!("id-1", flatState, now({ region: "R2" }))).toEqual({ changes: true, replaces: ["region"], deleteBeforeReplace: true });
+    expect(await vp.datastoreVersionProvider.diff!("id-1", { ...now(), versionId: "id-1" }, now())).toEqual({ changes: false, replaces: [], deleteBeforeReplace: true });
   });
 
   it.each([
@@ -348,7 +350,7 @@ describe("DatastoreVersion as Pulumi runs it, against a Keystone and Trove of ou
   const inputs = (extra: object = {}) => JSON.parse(JSON.stringify({ ...state({ cloud: "fake" }), __provider: serialized, ...extra })) as Record<string, unknown>;
 
   /** The same inputs in the shape DatastoreVersion declares them now. */
-  const declaredInputs = (extra: object = {}) => JSON.parse(JSON.stringify({ ...v.versionProperties({ ...state({ cloud: "fake" }), ...extra }), __provider: serialized })) as Record<string, unknown>;
+  const declaredInputs = (extra: object = {}) => JSON.parse(JSON.stringify({ ...vp.versionProperties({ ...state({ cloud: "fake" }), ...extra }), __provider: serialized })) as Record<string, unknown>;
 
   it("runs a version declared in the current shape: create, no-op, update in place, refresh without change, delete; the outputs versionId and active top-level", async () => {
     await startFake();
@@ -478,7 +480,7 @@ describe("DatastoreVersion as Pulumi runs it, against a Keystone and Trove of ou
     const [token] = [...fake.valid];
     expect(token).toMatch(/^gAAAA/);
     expect(JSON.stringify(runner.state)).not.toContain(token);
-    const fresh = await pulumi.runtime.serializeFunction(() => v.datastoreVersionProvider);
+    const fresh = await pulumi.runtime.serializeFunction(() => vp.datastoreVersionProvider);
     expect(fresh.text).toContain("datastore-versions");
     expect(fresh.text).not.toContain(token);
     expect(fresh.text).not.toContain("pw-admin");

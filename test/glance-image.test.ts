@@ -11,8 +11,8 @@ import { testHostKey } from "./support/ssh-keys";
 
 const SHA = "b".repeat(64);
 let mocks: MockState;
-let g: typeof import("../components/glance-image.js");
-let b: typeof import("../components/guest-image-build.js");
+let g: typeof import("../components/image/glance-image.js");
+let b: typeof import("../components/image/guest-image-build.js");
 
 beforeAll(async () => {
   mocks = await installMocks({
@@ -24,8 +24,8 @@ beforeAll(async () => {
           ? glanceHistoryCreated(inputs)
           : undefined,
   });
-  b = await import("../components/guest-image-build.js");
-  g = await import("../components/glance-image.js");
+  b = await import("../components/image/guest-image-build.js");
+  g = await import("../components/image/glance-image.js");
 });
 
 describe("GlanceImage", () => {

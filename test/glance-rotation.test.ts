@@ -7,9 +7,9 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import fc from "fast-check";
 import { afterAll, describe, expect, it } from "vitest";
-import { diffHistory, ImageHistoryInputs, planRotation, quotaProblem, quotaVerdict, tagChanges } from "../components/glance-rotation";
-import { glanceApiBase, glanceMessage } from "../components/glance-client";
-import { defaultImageProperties, minDiskGbFor, parseQemuImgInfo, readImageFileFacts } from "../components/image-facts";
+import { diffHistory, ImageHistoryInputs, planRotation, quotaProblem, quotaVerdict, tagChanges } from "../components/image/glance-rotation";
+import { glanceApiBase, glanceMessage } from "../components/image/glance-client";
+import { defaultImageProperties, minDiskGbFor, parseQemuImgInfo, readImageFileFacts } from "../components/image/image-facts";
 
 const inputs = (over: Partial<ImageHistoryInputs>): ImageHistoryInputs => ({ uploadedId: "c", keep: 2, tags: ["trove", "mysql"], serve: "newest", keepImageIds: [], checkTrovePins: true, ...over });
 

@@ -4,21 +4,21 @@
 import * as path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import * as pulumi from "@pulumi/pulumi";
-import { FETCH_DELETE_SCRIPT, FETCH_SCRIPT } from "../components/image-fetch";
+import { FETCH_DELETE_SCRIPT, FETCH_SCRIPT } from "../components/image/image-fetch";
 import { installMocks, isSecret, MockState, valueOf } from "./support/pulumi-mocks";
 import { testHostKey } from "./support/ssh-keys";
 
 const HOST_KEY = testHostKey();
 const SHA = "a".repeat(64);
 let mocks: MockState;
-let m: typeof import("../components/guest-image-build.js");
+let m: typeof import("../components/image/guest-image-build.js");
 
 beforeAll(async () => {
   mocks = await installMocks({
     outputs: (type, _name, inputs) =>
       type.startsWith("command:") ? { stdout: `building...\n{"path":"/root/images/x.qcow2","sha256":"${SHA}","sizeBytes":1234}` } : inputs,
   });
-  m = await import("../components/guest-image-build.js");
+  m = await import("../components/image/guest-image-build.js");
 });
 
 describe("GuestImageBuild", () => {
@@ -134,7 +134,7 @@ describe("GuestImageBuild", () => {
   });
 
   it("keeps the key secret on the fetch's stdin", async () => {
-    const { fetchStdin } = await import("../components/guest-image-build.js");
+    const { fetchStdin } = await import("../components/image/guest-image-build.js");
     const stdin = fetchStdin({ host: "h", user: "u", privateKey: "KEY" });
     expect(await isSecret(stdin)).toBe(true);
     expect(await valueOf(stdin)).toBe("KEY");
@@ -220,8 +220,8 @@ describe("GuestImageBuild", () => {
       // One script for both: the check runs when PULUMI_TROVE_BUILD_DEV_MODE is not true (the integration test runs it).
       expect(m.BUILD_SCRIPT).toMatch(/if \[ "\$PULUMI_TROVE_BUILD_DEV_MODE" != true \]; then\n(\s*#.*\n)*\s*found=\$\(grep -rlwF -- openstack-ci-mirrors \. \$\{DIB_LOCAL_ELEMENTS_PATH:\+"\$DIB_LOCAL_ELEMENTS_PATH"\}/);
       expect(m.BUILD_SCRIPT).toContain(m.UNSIGNED_APT_ELEMENT);
-      expect(prod.source.kind === "build" && prod.source.script).toContain("export PULUMI_TROVE_BUILD_DEV_MODE=false\n");
-      expect(dev.source.kind === "build" && dev.source.script).toContain("export PULUMI_TROVE_BUILD_DEV_MODE=true\n");
+      expect(prod.source.kind === "build" && m.renderBuildScript(prod.source.scriptInputs)).toContain("export PULUMI_TROVE_BUILD_DEV_MODE=false\n");
+      expect(dev.source.kind === "build" && m.renderBuildScript(dev.source.scriptInputs)).toContain("export PULUMI_TROVE_BUILD_DEV_MODE=true\n");
       expect(prod.warnings).toEqual([expect.stringMatching(/^Trove 2026.2's trovestack adds diskimage-builder's openstack-ci-mirrors element .* will stop before trovestack runs unless \/t no longer names it$/)]);
       expect(m.resolveGuestImageBuildArgs("o", { troveSourceDir: "/t", troveRef: "m", devMode: false, troveRelease: "2026.1" }).warnings).toEqual([]);
     });
@@ -231,7 +231,7 @@ describe("GuestImageBuild", () => {
       const envOf = (s: ReturnType<typeof m.resolveGuestImageBuildArgs>) => (s.source.kind === "build" ? m.buildScriptEnvironment(s.source.scriptInputs) : {});
       const prod = m.resolveGuestImageBuildArgs("pin", base);
       expect(envOf(prod)).toMatchObject({ PULUMI_TROVE_BUILD_CHECKOUT: "/t", PULUMI_TROVE_BUILD_GUEST_AGENT_REF: "4cdc0cda" });
-      expect(prod.source.kind === "build" && prod.source.script).toContain("export PULUMI_TROVE_BUILD_GUEST_AGENT_REF=4cdc0cda\n");
+      expect(prod.source.kind === "build" && m.renderBuildScript(prod.source.scriptInputs)).toContain("export PULUMI_TROVE_BUILD_GUEST_AGENT_REF=4cdc0cda\n");
       // The pin is no trigger of its own: troveRef already is one.
       expect(prod.triggers).toContain("trove:/t@4cdc0cda");
       expect(prod.triggers.some((t) => t.includes("GUEST_AGENT_REF"))).toBe(false);

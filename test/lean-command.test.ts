@@ -22,7 +22,7 @@ beforeAll(async () => {
 describe("LeanLocalCommand", () => {
   it("sends the engine what command.local.Command sends, and reads stdout", async () => {
     const command = await import("@pulumi/command");
-    const { LeanLocalCommand } = await import("../components/lean-command.js");
+    const { LeanLocalCommand } = await import("../components/internal/lean-command.js");
     const parent = new pulumi.ComponentResource("pulumi-trove:test:Parent", "p");
     const before = new (class extends pulumi.CustomResource {})("pulumi-trove:test:Before", "before", {});
     const args = () => ({

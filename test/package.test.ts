@@ -14,6 +14,7 @@ import * as path from "node:path";
 import ts from "typescript";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { getSchema, HostLog, startLogEngine, startProviderHost } from "./support/provider-host";
+import { FORMER_MODULE_PATHS } from "../scripts/build/former-paths";
 
 const root = path.join(__dirname, "..");
 let work: string;
@@ -48,6 +49,13 @@ const TSCONFIG = {
   include: ["*.ts"],
 };
 
+/** Every file under `dir`, as paths relative to it with `/` separators. */
+function filesUnder(dir: string): string[] {
+  return readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile())
+    .map((e) => path.relative(dir, path.join(e.parentPath, e.name)).split(path.sep).join("/"));
+}
+
 function tsc(): { status: number | null; output: string } {
   const r = spawnSync(process.execPath, [path.join(root, "node_modules/typescript/bin/tsc"), "-p", consumer], { encoding: "utf8" });
   return { status: r.status, output: r.stdout + r.stderr };
@@ -76,29 +84,32 @@ afterAll(() => {
 
 describe("the published package", () => {
   it("ships the compiled library with its type declarations and the README, not the sources or tests", () => {
-    expect(packedFiles).toEqual(expect.arrayContaining(["README.md", "package.json", "dist/components/index.js", "dist/components/index.d.ts", "dist/components/pipeline.d.ts"]));
+    expect(packedFiles).toEqual(expect.arrayContaining(["README.md", "package.json", "dist/components/index.js", "dist/components/index.d.ts", "dist/components/pipeline/pipeline.d.ts"]));
     // Beside the library: the component package (provider/, compiled in dist/provider/); see the plugin test below.
     expect(packedFiles.filter((f) => !f.startsWith("dist/components/") && !f.startsWith("dist/provider/") && !f.startsWith("provider/") && !["README.md", "package.json", "LICENSE"].includes(f))).toEqual([]);
     // The only TypeScript sources: the multi-language faces, which componentProviderHost's analyzer reads.
     expect(packedFiles.filter((f) => f.endsWith(".ts") && !f.endsWith(".d.ts") && !f.startsWith("provider/"))).toEqual([]);
     // The scripts the components load at run time, beside the compiled loader.
-    expect(packedFiles).toEqual(expect.arrayContaining(["dist/components/scripts/index.js", "dist/components/scripts/lib.sh", "dist/components/scripts/build-guest-image.sh", "dist/components/scripts/sync-parameters.py", "dist/components/scripts/edit-trove-config.py"]));
+    expect(packedFiles).toEqual(expect.arrayContaining(["dist/components/internal/scripts/index.js", "dist/components/internal/scripts/lib.sh", "dist/components/internal/scripts/build-guest-image.sh", "dist/components/internal/scripts/sync-parameters.py", "dist/components/internal/scripts/edit-trove-config.py"]));
   });
 
   it("ships exactly each library module's JavaScript, declarations and source map, the README, package.json and the component package", () => {
-    const modules = readdirSync(path.join(root, "components")).filter((f) => f.endsWith(".ts")).map((f) => f.slice(0, -3));
-    // Python's bytecode cache, where a script was ever imported here, is not shipped (the build leaves it out).
-    const scripts = readdirSync(path.join(root, "components/scripts")).filter((f) => f !== "__pycache__").map((f) => (f.endsWith(".ts") ? [".js", ".js.map", ".d.ts"].map((ext) => `dist/components/scripts/${f.slice(0, -3)}${ext}`) : [`dist/components/scripts/${f}`])).flat();
+    // Every module of every folder, and the script files beside the loader; Python's bytecode cache, where a script was
+    // ever imported here, is not shipped (the build leaves it out).
+    const sources = filesUnder(path.join(root, "components")).filter((f) => !f.split("/").includes("__pycache__"));
+    const compiled = sources.flatMap((f) => (f.endsWith(".ts") ? [".js", ".js.map", ".d.ts"].map((ext) => `dist/components/${f.slice(0, -3)}${ext}`) : f.startsWith("internal/scripts/") ? [`dist/components/${f}`] : []));
+    // And 0.1.0's module paths that serialized providers in existing stacks require (scripts/build/former-paths.ts).
+    const former = Object.keys(FORMER_MODULE_PATHS).map((m) => `dist/components/${m}.js`);
     // The component package: the plugin directory as it is, and its modules compiled.
     const plugin = readdirSync(path.join(root, "provider")).map((f) => `provider/${f}`);
     const faces = readdirSync(path.join(root, "provider")).filter((f) => f.endsWith(".ts")).flatMap((f) => [".js", ".js.map", ".d.ts"].map((ext) => `dist/provider/${f.slice(0, -3)}${ext}`));
-    const intended = ["README.md", "package.json", ...modules.flatMap((m) => [".js", ".js.map", ".d.ts"].map((ext) => `dist/components/${m}${ext}`)), ...scripts, ...plugin, ...faces];
+    const intended = ["README.md", "package.json", ...compiled, ...former, ...plugin, ...faces];
     expect([...packedFiles].sort()).toEqual(intended.sort());
   });
 
   it("declares exactly the public API in index.d.ts, and no published declaration refers to an internal name", () => {
     const dist = path.join(consumer, "node_modules/pulumi-trove/dist/components");
-    const declarations = readdirSync(dist).filter((f) => f.endsWith(".d.ts")).map((f) => path.join(dist, f));
+    const declarations = filesUnder(dist).filter((f) => f.endsWith(".d.ts")).map((f) => path.join(dist, f));
     // Our declarations checked in full (skipLibCheck off for them), so a public declaration that names a type the
     // build stripped as internal fails here rather than turning into `any` for the user.
     const program = ts.createProgram(declarations, { module: ts.ModuleKind.NodeNext, moduleResolution: ts.ModuleResolutionKind.NodeNext, strict: true, noEmit: true, types: ["node"], typeRoots: [path.join(consumer, "node_modules/@types")] });
@@ -251,6 +262,53 @@ describe("the published package", () => {
     } finally {
       await new Promise<void>((resolve) => server.close(() => resolve()));
     }
+  });
+
+  it("runs the providers pulumi-trove 0.1.0 serialized into existing stacks, which require its modules by their paths of then", () => {
+    // Pulumi runs a resource's stored provider for refresh and delete. Where the package is in node_modules, the
+    // serialized text requires its modules by path (pulumi-trove/dist/components/trove-client.js): the fixture holds
+    // the four providers as 0.1.0 serialized them (main at 77189fa, built and loaded from a consumer's node_modules).
+    writeFileSync(path.join(consumer, "clouds.yaml"), "clouds:\n  other:\n    auth: { auth_url: http://127.0.0.1:9/v3 }\n");
+    const script = `
+      const Module = require("node:module");
+      const path = require("node:path");
+      const texts = require(${JSON.stringify(path.join(root, "test/fixtures/providers-0.1.0.json"))});
+      const load = (text) => {
+        const filename = path.join(process.cwd(), "__dynamic_provider.js");
+        const m = new Module(filename);
+        m.filename = filename;
+        m.paths = Module._nodeModulePaths(process.cwd());
+        m._compile(text, filename);
+        return m.exports.handler();
+      };
+      (async () => {
+        const out = {};
+        for (const [name, text] of Object.entries(texts)) {
+          // Every name the text reads from a module it requires is still exported there.
+          const missing = [];
+          for (const [, variable, spec] of text.matchAll(/const (\\w+) = require\\("([^"]+)"\\);/g)) {
+            const mod = require(require.resolve(spec, { paths: [process.cwd()] }));
+            const read = variable === "__pulumi_closure_import_exports" ? /\\bexports\\.(\\w+)/g : new RegExp("\\\\b" + variable + "\\\\.(\\\\w+)", "g");
+            for (const [, key] of text.matchAll(read)) if (key !== "handler" && mod[key] === undefined) missing.push(spec + " " + key);
+          }
+          out[name] = { operations: Object.keys(load(text)).sort(), missing };
+        }
+        const provider = load(texts.datastoreVersionProvider);
+        const stored = { name: "8.0", manager: "mysql", imageTags: ["trove", "mysql"], active: true, default: false, packages: [], identity: { datastore: "mysql", version: "8.0", adopt: false, cloud: "missing" } };
+        out.check = (await provider.check({}, { ...stored, identity: { ...stored.identity, version: "eight" } })).failures.map((f) => f.property);
+        out.create = await provider.create(stored).then(() => "created?!", (e) => e.message);
+        console.log(JSON.stringify(out));
+      })();`;
+    writeFileSync(path.join(consumer, "former-providers.js"), script);
+    const out = JSON.parse(execFileSync(process.execPath, ["former-providers.js"], { cwd: consumer, encoding: "utf8", env: { PATH: process.env.PATH, HOME: consumer } })) as Record<string, unknown>;
+    expect(out).toEqual({
+      datastoreVersionProvider: { operations: ["check", "create", "delete", "diff", "read", "update"], missing: [] },
+      retirementProvider: { operations: ["check", "create", "delete", "diff", "read", "update"], missing: [] },
+      imageHistoryProvider: { operations: ["check", "create", "delete", "diff", "read", "update"], missing: [] },
+      uploadCheckProvider: { operations: ["create", "delete", "diff", "update"], missing: [] },
+      check: ["version"],
+      create: `cloud "missing" is not in ${path.join(consumer, "clouds.yaml")} (clouds there: other)`,
+    });
   });
 
   it("loads with Node and exports every component", () => {

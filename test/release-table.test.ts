@@ -4,7 +4,7 @@
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
-import { TROVE_RELEASES } from "../components/catalog";
+import { TROVE_RELEASES } from "../components/catalog/catalog";
 
 const README = readFileSync(path.join(__dirname, "..", "README.md"), "utf8");
 

@@ -1,5 +1,5 @@
-// The script files of components/scripts and the helpers around them: the loader inlines each included file once,
-// the shell library's result line and partial files behave, its numbers agree with the TypeScript constants, and
+// The script files of components/internal/scripts and the helpers around them: the loader inlines each included file
+// once, the shell library's result line and partial files behave, its numbers agree with the TypeScript constants, and
 // readScriptResult names the step when a result is missing or malformed.
 
 import { execFileSync, spawnSync } from "node:child_process";
@@ -8,11 +8,11 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { REGISTRY_WAIT_SECONDS } from "../components/datastore-images";
-import { PROGRESS_EVERY_SECONDS, PROGRESS_MAX_LINES } from "../components/progress";
-import { loadScript, readScriptResult } from "../components/scripts/index";
+import { REGISTRY_WAIT_SECONDS } from "../components/registry/datastore-images";
+import { PROGRESS_EVERY_SECONDS, PROGRESS_MAX_LINES } from "./support/progress";
+import { loadScript, readScriptResult } from "../components/internal/scripts/index";
 
-const DIR = path.join(__dirname, "../components/scripts");
+const DIR = path.join(__dirname, "../components/internal/scripts");
 const lib = loadScript("lib.sh");
 const bash = (script: string, env: Record<string, string> = {}) => spawnSync("/bin/bash", ["-c", `set -euo pipefail\n${lib}\n${script}`], { env: { PATH: process.env.PATH, ...env }, stdio: ["ignore", "pipe", "pipe"], encoding: "utf8" });
 

@@ -11,10 +11,10 @@ import { commandStdout, installMocks, MockState } from "./support/pulumi-mocks";
 import { testHostKey } from "./support/ssh-keys";
 
 let mocks: MockState;
-let ssh: typeof import("../components/ssh.js");
-let build: typeof import("../components/guest-image-build.js");
-let config: typeof import("../components/trove-config.js");
-let pipeline: typeof import("../components/pipeline.js");
+let ssh: typeof import("../components/internal/ssh.js");
+let build: typeof import("../components/image/guest-image-build.js");
+let config: typeof import("../components/trove/trove-config.js");
+let pipeline: typeof import("../components/pipeline/pipeline.js");
 
 beforeAll(async () => {
   mocks = await installMocks({
@@ -23,10 +23,10 @@ beforeAll(async () => {
       return commandStdout(name);
     },
   });
-  ssh = await import("../components/ssh.js");
-  build = await import("../components/guest-image-build.js");
-  config = await import("../components/trove-config.js");
-  pipeline = await import("../components/pipeline.js");
+  ssh = await import("../components/internal/ssh.js");
+  build = await import("../components/image/guest-image-build.js");
+  config = await import("../components/trove/trove-config.js");
+  pipeline = await import("../components/pipeline/pipeline.js");
 });
 
 describe("parseHostKey", () => {

@@ -48,7 +48,8 @@ describe("stack lab", () => {
     expect(mocks.resources.filter((r) => r.name.includes("-publish-")).map((r) => r.name).sort()).toEqual(["lab-images-publish-mariadb-10-4", "lab-images-publish-mysql-5-7-29", "lab-images-publish-postgresql-12"]);
     expect(mocks.ofType("command:remote:Command")).toEqual([]);
     const versions = mocks.ofType("pulumi-nodejs:dynamic/pulumi-trove:DatastoreVersion");
-    // A DatastoreVersion declares its datastore, version number and cloud in one property (components/datastore-version.ts).
+    // A DatastoreVersion declares its datastore, version number and cloud in one property
+    // (components/trove/version-provider/provider.ts).
     const identities = versions.map((v) => v.inputs.identity as Record<string, unknown>);
     expect(identities.map((i) => `${String(i.datastore)}:${String(i.version)}:${String(i.cloud)}`).sort()).toEqual(["mariadb:10.4:trove-lab", "mysql:5.7.29:trove-lab", "postgresql:12:trove-lab"]);
     const load = await mocks.waitFor("lab-parameters-lab-postgresql-12-load");
@@ -103,7 +104,7 @@ describe("stack production", () => {
 describe("the stack's keys", () => {
   it("are the pipeline's fields, from its schema, and the secrets; catalog, a class instance, is for code only", async () => {
     const program = await import("../stacks/program.js");
-    const { TROVE_GUEST_PIPELINE_SCHEMA } = await import("../components/pipeline.js");
+    const { TROVE_GUEST_PIPELINE_SCHEMA } = await import("../components/pipeline/pipeline.js");
     expect(program.PIPELINE_SETTINGS).toEqual(Object.keys(TROVE_GUEST_PIPELINE_SCHEMA.fields!).filter((f) => f !== "catalog"));
     expect(program.STACK_SETTINGS).toEqual([...program.PIPELINE_SETTINGS, "registryPassword", "registryTlsKey", "buildHostSshKey", "controllerSshKey"]);
   });

@@ -5,14 +5,14 @@ import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, it } from "vitest";
 import { installMocks, isSecret, MockState, valueOf } from "./support/pulumi-mocks";
 import { testHostKey } from "./support/ssh-keys";
-import { problemsOf } from "../components/schema";
+import { problemsOf } from "../components/internal/schema";
 
 let mocks: MockState;
-let t: typeof import("../components/trove-config.js");
+let t: typeof import("../components/trove/trove-config.js");
 
 beforeAll(async () => {
   mocks = await installMocks({ outputs: (type) => (type === "command:remote:Command" ? { stdout: '{"changed":["/etc/trove/trove.conf"],"restarted":["systemctl restart trove-taskmanager"]}' } : undefined) });
-  t = await import("../components/trove-config.js");
+  t = await import("../components/trove/trove-config.js");
 });
 
 const imageOptions = {
@@ -63,7 +63,7 @@ describe("TroveConfig", () => {
     expect(String(cmd.inputs.create)).toMatch(/^\/usr\/bin\/python3 -c '/);
     expect(String(cmd.inputs.create)).not.toContain("s3cret");
     expect(Object.keys(cmd.inputs.stdin as object)).toContain("4dabf18193072939515e22adb298388d");
-    const stdin = JSON.parse((cmd.inputs.stdin as { value: string }).value) as import("../components/trove-config.js").EditorRequest;
+    const stdin = JSON.parse((cmd.inputs.stdin as { value: string }).value) as import("../components/trove/trove-config.js").EditorRequest;
     expect(stdin.files.map((f) => [f.path, f.restart])).toEqual([
       ["/etc/trove/trove.conf", ["systemctl restart trove-taskmanager"]],
       ["/etc/trove/trove-guestagent.conf", []],
@@ -100,7 +100,7 @@ describe("TroveConfig and the release (issue 25)", () => {
   it("on 2026.2 asks the editor to report a [service_credentials] the guest config still has; earlier releases do not", async () => {
     new t.TroveConfig("r262", { registry, imageOptions, controller, troveRelease: "2026.2" });
     new t.TroveConfig("r261", { registry, imageOptions, controller, troveRelease: "2026.1" });
-    const stdinOf = async (name: string) => JSON.parse(((await mocks.waitFor(name)).inputs.stdin as { value: string }).value) as import("../components/trove-config.js").EditorRequest;
+    const stdinOf = async (name: string) => JSON.parse(((await mocks.waitFor(name)).inputs.stdin as { value: string }).value) as import("../components/trove/trove-config.js").EditorRequest;
     expect((await stdinOf("r262-apply")).files.map((f) => f.report)).toEqual([undefined, ["service_credentials"]]);
     expect((await stdinOf("r261-apply")).files.map((f) => f.report)).toEqual([undefined, undefined]);
     expect(() => new t.TroveConfig("r-bad", { registry, imageOptions, troveRelease: "2027.1" })).toThrow(/troveRelease "2027.1" is not valid \(known releases: zed, 2023.1/);
@@ -111,7 +111,7 @@ describe("TroveConfig and the release (issue 25)", () => {
     const { mkdtempSync, readFileSync, writeFileSync, rmSync } = await import("node:fs");
     const { tmpdir } = await import("node:os");
     const path = await import("node:path");
-    const { TROVE_CONFIG_EDITOR_PY } = await import("../components/trove-config-editor.js");
+    const { TROVE_CONFIG_EDITOR_PY } = await import("../components/trove/trove-config.js");
     const dir = mkdtempSync(path.join(tmpdir(), "trove-config-"));
     try {
       const guest = path.join(dir, "trove-guestagent.conf");

@@ -3,8 +3,8 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { inspect } from "node:util";
-import { ComponentInputError, formatProblems, Problems } from "../components/errors";
-import { hostPortProblem, parseHostPort, plainNameProblem, repositoryProblem, tagProblem, versionNumberProblem } from "../components/validate";
+import { ComponentInputError, formatProblems, Problems } from "../components/internal/errors";
+import { hostPortProblem, parseHostPort, plainNameProblem, repositoryProblem, tagProblem, versionNumberProblem } from "../components/internal/validate";
 
 describe("parseHostPort", () => {
   it("accepts host:port forms registries use", () => {

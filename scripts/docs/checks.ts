@@ -1,18 +1,18 @@
 // The "What is checked" tables of docs/checks.md, one per component, read from the components' schemas
-// (components/schema.ts): every field with what it accepts, whether an Input is checked when it resolves, whether its
-// value is hidden in messages, and one example refusal produced by the schema itself, so the table and the message
-// cannot drift.
+// (components/internal/schema.ts): every field with what it accepts, whether an Input is checked when it resolves,
+// whether its value is hidden in messages, and one example refusal produced by the schema itself, so the table and the
+// message cannot drift.
 
-import { formatProblems } from "../../components/errors";
-import { GUEST_IMAGE_BUILD_SCHEMA } from "../../components/guest-image-build";
-import { GLANCE_IMAGE_SCHEMA } from "../../components/glance-image";
-import { LOCAL_REGISTRY_SCHEMA } from "../../components/local-registry";
-import { DATASTORE_IMAGES_SCHEMA } from "../../components/datastore-images";
-import { DATASTORE_VERSION_SCHEMA } from "../../components/datastore-version";
-import { DATASTORE_CONFIGURATION_PARAMETERS_SCHEMA } from "../../components/configuration-parameters";
-import { TROVE_CONFIG_SCHEMA } from "../../components/trove-config";
-import { TROVE_GUEST_PIPELINE_SCHEMA } from "../../components/pipeline";
-import { fieldsOf, problemsOf, Rule } from "../../components/schema";
+import { formatProblems } from "../../components/internal/errors";
+import { GUEST_IMAGE_BUILD_SCHEMA } from "../../components/image/guest-image-build";
+import { GLANCE_IMAGE_SCHEMA } from "../../components/image/glance-image";
+import { LOCAL_REGISTRY_SCHEMA } from "../../components/registry/local-registry";
+import { DATASTORE_IMAGES_SCHEMA } from "../../components/registry/datastore-images";
+import { DATASTORE_VERSION_SCHEMA } from "../../components/trove/datastore-version";
+import { DATASTORE_CONFIGURATION_PARAMETERS_SCHEMA } from "../../components/trove/configuration-parameters";
+import { TROVE_CONFIG_SCHEMA } from "../../components/trove/trove-config";
+import { TROVE_GUEST_PIPELINE_SCHEMA } from "../../components/pipeline/pipeline";
+import { fieldsOf, problemsOf, Rule } from "../../components/internal/schema";
 import { SectionRenderer } from "./sections";
 
 /** Per component: its schema, and one wrong value (field and value) for the example message. */

@@ -41,7 +41,7 @@ async function main(): Promise<void> {
     }
   }
   if (stale.length === 0) return;
-  console.error(`docs are stale: ${stale.length} generated section(s) differ from the TSDoc and schemas in components/*.ts:\n${stale.join("\n")}\nRun \`npm run docs\` and commit the files (edit the TSDoc or the schema, not the tables).`);
+  console.error(`docs are stale: ${stale.length} generated section(s) differ from the TSDoc and schemas in components/**/*.ts:\n${stale.join("\n")}\nRun \`npm run docs\` and commit the files (edit the TSDoc or the schema, not the tables).`);
   process.exitCode = 1;
 }
 

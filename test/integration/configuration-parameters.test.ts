@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { ConfigurationParameterRule, DatastoreConfigurationParametersArgs, ParametersSyncSummary } from "../../components/configuration-parameters";
+import type { ConfigurationParameterRule, DatastoreConfigurationParametersArgs, ParametersSyncSummary } from "../../components/trove/configuration-parameters";
 import { ensureLab, Lab, labReleases, releaseTemplates } from "../support/lab";
 import { installMocks } from "../support/pulumi-mocks";
 import { ParameterView, troveRest, TroveRest } from "../support/trove-rest";
@@ -25,7 +25,7 @@ describe.each(labReleases())("DatastoreConfigurationParameters against the lab's
   /** Declares the component; returns its command's inputs (create, delete, stdin). */
   async function declare(name: string, args: Omit<DatastoreConfigurationParametersArgs, "controller">): Promise<Record<string, unknown>> {
     const mocks = await installMocks();
-    const { DatastoreConfigurationParameters } = await import("../../components/configuration-parameters.js");
+    const { DatastoreConfigurationParameters } = await import("../../components/trove/configuration-parameters.js");
     new DatastoreConfigurationParameters(name, { ...args, controller: { troveConfPath: lab.troveConf, python: lab.python } });
     return (await mocks.waitFor(`${name}-load`)).inputs;
   }

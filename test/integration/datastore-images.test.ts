@@ -10,9 +10,9 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { BACKUP_SOURCE_LABEL, backupEnvironment, DatastoreImagePlan, DatastoreImagesSettings, parsePublishResult, PUBLISH_SCRIPT, publishEnvironment, resolveDatastoreImagesArgs } from "../../components/datastore-images";
-import { loadScript } from "../../components/scripts/index";
-import { shellQuote } from "../../components/shell";
+import { BACKUP_SOURCE_LABEL, backupEnvironment, DatastoreImagePlan, ResolvedDatastoreImages, parsePublishResult, PUBLISH_SCRIPT, publishEnvironment, resolveDatastoreImagesArgs } from "../../components/registry/datastore-images";
+import { loadScript } from "../../components/internal/scripts/index";
+import { shellQuote } from "../../components/internal/shell";
 import { startDockerEngine, TestDockerEngine } from "../support/docker-engine";
 import { pushStandIn } from "../../scripts/lab/stand-in-images";
 import { startRegistry, TestRegistry } from "../support/registry";
@@ -53,7 +53,7 @@ function plan(versions: Array<{ datastore: string; version: string; upstreamTag?
 /** A script and the variables the component's command gives it. */
 type Script = { script: string; env: Record<string, string> };
 /** A version's publish command, as the component declares it; `log` puts the backup build's log under the test's dir. */
-function publishScript(s: DatastoreImagesSettings, p: DatastoreImagePlan, registry: string, log?: string): Script {
+function publishScript(s: ResolvedDatastoreImages, p: DatastoreImagePlan, registry: string, log?: string): Script {
   const env = publishEnvironment("it", s, p, p.names(registry));
   if (log !== undefined && env.BACKUP_LOG !== undefined) env.BACKUP_LOG = log;
   return { script: PUBLISH_SCRIPT, env };

@@ -11,14 +11,14 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { execFileSync } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { DatastoreVersionArgs } from "../../components/datastore-version";
+import type { DatastoreVersionArgs } from "../../components/trove/datastore-version";
 import { DynamicResourceRunner } from "../support/dynamic-engine";
 import { ensureLab, Lab, labReleases, troveWriteCount } from "../support/lab";
 import { applyGlanceImage, imageTroveFinds, removeGlanceImage } from "../support/openstack-apply";
 import { installMocks } from "../support/pulumi-mocks";
 import { MgmtVersion, troveRest, TroveRest } from "../support/trove-rest";
-import { loadCredentials, openTroveSession, send, TroveSession } from "../../components/trove-client";
-import type * as TroveClient from "../../components/trove-client";
+import { loadCredentials, openTroveSession, send, TroveSession } from "../../components/trove/trove-client";
+import type * as TroveClient from "../../components/trove/trove-client";
 
 const RUN = String(Date.now() % 1_000_000);
 const DYNAMIC = "pulumi-nodejs:dynamic/pulumi-trove:DatastoreVersion";
@@ -27,7 +27,7 @@ const savedEnv = { ...process.env };
 /** Declares a DatastoreVersion under mocks and returns the inputs the engine would hand the provider. */
 async function declare(name: string, args: DatastoreVersionArgs): Promise<Record<string, unknown>> {
   const mocks = await installMocks();
-  const { DatastoreVersion } = await import("../../components/datastore-version.js");
+  const { DatastoreVersion } = await import("../../components/trove/datastore-version.js");
   new DatastoreVersion(name, args);
   const declared = await mocks.waitFor(name);
   expect(declared.type).toBe(DYNAMIC);
@@ -62,7 +62,7 @@ describe.each(labReleases())("DatastoreVersion against the lab's Trove %s", (rel
    * the client module and that id.
    */
   async function newProviderProcess(): Promise<{ client: typeof TroveClient; requestId: string }> {
-    const client = await import("../../components/trove-client.js");
+    const client = await import("../../components/trove/trove-client.js");
     delete (globalThis as Record<string, unknown>)[client.CLIENT_STATE_PROPERTY];
     return { client, requestId: client.runRequestId() };
   }
@@ -82,7 +82,7 @@ describe.each(labReleases())("DatastoreVersion against the lab's Trove %s", (rel
     work = mkdtempSync(path.join(tmpdir(), "dsv-"));
     // The guest image as GlanceImage declares it (name, format, tags), uploaded with Glance's own client.
     const mocks = await installMocks();
-    const { GlanceImage } = await import("../../components/glance-image.js");
+    const { GlanceImage } = await import("../../components/image/glance-image.js");
     const file = path.join(work, "guest.qcow2");
     execFileSync("qemu-img", ["create", "-q", "-f", "qcow2", file, "16M"]);
     new GlanceImage(`contract-${RUN}`, { image: { path: file, diskFormat: "qcow2", sha256: "0".repeat(64) }, datastores: ["mysql", "mariadb"], name: `trove-guest-contract-${RUN}` });

@@ -9,7 +9,7 @@ import { execFileSync } from "node:child_process";
 import { mkdirSync, readFileSync, rmSync } from "node:fs";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { trove } from "../../components/trove-client";
+import { trove } from "../../components/trove/trove-client";
 import { PulumiEngine } from "../support/engine/engine";
 import { ensureLab, Lab, labReleases } from "../support/lab";
 import { troveRest, TroveRest } from "../support/trove-rest";

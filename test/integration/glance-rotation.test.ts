@@ -25,8 +25,8 @@ const HISTORY = "pulumi-nodejs:dynamic/pulumi-trove:GlanceImageHistory";
 const QUOTA = "pulumi-nodejs:dynamic/pulumi-trove:GlanceQuotaCheck";
 
 const PROGRAM = `import * as pulumi from "@pulumi/pulumi";
-import { GlanceImage } from ${JSON.stringify(path.join(ROOT, "components", "glance-image"))};
-import { DatastoreCatalog, defaultCatalog } from ${JSON.stringify(path.join(ROOT, "components", "catalog"))};
+import { GlanceImage } from ${JSON.stringify(path.join(ROOT, "components", "image", "glance-image"))};
+import { DatastoreCatalog, defaultCatalog } from ${JSON.stringify(path.join(ROOT, "components", "catalog", "catalog"))};
 const { datastore, ...settings } = new pulumi.Config().requireObject<Record<string, unknown>>("settings");
 // The run's own datastore, defined as an operator defines one of their own: mysql's definition under another name.
 const catalog = new DatastoreCatalog([{ ...defaultCatalog.get("mysql"), name: datastore as string }]);

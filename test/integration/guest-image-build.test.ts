@@ -12,8 +12,8 @@ import { createHash } from "node:crypto";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { parseBuiltImage, renderBuildScript, renderBuildUpdateScript, resolveGuestImageBuildArgs } from "../../components/guest-image-build";
-import { PROGRESS_MAX_LINES } from "../../components/progress";
+import { parseBuiltImage, renderBuildScript, renderBuildUpdateScript, resolveGuestImageBuildArgs } from "../../components/image/guest-image-build";
+import { PROGRESS_MAX_LINES } from "../support/progress";
 import { requireTool } from "../support/tools";
 
 let work: string;
@@ -55,7 +55,7 @@ function runBuild(args: Parameters<typeof resolveGuestImageBuildArgs>[1], env: R
   return {
     settings,
     record,
-    result: spawnSync("/bin/bash", ["-c", settings.source.script], { env: { PATH: process.env.PATH, HOME: home, TEST_RECORD: record, ...env }, encoding: "utf8" }),
+    result: spawnSync("/bin/bash", ["-c", renderBuildScript(settings.source.scriptInputs)], { env: { PATH: process.env.PATH, HOME: home, TEST_RECORD: record, ...env }, encoding: "utf8" }),
   };
 }
 
@@ -257,7 +257,7 @@ describe("the update script (what runs when only the build host, its keys or thi
 describe("render", () => {
   it("is what the component declares", () => {
     const settings = resolveGuestImageBuildArgs("it", { troveSourceDir: "/t", troveRef: "m" });
-    expect(settings.source.kind === "build" && settings.source.script).toBe(
+    expect(settings.source.kind === "build" && renderBuildScript(settings.source.scriptInputs)).toBe(
       renderBuildScript({ troveSourceDir: "/t", guestOs: "ubuntu", guestOsRelease: "jammy", devMode: true, guestUsername: "ubuntu", outputImagePath: "$HOME/images/trove-guest-ubuntu-jammy-dev.qcow2", environment: { DIB_CLOUD_INIT_DATASOURCES: "ConfigDrive, OpenStack" } }),
     );
   });

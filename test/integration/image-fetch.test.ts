@@ -11,9 +11,9 @@ import { createHash, randomBytes } from "node:crypto";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { parseBuiltImage, renderBuildUpdateScript, resolveGuestImageBuildArgs } from "../../components/guest-image-build";
-import { FETCH_SCRIPT, FETCH_UPDATE_SCRIPT, ImageFetchEnvironment } from "../../components/image-fetch";
-import { shellCommand } from "../../components/shell";
+import { parseBuiltImage, renderBuildScript, renderBuildUpdateScript, resolveGuestImageBuildArgs } from "../../components/image/guest-image-build";
+import { FETCH_SCRIPT, FETCH_UPDATE_SCRIPT, ImageFetchEnvironment } from "../../components/image/image-fetch";
+import { shellCommand } from "../../components/internal/shell";
 import { startSshd, TestSshd } from "../support/sshd";
 import { requireTool } from "../support/tools";
 
@@ -96,7 +96,7 @@ describe("a remote build, copied here", () => {
     });
     if (settings.source.kind !== "build" || !settings.source.fetch) throw new Error("expected a remote build with a fetch");
     // The command the component gives @pulumi/command's remote.Command, run over the real sshd.
-    const build = sshd.run(shellCommand(["bash", "-c", settings.source.script]));
+    const build = sshd.run(shellCommand(["bash", "-c", renderBuildScript(settings.source.scriptInputs)]));
     expect(build.stderr).toContain(`pulumi-trove: building ${remoteOut} with trovestack; full log: ${remoteOut}.build.log`);
     expect(build.status).toBe(0);
     const built = parseBuiltImage(build.stdout);
@@ -211,7 +211,7 @@ describe("updates that must not rebuild or copy again", () => {
     const settings = resolveGuestImageBuildArgs("it", { troveSourceDir: trove, troveRef: "master", outputImagePath: remoteOut, buildHost: { host: "127.0.0.1", port: SSH_PORT, user: "root", hostKey: sshd.hostPublicKey }, fetchImage: false });
     if (settings.source.kind !== "build") throw new Error("expected a build");
     const before = builds();
-    const built = parseBuiltImage(sshd.run(shellCommand(["bash", "-c", settings.source.script])).stdout);
+    const built = parseBuiltImage(sshd.run(shellCommand(["bash", "-c", renderBuildScript(settings.source.scriptInputs)])).stdout);
     expect(builds()).toBe(before + 1);
     const update = shellCommand(["bash", "-c", renderBuildUpdateScript(remoteOut, "pulumi up --replace <URN of it-build>")]);
     const again = sshd.run(update);

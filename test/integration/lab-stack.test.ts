@@ -41,7 +41,7 @@ function labSnapshot(): { versions: string[]; images: string[]; containers: stri
   return { versions: versions.sort(), images: images.sort(), containers };
 }
 
-/** The type tokens of the release before they followed the components' files (components/component-type.ts). */
+/** The type tokens of the release before they followed the components' files (components/internal/component-type.ts). */
 const EARLIER_TYPE_TOKENS: Record<string, string> = {
   "pulumi-trove:configuration-parameters:DatastoreConfigurationParameters": "pulumi-trove:trove:DatastoreConfigurationParameters",
   "pulumi-trove:datastore-images:DatastoreImages": "pulumi-trove:images:DatastoreImages",
@@ -94,7 +94,8 @@ describe("pulumi up, up, refresh and destroy of the lab stack, against the lab",
       expect(shown).toMatchObject({ name: key.split(":")[1], active: true, image_tags: ["trove", datastore] });
       expect(imageTroveFinds(lab, shown.image_tags)).toBe(outputs.glanceImageIds.lab);
     }
-    // A DatastoreVersion stores its datastore and version number in one property, identity (components/datastore-version.ts).
+    // A DatastoreVersion stores its datastore and version number in one property, identity
+    // (components/trove/version-provider/provider.ts).
     const mysqlVersion = engine.ofType("pulumi-nodejs:dynamic/pulumi-trove:DatastoreVersion").find((r) => (r.outputs.identity as { version?: string } | undefined)?.version === "5.7.29");
     expect(mysqlVersion?.outputs).toMatchObject({ identity: { datastore: "mysql" }, default: true });
 

@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { LocalRegistryArgs } from "../../components/local-registry";
+import type { LocalRegistryArgs } from "../../components/registry/local-registry";
 import { pushStandIn } from "../../scripts/lab/stand-in-images";
 import { DOCKER_CLIENT } from "../support/docker-engine";
 import { ensureLab, Lab } from "../support/lab";
@@ -21,7 +21,7 @@ const executions: LabExecution[] = [];
 
 /** Declares a LocalRegistry and applies its image and container to the lab's engine; returns its address. */
 async function runRegistry(name: string, args: LocalRegistryArgs): Promise<{ address: string; execution: LabExecution }> {
-  const { LocalRegistry } = await import("../../components/local-registry.js");
+  const { LocalRegistry } = await import("../../components/registry/local-registry.js");
   const { execution, result } = await executeAgainstLab(lab, "registry-test", () => new LocalRegistry(name, args));
   executions.push(execution);
   const address = await new Promise<string>((resolve, reject) => {

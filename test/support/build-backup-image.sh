@@ -1,16 +1,16 @@
 #!/usr/bin/env bash
-# Test support, not shipped: build_backup_image (components/scripts/images.sh) on its own, whatever the registry
-# holds, after waiting for the registry to answer; the integration tests use it to check the build's own registry
+# Test support, not shipped: build_backup_image (components/internal/scripts/images.sh) on its own, whatever the
+# registry holds, after waiting for the registry to answer; the integration tests use it to check the build's own registry
 # login and first contact, and to push images as releases before the source label did. The library runs
 # publish-images.sh, which builds only when the registry's image is missing or outdated. Prints
 # {"reference","digest","logPath","built"}; reads what build_backup_image reads. Run it as a file (bash <this file>).
 set -euo pipefail
-scripts="$(dirname -- "${BASH_SOURCE[0]}")/../../components/scripts"
-# shellcheck source=../../components/scripts/lib.sh
+scripts="$(dirname -- "${BASH_SOURCE[0]}")/../../components/internal/scripts"
+# shellcheck source=../../components/internal/scripts/lib.sh
 . "$scripts/lib.sh"
-# shellcheck source=../../components/scripts/registry.sh
+# shellcheck source=../../components/internal/scripts/registry.sh
 . "$scripts/registry.sh"
-# shellcheck source=../../components/scripts/images.sh
+# shellcheck source=../../components/internal/scripts/images.sh
 . "$scripts/images.sh"
 make_work
 registry_options

@@ -4,8 +4,8 @@
 // where each `openstack` CLI call spends about 2 s of CPU starting up.
 
 import { readFileSync } from "node:fs";
-import { glance, GlanceSession, glanceMessage, openGlanceSession } from "../../components/glance-client";
-import { loadCredentials, openStackApiError, send } from "../../components/trove-client";
+import { glance, GlanceSession, glanceMessage, openGlanceSession } from "../../components/image/glance-client";
+import { loadCredentials, openStackApiError, send } from "../../components/trove/trove-client";
 
 /** An image as Glance v2 shows it, with its extra properties gathered as the CLI's `-f json` shows them. */
 export interface GlanceShown {

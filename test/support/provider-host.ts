@@ -34,7 +34,7 @@ export interface PluginPackage {
 export function buildPluginPackage(): PluginPackage {
   const dir = mkdtempSync(path.join(tmpdir(), "pulumi-trove-plugin-"));
   execFileSync(process.execPath, [path.join(ROOT, "node_modules/typescript/bin/tsc"), "-p", path.join(ROOT, "tsconfig.build.json"), "--outDir", path.join(dir, "dist")], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
-  cpSync(path.join(ROOT, "components/scripts"), path.join(dir, "dist/components/scripts"), { recursive: true, filter: (f) => !/\.ts$|__pycache__/.test(f) });
+  cpSync(path.join(ROOT, "components/internal/scripts"), path.join(dir, "dist/components/internal/scripts"), { recursive: true, filter: (f) => !/\.ts$|__pycache__/.test(f) });
   const pluginDir = path.join(dir, "provider");
   mkdirSync(pluginDir);
   for (const f of readdirSync(path.join(ROOT, "provider"))) cpSync(path.join(ROOT, "provider", f), path.join(pluginDir, f));

@@ -146,7 +146,7 @@ export function commandStdout(name: string, sha256 = "c".repeat(64)): { stdout: 
   return { stdout: `{"path":"/images/guest.qcow2","sha256":"${sha256}","sizeBytes":1}` };
 }
 
-/** The type token of GlanceImage's history resource (components/glance-rotation.ts). */
+/** The type token of GlanceImage's history resource (components/image/glance-rotation.ts). */
 export const GLANCE_HISTORY_TYPE = "pulumi-nodejs:dynamic/pulumi-trove:GlanceImageHistory";
 
 /**

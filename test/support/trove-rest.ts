@@ -1,7 +1,7 @@
 // Trove's REST API for the tests' own reads and set-up, through the component's client: a request costs a few
 // milliseconds, where each `openstack` CLI call spends about 2 s starting up, and the tests run against three labs.
 
-import { loadCredentials, openTroveSession, trove, TroveSession } from "../../components/trove-client";
+import { loadCredentials, openTroveSession, trove, TroveSession } from "../../components/trove/trove-client";
 import type { Lab } from "./lab";
 
 /** A datastore version as the management API shows it. */

@@ -2,7 +2,7 @@
 // carries the tags Trove looks images up by, and a way back to the one before.
 
 import { addTag, deleteImage, GlanceSession, openGlanceSession, quotaUsage, removeTag, showImage } from "./glance-client";
-import { loadCredentials, openTroveSession, trove } from "./trove-client";
+import { loadCredentials, openTroveSession, trove } from "../trove/trove-client";
 
 // How it fits Pulumi's model: the upload stays an `openstack.images.Image`, but with `retainOnDelete`, so a new checksum
 // replaces it in the state without deleting the old image in Glance. This dynamic resource, fed the upload's id,

@@ -21,7 +21,7 @@ log="$out.build.log"; record="$out.build.json"
 partial_start "$out"
 if [ "$PULUMI_TROVE_BUILD_DEV_MODE" != true ]; then
   # A production build refuses a checkout whose build scripts (or the local elements) name diskimage-builder's
-  # openstack-ci-mirrors element (UNSIGNED_APT_ELEMENT in components/guest-image-build.ts): its root.d makes the
+  # openstack-ci-mirrors element (UNSIGNED_APT_ELEMENT in components/image/guest-image-build.ts): its root.d makes the
   # image's apt accept unsigned packages and insecure repositories, on any build host. It reads the checkout that
   # will actually build, whatever its ref or fork.
   found=$(grep -rlwF -- openstack-ci-mirrors . ${DIB_LOCAL_ELEMENTS_PATH:+"$DIB_LOCAL_ELEMENTS_PATH"} 2>/dev/null | head -n 3 | tr '\n' ' ' || true)

@@ -1,8 +1,8 @@
 // The shell and Python programs the components run live as files of their own beside this module (linted in CI by
-// shellcheck and py_compile) and are read from there when the library loads: from components/scripts under ts-node,
-// tsx or vitest, from dist/components/scripts once built (the build copies them). A command resource gets a script's
-// whole text, so a machine that runs the stack needs no file of ours at a fixed path; what varies reaches the script
-// by environment, stdin or quoted assignments in front of it, never by editing its text.
+// shellcheck and py_compile) and are read from there when the library loads: from components/internal/scripts under
+// ts-node, tsx or vitest, from dist/components/internal/scripts once built (the build copies them). A command resource
+// gets a script's whole text, so a machine that runs the stack needs no file of ours at a fixed path; what varies reaches
+// the script by environment, stdin or quoted assignments in front of it, never by editing its text.
 
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
@@ -37,7 +37,7 @@ function inline(name: string, included: Set<string>): string {
 }
 
 /**
- * The text of a script of components/scripts, self-contained: in a shell script, each include line is replaced by the
+ * The text of a script of this directory, self-contained: in a shell script, each include line is replaced by the
  * included file's text (each file once), so that `bash -c <text>` runs it anywhere. Read once per process.
  */
 export function loadScript(name: string): string {

@@ -2,8 +2,8 @@
 // one; an existing registry can be described by hand.
 
 import * as pulumi from "@pulumi/pulumi";
-import { FieldRules, flag, input, optional, Rule, secret, shape, text } from "./schema";
-import { basicAuthUserProblem, passwordProblem, certificatePemProblem, registryAddressProblem } from "./validate";
+import { FieldRules, flag, input, optional, Rule, secret, shape, text } from "../internal/schema";
+import { basicAuthUserProblem, passwordProblem, certificatePemProblem, registryAddressProblem } from "../internal/validate";
 
 /** How to reach and authenticate to a container registry. */
 export interface RegistryEndpoint {

@@ -1,6 +1,6 @@
 # shellcheck shell=bash
 # Functions shared by pulumi-trove's shell scripts. A script includes this file with the `.` line that
-# components/scripts/index.ts recognizes; the loader puts this text in place of that line, so each command resource
+# internal/scripts/index.ts recognizes; the loader puts this text in place of that line, so each command resource
 # runs one self-contained script.
 
 # Included twice (a script and the script it includes, run as files), the state below is kept.
@@ -89,7 +89,7 @@ home_path() {
 
 # progress_filter LOG LABEL: passes a long tool's output to LOG whole, and to stderr as progress: the first line, then
 # at most one line every 15 seconds, each cut to 200 characters, at most 240 lines (PROGRESS_EVERY_SECONDS and
-# PROGRESS_MAX_LINES in components/progress.ts). @pulumi/command keeps everything a command prints in the state, so
+# PROGRESS_MAX_LINES in test/support/progress.ts). @pulumi/command keeps everything a command prints in the state, so
 # what it keeps is bounded however long or chatty the build is. Usage: `tool 2>&1 | progress_filter "$log" label`.
 # It reads all its input, so the tool never dies of a closed pipe. awk's srand() returns the previous seed, which the
 # call before set to the time of day (POSIX, and so in gawk, mawk and busybox awk).

@@ -3,13 +3,13 @@
 
 import * as openstack from "@pulumi/openstack";
 import * as pulumi from "@pulumi/pulumi";
-import { DatastoreCatalog, defaultCatalog } from "./catalog";
-import { Problems } from "./errors";
+import { DatastoreCatalog, defaultCatalog } from "../catalog/catalog";
+import { Problems } from "../internal/errors";
 import { GuestImageBuild, IMAGE_FORMATS } from "./guest-image-build";
-import { absolutePathProblem, cloudNameProblem, firstDuplicate, httpUrlProblem, plainNameProblem, sha256Problem, singleLineProblem, uuidProblem } from "./validate";
-import { checkArgs } from "./check-args";
-import { count, either, FieldRules, flag, input, instanceOf, isPlainObject, listOf, mapOf, oneOfValues, optional, Rule, shape, text } from "./schema";
-import { withFormerTypes } from "./component-type";
+import { absolutePathProblem, cloudNameProblem, firstDuplicate, httpUrlProblem, plainNameProblem, sha256Problem, singleLineProblem, uuidProblem } from "../internal/validate";
+import { checkArgs } from "../internal/check-args";
+import { count, either, FieldRules, flag, input, instanceOf, isPlainObject, listOf, mapOf, oneOfValues, optional, Rule, shape, text } from "../internal/schema";
+import { withFormerTypes } from "../internal/component-type";
 import { ImageHistoryState, imageHistoryProvider, UploadCheckInputs, uploadCheckProvider } from "./glance-rotation";
 import { defaultImageProperties, minDiskGbFor, readImageFileFacts } from "./image-facts";
 
@@ -138,7 +138,7 @@ export interface GlanceImageArgs {
 }
 
 /** Everything {@link GlanceImage} needs, resolved and validated. @internal */
-export interface GlanceImageSettings {
+export interface ResolvedGlanceImage {
   name: string;
   diskFormat: string;
   containerFormat: "bare";
@@ -216,7 +216,7 @@ export const GLANCE_IMAGE_SCHEMA: Rule = shape<GlanceImageArgs>("Glance image ar
  * first. Throws one error naming every bad field.
  * @internal
  */
-export function resolveGlanceImageArgs(name: string, args: GlanceImageArgs): GlanceImageSettings {
+export function resolveGlanceImageArgs(name: string, args: GlanceImageArgs): ResolvedGlanceImage {
   const problems = new Problems("GlanceImage", name);
   const catalog = args.catalog ?? defaultCatalog;
   const image = args.image;
@@ -227,14 +227,14 @@ export function resolveGlanceImageArgs(name: string, args: GlanceImageArgs): Gla
   const visibility = args.visibility ?? "private";
 
   // A given name has passed the schema; one made from the build's OS names is checked here.
-  problems.report("name", imageName, plainNameProblem(imageName, 255));
+  if (args.name === undefined) problems.report("name", imageName, plainNameProblem(imageName, 255));
   problems.check(args.datastores.length > 0, "datastores", args.datastores, `list at least one datastore (${catalog.describeKnown()})`);
   args.datastores.forEach((d, i) => problems.check(catalog.find(d) !== undefined, `datastores[${i}]`, d, catalog.describeKnown()));
   const dup = firstDuplicate(args.datastores);
   problems.check(dup === undefined, "datastores", dup, "each datastore once");
 
   let diskFormat: string;
-  let upload: GlanceImageSettings["upload"];
+  let upload: ResolvedGlanceImage["upload"];
   if (image instanceof GuestImageBuild) {
     const build = image.glanceSource;
     diskFormat = build.diskFormat;
@@ -318,33 +318,33 @@ export class GlanceImage extends pulumi.ComponentResource {
   public readonly checksum: pulumi.Output<string>;
   /** Disk format of the upload. */
   public readonly diskFormat: pulumi.Output<string>;
-  /** The resolved settings, for composing components. @internal */
-  public readonly settings: GlanceImageSettings;
+  /** The arguments as resolved (defaults applied, checked), for composing components. @internal */
+  public readonly resolved: ResolvedGlanceImage;
 
   constructor(name: string, args: GlanceImageArgs, opts?: pulumi.ComponentResourceOptions) {
     // Checked before anything is declared; from here on, every Input is the checked one.
     const checked = checkArgs("GlanceImage", name, GLANCE_IMAGE_SCHEMA, args);
     args = checked.args;
-    const settings = resolveGlanceImageArgs(name, args);
+    const resolved = resolveGlanceImageArgs(name, args);
     super("pulumi-trove:glance-image:GlanceImage", name, {}, withFormerTypes(opts, ["pulumi-trove:glance:GlanceImage"]));
     checked.attach(this);
-    this.settings = settings;
+    this.resolved = resolved;
 
-    const { localFilePath, url, sha256 } = settings.upload;
+    const { localFilePath, url, sha256 } = resolved.upload;
     const properties = pulumi
-      .all([sha256, pulumi.output(settings.properties)])
+      .all([sha256, pulumi.output(resolved.properties)])
       .apply(([sha, extra]) => (sha ? { ...extra, [SHA256_PROPERTY]: sha } : extra));
     // Read on this machine once the file's path is known (a preview before the build leaves them unknown).
     const facts = pulumi.output(localFilePath).apply((p) => (p ? readImageFileFacts(p) : undefined));
-    const minDiskGb = settings.minDiskGb ?? facts.apply((f) => (f ? minDiskGbFor(f.virtualBytes) : undefined));
+    const minDiskGb = resolved.minDiskGb ?? facts.apply((f) => (f ? minDiskGbFor(f.virtualBytes) : undefined));
 
-    const where = { ...(settings.cloud !== undefined ? { cloud: settings.cloud } : {}), ...(settings.region !== undefined ? { region: settings.region } : {}) };
+    const where = { ...(resolved.cloud !== undefined ? { cloud: resolved.cloud } : {}), ...(resolved.region !== undefined ? { region: resolved.region } : {}) };
     const quota =
-      settings.checkQuota && localFilePath !== undefined
+      resolved.checkQuota && localFilePath !== undefined
         ? new GlanceQuotaCheck(
             `${name}-quota`,
             {
-              label: `GlanceImage "${name}" (${settings.name})`,
+              label: `GlanceImage "${name}" (${resolved.name})`,
               sha256: pulumi.all([sha256, localFilePath, facts]).apply(([sha, p, f]) => sha ?? `${p ?? ""}:${f?.fileBytes ?? 0}`),
               sizeBytes: facts.apply((f) => f?.fileBytes ?? 0),
               ...where,
@@ -356,16 +356,16 @@ export class GlanceImage extends pulumi.ComponentResource {
     const image = new openstack.images.Image(
       `${name}-image`,
       {
-        name: settings.name,
-        diskFormat: settings.diskFormat,
-        containerFormat: settings.containerFormat,
-        visibility: settings.visibility,
-        tags: settings.allTags,
+        name: resolved.name,
+        diskFormat: resolved.diskFormat,
+        containerFormat: resolved.containerFormat,
+        visibility: resolved.visibility,
+        tags: resolved.allTags,
         properties,
         localFilePath: localFilePath as pulumi.Input<string>,
         imageSourceUrl: url as pulumi.Input<string>,
         minDiskGb: minDiskGb as pulumi.Input<number>,
-        minRamMb: settings.minRamMb,
+        minRamMb: resolved.minRamMb,
         protected: false,
         imageCachePath: GLANCE_IMAGE_CACHE_PATH,
         verifyChecksum: true,
@@ -386,11 +386,11 @@ export class GlanceImage extends pulumi.ComponentResource {
       `${name}-history`,
       {
         uploadedId: image.id,
-        keep: settings.keepImages,
-        tags: settings.allTags,
-        serve: settings.serve,
-        keepImageIds: settings.keepImageIds,
-        checkTrovePins: settings.checkTrovePins,
+        keep: resolved.keepImages,
+        tags: resolved.allTags,
+        serve: resolved.serve,
+        keepImageIds: resolved.keepImageIds,
+        checkTrovePins: resolved.checkTrovePins,
         ...where,
       },
       { parent: this },

@@ -1,16 +1,13 @@
-// The runbook's `openstack datastore version create <version> <datastore> <manager> "" --image-tags trove,<datastore>
-// --active --default` as one idempotent resource: a Pulumi dynamic provider that talks to Trove's management API
-// (`/mgmt/datastore-versions`). Configuration parameters are a separate component (configuration-parameters.ts),
-// because Trove's API cannot store boolean and float rules.
+// The DatastoreVersion dynamic provider: the code Pulumi serializes into each version's state (`__provider`) and runs in
+// its dynamic-provider host for check, create, read, diff, update and delete. It imports @pulumi/pulumi for types only.
+// From an installed package, the serialized text requires this module, and those it imports, by their paths: a module
+// moved keeps its former path (scripts/build/former-paths.ts), or existing stacks cannot refresh or delete versions.
 
-import * as pulumi from "@pulumi/pulumi";
-import { DatastoreCatalog, defaultCatalog } from "./catalog";
-import { Problems } from "./errors";
-import { describeValue } from "./problem-text";
-import { CallCounter, exclusively, loadCredentials, OpenStackApiError, openTroveSession, trove, TroveSession } from "./trove-client";
-import { cloudNameProblem, plainNameProblem, uuidProblem, versionNumberProblem } from "./validate";
-import { checkArgs } from "./check-args";
-import { flag, input, instanceOf, listOf, optional, problemsOf, Rule, shape, text } from "./schema";
+import type * as pulumi from "@pulumi/pulumi";
+import { describeValue } from "../../internal/problem-text";
+import { plainNameProblem, cloudNameProblem, uuidProblem, versionNumberProblem } from "../../internal/validate";
+import { flag, listOf, optional, problemsOf, Rule, shape, text } from "../../internal/schema";
+import { CallCounter, exclusively, loadCredentials, OpenStackApiError, openTroveSession, trove, TroveSession } from "../trove-client";
 
 // Credentials come from the environment of the `pulumi` process (OS_* or clouds.yaml) when the provider runs; only the
 // cloud and region names are inputs, so none reach the state. A create costs what Trove's API costs: the Keystone token
@@ -36,39 +33,6 @@ export interface DatastoreVersionState {
   region?: string;
   /** Output: Trove's id of the datastore version. */
   versionId?: string;
-}
-
-/** Arguments of {@link DatastoreVersion}. */
-export interface DatastoreVersionArgs {
-  /** Catalog datastore name (`mysql`, `mariadb`, `postgresql`, or one you added to `catalog`). Example: `mysql`. */
-  datastore: string;
-  /** Version number; Trove's guest agent pulls `<docker_image>:<this>`. Example: `5.7.29`. */
-  version: string;
-  /** Version name. Default: the version number. */
-  name?: string;
-  /** Datastore manager. Default: the catalog's (`mysql`, `mariadb`, `postgresql`). */
-  manager?: string;
-  /** Glance image id: Trove uses this one image. Either this or `imageTags`. Default: tags. */
-  imageId?: pulumi.Input<string>;
-  /**
-   * Glance tags: Trove uses the newest active image that has all of them. At most 5, each at most 20 characters.
-   * Default: `["trove", <datastore>]`.
-   */
-  imageTags?: string[];
-  /** Whether the version is active (the CLI's `--active`). Default: `true`. */
-  active?: boolean;
-  /** Whether it is the datastore's default version (the CLI's `--default`). Default: `false`. */
-  default?: boolean;
-  /** Packages, as the CLI's `packages` argument. Default: none. */
-  packages?: string[];
-  /** Manage a version that already exists in Trove instead of failing. Default: `false`. */
-  adopt?: boolean;
-  /** clouds.yaml cloud to use. Default: `OS_CLOUD` or the `OS_*` variables. */
-  cloud?: string;
-  /** Region. Default: the cloud's. */
-  region?: string;
-  /** Catalog for the datastore check and default manager. Default: the built-in catalog. */
-  catalog?: DatastoreCatalog;
 }
 
 /** Fields Trove's PATCH changes in place; everything else that differs replaces the version. @internal */
@@ -352,31 +316,8 @@ export const datastoreVersionProvider: pulumi.dynamic.ResourceProvider = {
   },
 };
 
-/** Glance tags as Trove's API takes them (trove/common/apischema.py, the same in 18, 23 and 26): at most 5, of at most 20 characters. */
-const IMAGE_TAGS_RULE: Rule = listOf(text("a Glance tag of at most 20 characters", (v) => plainNameProblem(v, 20)), { max: 5, sizeProblem: "at most 5 tags (Trove's limit)" });
-
-/** The schema of {@link DatastoreVersionArgs}. @internal */
-export const DATASTORE_VERSION_SCHEMA: Rule = shape<DatastoreVersionArgs>(
-  "datastore version arguments",
-  {
-    datastore: text("a datastore name, e.g. mysql", (v) => plainNameProblem(v)),
-    version: text("a version number, e.g. 8.0.41", versionNumberProblem),
-    name: optional(text("a version name", (v) => plainNameProblem(v))),
-    manager: optional(text("a datastore manager name", (v) => plainNameProblem(v))),
-    imageId: optional(input(text("a Glance image id", uuidProblem))),
-    imageTags: optional(IMAGE_TAGS_RULE),
-    active: optional(flag()),
-    default: optional(flag()),
-    packages: optional(listOf(text("a package name", (v) => plainNameProblem(v, 255)))),
-    adopt: optional(flag()),
-    cloud: optional(text("a clouds.yaml cloud name", cloudNameProblem)),
-    region: optional(text("a region name", cloudNameProblem)),
-    catalog: optional(instanceOf(DatastoreCatalog, "a DatastoreCatalog")),
-  },
-  (a, report) => {
-    if (a.imageId !== undefined && a.imageTags !== undefined) report("imageTags", a.imageTags, "give imageId or imageTags, not both");
-  },
-);
+/** Glance tags as Trove's API takes them (trove/common/apischema.py, the same in 18, 23 and 26): at most 5, of at most 20 characters. @internal */
+export const IMAGE_TAGS_RULE: Rule = listOf(text("a Glance tag of at most 20 characters", (v) => plainNameProblem(v, 20)), { max: 5, sizeProblem: "at most 5 tags (Trove's limit)" });
 
 /** The schema of the provider's inputs and state: `check` refuses what a construction would, for state written by any version. @internal */
 export const DATASTORE_VERSION_STATE_SCHEMA: Rule = shape<DatastoreVersionState>("datastore version state", {
@@ -394,53 +335,3 @@ export const DATASTORE_VERSION_STATE_SCHEMA: Rule = shape<DatastoreVersionState>
   region: optional(text("a region name", cloudNameProblem)),
   versionId: optional(text("Trove's id of the version", uuidProblem)),
 });
-
-/**
- * Applies defaults and checks the datastore against the catalog (each field's content is DATASTORE_VERSION_SCHEMA's,
- * checked first by the constructor); throws one error naming every bad field.
- * @internal
- */
-export function resolveDatastoreVersionArgs(name: string, args: DatastoreVersionArgs): Omit<DatastoreVersionState, "imageId"> {
-  const problems = new Problems("DatastoreVersion", name);
-  const catalog = args.catalog ?? defaultCatalog;
-  const def = catalog.find(args.datastore);
-  problems.check(def !== undefined, "datastore", args.datastore, catalog.describeKnown());
-  problems.throwIfAny();
-  const versionName = args.name ?? args.version;
-  const manager = args.manager ?? def?.manager ?? "";
-  return {
-    datastore: args.datastore,
-    name: versionName,
-    version: args.version,
-    manager,
-    ...(args.imageId === undefined ? { imageTags: args.imageTags ?? ["trove", args.datastore] } : {}),
-    active: args.active ?? true,
-    default: args.default ?? false,
-    packages: args.packages ?? [],
-    adopt: args.adopt ?? false,
-    ...(args.cloud ? { cloud: args.cloud } : {}),
-    ...(args.region ? { region: args.region } : {}),
-  };
-}
-
-/**
- * A datastore version registered in Trove and kept in step with its arguments: image, tags, active, default, packages
- * and name change in place; a new datastore, version number, cloud or region replaces it. `pulumi refresh` reads back
- * what Trove has.
- */
-export class DatastoreVersion extends pulumi.dynamic.Resource {
-  /** Trove's id of the version. */
-  public declare readonly versionId: pulumi.Output<string>;
-  /** Whether the version is active, as Trove reports it. */
-  public declare readonly active: pulumi.Output<boolean>;
-
-  constructor(name: string, args: DatastoreVersionArgs, opts?: pulumi.CustomResourceOptions) {
-    const checked = checkArgs("DatastoreVersion", name, DATASTORE_VERSION_SCHEMA, args);
-    const { datastore, version, cloud, region, adopt, imageTags, ...inPlace } = resolveDatastoreVersionArgs(name, checked.args);
-    // Only properties that have a value (each costs the SDK four promises); versionId is an output.
-    const image = checked.args.imageId !== undefined ? { imageId: checked.args.imageId } : { imageTags };
-    const identity = { datastore, version, adopt, ...(cloud !== undefined ? { cloud } : {}), ...(region !== undefined ? { region } : {}) };
-    super(datastoreVersionProvider, name, { ...inPlace, ...image, identity, versionId: undefined }, opts, "pulumi-trove", "DatastoreVersion");
-    checked.attach(this);
-  }
-}

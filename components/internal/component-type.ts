@@ -1,8 +1,8 @@
 // Why this module: a component's type token is part of the URN of the component and of every resource under it, so
-// renaming a token would make Pulumi replace the whole tree. Tokens follow the file a component lives in
-// (`pulumi-trove:<file>:<Class>`); a component whose token changed keeps its earlier ones as aliases, and Pulumi
-// derives the children's earlier URNs from their parent's aliases, so a stack created by an earlier release keeps its
-// resources.
+// renaming a token would make Pulumi replace the whole tree. Tokens follow the name of the file a component lives in,
+// not its folder (`pulumi-trove:<file>:<Class>`); a component whose token changed keeps its earlier ones as aliases,
+// and Pulumi derives the children's earlier URNs from their parent's aliases, so a stack created by an earlier release
+// keeps its resources.
 
 import * as pulumi from "@pulumi/pulumi";
 

@@ -6,22 +6,23 @@ import { BlockList, isIP } from "node:net";
 import * as path from "node:path";
 import * as openstack from "@pulumi/openstack";
 import * as pulumi from "@pulumi/pulumi";
-import { DATASTORE_VERSION_SPEC_FIELDS, TROVE_RELEASE_RULE, DatastoreCatalog, DatastoreVersionSpec, defaultCatalog, isTestedVersion, releaseVersionProblem, TROVE_RELEASES, troveReleaseProblem } from "./catalog";
-import { DatastoreConfigurationParameters } from "./configuration-parameters";
-import { DatastoreVersion } from "./datastore-version";
-import { DatastoreVersionRetirement, RetainedVersion, ServedVersion, WhenVersionInUse } from "./version-retirement";
-import { Problems } from "./errors";
-import { DATASTORE_IMAGES_FIELDS, DATASTORE_IMAGES_RENAMED, DatastoreImages, DatastoreImagesArgs, PublishedImages } from "./datastore-images";
-import { GLANCE_IMAGE_FIELDS, GlanceImage, GlanceImageArgs, glanceImageTags } from "./glance-image";
-import { GUEST_IMAGE_BUILD_FIELDS, GuestImageBuild, guestImageBuildPairs, GuestImageBuildArgs } from "./guest-image-build";
-import { LOCAL_REGISTRY_SCHEMA, LocalRegistry, LocalRegistryArgs } from "./local-registry";
-import { REGISTRY_ENDPOINT_SCHEMA, RegistryEndpoint } from "./registry-endpoint";
-import { TROVE_CONFIG_FIELDS, TroveConfig, TroveConfigArgs } from "./trove-config";
-import { TROVE_CONTROLLER_SCHEMA, TroveController } from "./trove-controller";
-import { absolutePathProblem, cloudNameProblem, firstDuplicate, versionNumberProblem } from "./validate";
-import { checkArgs } from "./check-args";
-import { formerNameWarning, RenamedField, renamedFieldPairs, withCurrentNames } from "./renamed-fields";
-import { absent, either, FieldRules, flag, instanceOf, isPlainObject, listOf, oneOfValues, optional, Rule, shape, text } from "./schema";
+import { DATASTORE_VERSION_SPEC_FIELDS, TROVE_RELEASE_RULE, DatastoreCatalog, DatastoreVersionSpec, defaultCatalog, isTestedVersion, releaseVersionProblem, TROVE_RELEASES, troveReleaseProblem } from "../catalog/catalog";
+import { DatastoreConfigurationParameters } from "../trove/configuration-parameters";
+import { DatastoreVersion } from "../trove/datastore-version";
+import { DatastoreVersionRetirement, RetainedVersion, ServedVersion, WhenVersionInUse } from "../trove/version-retirement";
+import { Problems } from "../internal/errors";
+import { DATASTORE_IMAGES_FIELDS, DATASTORE_IMAGES_RENAMED, DatastoreImages, DatastoreImagesArgs, PublishedImages } from "../registry/datastore-images";
+import { GLANCE_IMAGE_FIELDS, GlanceImage, GlanceImageArgs, glanceImageTags } from "../image/glance-image";
+import { GUEST_IMAGE_BUILD_FIELDS, GuestImageBuild, guestImageBuildPairs, GuestImageBuildArgs } from "../image/guest-image-build";
+import { LOCAL_REGISTRY_SCHEMA, LocalRegistry, LocalRegistryArgs } from "../registry/local-registry";
+import { REGISTRY_ENDPOINT_SCHEMA, RegistryEndpoint } from "../registry/registry-endpoint";
+import { TROVE_CONFIG_FIELDS, TroveConfig, TroveConfigArgs } from "../trove/trove-config";
+import { TROVE_CONTROLLER_SCHEMA, TroveController } from "../trove/trove-controller";
+import { absolutePathProblem, cloudNameProblem, firstDuplicate, versionNumberProblem } from "../internal/validate";
+import { CheckedArgs, checkArgs } from "../internal/check-args";
+import { FieldProblem } from "../internal/errors";
+import { formerNameWarning, RenamedField, renamedFieldPairs, withCurrentNames } from "../internal/renamed-fields";
+import { absent, either, FieldRules, flag, instanceOf, isPlainObject, listOf, oneOfValues, optional, Rule, shape, text } from "../internal/schema";
 
 /** One datastore version the pipeline serves: its images, its Trove registration. */
 export interface PipelineDatastoreVersion extends DatastoreVersionSpec {
@@ -155,7 +156,7 @@ export interface PipelineVersionOutput {
 }
 
 /** Everything the pipeline needs, resolved and validated. @internal */
-export interface TroveGuestPipelineSettings {
+export interface ResolvedTroveGuestPipeline {
   versions: Array<Required<Pick<PipelineDatastoreVersion, "datastore" | "version" | "name" | "upstreamTag" | "default" | "active">>>;
   troveRelease: string;
   catalog: DatastoreCatalog;
@@ -275,6 +276,26 @@ export function pipelineWithCurrentNames<T extends Pick<TroveGuestPipelineArgs, 
   return { args: { ...args, datastoreImages: images.value, registration: registration.value }, warnings };
 }
 
+/**
+ * Arguments the stack program has checked against TROVE_GUEST_PIPELINE_SCHEMA and given under their fields' current
+ * names, each problem and warning under the name the user knows (the YAML key): the constructor takes them as they
+ * are, so that the schema and the renaming run once.
+ */
+const checkedByTheStack = new WeakSet<TroveGuestPipelineArgs>();
+
+/**
+ * The stack program's check of the pipeline's arguments: the schema, with `rename` naming each field as the stack file
+ * does (`earlier`: the problems it found before, reported first in the same error), then the fields' current names,
+ * with a warning per former name used. The pipeline built from the returned arguments checks and renames nothing again.
+ * @internal
+ */
+export function checkPipelineArgsOfStack(source: string, args: TroveGuestPipelineArgs, rename: (field: string) => string, earlier: readonly FieldProblem[]): { args: TroveGuestPipelineArgs; warnings: string[] } {
+  const checked = checkArgs("stack config", source, TROVE_GUEST_PIPELINE_SCHEMA, args, rename, earlier).args;
+  const current = pipelineWithCurrentNames(checked, rename);
+  checkedByTheStack.add(current.args);
+  return current;
+}
+
 /** The schema of {@link TroveGuestPipelineArgs}: every nested component's fields, checked before anything is declared. @internal */
 export const TROVE_GUEST_PIPELINE_SCHEMA: Rule = shape<TroveGuestPipelineArgs>("pipeline arguments", {
   versions: listOf(
@@ -343,16 +364,16 @@ export const TROVE_GUEST_PIPELINE_SCHEMA: Rule = shape<TroveGuestPipelineArgs>("
 /**
  * Applies defaults and makes the checks between fields and against the catalog, the release and this machine's
  * files (the constructor, or the stack program, has checked every field's content against
- * TROVE_GUEST_PIPELINE_SCHEMA first); throws one error naming every bad field.
+ * TROVE_GUEST_PIPELINE_SCHEMA first, and given the fields their current names); throws one error naming every bad
+ * field.
  * @internal
  */
-export function resolveTroveGuestPipelineArgs(name: string, given: TroveGuestPipelineArgs): TroveGuestPipelineSettings {
+export function resolveTroveGuestPipelineArgs(name: string, args: TroveGuestPipelineArgs): ResolvedTroveGuestPipeline {
   const problems = new Problems("TroveGuestPipeline", name);
-  const { args, warnings } = pipelineWithCurrentNames(given);
-  for (const w of warnings) void pulumi.log.warn(`TroveGuestPipeline "${name}": ${w}`);
   const catalog = args.catalog ?? defaultCatalog;
   const troveRelease = args.troveRelease;
-  const releaseOk = problems.report("troveRelease", troveRelease, troveReleaseProblem(troveRelease));
+  // The schema has refused an unknown release; a known one selects the rules below.
+  const releaseOk = troveReleaseProblem(troveRelease) === undefined;
   problems.check(args.versions.length > 0, "versions", args.versions, `list at least one datastore version, e.g. { datastore: "mysql", version: "5.7.29" }`);
 
   const versions = args.versions.map((v, i) => {
@@ -407,9 +428,9 @@ export function resolveTroveGuestPipelineArgs(name: string, given: TroveGuestPip
 }
 
 /** The rules file of a retired version's datastore, when parameters are loaded and the checkout holds one. */
-function retainedRulesFile(settings: TroveGuestPipelineSettings, v: ServedVersion): string | undefined {
-  if (settings.rulesFiles[v.datastore] || !settings.rulesCheckout || settings.catalog.find(v.datastore) === undefined) return settings.rulesFiles[v.datastore];
-  const file = path.join(settings.rulesCheckout, settings.catalog.get(v.datastore).validationRulesPath);
+function retainedRulesFile(resolved: ResolvedTroveGuestPipeline, v: ServedVersion): string | undefined {
+  if (resolved.rulesFiles[v.datastore] || !resolved.rulesCheckout || resolved.catalog.find(v.datastore) === undefined) return resolved.rulesFiles[v.datastore];
+  const file = path.join(resolved.rulesCheckout, resolved.catalog.get(v.datastore).validationRulesPath);
   return existsSync(file) ? file : undefined;
 }
 
@@ -464,17 +485,23 @@ export class TroveGuestPipeline extends pulumi.ComponentResource {
    * reason (see docs/day-two.md); known at preview where usage is counted.
    */
   public readonly retiredVersions: pulumi.Output<Record<string, RetainedVersion[]>>;
-  /** The resolved settings. @internal */
-  public readonly settings: TroveGuestPipelineSettings;
+  /** The arguments as resolved: defaults applied, checked. @internal */
+  public readonly resolved: ResolvedTroveGuestPipeline;
 
   constructor(name: string, args: TroveGuestPipelineArgs, opts?: pulumi.ComponentResourceOptions) {
-    // Checked before anything is declared; from here on, every Input is the checked one.
-    const checked = checkArgs("TroveGuestPipeline", name, TROVE_GUEST_PIPELINE_SCHEMA, args);
-    args = checked.args;
-    const settings = resolveTroveGuestPipelineArgs(name, args);
+    // Checked before anything is declared (by the stack program, when it built them); from here on, every Input is the
+    // checked one, and every field has its current name.
+    let checked: CheckedArgs<TroveGuestPipelineArgs> | undefined;
+    if (!checkedByTheStack.has(args)) {
+      checked = checkArgs("TroveGuestPipeline", name, TROVE_GUEST_PIPELINE_SCHEMA, args);
+      const current = pipelineWithCurrentNames(checked.args);
+      for (const w of current.warnings) void pulumi.log.warn(`TroveGuestPipeline "${name}": ${w}`);
+      args = current.args;
+    }
+    const resolved = resolveTroveGuestPipelineArgs(name, args);
     super("pulumi-trove:pipeline:TroveGuestPipeline", name, {}, opts);
-    checked.attach(this);
-    this.settings = settings;
+    checked?.attach(this);
+    this.resolved = resolved;
 
     if (args.registry.local) {
       this.localRegistry = new LocalRegistry(`${name}-registry`, args.registry.local, { parent: this });
@@ -485,19 +512,19 @@ export class TroveGuestPipeline extends pulumi.ComponentResource {
     this.registryAddress = pulumi.output(this.registry.address);
     const plainHttp = plainHttpRegistryWarning(args.registry);
     if (plainHttp) void pulumi.log.warn(`TroveGuestPipeline "${name}": ${plainHttp}`, this);
-    const cidr = settings.managementNetworkCidr;
+    const cidr = resolved.managementNetworkCidr;
     if (cidr !== undefined) {
       // A local registry's host is known at preview; an existing endpoint's address may be another resource's output.
       const address = args.registry.local ? pulumi.output(`${args.registry.local.advertisedHost}:${args.registry.local.port ?? 4000}`) : this.registryAddress;
       address.apply((a) => {
-        const warning = managementNetworkWarning(settings.troveRelease, a, cidr);
+        const warning = managementNetworkWarning(resolved.troveRelease, a, cidr);
         if (warning) void pulumi.log.warn(`TroveGuestPipeline "${name}": ${warning}`, this);
       });
     }
 
     this.datastoreImages = new DatastoreImages(
       `${name}-images`,
-      { ...settings.datastoreImages, registry: this.registry, versions: settings.versions.map(({ datastore, version, name, upstreamTag }) => ({ datastore, version, name, upstreamTag })), troveRelease: settings.troveRelease, allowUntested: args.allowUntested, catalog: settings.catalog },
+      { ...resolved.datastoreImages, registry: this.registry, versions: resolved.versions.map(({ datastore, version, name, upstreamTag }) => ({ datastore, version, name, upstreamTag })), troveRelease: resolved.troveRelease, allowUntested: args.allowUntested, catalog: resolved.catalog },
       { parent: this },
     );
     this.imageReferences = this.datastoreImages.images;
@@ -505,21 +532,21 @@ export class TroveGuestPipeline extends pulumi.ComponentResource {
     // With preloadImages the build embeds the published images, so it comes after them.
     const { preloadImages, ...guestImage } = args.guestImage;
     const preload = preloadImages ? this.datastoreImages.images.apply((all) => Object.values(all).flatMap((i) => [i.database, ...(i.backup ? [i.backup] : [])])) : undefined;
-    this.guestImage = new GuestImageBuild(`${name}-guest`, { troveRelease: settings.troveRelease, allowUntested: args.allowUntested, ...guestImage, preloadImages: preload }, { parent: this });
+    this.guestImage = new GuestImageBuild(`${name}-guest`, { troveRelease: resolved.troveRelease, allowUntested: args.allowUntested, ...guestImage, preloadImages: preload }, { parent: this });
 
     // Per region, the record of the versions served: the ones taken out of `versions` that Trove still needs come back
     // as `retained` (known at preview), and keep their version, parameters and Glance tags (see version-retirement.ts).
     const retirements: Record<string, DatastoreVersionRetirement> = {};
-    if (settings.registration !== false) {
-      const serving: ServedVersion[] = settings.versions.map((v) => ({ datastore: v.datastore, name: v.name, version: v.version }));
-      for (const region of settings.regions) {
-        const suffix = regionSuffix(settings.regions, region);
+    if (resolved.registration !== false) {
+      const serving: ServedVersion[] = resolved.versions.map((v) => ({ datastore: v.datastore, name: v.name, version: v.version }));
+      for (const region of resolved.regions) {
+        const suffix = regionSuffix(resolved.regions, region);
         const controller = region.troveController;
         retirements[region.name] = new DatastoreVersionRetirement(
           `${name}-retirement${suffix}`,
           {
             serving,
-            whenInUse: settings.registration.whenInUse ?? "retire",
+            whenInUse: resolved.registration.whenInUse ?? "retire",
             where: suffix ? `region ${region.name}` : "",
             cloud: region.cloud,
             region: region.region,
@@ -533,18 +560,18 @@ export class TroveGuestPipeline extends pulumi.ComponentResource {
     this.retiredVersions = pulumi.all(Object.fromEntries(Object.entries(retirements).map(([r, rec]) => [r, rec.retained.apply((l) => l ?? [])])));
 
     this.glanceImages = {};
-    for (const region of settings.regions) {
-      const suffix = regionSuffix(settings.regions, region);
-      const suffixes = { now: suffix, before: previousRegionSuffixes(settings.regions, region) };
+    for (const region of resolved.regions) {
+      const suffix = regionSuffix(resolved.regions, region);
+      const suffixes = { now: suffix, before: previousRegionSuffixes(resolved.regions, region) };
       const record = retirements[region.name];
       this.glanceImages[region.name] = new GlanceImage(
         `${name}-glance${suffix}`,
         {
           ...(args.glanceImage ?? {}),
           image: this.guestImage,
-          datastores: settings.datastores,
+          datastores: resolved.datastores,
           ...(record ? { retainedDatastores: record.retained.apply((l) => (l ?? []).map((v) => v.datastore)) } : {}),
-          catalog: settings.catalog,
+          catalog: resolved.catalog,
           cloud: region.cloud,
           region: region.region,
         },
@@ -557,34 +584,34 @@ export class TroveGuestPipeline extends pulumi.ComponentResource {
     if (args.troveConfig !== false) {
       this.troveConfig = new TroveConfig(
         `${name}-config`,
-        { ...(args.troveConfig ?? {}), registry: this.registry, imageOptions: this.datastoreImages.guestAgentOptions, catalog: settings.catalog, troveRelease: settings.troveRelease },
+        { ...(args.troveConfig ?? {}), registry: this.registry, imageOptions: this.datastoreImages.guestAgentOptions, catalog: resolved.catalog, troveRelease: resolved.troveRelease },
         // The options name images that must exist before Trove hands them to a guest.
         { parent: this, dependsOn: [this.datastoreImages] },
       );
     }
 
     this.versionSettings = Object.fromEntries(
-      settings.versions.map((v) => [
+      resolved.versions.map((v) => [
         versionKey(v),
-        { datastore: v.datastore, name: v.name, version: v.version, manager: settings.catalog.get(v.datastore).manager, imageTags: glanceImageTags([v.datastore]), default: v.default, active: v.active },
+        { datastore: v.datastore, name: v.name, version: v.version, manager: resolved.catalog.get(v.datastore).manager, imageTags: glanceImageTags([v.datastore]), default: v.default, active: v.active },
       ]),
     );
 
     this.versionResources = {};
-    if (settings.registration !== false) {
-      const registration = settings.registration;
-      for (const region of settings.regions) {
-        const suffix = regionSuffix(settings.regions, region);
-        const suffixes = { now: suffix, before: previousRegionSuffixes(settings.regions, region) };
+    if (resolved.registration !== false) {
+      const registration = resolved.registration;
+      for (const region of resolved.regions) {
+        const suffix = regionSuffix(resolved.regions, region);
+        const suffixes = { now: suffix, before: previousRegionSuffixes(resolved.regions, region) };
         const inRegion: Record<string, DatastoreVersion> = {};
         const declareVersion = (v: ServedVersion & { active: boolean; default: boolean }, rulesFile: string | undefined, after: DatastoreVersion[]): DatastoreVersion => {
           // Named by datastore and number; earlier releases named them by datastore and version name.
           const label = versionLabel(v);
           const labels = { now: label, before: v.name !== v.version ? [versionLabel({ datastore: v.datastore, version: v.name })] : [] };
-          const manager = settings.catalog.get(v.datastore).manager;
+          const manager = resolved.catalog.get(v.datastore).manager;
           const version = new DatastoreVersion(
             `${name}-version${suffix}-${label}`,
-            { datastore: v.datastore, version: v.version, name: v.name, manager, imageTags: glanceImageTags([v.datastore]), active: v.active, default: v.default, adopt: registration.adopt, cloud: region.cloud, region: region.region, catalog: settings.catalog },
+            { datastore: v.datastore, version: v.version, name: v.name, manager, imageTags: glanceImageTags([v.datastore]), active: v.active, default: v.default, adopt: registration.adopt, cloud: region.cloud, region: region.region, catalog: resolved.catalog },
             // Trove looks the image up by its tags when the version is created: the image must be in Glance first.
             { parent: this, dependsOn: [this.glanceImages[region.name]!, ...after], aliases: aliasesFor(`${name}-version`, suffixes, labels) },
           );
@@ -592,7 +619,7 @@ export class TroveGuestPipeline extends pulumi.ComponentResource {
             new DatastoreConfigurationParameters(
               `${name}-parameters${suffix}-${label}`,
               // By Trove's id (known in a preview of an update): a preview then shows the rules kept, not replaced.
-              { datastore: v.datastore, versionName: v.name, versionNumber: v.version, rules: { rulesFile }, controller: region.troveController, versionId: version.id, catalog: settings.catalog },
+              { datastore: v.datastore, versionName: v.name, versionNumber: v.version, rules: { rulesFile }, controller: region.troveController, versionId: version.id, catalog: resolved.catalog },
               { parent: this, dependsOn: [version], aliases: aliasesFor(`${name}-parameters`, suffixes, labels) },
             );
           }
@@ -601,15 +628,15 @@ export class TroveGuestPipeline extends pulumi.ComponentResource {
         // Each datastore's default first, the others after it: a default that moves is set on the new version (Trove
         // then moves it) before the old one is told it is no longer the default, so the datastore always has one.
         const defaults: Record<string, DatastoreVersion> = {};
-        for (const v of settings.versions.filter((d) => d.default)) defaults[v.datastore] = inRegion[versionKey(v)] = declareVersion(v, settings.rulesFiles[v.datastore], []);
-        for (const v of settings.versions.filter((d) => !d.default)) inRegion[versionKey(v)] = declareVersion(v, settings.rulesFiles[v.datastore], defaults[v.datastore] ? [defaults[v.datastore]!] : []);
+        for (const v of resolved.versions.filter((d) => d.default)) defaults[v.datastore] = inRegion[versionKey(v)] = declareVersion(v, resolved.rulesFiles[v.datastore], []);
+        for (const v of resolved.versions.filter((d) => !d.default)) inRegion[versionKey(v)] = declareVersion(v, resolved.rulesFiles[v.datastore], defaults[v.datastore] ? [defaults[v.datastore]!] : []);
         this.versionResources[region.name] = inRegion;
         // Versions no longer listed that Trove still needs: declared again under their names, inactive and not default,
         // so that Pulumi updates them in place (and keeps their parameters) instead of deleting them.
         retirements[region.name]!.retained.apply((kept) => {
           for (const v of kept ?? []) {
             void pulumi.log.warn(`TroveGuestPipeline "${name}": ${v.reason}`, this);
-            declareVersion({ ...v, active: false, default: false }, retainedRulesFile(settings, v), defaults[v.datastore] ? [defaults[v.datastore]!] : []);
+            declareVersion({ ...v, active: false, default: false }, retainedRulesFile(resolved, v), defaults[v.datastore] ? [defaults[v.datastore]!] : []);
           }
         });
       }

@@ -2,24 +2,24 @@
 // Trove's guest agent will pull, and build and push the `db-backup-<datastore>` image from Trove's `backup/`.
 
 import * as pulumi from "@pulumi/pulumi";
-import { backupBuildArgs, backupBuildProblem, BackupImageContract, DATASTORE_VERSION_SPEC_FIELDS, TROVE_RELEASE_RULE, DatastoreCatalog, DatastoreVersionSpec, defaultCatalog, releaseVersionProblem, TROVE_RELEASES, troveReleaseProblem, TroveReleaseRules } from "./catalog";
-import { Problems } from "./errors";
-import { datastoreImageNames, DatastoreImageNames } from "./image-naming";
+import { backupBuildArgs, backupBuildProblem, BackupImageContract, DATASTORE_VERSION_SPEC_FIELDS, TROVE_RELEASE_RULE, DatastoreCatalog, DatastoreVersionSpec, defaultCatalog, releaseVersionProblem, TROVE_RELEASES, troveReleaseProblem, TroveReleaseRules } from "../catalog/catalog";
+import { Problems } from "../internal/errors";
+import { datastoreImageNames, DatastoreImageNames } from "../catalog/image-naming";
 import { REGISTRY_ENDPOINT_SCHEMA, RegistryEndpoint } from "./registry-endpoint";
-import { absolutePathProblem, dockerHostProblem, firstDuplicate, gitRefProblem, registryPathProblem, repositoryProblem, tagProblem, versionNumberProblem } from "./validate";
-import { checkArgs } from "./check-args";
-import { FieldRules, flag, instanceOf, listOf, optional, Rule, shape, text } from "./schema";
-import { loadScript, readScriptResult } from "./scripts/index";
-import { withFormerTypes } from "./component-type";
-import { formerNameWarning, RenamedField, renamedFieldPairs, withCurrentNames } from "./renamed-fields";
-import { LeanLocalCommand } from "./lean-command";
+import { absolutePathProblem, dockerHostProblem, firstDuplicate, gitRefProblem, registryPathProblem, repositoryProblem, tagProblem, versionNumberProblem } from "../internal/validate";
+import { checkArgs } from "../internal/check-args";
+import { FieldRules, flag, instanceOf, listOf, optional, Rule, shape, text } from "../internal/schema";
+import { loadScript, readScriptResult } from "../internal/scripts/index";
+import { withFormerTypes } from "../internal/component-type";
+import { formerNameWarning, RenamedField, renamedFieldPairs, withCurrentNames } from "../internal/renamed-fields";
+import { LeanLocalCommand } from "../internal/lean-command";
 
 // Mirroring uses skopeo (driven by @pulumi/command): it copies registry to registry without a Docker daemon, keeps
 // the upstream manifest and its digest byte for byte (`--all --preserve-digests`), and lets the script compare
 // digests first, so a target that already holds the upstream digest is not copied again. The backup images need a
 // real build, so they use the Docker CLI (`docker build` with Trove's build args, then `docker push`).
 //
-// One command per datastore version does both (components/scripts/publish-images.sh), because each resource costs a
+// One command per datastore version does both (internal/scripts/publish-images.sh), because each resource costs a
 // program time to declare (the pipeline of issue 16: 100 versions in under 1.5 s under mocks), and the two steps
 // share their inputs anyway. Its `create` and `update` are the same script, and each step decides from the registry
 // what is left to do: the mirror compares digests; the backup image carries a label recording what it was built from
@@ -83,7 +83,7 @@ export interface DatastoreImagePlan {
 }
 
 /** Everything {@link DatastoreImages} needs, resolved and validated. @internal */
-export interface DatastoreImagesSettings {
+export interface ResolvedDatastoreImages {
   /** The registry to publish to (the schema's checked endpoint). */
   registry: RegistryEndpoint;
   /** `DOCKER_HOST` for the backup builds; undefined: the Docker CLI's default. */
@@ -119,7 +119,7 @@ export const LOG_DIRECTORY = "/var/tmp/pulumi-trove-logs";
 export const REGISTRY_WAIT_SECONDS = 60;
 
 /**
- * The one script of each version's command (components/scripts/publish-images.sh), its `create` and its `update`:
+ * The one script of each version's command (internal/scripts/publish-images.sh), its `create` and its `update`:
  * mirrors the database image (copying only when the target's digest differs), then, when {@link backupEnvironment}'s
  * variables are set, builds and pushes the backup image only when the registry's is missing or was built from another
  * source (its label). Prints `{"database":{…},"backup":{…}}` ({@link parsePublishResult}); a failure names the step.
@@ -127,7 +127,7 @@ export const REGISTRY_WAIT_SECONDS = 60;
  */
 export const PUBLISH_SCRIPT = loadScript("publish-images.sh");
 
-/** The label of a backup image that records what it was built from (components/scripts/images.sh). */
+/** The label of a backup image that records what it was built from (internal/scripts/images.sh). */
 export const BACKUP_SOURCE_LABEL = "pulumi-trove.backup-source";
 
 /** What the mirror script reads: the upstream image, the target image, and whether upstream is plain HTTP. */
@@ -174,7 +174,7 @@ export function backupLogFile(name: string, plan: DatastoreImagePlan): string {
  * What a version's publish command reads, apart from the registry: the mirror's variables, and the backup step's when
  * backup images are built. `names` are the image references (Outputs in the component). @internal
  */
-export function publishEnvironment<T extends pulumi.Input<string> = string>(name: string, s: DatastoreImagesSettings, plan: DatastoreImagePlan, names: { database: T; backup: T }): Record<string, string | T> {
+export function publishEnvironment<T extends pulumi.Input<string> = string>(name: string, s: ResolvedDatastoreImages, plan: DatastoreImagePlan, names: { database: T; backup: T }): Record<string, string | T> {
   return {
     ...mirrorEnvironment(plan.source, names.database, s.upstreamInsecure),
     ...(s.buildBackupImages ? backupEnvironment(s.backupSourceDir!, plan.spec.datastore, plan.spec.version, names.backup, backupLogFile(name, plan), s.troveRef, TROVE_RELEASES[s.troveRelease]!.backupImageContract) : {}),
@@ -243,7 +243,7 @@ export const DATASTORE_IMAGES_SCHEMA: Rule = shape<DatastoreImagesArgs>("datasto
  * checked every field's content against DATASTORE_IMAGES_SCHEMA first); throws one error naming every bad field.
  * @internal
  */
-export function resolveDatastoreImagesArgs(name: string, given: DatastoreImagesArgs): DatastoreImagesSettings {
+export function resolveDatastoreImagesArgs(name: string, given: DatastoreImagesArgs): ResolvedDatastoreImages {
   const problems = new Problems("DatastoreImages", name);
   const { value: args, used } = withCurrentNames(given, DATASTORE_IMAGES_RENAMED);
   for (const r of used) void pulumi.log.warn(`DatastoreImages "${name}": ${formerNameWarning(r.former, r.now)}`);
@@ -255,7 +255,8 @@ export function resolveDatastoreImagesArgs(name: string, given: DatastoreImagesA
   const upstreamRegistry = args.upstreamRegistry ?? "docker.io/library";
   const troveRef = args.troveRef ?? "unknown";
 
-  const releaseOk = problems.report("troveRelease", troveRelease, troveReleaseProblem(troveRelease));
+  // The schema has refused an unknown release and a bad version number; a known one selects the rules below.
+  const releaseOk = troveReleaseProblem(troveRelease) === undefined;
   problems.check(args.versions.length > 0, "versions", args.versions, "list at least one datastore version");
   if (buildBackupImages) problems.check(args.backupSourceDir !== undefined, "backupSourceDir", args.backupSourceDir, "the Trove checkout whose backup/ builds the backup images; or set buildBackupImages: false");
 
@@ -263,7 +264,7 @@ export function resolveDatastoreImagesArgs(name: string, given: DatastoreImagesA
   args.versions.forEach((v, i) => {
     const at = `versions[${i}]`;
     const known = problems.check(catalog.find(v.datastore) !== undefined, `${at}.datastore`, v.datastore, catalog.describeKnown());
-    const versionOk = problems.report(`${at}.version`, v.version, versionNumberProblem(v.version));
+    const versionOk = versionNumberProblem(v.version) === undefined;
     const upstreamTag = v.upstreamTag ?? v.version;
     // The schema checks a given upstreamTag; the one taken from the version is a tag only up to 128 characters.
     if (v.upstreamTag === undefined) problems.report(`${at}.upstreamTag`, upstreamTag, tagProblem(upstreamTag));
@@ -316,8 +317,8 @@ export class DatastoreImages extends pulumi.ComponentResource {
   public readonly images: pulumi.Output<Record<string, PublishedImages>>;
   /** Per datastore: the `docker_image` and `backup_docker_image` option values for the guest agent. */
   public readonly guestAgentOptions: pulumi.Output<Record<string, { dockerImage: string; backupDockerImage: string }>>;
-  /** The resolved settings. @internal */
-  public readonly settings: DatastoreImagesSettings;
+  /** The arguments as resolved: defaults applied, checked. @internal */
+  public readonly resolved: ResolvedDatastoreImages;
 
   constructor(name: string, args: DatastoreImagesArgs, opts?: pulumi.ComponentResourceOptions) {
     // Checked before anything is declared; from here on, every Input is the checked one.
@@ -326,7 +327,7 @@ export class DatastoreImages extends pulumi.ComponentResource {
     const s = resolveDatastoreImagesArgs(name, args);
     super("pulumi-trove:datastore-images:DatastoreImages", name, {}, withFormerTypes(opts, ["pulumi-trove:images:DatastoreImages"]));
     checked.attach(this);
-    this.settings = s;
+    this.resolved = s;
     const address = pulumi.output(s.registry.address);
     const environment = registryClientEnvironment(s.registry, s.dockerHost);
 

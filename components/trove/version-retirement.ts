@@ -3,7 +3,7 @@
 // pipeline serves.
 
 import * as pulumi from "@pulumi/pulumi";
-import { PARAMETERS_SYNC_PY } from "./configuration-parameters-sync";
+import { loadScript } from "../internal/scripts/index";
 import { loadCredentials, OpenStackApiError, openTroveSession, trove } from "./trove-client";
 
 // Its `check`, which runs at preview as at up, compares them with the versions it served or kept before and asks Trove
@@ -11,6 +11,13 @@ import { loadCredentials, OpenStackApiError, openTroveSession, trove } from "./t
 // which the pipeline declares again, inactive and not default, with their parameters and their Glance tags, under their
 // own resource names, so that Pulumi updates them in place instead of deleting them. A later up, once nothing uses
 // them, leaves them out and Pulumi deletes them for real.
+
+/**
+ * The usage counter: sync-parameters.py (internal/scripts), whose `usage` mode counts what uses each version. A value
+ * of this module, not an import, so that the serialized provider carries the text instead of requiring a module by
+ * path.
+ */
+const PARAMETERS_SYNC_PY = loadScript("sync-parameters.py");
 
 /** What a pipeline does with a version it no longer lists while Trove reports it in use. */
 export type WhenVersionInUse = "retire" | "fail";

@@ -1,9 +1,9 @@
 // The datastore catalog: what Trove, Docker and the guest agent call each datastore, which versions we know work,
 // and how each Trove release turns the guest-agent options into the image names it pulls. Pure data and functions.
 
-import { Problems } from "./errors";
-import { FieldRules, optional, required, Rule, text } from "./schema";
-import { plainNameProblem, repositoryProblem, tagProblem, versionNumberProblem } from "./validate";
+import { Problems } from "../internal/errors";
+import { FieldRules, optional, required, Rule, text } from "../internal/schema";
+import { plainNameProblem, repositoryProblem, tagProblem, versionNumberProblem } from "../internal/validate";
 
 
 /** Everything the pipeline needs to know about one datastore. */

@@ -2,9 +2,9 @@
 // trove.conf. `DatastoreConfigurationParameters` (and a pipeline region) uses it as it is; `TroveConfig` needs the
 // connection and adds what it writes and restarts there (`TroveConfigTarget` in trove-config.ts).
 
-import { SSH_CONNECTION_SCHEMA, SshConnection } from "./ssh";
-import { absolutePathProblem } from "./validate";
-import { FieldRules, optional, Rule, shape, text } from "./schema";
+import { SSH_CONNECTION_SCHEMA, SshConnection } from "../internal/ssh";
+import { absolutePathProblem } from "../internal/validate";
+import { FieldRules, optional, Rule, shape, text } from "../internal/schema";
 
 /** A Trove controller and how to reach it: over SSH, or this machine. */
 export interface TroveController {

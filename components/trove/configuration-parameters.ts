@@ -6,20 +6,25 @@
 import { existsSync, readFileSync } from "node:fs";
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
-import { DatastoreCatalog, defaultCatalog } from "./catalog";
-import { PARAMETERS_SYNC_PY } from "./configuration-parameters-sync";
-import { Problems } from "./errors";
-import { readScriptResult } from "./scripts/index";
-import { shellCommand } from "./shell";
-import { remoteConnection, SshConnection } from "./ssh";
+import { DatastoreCatalog, defaultCatalog } from "../catalog/catalog";
+import { Problems } from "../internal/errors";
+import { loadScript, readScriptResult } from "../internal/scripts/index";
+import { shellCommand } from "../internal/shell";
+import { remoteConnection, SshConnection } from "../internal/ssh";
 import { TROVE_CONTROLLER_SCHEMA, TroveController } from "./trove-controller";
-import { absolutePathProblem, plainNameProblem, uuidProblem, versionNumberProblem } from "./validate";
-import { checkArgs } from "./check-args";
-import { count, either, flag, input, instanceOf, isPlainObject, listOf, oneOfValues, optional, Rule, shape, text } from "./schema";
-import { withFormerTypes } from "./component-type";
+import { absolutePathProblem, plainNameProblem, uuidProblem, versionNumberProblem } from "../internal/validate";
+import { checkArgs } from "../internal/check-args";
+import { count, either, flag, input, instanceOf, isPlainObject, listOf, oneOfValues, optional, Rule, shape, text } from "../internal/schema";
+import { withFormerTypes } from "../internal/component-type";
 
 // It runs PARAMETERS_SYNC_PY on the Trove controller (over SSH, or on this machine) with the Python Trove runs under,
 // because Trove's REST API accepts only integer and string rules.
+
+/**
+ * The sync program (internal/scripts/sync-parameters.py, which says what it does), run with `python3 -c`: the request
+ * comes on stdin, and the argument `delete` removes every rule of the version instead.
+ */
+const PARAMETERS_SYNC_PY = loadScript("sync-parameters.py");
 
 /** One configuration parameter rule, as in Trove's `validation-rules.json`. */
 export interface ConfigurationParameterRule {
@@ -120,7 +125,7 @@ export function ruleProblem(rule: ConfigurationParameterRule): string | undefine
 }
 
 /** Everything the component needs, resolved and validated. @internal */
-export interface DatastoreConfigurationParametersSettings {
+export interface ResolvedDatastoreConfigurationParameters {
   request: ParametersSyncRequest;
   python: string;
   /** The controller over SSH; undefined: run on this machine. */
@@ -168,7 +173,7 @@ export const DATASTORE_CONFIGURATION_PARAMETERS_SCHEMA: Rule = shape<DatastoreCo
  * are checked only here); throws one error naming every bad field.
  * @internal
  */
-export function resolveDatastoreConfigurationParametersArgs(name: string, args: DatastoreConfigurationParametersArgs): DatastoreConfigurationParametersSettings {
+export function resolveDatastoreConfigurationParametersArgs(name: string, args: DatastoreConfigurationParametersArgs): ResolvedDatastoreConfigurationParameters {
   const problems = new Problems("DatastoreConfigurationParameters", name);
   const catalog = args.catalog ?? defaultCatalog;
   problems.check(catalog.find(args.datastore) !== undefined, "datastore", args.datastore, catalog.describeKnown());
@@ -233,23 +238,23 @@ export class DatastoreConfigurationParameters extends pulumi.ComponentResource {
     // Checked before anything is declared; from here on, every Input is the checked one.
     const checked = checkArgs("DatastoreConfigurationParameters", name, DATASTORE_CONFIGURATION_PARAMETERS_SCHEMA, args);
     args = checked.args;
-    const settings = resolveDatastoreConfigurationParametersArgs(name, args);
+    const resolved = resolveDatastoreConfigurationParametersArgs(name, args);
     super("pulumi-trove:configuration-parameters:DatastoreConfigurationParameters", name, {}, withFormerTypes(opts, ["pulumi-trove:trove:DatastoreConfigurationParameters"]));
     checked.attach(this);
-    this.ruleCount = settings.request.rules.length;
+    this.ruleCount = resolved.request.rules.length;
     // A change of rules changes stdin: an update, which runs the sync again (nothing removed first). A new version
     // id replaces the command: the old one's delete removes the old version's rules (by id, so never the new
     // version's), the new one loads the rules onto the new version.
     const common = {
-      create: renderParametersSyncCommand(settings.python),
-      delete: renderParametersSyncCommand(settings.python, "delete"),
+      create: renderParametersSyncCommand(resolved.python),
+      delete: renderParametersSyncCommand(resolved.python, "delete"),
       // Not read by the sync; over SSH, sshd would refuse it (AcceptEnv) and the provider warn at every update and delete.
       addPreviousOutputInEnv: false,
-      stdin: pulumi.output(settings.versionId).apply((versionId) => JSON.stringify(versionId ? { ...settings.request, versionId } : settings.request)),
-      ...(settings.versionId !== undefined ? { triggers: [settings.versionId] } : {}),
+      stdin: pulumi.output(resolved.versionId).apply((versionId) => JSON.stringify(versionId ? { ...resolved.request, versionId } : resolved.request)),
+      ...(resolved.versionId !== undefined ? { triggers: [resolved.versionId] } : {}),
     };
-    const sync = settings.connection
-      ? new command.remote.Command(`${name}-load`, { ...common, connection: remoteConnection(settings.connection) }, { parent: this })
+    const sync = resolved.connection
+      ? new command.remote.Command(`${name}-load`, { ...common, connection: remoteConnection(resolved.connection) }, { parent: this })
       : new command.local.Command(`${name}-load`, common, { parent: this });
     this.summary = sync.stdout.apply((out) => (out ? readScriptResult<ParametersSyncSummary>(`DatastoreConfigurationParameters "${name}": the parameter sync`, out) : undefined));
     this.registerOutputs({ ruleCount: this.ruleCount, summary: this.summary });

@@ -3,7 +3,7 @@
 // add or remove one tag, delete an image, read the project's quota usage). Plain functions that capture nothing, for
 // the reason trove-client.ts gives: Pulumi serializes the providers that call them.
 
-import { CallCounter, keystoneToken, OpenStackCredentials, openStackApiError, send, serviceMessage } from "./trove-client";
+import { CallCounter, keystoneToken, OpenStackCredentials, openStackApiError, send, serviceMessage } from "../trove/trove-client";
 
 /** Where to send Glance requests (`http://host:9292/v2`) and the token to send. @internal */
 export interface GlanceSession {

@@ -3,10 +3,10 @@
 // for the copy's duration, never in argv, a file or the log.
 
 import * as path from "node:path";
-import { Problems } from "./errors";
-import { anything, optional, Rule, shape, text } from "./schema";
-import { loadScript } from "./scripts/index";
-import { absolutePathProblem } from "./validate";
+import { Problems } from "../internal/errors";
+import { anything, optional, Rule, shape, text } from "../internal/schema";
+import { loadScript } from "../internal/scripts/index";
+import { absolutePathProblem } from "../internal/validate";
 
 // The copy lands beside its destination under a hidden name and is moved into place only when its sha256 equals the
 // build's, so a failed or damaged copy never leaves a half-written image at the destination. ssh checks the build host
@@ -52,14 +52,14 @@ export interface ImageFetchEnvironment {
 }
 
 /**
- * The fetch script (components/scripts/fetch-image.sh): it reads the private key from stdin (empty stdin: use the
+ * The fetch script (internal/scripts/fetch-image.sh): it reads the private key from stdin (empty stdin: use the
  * caller's own ssh-agent or keys), copies the remote file with `ssh … cat`, checking the host against FETCH_HOST_KEY
  * only, checks the copy's sha256 and prints the build script's JSON line for the local copy.
  */
 export const FETCH_SCRIPT = loadScript("fetch-image.sh");
 
 /**
- * The fetch's `update` (components/scripts/fetch-image-update.sh): what runs when an input other than the build's
+ * The fetch's `update` (internal/scripts/fetch-image-update.sh): what runs when an input other than the build's
  * sha256 or the destination changes (the build host's key, address or user, the private key, this library's script
  * text). A local copy that still has the build's sha256 is reported as it is, without touching the build host; a
  * missing or changed copy is copied again, as on create.
@@ -67,7 +67,7 @@ export const FETCH_SCRIPT = loadScript("fetch-image.sh");
 export const FETCH_UPDATE_SCRIPT = loadScript("fetch-image-update.sh");
 
 /**
- * The fetch's `delete` (components/scripts/fetch-image-delete.sh): removes the local copy when it is still the image
+ * The fetch's `delete` (internal/scripts/fetch-image-delete.sh): removes the local copy when it is still the image
  * this copy brought (its sha256), so a destroy leaves this machine as it was, and a replacement, which copies the new
  * image to the same path before the old copy is deleted, keeps the new one.
  */
@@ -81,9 +81,8 @@ export function fetchDestination(outputImagePath: string, fetch: ImageFetchArgs 
 /** Checks the fetch settings of a remote build, recording each problem under `fetchImage.<field>`. @internal */
 export function checkImageFetch(fetch: ImageFetchArgs | undefined, outputImagePath: string, problems: Problems): void {
   const destination = fetchDestination(outputImagePath, fetch);
-  if (problems.report("fetchImage.path", destination, absolutePathProblem(destination))) {
-    const extension = path.posix.extname(outputImagePath);
-    problems.check(path.posix.extname(destination) === extension, "fetchImage.path", destination, `expected the image's own extension (${extension}), which gives Glance its format`);
-  }
+  // A given path has passed the schema, and the default one is made of the output's file name.
+  const extension = path.posix.extname(outputImagePath);
+  problems.check(path.posix.extname(destination) === extension, "fetchImage.path", destination, `expected the image's own extension (${extension}), which gives Glance its format`);
   problems.check(fetch?.knownHostsFile === undefined, "fetchImage.knownHostsFile", fetch?.knownHostsFile, "no longer used: the copy checks the build host against buildHost.hostKey, as the build does; remove it and set buildHost.hostKey");
 }

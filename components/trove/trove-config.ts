@@ -6,18 +6,25 @@
 
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
-import { DatastoreCatalog, defaultCatalog, TROVE_RELEASE_RULE, TROVE_RELEASES, TroveReleaseRules } from "./catalog";
-import { Problems } from "./errors";
-import { REGISTRY_ENDPOINT_FIELDS, registryCredentialPairs, RegistryEndpoint } from "./registry-endpoint";
-import { readScriptResult } from "./scripts/index";
-import { shellCommand } from "./shell";
-import { remoteConnection, SSH_CONNECTION_SCHEMA, SshConnection } from "./ssh";
-import { TROVE_CONFIG_EDITOR_PY } from "./trove-config-editor";
+import { DatastoreCatalog, defaultCatalog, TROVE_RELEASE_RULE, TROVE_RELEASES, TroveReleaseRules } from "../catalog/catalog";
+import { Problems } from "../internal/errors";
+import { REGISTRY_ENDPOINT_FIELDS, registryCredentialPairs, RegistryEndpoint } from "../registry/registry-endpoint";
+import { loadScript, readScriptResult } from "../internal/scripts/index";
+import { shellCommand } from "../internal/shell";
+import { remoteConnection, SSH_CONNECTION_SCHEMA, SshConnection } from "../internal/ssh";
 import { TROVE_CONTROLLER_FIELDS, TroveController } from "./trove-controller";
-import { absolutePathProblem, hostPortProblem, httpUrlProblem, imageReferenceProblem, passwordProblem, plainNameProblem } from "./validate";
-import { checkArgs } from "./check-args";
-import { FieldRules, input, instanceOf, listOf, mapOf, oneOfValues, optional, Rule, secret, shape, text } from "./schema";
-import { withFormerTypes } from "./component-type";
+import { absolutePathProblem, hostPortProblem, httpUrlProblem, imageReferenceProblem, passwordProblem, plainNameProblem } from "../internal/validate";
+import { checkArgs } from "../internal/check-args";
+import { FieldRules, input, instanceOf, listOf, mapOf, oneOfValues, optional, Rule, secret, shape, text } from "../internal/schema";
+import { withFormerTypes } from "../internal/component-type";
+
+/**
+ * The editor of Trove's config files on the controller (internal/scripts/edit-trove-config.py, which says what it
+ * does), run with `python3 -c`; what to set (the registry password among it) comes on stdin, so nothing secret is in
+ * argv.
+ * @internal
+ */
+export const TROVE_CONFIG_EDITOR_PY = loadScript("edit-trove-config.py");
 
 // Values come from image-naming.ts, the same functions that decide where DatastoreImages publishes, so what Trove
 // computes is what the registry holds.
@@ -250,7 +257,7 @@ export function renderApplyCommand(python: string, mode: "apply" | "remove" = "a
 
 
 /** Everything {@link TroveConfig} needs, resolved and validated. @internal */
-export interface TroveConfigSettings {
+export interface ResolvedTroveConfig {
   catalog: DatastoreCatalog;
   registry: RegistryEndpoint;
   imageOptions: pulumi.Input<Record<string, GuestAgentImageOptions>>;
@@ -270,7 +277,7 @@ export interface TroveConfigSettings {
  * throws one error naming every bad field.
  * @internal
  */
-export function resolveTroveConfigArgs(name: string, args: TroveConfigArgs): TroveConfigSettings {
+export function resolveTroveConfigArgs(name: string, args: TroveConfigArgs): ResolvedTroveConfig {
   const problems = new Problems("TroveConfig", name);
   const catalog = args.catalog ?? defaultCatalog;
   const cloudinitLocation = args.cloudinitLocation ?? "/etc/trove/cloudinit";
@@ -320,28 +327,28 @@ export class TroveConfig extends pulumi.ComponentResource {
     // Checked before anything is declared; from here on, every Input is the checked one.
     const checked = checkArgs("TroveConfig", name, TROVE_CONFIG_SCHEMA, args);
     args = checked.args;
-    const settings = resolveTroveConfigArgs(name, args);
+    const resolved = resolveTroveConfigArgs(name, args);
     super("pulumi-trove:trove-config:TroveConfig", name, {}, withFormerTypes(opts, ["pulumi-trove:config:TroveConfig"]));
     checked.attach(this);
-    const r = settings.registry;
+    const r = resolved.registry;
     // The registry's values are the schema's checked Outputs (check-args.ts): a bad one rejects with the construction
     // message as soon as it resolves.
     const rendered = pulumi
-      .all([r.address, r.insecure, r.username, r.password, settings.imageOptions])
-      .apply(([registryAddress, insecure, username, password, imageOptions]) => renderTroveConfig({ registryAddress, insecure, username, password, imageOptions, swift: settings.swift }, settings.catalog, "TroveConfig", name));
+      .all([r.address, r.insecure, r.username, r.password, resolved.imageOptions])
+      .apply(([registryAddress, insecure, username, password, imageOptions]) => renderTroveConfig({ registryAddress, insecure, username, password, imageOptions, swift: resolved.swift }, resolved.catalog, "TroveConfig", name));
     this.troveConf = rendered.apply((x) => renderIni(x.troveConf));
     this.guestAgentConf = pulumi.secret(rendered.apply((x) => renderIni(x.guestAgentConf)));
 
-    if (settings.target) {
-      const t = settings.target;
-      const retired = retiredGuestSections(settings.release);
+    if (resolved.target) {
+      const t = resolved.target;
+      const retired = retiredGuestSections(resolved.release);
       const request = pulumi.secret(
         rendered.apply((x): EditorRequest => ({
           files: [
             { path: t.troveConfPath, sections: x.troveConf, restart: t.restartOnTroveConfChange },
             { path: t.guestAgentConfPath, sections: x.guestAgentConf, restart: t.restartOnGuestAgentConfChange, ...(retired.length > 0 ? { report: retired } : {}) },
           ],
-          directories: settings.cloudInitDirectories,
+          directories: resolved.cloudInitDirectories,
         })),
       );
       const c = t.connection;
@@ -367,7 +374,7 @@ export class TroveConfig extends pulumi.ComponentResource {
         if (!out) return undefined;
         const result = readScriptResult<TroveConfigApplied>(`TroveConfig "${name}": the config editor on the controller`, out);
         for (const [path, sections] of Object.entries(result.present ?? {})) {
-          const warning = retiredSectionsWarning(settings.release?.release ?? "", path, sections);
+          const warning = retiredSectionsWarning(resolved.release?.release ?? "", path, sections);
           if (warning) void pulumi.log.warn(`TroveConfig "${name}": ${warning}`, this);
         }
         return result;

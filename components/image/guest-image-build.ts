@@ -7,16 +7,16 @@ import { existsSync, statSync } from "node:fs";
 import * as path from "node:path";
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
-import { releaseGuestOsProblem, TROVE_RELEASE_RULE, TROVE_RELEASES, troveReleaseProblem } from "./catalog";
-import { Problems } from "./errors";
+import { releaseGuestOsProblem, TROVE_RELEASE_RULE, TROVE_RELEASES, troveReleaseProblem } from "../catalog/catalog";
+import { Problems } from "../internal/errors";
 import { checkImageFetch, FETCH_DELETE_SCRIPT, FETCH_SCRIPT, FETCH_UPDATE_SCRIPT, fetchDestination, IMAGE_FETCH_SCHEMA, ImageFetchArgs, ImageFetchEnvironment } from "./image-fetch";
-import { hostKeyOf, remoteConnection, SSH_CONNECTION_SCHEMA, SshConnection } from "./ssh";
-import { shellCommand, withExports } from "./shell";
-import { checkArgs } from "./check-args";
-import { either, FieldRules, flag, input, isPlainObject, listOf, mapOf, oneOfValues, optional, Rule, shape, text } from "./schema";
-import { absolutePathProblem, environmentNameProblem, gitRefProblem, httpUrlProblem, imageReferenceProblem, plainNameProblem, singleLineProblem, linuxUserProblem } from "./validate";
-import { loadScript, readScriptResult } from "./scripts/index";
-import { withFormerTypes } from "./component-type";
+import { hostKeyOf, remoteConnection, SSH_CONNECTION_SCHEMA, SshConnection } from "../internal/ssh";
+import { shellCommand, withExports } from "../internal/shell";
+import { checkArgs } from "../internal/check-args";
+import { either, FieldRules, flag, input, isPlainObject, listOf, mapOf, oneOfValues, optional, Rule, shape, text } from "../internal/schema";
+import { absolutePathProblem, environmentNameProblem, gitRefProblem, httpUrlProblem, imageReferenceProblem, plainNameProblem, singleLineProblem, linuxUserProblem } from "../internal/validate";
+import { loadScript, readScriptResult } from "../internal/scripts/index";
+import { withFormerTypes } from "../internal/component-type";
 
 // Any other change (the build host's key or address, this library's script text) is an update, and the update only
 // checks that the image the last build made is still there with its recorded sha256. trovestack's output goes to a log
@@ -126,9 +126,7 @@ export interface GuestImageBuildArgs {
 export type GuestImageSource =
   | {
       kind: "build";
-      /** The build as one self-contained text for `bash -c` ({@link renderBuildScript}), without preloaded images. */
-      script: string;
-      /** What {@link renderBuildScript} was given: the constructor renders it again with the preloaded images. */
+      /** What {@link renderBuildScript} renders the build from; the constructor adds the preloaded images. */
       scriptInputs: BuildScriptInputs;
       environmentTriggers: Record<string, string>;
       outputImagePath: string;
@@ -144,7 +142,7 @@ export type GuestImageSource =
   | { kind: "url"; url: string };
 
 /** Everything {@link GuestImageBuild} needs, resolved and validated. @internal */
-export interface GuestImageBuildSettings {
+export interface ResolvedGuestImageBuild {
   guestOs: string;
   guestOsRelease: string;
   devMode: boolean;
@@ -220,7 +218,7 @@ export function preloadImagesValue(references: readonly string[]): string {
 }
 
 /**
- * The build script (components/scripts/build-guest-image.sh). It builds into a hidden partial file beside the output
+ * The build script (internal/scripts/build-guest-image.sh). It builds into a hidden partial file beside the output
  * (same extension, so trovestack picks the same format), moves it into place only when trovestack succeeds, and
  * prints one JSON line with the image's path, sha256, size and log file, which it also keeps beside the image as the
  * build's record. trovestack's output goes whole to `<image>.build.log`; stderr gets a bounded progress tail while it
@@ -231,7 +229,7 @@ export function preloadImagesValue(references: readonly string[]): string {
 export const BUILD_SCRIPT = loadScript("build-guest-image.sh");
 
 /**
- * The build's `update` (components/scripts/check-guest-image.sh): what runs when an input that does not shape the
+ * The build's `update` (internal/scripts/check-guest-image.sh): what runs when an input that does not shape the
  * image changes (the build host's key, address or user, the private key, this library's script text). It builds
  * nothing: it reports the image the last build made if it is still there with the sha256 that build recorded beside
  * it, and otherwise fails with what to run to build again. An image without a record (built by an older
@@ -240,7 +238,7 @@ export const BUILD_SCRIPT = loadScript("build-guest-image.sh");
 export const BUILD_UPDATE_SCRIPT = loadScript("check-guest-image.sh");
 
 /**
- * The remote build's cleanup (components/scripts/remove-guest-image.sh), run when the stack is destroyed: removes the
+ * The remote build's cleanup (internal/scripts/remove-guest-image.sh), run when the stack is destroyed: removes the
  * image, its record and its log from the build host while the image is still the one the build made (its sha256).
  * It reads {@link buildCleanupEnvironment}.
  */
@@ -343,7 +341,7 @@ export function guestImageBuildPairs(a: Omit<GuestImageBuildArgs, "preloadImages
 }
 
 /** The defaults every source kind shares, resolved; the source resolvers read them. */
-interface CommonImageSettings {
+interface CommonImageDefaults {
   guestOs: string;
   guestOsRelease: string;
   devMode: boolean;
@@ -354,10 +352,10 @@ interface CommonImageSettings {
   releaseOk: boolean;
 }
 
-/** What a source resolver adds to the settings; no `source` when its own fields are not valid (the problems say why). */
+/** What a source resolver adds to the resolved arguments; no `source` when its own fields are not valid (the problems say why). */
 interface ResolvedSource {
   source?: GuestImageSource;
-  /** Undefined when the extension is not known (reported): the settings keep `qcow2`. */
+  /** Undefined when the extension is not known (reported): the resolved arguments keep `qcow2`. */
   diskFormat?: string;
   triggers: string[];
   troveRef?: string;
@@ -392,7 +390,7 @@ function resolveUrlSource(url: string, problems: Problems): ResolvedSource {
 }
 
 /** Checks trovestack's own options and the extra environment of a build from `troveSourceDir`. */
-function checkBuildOptions(args: GuestImageBuildArgs, common: CommonImageSettings, troveSourceDir: string, problems: Problems, warnings: string[]): void {
+function checkBuildOptions(args: GuestImageBuildArgs, common: CommonImageDefaults, troveSourceDir: string, problems: Problems, warnings: string[]): void {
   const { devMode, cloudInitDatasources, environment, releaseOk } = common;
   problems.check(cloudInitDatasources.includes(REQUIRED_DATASOURCE), "cloudInitDatasources", cloudInitDatasources, `must include "OpenStack": since Yoga, Trove no longer uses a config drive by default, so cloud-init must read the metadata service to inject the guest agent's files`);
   if (args.hostScpUsername !== undefined) {
@@ -451,7 +449,7 @@ function resolveTroveRef(args: GuestImageBuildArgs, troveSourceDir: string, prob
  * HEAD is then. Undefined in dev mode (the guest agent fetches the controller's code at boot), on other releases
  * (they clone the element's pinned branch), and when the environment names the guest agent's source itself.
  */
-function pinnedGuestAgentRef(args: GuestImageBuildArgs, common: CommonImageSettings, troveRef: string, problems: Problems, warnings: string[]): string | undefined {
+function pinnedGuestAgentRef(args: GuestImageBuildArgs, common: CommonImageDefaults, troveRef: string, problems: Problems, warnings: string[]): string | undefined {
   const rules = common.releaseOk && args.troveRelease !== undefined ? TROVE_RELEASES[args.troveRelease]! : undefined;
   if (common.devMode || !rules?.trovestackBakesCheckoutHead) return undefined;
   const location = common.environment.DIB_REPOLOCATION_guest_agent;
@@ -470,7 +468,7 @@ function pinnedGuestAgentRef(args: GuestImageBuildArgs, common: CommonImageSetti
 }
 
 /** A build with trovestack from `troveSourceDir`, here or on `buildHost`. No source while any problem is recorded. */
-function resolveBuildSource(args: GuestImageBuildArgs, common: CommonImageSettings, troveSourceDir: string, problems: Problems, warnings: string[]): ResolvedSource {
+function resolveBuildSource(args: GuestImageBuildArgs, common: CommonImageDefaults, troveSourceDir: string, problems: Problems, warnings: string[]): ResolvedSource {
   const { guestOs, guestOsRelease, devMode, guestUsername, cloudInitDatasources, environment } = common;
   // A given outputImagePath has passed the schema's TROVESTACK_SAFE_PATH; the default is made of plain names.
   const outputImagePath = args.outputImagePath ?? defaultOutputImagePath(guestOs, guestOsRelease, devMode);
@@ -492,7 +490,7 @@ function resolveBuildSource(args: GuestImageBuildArgs, common: CommonImageSettin
   const remote = args.buildHost !== undefined;
   const fetch = remote && args.fetchImage !== false ? { path: fetchDestination(outputImagePath, args.fetchImage) } : undefined;
   return {
-    source: { kind: "build", script: renderBuildScript(scriptInputs), scriptInputs, environmentTriggers: buildEnvironment, outputImagePath, remote, fetch, buildHost: args.buildHost, preloadImages: args.preloadImages },
+    source: { kind: "build", scriptInputs, environmentTriggers: buildEnvironment, outputImagePath, remote, fetch, buildHost: args.buildHost, preloadImages: args.preloadImages },
     diskFormat,
     triggers: [`trove:${troveSourceDir}@${troveRef}`, `os:${guestOs}/${guestOsRelease}`, `dev:${devMode}`, `user:${guestUsername}`, `out:${outputImagePath}`, `env:${JSON.stringify(buildEnvironment)}`],
     troveRef,
@@ -500,7 +498,7 @@ function resolveBuildSource(args: GuestImageBuildArgs, common: CommonImageSettin
 }
 
 /** Checks the guest OS and release against the Trove release (or the tested pair). */
-function checkGuestOs(args: GuestImageBuildArgs, common: CommonImageSettings, problems: Problems): void {
+function checkGuestOs(args: GuestImageBuildArgs, common: CommonImageDefaults, problems: Problems): void {
   const { guestOs, guestOsRelease, releaseOk } = common;
   const supportedReleases = guestOs === "ubuntu" && args.troveRelease !== undefined && releaseOk ? TROVE_RELEASES[args.troveRelease]!.guestOsReleases : SUPPORTED_GUEST_OS[guestOs];
   if (!args.allowUntested && releaseOk) {
@@ -516,11 +514,12 @@ function checkGuestOs(args: GuestImageBuildArgs, common: CommonImageSettings, pr
  * preview, a local file that is absent is a warning (the preview may run where the image is not, e.g. in CI).
  * @internal
  */
-export function resolveGuestImageBuildArgs(name: string, args: GuestImageBuildArgs, context: ResolveContext = { dryRun: false }): GuestImageBuildSettings {
+export function resolveGuestImageBuildArgs(name: string, args: GuestImageBuildArgs, context: ResolveContext = { dryRun: false }): ResolvedGuestImageBuild {
   const problems = new Problems("GuestImageBuild", name);
   const warnings: string[] = [];
-  const releaseOk = args.troveRelease === undefined || problems.report("troveRelease", args.troveRelease, troveReleaseProblem(args.troveRelease));
-  const common: CommonImageSettings = {
+  // The schema has refused an unknown release; a known one selects the guest OS releases accepted.
+  const releaseOk = args.troveRelease === undefined || troveReleaseProblem(args.troveRelease) === undefined;
+  const common: CommonImageDefaults = {
     guestOs: args.guestOs ?? "ubuntu",
     guestOsRelease: args.guestOsRelease ?? "jammy",
     devMode: args.devMode ?? true,
@@ -739,8 +738,8 @@ export class GuestImageBuild extends pulumi.ComponentResource {
   public readonly localImagePath: pulumi.Output<string | undefined>;
   /** Whether {@link localImagePath} will hold the image: false for a URL and for a remote build with `fetchImage: false`. */
   public readonly availableLocally: boolean;
-  /** The resolved settings (OS, release, mode, triggers), for composing components. @internal */
-  public readonly settings: GuestImageBuildSettings;
+  /** The arguments as resolved (OS, release, mode, triggers), for composing components. @internal */
+  public readonly resolved: ResolvedGuestImageBuild;
   /** The image as {@link GlanceImage} takes it. @internal */
   public readonly glanceSource: GuestImageGlanceSource;
 
@@ -748,13 +747,13 @@ export class GuestImageBuild extends pulumi.ComponentResource {
     // Checked before anything is declared; from here on, every Input is the checked one.
     const checked = checkArgs("GuestImageBuild", name, GUEST_IMAGE_BUILD_SCHEMA, args);
     args = checked.args;
-    const settings = resolveGuestImageBuildArgs(name, args, { dryRun: pulumi.runtime.isDryRun() });
+    const resolved = resolveGuestImageBuildArgs(name, args, { dryRun: pulumi.runtime.isDryRun() });
     super("pulumi-trove:guest-image-build:GuestImageBuild", name, {}, withFormerTypes(opts, ["pulumi-trove:guest-image:GuestImageBuild"]));
     checked.attach(this);
-    this.settings = settings;
-    for (const warning of settings.warnings) pulumi.log.warn(`GuestImageBuild "${name}": ${warning}`, this);
-    this.diskFormat = pulumi.output(settings.diskFormat);
-    const source = settings.source;
+    this.resolved = resolved;
+    for (const warning of resolved.warnings) pulumi.log.warn(`GuestImageBuild "${name}": ${warning}`, this);
+    this.diskFormat = pulumi.output(resolved.diskFormat);
+    const source = resolved.source;
     this.remote = source.kind === "build" && source.remote;
     this.availableLocally = source.kind === "file" || (source.kind === "build" && (!source.remote || source.fetch !== undefined));
 
@@ -768,10 +767,10 @@ export class GuestImageBuild extends pulumi.ComponentResource {
     } else {
       const declared =
         source.kind === "file"
-          ? declareDescribe(name, this, source.path, settings.triggers)
+          ? declareDescribe(name, this, source.path, resolved.triggers)
           : source.buildHost
-            ? declareRemoteBuild(name, this, source, source.buildHost, settings.triggers)
-            : declareLocalBuild(name, this, source, settings.triggers);
+            ? declareRemoteBuild(name, this, source, source.buildHost, resolved.triggers)
+            : declareLocalBuild(name, this, source, resolved.triggers);
       const built = declared.stdout.apply((out) => parseBuiltImage(out, `GuestImageBuild "${name}": the image ${source.kind === "build" ? "build" : "description"}`));
       this.imagePath = built.path;
       this.localImagePath = declared.localImagePath ?? (this.remote ? pulumi.output(undefined) : built.path);
@@ -781,9 +780,9 @@ export class GuestImageBuild extends pulumi.ComponentResource {
       this.buildLogPath = built.apply((b) => b.logPath);
     }
     this.glanceSource = {
-      diskFormat: settings.diskFormat,
-      guestOs: settings.guestOs,
-      guestOsRelease: settings.guestOsRelease,
+      diskFormat: resolved.diskFormat,
+      guestOs: resolved.guestOs,
+      guestOsRelease: resolved.guestOsRelease,
       localFilePath: this.localImagePath,
       url: this.imageUrl,
       sha256: this.sha256,

@@ -37,7 +37,7 @@ else:
     db_api.configure_db()
 
 if sys.argv[1:] == ["usage"]:
-    # What uses each of a list of versions (DatastoreVersionRetirement, components/version-retirement.ts): the rows
+    # What uses each of a list of versions (DatastoreVersionRetirement, trove/version-retirement.ts): the rows
     # Trove's delete of a version checks (instances, backups, configuration groups with deleted=0), and apart the
     # soft-deleted instances and backups, whose foreign keys on MySQL/MariaDB still keep Trove from deleting the
     # version (it answers HTTP 500 after removing its parameters); SQLite does not enforce them. One JSON line out.

@@ -8,11 +8,11 @@ import * as pulumi from "@pulumi/pulumi";
 import * as tls from "@pulumi/tls";
 import bcrypt from "bcryptjs";
 import { RegistryEndpoint } from "./registry-endpoint";
-import { absolutePathProblem, hostProblem, imageReferenceProblem, keyTextProblem, passwordProblem, certificatePemProblem, portRule } from "./validate";
+import { absolutePathProblem, hostProblem, imageReferenceProblem, keyTextProblem, passwordProblem, certificatePemProblem, portRule } from "../internal/validate";
 import { isIP } from "node:net";
-import { checkArgs } from "./check-args";
-import { count, either, flag, input, instanceOf, isPlainObject, oneOfValues, optional, Rule, secret, shape, text } from "./schema";
-import { withFormerTypes } from "./component-type";
+import { checkArgs } from "../internal/check-args";
+import { count, either, flag, input, instanceOf, isPlainObject, oneOfValues, optional, Rule, secret, shape, text } from "../internal/schema";
+import { withFormerTypes } from "../internal/component-type";
 
 /** Basic-auth settings of the registry. */
 export interface LocalRegistryAuth {
@@ -77,7 +77,7 @@ export interface LocalRegistryArgs {
 }
 
 /** Everything {@link LocalRegistry} needs, resolved and validated. @internal */
-export interface LocalRegistrySettings {
+export interface ResolvedLocalRegistry {
   address: string;
   port: number;
   bindAddress: string;
@@ -111,7 +111,7 @@ export function htpasswdLine(username: string, password: string, realm: string):
 }
 
 /** The registry's environment (distribution's `REGISTRY_*` overrides of its config file). @internal */
-export function registryContainerEnvironment(s: LocalRegistrySettings, auth: boolean, tls: boolean): string[] {
+export function registryContainerEnvironment(s: ResolvedLocalRegistry, auth: boolean, tls: boolean): string[] {
   const env = [`REGISTRY_HTTP_ADDR=${s.bindAddress}:${s.port}`];
   if (s.deleteEnabled) env.push("REGISTRY_STORAGE_DELETE_ENABLED=true");
   if (auth) env.push("REGISTRY_AUTH=htpasswd", `REGISTRY_AUTH_HTPASSWD_REALM=${s.realm}`, `REGISTRY_AUTH_HTPASSWD_PATH=${REGISTRY_PATHS.htpasswd}`);
@@ -157,7 +157,7 @@ export const LOCAL_REGISTRY_SCHEMA: Rule = shape<LocalRegistryArgs>("local regis
 });
 
 /** Applies defaults; every check is the schema's (LOCAL_REGISTRY_SCHEMA), which the constructor runs first. @internal */
-export function resolveLocalRegistryArgs(args: LocalRegistryArgs): LocalRegistrySettings {
+export function resolveLocalRegistryArgs(args: LocalRegistryArgs): ResolvedLocalRegistry {
   const port = args.port ?? 4000;
   const bindAddress = args.bindAddress ?? "0.0.0.0";
   const image = args.image ?? "registry:2";
@@ -165,7 +165,7 @@ export function resolveLocalRegistryArgs(args: LocalRegistryArgs): LocalRegistry
   const containerName = args.containerName ?? "registry";
   const realm = args.auth?.realm ?? "trove-registry";
   const address = `${args.advertisedHost}:${port}`;
-  let tls: LocalRegistrySettings["tls"];
+  let tls: ResolvedLocalRegistry["tls"];
   if (args.tls && "generate" in args.tls) {
     tls = { generate: true, validityDays: args.tls.validityDays ?? 825 };
   } else {
@@ -219,8 +219,8 @@ export class LocalRegistry extends pulumi.ComponentResource {
   public readonly caCertificatePem: pulumi.Output<string | undefined>;
   /** Everything a consumer needs to reach the registry. */
   public readonly endpoint: RegistryEndpoint;
-  /** The resolved settings. @internal */
-  public readonly settings: LocalRegistrySettings;
+  /** The arguments as resolved: defaults applied, checked. @internal */
+  public readonly resolved: ResolvedLocalRegistry;
 
   constructor(name: string, args: LocalRegistryArgs, opts?: pulumi.ComponentResourceOptions) {
     // Checked before anything is declared; from here on, every Input is the checked one.
@@ -229,7 +229,7 @@ export class LocalRegistry extends pulumi.ComponentResource {
     const s = resolveLocalRegistryArgs(args);
     super("pulumi-trove:local-registry:LocalRegistry", name, {}, withFormerTypes(opts, ["pulumi-trove:registry:LocalRegistry"]));
     checked.attach(this);
-    this.settings = s;
+    this.resolved = s;
     const childOpts = { parent: this, provider: s.dockerProvider };
 
     const image = new docker.RemoteImage(`${name}-image`, { name: s.image, keepLocally: true }, childOpts);
