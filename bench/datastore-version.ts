@@ -29,25 +29,59 @@ interface Raw {
 /** A token and Trove's endpoint with plain fetch (not our client, so our provider's token requests stay countable). */
 async function rawSession(lab: Lab): Promise<Raw> {
   const { parse } = await import("yaml");
-  const auth = (parse(readFileSync(lab.cloudsYaml, "utf8")) as { clouds: Record<string, { auth: Record<string, string> }> }).clouds[lab.cloud]!.auth;
-  const body = { auth: { identity: { methods: ["password"], password: { user: { name: auth.username, domain: { name: auth.user_domain_name ?? "Default" }, password: auth.password } } }, scope: { project: { name: auth.project_name, domain: { name: auth.project_domain_name ?? "Default" } } } } };
-  const r = await fetch(`${auth.auth_url!.replace(/\/+$/, "")}/auth/tokens`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) });
-  const catalog = ((await r.json()) as { token: { project: { id: string }; catalog: Array<{ type: string; endpoints: Array<{ interface: string; url: string }> }> } }).token;
+  const auth = (
+    parse(readFileSync(lab.cloudsYaml, "utf8")) as { clouds: Record<string, { auth: Record<string, string> }> }
+  ).clouds[lab.cloud]!.auth;
+  const body = {
+    auth: {
+      identity: {
+        methods: ["password"],
+        password: {
+          user: { name: auth.username, domain: { name: auth.user_domain_name ?? "Default" }, password: auth.password },
+        },
+      },
+      scope: { project: { name: auth.project_name, domain: { name: auth.project_domain_name ?? "Default" } } },
+    },
+  };
+  const r = await fetch(`${auth.auth_url!.replace(/\/+$/, "")}/auth/tokens`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify(body),
+  });
+  const catalog = (
+    (await r.json()) as {
+      token: {
+        project: { id: string };
+        catalog: Array<{ type: string; endpoints: Array<{ interface: string; url: string }> }>;
+      };
+    }
+  ).token;
   const url = catalog.catalog.find((s) => s.type === "database")!.endpoints.find((e) => e.interface === "public")!.url;
   return { endpoint: url.replace("%(tenant_id)s", catalog.project.id), token: r.headers.get("x-subject-token")! };
 }
 
 /** One request to Trove; a request refused by Trove's rate limit (413 with Retry-After, not handled) is sent again after the wait. */
-async function rest(raw: Raw, method: string, apiPath: string, body?: unknown, expect?: number): Promise<{ status: number; json: unknown }> {
+async function rest(
+  raw: Raw,
+  method: string,
+  apiPath: string,
+  body?: unknown,
+  expect?: number,
+): Promise<{ status: number; json: unknown }> {
   let r: Response;
   let text: string;
   for (;;) {
-    r = await fetch(`${raw.endpoint}${apiPath}`, { method, headers: { "X-Auth-Token": raw.token, "Content-Type": "application/json", Accept: "application/json" }, body: body === undefined ? undefined : JSON.stringify(body) });
+    r = await fetch(`${raw.endpoint}${apiPath}`, {
+      method,
+      headers: { "X-Auth-Token": raw.token, "Content-Type": "application/json", Accept: "application/json" },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
     text = await r.text();
     if (r.status !== 413 || !r.headers.get("retry-after")) break;
     await new Promise((resolve) => setTimeout(resolve, Math.max(250, 1000 * Number(r.headers.get("retry-after")))));
   }
-  if (expect !== undefined && r.status !== expect) throw new Error(`${method} ${apiPath}: HTTP ${r.status}: ${text.slice(0, 200)}`);
+  if (expect !== undefined && r.status !== expect)
+    throw new Error(`${method} ${apiPath}: HTTP ${r.status}: ${text.slice(0, 200)}`);
   return { status: r.status, json: text ? JSON.parse(text) : undefined };
 }
 
@@ -108,14 +142,55 @@ async function main(): Promise<void> {
   const log = (line: string) => process.stderr.write(`${line}\n`);
   const raw = await rawSession(lab);
   const rateLimitedBefore = troveRateLimited(lab);
-  const file = execFileSync("bash", ["-c", `f=$(mktemp --suffix .qcow2) && qemu-img create -q -f qcow2 "$f" 16M && echo "$f"`], { encoding: "utf8" }).trim();
-  const imageId = lab.openstack(["image", "create", `bench-${run}`, "--disk-format", "qcow2", "--container-format", "bare", "--tag", "trove", "--tag", tag, "--file", file, "-f", "value", "-c", "id"]).trim();
-  const versionBody = (v: string) => ({ version: { name: v, datastore_name: datastore, datastore_manager: "mysql", image_tags: ["trove", tag], active: true, default: false, version: v, packages: [] } });
-  const inDatastore = async () => ((await rest(raw, "GET", `/datastores/${datastore}/versions`)).json as { versions: Array<{ id: string; name: string; version: string }> } | undefined)?.versions ?? [];
-  const heldByTrove = async () => ((await rest(raw, "GET", "/mgmt/datastore-versions")).json as { versions: unknown[] }).versions.length;
+  const file = execFileSync(
+    "bash",
+    ["-c", `f=$(mktemp --suffix .qcow2) && qemu-img create -q -f qcow2 "$f" 16M && echo "$f"`],
+    { encoding: "utf8" },
+  ).trim();
+  const imageId = lab
+    .openstack([
+      "image",
+      "create",
+      `bench-${run}`,
+      "--disk-format",
+      "qcow2",
+      "--container-format",
+      "bare",
+      "--tag",
+      "trove",
+      "--tag",
+      tag,
+      "--file",
+      file,
+      "-f",
+      "value",
+      "-c",
+      "id",
+    ])
+    .trim();
+  const versionBody = (v: string) => ({
+    version: {
+      name: v,
+      datastore_name: datastore,
+      datastore_manager: "mysql",
+      image_tags: ["trove", tag],
+      active: true,
+      default: false,
+      version: v,
+      packages: [],
+    },
+  });
+  const inDatastore = async () =>
+    (
+      (await rest(raw, "GET", `/datastores/${datastore}/versions`)).json as
+        { versions: Array<{ id: string; name: string; version: string }> } | undefined
+    )?.versions ?? [];
+  const heldByTrove = async () =>
+    ((await rest(raw, "GET", "/mgmt/datastore-versions")).json as { versions: unknown[] }).versions.length;
   /** Deletes this run's versions whose name starts with the prefix. */
   const remove = async (prefix: string) => {
-    for (const v of (await inDatastore()).filter((x) => x.name.startsWith(prefix))) await rest(raw, "DELETE", `/mgmt/datastore-versions/${v.id}`, undefined, 202);
+    for (const v of (await inDatastore()).filter((x) => x.name.startsWith(prefix)))
+      await rest(raw, "DELETE", `/mgmt/datastore-versions/${v.id}`, undefined, 202);
   };
 
   // Our provider, as Pulumi stores it and as the host loads it: once per serialized text and process.
@@ -147,7 +222,8 @@ async function main(): Promise<void> {
   try {
     for (const [phase, target] of [10, 200].entries()) {
       // Fill Trove up to the target with versions in the datastore the creates go to (a per-datastore list would grow too).
-      while ((await heldByTrove()) < target) await rest(raw, "POST", "/mgmt/datastore-versions", versionBody(`99.${run}.${fillers++}`), 202);
+      while ((await heldByTrove()) < target)
+        await rest(raw, "POST", "/mgmt/datastore-versions", versionBody(`99.${run}.${fillers++}`), 202);
       const present = await heldByTrove();
       presentCounts.push(present);
       log(`${present} versions in Trove`);
@@ -165,8 +241,20 @@ async function main(): Promise<void> {
       }
       await remove(`${code(1)}.`);
       if (phase === 0) firstCreate = ours[0]!;
-      rows.push({ how: "REST floor", present, mode: "1 at a time", median: median(floorSeq), perVersion: floorSeq.reduce((a, b) => a + b, 0) / count });
-      rows.push({ how: "`DatastoreVersion`", present, mode: "1 at a time", median: median(ours), perVersion: ours.reduce((a, b) => a + b, 0) / count });
+      rows.push({
+        how: "REST floor",
+        present,
+        mode: "1 at a time",
+        median: median(floorSeq),
+        perVersion: floorSeq.reduce((a, b) => a + b, 0) / count,
+      });
+      rows.push({
+        how: "`DatastoreVersion`",
+        present,
+        mode: "1 at a time",
+        median: median(ours),
+        perVersion: ours.reduce((a, b) => a + b, 0) / count,
+      });
       log(`floor ${median(floorSeq).toFixed(1)} ms, ours ${median(ours).toFixed(1)} ms`);
 
       if (phase === 0) {
@@ -177,32 +265,84 @@ async function main(): Promise<void> {
         const noopId = client.runRequestId();
         const writesBefore = troveWriteCount(lab);
         const steps: string[] = [];
-        const times = await pool(seqRunners.map((r, i) => async () => steps.push(await r.up(seqInputs[i]!))), PULUMI_PARALLEL);
-        noop = { writes: troveWriteCount(lab) - writesBefore, tokens: keystoneTokenRequests(lab, noopId), changed: steps.filter((s) => s !== "same").length, medianMs: median(times) };
+        const times = await pool(
+          seqRunners.map((r, i) => async () => steps.push(await r.up(seqInputs[i]!))),
+          PULUMI_PARALLEL,
+        );
+        noop = {
+          writes: troveWriteCount(lab) - writesBefore,
+          tokens: keystoneTokenRequests(lab, noopId),
+          changed: steps.filter((s) => s !== "same").length,
+          medianMs: median(times),
+        };
         Object.defineProperty(globalThis, client.CLIENT_STATE_PROPERTY, held);
       }
       await remove(`${code(3)}.`);
 
       // As many at once as Pulumi's default parallelism: the floor, then ours (all created, none twice).
       let floorPar: number[] = [];
-      const floorParWall = await wall(async () => (floorPar = await pool(versions(code(2)).map((v) => () => rest(raw, "POST", "/mgmt/datastore-versions", versionBody(v), 202)), PULUMI_PARALLEL)));
+      const floorParWall = await wall(
+        async () =>
+          (floorPar = await pool(
+            versions(code(2)).map((v) => () => rest(raw, "POST", "/mgmt/datastore-versions", versionBody(v), 202)),
+            PULUMI_PARALLEL,
+          )),
+      );
       await remove(`${code(2)}.`);
-      rows.push({ how: "REST floor", present, mode: `${PULUMI_PARALLEL} at once`, median: median(floorPar), perVersion: floorParWall / count });
+      rows.push({
+        how: "REST floor",
+        present,
+        mode: `${PULUMI_PARALLEL} at once`,
+        median: median(floorPar),
+        perVersion: floorParWall / count,
+      });
       const parInputs = await Promise.all(versions(code(4)).map((v) => declare(v)));
       let oursPar: number[] = [];
-      const oursParWall = await wall(async () => (oursPar = await pool(parInputs.map((inputs) => () => new DynamicResourceRunner(provider).up(inputs)), PULUMI_PARALLEL)));
+      const oursParWall = await wall(
+        async () =>
+          (oursPar = await pool(
+            parInputs.map((inputs) => () => new DynamicResourceRunner(provider).up(inputs)),
+            PULUMI_PARALLEL,
+          )),
+      );
       const listed = (await inDatastore()).filter((x) => x.name.startsWith(`${code(4)}.`)).map((x) => x.version);
       duplicates += listed.length - new Set(listed).size;
       missing += versions(code(4)).filter((v) => !listed.includes(v)).length;
-      rows.push({ how: "`DatastoreVersion`", present, mode: `${PULUMI_PARALLEL} at once`, median: median(oursPar), perVersion: oursParWall / count });
+      rows.push({
+        how: "`DatastoreVersion`",
+        present,
+        mode: `${PULUMI_PARALLEL} at once`,
+        median: median(oursPar),
+        perVersion: oursParWall / count,
+      });
       await remove(`${code(4)}.`);
 
       // The runbook's CLI, one process per version as an admin (or a script) runs it.
       const cli = await pool(
-        versions(code(5)).map((v) => async () => lab.openstack(["datastore", "version", "create", v, datastore, "mysql", "", "--image-tags", `trove,${tag}`, "--active"])),
+        versions(code(5)).map(
+          (v) => async () =>
+            lab.openstack([
+              "datastore",
+              "version",
+              "create",
+              v,
+              datastore,
+              "mysql",
+              "",
+              "--image-tags",
+              `trove,${tag}`,
+              "--active",
+            ]),
+        ),
         1,
       );
-      rows.push({ how: "`openstack datastore version create` (runbook)", present, mode: "1 at a time", median: median(cli), perVersion: cli.reduce((a, b) => a + b, 0) / count });
+      rows.push({
+        how: "`openstack datastore version create` (runbook)",
+        present,
+        mode: "1 at a time",
+        median: median(cli),
+        perVersion: cli.reduce((a, b) => a + b, 0) / count,
+      });
       log(`cli ${median(cli).toFixed(0)} ms`);
       await remove(`${code(5)}.`);
     }
@@ -215,7 +355,8 @@ async function main(): Promise<void> {
 
   const tokens = keystoneTokenRequests(lab, requestId);
   const rateLimited = troveRateLimited(lab) - rateLimitedBefore;
-  const cell = (how: string, present: number, mode: string) => rows.find((r) => r.how === how && r.present === present && r.mode === mode)!;
+  const cell = (how: string, present: number, mode: string) =>
+    rows.find((r) => r.how === how && r.present === present && r.mode === mode)!;
   const floor10 = cell("REST floor", presentCounts[0]!, "1 at a time").median;
   const ours10 = cell("`DatastoreVersion`", presentCounts[0]!, "1 at a time").median;
   const cli10 = cell("`openstack datastore version create` (runbook)", presentCounts[0]!, "1 at a time").median;
@@ -225,7 +366,10 @@ async function main(): Promise<void> {
   const table = [
     "| how | versions in Trove | creates | median per create | wall time per version |",
     "|---|---:|---|---:|---:|",
-    ...rows.map((r) => `| ${r.how} | ${r.present} | ${count}, ${r.mode} | ${r.median.toFixed(1)} ms | ${r.perVersion.toFixed(1)} ms |`),
+    ...rows.map(
+      (r) =>
+        `| ${r.how} | ${r.present} | ${count}, ${r.mode} | ${r.median.toFixed(1)} ms | ${r.perVersion.toFixed(1)} ms |`,
+    ),
   ].join("\n");
   const body = `${machineLine()} \`npx tsx bench/datastore-version.ts\` against the lab (\`npm run lab:up\`: Debian 12 Keystone, Glance and Trove API on 127.0.0.1, SQLite, one trove-api worker), one run. The REST floor is Trove's own create, \`POST /mgmt/datastore-versions\` with a token already in hand; ours is the provider Pulumi serializes, loaded as the dynamic-provider host loads it and run through the engine's lifecycle; "${PULUMI_PARALLEL} at once" is Pulumi's default parallelism here (4 x CPUs). Trove held the number of versions shown at the start of each measurement (in all datastores: the lab is shared; the bench adds versions up to that number in the datastore the creates go to, and deletes each measurement's versions before the next). One at a time, a create of the floor and one of ours alternate, so both see the same load.
 
@@ -239,7 +383,8 @@ ${table}
 - No-op run of the ${count} versions in a new provider process: **${noop.writes} write requests** in Trove's log, **${noop.tokens} token requests** in Keystone's, ${noop.changed} resources changed, ${noop.medianMs.toFixed(2)} ms median per resource (the diff only).`;
   writeBenchmarkSection("Registering datastore versions", body);
   console.log(body);
-  if (noop.writes !== 0 || noop.tokens !== 0 || noop.changed !== 0 || duplicates !== 0 || missing !== 0) process.exitCode = 1;
+  if (noop.writes !== 0 || noop.tokens !== 0 || noop.changed !== 0 || duplicates !== 0 || missing !== 0)
+    process.exitCode = 1;
 }
 
 main().catch((error: unknown) => {

@@ -21,13 +21,20 @@ function du(dir: string): number {
 }
 
 function digestOf(ref: string): string {
-  return execFileSync("skopeo", ["inspect", "--tls-verify=false", "--format", "{{.Digest}}", `docker://${ref}`], { encoding: "utf8" }).trim();
+  return execFileSync("skopeo", ["inspect", "--tls-verify=false", "--format", "{{.Digest}}", `docker://${ref}`], {
+    encoding: "utf8",
+  }).trim();
 }
 
 async function main(): Promise<void> {
   const size = Number(process.argv[2] ?? 200);
   const lab = ensureLab();
-  const docker = (args: string[]) => execFileSync(DOCKER_CLIENT, args, { env: { ...process.env, DOCKER_HOST: lab.dockerHost }, encoding: "utf8", maxBuffer: 64 * MB }).trim();
+  const docker = (args: string[]) =>
+    execFileSync(DOCKER_CLIENT, args, {
+      env: { ...process.env, DOCKER_HOST: lab.dockerHost },
+      encoding: "utf8",
+      maxBuffer: 64 * MB,
+    }).trim();
   const source = `127.0.0.1:5001/bench-big:${size}mb`;
   const upstreamDigest = pushStandIn("127.0.0.1:5001", "bench-big", `${size}mb`, size * MB);
   const dockerRoot = `${lab.dir}/docker/root`;
@@ -47,31 +54,51 @@ async function main(): Promise<void> {
     const destination = `${target.address}/trove-datastores/bench:${size}`;
     // A version's publish command without backup images (buildBackupImages: false): the mirror alone.
     const script = PUBLISH_SCRIPT;
-    const env = { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/root", REGISTRY_ADDRESS: target.address, REGISTRY_INSECURE: "true" };
+    const env = {
+      PATH: process.env.PATH ?? "",
+      HOME: process.env.HOME ?? "/root",
+      REGISTRY_ADDRESS: target.address,
+      REGISTRY_INSECURE: "true",
+    };
     let t0 = performance.now();
     const vars = { ...env, ...mirrorEnvironment(source, destination, true) };
     let r = spawnSync("/bin/bash", ["-c", script], { env: vars, encoding: "utf8" });
     if (r.status !== 0) throw new Error(`mirror script failed: ${r.stderr}`);
-    ours.push({ ms: performance.now() - t0, targetBytes: du(`${target.dir}/storage`), digestKept: digestOf(destination) === upstreamDigest, engineBytes: 0 });
+    ours.push({
+      ms: performance.now() - t0,
+      targetBytes: du(`${target.dir}/storage`),
+      digestKept: digestOf(destination) === upstreamDigest,
+      engineBytes: 0,
+    });
     if (i === 0) {
       t0 = performance.now();
       const before = du(`${target.dir}/storage`);
       r = spawnSync("/bin/bash", ["-c", script], { env: vars, encoding: "utf8" });
-      second = { ms: performance.now() - t0, targetBytes: du(`${target.dir}/storage`) - before, copied: parsePublishResult(r.stdout, { mirror: "the mirror script" }).database.copied === true };
+      second = {
+        ms: performance.now() - t0,
+        targetBytes: du(`${target.dir}/storage`) - before,
+        copied: parsePublishResult(r.stdout, { mirror: "the mirror script" }).database.copied === true,
+      };
     }
     await target.stop();
 
     // The runbook: pull into the engine, tag, push. The engine starts without the image each time.
     target = await startRegistry(15070 + i);
     const tagged = `${target.address}/trove-datastores/bench:${size}`;
-    for (const ref of [source, tagged]) spawnSync(DOCKER_CLIENT, ["rmi", "-f", ref], { env: { ...process.env, DOCKER_HOST: lab.dockerHost } });
+    for (const ref of [source, tagged])
+      spawnSync(DOCKER_CLIENT, ["rmi", "-f", ref], { env: { ...process.env, DOCKER_HOST: lab.dockerHost } });
     const engineBefore = du(dockerRoot);
     t0 = performance.now();
     docker(["pull", "-q", source]);
     docker(["tag", source, tagged]);
     docker(["push", "-q", tagged]);
     const ms = performance.now() - t0;
-    viaDocker.push({ ms, targetBytes: du(`${target.dir}/storage`), digestKept: digestOf(tagged) === upstreamDigest, engineBytes: du(dockerRoot) - engineBefore });
+    viaDocker.push({
+      ms,
+      targetBytes: du(`${target.dir}/storage`),
+      digestKept: digestOf(tagged) === upstreamDigest,
+      engineBytes: du(dockerRoot) - engineBefore,
+    });
     docker(["rmi", "-f", source, tagged]);
     await target.stop();
   }

@@ -11,7 +11,11 @@ async function main(): Promise<void> {
       newResource: (args) => {
         registered++;
         const image = `{"reference":"r:1/x:1","digest":"sha256:${"d".repeat(64)}"}`;
-        const stdout = args.name.includes("-publish-") ? `{"database":${image},"backup":${image}}` : args.type.startsWith("command:") ? `{"path":"/images/guest.qcow2","sha256":"${"d".repeat(64)}","sizeBytes":1}` : undefined;
+        const stdout = args.name.includes("-publish-")
+          ? `{"database":${image},"backup":${image}}`
+          : args.type.startsWith("command:")
+            ? `{"path":"/images/guest.qcow2","sha256":"${"d".repeat(64)}","sizeBytes":1}`
+            : undefined;
         return { id: `${args.name}-id`, state: { ...args.inputs, stdout } };
       },
       call: (args) => args.inputs,
@@ -22,7 +26,10 @@ async function main(): Promise<void> {
   );
   const { TroveGuestPipeline } = await import("../components/pipeline/pipeline.js");
   const datastores = ["mysql", "mariadb", "postgresql"];
-  const versions = Array.from({ length: n }, (_, i) => ({ datastore: datastores[i % 3]!, version: `${Math.floor(i / 3) + 1}.${i % 3}` }));
+  const versions = Array.from({ length: n }, (_, i) => ({
+    datastore: datastores[i % 3]!,
+    version: `${Math.floor(i / 3) + 1}.${i % 3}`,
+  }));
   // Untested-version warnings would dominate the output; they are not what is measured.
   pulumi.log.warn = () => Promise.resolve();
   const start = process.hrtime.bigint();
@@ -42,7 +49,9 @@ async function main(): Promise<void> {
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
   const elapsedMs = Number(process.hrtime.bigint() - start) / 1e6 - 20;
-  process.stdout.write(`${JSON.stringify({ n, elapsedMs, resources: registered, maxRssMiB: process.resourceUsage().maxRSS / 1024 })}\n`);
+  process.stdout.write(
+    `${JSON.stringify({ n, elapsedMs, resources: registered, maxRssMiB: process.resourceUsage().maxRSS / 1024 })}\n`,
+  );
 }
 
 void main();

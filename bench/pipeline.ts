@@ -18,7 +18,11 @@ interface Run {
 }
 
 function runOnce(n: number, checkout = path.join(__dirname, "..")): Run {
-  const out = execFileSync(process.execPath, ["--import", "tsx", path.join(checkout, "bench", "pipeline-declare.ts"), String(n)], { encoding: "utf8", cwd: checkout });
+  const out = execFileSync(
+    process.execPath,
+    ["--import", "tsx", path.join(checkout, "bench", "pipeline-declare.ts"), String(n)],
+    { encoding: "utf8", cwd: checkout },
+  );
   return JSON.parse(out.trim().split("\n").pop()!) as Run;
 }
 
@@ -26,7 +30,11 @@ function runOnce(n: number, checkout = path.join(__dirname, "..")): Run {
 function compare(against: string, n: number, runs: number): { ours: number; theirs: number; commit: string } {
   const repo = path.join(__dirname, "..");
   const isCheckout = existsSync(against);
-  const commit = execFileSync("git", ["-C", isCheckout ? against : repo, "log", "-1", "--format=%h", ...(isCheckout ? [] : [against])], { encoding: "utf8" }).trim();
+  const commit = execFileSync(
+    "git",
+    ["-C", isCheckout ? against : repo, "log", "-1", "--format=%h", ...(isCheckout ? [] : [against])],
+    { encoding: "utf8" },
+  ).trim();
   const checkout = isCheckout ? path.resolve(against) : mkdtempSync(path.join(tmpdir(), "bench-against-"));
   try {
     if (!isCheckout) {
@@ -55,13 +63,21 @@ const against = againstAt > 0 ? process.argv[againstAt + 1] : undefined;
 const sizes = [1, 10, 100];
 const rows = sizes.map((n) => {
   const runs = [runOnce(n), runOnce(n), runOnce(n)];
-  return { n, ms: median(runs.map((r) => r.elapsedMs)), resources: runs[0]!.resources, rss: median(runs.map((r) => r.maxRssMiB)) };
+  return {
+    n,
+    ms: median(runs.map((r) => r.elapsedMs)),
+    resources: runs[0]!.resources,
+    rss: median(runs.map((r) => r.maxRssMiB)),
+  };
 });
 const base = rows[0]!;
 const table = [
   "| versions | resources declared | declare time (median of 3) | ms per version beyond 1 | peak RSS |",
   "|---:|---:|---:|---:|---:|",
-  ...rows.map((r) => `| ${r.n} | ${r.resources} | ${r.ms.toFixed(0)} ms | ${r.n === 1 ? "-" : ((r.ms - base.ms) / (r.n - 1)).toFixed(2)} | ${r.rss.toFixed(0)} MiB |`),
+  ...rows.map(
+    (r) =>
+      `| ${r.n} | ${r.resources} | ${r.ms.toFixed(0)} ms | ${r.n === 1 ? "-" : ((r.ms - base.ms) / (r.n - 1)).toFixed(2)} | ${r.rss.toFixed(0)} MiB |`,
+  ),
 ].join("\n");
 const pair = against ? compare(against, 100, 5) : undefined;
 const comparison = pair
@@ -72,4 +88,7 @@ writeBenchmarkSection(
   `${machineLine()} \`npx tsx bench/pipeline.ts\`: a \`TroveGuestPipeline\` of N datastore versions (mysql, mariadb and postgresql in turn), declared under \`pulumi.runtime.setMocks\` in a fresh Node process per run; time from construction until the last resource reached the mocks.\n\n${table}\n\nLinear growth shows as a flat "ms per version" column; the fixed part (the registry and guest image build, and serializing the \`DatastoreVersion\` provider once, 0.4 to 0.5 s of it) is the 1-version row. Where the time per version goes (\`node --cpu-prof --import tsx bench/pipeline-declare.ts 100\`): mostly stack traces the SDK captures for four promises per top-level property of each resource; per version, \`DatastoreImages\` declares one \`command:local:Command\` (as a \`LeanLocalCommand\`, 7 properties; 0.15 s per 100 versions in a CPU profile) and the pipeline one \`DatastoreVersion\` (9 properties; 0.2 s per 100).${comparison}`,
 );
 console.log(table);
-if (pair) console.log(`against ${pair.commit}: ${pair.ours.toFixed(0)} ms vs ${pair.theirs.toFixed(0)} ms, ratio ${(pair.ours / pair.theirs).toFixed(2)}`);
+if (pair)
+  console.log(
+    `against ${pair.commit}: ${pair.ours.toFixed(0)} ms vs ${pair.theirs.toFixed(0)} ms, ratio ${(pair.ours / pair.theirs).toFixed(2)}`,
+  );

@@ -6,7 +6,8 @@ import * as os from "node:os";
 import * as path from "node:path";
 
 const BENCHMARKS = path.join(__dirname, "..", "BENCHMARKS.md");
-const HEADER = "# Benchmarks\n\nFigures written by the scripts in `bench/` (`npm run bench`, or `npx tsx bench/<name>.ts`). Machines here are shared and noisy: read ratios and medians, not absolute times.\n";
+const HEADER =
+  "# Benchmarks\n\nFigures written by the scripts in `bench/` (`npm run bench`, or `npx tsx bench/<name>.ts`). Machines here are shared and noisy: read ratios and medians, not absolute times.\n";
 
 /** Replaces (or appends) the `## <title>` section of BENCHMARKS.md with `body`. */
 export function writeBenchmarkSection(title: string, body: string): void {

@@ -6,7 +6,13 @@
 
 // The pipeline that composes every step, and its arguments.
 export { TroveGuestPipeline } from "./pipeline/pipeline";
-export type { TroveGuestPipelineArgs, PipelineDatastoreVersion, PipelineRegion, PipelineRegistration, PipelineVersionOutput } from "./pipeline/pipeline";
+export type {
+  TroveGuestPipelineArgs,
+  PipelineDatastoreVersion,
+  PipelineRegion,
+  PipelineRegistration,
+  PipelineVersionOutput,
+} from "./pipeline/pipeline";
 
 // One component per runbook step, each with its arguments and the types they use.
 export { GuestImageBuild } from "./image/guest-image-build";
@@ -15,23 +21,55 @@ export type { ImageFetchArgs } from "./image/image-fetch";
 export { GlanceImage } from "./image/glance-image";
 export type { GlanceImageArgs, GlanceImageSource } from "./image/glance-image";
 export { LocalRegistry } from "./registry/local-registry";
-export type { LocalRegistryArgs, LocalRegistryAuth, LocalRegistryTls, LocalRegistryGeneratedTls } from "./registry/local-registry";
+export type {
+  LocalRegistryArgs,
+  LocalRegistryAuth,
+  LocalRegistryTls,
+  LocalRegistryGeneratedTls,
+} from "./registry/local-registry";
 export type { RegistryEndpoint } from "./registry/registry-endpoint";
 export { DatastoreImages } from "./registry/datastore-images";
 export type { DatastoreImagesArgs, PublishedImages } from "./registry/datastore-images";
 export { TroveConfig, renderTroveConfig, renderIni } from "./trove/trove-config";
-export type { TroveConfigArgs, TroveConfigTarget, TroveControllerTarget, ControllerConnection, GuestAgentImageOptions, TroveConfigValues, IniSections } from "./trove/trove-config";
+export type {
+  TroveConfigArgs,
+  TroveConfigTarget,
+  TroveControllerTarget,
+  ControllerConnection,
+  GuestAgentImageOptions,
+  TroveConfigValues,
+  IniSections,
+} from "./trove/trove-config";
 export { DatastoreVersion } from "./trove/datastore-version";
 export type { DatastoreVersionArgs } from "./trove/datastore-version";
 export type { WhenVersionInUse, RetainedVersion, ServedVersion } from "./trove/version-retirement";
 export { DatastoreConfigurationParameters } from "./trove/configuration-parameters";
-export type { DatastoreConfigurationParametersArgs, ConfigurationParameterRule, TroveControllerHost, ParametersSyncSummary } from "./trove/configuration-parameters";
+export type {
+  DatastoreConfigurationParametersArgs,
+  ConfigurationParameterRule,
+  TroveControllerHost,
+  ParametersSyncSummary,
+} from "./trove/configuration-parameters";
 export type { TroveController } from "./trove/trove-controller";
 export type { SshConnection } from "./internal/ssh";
 
 // The catalog: datastores, Trove releases and what each supports.
-export { DatastoreCatalog, defaultCatalog, BUILTIN_DATASTORES, TROVE_RELEASES, troveReleaseSupport, knownTroveReleases } from "./catalog/catalog";
-export type { DatastoreDefinition, DatastoreVersionSpec, TroveRelease, TroveReleaseRules, BackupImageNaming, ReleaseEvidence } from "./catalog/catalog";
+export {
+  DatastoreCatalog,
+  defaultCatalog,
+  BUILTIN_DATASTORES,
+  TROVE_RELEASES,
+  troveReleaseSupport,
+  knownTroveReleases,
+} from "./catalog/catalog";
+export type {
+  DatastoreDefinition,
+  DatastoreVersionSpec,
+  TroveRelease,
+  TroveReleaseRules,
+  BackupImageNaming,
+  ReleaseEvidence,
+} from "./catalog/catalog";
 
 // Image names as Trove's guest agent computes them.
 export { datastoreImageNames, troveBackupImage } from "./catalog/image-naming";

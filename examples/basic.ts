@@ -16,13 +16,24 @@ const pipeline = new TroveGuestPipeline("trove", {
   guestImage: { troveSourceDir: "/opt/stack/trove", guestOsRelease: "noble", hostScpUsername: "stack" },
   // docker run -d --net=host -e REGISTRY_HTTP_ADDR=0.0.0.0:4000 ... registry:2, with basic auth
   registry: {
-    local: { advertisedHost: "10.0.0.5", auth: { username: "trove", password: config.requireSecret("registryPassword") } },
+    local: {
+      advertisedHost: "10.0.0.5",
+      auth: { username: "trove", password: config.requireSecret("registryPassword") },
+    },
   },
   // mirror mysql/postgres into 10.0.0.5:4000/trove-datastores and build db-backup-<datastore> from Trove's backup/
   datastoreImages: { backupSourceDir: "/opt/stack/trove" },
   // merge the registry options into /etc/trove/trove.conf and trove-guestagent.conf, restart the taskmanager
   troveConfig: {
-    controller: { connection: { host: "10.0.0.5", user: "stack", privateKey: config.requireSecret("controllerSshKey"), hostKey: config.require("controllerHostKey") }, restartOnTroveConfChange: ["sudo systemctl restart devstack@tr-tmgr"] },
+    controller: {
+      connection: {
+        host: "10.0.0.5",
+        user: "stack",
+        privateKey: config.requireSecret("controllerSshKey"),
+        hostKey: config.require("controllerHostKey"),
+      },
+      restartOnTroveConfChange: ["sudo systemctl restart devstack@tr-tmgr"],
+    },
   },
 });
 

@@ -4,7 +4,12 @@
 // refused with the same message.
 
 import * as pulumi from "@pulumi/pulumi";
-import type { PipelineDatastoreVersion, PipelineVersionOutput, PublishedImages, RetainedVersion } from "../components/index";
+import type {
+  PipelineDatastoreVersion,
+  PipelineVersionOutput,
+  PublishedImages,
+  RetainedVersion,
+} from "../components/index";
 import { TroveGuestPipeline as Pipeline } from "../components/index";
 import {
   PipelineDatastoreImages,

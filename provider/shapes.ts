@@ -195,24 +195,40 @@ export function defined<T extends object>(value: T): T {
  * `{ enabled: false }` as `false`, anything else without `enabled`. `enabled: false` with other fields is refused,
  * naming them: TypeScript's `false` has none, and silently dropping them would hide a mistake.
  */
-export function enabledOr<T extends object>(ctx: FaceContext, field: string, value: (T & { enabled?: boolean }) | undefined): T | false | undefined {
+export function enabledOr<T extends object>(
+  ctx: FaceContext,
+  field: string,
+  value: (T & { enabled?: boolean }) | undefined,
+): T | false | undefined {
   if (value === undefined) return undefined;
   const { enabled, ...rest } = value;
   if (enabled !== false) return rest as T;
   const others = Object.keys(defined(rest));
   if (others.length > 0) {
-    throw new ComponentInputError(ctx.component, ctx.name, [{ field: `${field}.enabled`, value: false, allowed: `with enabled: false, leave out ${others.map((k) => `${field}.${k}`).join(", ")}` }]);
+    throw new ComponentInputError(ctx.component, ctx.name, [
+      {
+        field: `${field}.enabled`,
+        value: false,
+        allowed: `with enabled: false, leave out ${others.map((k) => `${field}.${k}`).join(", ")}`,
+      },
+    ]);
   }
   return false;
 }
 
 /** The face's `fetchImage` as `GuestImageBuildArgs`' `fetchImage`. */
-export function fetchImageArgs(ctx: FaceContext, field: string, value: ImageFetch | undefined): ImageFetchArgs | false | undefined {
+export function fetchImageArgs(
+  ctx: FaceContext,
+  field: string,
+  value: ImageFetch | undefined,
+): ImageFetchArgs | false | undefined {
   return enabledOr<ImageFetchArgs>(ctx, field, value);
 }
 
 /** The face's `tls` as `LocalRegistryArgs`' `tls`: the fields given, which the library's schema then judges. */
-export function registryTlsArgs(value: RegistryTls | undefined): LocalRegistryTls | LocalRegistryGeneratedTls | undefined {
+export function registryTlsArgs(
+  value: RegistryTls | undefined,
+): LocalRegistryTls | LocalRegistryGeneratedTls | undefined {
   return value === undefined ? undefined : (defined(value) as LocalRegistryTls | LocalRegistryGeneratedTls);
 }
 
@@ -222,7 +238,10 @@ export function localRegistryArgs(value: LocalRegistryOptions): LocalRegistryArg
 }
 
 /** The face's guest image as the pipeline's. */
-export function pipelineGuestImageArgs(ctx: FaceContext, value: PipelineGuestImage): TroveGuestPipelineArgs["guestImage"] {
+export function pipelineGuestImageArgs(
+  ctx: FaceContext,
+  value: PipelineGuestImage,
+): TroveGuestPipelineArgs["guestImage"] {
   return defined({ ...value, fetchImage: fetchImageArgs(ctx, "guestImage.fetchImage", value.fetchImage) });
 }
 
@@ -238,9 +257,14 @@ export function pipelineGlanceImageArgs(value: PipelineGlanceImage | undefined):
 }
 
 /** The face's registration as the pipeline's. */
-export function pipelineRegistrationArgs(ctx: FaceContext, value: PipelineRegistrationOptions | undefined): TroveGuestPipelineArgs["registration"] {
+export function pipelineRegistrationArgs(
+  ctx: FaceContext,
+  value: PipelineRegistrationOptions | undefined,
+): TroveGuestPipelineArgs["registration"] {
   const given = enabledOr<PipelineRegistrationOptions>(ctx, "registration", value);
-  return given === false || given === undefined ? given : (defined({ ...given, whenInUse: given.whenInUse as WhenVersionInUse | undefined }) as PipelineRegistration);
+  return given === false || given === undefined
+    ? given
+    : (defined({ ...given, whenInUse: given.whenInUse as WhenVersionInUse | undefined }) as PipelineRegistration);
 }
 
 /** The face's rules as `DatastoreConfigurationParametersArgs`' `rules` (both or neither go on, for the schema to refuse). */

@@ -5,8 +5,22 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { GlanceImageArgs, GuestAgentImageOptions, PublishedImages } from "../components/index";
 import type { DatastoreImagesFields, TroveConfigFields } from "./fields.generated";
-import { DatastoreImages as Images, GlanceImage as Glance, GuestImageBuild as Build, LocalRegistry as Registry, TroveConfig as Config } from "../components/index";
-import { GlanceImageFaceArgs, GuestImageBuildFaceArgs, LocalRegistryOptions, TroveConfigApplyReport, defined, fetchImageArgs, localRegistryArgs } from "./shapes";
+import {
+  DatastoreImages as Images,
+  GlanceImage as Glance,
+  GuestImageBuild as Build,
+  LocalRegistry as Registry,
+  TroveConfig as Config,
+} from "../components/index";
+import {
+  GlanceImageFaceArgs,
+  GuestImageBuildFaceArgs,
+  LocalRegistryOptions,
+  TroveConfigApplyReport,
+  defined,
+  fetchImageArgs,
+  localRegistryArgs,
+} from "./shapes";
 import { TYPE_PREFIX } from "./tokens";
 
 /** Builds the Trove guest image with `trovestack build-image` (or takes an existing file or URL). */
@@ -35,7 +49,11 @@ export class GuestImageBuild extends pulumi.ComponentResource {
   constructor(name: string, args: GuestImageBuildFaceArgs, opts?: pulumi.ComponentResourceOptions) {
     super(`${TYPE_PREFIX}GuestImageBuild`, name, {}, opts);
     const ctx = { component: "GuestImageBuild", name };
-    const build = new Build(name, defined({ ...args, fetchImage: fetchImageArgs(ctx, "fetchImage", args.fetchImage) }), { parent: this });
+    const build = new Build(
+      name,
+      defined({ ...args, fetchImage: fetchImageArgs(ctx, "fetchImage", args.fetchImage) }),
+      { parent: this },
+    );
     this.imagePath = build.imagePath;
     this.imageUrl = build.imageUrl;
     this.diskFormat = build.diskFormat;
@@ -43,7 +61,15 @@ export class GuestImageBuild extends pulumi.ComponentResource {
     this.sizeBytes = build.sizeBytes;
     this.buildLogPath = build.buildLogPath;
     this.localImagePath = build.localImagePath;
-    this.registerOutputs({ imagePath: this.imagePath, imageUrl: this.imageUrl, diskFormat: this.diskFormat, sha256: this.sha256, sizeBytes: this.sizeBytes, buildLogPath: this.buildLogPath, localImagePath: this.localImagePath });
+    this.registerOutputs({
+      imagePath: this.imagePath,
+      imageUrl: this.imageUrl,
+      diskFormat: this.diskFormat,
+      sha256: this.sha256,
+      sizeBytes: this.sizeBytes,
+      buildLogPath: this.buildLogPath,
+      localImagePath: this.localImagePath,
+    });
   }
 }
 
@@ -66,7 +92,11 @@ export class GlanceImage extends pulumi.ComponentResource {
 
   constructor(name: string, args: GlanceImageFaceArgs, opts?: pulumi.ComponentResourceOptions) {
     super(`${TYPE_PREFIX}GlanceImage`, name, {}, opts);
-    const glance = new Glance(name, defined({ ...args, image: defined(args.image), visibility: args.visibility as GlanceImageArgs["visibility"] }), { parent: this });
+    const glance = new Glance(
+      name,
+      defined({ ...args, image: defined(args.image), visibility: args.visibility as GlanceImageArgs["visibility"] }),
+      { parent: this },
+    );
     this.imageId = glance.imageId;
     this.uploadedImageId = glance.uploadedImageId;
     this.keptImageIds = glance.keptImageIds;
@@ -74,7 +104,15 @@ export class GlanceImage extends pulumi.ComponentResource {
     this.tags = glance.tags;
     this.checksum = glance.checksum;
     this.diskFormat = glance.diskFormat;
-    this.registerOutputs({ imageId: this.imageId, uploadedImageId: this.uploadedImageId, keptImageIds: this.keptImageIds, name: this.name, tags: this.tags, checksum: this.checksum, diskFormat: this.diskFormat });
+    this.registerOutputs({
+      imageId: this.imageId,
+      uploadedImageId: this.uploadedImageId,
+      keptImageIds: this.keptImageIds,
+      name: this.name,
+      tags: this.tags,
+      checksum: this.checksum,
+      diskFormat: this.diskFormat,
+    });
   }
 }
 
@@ -99,7 +137,13 @@ export class LocalRegistry extends pulumi.ComponentResource {
     this.username = registry.username;
     this.password = registry.password;
     this.caCertificatePem = registry.caCertificatePem;
-    this.registerOutputs({ address: this.address, insecure: this.insecure, username: this.username, password: this.password, caCertificatePem: this.caCertificatePem });
+    this.registerOutputs({
+      address: this.address,
+      insecure: this.insecure,
+      username: this.username,
+      password: this.password,
+      caCertificatePem: this.caCertificatePem,
+    });
   }
 }
 
@@ -148,4 +192,3 @@ export class TroveConfig extends pulumi.ComponentResource {
     this.registerOutputs({ troveConf: this.troveConf, guestAgentConf: this.guestAgentConf, applied: this.applied });
   }
 }
-

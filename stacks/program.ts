@@ -30,14 +30,25 @@ function isStoredAsSecret(key: string): boolean {
 function secretSetting(config: pulumi.Config, key: string): pulumi.Output<string> | undefined {
   const value = config.getSecret(key);
   if (value !== undefined && !isStoredAsSecret(`${config.name}:${key}`)) {
-    throw new Error(`stack config: ${key} is stored in plain text in the stack file; remove it there and run pulumi config set --secret ${key} <value>`);
+    throw new Error(
+      `stack config: ${key} is stored in plain text in the stack file; remove it there and run pulumi config set --secret ${key} <value>`,
+    );
   }
   return value;
 }
 
 /** The connection with the stack's SSH key, unless the connection names its own key or password. */
-function withKey<T extends { connection?: SshConnection }>(target: T | undefined, key: pulumi.Output<string> | undefined): T | undefined {
-  if (!target?.connection || !key || target.connection.privateKey !== undefined || target.connection.password !== undefined) return target;
+function withKey<T extends { connection?: SshConnection }>(
+  target: T | undefined,
+  key: pulumi.Output<string> | undefined,
+): T | undefined {
+  if (
+    !target?.connection ||
+    !key ||
+    target.connection.privateKey !== undefined ||
+    target.connection.password !== undefined
+  )
+    return target;
   return { ...target, connection: { ...target.connection, privateKey: key } };
 }
 
@@ -67,17 +78,29 @@ function setting(config: pulumi.Config, field: string): unknown {
 }
 
 /** Builds the pipeline arguments from the stack's config. Kept apart from the program so tests can check it. */
-export function pipelineArgsFromConfig(config: pulumi.Config, makeProvider: (r: RegionConfig) => openstack.Provider | undefined, dockerConfig: pulumi.Config = new pulumi.Config("docker")): TroveGuestPipelineArgs {
+export function pipelineArgsFromConfig(
+  config: pulumi.Config,
+  makeProvider: (r: RegionConfig) => openstack.Provider | undefined,
+  dockerConfig: pulumi.Config = new pulumi.Config("docker"),
+): TroveGuestPipelineArgs {
   // Every setting as written; the schema (pipelineFromConfig) judges them, so a value the program does not touch below
   // reaches the pipeline as it is.
-  const given = Object.fromEntries(PIPELINE_SETTINGS.map((field) => [field, setting(config, field)])) as unknown as TroveGuestPipelineArgs & { regions?: RegionConfig[] };
+  const given = Object.fromEntries(
+    PIPELINE_SETTINGS.map((field) => [field, setting(config, field)]),
+  ) as unknown as TroveGuestPipelineArgs & { regions?: RegionConfig[] };
   const registry = given.registry;
   const password = secretSetting(config, "registryPassword");
-  if (registry.local?.auth && !password) throw new Error("stack config: registry.local.auth is set but the password is not: pulumi config set --secret registryPassword <password>");
+  if (registry.local?.auth && !password)
+    throw new Error(
+      "stack config: registry.local.auth is set but the password is not: pulumi config set --secret registryPassword <password>",
+    );
   // A given certificate's key comes from the secret config; `tls: { generate: true }` needs none.
   const givenTls = registry.local?.tls && !("generate" in registry.local.tls) ? registry.local.tls : undefined;
   const tlsKey = secretSetting(config, "registryTlsKey");
-  if (givenTls && !tlsKey) throw new Error("stack config: registry.local.tls is set but its key is not: pulumi config set --secret registryTlsKey \"$(cat registry.key)\" (or use tls: { generate: true })");
+  if (givenTls && !tlsKey)
+    throw new Error(
+      'stack config: registry.local.tls is set but its key is not: pulumi config set --secret registryTlsKey "$(cat registry.key)" (or use tls: { generate: true })',
+    );
   if (registry.local?.auth && password) registry.local.auth.password = password;
   if (registry.existing && password) registry.existing.password = password;
   if (givenTls && tlsKey) givenTls.privateKeyPem = tlsKey;
@@ -98,7 +121,11 @@ export function pipelineArgsFromConfig(config: pulumi.Config, makeProvider: (r: 
   if (datastoreImages.dockerHost === undefined && dockerHost !== undefined) datastoreImages.dockerHost = dockerHost;
 
   // A region's other fields go on as written, so the schema refuses a misspelt one rather than the program dropping it.
-  const regions = given.regions?.map((r): PipelineRegion => ({ ...r, provider: makeProvider(r), troveController: withKey(r.troveController, sshKey) }));
+  const regions = given.regions?.map((r): PipelineRegion => ({
+    ...r,
+    provider: makeProvider(r),
+    troveController: withKey(r.troveController, sshKey),
+  }));
   return { ...given, regions };
 }
 
@@ -107,7 +134,10 @@ const SECRET_KEYS: ReadonlyArray<[RegExp, string]> = [
   [/^registry\.(local\.auth|existing)\.password$/, "registryPassword"],
   [/^registry\.local\.tls\.privateKeyPem$/, "registryTlsKey"],
   [/^guestImage\.buildHost\.privateKey$/, "buildHostSshKey"],
-  [/^(troveConfig\.controller\.connection|regions\[\d+\]\.troveController\.connection)\.privateKey$/, "controllerSshKey"],
+  [
+    /^(troveConfig\.controller\.connection|regions\[\d+\]\.troveController\.connection)\.privateKey$/,
+    "controllerSshKey",
+  ],
 ];
 
 /**
@@ -128,7 +158,11 @@ export const STACK_SETTINGS: readonly string[] = [...PIPELINE_SETTINGS, ...new S
  * admin most likely meant: without this a misspelt key would preview without a word. Other namespaces (`docker:host`,
  * `openstack:*`) belong to their providers. A secret's value is not shown.
  */
-export function unknownStackKeys(given: Record<string, string>, isSecret: (key: string) => boolean, namespace = "pulumi-trove"): FieldProblem[] {
+export function unknownStackKeys(
+  given: Record<string, string>,
+  isSecret: (key: string) => boolean,
+  namespace = "pulumi-trove",
+): FieldProblem[] {
   const prefix = `${namespace}:`;
   return Object.keys(given)
     .filter((key) => key.startsWith(prefix) && !STACK_SETTINGS.includes(key.slice(prefix.length)))
@@ -145,7 +179,11 @@ export function unknownStackKeys(given: Record<string, string>, isSecret: (key: 
  * value names its YAML key (or its secret's key), whether it is refused at once or when a secret resolves. `unknown`:
  * the stack's unknown keys, reported in the same error.
  */
-function pipelineFromConfig(stack: string, args: TroveGuestPipelineArgs, unknown: readonly FieldProblem[]): TroveGuestPipeline {
+function pipelineFromConfig(
+  stack: string,
+  args: TroveGuestPipelineArgs,
+  unknown: readonly FieldProblem[],
+): TroveGuestPipeline {
   // A refusal is a ComponentInputError, which Pulumi's runner prints as its message alone, at once. A key under its
   // former name is warned about here, by its YAML key, and handed on under its name now; the pipeline checks and
   // renames nothing again.
@@ -161,7 +199,11 @@ export function main(): Record<string, pulumi.Input<unknown>> {
   const unknown = unknownStackKeys(pulumi.runtime.allConfig(), isStoredAsSecret, config.name);
   let args: TroveGuestPipelineArgs;
   try {
-    args = pipelineArgsFromConfig(config, (r) => (r.cloud || r.region ? new openstack.Provider(`openstack-${r.name}`, { cloud: r.cloud, region: r.region }) : undefined));
+    args = pipelineArgsFromConfig(config, (r) =>
+      r.cloud || r.region
+        ? new openstack.Provider(`openstack-${r.name}`, { cloud: r.cloud, region: r.region })
+        : undefined,
+    );
   } catch (e) {
     // A misspelt key is often why a setting is missing (`versionz` for `versions`): the unknown keys are told instead.
     if (unknown.length > 0) throw new ComponentInputError("stack config", `Pulumi.${stack}.yaml`, unknown);

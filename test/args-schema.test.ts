@@ -49,9 +49,21 @@ beforeAll(async () => {
   };
 });
 
-const ssh = { host: "10.0.0.5", port: 22, user: "stack", privateKey: "-----BEGIN OPENSSH PRIVATE KEY-----\nAAAA\n-----END OPENSSH PRIVATE KEY-----\n", hostKey: testHostKey() };
+const ssh = {
+  host: "10.0.0.5",
+  port: 22,
+  user: "stack",
+  privateKey: "-----BEGIN OPENSSH PRIVATE KEY-----\nAAAA\n-----END OPENSSH PRIVATE KEY-----\n",
+  hostKey: testHostKey(),
+};
 const sshByPassword = { host: "build.example.com", user: "stack", password: "pw", insecureIgnoreHostKey: true };
-const endpoint = { address: "10.0.0.5:4000", insecure: false, username: "trove", password: "pw", caCertificatePem: "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n" };
+const endpoint = {
+  address: "10.0.0.5:4000",
+  insecure: false,
+  username: "trove",
+  password: "pw",
+  caCertificatePem: "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n",
+};
 const cert = endpoint.caCertificatePem;
 const key = "-----BEGIN PRIVATE KEY-----\nMIIE\n-----END PRIVATE KEY-----\n";
 const uuid = "8a4c2e5e-6b1f-4c1e-9a57-0c3b5c1d2e3f";
@@ -98,7 +110,27 @@ const subjects: Subject[] = [
     schema: () => m.glance.GLANCE_IMAGE_SCHEMA,
     make: (a) => new m.glance.GlanceImage("gen", a as never),
     examples: () => [
-      { image: { path: "/var/tmp/guest.qcow2", diskFormat: "qcow2", sha256: "a".repeat(64) }, datastores: ["mysql"], name: "guest", visibility: "private", minDiskGb: 5, minRamMb: 512, properties: { hw_rng_model: "virtio" }, protected: false, catalog: m.catalog.defaultCatalog, guestOs: "ubuntu", guestOsRelease: "jammy", keepImages: 2, serve: "previous", keepImageIds: ["0b5a3d6e-8c1f-4f7a-9d2e-3c4b5a6d7e8f"], retainedDatastores: ["postgresql"], checkQuota: true, checkTrovePins: false, cloud: "mycloud", region: "RegionOne" },
+      {
+        image: { path: "/var/tmp/guest.qcow2", diskFormat: "qcow2", sha256: "a".repeat(64) },
+        datastores: ["mysql"],
+        name: "guest",
+        visibility: "private",
+        minDiskGb: 5,
+        minRamMb: 512,
+        properties: { hw_rng_model: "virtio" },
+        protected: false,
+        catalog: m.catalog.defaultCatalog,
+        guestOs: "ubuntu",
+        guestOsRelease: "jammy",
+        keepImages: 2,
+        serve: "previous",
+        keepImageIds: ["0b5a3d6e-8c1f-4f7a-9d2e-3c4b5a6d7e8f"],
+        retainedDatastores: ["postgresql"],
+        checkQuota: true,
+        checkTrovePins: false,
+        cloud: "mycloud",
+        region: "RegionOne",
+      },
       { image: { url: "https://example.com/guest.qcow2", diskFormat: "qcow2" }, datastores: ["mysql"] },
     ],
   },
@@ -107,7 +139,18 @@ const subjects: Subject[] = [
     schema: () => m.registry.LOCAL_REGISTRY_SCHEMA,
     make: (a) => new m.registry.LocalRegistry("gen", a as never),
     examples: () => [
-      { advertisedHost: "10.0.0.5", port: 4000, bindAddress: "0.0.0.0", image: "registry:2", storagePath: "/opt/trove_registry", containerName: "registry", auth: { username: "trove", password: "pw", realm: "trove" }, tls: { certificatePem: cert, privateKeyPem: key, caCertificatePem: cert }, deleteEnabled: false, dockerProvider: new docker.Provider("gen-docker") },
+      {
+        advertisedHost: "10.0.0.5",
+        port: 4000,
+        bindAddress: "0.0.0.0",
+        image: "registry:2",
+        storagePath: "/opt/trove_registry",
+        containerName: "registry",
+        auth: { username: "trove", password: "pw", realm: "trove" },
+        tls: { certificatePem: cert, privateKeyPem: key, caCertificatePem: cert },
+        deleteEnabled: false,
+        dockerProvider: new docker.Provider("gen-docker"),
+      },
       { advertisedHost: "registry.example.com", tls: { generate: true, validityDays: 30 } },
     ],
   },
@@ -116,9 +159,28 @@ const subjects: Subject[] = [
     schema: () => m.images.DATASTORE_IMAGES_SCHEMA,
     make: (a) => new m.images.DatastoreImages("gen", a as never),
     examples: () => [
-      { registry: endpoint, versions: [{ datastore: "mysql", version: "8.0.41", name: "8.0.41", upstreamTag: "8.0" }], repository: "trove", troveRelease: "2026.1", allowUntested: true, backupTag: "latest", buildBackupImages: true, backupSourceDir: "/opt/trove", troveRef: "master", upstreamRegistry: "quay.io/openstack.trove", upstreamInsecure: false, dockerHost: "unix:///var/run/docker.sock", catalog: m.catalog.defaultCatalog },
+      {
+        registry: endpoint,
+        versions: [{ datastore: "mysql", version: "8.0.41", name: "8.0.41", upstreamTag: "8.0" }],
+        repository: "trove",
+        troveRelease: "2026.1",
+        allowUntested: true,
+        backupTag: "latest",
+        buildBackupImages: true,
+        backupSourceDir: "/opt/trove",
+        troveRef: "master",
+        upstreamRegistry: "quay.io/openstack.trove",
+        upstreamInsecure: false,
+        dockerHost: "unix:///var/run/docker.sock",
+        catalog: m.catalog.defaultCatalog,
+      },
       // The former name of backupSourceDir, still taken.
-      { registry: endpoint, versions: [{ datastore: "mysql", version: "8.0" }], troveRelease: "2026.1", troveSourceDir: "/opt/trove" },
+      {
+        registry: endpoint,
+        versions: [{ datastore: "mysql", version: "8.0" }],
+        troveRelease: "2026.1",
+        troveSourceDir: "/opt/trove",
+      },
     ],
   },
   {
@@ -126,7 +188,20 @@ const subjects: Subject[] = [
     schema: () => m.version.DATASTORE_VERSION_SCHEMA,
     make: (a) => new m.version.DatastoreVersion("gen", a as never),
     examples: () => [
-      { datastore: "mysql", version: "8.0.41", name: "8.0.41", manager: "mysql", imageTags: ["trove", "mysql"], active: true, default: false, packages: ["mysql"], adopt: false, cloud: "lab", region: "RegionOne", catalog: m.catalog.defaultCatalog },
+      {
+        datastore: "mysql",
+        version: "8.0.41",
+        name: "8.0.41",
+        manager: "mysql",
+        imageTags: ["trove", "mysql"],
+        active: true,
+        default: false,
+        packages: ["mysql"],
+        adopt: false,
+        cloud: "lab",
+        region: "RegionOne",
+        catalog: m.catalog.defaultCatalog,
+      },
       { datastore: "mysql", version: "8.0.41", imageId: uuid },
     ],
   },
@@ -135,7 +210,19 @@ const subjects: Subject[] = [
     schema: () => m.params.DATASTORE_CONFIGURATION_PARAMETERS_SCHEMA,
     make: (a) => new m.params.DatastoreConfigurationParameters("gen", a as never),
     examples: () => [
-      { datastore: "mysql", versionName: "8.0", versionNumber: "8.0.41", rules: { rules: [{ name: "max_connections", restart_required: false, type: "integer", min: 1, max: "18446744073709551615" }] }, controller: { connection: ssh, python: "/usr/bin/python3", troveConfPath: "/etc/trove/trove.conf" }, versionId: uuid, catalog: m.catalog.defaultCatalog },
+      {
+        datastore: "mysql",
+        versionName: "8.0",
+        versionNumber: "8.0.41",
+        rules: {
+          rules: [
+            { name: "max_connections", restart_required: false, type: "integer", min: 1, max: "18446744073709551615" },
+          ],
+        },
+        controller: { connection: ssh, python: "/usr/bin/python3", troveConfPath: "/etc/trove/trove.conf" },
+        versionId: uuid,
+        catalog: m.catalog.defaultCatalog,
+      },
       { datastore: "mysql", versionName: "8.0", rules: { rulesFile: "/opt/trove/rules.json" }, controller: {} },
     ],
   },
@@ -144,8 +231,32 @@ const subjects: Subject[] = [
     schema: () => m.config.TROVE_CONFIG_SCHEMA,
     make: (a) => new m.config.TroveConfig("gen", a as never),
     examples: () => [
-      { registry: endpoint, imageOptions: { mysql: { dockerImage: "10.0.0.5:4000/trove/mysql", backupDockerImage: "10.0.0.5:4000/trove/db-backup-mysql" } }, controller: { connection: ssh, troveConfPath: "/etc/trove/trove.conf", guestAgentConfPath: "/etc/trove/trove-guestagent.conf", restartOnTroveConfChange: ["systemctl restart trove-taskmanager"], restartOnGuestAgentConfChange: ["systemctl restart trove-guestagent"], python: "/usr/bin/python3" }, cloudInit: { mysql: "#cloud-config\n" }, cloudinitLocation: "/etc/trove/cloudinit", catalog: m.catalog.defaultCatalog, troveRelease: "2026.2", swift: { url: "http://10.0.0.5:8080/v1/AUTH_" } },
-      { registry: endpoint, imageOptions: { mysql: { dockerImage: "10.0.0.5:4000/trove/mysql", backupDockerImage: "10.0.0.5:4000/trove/db-backup-mysql" } }, swift: { endpointType: "internalURL" } },
+      {
+        registry: endpoint,
+        imageOptions: {
+          mysql: { dockerImage: "10.0.0.5:4000/trove/mysql", backupDockerImage: "10.0.0.5:4000/trove/db-backup-mysql" },
+        },
+        controller: {
+          connection: ssh,
+          troveConfPath: "/etc/trove/trove.conf",
+          guestAgentConfPath: "/etc/trove/trove-guestagent.conf",
+          restartOnTroveConfChange: ["systemctl restart trove-taskmanager"],
+          restartOnGuestAgentConfChange: ["systemctl restart trove-guestagent"],
+          python: "/usr/bin/python3",
+        },
+        cloudInit: { mysql: "#cloud-config\n" },
+        cloudinitLocation: "/etc/trove/cloudinit",
+        catalog: m.catalog.defaultCatalog,
+        troveRelease: "2026.2",
+        swift: { url: "http://10.0.0.5:8080/v1/AUTH_" },
+      },
+      {
+        registry: endpoint,
+        imageOptions: {
+          mysql: { dockerImage: "10.0.0.5:4000/trove/mysql", backupDockerImage: "10.0.0.5:4000/trove/db-backup-mysql" },
+        },
+        swift: { endpointType: "internalURL" },
+      },
     ],
   },
   {
@@ -154,24 +265,110 @@ const subjects: Subject[] = [
     make: (a) => new m.pipeline.TroveGuestPipeline("gen", a as never),
     examples: () => [
       {
-        versions: [{ datastore: "mysql", version: "8.0.41", name: "8.0.41", upstreamTag: "8.0", default: true, active: true }],
+        versions: [
+          { datastore: "mysql", version: "8.0.41", name: "8.0.41", upstreamTag: "8.0", default: true, active: true },
+        ],
         troveRelease: "2026.1",
         allowUntested: true,
         catalog: m.catalog.defaultCatalog,
-        guestImage: { ...buildFull, troveRelease: undefined, allowUntested: undefined, preloadImages: false, guestOsRelease: "noble" },
-        glanceImage: { name: "guest", visibility: "private", minDiskGb: 5, minRamMb: 512, properties: { a: "b" }, protected: false, keepImages: 3, serve: "newest", keepImageIds: ["0b5a3d6e-8c1f-4f7a-9d2e-3c4b5a6d7e8f"], checkQuota: false, checkTrovePins: true },
-        regions: [{ name: "east", provider: new openstack.Provider("gen-os"), cloud: "prod", region: "RegionEast", troveController: { connection: ssh, python: "/usr/bin/python3", troveConfPath: "/etc/trove/trove.conf" } }],
-        registry: { local: { advertisedHost: "10.0.0.5", auth: { username: "trove", password: "pw", realm: "trove" }, tls: { certificatePem: cert, privateKeyPem: key, caCertificatePem: cert } } },
-        datastoreImages: { repository: "trove", backupTag: "latest", buildBackupImages: true, backupSourceDir: "/opt/trove", troveRef: "master", upstreamRegistry: "docker.io/library", upstreamInsecure: false, dockerHost: "unix:///var/run/docker.sock" },
-        troveConfig: { controller: { connection: ssh, restartOnTroveConfChange: ["systemctl restart trove-taskmanager"], restartOnGuestAgentConfChange: ["true"] }, cloudInit: { mysql: "#cloud-config\n" }, cloudinitLocation: "/etc/trove/cloudinit", swift: { url: "http://10.0.0.5:8080/v1/AUTH_" } },
-        registration: { adopt: false, rulesSourceDir: "/opt/trove", loadConfigurationParameters: false, whenInUse: "fail" },
+        guestImage: {
+          ...buildFull,
+          troveRelease: undefined,
+          allowUntested: undefined,
+          preloadImages: false,
+          guestOsRelease: "noble",
+        },
+        glanceImage: {
+          name: "guest",
+          visibility: "private",
+          minDiskGb: 5,
+          minRamMb: 512,
+          properties: { a: "b" },
+          protected: false,
+          keepImages: 3,
+          serve: "newest",
+          keepImageIds: ["0b5a3d6e-8c1f-4f7a-9d2e-3c4b5a6d7e8f"],
+          checkQuota: false,
+          checkTrovePins: true,
+        },
+        regions: [
+          {
+            name: "east",
+            provider: new openstack.Provider("gen-os"),
+            cloud: "prod",
+            region: "RegionEast",
+            troveController: { connection: ssh, python: "/usr/bin/python3", troveConfPath: "/etc/trove/trove.conf" },
+          },
+        ],
+        registry: {
+          local: {
+            advertisedHost: "10.0.0.5",
+            auth: { username: "trove", password: "pw", realm: "trove" },
+            tls: { certificatePem: cert, privateKeyPem: key, caCertificatePem: cert },
+          },
+        },
+        datastoreImages: {
+          repository: "trove",
+          backupTag: "latest",
+          buildBackupImages: true,
+          backupSourceDir: "/opt/trove",
+          troveRef: "master",
+          upstreamRegistry: "docker.io/library",
+          upstreamInsecure: false,
+          dockerHost: "unix:///var/run/docker.sock",
+        },
+        troveConfig: {
+          controller: {
+            connection: ssh,
+            restartOnTroveConfChange: ["systemctl restart trove-taskmanager"],
+            restartOnGuestAgentConfChange: ["true"],
+          },
+          cloudInit: { mysql: "#cloud-config\n" },
+          cloudinitLocation: "/etc/trove/cloudinit",
+          swift: { url: "http://10.0.0.5:8080/v1/AUTH_" },
+        },
+        registration: {
+          adopt: false,
+          rulesSourceDir: "/opt/trove",
+          loadConfigurationParameters: false,
+          whenInUse: "fail",
+        },
         managementNetworkCidr: "10.0.0.0/24",
       },
-      { versions: [{ datastore: "mysql", version: "8.0.41" }], troveRelease: "2026.1", guestImage: { existingImagePath: "/var/tmp/g.qcow2" }, registry: { existing: endpoint }, datastoreImages: {}, troveConfig: false, registration: false },
-      { versions: [{ datastore: "mysql", version: "8.0.41" }], troveRelease: "2026.2", guestImage: { existingImagePath: "/var/tmp/g.qcow2" }, registry: { existing: endpoint }, datastoreImages: {}, troveConfig: { swift: { endpointType: "internalURL" } }, registration: false },
-      { versions: [{ datastore: "mysql", version: "8.0.41" }], troveRelease: "2026.1", guestImage: { imageUrl: "https://example.com/g.qcow2" }, registry: { local: { advertisedHost: "10.0.0.5", tls: { generate: true, validityDays: 30 } } }, datastoreImages: {} },
+      {
+        versions: [{ datastore: "mysql", version: "8.0.41" }],
+        troveRelease: "2026.1",
+        guestImage: { existingImagePath: "/var/tmp/g.qcow2" },
+        registry: { existing: endpoint },
+        datastoreImages: {},
+        troveConfig: false,
+        registration: false,
+      },
+      {
+        versions: [{ datastore: "mysql", version: "8.0.41" }],
+        troveRelease: "2026.2",
+        guestImage: { existingImagePath: "/var/tmp/g.qcow2" },
+        registry: { existing: endpoint },
+        datastoreImages: {},
+        troveConfig: { swift: { endpointType: "internalURL" } },
+        registration: false,
+      },
+      {
+        versions: [{ datastore: "mysql", version: "8.0.41" }],
+        troveRelease: "2026.1",
+        guestImage: { imageUrl: "https://example.com/g.qcow2" },
+        registry: { local: { advertisedHost: "10.0.0.5", tls: { generate: true, validityDays: 30 } } },
+        datastoreImages: {},
+      },
       // The former names of datastoreImages.backupSourceDir and registration.rulesSourceDir, still taken.
-      { versions: [{ datastore: "mysql", version: "8.0.41" }], troveRelease: "2026.1", guestImage: { existingImagePath: "/var/tmp/g.qcow2" }, registry: { existing: endpoint }, datastoreImages: { troveSourceDir: "/opt/trove" }, registration: { troveSourceDir: "/opt/trove" } },
+      {
+        versions: [{ datastore: "mysql", version: "8.0.41" }],
+        troveRelease: "2026.1",
+        guestImage: { existingImagePath: "/var/tmp/g.qcow2" },
+        registry: { existing: endpoint },
+        datastoreImages: { troveSourceDir: "/opt/trove" },
+        registration: { troveSourceDir: "/opt/trove" },
+      },
     ],
   },
 ];
@@ -199,7 +396,11 @@ function targets(rule: Rule, value: unknown, at: Path = []): Array<{ path: Path;
     out.push({ path: [...at, 0], rule: rule.item! }, ...targets(rule.item!, value[0], [...at, 0]));
   } else if (rule.kind === "record" && value && typeof value === "object") {
     const k = Object.keys(value)[0];
-    if (k !== undefined) out.push({ path: [...at, k], rule: rule.item! }, ...targets(rule.item!, (value as Record<string, unknown>)[k], [...at, k]));
+    if (k !== undefined)
+      out.push(
+        { path: [...at, k], rule: rule.item! },
+        ...targets(rule.item!, (value as Record<string, unknown>)[k], [...at, k]),
+      );
   } else if (rule.kind === "oneOf") {
     const chosen = rule.pick!(value);
     if (chosen !== undefined) out.push(...targets(rule.options![chosen]!, value, at));
@@ -231,7 +432,10 @@ function schemaName(rule: Rule, path: Path, example: unknown): string {
 
 /** How the field is named in messages: `versions[0].version`. */
 function fieldName(path: Path): string {
-  return path.reduce<string>((name, part) => (typeof part === "number" ? `${name}[${part}]` : name === "" ? part : `${name}.${part}`), "");
+  return path.reduce<string>(
+    (name, part) => (typeof part === "number" ? `${name}[${part}]` : name === "" ? part : `${name}.${part}`),
+    "",
+  );
 }
 
 function withValue(example: Record<string, unknown>, path: Path, value: unknown): Record<string, unknown> {
@@ -244,7 +448,8 @@ function withValue(example: Record<string, unknown>, path: Path, value: unknown)
 
 function structuredCloneKeepingInstances(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(structuredCloneKeepingInstances);
-  if (value && typeof value === "object" && Object.getPrototypeOf(value) === Object.prototype) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, structuredCloneKeepingInstances(v)]));
+  if (value && typeof value === "object" && Object.getPrototypeOf(value) === Object.prototype)
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, structuredCloneKeepingInstances(v)]));
   return value;
 }
 
@@ -257,14 +462,24 @@ function wrongTypes(rule: Rule): fc.Arbitrary<unknown> | undefined {
     case "string":
       return fc.oneof(fc.integer(), fc.boolean(), nullish, fc.array(fc.string(), { maxLength: 2 }), anyObject);
     case "number":
-      return fc.oneof(fc.integer().map(String), fc.boolean(), nullish, fc.constant(Number.NaN), fc.array(fc.integer(), { maxLength: 2 }));
+      return fc.oneof(
+        fc.integer().map(String),
+        fc.boolean(),
+        nullish,
+        fc.constant(Number.NaN),
+        fc.array(fc.integer(), { maxLength: 2 }),
+      );
     case "boolean":
       return fc.oneof(fc.constantFrom("true", "false", "yes", "no", "0"), fc.integer(), nullish, anyObject);
-    case "enum":
-    {
+    case "enum": {
       // A quoted `true` or `4000` from YAML is the value's text, not the value.
       const quoted = rule.values!.map((v) => String(v)).filter((v) => !rule.values!.includes(v));
-      return fc.oneof(fc.string({ maxLength: 10 }).filter((v) => !rule.values!.includes(v)), fc.integer(), nullish, ...(quoted.length > 0 ? [fc.constantFrom(...quoted)] : []));
+      return fc.oneof(
+        fc.string({ maxLength: 10 }).filter((v) => !rule.values!.includes(v)),
+        fc.integer(),
+        nullish,
+        ...(quoted.length > 0 ? [fc.constantFrom(...quoted)] : []),
+      );
     }
     case "array":
       return fc.oneof(fc.string(), fc.integer(), nullish, anyObject);
@@ -274,7 +489,15 @@ function wrongTypes(rule: Rule): fc.Arbitrary<unknown> | undefined {
       return fc.oneof(fc.string({ maxLength: 8 }), fc.integer(), nullish, fc.array(fc.string(), { maxLength: 2 }));
     case "oneOf":
       // Whatever none of the alternatives takes.
-      return fc.oneof(fc.string({ maxLength: 8 }), fc.integer(), fc.boolean(), nullish, fc.array(fc.string(), { maxLength: 2 })).filter((v) => rule.pick!(v) === undefined);
+      return fc
+        .oneof(
+          fc.string({ maxLength: 8 }),
+          fc.integer(),
+          fc.boolean(),
+          nullish,
+          fc.array(fc.string(), { maxLength: 2 }),
+        )
+        .filter((v) => rule.pick!(v) === undefined);
     case "any":
       return undefined;
   }
@@ -286,18 +509,45 @@ function wrongContent(rule: Rule): fc.Arbitrary<unknown> | undefined {
     case "string": {
       if (!rule.content) return undefined;
       const refused = (v: string) => (rule.content as (v: string) => string | undefined)(v) !== undefined;
-      const tricky = ["", " ", "a b", "$(reboot)", "x\ny", "../etc", "-rf", "http://x/", "'; rm -rf / #", "\u0000", "A".repeat(300)].filter(refused);
+      const tricky = [
+        "",
+        " ",
+        "a b",
+        "$(reboot)",
+        "x\ny",
+        "../etc",
+        "-rf",
+        "http://x/",
+        "'; rm -rf / #",
+        "\u0000",
+        "A".repeat(300),
+      ].filter(refused);
       if (tricky.length === 0) return undefined;
       // Random text around a value the rule refuses: mostly refused itself, so the filter rarely has to try again.
-      return fc.oneof(fc.constantFrom(...tricky), fc.tuple(fc.string({ maxLength: 12 }), fc.constantFrom(...tricky), fc.string({ maxLength: 12 })).map(([a, t, b]) => a + t + b).filter(refused));
+      return fc.oneof(
+        fc.constantFrom(...tricky),
+        fc
+          .tuple(fc.string({ maxLength: 12 }), fc.constantFrom(...tricky), fc.string({ maxLength: 12 }))
+          .map(([a, t, b]) => a + t + b)
+          .filter(refused),
+      );
     }
     case "number": {
-      const out = [fc.integer({ min: -1e9, max: rule.min! - 1 }), fc.integer({ min: Math.min(rule.max! + 1, 2 ** 52), max: 2 ** 53 })].filter(() => rule.min! > -1e9 && rule.max! < 2 ** 52);
-      if (rule.integer) out.push(fc.double({ min: rule.min!, max: Math.min(rule.max!, 1e9), noNaN: true }).filter((d) => !Number.isInteger(d)));
+      const out = [
+        fc.integer({ min: -1e9, max: rule.min! - 1 }),
+        fc.integer({ min: Math.min(rule.max! + 1, 2 ** 52), max: 2 ** 53 }),
+      ].filter(() => rule.min! > -1e9 && rule.max! < 2 ** 52);
+      if (rule.integer)
+        out.push(
+          fc.double({ min: rule.min!, max: Math.min(rule.max!, 1e9), noNaN: true }).filter((d) => !Number.isInteger(d)),
+        );
       return out.length > 0 ? fc.oneof(...out) : undefined;
     }
     case "object":
-      return fc.string({ minLength: 1, maxLength: 12 }).filter((k) => !Object.hasOwn(rule.fields!, k) && k !== "__proto__").map((k) => ({ [k]: "x" }));
+      return fc
+        .string({ minLength: 1, maxLength: 12 })
+        .filter((k) => !Object.hasOwn(rule.fields!, k) && k !== "__proto__")
+        .map((k) => ({ [k]: "x" }));
     default:
       return undefined;
   }
@@ -307,13 +557,20 @@ describe("every public Args type refuses every wrong value at construction", () 
   it("the examples reach every field of every schema", () => {
     for (const s of subjects) {
       const known = new Set(m.schema.fieldsOf(s.schema()).map((f) => f.field));
-      const reached = new Set(s.examples().flatMap((e) => targets(s.schema(), e).map((t) => schemaName(s.schema(), t.path, e))));
-      expect([...known].filter((f) => !reached.has(f)), s.component).toEqual([]);
+      const reached = new Set(
+        s.examples().flatMap((e) => targets(s.schema(), e).map((t) => schemaName(s.schema(), t.path, e))),
+      );
+      expect(
+        [...known].filter((f) => !reached.has(f)),
+        s.component,
+      ).toEqual([]);
     }
   });
 
   it("every example is valid (so a refusal below is the wrong value's doing)", () => {
-    for (const s of subjects) for (const e of s.examples()) expect(() => m.check.checkArgs(s.component, "gen", s.schema(), e), s.component).not.toThrow();
+    for (const s of subjects)
+      for (const e of s.examples())
+        expect(() => m.check.checkArgs(s.component, "gen", s.schema(), e), s.component).not.toThrow();
   });
 
   for (const kind of ["wrong type", "wrong content or shape", "missing"] as const) {
@@ -322,7 +579,14 @@ describe("every public Args type refuses every wrong value at construction", () 
       for (const s of subjects) {
         for (const example of s.examples()) {
           for (const t of targets(s.schema(), example)) {
-            const arbitrary = kind === "wrong type" ? wrongTypes(t.rule) : kind === "missing" ? (t.rule.optional ? undefined : fc.constant(undefined)) : wrongContent(t.rule);
+            const arbitrary =
+              kind === "wrong type"
+                ? wrongTypes(t.rule)
+                : kind === "missing"
+                  ? t.rule.optional
+                    ? undefined
+                    : fc.constant(undefined)
+                  : wrongContent(t.rule);
             if (!arbitrary) continue;
             checked++;
             fc.assert(
@@ -339,9 +603,17 @@ describe("every public Args type refuses every wrong value at construction", () 
                 const refusal = error as InstanceType<typeof m.errors.ComponentInputError>;
                 expect(refusal.component).toBe(s.component);
                 // The field itself, or (an unknown key inside an object) the field it was put in.
-                expect(refusal.problems.some((p) => p.field === field || p.field.startsWith(`${field}.`) || p.field.startsWith(`${field}[`)), `${refusal.message} should name ${field}`).toBe(true);
-                if (t.rule.secret && typeof bad === "string" && bad.length > 3) expect(refusal.message).not.toContain(bad);
-                expect(mocks.resources.length, `${s.component} declared a resource before refusing ${field}`).toBe(before);
+                expect(
+                  refusal.problems.some(
+                    (p) => p.field === field || p.field.startsWith(`${field}.`) || p.field.startsWith(`${field}[`),
+                  ),
+                  `${refusal.message} should name ${field}`,
+                ).toBe(true);
+                if (t.rule.secret && typeof bad === "string" && bad.length > 3)
+                  expect(refusal.message).not.toContain(bad);
+                expect(mocks.resources.length, `${s.component} declared a resource before refusing ${field}`).toBe(
+                  before,
+                );
               }),
               { numRuns: 12 },
             );
@@ -369,12 +641,40 @@ describe("no field's content is checked in two places", () => {
     TroveConfig: (a) => m.config.resolveTroveConfigArgs("gen", a as never),
     TroveGuestPipeline: (a) => m.pipeline.resolveTroveGuestPipelineArgs("gen", a as never),
   };
-  const TRICKY = ["", " ", "a b", "$(reboot)", "x\ny", "../etc", "-rf", "http://x/", "'; rm -rf / #", "\u0000", "A".repeat(300), "not-a-cidr", "0.0.0.0/33", "v1", "8.0.x"];
+  const TRICKY = [
+    "",
+    " ",
+    "a b",
+    "$(reboot)",
+    "x\ny",
+    "../etc",
+    "-rf",
+    "http://x/",
+    "'; rm -rf / #",
+    "\u0000",
+    "A".repeat(300),
+    "not-a-cidr",
+    "0.0.0.0/33",
+    "v1",
+    "8.0.x",
+  ];
 
   /** Values of the rule's type whose content the rule refuses, each with the schema's verdict. */
   function refusedContent(rule: Rule): Array<{ value: unknown; allowed: string }> {
-    const candidates = rule.kind === "string" && rule.content ? TRICKY : rule.kind === "number" ? [rule.min! - 1, rule.max! + 1, ...(rule.integer ? [rule.min! + 0.5] : [])].filter((n) => Number.isFinite(n) && Math.abs(n) < 2 ** 52) : [];
-    return candidates.flatMap((value) => m.schema.problemsOf(rule, value).slice(0, 1).map((p) => ({ value, allowed: p.allowed })));
+    const candidates =
+      rule.kind === "string" && rule.content
+        ? TRICKY
+        : rule.kind === "number"
+          ? [rule.min! - 1, rule.max! + 1, ...(rule.integer ? [rule.min! + 0.5] : [])].filter(
+              (n) => Number.isFinite(n) && Math.abs(n) < 2 ** 52,
+            )
+          : [];
+    return candidates.flatMap((value) =>
+      m.schema
+        .problemsOf(rule, value)
+        .slice(0, 1)
+        .map((p) => ({ value, allowed: p.allowed })),
+    );
   }
 
   it("a resolver never refuses a field with its schema's verdict", () => {
@@ -391,7 +691,8 @@ describe("no field's content is checked in two places", () => {
               resolvers[s.component]!(withValue(example, t.path, value));
             } catch (e) {
               if (!(e instanceof m.errors.ComponentInputError)) continue;
-              for (const p of e.problems) if (p.field === field && p.allowed === allowed) twice.push(`${s.component} ${field}: ${allowed}`);
+              for (const p of e.problems)
+                if (p.field === field && p.allowed === allowed) twice.push(`${s.component} ${field}: ${allowed}`);
             }
           }
         }
@@ -411,16 +712,35 @@ describe("Inputs are checked when they resolve, with the same message, before an
   };
 
   it("a registry password from a Promise with a newline: the checked Output rejects with the construction message, without the password", async () => {
-    const { args } = m.check.checkArgs("TroveConfig", "late", m.endpoint.REGISTRY_ENDPOINT_SCHEMA, { ...endpoint, password: Promise.resolve("pw\nsecret-part") });
-    const failure = await settle(args.password).then(() => "resolved", (e: Error) => e.message);
-    expect(failure).toBe('TroveConfig "late": password "(secret)" is not valid (must not contain newlines or control characters).');
+    const { args } = m.check.checkArgs("TroveConfig", "late", m.endpoint.REGISTRY_ENDPOINT_SCHEMA, {
+      ...endpoint,
+      password: Promise.resolve("pw\nsecret-part"),
+    });
+    const failure = await settle(args.password).then(
+      () => "resolved",
+      (e: Error) => e.message,
+    );
+    expect(failure).toBe(
+      'TroveConfig "late": password "(secret)" is not valid (must not contain newlines or control characters).',
+    );
   });
 
   it("a port from an Output that resolves to a string is refused; a good one passes through unchanged and stays secret", async () => {
-    const bad = m.check.checkArgs("GuestImageBuild", "late", m.build.GUEST_IMAGE_BUILD_SCHEMA, { ...buildFull, buildHost: { ...ssh, port: pulumi.output("22") } });
-    const failure = await settle((bad.args.buildHost as { port: unknown }).port).then(() => "resolved", (e: Error) => e.message);
-    expect(failure).toMatch(/^GuestImageBuild "late": buildHost.port "22" is not valid \(expected a whole number from 1 to 65535, got a string \(in YAML, write the number without quotes\)\)/);
-    const good = m.check.checkArgs("GuestImageBuild", "late", m.build.GUEST_IMAGE_BUILD_SCHEMA, { ...buildFull, buildHost: { ...ssh, privateKey: pulumi.secret(ssh.privateKey) } });
+    const bad = m.check.checkArgs("GuestImageBuild", "late", m.build.GUEST_IMAGE_BUILD_SCHEMA, {
+      ...buildFull,
+      buildHost: { ...ssh, port: pulumi.output("22") },
+    });
+    const failure = await settle((bad.args.buildHost as { port: unknown }).port).then(
+      () => "resolved",
+      (e: Error) => e.message,
+    );
+    expect(failure).toMatch(
+      /^GuestImageBuild "late": buildHost.port "22" is not valid \(expected a whole number from 1 to 65535, got a string \(in YAML, write the number without quotes\)\)/,
+    );
+    const good = m.check.checkArgs("GuestImageBuild", "late", m.build.GUEST_IMAGE_BUILD_SCHEMA, {
+      ...buildFull,
+      buildHost: { ...ssh, privateKey: pulumi.secret(ssh.privateKey) },
+    });
     const privateKey = (good.args.buildHost as { privateKey: pulumi.Output<string> }).privateKey;
     expect(await settle(privateKey)).toBe(ssh.privateKey);
     expect(await (privateKey as unknown as { isSecret: Promise<boolean> }).isSecret).toBe(true);

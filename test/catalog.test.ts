@@ -1,9 +1,23 @@
 // The catalog and the image-naming rules: what users rely on when they add datastores and when Trove pulls images.
 
 import { describe, expect, it } from "vitest";
-import { BUILTIN_DATASTORES, DatastoreCatalog, TROVE_RELEASES, defaultCatalog, isTestedVersion, troveReleaseProblem, troveReleaseSupport } from "../components/catalog/catalog";
+import {
+  BUILTIN_DATASTORES,
+  DatastoreCatalog,
+  TROVE_RELEASES,
+  defaultCatalog,
+  isTestedVersion,
+  troveReleaseProblem,
+  troveReleaseSupport,
+} from "../components/catalog/catalog";
 import { ComponentInputError } from "../components/internal/errors";
-import { datastoreImageNames, majorMinor, resolveTroveBackupImage, troveBackupImage, troveBackupImageCandidates } from "../components/catalog/image-naming";
+import {
+  datastoreImageNames,
+  majorMinor,
+  resolveTroveBackupImage,
+  troveBackupImage,
+  troveBackupImageCandidates,
+} from "../components/catalog/image-naming";
 
 describe("DatastoreCatalog", () => {
   it("knows mysql, mariadb and postgresql with Trove's names", () => {
@@ -27,12 +41,23 @@ describe("DatastoreCatalog", () => {
   });
 
   it("names the known datastores when asked for an unknown one", () => {
-    expect(() => defaultCatalog.get("mongodb")).toThrow('unknown datastore "mongodb" (known: mariadb, mysql, postgresql)');
+    expect(() => defaultCatalog.get("mongodb")).toThrow(
+      'unknown datastore "mongodb" (known: mariadb, mysql, postgresql)',
+    );
   });
 
   it("lets users add a datastore without forking", () => {
     const catalog = new DatastoreCatalog([
-      { ...BUILTIN_DATASTORES.mysql!, name: "percona", manager: "percona", configSection: "percona", upstreamImage: "percona", backupImageName: "db-backup-percona", testedVersions: ["8.0"], validationRulesPath: "trove/templates/percona/validation-rules.json" },
+      {
+        ...BUILTIN_DATASTORES.mysql!,
+        name: "percona",
+        manager: "percona",
+        configSection: "percona",
+        upstreamImage: "percona",
+        backupImageName: "db-backup-percona",
+        testedVersions: ["8.0"],
+        validationRulesPath: "trove/templates/percona/validation-rules.json",
+      },
     ]);
     expect(catalog.names).toEqual(["mariadb", "mysql", "percona", "postgresql"]);
     expect(catalog.get("percona").upstreamImage).toBe("percona");
@@ -40,7 +65,10 @@ describe("DatastoreCatalog", () => {
   });
 
   it("rejects a bad added definition with every bad field named", () => {
-    const bad = () => new DatastoreCatalog([{ ...BUILTIN_DATASTORES.mysql!, name: "my sql", upstreamImage: "MySQL", testedVersions: ["5.x"] }]);
+    const bad = () =>
+      new DatastoreCatalog([
+        { ...BUILTIN_DATASTORES.mysql!, name: "my sql", upstreamImage: "MySQL", testedVersions: ["5.x"] },
+      ]);
     expect(bad).toThrow(ComponentInputError);
     expect(bad).toThrow(/datastores\[0\]\.name "my sql"/);
     expect(bad).toThrow(/datastores\[0\]\.upstreamImage "MySQL"/);
@@ -55,13 +83,33 @@ describe("DatastoreCatalog", () => {
 
 describe("troveReleaseSupport: what a Trove release supports", () => {
   it("knows every release from Zed (Trove 18) to 2026.2 (Trove 26)", () => {
-    expect(Object.values(TROVE_RELEASES).map((r) => `${r.release}=${r.troveMajor}`)).toEqual(["zed=18", "2023.1=19", "2023.2=20", "2024.1=21", "2024.2=22", "2025.1=23", "2025.2=24", "2026.1=25", "2026.2=26"]);
-    expect(() => troveReleaseSupport("victoria")).toThrow('unknown Trove release "victoria" (known releases: zed, 2023.1, 2023.2, 2024.1, 2024.2, 2025.1, 2025.2, 2026.1, 2026.2)');
+    expect(Object.values(TROVE_RELEASES).map((r) => `${r.release}=${r.troveMajor}`)).toEqual([
+      "zed=18",
+      "2023.1=19",
+      "2023.2=20",
+      "2024.1=21",
+      "2024.2=22",
+      "2025.1=23",
+      "2025.2=24",
+      "2026.1=25",
+      "2026.2=26",
+    ]);
+    expect(() => troveReleaseSupport("victoria")).toThrow(
+      'unknown Trove release "victoria" (known releases: zed, 2023.1, 2023.2, 2024.1, 2024.2, 2025.1, 2025.2, 2026.1, 2026.2)',
+    );
   });
 
   it("gives each release upstream's datastore matrix: 5.7/10.4/12 until 2025.1, 8.x/11.x/16-17 after, PostgreSQL 18 from 2026.2", () => {
-    expect(troveReleaseSupport("2025.1").datastoreVersions).toEqual({ mysql: ["5.7"], mariadb: ["10.4"], postgresql: ["12"] });
-    expect(troveReleaseSupport("2025.2").datastoreVersions).toEqual({ mysql: ["8.0", "8.4"], mariadb: ["11.4", "11.8"], postgresql: ["16", "17"] });
+    expect(troveReleaseSupport("2025.1").datastoreVersions).toEqual({
+      mysql: ["5.7"],
+      mariadb: ["10.4"],
+      postgresql: ["12"],
+    });
+    expect(troveReleaseSupport("2025.2").datastoreVersions).toEqual({
+      mysql: ["8.0", "8.4"],
+      mariadb: ["11.4", "11.8"],
+      postgresql: ["16", "17"],
+    });
     expect(troveReleaseSupport("2026.2").datastoreVersions.postgresql).toEqual(["16", "17", "18"]);
   });
 
@@ -72,9 +120,17 @@ describe("troveReleaseSupport: what a Trove release supports", () => {
 
   it("records the API fields, the backup-image default and network isolation per release", () => {
     expect(troveReleaseSupport("zed").versionApiFields).not.toContain("registry_ext");
-    expect(troveReleaseSupport("2024.2").versionApiFields).toEqual(expect.arrayContaining(["registry_ext", "repl_strategy"]));
-    expect([troveReleaseSupport("2023.2").backupImageHasDefault, troveReleaseSupport("2024.1").backupImageHasDefault]).toEqual([true, false]);
-    expect([troveReleaseSupport("2024.1").networkIsolationByDefault, troveReleaseSupport("2024.2").networkIsolationByDefault]).toEqual([false, true]);
+    expect(troveReleaseSupport("2024.2").versionApiFields).toEqual(
+      expect.arrayContaining(["registry_ext", "repl_strategy"]),
+    );
+    expect([
+      troveReleaseSupport("2023.2").backupImageHasDefault,
+      troveReleaseSupport("2024.1").backupImageHasDefault,
+    ]).toEqual([true, false]);
+    expect([
+      troveReleaseSupport("2024.1").networkIsolationByDefault,
+      troveReleaseSupport("2024.2").networkIsolationByDefault,
+    ]).toEqual([false, true]);
     expect(troveReleaseSupport("2026.2").backupImageNaming).toBe("version-tag-fallback");
   });
 });
@@ -118,26 +174,57 @@ describe("image naming", () => {
   it("on Trove 26 falls back to ever shorter tags the registry holds; Trove 23 and tagged options do not", () => {
     const mariadb = defaultCatalog.get("mariadb");
     const r26 = TROVE_RELEASES["2026.2"]!;
-    expect(troveBackupImageCandidates("r:1/x/db-backup-mariadb", mariadb, "10.11.9", r26)).toEqual(["r:1/x/db-backup-mariadb:10.11.9", "r:1/x/db-backup-mariadb:10.11", "r:1/x/db-backup-mariadb:10"]);
+    expect(troveBackupImageCandidates("r:1/x/db-backup-mariadb", mariadb, "10.11.9", r26)).toEqual([
+      "r:1/x/db-backup-mariadb:10.11.9",
+      "r:1/x/db-backup-mariadb:10.11",
+      "r:1/x/db-backup-mariadb:10",
+    ]);
     const registry = new Set(["r:1/x/db-backup-mariadb:10.11"]);
-    expect(resolveTroveBackupImage("r:1/x/db-backup-mariadb", mariadb, "10.11.9", r26, (ref) => registry.has(ref))).toBe("r:1/x/db-backup-mariadb:10.11");
-    expect(resolveTroveBackupImage("r:1/x/db-backup-mariadb", mariadb, "10.11.9", TROVE_RELEASES["2025.1"]!, (ref) => registry.has(ref))).toBeUndefined();
-    expect(troveBackupImageCandidates("r:1/x/db-backup-mysql:1.1.0", mysql, "8.4.3", r26)).toEqual(["r:1/x/db-backup-mysql8.4:1.1.0"]);
+    expect(
+      resolveTroveBackupImage("r:1/x/db-backup-mariadb", mariadb, "10.11.9", r26, (ref) => registry.has(ref)),
+    ).toBe("r:1/x/db-backup-mariadb:10.11");
+    expect(
+      resolveTroveBackupImage("r:1/x/db-backup-mariadb", mariadb, "10.11.9", TROVE_RELEASES["2025.1"]!, (ref) =>
+        registry.has(ref),
+      ),
+    ).toBeUndefined();
+    expect(troveBackupImageCandidates("r:1/x/db-backup-mysql:1.1.0", mysql, "8.4.3", r26)).toEqual([
+      "r:1/x/db-backup-mysql8.4:1.1.0",
+    ]);
     // What the pipeline publishes is the exact tag, the first candidate: every release finds it.
-    expect(datastoreImageNames("r:1", "x", mariadb, "11.4.5", "2026.2", "latest").backup).toBe("r:1/x/db-backup-mariadb:11.4.5");
+    expect(datastoreImageNames("r:1", "x", mariadb, "11.4.5", "2026.2", "latest").backup).toBe(
+      "r:1/x/db-backup-mariadb:11.4.5",
+    );
   });
 
   it("uses a tagged non-MySQL backup option as is", () => {
-    expect(troveBackupImage("r:1/x/db-backup-postgresql:1.1.2", pg, "12", zed)).toBe("r:1/x/db-backup-postgresql:1.1.2");
+    expect(troveBackupImage("r:1/x/db-backup-postgresql:1.1.2", pg, "12", zed)).toBe(
+      "r:1/x/db-backup-postgresql:1.1.2",
+    );
   });
 });
 
 describe("release facts of issue 25", () => {
   it("2026.2 alone changes the backup image's contract (swift-preauth) and bakes the checkout's HEAD", async () => {
     const { TROVE_RELEASES } = await import("../components/catalog/catalog.js");
-    const byFact = (f: (r: (typeof TROVE_RELEASES)[string]) => unknown) => Object.fromEntries(Object.values(TROVE_RELEASES).map((r) => [r.release, f(r)]));
-    expect(Object.entries(byFact((r) => r.backupImageContract)).filter(([, c]) => c !== "keystone-reauth")).toEqual([["2026.2", "swift-preauth"]]);
-    expect(Object.entries(byFact((r) => r.trovestackBakesCheckoutHead)).filter(([, v]) => v)).toEqual([["2026.2", true]]);
-    expect(byFact((r) => r.backupMysqlVersions.join(" "))).toEqual({ zed: "5.7 8.0", "2023.1": "5.7 8.0", "2023.2": "5.7 8.0", "2024.1": "5.7 8.0", "2024.2": "5.7 8.0", "2025.1": "5.7 8.0", "2025.2": "8.0 8.4", "2026.1": "8.0 8.4", "2026.2": "8.0 8.4" });
+    const byFact = (f: (r: (typeof TROVE_RELEASES)[string]) => unknown) =>
+      Object.fromEntries(Object.values(TROVE_RELEASES).map((r) => [r.release, f(r)]));
+    expect(Object.entries(byFact((r) => r.backupImageContract)).filter(([, c]) => c !== "keystone-reauth")).toEqual([
+      ["2026.2", "swift-preauth"],
+    ]);
+    expect(Object.entries(byFact((r) => r.trovestackBakesCheckoutHead)).filter(([, v]) => v)).toEqual([
+      ["2026.2", true],
+    ]);
+    expect(byFact((r) => r.backupMysqlVersions.join(" "))).toEqual({
+      zed: "5.7 8.0",
+      "2023.1": "5.7 8.0",
+      "2023.2": "5.7 8.0",
+      "2024.1": "5.7 8.0",
+      "2024.2": "5.7 8.0",
+      "2025.1": "5.7 8.0",
+      "2025.2": "8.0 8.4",
+      "2026.1": "8.0 8.4",
+      "2026.2": "8.0 8.4",
+    });
   });
 });

@@ -6,7 +6,20 @@ import { closestName, editDistance } from "../components/internal/closest-name";
 import { unknownFieldProblem } from "../components/internal/schema";
 
 describe("closestName", () => {
-  const settings = ["versions", "troveRelease", "allowUntested", "guestImage", "glanceImage", "regions", "registry", "datastoreImages", "troveConfig", "registration", "managementNetworkCidr", "registryPassword"];
+  const settings = [
+    "versions",
+    "troveRelease",
+    "allowUntested",
+    "guestImage",
+    "glanceImage",
+    "regions",
+    "registry",
+    "datastoreImages",
+    "troveConfig",
+    "registration",
+    "managementNetworkCidr",
+    "registryPassword",
+  ];
 
   it.each([
     ["versionz", "versions"],
@@ -45,7 +58,11 @@ describe("closestName", () => {
   });
 
   it("an unknown field is told the field it most likely misspells, else every field allowed", () => {
-    expect(unknownFieldProblem("troveref", ["troveSourceDir", "troveRef"])).toBe("unknown field; did you mean troveRef?");
-    expect(unknownFieldProblem("certificatePem", ["generate", "validityDays"])).toBe("unknown field; allowed: generate, validityDays");
+    expect(unknownFieldProblem("troveref", ["troveSourceDir", "troveRef"])).toBe(
+      "unknown field; did you mean troveRef?",
+    );
+    expect(unknownFieldProblem("certificatePem", ["generate", "validityDays"])).toBe(
+      "unknown field; allowed: generate, validityDays",
+    );
   });
 });

@@ -43,11 +43,22 @@ async function declared(declare: () => void, names: string[]): Promise<Record<st
 
 describe("GuestImageBuild, built where pulumi runs", () => {
   const base = { troveSourceDir: "/opt/stack/trove", troveRef: "abc123" };
-  const declare = (args: object) => declared(() => new build.GuestImageBuild("local", { ...base, ...args }), ["local-build"]).then((r) => r["local-build"]!);
+  const declare = (args: object) =>
+    declared(() => new build.GuestImageBuild("local", { ...base, ...args }), ["local-build"]).then(
+      (r) => r["local-build"]!,
+    );
 
   it("rebuilds for an input that shapes the image", async () => {
     const before = await declare({});
-    for (const change of [{ troveRef: "def456" }, { environment: { GUEST_IMAGESIZE: "6" } }, { devMode: false }, { guestUsername: "trove" }, { localElementsPath: "/opt/elements" }, { outputImagePath: "/srv/guest.qcow2" }, { cloudInitDatasources: ["OpenStack"] }]) {
+    for (const change of [
+      { troveRef: "def456" },
+      { environment: { GUEST_IMAGESIZE: "6" } },
+      { devMode: false },
+      { guestUsername: "trove" },
+      { localElementsPath: "/opt/elements" },
+      { outputImagePath: "/srv/guest.qcow2" },
+      { cloudInitDatasources: ["OpenStack"] },
+    ]) {
       const step = commandStep(before, await declare(change));
       expect(step.step, JSON.stringify(change)).toBe("replace");
       expect(step.step !== "none" && step.runs).toContain("./trovestack build-image");
@@ -59,11 +70,19 @@ describe("GuestImageBuild, built where pulumi runs", () => {
     const after = await declare({});
     expect(commandStep(before, after)).toEqual({ step: "none" });
     // An upgrade of pulumi-trove that changes the build script's text is a change of `create` alone.
-    const upgraded = { ...after, inputs: { ...after.inputs, create: `${String(after.inputs.create)}\n# a newer pulumi-trove` } };
+    const upgraded = {
+      ...after,
+      inputs: { ...after.inputs, create: `${String(after.inputs.create)}\n# a newer pulumi-trove` },
+    };
     const step = commandStep(before, upgraded);
     expect(step).toMatchObject({ step: "update", changed: ["create"] });
     expect(step.step === "update" && step.runs).toBe(build.BUILD_UPDATE_SCRIPT);
-    expect(after.inputs.environment).toMatchObject(build.buildUpdateEnvironment("$HOME/images/trove-guest-ubuntu-jammy-dev.qcow2", "pulumi up --replace <URN of local-build> (pulumi stack --show-urns lists it)"));
+    expect(after.inputs.environment).toMatchObject(
+      build.buildUpdateEnvironment(
+        "$HOME/images/trove-guest-ubuntu-jammy-dev.qcow2",
+        "pulumi up --replace <URN of local-build> (pulumi stack --show-urns lists it)",
+      ),
+    );
     expect(step.step === "update" && step.runs).not.toContain("trovestack");
     expect(after.inputs.addPreviousOutputInEnv).toBe(false);
   });
@@ -72,11 +91,26 @@ describe("GuestImageBuild, built where pulumi runs", () => {
 describe("GuestImageBuild on a build host, copied here", () => {
   const host = { host: "10.0.0.5", user: "stack", privateKey: pulumi.secret("KEY-1"), hostKey: testHostKey(1) };
   const declare = (buildHost: object, extra: object = {}) =>
-    declared(() => new build.GuestImageBuild("far", { troveSourceDir: "/opt/stack/trove", troveRef: "abc123", buildHost: { ...host, ...buildHost }, ...extra }), ["far-build", "far-fetch"]);
+    declared(
+      () =>
+        new build.GuestImageBuild("far", {
+          troveSourceDir: "/opt/stack/trove",
+          troveRef: "abc123",
+          buildHost: { ...host, ...buildHost },
+          ...extra,
+        }),
+      ["far-build", "far-fetch"],
+    );
 
   it("rotating the key, moving the build host or changing its host key updates: no rebuild, no new copy", async () => {
     const before = await declare({});
-    for (const change of [{ privateKey: pulumi.secret("KEY-2") }, { host: "10.0.0.6" }, { port: 2222 }, { user: "builder" }, { hostKey: testHostKey(2) }]) {
+    for (const change of [
+      { privateKey: pulumi.secret("KEY-2") },
+      { host: "10.0.0.6" },
+      { port: 2222 },
+      { user: "builder" },
+      { hostKey: testHostKey(2) },
+    ]) {
       const after = await declare(change);
       const b = commandStep(before["far-build"]!, after["far-build"]!);
       expect(b.step, JSON.stringify(change)).toBe("update");
@@ -90,14 +124,32 @@ describe("GuestImageBuild on a build host, copied here", () => {
 
   it("a new Trove ref rebuilds on the build host", async () => {
     const before = await declare({});
-    expect(commandStep(before["far-build"]!, (await declare({}, { troveRef: "def456" }))["far-build"]!).step).toBe("replace");
+    expect(commandStep(before["far-build"]!, (await declare({}, { troveRef: "def456" }))["far-build"]!).step).toBe(
+      "replace",
+    );
   });
 });
 
 describe("DatastoreImages", () => {
-  const registry = (password: string) => ({ address: "10.0.0.5:4000", insecure: true, username: "trove", password: pulumi.secret(password) });
+  const registry = (password: string) => ({
+    address: "10.0.0.5:4000",
+    insecure: true,
+    username: "trove",
+    password: pulumi.secret(password),
+  });
   const declare = (password: string, extra: object = {}) =>
-    declared(() => new images.DatastoreImages("imgs", { registry: registry(password), versions: [{ datastore: "mysql", version: "8.0" }], troveRelease: "2026.1", backupSourceDir: "/opt/stack/trove", troveRef: "r1", ...extra }), ["imgs-publish-mysql-8-0"]).then((r) => r["imgs-publish-mysql-8-0"]!);
+    declared(
+      () =>
+        new images.DatastoreImages("imgs", {
+          registry: registry(password),
+          versions: [{ datastore: "mysql", version: "8.0" }],
+          troveRelease: "2026.1",
+          backupSourceDir: "/opt/stack/trove",
+          troveRef: "r1",
+          ...extra,
+        }),
+      ["imgs-publish-mysql-8-0"],
+    ).then((r) => r["imgs-publish-mysql-8-0"]!);
 
   it("a new registry password updates: the script compares digests again and checks the backup image's label", async () => {
     const before = await declare("one");
@@ -112,12 +164,18 @@ describe("DatastoreImages", () => {
 
   it("a new Trove ref, checkout or Docker engine updates (the script rebuilds the backup image only if its label differs); a new upstream replaces, and the script copies again", async () => {
     const before = await declare("one");
-    for (const change of [{ troveRef: "r2" }, { backupSourceDir: "/srv/trove" }, { dockerHost: "tcp://127.0.0.1:2375" }]) {
+    for (const change of [
+      { troveRef: "r2" },
+      { backupSourceDir: "/srv/trove" },
+      { dockerHost: "tcp://127.0.0.1:2375" },
+    ]) {
       const step = commandStep(before, await declare("one", change));
       expect(step, JSON.stringify(change)).toMatchObject({ step: "update", changed: ["environment"] });
       expect(step.step === "update" && step.runs).toBe(images.PUBLISH_SCRIPT);
     }
-    expect(commandStep(before, await declare("one", { upstreamRegistry: "quay.io/openstack.trove" })).step).toBe("replace");
+    expect(commandStep(before, await declare("one", { upstreamRegistry: "quay.io/openstack.trove" })).step).toBe(
+      "replace",
+    );
   });
 });
 
@@ -127,7 +185,12 @@ describe("TroveConfig", () => {
       () =>
         new config.TroveConfig("cfg", {
           registry: { address, insecure: true },
-          imageOptions: { mysql: { dockerImage: `${address}/trove-datastores/mysql`, backupDockerImage: `${address}/trove-datastores/db-backup-mysql` } },
+          imageOptions: {
+            mysql: {
+              dockerImage: `${address}/trove-datastores/mysql`,
+              backupDockerImage: `${address}/trove-datastores/db-backup-mysql`,
+            },
+          },
           controller: { connection: { host: "10.0.0.5", user: "root", hostKey: testHostKey(1), ...connection } },
         }),
       ["cfg-apply"],

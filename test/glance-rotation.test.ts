@@ -7,15 +7,41 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import fc from "fast-check";
 import { afterAll, describe, expect, it } from "vitest";
-import { diffHistory, ImageHistoryInputs, planRotation, quotaProblem, quotaVerdict, tagChanges } from "../components/image/glance-rotation";
+import {
+  diffHistory,
+  ImageHistoryInputs,
+  planRotation,
+  quotaProblem,
+  quotaVerdict,
+  tagChanges,
+} from "../components/image/glance-rotation";
 import { glanceApiBase, glanceMessage } from "../components/image/glance-client";
-import { defaultImageProperties, minDiskGbFor, parseQemuImgInfo, readImageFileFacts } from "../components/image/image-facts";
+import {
+  defaultImageProperties,
+  minDiskGbFor,
+  parseQemuImgInfo,
+  readImageFileFacts,
+} from "../components/image/image-facts";
 
-const inputs = (over: Partial<ImageHistoryInputs>): ImageHistoryInputs => ({ uploadedId: "c", keep: 2, tags: ["trove", "mysql"], serve: "newest", keepImageIds: [], checkTrovePins: true, ...over });
+const inputs = (over: Partial<ImageHistoryInputs>): ImageHistoryInputs => ({
+  uploadedId: "c",
+  keep: 2,
+  tags: ["trove", "mysql"],
+  serve: "newest",
+  keepImageIds: [],
+  checkTrovePins: true,
+  ...over,
+});
 
 describe("planRotation", () => {
   it("a first upload serves alone", () => {
-    expect(planRotation(undefined, inputs({ uploadedId: "a" }))).toEqual({ history: ["a"], servingId: "a", retired: [], deleted: [], pinnedIds: [] });
+    expect(planRotation(undefined, inputs({ uploadedId: "a" }))).toEqual({
+      history: ["a"],
+      servingId: "a",
+      retired: [],
+      deleted: [],
+      pinnedIds: [],
+    });
   });
 
   it("keeps 2 of 3 builds with keep 2: the newest serves, the one before is retired, the oldest deleted", () => {
@@ -26,54 +52,101 @@ describe("planRotation", () => {
   });
 
   it("keep 0 and keep 1 keep the serving image only", () => {
-    for (const keep of [0, 1]) expect(planRotation({ history: ["a"], servingId: "a", serve: "newest" }, inputs({ uploadedId: "b", keep }))).toEqual({ history: ["b"], servingId: "b", retired: [], deleted: ["a"], pinnedIds: [] });
+    for (const keep of [0, 1])
+      expect(
+        planRotation({ history: ["a"], servingId: "a", serve: "newest" }, inputs({ uploadedId: "b", keep })),
+      ).toEqual({ history: ["b"], servingId: "b", retired: [], deleted: ["a"], pinnedIds: [] });
   });
 
   it("keeps an image a Trove version pins, or keepImageIds names, beyond the count", () => {
     const prev = { history: ["b", "a"], servingId: "b", serve: "newest" };
-    expect(planRotation(prev, inputs({ uploadedId: "c" }), new Set(["a"]))).toEqual({ history: ["c", "b", "a"], servingId: "c", retired: ["b", "a"], deleted: [], pinnedIds: ["a"] });
-    expect(planRotation(prev, inputs({ uploadedId: "c", keep: 0, keepImageIds: ["a"] }))).toMatchObject({ history: ["c", "a"], deleted: ["b"], pinnedIds: ["a"] });
+    expect(planRotation(prev, inputs({ uploadedId: "c" }), new Set(["a"]))).toEqual({
+      history: ["c", "b", "a"],
+      servingId: "c",
+      retired: ["b", "a"],
+      deleted: [],
+      pinnedIds: ["a"],
+    });
+    expect(planRotation(prev, inputs({ uploadedId: "c", keep: 0, keepImageIds: ["a"] }))).toMatchObject({
+      history: ["c", "a"],
+      deleted: ["b"],
+      pinnedIds: ["a"],
+    });
   });
 
   it("rolls back to the image before the serving one, and stays there through later uploads until newest is set", () => {
-    const rolled = planRotation({ history: ["b", "a"], servingId: "b", serve: "newest" }, inputs({ uploadedId: "b", serve: "previous" }));
+    const rolled = planRotation(
+      { history: ["b", "a"], servingId: "b", serve: "newest" },
+      inputs({ uploadedId: "b", serve: "previous" }),
+    );
     expect(rolled).toEqual({ history: ["b", "a"], servingId: "a", retired: ["b"], deleted: [], pinnedIds: [] });
     // A new upload while rolled back: recorded, not served; the serving image is kept although beyond the count.
     const later = planRotation({ ...rolled, serve: "previous" }, inputs({ uploadedId: "c", serve: "previous" }));
-    expect(later).toEqual({ history: ["c", "b", "a"], servingId: "a", retired: ["c", "b"], deleted: [], pinnedIds: [] });
+    expect(later).toEqual({
+      history: ["c", "b", "a"],
+      servingId: "a",
+      retired: ["c", "b"],
+      deleted: [],
+      pinnedIds: [],
+    });
     const forward = planRotation({ ...later, serve: "previous" }, inputs({ uploadedId: "c", serve: "newest" }));
     expect(forward).toEqual({ history: ["c", "b"], servingId: "c", retired: ["b"], deleted: ["a"], pinnedIds: [] });
   });
 
   it("serves an image named by id among the kept ones", () => {
-    expect(planRotation({ history: ["b", "a"], servingId: "b", serve: "newest" }, inputs({ uploadedId: "b", serve: "a" })).servingId).toBe("a");
+    expect(
+      planRotation({ history: ["b", "a"], servingId: "b", serve: "newest" }, inputs({ uploadedId: "b", serve: "a" }))
+        .servingId,
+    ).toBe("a");
   });
 
   it("refuses a rollback with nothing kept to roll back to, and an id it does not keep, naming serve", () => {
-    expect(() => planRotation({ history: ["a"], servingId: "a", serve: "newest" }, inputs({ uploadedId: "a", serve: "previous" }))).toThrow(/serve "previous": no image before a is kept \(kept: a\)/);
-    expect(() => planRotation(undefined, inputs({ uploadedId: "a", serve: "previous" }))).toThrow(/serve "previous": no image before a is kept \(kept: none\)/);
-    expect(() => planRotation({ history: ["b", "a"], servingId: "b", serve: "newest" }, inputs({ uploadedId: "b", serve: "zzz" }))).toThrow(/serve "zzz": not an image this GlanceImage uploaded and still keeps \(kept: b, a\)/);
+    expect(() =>
+      planRotation({ history: ["a"], servingId: "a", serve: "newest" }, inputs({ uploadedId: "a", serve: "previous" })),
+    ).toThrow(/serve "previous": no image before a is kept \(kept: a\)/);
+    expect(() => planRotation(undefined, inputs({ uploadedId: "a", serve: "previous" }))).toThrow(
+      /serve "previous": no image before a is kept \(kept: none\)/,
+    );
+    expect(() =>
+      planRotation({ history: ["b", "a"], servingId: "b", serve: "newest" }, inputs({ uploadedId: "b", serve: "zzz" })),
+    ).toThrow(/serve "zzz": not an image this GlanceImage uploaded and still keeps \(kept: b, a\)/);
   });
 
   it("always keeps the serving image and at most max(keep, 1) others unless pinned (property)", () => {
     fc.assert(
-      fc.property(fc.array(fc.uuid(), { minLength: 1, maxLength: 8 }), fc.integer({ min: 0, max: 5 }), fc.uuid(), (ids, keep, upload) => {
-        const history = [...new Set(ids)];
-        const plan = planRotation({ history, servingId: history[0]!, serve: "newest" }, inputs({ uploadedId: upload, keep }));
-        expect(plan.servingId).toBe(upload);
-        expect(plan.history[0]).toBe(upload);
-        expect(plan.history.length).toBeLessThanOrEqual(Math.max(keep, 1));
-        expect([...plan.history, ...plan.deleted].sort()).toEqual([...new Set([upload, ...history])].sort());
-      }),
+      fc.property(
+        fc.array(fc.uuid(), { minLength: 1, maxLength: 8 }),
+        fc.integer({ min: 0, max: 5 }),
+        fc.uuid(),
+        (ids, keep, upload) => {
+          const history = [...new Set(ids)];
+          const plan = planRotation(
+            { history, servingId: history[0]!, serve: "newest" },
+            inputs({ uploadedId: upload, keep }),
+          );
+          expect(plan.servingId).toBe(upload);
+          expect(plan.history[0]).toBe(upload);
+          expect(plan.history.length).toBeLessThanOrEqual(Math.max(keep, 1));
+          expect([...plan.history, ...plan.deleted].sort()).toEqual([...new Set([upload, ...history])].sort());
+        },
+      ),
     );
   });
 });
 
 describe("tagChanges", () => {
   it("adds what the serving image lacks and removes only tags this stack manages", () => {
-    expect(tagChanges(["trove", "other"], ["trove", "mysql"], ["trove", "mysql", "postgresql"])).toEqual({ add: ["mysql"], remove: [] });
-    expect(tagChanges(["trove", "mysql", "postgresql", "other"], ["trove", "mysql"], ["trove", "mysql", "postgresql"])).toEqual({ add: [], remove: ["postgresql"] });
-    expect(tagChanges(["trove", "mysql", "other"], [], ["trove", "mysql"])).toEqual({ add: [], remove: ["trove", "mysql"] });
+    expect(tagChanges(["trove", "other"], ["trove", "mysql"], ["trove", "mysql", "postgresql"])).toEqual({
+      add: ["mysql"],
+      remove: [],
+    });
+    expect(
+      tagChanges(["trove", "mysql", "postgresql", "other"], ["trove", "mysql"], ["trove", "mysql", "postgresql"]),
+    ).toEqual({ add: [], remove: ["postgresql"] });
+    expect(tagChanges(["trove", "mysql", "other"], [], ["trove", "mysql"])).toEqual({
+      add: [],
+      remove: ["trove", "mysql"],
+    });
   });
 });
 
@@ -82,25 +155,45 @@ describe("diffHistory", () => {
   it("a new upload or a serve change is an update; the cloud or region replaces", () => {
     expect(diffHistory(state, inputs({ uploadedId: "a" }))).toEqual({ changes: [], replaces: [] });
     expect(diffHistory(state, inputs({ uploadedId: "b" }))).toEqual({ changes: ["uploadedId"], replaces: [] });
-    expect(diffHistory(state, inputs({ uploadedId: "a", serve: "previous" }))).toEqual({ changes: ["serve"], replaces: [] });
-    expect(diffHistory(state, inputs({ uploadedId: "a", cloud: "other" }))).toEqual({ changes: ["cloud"], replaces: ["cloud"] });
+    expect(diffHistory(state, inputs({ uploadedId: "a", serve: "previous" }))).toEqual({
+      changes: ["serve"],
+      replaces: [],
+    });
+    expect(diffHistory(state, inputs({ uploadedId: "a", cloud: "other" }))).toEqual({
+      changes: ["cloud"],
+      replaces: ["cloud"],
+    });
   });
 });
 
 describe("quotaVerdict", () => {
   const GIB = 2 ** 30;
   it("refuses, naming image_size_total and the size, an upload that would take the usage past the limit (Glance 2026.2's 413; earlier releases', at the next upload)", () => {
-    expect(quotaProblem({ image_size_total: { usage: 1000, limit: 2048 }, image_count_total: { usage: 1, limit: 10 } }, 1.5 * GIB)).toBe(
+    expect(
+      quotaProblem(
+        { image_size_total: { usage: 1000, limit: 2048 }, image_count_total: { usage: 1, limit: 10 } },
+        1.5 * GIB,
+      ),
+    ).toBe(
       "the image is 1610612736 bytes (1536 MiB), and Glance's quota image_size_total allows 2048 MiB, of which 1000 MiB are used (1048 MiB free): Glance would refuse the upload (HTTP 413; up to 2025.1, the next upload); raise the quota (unified limits, registered limit image_size_total), delete images, or set checkQuota: false to upload anyway",
     );
-    expect(quotaProblem({ image_size_total: { usage: 2100, limit: 2048 } }, 1)).toMatch(/of which 2100 MiB are used \(0 MiB free\)/);
+    expect(quotaProblem({ image_size_total: { usage: 2100, limit: 2048 } }, 1)).toMatch(
+      /of which 2100 MiB are used \(0 MiB free\)/,
+    );
   });
   it("refuses, naming image_count_total, when one more image is too many (Glance's 413 at the create)", () => {
-    expect(quotaProblem({ image_count_total: { usage: 3, limit: 3 } }, 1)).toMatch(/^the image is 1 bytes \(1 MiB\), and Glance's quota image_count_total allows 3 images, of which 3 exist/);
+    expect(quotaProblem({ image_count_total: { usage: 3, limit: 3 } }, 1)).toMatch(
+      /^the image is 1 bytes \(1 MiB\), and Glance's quota image_count_total allows 3 images, of which 3 exist/,
+    );
   });
   it("passes what fits exactly, unlimited quotas (-1), and clouds that report none", () => {
     expect(quotaVerdict({ image_size_total: { usage: 1000, limit: 2048 } }, 1048 * 2 ** 20)).toEqual({});
-    expect(quotaVerdict({ image_size_total: { usage: 5, limit: -1 }, image_count_total: { usage: 5, limit: -1 } }, 100 * GIB)).toEqual({});
+    expect(
+      quotaVerdict(
+        { image_size_total: { usage: 5, limit: -1 }, image_count_total: { usage: 5, limit: -1 } },
+        100 * GIB,
+      ),
+    ).toEqual({});
     expect(quotaVerdict({}, 100 * GIB)).toEqual({});
     expect(quotaVerdict(undefined, 100 * GIB)).toEqual({});
   });
@@ -108,8 +201,16 @@ describe("quotaVerdict", () => {
 
 describe("image defaults", () => {
   it("hw_rng_model, os_distro and os_version from the guest OS release", () => {
-    expect(defaultImageProperties("ubuntu", "jammy")).toEqual({ hw_rng_model: "virtio", os_distro: "ubuntu", os_version: "22.04" });
-    expect(defaultImageProperties("ubuntu", "noble")).toEqual({ hw_rng_model: "virtio", os_distro: "ubuntu", os_version: "24.04" });
+    expect(defaultImageProperties("ubuntu", "jammy")).toEqual({
+      hw_rng_model: "virtio",
+      os_distro: "ubuntu",
+      os_version: "22.04",
+    });
+    expect(defaultImageProperties("ubuntu", "noble")).toEqual({
+      hw_rng_model: "virtio",
+      os_distro: "ubuntu",
+      os_version: "24.04",
+    });
     expect(defaultImageProperties("ubuntu", "oracular")).toEqual({ hw_rng_model: "virtio", os_distro: "ubuntu" });
   });
 
@@ -121,7 +222,9 @@ describe("image defaults", () => {
   });
 
   it("parses qemu-img's JSON, and refuses one without virtual-size", () => {
-    expect(parseQemuImgInfo('{"virtual-size": 5368709120, "filename": "g.qcow2", "format": "qcow2", "actual-size": 200704}')).toEqual({ virtualSize: 5368709120, format: "qcow2" });
+    expect(
+      parseQemuImgInfo('{"virtual-size": 5368709120, "filename": "g.qcow2", "format": "qcow2", "actual-size": 200704}'),
+    ).toEqual({ virtualSize: 5368709120, format: "qcow2" });
     expect(() => parseQemuImgInfo('{"format": "qcow2"}')).toThrow(/no virtual-size/);
   });
 
@@ -150,6 +253,8 @@ describe("Glance client helpers", () => {
     expect(glanceApiBase("https://cloud/image/v2/")).toBe("https://cloud/image/v2");
   });
   it("reads Glance's HTML error pages as one line", () => {
-    expect(glanceMessage("<html><body><h1>403 Forbidden</h1>\nImage is protected</body></html>")).toBe("403 Forbidden Image is protected");
+    expect(glanceMessage("<html><body><h1>403 Forbidden</h1>\nImage is protected</body></html>")).toBe(
+      "403 Forbidden Image is protected",
+    );
   });
 });

@@ -30,7 +30,8 @@ function importsOf(file: string): ModuleImport[] {
   const source = ts.createSourceFile(file, readFileSync(path.join(COMPONENTS, file), "utf8"), ts.ScriptTarget.ES2022);
   const found: ModuleImport[] = [];
   for (const statement of source.statements) {
-    if (!(ts.isImportDeclaration(statement) || ts.isExportDeclaration(statement)) || !statement.moduleSpecifier) continue;
+    if (!(ts.isImportDeclaration(statement) || ts.isExportDeclaration(statement)) || !statement.moduleSpecifier)
+      continue;
     const spec = (statement.moduleSpecifier as ts.StringLiteral).text;
     const typeOnly = ts.isImportDeclaration(statement) ? !!statement.importClause?.isTypeOnly : statement.isTypeOnly;
     const target = spec.startsWith(".") ? path.posix.normalize(path.posix.join(path.posix.dirname(file), spec)) : spec;
@@ -47,7 +48,14 @@ const folderOf = (module: string) => (module.includes("/") ? module.split("/")[0
 describe("the layout of components/", () => {
   it("has only the public entry point at the top, and every module in one of the folders", () => {
     expect([...known].filter((m) => !m.includes("/"))).toEqual(["index.ts"]);
-    expect([...new Set([...known].map(folderOf).filter((f) => f !== ""))].sort()).toEqual(["catalog", "image", "internal", "pipeline", "registry", "trove"]);
+    expect([...new Set([...known].map(folderOf).filter((f) => f !== ""))].sort()).toEqual([
+      "catalog",
+      "image",
+      "internal",
+      "pipeline",
+      "registry",
+      "trove",
+    ]);
   });
 
   it("resolves every relative import to a module of components/", () => {
@@ -56,12 +64,20 @@ describe("the layout of components/", () => {
   });
 
   it("imports nothing back up from internal/, and catalog/ only from internal/", () => {
-    const upward = local.filter((i) => ((folderOf(i.from) === "internal" && folderOf(i.target) !== "internal") || (folderOf(i.from) === "catalog" && !["catalog", "internal"].includes(folderOf(i.target)))));
+    const upward = local.filter(
+      (i) =>
+        (folderOf(i.from) === "internal" && folderOf(i.target) !== "internal") ||
+        (folderOf(i.from) === "catalog" && !["catalog", "internal"].includes(folderOf(i.target))),
+    );
     expect(upward).toEqual([]);
   });
 
   it("lets only the entry point import the pipeline", () => {
-    expect(local.filter((i) => folderOf(i.target) === "pipeline" && folderOf(i.from) !== "pipeline" && i.from !== "index.ts")).toEqual([]);
+    expect(
+      local.filter(
+        (i) => folderOf(i.target) === "pipeline" && folderOf(i.from) !== "pipeline" && i.from !== "index.ts",
+      ),
+    ).toEqual([]);
   });
 
   it("keeps @pulumi/* out of the serialized DatastoreVersion provider's folder, but for types", () => {
@@ -72,7 +88,11 @@ describe("the layout of components/", () => {
 
   it("keeps every type token and former token, which name the file a component lives in, not its folder", () => {
     const tokens = [...known].flatMap((file) =>
-      [...readFileSync(path.join(COMPONENTS, file), "utf8").matchAll(/super\((?:"(pulumi-trove:[^"]+)", name, \{\}, (?:withFormerTypes\(opts, \[([^\]]*)\]\)|opts)|\w+Provider, name, .*, opts, "pulumi-trove", "(\w+)")\)/g)].map((m) => (m[1] ? `${m[1]} ${m[2] ?? ""}`.trim() : `dynamic ${m[3]}`)),
+      [
+        ...readFileSync(path.join(COMPONENTS, file), "utf8").matchAll(
+          /super\((?:"(pulumi-trove:[^"]+)", name, \{\}, (?:withFormerTypes\(opts, \[([^\]]*)\]\)|opts)|\w+Provider, name, .*, opts, "pulumi-trove", "(\w+)")\)/g,
+        ),
+      ].map((m) => (m[1] ? `${m[1]} ${m[2] ?? ""}`.trim() : `dynamic ${m[3]}`)),
     );
     expect(tokens.sort()).toEqual([
       "dynamic DatastoreVersion",

@@ -9,11 +9,22 @@ let mocks: MockState;
 const requests = new Map<string, Record<string, unknown>>();
 
 beforeAll(async () => {
-  mocks = await installMocks({ outputs: (type) => (type === "command:local:Command" ? { stdout: "printed", stderr: "" } : undefined) });
+  mocks = await installMocks({
+    outputs: (type) => (type === "command:local:Command" ? { stdout: "printed", stderr: "" } : undefined),
+  });
   // eslint-disable-next-line @typescript-eslint/no-require-imports -- the mock monitor is not part of the public API
-  const proto = (require("@pulumi/pulumi/runtime/mocks") as { MockMonitor: { prototype: Record<string, unknown> } }).MockMonitor.prototype;
-  const original = proto.registerResource as (this: unknown, req: { getName(): string; toObject(): Record<string, unknown> }, cb: unknown) => Promise<void>;
-  proto.registerResource = function (this: unknown, req: { getName(): string; toObject(): Record<string, unknown> }, cb: unknown) {
+  const proto = (require("@pulumi/pulumi/runtime/mocks") as { MockMonitor: { prototype: Record<string, unknown> } })
+    .MockMonitor.prototype;
+  const original = proto.registerResource as (
+    this: unknown,
+    req: { getName(): string; toObject(): Record<string, unknown> },
+    cb: unknown,
+  ) => Promise<void>;
+  proto.registerResource = function (
+    this: unknown,
+    req: { getName(): string; toObject(): Record<string, unknown> },
+    cb: unknown,
+  ) {
     requests.set(req.getName(), req.toObject());
     return original.call(this, req, cb);
   };
@@ -38,9 +49,13 @@ describe("LeanLocalCommand", () => {
     const lean = new LeanLocalCommand("lean", args(), opts("lean"));
     await mocks.waitFor("full");
     await mocks.waitFor("lean");
-    const same = (r: Record<string, unknown>, name: string) => JSON.parse(JSON.stringify(r).replaceAll(name, "<name>")) as Record<string, unknown>;
+    const same = (r: Record<string, unknown>, name: string) =>
+      JSON.parse(JSON.stringify(r).replaceAll(name, "<name>")) as Record<string, unknown>;
     expect(same(requests.get("lean")!, "lean")).toEqual(same(requests.get("full")!, "full"));
-    expect(requests.get("lean")).toMatchObject({ type: "command:local:Command", replaceonchangesList: ["triggers[*]"] });
+    expect(requests.get("lean")).toMatchObject({
+      type: "command:local:Command",
+      replaceonchangesList: ["triggers[*]"],
+    });
     expect(requests.get("lean")!.version).toMatch(/^\d+\.\d+\.\d+/);
     expect(await new Promise((resolve) => lean.stdout.apply(resolve))).toBe("printed");
   });

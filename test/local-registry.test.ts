@@ -77,15 +77,27 @@ describe("LocalRegistry", () => {
     expect(key.parent).toBe("gen");
     const cert = await mocks.waitFor("gen-tls-cert");
     expect(cert.type).toBe("tls:index/selfSignedCert:SelfSignedCert");
-    expect(cert.inputs).toMatchObject({ ipAddresses: ["10.0.0.5"], subject: { commonName: "10.0.0.5" }, validityPeriodHours: 825 * 24 });
+    expect(cert.inputs).toMatchObject({
+      ipAddresses: ["10.0.0.5"],
+      subject: { commonName: "10.0.0.5" },
+      validityPeriodHours: 825 * 24,
+    });
     expect(cert.dependsOn).toContain("gen-tls-key");
     const c = await mocks.waitFor("gen-container");
     expect(c.inputs.envs).toContain("REGISTRY_HTTP_TLS_CERTIFICATE=/certs/domain.crt");
     expect(await valueOf(reg.insecure)).toBe(false);
     expect(await valueOf(reg.caCertificatePem)).toBe("GENERATED-CERT");
-    new r.LocalRegistry("gendns", { advertisedHost: "registry.example.com", tls: { generate: true, validityDays: 30 } });
-    expect((await mocks.waitFor("gendns-tls-cert")).inputs).toMatchObject({ dnsNames: ["registry.example.com"], validityPeriodHours: 720 });
-    expect(() => new r.LocalRegistry("genbad", { advertisedHost: "10.0.0.5", tls: { generate: true, validityDays: 0 } })).toThrow(/tls.validityDays "0" is not valid \(expected a whole number from 1 to 3650\)/);
+    new r.LocalRegistry("gendns", {
+      advertisedHost: "registry.example.com",
+      tls: { generate: true, validityDays: 30 },
+    });
+    expect((await mocks.waitFor("gendns-tls-cert")).inputs).toMatchObject({
+      dnsNames: ["registry.example.com"],
+      validityPeriodHours: 720,
+    });
+    expect(
+      () => new r.LocalRegistry("genbad", { advertisedHost: "10.0.0.5", tls: { generate: true, validityDays: 0 } }),
+    ).toThrow(/tls.validityDays "0" is not valid \(expected a whole number from 1 to 3650\)/);
   });
 
   it("writes an htpasswd line the registry's bcrypt accepts, the same on every run", () => {
@@ -96,23 +108,71 @@ describe("LocalRegistry", () => {
     // Apache's htpasswd verifies it, as the registry (Go bcrypt) does.
     const dir = mkdtempSync(path.join(tmpdir(), "htpasswd-"));
     writeFileSync(path.join(dir, "h"), `${line}\n`);
-    expect(() => execFileSync("htpasswd", ["-vbB", path.join(dir, "h"), "trove", "s3cret"], { stdio: "pipe" })).not.toThrow();
-    expect(() => execFileSync("htpasswd", ["-vbB", path.join(dir, "h"), "trove", "wrong"], { stdio: "pipe" })).toThrow();
+    expect(() =>
+      execFileSync("htpasswd", ["-vbB", path.join(dir, "h"), "trove", "s3cret"], { stdio: "pipe" }),
+    ).not.toThrow();
+    expect(() =>
+      execFileSync("htpasswd", ["-vbB", path.join(dir, "h"), "trove", "wrong"], { stdio: "pipe" }),
+    ).toThrow();
   });
 
   it.each([
     ["an address with a space", { advertisedHost: "10.0.0.5 x" }, /advertisedHost "10.0.0.5 x" is not valid/],
-    ["a port out of range", { advertisedHost: "10.0.0.5", port: 70000 }, /port "70000" is not valid \(expected a whole number from 1 to 65535\)/],
-    ["a relative storage path", { advertisedHost: "10.0.0.5", storagePath: "registry" }, /storagePath "registry" is not valid/],
-    ["a certificate beside generate: true", { advertisedHost: "10.0.0.5", tls: { generate: true, certificatePem: "x" } }, /tls.certificatePem "certificatePem" is not valid \(unknown field; allowed: generate, validityDays\)/],
-    ["an image reference with uppercase", { advertisedHost: "10.0.0.5", image: "Registry:2" }, /image "Registry:2" is not valid/],
-    ["a container name with a space", { advertisedHost: "10.0.0.5", containerName: "my registry" }, /containerName "my registry" is not valid/],
-    ["a realm with a quote", { advertisedHost: "10.0.0.5", auth: { username: "trove", password: "x", realm: 'a"b' } }, /auth.realm "a\\"b" is not valid/],
-    ["a user name htpasswd cannot hold", { advertisedHost: "10.0.0.5", auth: { username: "a:b", password: "x" } }, /auth.username "a:b"/],
-    ["a user name with '@', which the registry's htpasswd rule leaves out", { advertisedHost: "10.0.0.5", auth: { username: "ops@site", password: "x" } }, /auth.username "ops@site" is not valid \(expected 1 to 64 letters, digits, '\.', '_' or '-'\)/],
-    ["an IPv6 bind address", { advertisedHost: "10.0.0.5", bindAddress: "::" }, /bindAddress "::" is not valid \(expected an IPv4 address/],
-    ["a bracketed IPv6 bind address", { advertisedHost: "10.0.0.5", bindAddress: "[::]" }, /bindAddress "\[::\]" is not valid \(expected an IPv4 address/],
-    ["a host name as bind address", { advertisedHost: "10.0.0.5", bindAddress: "localhost" }, /bindAddress "localhost" is not valid/],
+    [
+      "a port out of range",
+      { advertisedHost: "10.0.0.5", port: 70000 },
+      /port "70000" is not valid \(expected a whole number from 1 to 65535\)/,
+    ],
+    [
+      "a relative storage path",
+      { advertisedHost: "10.0.0.5", storagePath: "registry" },
+      /storagePath "registry" is not valid/,
+    ],
+    [
+      "a certificate beside generate: true",
+      { advertisedHost: "10.0.0.5", tls: { generate: true, certificatePem: "x" } },
+      /tls.certificatePem "certificatePem" is not valid \(unknown field; allowed: generate, validityDays\)/,
+    ],
+    [
+      "an image reference with uppercase",
+      { advertisedHost: "10.0.0.5", image: "Registry:2" },
+      /image "Registry:2" is not valid/,
+    ],
+    [
+      "a container name with a space",
+      { advertisedHost: "10.0.0.5", containerName: "my registry" },
+      /containerName "my registry" is not valid/,
+    ],
+    [
+      "a realm with a quote",
+      { advertisedHost: "10.0.0.5", auth: { username: "trove", password: "x", realm: 'a"b' } },
+      /auth.realm "a\\"b" is not valid/,
+    ],
+    [
+      "a user name htpasswd cannot hold",
+      { advertisedHost: "10.0.0.5", auth: { username: "a:b", password: "x" } },
+      /auth.username "a:b"/,
+    ],
+    [
+      "a user name with '@', which the registry's htpasswd rule leaves out",
+      { advertisedHost: "10.0.0.5", auth: { username: "ops@site", password: "x" } },
+      /auth.username "ops@site" is not valid \(expected 1 to 64 letters, digits, '\.', '_' or '-'\)/,
+    ],
+    [
+      "an IPv6 bind address",
+      { advertisedHost: "10.0.0.5", bindAddress: "::" },
+      /bindAddress "::" is not valid \(expected an IPv4 address/,
+    ],
+    [
+      "a bracketed IPv6 bind address",
+      { advertisedHost: "10.0.0.5", bindAddress: "[::]" },
+      /bindAddress "\[::\]" is not valid \(expected an IPv4 address/,
+    ],
+    [
+      "a host name as bind address",
+      { advertisedHost: "10.0.0.5", bindAddress: "localhost" },
+      /bindAddress "localhost" is not valid/,
+    ],
   ])("rejects %s", (_label, args, message) => {
     expect(() => new r.LocalRegistry("bad", args as never)).toThrow(message);
   });

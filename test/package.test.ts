@@ -25,27 +25,82 @@ let packedFiles: string[];
 // components/index.ts is added here, on purpose.
 const PUBLIC_API = [
   // The pipeline and the components, with their arguments and the types those arguments and outputs use
-  "TroveGuestPipeline", "TroveGuestPipelineArgs", "PipelineDatastoreVersion", "PipelineRegion", "PipelineRegistration", "PipelineVersionOutput",
-  "GuestImageBuild", "GuestImageBuildArgs", "BuildHostConnection", "ImageFetchArgs",
-  "GlanceImage", "GlanceImageArgs", "GlanceImageSource",
-  "LocalRegistry", "LocalRegistryArgs", "LocalRegistryAuth", "LocalRegistryTls", "LocalRegistryGeneratedTls", "RegistryEndpoint",
-  "DatastoreImages", "DatastoreImagesArgs", "PublishedImages",
-  "TroveConfig", "TroveConfigArgs", "TroveConfigTarget", "TroveControllerTarget", "ControllerConnection", "GuestAgentImageOptions",
-  "DatastoreVersion", "DatastoreVersionArgs",
-  "WhenVersionInUse", "RetainedVersion", "ServedVersion",
-  "DatastoreConfigurationParameters", "DatastoreConfigurationParametersArgs", "ConfigurationParameterRule", "TroveControllerHost", "ParametersSyncSummary",
+  "TroveGuestPipeline",
+  "TroveGuestPipelineArgs",
+  "PipelineDatastoreVersion",
+  "PipelineRegion",
+  "PipelineRegistration",
+  "PipelineVersionOutput",
+  "GuestImageBuild",
+  "GuestImageBuildArgs",
+  "BuildHostConnection",
+  "ImageFetchArgs",
+  "GlanceImage",
+  "GlanceImageArgs",
+  "GlanceImageSource",
+  "LocalRegistry",
+  "LocalRegistryArgs",
+  "LocalRegistryAuth",
+  "LocalRegistryTls",
+  "LocalRegistryGeneratedTls",
+  "RegistryEndpoint",
+  "DatastoreImages",
+  "DatastoreImagesArgs",
+  "PublishedImages",
+  "TroveConfig",
+  "TroveConfigArgs",
+  "TroveConfigTarget",
+  "TroveControllerTarget",
+  "ControllerConnection",
+  "GuestAgentImageOptions",
+  "DatastoreVersion",
+  "DatastoreVersionArgs",
+  "WhenVersionInUse",
+  "RetainedVersion",
+  "ServedVersion",
+  "DatastoreConfigurationParameters",
+  "DatastoreConfigurationParametersArgs",
+  "ConfigurationParameterRule",
+  "TroveControllerHost",
+  "ParametersSyncSummary",
   "TroveController",
   "SshConnection",
   // The catalog of datastores and Trove releases
-  "DatastoreCatalog", "defaultCatalog", "BUILTIN_DATASTORES", "DatastoreDefinition", "DatastoreVersionSpec",
-  "TROVE_RELEASES", "TroveRelease", "TroveReleaseRules", "BackupImageNaming", "ReleaseEvidence", "troveReleaseSupport", "knownTroveReleases",
+  "DatastoreCatalog",
+  "defaultCatalog",
+  "BUILTIN_DATASTORES",
+  "DatastoreDefinition",
+  "DatastoreVersionSpec",
+  "TROVE_RELEASES",
+  "TroveRelease",
+  "TroveReleaseRules",
+  "BackupImageNaming",
+  "ReleaseEvidence",
+  "troveReleaseSupport",
+  "knownTroveReleases",
   // The pure functions the README offers, and the validation error
-  "datastoreImageNames", "DatastoreImageNames", "troveBackupImage", "renderTroveConfig", "TroveConfigValues", "renderIni", "IniSections", "shellQuote",
-  "ComponentInputError", "FieldProblem",
+  "datastoreImageNames",
+  "DatastoreImageNames",
+  "troveBackupImage",
+  "renderTroveConfig",
+  "TroveConfigValues",
+  "renderIni",
+  "IniSections",
+  "shellQuote",
+  "ComponentInputError",
+  "FieldProblem",
 ];
 
 const TSCONFIG = {
-  compilerOptions: { target: "ES2022", module: "NodeNext", moduleResolution: "NodeNext", strict: true, noEmit: true, types: ["node"], skipLibCheck: true },
+  compilerOptions: {
+    target: "ES2022",
+    module: "NodeNext",
+    moduleResolution: "NodeNext",
+    strict: true,
+    noEmit: true,
+    types: ["node"],
+    skipLibCheck: true,
+  },
   include: ["*.ts"],
 };
 
@@ -57,13 +112,21 @@ function filesUnder(dir: string): string[] {
 }
 
 function tsc(): { status: number | null; output: string } {
-  const r = spawnSync(process.execPath, [path.join(root, "node_modules/typescript/bin/tsc"), "-p", consumer], { encoding: "utf8" });
+  const r = spawnSync(process.execPath, [path.join(root, "node_modules/typescript/bin/tsc"), "-p", consumer], {
+    encoding: "utf8",
+  });
   return { status: r.status, output: r.stdout + r.stderr };
 }
 
 beforeAll(() => {
   work = mkdtempSync(path.join(tmpdir(), "pulumi-trove-pack-"));
-  const packed = JSON.parse(execFileSync("npm", ["pack", "--json", "--pack-destination", work], { cwd: root, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] })) as Array<{ filename: string; files: Array<{ path: string }> }>;
+  const packed = JSON.parse(
+    execFileSync("npm", ["pack", "--json", "--pack-destination", work], {
+      cwd: root,
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "pipe"],
+    }),
+  ) as Array<{ filename: string; files: Array<{ path: string }> }>;
   packedFiles = packed[0]!.files.map((f) => f.path);
   consumer = path.join(work, "consumer");
   const installed = path.join(consumer, "node_modules/pulumi-trove");
@@ -84,42 +147,90 @@ afterAll(() => {
 
 describe("the published package", () => {
   it("ships the compiled library with its type declarations and the README, not the sources or tests", () => {
-    expect(packedFiles).toEqual(expect.arrayContaining(["README.md", "package.json", "dist/components/index.js", "dist/components/index.d.ts", "dist/components/pipeline/pipeline.d.ts"]));
+    expect(packedFiles).toEqual(
+      expect.arrayContaining([
+        "README.md",
+        "package.json",
+        "dist/components/index.js",
+        "dist/components/index.d.ts",
+        "dist/components/pipeline/pipeline.d.ts",
+      ]),
+    );
     // Beside the library: the component package (provider/, compiled in dist/provider/); see the plugin test below.
-    expect(packedFiles.filter((f) => !f.startsWith("dist/components/") && !f.startsWith("dist/provider/") && !f.startsWith("provider/") && !["README.md", "package.json", "LICENSE"].includes(f))).toEqual([]);
+    expect(
+      packedFiles.filter(
+        (f) =>
+          !f.startsWith("dist/components/") &&
+          !f.startsWith("dist/provider/") &&
+          !f.startsWith("provider/") &&
+          !["README.md", "package.json", "LICENSE"].includes(f),
+      ),
+    ).toEqual([]);
     // The only TypeScript sources: the multi-language faces, which componentProviderHost's analyzer reads.
-    expect(packedFiles.filter((f) => f.endsWith(".ts") && !f.endsWith(".d.ts") && !f.startsWith("provider/"))).toEqual([]);
+    expect(packedFiles.filter((f) => f.endsWith(".ts") && !f.endsWith(".d.ts") && !f.startsWith("provider/"))).toEqual(
+      [],
+    );
     // The scripts the components load at run time, beside the compiled loader.
-    expect(packedFiles).toEqual(expect.arrayContaining(["dist/components/internal/scripts/index.js", "dist/components/internal/scripts/lib.sh", "dist/components/internal/scripts/build-guest-image.sh", "dist/components/internal/scripts/sync-parameters.py", "dist/components/internal/scripts/edit-trove-config.py"]));
+    expect(packedFiles).toEqual(
+      expect.arrayContaining([
+        "dist/components/internal/scripts/index.js",
+        "dist/components/internal/scripts/lib.sh",
+        "dist/components/internal/scripts/build-guest-image.sh",
+        "dist/components/internal/scripts/sync-parameters.py",
+        "dist/components/internal/scripts/edit-trove-config.py",
+      ]),
+    );
   });
 
   it("ships exactly each library module's JavaScript, declarations and source map, the README, package.json and the component package", () => {
     // Every module of every folder, and the script files beside the loader; Python's bytecode cache, where a script was
     // ever imported here, is not shipped (the build leaves it out).
     const sources = filesUnder(path.join(root, "components")).filter((f) => !f.split("/").includes("__pycache__"));
-    const compiled = sources.flatMap((f) => (f.endsWith(".ts") ? [".js", ".js.map", ".d.ts"].map((ext) => `dist/components/${f.slice(0, -3)}${ext}`) : f.startsWith("internal/scripts/") ? [`dist/components/${f}`] : []));
+    const compiled = sources.flatMap((f) =>
+      f.endsWith(".ts")
+        ? [".js", ".js.map", ".d.ts"].map((ext) => `dist/components/${f.slice(0, -3)}${ext}`)
+        : f.startsWith("internal/scripts/")
+          ? [`dist/components/${f}`]
+          : [],
+    );
     // And 0.1.0's module paths that serialized providers in existing stacks require (scripts/build/former-paths.ts).
     const former = Object.keys(FORMER_MODULE_PATHS).map((m) => `dist/components/${m}.js`);
     // The component package: the plugin directory as it is, and its modules compiled.
     const plugin = readdirSync(path.join(root, "provider")).map((f) => `provider/${f}`);
-    const faces = readdirSync(path.join(root, "provider")).filter((f) => f.endsWith(".ts")).flatMap((f) => [".js", ".js.map", ".d.ts"].map((ext) => `dist/provider/${f.slice(0, -3)}${ext}`));
+    const faces = readdirSync(path.join(root, "provider"))
+      .filter((f) => f.endsWith(".ts"))
+      .flatMap((f) => [".js", ".js.map", ".d.ts"].map((ext) => `dist/provider/${f.slice(0, -3)}${ext}`));
     const intended = ["README.md", "package.json", ...compiled, ...former, ...plugin, ...faces];
     expect([...packedFiles].sort()).toEqual(intended.sort());
   });
 
   it("declares exactly the public API in index.d.ts, and no published declaration refers to an internal name", () => {
     const dist = path.join(consumer, "node_modules/pulumi-trove/dist/components");
-    const declarations = filesUnder(dist).filter((f) => f.endsWith(".d.ts")).map((f) => path.join(dist, f));
+    const declarations = filesUnder(dist)
+      .filter((f) => f.endsWith(".d.ts"))
+      .map((f) => path.join(dist, f));
     // Our declarations checked in full (skipLibCheck off for them), so a public declaration that names a type the
     // build stripped as internal fails here rather than turning into `any` for the user.
-    const program = ts.createProgram(declarations, { module: ts.ModuleKind.NodeNext, moduleResolution: ts.ModuleResolutionKind.NodeNext, strict: true, noEmit: true, types: ["node"], typeRoots: [path.join(consumer, "node_modules/@types")] });
+    const program = ts.createProgram(declarations, {
+      module: ts.ModuleKind.NodeNext,
+      moduleResolution: ts.ModuleResolutionKind.NodeNext,
+      strict: true,
+      noEmit: true,
+      types: ["node"],
+      typeRoots: [path.join(consumer, "node_modules/@types")],
+    });
     const problems = declarations.flatMap((f) => {
       const source = program.getSourceFile(f)!;
-      return [...program.getSyntacticDiagnostics(source), ...program.getSemanticDiagnostics(source)].map((d) => `${path.basename(f)}: ${ts.flattenDiagnosticMessageText(d.messageText, " ")}`);
+      return [...program.getSyntacticDiagnostics(source), ...program.getSemanticDiagnostics(source)].map(
+        (d) => `${path.basename(f)}: ${ts.flattenDiagnosticMessageText(d.messageText, " ")}`,
+      );
     });
     expect(problems).toEqual([]);
     const index = program.getTypeChecker().getSymbolAtLocation(program.getSourceFile(path.join(dist, "index.d.ts"))!)!;
-    const exported = program.getTypeChecker().getExportsOfModule(index).map((s) => s.name);
+    const exported = program
+      .getTypeChecker()
+      .getExportsOfModule(index)
+      .map((s) => s.name);
     expect(exported.sort()).toEqual([...PUBLIC_API].sort());
     expect(readFileSync(path.join(dist, "index.d.ts"), "utf8")).not.toContain("export *");
   });
@@ -133,8 +244,21 @@ describe("the published package", () => {
     try {
       const schema = (await getSchema(host)) as { name: string; version: string; resources: Record<string, unknown> };
       expect(schema.name).toBe("pulumi-trove");
-      expect(schema.version).toBe((JSON.parse(readFileSync(path.join(root, "package.json"), "utf8")) as { version: string }).version);
-      expect(Object.keys(schema.resources).sort()).toEqual(["DatastoreConfigurationParameters", "DatastoreImages", "DatastoreVersion", "GlanceImage", "GuestImageBuild", "LocalRegistry", "TroveConfig", "TroveGuestPipeline"].map((c) => `pulumi-trove:index:${c}`));
+      expect(schema.version).toBe(
+        (JSON.parse(readFileSync(path.join(root, "package.json"), "utf8")) as { version: string }).version,
+      );
+      expect(Object.keys(schema.resources).sort()).toEqual(
+        [
+          "DatastoreConfigurationParameters",
+          "DatastoreImages",
+          "DatastoreVersion",
+          "GlanceImage",
+          "GuestImageBuild",
+          "LocalRegistry",
+          "TroveConfig",
+          "TroveGuestPipeline",
+        ].map((c) => `pulumi-trove:index:${c}`),
+      );
       expect(logs).toEqual([]);
     } finally {
       await host.stop();
@@ -143,7 +267,10 @@ describe("the published package", () => {
   });
 
   it("compiles the README's example program, importing from 'pulumi-trove', with full types", () => {
-    const example = readFileSync(path.join(root, "examples/basic.ts"), "utf8").replace('from "../components"', 'from "pulumi-trove"');
+    const example = readFileSync(path.join(root, "examples/basic.ts"), "utf8").replace(
+      'from "../components"',
+      'from "pulumi-trove"',
+    );
     expect(example).toContain('from "pulumi-trove"');
     writeFileSync(path.join(consumer, "index.ts"), example);
     const result = tsc();
@@ -170,7 +297,10 @@ describe("the published package", () => {
     // host loads it, and call create. The serialized text requires the package's modules from the consumer's
     // node_modules, as it will on the admin's machine. A cloud missing from clouds.yaml stops create before any
     // network call, after the provider has loaded its code and dependencies (yaml among them).
-    writeFileSync(path.join(consumer, "clouds.yaml"), "clouds:\n  other:\n    auth: { auth_url: http://127.0.0.1:9/v3 }\n");
+    writeFileSync(
+      path.join(consumer, "clouds.yaml"),
+      "clouds:\n  other:\n    auth: { auth_url: http://127.0.0.1:9/v3 }\n",
+    );
     const script = `
       const pulumi = require("@pulumi/pulumi");
       const Module = require("node:module");
@@ -196,7 +326,11 @@ describe("the published package", () => {
       }, 20);`;
     // A file, as a Pulumi program is (code given with `node -e` is serialized differently).
     writeFileSync(path.join(consumer, "declare-and-run.js"), script);
-    const out = execFileSync(process.execPath, ["declare-and-run.js"], { cwd: consumer, encoding: "utf8", env: { PATH: process.env.PATH, HOME: consumer } }).trim();
+    const out = execFileSync(process.execPath, ["declare-and-run.js"], {
+      cwd: consumer,
+      encoding: "utf8",
+      env: { PATH: process.env.PATH, HOME: consumer },
+    }).trim();
     expect(out).toBe(`cloud "missing" is not in ${path.join(consumer, "clouds.yaml")} (clouds there: other)`);
   });
 
@@ -206,18 +340,34 @@ describe("the published package", () => {
     let tokens = 0;
     const created = new Map<string, string>();
     const server = createServer((req, res) => {
-      const reply = (status: number, body?: unknown, headers: Record<string, string> = {}) => res.writeHead(status, { "Content-Type": "application/json", ...headers }).end(body === undefined ? "" : JSON.stringify(body));
+      const reply = (status: number, body?: unknown, headers: Record<string, string> = {}) =>
+        res
+          .writeHead(status, { "Content-Type": "application/json", ...headers })
+          .end(body === undefined ? "" : JSON.stringify(body));
       let text = "";
       req.on("data", (chunk: Buffer) => (text += chunk.toString()));
       req.on("end", () => {
         const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
         if (req.method === "POST" && req.url === "/v3/auth/tokens") {
           tokens++;
-          const token = { issued_at: new Date().toISOString(), expires_at: new Date(Date.now() + 3_600_000).toISOString(), project: { id: "p" }, catalog: [{ type: "database", endpoints: [{ interface: "public", region_id: "R", url: `${base}/v1.0/%(tenant_id)s` }] }] };
+          const token = {
+            issued_at: new Date().toISOString(),
+            expires_at: new Date(Date.now() + 3_600_000).toISOString(),
+            project: { id: "p" },
+            catalog: [
+              {
+                type: "database",
+                endpoints: [{ interface: "public", region_id: "R", url: `${base}/v1.0/%(tenant_id)s` }],
+              },
+            ],
+          };
           return reply(201, { token }, { "X-Subject-Token": `t${tokens}` });
         }
         const shown = /^\/v1\.0\/p\/datastores\/mysql\/versions\/([\d.]+)$/.exec(req.url ?? "");
-        if (shown) return created.has(shown[1]!) ? reply(200, { version: { id: created.get(shown[1]!), name: shown[1], version: shown[1] } }) : reply(400, { badRequest: { message: `Datastore version '${shown[1]}' cannot be found.` } });
+        if (shown)
+          return created.has(shown[1]!)
+            ? reply(200, { version: { id: created.get(shown[1]!), name: shown[1], version: shown[1] } })
+            : reply(400, { badRequest: { message: `Datastore version '${shown[1]}' cannot be found.` } });
         if (req.method === "POST" && req.url === "/v1.0/p/mgmt/datastore-versions") {
           const v = (JSON.parse(text) as { version: { version: string } }).version.version;
           created.set(v, `id-${v}`);
@@ -228,7 +378,10 @@ describe("the published package", () => {
     });
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
     try {
-      writeFileSync(path.join(consumer, "clouds.yaml"), `clouds:\n  fake:\n    auth: { auth_url: 'http://127.0.0.1:${(server.address() as AddressInfo).port}/v3', username: u, password: p, project_name: p }\n    region_name: R\n`);
+      writeFileSync(
+        path.join(consumer, "clouds.yaml"),
+        `clouds:\n  fake:\n    auth: { auth_url: 'http://127.0.0.1:${(server.address() as AddressInfo).port}/v3', username: u, password: p, project_name: p }\n    region_name: R\n`,
+      );
       // Two versions declared, and each created through its own load of the provider text taken from its declaration
       // (the host would load one text once; separate loads share the token too, as different texts would).
       const script = `
@@ -256,7 +409,11 @@ describe("the published package", () => {
           console.log(ids.join(" "));
         }, 20);`;
       writeFileSync(path.join(consumer, "create-twice.js"), script);
-      const { stdout } = await promisify(execFile)(process.execPath, ["create-twice.js"], { cwd: consumer, encoding: "utf8", env: { PATH: process.env.PATH, HOME: consumer, OS_CLIENT_CONFIG_FILE: path.join(consumer, "clouds.yaml") } });
+      const { stdout } = await promisify(execFile)(process.execPath, ["create-twice.js"], {
+        cwd: consumer,
+        encoding: "utf8",
+        env: { PATH: process.env.PATH, HOME: consumer, OS_CLIENT_CONFIG_FILE: path.join(consumer, "clouds.yaml") },
+      });
       expect(stdout.trim()).toBe("id-8.0.1 id-8.0.2");
       expect(tokens).toBe(1);
     } finally {
@@ -268,7 +425,10 @@ describe("the published package", () => {
     // Pulumi runs a resource's stored provider for refresh and delete. Where the package is in node_modules, the
     // serialized text requires its modules by path (pulumi-trove/dist/components/trove-client.js): the fixture holds
     // the four providers as 0.1.0 serialized them (main at 77189fa, built and loaded from a consumer's node_modules).
-    writeFileSync(path.join(consumer, "clouds.yaml"), "clouds:\n  other:\n    auth: { auth_url: http://127.0.0.1:9/v3 }\n");
+    writeFileSync(
+      path.join(consumer, "clouds.yaml"),
+      "clouds:\n  other:\n    auth: { auth_url: http://127.0.0.1:9/v3 }\n",
+    );
     const script = `
       const Module = require("node:module");
       const path = require("node:path");
@@ -300,7 +460,13 @@ describe("the published package", () => {
         console.log(JSON.stringify(out));
       })();`;
     writeFileSync(path.join(consumer, "former-providers.js"), script);
-    const out = JSON.parse(execFileSync(process.execPath, ["former-providers.js"], { cwd: consumer, encoding: "utf8", env: { PATH: process.env.PATH, HOME: consumer } })) as Record<string, unknown>;
+    const out = JSON.parse(
+      execFileSync(process.execPath, ["former-providers.js"], {
+        cwd: consumer,
+        encoding: "utf8",
+        env: { PATH: process.env.PATH, HOME: consumer },
+      }),
+    ) as Record<string, unknown>;
     expect(out).toEqual({
       datastoreVersionProvider: { operations: ["check", "create", "delete", "diff", "read", "update"], missing: [] },
       retirementProvider: { operations: ["check", "create", "delete", "diff", "read", "update"], missing: [] },
@@ -312,9 +478,22 @@ describe("the published package", () => {
   });
 
   it("loads with Node and exports every component", () => {
-    const script = "const t = require('pulumi-trove'); console.log(Object.keys(t).filter((k) => typeof t[k] === 'function').sort().join(' '))";
-    const exported = execFileSync(process.execPath, ["-e", script], { cwd: consumer, encoding: "utf8" }).trim().split(" ");
-    for (const component of ["TroveGuestPipeline", "GuestImageBuild", "GlanceImage", "LocalRegistry", "DatastoreImages", "TroveConfig", "DatastoreVersion", "DatastoreConfigurationParameters", "DatastoreCatalog"]) {
+    const script =
+      "const t = require('pulumi-trove'); console.log(Object.keys(t).filter((k) => typeof t[k] === 'function').sort().join(' '))";
+    const exported = execFileSync(process.execPath, ["-e", script], { cwd: consumer, encoding: "utf8" })
+      .trim()
+      .split(" ");
+    for (const component of [
+      "TroveGuestPipeline",
+      "GuestImageBuild",
+      "GlanceImage",
+      "LocalRegistry",
+      "DatastoreImages",
+      "TroveConfig",
+      "DatastoreVersion",
+      "DatastoreConfigurationParameters",
+      "DatastoreCatalog",
+    ]) {
       expect(exported).toContain(component);
     }
   });

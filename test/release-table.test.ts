@@ -12,14 +12,23 @@ const README = readFileSync(path.join(__dirname, "..", "README.md"), "utf8");
 function releaseTable(): { header: string[]; rows: Record<string, Record<string, string>> } {
   const lines = README.split("\n");
   const start = lines.findIndex((l) => l.startsWith("| release (Trove) |"));
-  const cells = (l: string) => l.slice(1, -1).split(/(?<!\\)\|/).map((c) => c.trim());
+  const cells = (l: string) =>
+    l
+      .slice(1, -1)
+      .split(/(?<!\\)\|/)
+      .map((c) => c.trim());
   const header = cells(lines[start]!);
   const rows: Record<string, Record<string, string>> = {};
   for (const line of lines.slice(start + 2)) {
     if (!line.startsWith("|")) break;
     const row = Object.fromEntries(header.map((h, i) => [h, cells(line)[i] ?? ""]));
     for (const [, release] of row["release (Trove)"]!.matchAll(/([a-z]+|\d{4}\.\d) \(\d+\)/g)) {
-      rows[release!] = Object.fromEntries(Object.entries(row).map(([h, c]) => [h, c.replace(/^as ([a-z]+|\d{4}\.\d)\b/, (_m, other: string) => rows[other]?.[h] ?? `as ${other}`)]));
+      rows[release!] = Object.fromEntries(
+        Object.entries(row).map(([h, c]) => [
+          h,
+          c.replace(/^as ([a-z]+|\d{4}\.\d)\b/, (_m, other: string) => rows[other]?.[h] ?? `as ${other}`),
+        ]),
+      );
     }
   }
   return { header, rows };
@@ -30,12 +39,25 @@ describe("the README's release table", () => {
 
   it("has one row for every release the catalog knows, and the columns issue 25 adds", () => {
     expect(Object.keys(rows).sort()).toEqual(Object.keys(TROVE_RELEASES).sort());
-    expect(header).toEqual(expect.arrayContaining(["backups reach Swift through", "MySQL backup images (`install.sh`)", "production image bakes the guest agent from", "rules files, beyond zed's", "evidence"]));
+    expect(header).toEqual(
+      expect.arrayContaining([
+        "backups reach Swift through",
+        "MySQL backup images (`install.sh`)",
+        "production image bakes the guest agent from",
+        "rules files, beyond zed's",
+        "evidence",
+      ]),
+    );
   });
 
   it("marks each row proved in CI or read from source as the catalog's evidence says", () => {
     for (const [release, row] of Object.entries(rows)) {
-      expect(row.evidence!.startsWith(TROVE_RELEASES[release]!.evidence === "proved-in-ci" ? "proved in CI" : "read from source"), release).toBe(true);
+      expect(
+        row.evidence!.startsWith(
+          TROVE_RELEASES[release]!.evidence === "proved-in-ci" ? "proved in CI" : "read from source",
+        ),
+        release,
+      ).toBe(true);
     }
   });
 
@@ -43,8 +65,12 @@ describe("the README's release table", () => {
     for (const [release, row] of Object.entries(rows)) {
       const r = TROVE_RELEASES[release]!;
       expect(row["backups reach Swift through"], release).toContain(`\`${r.backupImageContract}\``);
-      expect(row["MySQL backup images (`install.sh`)"]!.startsWith(r.backupMysqlVersions.join(", ")), release).toBe(true);
-      expect(row["production image bakes the guest agent from"]!.includes("git HEAD"), release).toBe(r.trovestackBakesCheckoutHead);
+      expect(row["MySQL backup images (`install.sh`)"]!.startsWith(r.backupMysqlVersions.join(", ")), release).toBe(
+        true,
+      );
+      expect(row["production image bakes the guest agent from"]!.includes("git HEAD"), release).toBe(
+        r.trovestackBakesCheckoutHead,
+      );
     }
   });
 });

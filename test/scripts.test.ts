@@ -14,7 +14,12 @@ import { loadScript, readScriptResult } from "../components/internal/scripts/ind
 
 const DIR = path.join(__dirname, "../components/internal/scripts");
 const lib = loadScript("lib.sh");
-const bash = (script: string, env: Record<string, string> = {}) => spawnSync("/bin/bash", ["-c", `set -euo pipefail\n${lib}\n${script}`], { env: { PATH: process.env.PATH, ...env }, stdio: ["ignore", "pipe", "pipe"], encoding: "utf8" });
+const bash = (script: string, env: Record<string, string> = {}) =>
+  spawnSync("/bin/bash", ["-c", `set -euo pipefail\n${lib}\n${script}`], {
+    env: { PATH: process.env.PATH, ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+    encoding: "utf8",
+  });
 
 describe("loadScript", () => {
   it("makes every shell script self-contained: each include replaced by the file, each file once", () => {
@@ -36,7 +41,11 @@ describe("loadScript", () => {
     const inlined = execFileSync("/bin/bash", ["-c", loadScript("describe-image.sh")], { env, encoding: "utf8" });
     const file = execFileSync("/bin/bash", [path.join(DIR, "describe-image.sh")], { env, encoding: "utf8" });
     expect(inlined).toBe(file);
-    expect(JSON.parse(inlined)).toEqual({ path: image, sha256: "2d711642b726b04401627ca9fbac32f5c8530fb1903cc4db02258717921a4881", sizeBytes: 1 });
+    expect(JSON.parse(inlined)).toEqual({
+      path: image,
+      sha256: "2d711642b726b04401627ca9fbac32f5c8530fb1903cc4db02258717921a4881",
+      sizeBytes: 1,
+    });
     rmSync(dir, { recursive: true, force: true });
   });
 
@@ -45,17 +54,44 @@ describe("loadScript", () => {
     const missing = spawnSync("/bin/bash", ["-c", loadScript("describe-image.sh")], { env, encoding: "utf8" });
     expect(missing.status).toBe(2);
     expect(missing.stderr).toMatch(/pulumi-trove: existingImagePath: no file \/nonexistent\/guest.qcow2 on \S+\n$/);
-    const build = spawnSync("/bin/bash", ["-c", loadScript("build-guest-image.sh")], { env: { PATH: process.env.PATH, PULUMI_TROVE_BUILD_SCRIPTS_DIR: "/nonexistent/trove/integration/scripts", PULUMI_TROVE_BUILD_OUTPUT: "/tmp/x.qcow2" }, encoding: "utf8" });
-    expect(build.stderr).toContain("pulumi-trove: troveSourceDir (its integration/scripts): no directory /nonexistent/trove/integration/scripts on ");
+    const build = spawnSync("/bin/bash", ["-c", loadScript("build-guest-image.sh")], {
+      env: {
+        PATH: process.env.PATH,
+        PULUMI_TROVE_BUILD_SCRIPTS_DIR: "/nonexistent/trove/integration/scripts",
+        PULUMI_TROVE_BUILD_OUTPUT: "/tmp/x.qcow2",
+      },
+      encoding: "utf8",
+    });
+    expect(build.stderr).toContain(
+      "pulumi-trove: troveSourceDir (its integration/scripts): no directory /nonexistent/trove/integration/scripts on ",
+    );
   });
 
   it("a destroy removes the remote build's image, record and log, and the local copy, only while they are still that build's", () => {
     const dir = mkdtempSync(path.join(tmpdir(), "cleanup-"));
     const image = path.join(dir, "guest.qcow2");
-    const put = (text: string) => execFileSync("bash", ["-c", 'printf %s "$2" > "$1"; printf \'{"sha256":"%s"}\\n\' "$(sha256sum "$1" | cut -d" " -f1)" > "$1.build.json"; printf log > "$1.build.log"', "-", image, text]);
-    const shaOf = (text: string) => execFileSync("bash", ["-c", 'printf %s "$1" | sha256sum | cut -d" " -f1', "-", text], { encoding: "utf8" }).trim();
-    const cleanup = (sha: string) => spawnSync("/bin/bash", ["-c", loadScript("remove-guest-image.sh")], { env: { PATH: process.env.PATH, PULUMI_TROVE_BUILD_OUTPUT: image, PULUMI_TROVE_BUILD_SHA256: sha }, encoding: "utf8" });
-    const removeCopy = (sha: string) => spawnSync("/bin/bash", ["-c", loadScript("fetch-image-delete.sh")], { env: { PATH: process.env.PATH, FETCH_LOCAL_PATH: image, FETCH_SHA256: sha }, encoding: "utf8" });
+    const put = (text: string) =>
+      execFileSync("bash", [
+        "-c",
+        'printf %s "$2" > "$1"; printf \'{"sha256":"%s"}\\n\' "$(sha256sum "$1" | cut -d" " -f1)" > "$1.build.json"; printf log > "$1.build.log"',
+        "-",
+        image,
+        text,
+      ]);
+    const shaOf = (text: string) =>
+      execFileSync("bash", ["-c", 'printf %s "$1" | sha256sum | cut -d" " -f1', "-", text], {
+        encoding: "utf8",
+      }).trim();
+    const cleanup = (sha: string) =>
+      spawnSync("/bin/bash", ["-c", loadScript("remove-guest-image.sh")], {
+        env: { PATH: process.env.PATH, PULUMI_TROVE_BUILD_OUTPUT: image, PULUMI_TROVE_BUILD_SHA256: sha },
+        encoding: "utf8",
+      });
+    const removeCopy = (sha: string) =>
+      spawnSync("/bin/bash", ["-c", loadScript("fetch-image-delete.sh")], {
+        env: { PATH: process.env.PATH, FETCH_LOCAL_PATH: image, FETCH_SHA256: sha },
+        encoding: "utf8",
+      });
     // A newer build wrote the path since (a replacement): the old build's cleanup keeps it, and says so.
     put("new build");
     const kept = cleanup(shaOf("old build"));
@@ -82,17 +118,24 @@ describe("loadScript", () => {
   });
 
   it("says which file is missing", () => {
-    expect(() => loadScript("no-such-script.sh")).toThrow(/pulumi-trove: cannot read its script .*no-such-script\.sh .*the package is incomplete/);
+    expect(() => loadScript("no-such-script.sh")).toThrow(
+      /pulumi-trove: cannot read its script .*no-such-script\.sh .*the package is incomplete/,
+    );
   });
 });
 
 describe("lib.sh", () => {
   it("json_line writes strings escaped and numbers and booleans as they are", () => {
     fc.assert(
-      fc.property(fc.string({ unit: "binary" }).filter((s) => [...s].every((c) => c >= " " || "\t\n\r".includes(c))), fc.nat(), fc.boolean(), (text, n, b) => {
-        const r = bash('json_line "path=$T" size:="$N" ok:="$B"', { T: text, N: String(n), B: String(b) });
-        expect(JSON.parse(r.stdout)).toEqual({ path: text, size: n, ok: b });
-      }),
+      fc.property(
+        fc.string({ unit: "binary" }).filter((s) => [...s].every((c) => c >= " " || "\t\n\r".includes(c))),
+        fc.nat(),
+        fc.boolean(),
+        (text, n, b) => {
+          const r = bash('json_line "path=$T" size:="$N" ok:="$B"', { T: text, N: String(n), B: String(b) });
+          expect(JSON.parse(r.stdout)).toEqual({ path: text, size: n, ok: b });
+        },
+      ),
       { numRuns: 60 },
     );
   });
@@ -103,7 +146,10 @@ describe("lib.sh", () => {
     const failed = bash('partial_start "$D"; echo half > "$partial"; exit 1', { D: dest });
     expect(failed.status).toBe(1);
     expect(readdirSync(path.dirname(dest))).toEqual([]);
-    const done = bash('partial_start "$D"; echo whole > "$partial"; case $partial in "$(dirname "$D")"/.partial-*-image.qcow2) ;; *) exit 9;; esac; partial_done; write_file "$D.json" "{}"', { D: dest });
+    const done = bash(
+      'partial_start "$D"; echo whole > "$partial"; case $partial in "$(dirname "$D")"/.partial-*-image.qcow2) ;; *) exit 9;; esac; partial_done; write_file "$D.json" "{}"',
+      { D: dest },
+    );
     expect(done.status, done.stderr).toBe(0);
     expect(readFileSync(dest, "utf8")).toBe("whole\n");
     expect(readFileSync(`${dest}.json`, "utf8")).toBe("{}\n");
@@ -118,7 +164,9 @@ describe("lib.sh", () => {
   });
 
   it("home_path expands only a leading $HOME/", () => {
-    expect(bash('home_path "$P"', { P: "$HOME/images/x.qcow2", HOME: "/home/u" }).stdout).toBe("/home/u/images/x.qcow2\n");
+    expect(bash('home_path "$P"', { P: "$HOME/images/x.qcow2", HOME: "/home/u" }).stdout).toBe(
+      "/home/u/images/x.qcow2\n",
+    );
     expect(bash('home_path "$P"', { P: "/srv/$HOME/x.qcow2", HOME: "/home/u" }).stdout).toBe("/srv/$HOME/x.qcow2\n");
   });
 });
@@ -130,13 +178,18 @@ describe("readScriptResult", () => {
 
   it.each([
     [undefined, /^the step did not report its result \(it printed nothing\); last output line: ""$/],
-    ["building...\n", /^the step did not report its result \(its last output line is not JSON\); last output line: "building..."$/],
+    [
+      "building...\n",
+      /^the step did not report its result \(its last output line is not JSON\); last output line: "building..."$/,
+    ],
     ['{"a":1}\nnot json', /not JSON\); last output line: "not json"/],
   ])("names the step when the result is missing or malformed: %j", (stdout, message) => {
     expect(() => readScriptResult("the step", stdout)).toThrow(message);
   });
 
   it("checks the shape it is given", () => {
-    expect(() => readScriptResult("the build", '{"path":1}', (v) => typeof (v as { path: unknown }).path === "string")).toThrow(/^the build did not report its result \(its last output line is JSON of the wrong shape\)/);
+    expect(() =>
+      readScriptResult("the build", '{"path":1}', (v) => typeof (v as { path: unknown }).path === "string"),
+    ).toThrow(/^the build did not report its result \(its last output line is JSON of the wrong shape\)/);
   });
 });

@@ -15,10 +15,12 @@ function throughBash(values: string[]): Array<{ count: number; first: string }> 
 }
 
 const nastyChars = fc.constantFrom(..."';|&$()`\"\\ \t\n*?[]{}<>!#~%^=,.-_/".split(""), "$(id)", "${HOME}", "'\\''");
-const anyText = fc.oneof(
-  fc.string({ unit: "grapheme", maxLength: 40 }),
-  fc.array(fc.oneof(nastyChars, fc.string({ maxLength: 3 })), { maxLength: 12 }).map((a) => a.join("")),
-).filter((s) => !s.includes("\0"));
+const anyText = fc
+  .oneof(
+    fc.string({ unit: "grapheme", maxLength: 40 }),
+    fc.array(fc.oneof(nastyChars, fc.string({ maxLength: 3 })), { maxLength: 12 }).map((a) => a.join("")),
+  )
+  .filter((s) => !s.includes("\0"));
 
 describe("shellQuote", () => {
   it("delivers any string through bash as one argument, byte for byte", () => {
@@ -36,7 +38,9 @@ describe("shellQuote", () => {
 
   it("leaves plain words readable and quotes everything else", () => {
     expect(shellQuote("mysql")).toBe("mysql");
-    expect(shellQuote("10.0.0.5:4000/trove-datastores/mysql:5.7.29")).toBe("10.0.0.5:4000/trove-datastores/mysql:5.7.29");
+    expect(shellQuote("10.0.0.5:4000/trove-datastores/mysql:5.7.29")).toBe(
+      "10.0.0.5:4000/trove-datastores/mysql:5.7.29",
+    );
     expect(shellQuote("")).toBe("''");
     expect(shellQuote("a b")).toBe("'a b'");
     expect(shellQuote("it's")).toBe("'it'\\''s'");
@@ -64,7 +68,9 @@ describe("shellExports", () => {
   it("exports values unchanged", () => {
     fc.assert(
       fc.property(anyText, (value) => {
-        const out = execFileSync("bash", ["-c", `${shellExports({ DIB_X: value })}\nprintf '%s' "$DIB_X"`], { encoding: "utf8" });
+        const out = execFileSync("bash", ["-c", `${shellExports({ DIB_X: value })}\nprintf '%s' "$DIB_X"`], {
+          encoding: "utf8",
+        });
         expect(out).toBe(value);
       }),
       { numRuns: 30 },

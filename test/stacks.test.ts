@@ -9,13 +9,24 @@ import { describe, expect, it, vi } from "vitest";
 import { installMocks, MockState, valueOf } from "./support/pulumi-mocks";
 import { loadStackConfig } from "./support/stack-config";
 
-async function evaluate(stack: string, secrets: Record<string, string> = {}, overrides: Record<string, unknown> = {}): Promise<{ mocks: MockState; outputs: Record<string, pulumi.Input<unknown>> }> {
+async function evaluate(
+  stack: string,
+  secrets: Record<string, string> = {},
+  overrides: Record<string, unknown> = {},
+): Promise<{ mocks: MockState; outputs: Record<string, pulumi.Input<unknown>> }> {
   vi.resetModules();
   const mocks = await installMocks({
     stack,
     outputs: (type, name, inputs) => {
-      if (name.includes("-publish-")) return { stdout: JSON.stringify({ database: { reference: "r:1/x:1", digest: `sha256:${"a".repeat(64)}` }, backup: { reference: "r:1/b:1", digest: `sha256:${"a".repeat(64)}` } }) };
-      if (type.startsWith("command:")) return { stdout: `{"path":"/images/guest.qcow2","sha256":"${"b".repeat(64)}","sizeBytes":1}` };
+      if (name.includes("-publish-"))
+        return {
+          stdout: JSON.stringify({
+            database: { reference: "r:1/x:1", digest: `sha256:${"a".repeat(64)}` },
+            backup: { reference: "r:1/b:1", digest: `sha256:${"a".repeat(64)}` },
+          }),
+        };
+      if (type.startsWith("command:"))
+        return { stdout: `{"path":"/images/guest.qcow2","sha256":"${"b".repeat(64)}","sizeBytes":1}` };
       if (type === "docker:index/remoteImage:RemoteImage") return { imageId: "sha256:registry" };
       return inputs && undefined;
     },
@@ -31,7 +42,14 @@ describe("stack lab", () => {
     const lab = "/tmp/pulumi-trove-lab";
     if (!existsSync(`${lab}/images/trove-guest-ubuntu-jammy-dev.qcow2`)) {
       mkdirSync(`${lab}/images`, { recursive: true });
-      execFileSync("qemu-img", ["create", "-q", "-f", "qcow2", `${lab}/images/trove-guest-ubuntu-jammy-dev.qcow2`, "16M"]);
+      execFileSync("qemu-img", [
+        "create",
+        "-q",
+        "-f",
+        "qcow2",
+        `${lab}/images/trove-guest-ubuntu-jammy-dev.qcow2`,
+        "16M",
+      ]);
     }
     for (const d of ["mysql", "mariadb", "postgresql"]) {
       const rules = `${lab}/trove-source/trove/templates/${d}/validation-rules.json`;
@@ -45,19 +63,36 @@ describe("stack lab", () => {
     expect(container.inputs.envs).toEqual(["REGISTRY_HTTP_ADDR=127.0.0.1:4000"]);
     expect((await mocks.waitFor("openstack-lab")).inputs).toMatchObject({ cloud: "trove-lab" });
     expect(mocks.ofType("openstack:images/image:Image")).toHaveLength(1);
-    expect(mocks.resources.filter((r) => r.name.includes("-publish-")).map((r) => r.name).sort()).toEqual(["lab-images-publish-mariadb-10-4", "lab-images-publish-mysql-5-7-29", "lab-images-publish-postgresql-12"]);
+    expect(
+      mocks.resources
+        .filter((r) => r.name.includes("-publish-"))
+        .map((r) => r.name)
+        .sort(),
+    ).toEqual([
+      "lab-images-publish-mariadb-10-4",
+      "lab-images-publish-mysql-5-7-29",
+      "lab-images-publish-postgresql-12",
+    ]);
     expect(mocks.ofType("command:remote:Command")).toEqual([]);
     const versions = mocks.ofType("pulumi-nodejs:dynamic/pulumi-trove:DatastoreVersion");
     // A DatastoreVersion declares its datastore, version number and cloud in one property
     // (components/trove/version-provider/provider.ts).
     const identities = versions.map((v) => v.inputs.identity as Record<string, unknown>);
-    expect(identities.map((i) => `${String(i.datastore)}:${String(i.version)}:${String(i.cloud)}`).sort()).toEqual(["mariadb:10.4:trove-lab", "mysql:5.7.29:trove-lab", "postgresql:12:trove-lab"]);
+    expect(identities.map((i) => `${String(i.datastore)}:${String(i.version)}:${String(i.cloud)}`).sort()).toEqual([
+      "mariadb:10.4:trove-lab",
+      "mysql:5.7.29:trove-lab",
+      "postgresql:12:trove-lab",
+    ]);
     const load = await mocks.waitFor("lab-parameters-lab-postgresql-12-load");
     expect(load.type).toBe("command:local:Command");
     expect(JSON.parse(String(load.inputs.stdin)).configFile).toBe("/tmp/pulumi-trove-lab/trove/trove.conf");
     expect(await valueOf(pulumi.output(outputs.registryAddress))).toBe("127.0.0.1:4000");
     // The version outputs under their names now, and under their former names for the stacks that read those.
-    expect(Object.keys(await valueOf(pulumi.output(outputs.versionSettings)))).toEqual(["mysql:5.7.29", "mariadb:10.4", "postgresql:12"]);
+    expect(Object.keys(await valueOf(pulumi.output(outputs.versionSettings)))).toEqual([
+      "mysql:5.7.29",
+      "mariadb:10.4",
+      "postgresql:12",
+    ]);
     expect(outputs.datastoreVersions).toBe(outputs.versionSettings);
     expect(outputs.datastoreVersionIds).toBe(outputs.versionIds);
   });
@@ -66,7 +101,9 @@ describe("stack lab", () => {
 describe("stack devstack", () => {
   it("builds in dev mode with HOST_SCP_USERNAME=stack and applies the config to the controller", async () => {
     const { mocks } = await evaluate("devstack", { controllerSshKey: "KEY" });
-    expect((await mocks.waitFor("devstack-guest-build")).inputs.environment).toMatchObject({ HOST_SCP_USERNAME: "stack" });
+    expect((await mocks.waitFor("devstack-guest-build")).inputs.environment).toMatchObject({
+      HOST_SCP_USERNAME: "stack",
+    });
     const apply = await mocks.waitFor("devstack-config-apply");
     expect(JSON.stringify(apply.inputs.connection)).toContain("10.0.0.5");
   });
@@ -74,7 +111,12 @@ describe("stack devstack", () => {
 
 describe("stack production", () => {
   it("feeds two regions from one build, with an auth+TLS registry and secrets from config", async () => {
-    const { mocks, outputs } = await evaluate("production", { registryPassword: "s3cret", registryTlsKey: "TLSKEY", controllerSshKey: "KEY", buildHostSshKey: "BUILDKEY" });
+    const { mocks, outputs } = await evaluate("production", {
+      registryPassword: "s3cret",
+      registryTlsKey: "TLSKEY",
+      controllerSshKey: "KEY",
+      buildHostSshKey: "BUILDKEY",
+    });
     await mocks.waitFor("production-glance-west-image");
     expect(mocks.resources.filter((r) => r.name === "production-guest-build")).toHaveLength(1);
     // Built on the build host, copied back once, uploaded to both regions from the copy; the key only on the copy's stdin.
@@ -82,12 +124,24 @@ describe("stack production", () => {
     expect(build.type).toBe("command:remote:Command");
     expect(JSON.stringify(build.inputs.connection)).toContain("image-builder.db.example.com");
     const fetch = await mocks.waitFor("production-guest-fetch");
-    expect(fetch.inputs.environment).toMatchObject({ FETCH_HOST: "image-builder.db.example.com", FETCH_USER: "builder", FETCH_LOCAL_PATH: "/srv/pulumi-trove/images/trove-guest-ubuntu-noble.qcow2" });
+    expect(fetch.inputs.environment).toMatchObject({
+      FETCH_HOST: "image-builder.db.example.com",
+      FETCH_USER: "builder",
+      FETCH_LOCAL_PATH: "/srv/pulumi-trove/images/trove-guest-ubuntu-noble.qcow2",
+    });
     expect(JSON.stringify([fetch.inputs.create, fetch.inputs.environment])).not.toContain("BUILDKEY");
-    for (const region of ["east", "west"]) expect(mocks.named(`production-glance-${region}-image`).dependsOn).toContain("production-guest-fetch");
-    expect(mocks.ofType("openstack:images/image:Image").map((r) => r.name).sort()).toEqual(["production-glance-east-image", "production-glance-west-image"]);
+    for (const region of ["east", "west"])
+      expect(mocks.named(`production-glance-${region}-image`).dependsOn).toContain("production-guest-fetch");
+    expect(
+      mocks
+        .ofType("openstack:images/image:Image")
+        .map((r) => r.name)
+        .sort(),
+    ).toEqual(["production-glance-east-image", "production-glance-west-image"]);
     // A remote build: trovestack's arguments are quoted exports in front of the script.
-    expect(String((await mocks.waitFor("production-guest-build")).inputs.create)).toContain("export PULUMI_TROVE_BUILD_GUEST_OS=ubuntu\nexport PULUMI_TROVE_BUILD_GUEST_OS_RELEASE=noble\nexport PULUMI_TROVE_BUILD_DEV_MODE=false\nexport PULUMI_TROVE_BUILD_GUEST_USERNAME=ubuntu\n");
+    expect(String((await mocks.waitFor("production-guest-build")).inputs.create)).toContain(
+      "export PULUMI_TROVE_BUILD_GUEST_OS=ubuntu\nexport PULUMI_TROVE_BUILD_GUEST_OS_RELEASE=noble\nexport PULUMI_TROVE_BUILD_DEV_MODE=false\nexport PULUMI_TROVE_BUILD_GUEST_USERNAME=ubuntu\n",
+    );
     const container = await mocks.waitFor("production-registry-container");
     expect(container.inputs.envs).toContain("REGISTRY_AUTH=htpasswd");
     expect(container.inputs.envs).toContain("REGISTRY_HTTP_TLS_KEY=/certs/domain.key");
@@ -97,7 +151,9 @@ describe("stack production", () => {
   });
 
   it("refuses to run without the registry password secret", async () => {
-    await expect(evaluate("production", { registryTlsKey: "TLSKEY" })).rejects.toThrow(/pulumi config set --secret registryPassword/);
+    await expect(evaluate("production", { registryTlsKey: "TLSKEY" })).rejects.toThrow(
+      /pulumi config set --secret registryPassword/,
+    );
   });
 });
 
@@ -105,33 +161,78 @@ describe("the stack's keys", () => {
   it("are the pipeline's fields, from its schema, and the secrets; catalog, a class instance, is for code only", async () => {
     const program = await import("../stacks/program.js");
     const { TROVE_GUEST_PIPELINE_SCHEMA } = await import("../components/pipeline/pipeline.js");
-    expect(program.PIPELINE_SETTINGS).toEqual(Object.keys(TROVE_GUEST_PIPELINE_SCHEMA.fields!).filter((f) => f !== "catalog"));
-    expect(program.STACK_SETTINGS).toEqual([...program.PIPELINE_SETTINGS, "registryPassword", "registryTlsKey", "buildHostSshKey", "controllerSshKey"]);
+    expect(program.PIPELINE_SETTINGS).toEqual(
+      Object.keys(TROVE_GUEST_PIPELINE_SCHEMA.fields!).filter((f) => f !== "catalog"),
+    );
+    expect(program.STACK_SETTINGS).toEqual([
+      ...program.PIPELINE_SETTINGS,
+      "registryPassword",
+      "registryTlsKey",
+      "buildHostSshKey",
+      "controllerSshKey",
+    ]);
   });
 
   it("an unknown key of the stack's namespace is refused with the key it most likely means; a secret's value is not shown; other namespaces are not ours", async () => {
     const program = await import("../stacks/program.js");
-    const given = { "pulumi-trove:versions": "[]", "pulumi-trove:versionz": "[]", "pulumi-trove:registryPasword": "s3cret", "pulumi-trove:colour": "blue", "docker:host": "ssh://h", "openstack:cloud": "c" };
+    const given = {
+      "pulumi-trove:versions": "[]",
+      "pulumi-trove:versionz": "[]",
+      "pulumi-trove:registryPasword": "s3cret",
+      "pulumi-trove:colour": "blue",
+      "docker:host": "ssh://h",
+      "openstack:cloud": "c",
+    };
     const problems = program.unknownStackKeys(given, (k) => k === "pulumi-trove:registryPasword");
     expect(problems).toEqual([
-      { field: "pulumi-trove:colour", value: "blue", allowed: `not a setting of this stack; settings: ${program.STACK_SETTINGS.join(", ")}` },
-      { field: "pulumi-trove:registryPasword", value: "(secret)", allowed: "not a setting of this stack; did you mean pulumi-trove:registryPassword?" },
-      { field: "pulumi-trove:versionz", value: "[]", allowed: "not a setting of this stack; did you mean pulumi-trove:versions?" },
+      {
+        field: "pulumi-trove:colour",
+        value: "blue",
+        allowed: `not a setting of this stack; settings: ${program.STACK_SETTINGS.join(", ")}`,
+      },
+      {
+        field: "pulumi-trove:registryPasword",
+        value: "(secret)",
+        allowed: "not a setting of this stack; did you mean pulumi-trove:registryPassword?",
+      },
+      {
+        field: "pulumi-trove:versionz",
+        value: "[]",
+        allowed: "not a setting of this stack; did you mean pulumi-trove:versions?",
+      },
     ]);
   });
 
   it("every problem at once: an unknown key beside a bad value, in one error", async () => {
-    const run = evaluate("lab", {}, { "pulumi-trove:versionz": [], "pulumi-trove:managementNetworkCidr": "10.0.0.0/33" });
-    await expect(run).rejects.toThrow(/^stack config "Pulumi\.lab\.yaml": 2 invalid inputs:\n {2}- pulumi-trove:versionz "\[\]" is not valid \(not a setting of this stack; did you mean pulumi-trove:versions\?\)\n {2}- pulumi-trove:managementNetworkCidr "10\.0\.0\.0\/33" is not valid/);
+    const run = evaluate(
+      "lab",
+      {},
+      { "pulumi-trove:versionz": [], "pulumi-trove:managementNetworkCidr": "10.0.0.0/33" },
+    );
+    await expect(run).rejects.toThrow(
+      /^stack config "Pulumi\.lab\.yaml": 2 invalid inputs:\n {2}- pulumi-trove:versionz "\[\]" is not valid \(not a setting of this stack; did you mean pulumi-trove:versions\?\)\n {2}- pulumi-trove:managementNetworkCidr "10\.0\.0\.0\/33" is not valid/,
+    );
   });
 
   it("a misspelt key stands in for the setting it misses: the key is told, not the missing setting", async () => {
-    const run = evaluate("lab", {}, { "pulumi-trove:versions": undefined, "pulumi-trove:versionz": [{ datastore: "mysql", version: "5.7.29" }] });
-    await expect(run).rejects.toThrow(/pulumi-trove:versionz .* \(not a setting of this stack; did you mean pulumi-trove:versions\?\)\.$/);
+    const run = evaluate(
+      "lab",
+      {},
+      { "pulumi-trove:versions": undefined, "pulumi-trove:versionz": [{ datastore: "mysql", version: "5.7.29" }] },
+    );
+    await expect(run).rejects.toThrow(
+      /pulumi-trove:versionz .* \(not a setting of this stack; did you mean pulumi-trove:versions\?\)\.$/,
+    );
   });
 
   it("a region's misspelt field is refused, not dropped", async () => {
-    const run = evaluate("lab", {}, { "pulumi-trove:regions": [{ name: "lab", cloud: "trove-lab", regoin: "RegionOne" }] });
-    await expect(run).rejects.toThrow('stack config "Pulumi.lab.yaml": pulumi-trove:regions[0].regoin "regoin" is not valid (unknown field; did you mean region?).');
+    const run = evaluate(
+      "lab",
+      {},
+      { "pulumi-trove:regions": [{ name: "lab", cloud: "trove-lab", regoin: "RegionOne" }] },
+    );
+    await expect(run).rejects.toThrow(
+      'stack config "Pulumi.lab.yaml": pulumi-trove:regions[0].regoin "regoin" is not valid (unknown field; did you mean region?).',
+    );
   });
 });

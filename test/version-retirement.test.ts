@@ -7,7 +7,14 @@ import * as r from "../components/trove/version-retirement";
 const v104 = { datastore: "mariadb", name: "10.4", version: "10.4" };
 const v105 = { datastore: "mariadb", name: "10.5", version: "10.5" };
 const mysql = { datastore: "mysql", name: "5.7", version: "5.7.29" };
-const none = { instances: 0, backups: 0, configurations: 0, deletedInstances: 0, deletedBackups: 0, referencesEnforced: true };
+const none = {
+  instances: 0,
+  backups: 0,
+  configurations: 0,
+  deletedInstances: 0,
+  deletedBackups: 0,
+  referencesEnforced: true,
+};
 
 describe("DatastoreVersionRetirement's decisions", () => {
   it("takes as candidates the versions served or kept before that are no longer listed, each once", () => {
@@ -24,16 +31,32 @@ describe("DatastoreVersionRetirement's decisions", () => {
       { ...mysql, found: false },
     ]);
     expect(failures).toEqual([]);
-    expect(retained).toEqual([{ ...v104, reason: "mariadb 10.4 kept inactive: in use by 1 instance, 0 backups, 0 configuration groups; it is removed by the first up after they are gone" }]);
+    expect(retained).toEqual([
+      {
+        ...v104,
+        reason:
+          "mariadb 10.4 kept inactive: in use by 1 instance, 0 backups, 0 configuration groups; it is removed by the first up after they are gone",
+      },
+    ]);
   });
 
   it("sees a change of the region's cloud or region (it replaces every version held there), not a first declaration", () => {
     expect(r.placeChanged({ serving: [v104], cloud: "lab" }, { cloud: "lab", region: "RegionOne" })).toBe(true);
     expect(r.placeChanged({ serving: [v104], cloud: "lab" }, { cloud: "other" })).toBe(true);
-    expect(r.placeChanged({ serving: [v104], cloud: "lab", region: "RegionOne" }, { cloud: "lab", region: "RegionOne" })).toBe(false);
+    expect(
+      r.placeChanged({ serving: [v104], cloud: "lab", region: "RegionOne" }, { cloud: "lab", region: "RegionOne" }),
+    ).toBe(false);
     expect(r.placeChanged(undefined, { cloud: "lab", region: "RegionOne" })).toBe(false);
     expect(r.versionsHeld({ serving: [v105], retained: [{ ...v104, reason: "x" }] })).toEqual([v105, v104]);
-    expect(r.movedLine(v104, "region east", "1 instance, 0 backups, 0 configuration groups", r.placeText({ cloud: "lab" }), r.placeText({ cloud: "lab", region: "RegionOne" }))).toBe(
+    expect(
+      r.movedLine(
+        v104,
+        "region east",
+        "1 instance, 0 backups, 0 configuration groups",
+        r.placeText({ cloud: "lab" }),
+        r.placeText({ cloud: "lab", region: "RegionOne" }),
+      ),
+    ).toBe(
       'mariadb 10.4 in region east is still in use by 1 instance, 0 backups, 0 configuration groups, and its region moves from cloud "lab", the cloud\'s region to cloud "lab", region "RegionOne", ' +
         "which replaces the version: Trove deletes a version before it makes it again, and cannot while it is in use. Keep the region's cloud and region as they were " +
         "and declare the new place as a region of its own, or delete or migrate what uses the version first",
@@ -47,35 +70,63 @@ describe("DatastoreVersionRetirement's decisions", () => {
   });
 
   it("fails in strict mode with a line that names what uses the version and the ways forward", () => {
-    const { retained, failures } = r.decide({ whenInUse: "fail", where: "" }, [{ ...v104, found: true, ...none, configurations: 1 }]);
+    const { retained, failures } = r.decide({ whenInUse: "fail", where: "" }, [
+      { ...v104, found: true, ...none, configurations: 1 },
+    ]);
     expect(retained).toEqual([]);
     expect(failures).toHaveLength(1);
-    expect(failures[0]).toContain('mariadb 10.4 is still in use by 0 instances, 0 backups, 1 configuration group, and registration.whenInUse is "fail"');
+    expect(failures[0]).toContain(
+      'mariadb 10.4 is still in use by 0 instances, 0 backups, 1 configuration group, and registration.whenInUse is "fail"',
+    );
     expect(failures[0]).toContain("registration.whenInUse: retire");
   });
 
   it("keeps a version that only deleted rows still refer to where the database enforces foreign keys, not on SQLite", () => {
     const deleted = { ...v104, found: true, ...none, deletedInstances: 1 };
-    expect(r.decide({ whenInUse: "fail", where: "" }, [deleted]).retained[0]!.reason).toContain("not in use, but Trove's database still holds 1 deleted instance and 0 deleted backups");
-    expect(r.decide({ whenInUse: "retire", where: "" }, [{ ...deleted, referencesEnforced: false }]).retained).toEqual([]);
+    expect(r.decide({ whenInUse: "fail", where: "" }, [deleted]).retained[0]!.reason).toContain(
+      "not in use, but Trove's database still holds 1 deleted instance and 0 deleted backups",
+    );
+    expect(r.decide({ whenInUse: "retire", where: "" }, [{ ...deleted, referencesEnforced: false }]).retained).toEqual(
+      [],
+    );
   });
 
   it("reads Trove's refusals of a DELETE", () => {
     const refusal = (status: number, message: string) => Object.assign(new Error(message), { status, attempts: 1 });
-    expect(r.inUseRefusal(refusal(400, "HTTP 400: Datastore version is in use by instance."))).toBe("in use by an instance");
-    expect(r.inUseRefusal(refusal(400, "HTTP 400: Datastore version is in use by configuration."))).toBe("in use by a configuration group");
+    expect(r.inUseRefusal(refusal(400, "HTTP 400: Datastore version is in use by instance."))).toBe(
+      "in use by an instance",
+    );
+    expect(r.inUseRefusal(refusal(400, "HTTP 400: Datastore version is in use by configuration."))).toBe(
+      "in use by a configuration group",
+    );
     expect(r.inUseRefusal(refusal(500, "HTTP 500: internal error"))).toMatch(/still refers to it/);
     expect(r.inUseRefusal(refusal(401, "HTTP 401: unauthorized"))).toBeUndefined();
   });
 
   it("without a counter, shows the candidates kept at preview and leaves the decision to Trove at up", async () => {
-    const checked = (await r.retirementProvider.check!({ serving: [v104, v105], whenInUse: "retire", where: "" }, { serving: [v105], whenInUse: "retire", where: "" })) as { inputs: r.RetirementInputs };
+    const checked = (await r.retirementProvider.check!(
+      { serving: [v104, v105], whenInUse: "retire", where: "" },
+      { serving: [v105], whenInUse: "retire", where: "" },
+    )) as { inputs: r.RetirementInputs };
     expect(checked.inputs.undecided).toEqual([v104]);
     expect(checked.inputs.retained).toEqual([{ ...v104, reason: r.undecidedLine(v104, "") }]);
   });
 
   it("fails the check, naming the counter, when the usage cannot be counted", async () => {
-    const checked = (await r.retirementProvider.check!({ serving: [v104], whenInUse: "retire", where: "" }, { serving: [], whenInUse: "retire", where: "", counter: { python: "/nonexistent/python3", troveConfPath: "/etc/trove/trove.conf" } })) as { failures: Array<{ property: string; reason: string }> };
-    expect(checked.failures).toEqual([{ property: "counter", reason: expect.stringContaining("cannot count what uses mariadb 10.4 with /nonexistent/python3") }]);
+    const checked = (await r.retirementProvider.check!(
+      { serving: [v104], whenInUse: "retire", where: "" },
+      {
+        serving: [],
+        whenInUse: "retire",
+        where: "",
+        counter: { python: "/nonexistent/python3", troveConfPath: "/etc/trove/trove.conf" },
+      },
+    )) as { failures: Array<{ property: string; reason: string }> };
+    expect(checked.failures).toEqual([
+      {
+        property: "counter",
+        reason: expect.stringContaining("cannot count what uses mariadb 10.4 with /nonexistent/python3"),
+      },
+    ]);
   });
 });

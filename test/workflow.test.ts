@@ -31,7 +31,9 @@ describe("the Pulumi workflow", () => {
   });
 
   it("fails validation when broken, so the check above can fail", () => {
-    expect(validateWorkflow(source.replace("runs-on: ubuntu-latest", "runs_on: ubuntu-latest")).errors.length).toBeGreaterThan(0);
+    expect(
+      validateWorkflow(source.replace("runs-on: ubuntu-latest", "runs_on: ubuntu-latest")).errors.length,
+    ).toBeGreaterThan(0);
   });
 
   it("previews with a diff, posted on the PR, for each stack listed in stacks/preview-on-pr.json", () => {
@@ -40,16 +42,29 @@ describe("the Pulumi workflow", () => {
     expect(preview.if).toContain("github.event_name == 'pull_request'");
     expect(preview.strategy?.matrix.stack).toBe("${{ fromJSON(needs.stacks.outputs.preview) }}");
     const pulumi = preview.steps.find((s) => s.uses?.startsWith("pulumi/actions@"));
-    expect(pulumi?.with).toMatchObject({ command: "preview", diff: true, "comment-on-pr": true, "stack-name": "${{ matrix.stack }}" });
+    expect(pulumi?.with).toMatchObject({
+      command: "preview",
+      diff: true,
+      "comment-on-pr": true,
+      "stack-name": "${{ matrix.stack }}",
+    });
   });
 
   it("gives previews and deploys the cloud that stacks without regions use (the default OpenStack provider's OS_CLOUD)", () => {
     for (const job of [workflow.jobs.preview!, workflow.jobs.deploy!]) {
-      expect(job.env).toMatchObject({ OS_CLOUD: "${{ vars.OS_CLOUD }}", OS_CLIENT_CONFIG_FILE: expect.stringContaining(".ci-clouds.yaml") });
+      expect(job.env).toMatchObject({
+        OS_CLOUD: "${{ vars.OS_CLOUD }}",
+        OS_CLIENT_CONFIG_FILE: expect.stringContaining(".ci-clouds.yaml"),
+      });
     }
     // The stacks that previews run on pull requests include one without regions, which is why this matters.
     const previewed = JSON.parse(readFileSync(path.join(root, "stacks", "preview-on-pr.json"), "utf8")) as string[];
-    expect(previewed.some((stack) => !readFileSync(path.join(root, "stacks", `Pulumi.${stack}.yaml`), "utf8").includes("pulumi-trove:regions"))).toBe(true);
+    expect(
+      previewed.some(
+        (stack) =>
+          !readFileSync(path.join(root, "stacks", `Pulumi.${stack}.yaml`), "utf8").includes("pulumi-trove:regions"),
+      ),
+    ).toBe(true);
   });
 
   it("deploys on main only the stacks listed in stacks/deploy-on-main.json", () => {
@@ -62,7 +77,8 @@ describe("the Pulumi workflow", () => {
   it("names only stacks that exist", () => {
     for (const list of ["preview-on-pr.json", "deploy-on-main.json"]) {
       const stacks = JSON.parse(readFileSync(path.join(root, "stacks", list), "utf8")) as string[];
-      for (const stack of stacks) expect(existsSync(path.join(root, "stacks", `Pulumi.${stack}.yaml`)), `${list} names ${stack}`).toBe(true);
+      for (const stack of stacks)
+        expect(existsSync(path.join(root, "stacks", `Pulumi.${stack}.yaml`)), `${list} names ${stack}`).toBe(true);
     }
   });
 

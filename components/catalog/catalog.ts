@@ -5,7 +5,6 @@ import { Problems } from "../internal/errors";
 import { FieldRules, optional, required, Rule, text } from "../internal/schema";
 import { plainNameProblem, repositoryProblem, tagProblem, versionNumberProblem } from "../internal/validate";
 
-
 /** Everything the pipeline needs to know about one datastore. */
 export interface DatastoreDefinition {
   /** Trove datastore name, as in `openstack datastore version create <version> <datastore> ...`. Example: `mysql`. */
@@ -77,7 +76,10 @@ export class DatastoreCatalog {
    * @param extra datastores to add or override, e.g. a `percona` definition. Each is validated.
    * @param base the datastores to start from; defaults to {@link BUILTIN_DATASTORES}.
    */
-  constructor(extra: readonly DatastoreDefinition[] = [], base: Readonly<Record<string, DatastoreDefinition>> = BUILTIN_DATASTORES) {
+  constructor(
+    extra: readonly DatastoreDefinition[] = [],
+    base: Readonly<Record<string, DatastoreDefinition>> = BUILTIN_DATASTORES,
+  ) {
     const problems = new Problems("DatastoreCatalog", "catalog");
     extra.forEach((d, i) => validateDefinition(d, `datastores[${i}]`, problems));
     problems.throwIfAny();
@@ -120,11 +122,21 @@ export const defaultCatalog = new DatastoreCatalog();
 function validateDefinition(d: DatastoreDefinition, at: string, problems: Problems): void {
   problems.report(`${at}.name`, d.name, plainNameProblem(d.name));
   problems.report(`${at}.manager`, d.manager, plainNameProblem(d.manager));
-  problems.check(/^[A-Za-z][A-Za-z0-9_]*$/.test(d.configSection), `${at}.configSection`, d.configSection, "expected an INI section name: letters, digits and '_'");
+  problems.check(
+    /^[A-Za-z][A-Za-z0-9_]*$/.test(d.configSection),
+    `${at}.configSection`,
+    d.configSection,
+    "expected an INI section name: letters, digits and '_'",
+  );
   problems.report(`${at}.upstreamImage`, d.upstreamImage, repositoryProblem(d.upstreamImage));
   problems.report(`${at}.backupImageName`, d.backupImageName, repositoryProblem(d.backupImageName));
   d.testedVersions.forEach((v, j) => problems.report(`${at}.testedVersions[${j}]`, v, versionNumberProblem(v)));
-  problems.check(!d.validationRulesPath.startsWith("/") && !d.validationRulesPath.split("/").includes(".."), `${at}.validationRulesPath`, d.validationRulesPath, "expected a path relative to a Trove checkout");
+  problems.check(
+    !d.validationRulesPath.startsWith("/") && !d.validationRulesPath.split("/").includes(".."),
+    `${at}.validationRulesPath`,
+    d.validationRulesPath,
+    "expected a path relative to a Trove checkout",
+  );
 }
 
 /**
@@ -227,20 +239,162 @@ const BACKUP_MYSQL_2025_2 = ["8.0", "8.4"];
 const UNTIL_2026_1 = { backupImageContract: "keystone-reauth", trovestackBakesCheckoutHead: false } as const;
 
 function release(r: TroveReleaseRules): TroveReleaseRules {
-  return Object.freeze({ ...r, guestOsReleases: Object.freeze([...r.guestOsReleases]), datastoreVersions: Object.freeze({ ...r.datastoreVersions }), versionApiFields: Object.freeze([...r.versionApiFields]), backupMysqlVersions: Object.freeze([...r.backupMysqlVersions]) });
+  return Object.freeze({
+    ...r,
+    guestOsReleases: Object.freeze([...r.guestOsReleases]),
+    datastoreVersions: Object.freeze({ ...r.datastoreVersions }),
+    versionApiFields: Object.freeze([...r.versionApiFields]),
+    backupMysqlVersions: Object.freeze([...r.backupMysqlVersions]),
+  });
 }
 
 /** Every Trove release the library knows, Trove 18 (Zed) to 26 (2026.2): the one place that says what each supports. */
 export const TROVE_RELEASES: Readonly<Record<string, TroveReleaseRules>> = Object.freeze({
-  zed: release({ release: "zed", troveMajor: 18, backupImageNaming: "tagged-only", guestOsReleases: ["jammy"], datastoreVersions: MATRIX_UNTIL_2025_1, backupImageHasDefault: true, versionApiFields: BASE_API_FIELDS, networkIsolationByDefault: false, trovestackAddsCiMirrors: false, trovestackEmbedsDockerImages: false, ...UNTIL_2026_1, backupMysqlVersions: BACKUP_MYSQL_UNTIL_2025_1, backupBuildArgs: "datastore-line", evidence: "proved-in-ci" }),
-  "2023.1": release({ release: "2023.1", troveMajor: 19, backupImageNaming: "tagged-only", guestOsReleases: ["jammy"], datastoreVersions: MATRIX_UNTIL_2025_1, backupImageHasDefault: true, versionApiFields: BASE_API_FIELDS, networkIsolationByDefault: false, trovestackAddsCiMirrors: false, trovestackEmbedsDockerImages: false, ...UNTIL_2026_1, backupMysqlVersions: BACKUP_MYSQL_UNTIL_2025_1, backupBuildArgs: "datastore-line", evidence: "read-from-source" }),
-  "2023.2": release({ release: "2023.2", troveMajor: 20, backupImageNaming: "tagged-only", guestOsReleases: ["jammy"], datastoreVersions: MATRIX_UNTIL_2025_1, backupImageHasDefault: true, versionApiFields: BASE_API_FIELDS, networkIsolationByDefault: false, trovestackAddsCiMirrors: false, trovestackEmbedsDockerImages: false, ...UNTIL_2026_1, backupMysqlVersions: BACKUP_MYSQL_UNTIL_2025_1, backupBuildArgs: "datastore-line", evidence: "read-from-source" }),
-  "2024.1": release({ release: "2024.1", troveMajor: 21, backupImageNaming: "version-tag", guestOsReleases: ["jammy"], datastoreVersions: MATRIX_UNTIL_2025_1, backupImageHasDefault: false, versionApiFields: BASE_API_FIELDS, networkIsolationByDefault: false, trovestackAddsCiMirrors: false, trovestackEmbedsDockerImages: false, ...UNTIL_2026_1, backupMysqlVersions: BACKUP_MYSQL_UNTIL_2025_1, backupBuildArgs: "datastore-and-version", evidence: "read-from-source" }),
-  "2024.2": release({ release: "2024.2", troveMajor: 22, backupImageNaming: "version-tag", guestOsReleases: ["jammy"], datastoreVersions: MATRIX_UNTIL_2025_1, backupImageHasDefault: false, versionApiFields: API_FIELDS_22, networkIsolationByDefault: true, trovestackAddsCiMirrors: false, trovestackEmbedsDockerImages: false, ...UNTIL_2026_1, backupMysqlVersions: BACKUP_MYSQL_UNTIL_2025_1, backupBuildArgs: "datastore-and-version", evidence: "read-from-source" }),
-  "2025.1": release({ release: "2025.1", troveMajor: 23, backupImageNaming: "version-tag", guestOsReleases: ["jammy"], datastoreVersions: MATRIX_UNTIL_2025_1, backupImageHasDefault: false, versionApiFields: API_FIELDS_22, networkIsolationByDefault: true, trovestackAddsCiMirrors: false, trovestackEmbedsDockerImages: false, ...UNTIL_2026_1, backupMysqlVersions: BACKUP_MYSQL_UNTIL_2025_1, backupBuildArgs: "datastore-and-version", evidence: "proved-in-ci" }),
-  "2025.2": release({ release: "2025.2", troveMajor: 24, backupImageNaming: "version-tag", guestOsReleases: ["noble", "jammy"], datastoreVersions: MATRIX_2025_2, backupImageHasDefault: false, versionApiFields: API_FIELDS_22, networkIsolationByDefault: true, trovestackAddsCiMirrors: false, trovestackEmbedsDockerImages: false, ...UNTIL_2026_1, backupMysqlVersions: BACKUP_MYSQL_2025_2, backupBuildArgs: "datastore-and-version", evidence: "read-from-source" }),
-  "2026.1": release({ release: "2026.1", troveMajor: 25, backupImageNaming: "version-tag", guestOsReleases: ["noble", "jammy"], datastoreVersions: MATRIX_2025_2, backupImageHasDefault: false, versionApiFields: API_FIELDS_22, networkIsolationByDefault: true, trovestackAddsCiMirrors: false, trovestackEmbedsDockerImages: false, ...UNTIL_2026_1, backupMysqlVersions: BACKUP_MYSQL_2025_2, backupBuildArgs: "datastore-and-version", evidence: "read-from-source" }),
-  "2026.2": release({ release: "2026.2", troveMajor: 26, backupImageNaming: "version-tag-fallback", guestOsReleases: ["noble", "jammy"], datastoreVersions: MATRIX_2026_2, backupImageHasDefault: false, versionApiFields: API_FIELDS_22, networkIsolationByDefault: true, trovestackAddsCiMirrors: true, trovestackEmbedsDockerImages: true, backupImageContract: "swift-preauth", trovestackBakesCheckoutHead: true, backupMysqlVersions: BACKUP_MYSQL_2025_2, backupBuildArgs: "datastore-and-version", evidence: "proved-in-ci" }),
+  zed: release({
+    release: "zed",
+    troveMajor: 18,
+    backupImageNaming: "tagged-only",
+    guestOsReleases: ["jammy"],
+    datastoreVersions: MATRIX_UNTIL_2025_1,
+    backupImageHasDefault: true,
+    versionApiFields: BASE_API_FIELDS,
+    networkIsolationByDefault: false,
+    trovestackAddsCiMirrors: false,
+    trovestackEmbedsDockerImages: false,
+    ...UNTIL_2026_1,
+    backupMysqlVersions: BACKUP_MYSQL_UNTIL_2025_1,
+    backupBuildArgs: "datastore-line",
+    evidence: "proved-in-ci",
+  }),
+  "2023.1": release({
+    release: "2023.1",
+    troveMajor: 19,
+    backupImageNaming: "tagged-only",
+    guestOsReleases: ["jammy"],
+    datastoreVersions: MATRIX_UNTIL_2025_1,
+    backupImageHasDefault: true,
+    versionApiFields: BASE_API_FIELDS,
+    networkIsolationByDefault: false,
+    trovestackAddsCiMirrors: false,
+    trovestackEmbedsDockerImages: false,
+    ...UNTIL_2026_1,
+    backupMysqlVersions: BACKUP_MYSQL_UNTIL_2025_1,
+    backupBuildArgs: "datastore-line",
+    evidence: "read-from-source",
+  }),
+  "2023.2": release({
+    release: "2023.2",
+    troveMajor: 20,
+    backupImageNaming: "tagged-only",
+    guestOsReleases: ["jammy"],
+    datastoreVersions: MATRIX_UNTIL_2025_1,
+    backupImageHasDefault: true,
+    versionApiFields: BASE_API_FIELDS,
+    networkIsolationByDefault: false,
+    trovestackAddsCiMirrors: false,
+    trovestackEmbedsDockerImages: false,
+    ...UNTIL_2026_1,
+    backupMysqlVersions: BACKUP_MYSQL_UNTIL_2025_1,
+    backupBuildArgs: "datastore-line",
+    evidence: "read-from-source",
+  }),
+  "2024.1": release({
+    release: "2024.1",
+    troveMajor: 21,
+    backupImageNaming: "version-tag",
+    guestOsReleases: ["jammy"],
+    datastoreVersions: MATRIX_UNTIL_2025_1,
+    backupImageHasDefault: false,
+    versionApiFields: BASE_API_FIELDS,
+    networkIsolationByDefault: false,
+    trovestackAddsCiMirrors: false,
+    trovestackEmbedsDockerImages: false,
+    ...UNTIL_2026_1,
+    backupMysqlVersions: BACKUP_MYSQL_UNTIL_2025_1,
+    backupBuildArgs: "datastore-and-version",
+    evidence: "read-from-source",
+  }),
+  "2024.2": release({
+    release: "2024.2",
+    troveMajor: 22,
+    backupImageNaming: "version-tag",
+    guestOsReleases: ["jammy"],
+    datastoreVersions: MATRIX_UNTIL_2025_1,
+    backupImageHasDefault: false,
+    versionApiFields: API_FIELDS_22,
+    networkIsolationByDefault: true,
+    trovestackAddsCiMirrors: false,
+    trovestackEmbedsDockerImages: false,
+    ...UNTIL_2026_1,
+    backupMysqlVersions: BACKUP_MYSQL_UNTIL_2025_1,
+    backupBuildArgs: "datastore-and-version",
+    evidence: "read-from-source",
+  }),
+  "2025.1": release({
+    release: "2025.1",
+    troveMajor: 23,
+    backupImageNaming: "version-tag",
+    guestOsReleases: ["jammy"],
+    datastoreVersions: MATRIX_UNTIL_2025_1,
+    backupImageHasDefault: false,
+    versionApiFields: API_FIELDS_22,
+    networkIsolationByDefault: true,
+    trovestackAddsCiMirrors: false,
+    trovestackEmbedsDockerImages: false,
+    ...UNTIL_2026_1,
+    backupMysqlVersions: BACKUP_MYSQL_UNTIL_2025_1,
+    backupBuildArgs: "datastore-and-version",
+    evidence: "proved-in-ci",
+  }),
+  "2025.2": release({
+    release: "2025.2",
+    troveMajor: 24,
+    backupImageNaming: "version-tag",
+    guestOsReleases: ["noble", "jammy"],
+    datastoreVersions: MATRIX_2025_2,
+    backupImageHasDefault: false,
+    versionApiFields: API_FIELDS_22,
+    networkIsolationByDefault: true,
+    trovestackAddsCiMirrors: false,
+    trovestackEmbedsDockerImages: false,
+    ...UNTIL_2026_1,
+    backupMysqlVersions: BACKUP_MYSQL_2025_2,
+    backupBuildArgs: "datastore-and-version",
+    evidence: "read-from-source",
+  }),
+  "2026.1": release({
+    release: "2026.1",
+    troveMajor: 25,
+    backupImageNaming: "version-tag",
+    guestOsReleases: ["noble", "jammy"],
+    datastoreVersions: MATRIX_2025_2,
+    backupImageHasDefault: false,
+    versionApiFields: API_FIELDS_22,
+    networkIsolationByDefault: true,
+    trovestackAddsCiMirrors: false,
+    trovestackEmbedsDockerImages: false,
+    ...UNTIL_2026_1,
+    backupMysqlVersions: BACKUP_MYSQL_2025_2,
+    backupBuildArgs: "datastore-and-version",
+    evidence: "read-from-source",
+  }),
+  "2026.2": release({
+    release: "2026.2",
+    troveMajor: 26,
+    backupImageNaming: "version-tag-fallback",
+    guestOsReleases: ["noble", "jammy"],
+    datastoreVersions: MATRIX_2026_2,
+    backupImageHasDefault: false,
+    versionApiFields: API_FIELDS_22,
+    networkIsolationByDefault: true,
+    trovestackAddsCiMirrors: true,
+    trovestackEmbedsDockerImages: true,
+    backupImageContract: "swift-preauth",
+    trovestackBakesCheckoutHead: true,
+    backupMysqlVersions: BACKUP_MYSQL_2025_2,
+    backupBuildArgs: "datastore-and-version",
+    evidence: "proved-in-ci",
+  }),
 });
 
 /** A Trove release name known to {@link TROVE_RELEASES}. */
@@ -256,7 +410,8 @@ export function knownTroveReleases(): string[] {
 
 /** Checks a Trove release name. @internal */
 export function troveReleaseProblem(value: string | undefined): string | undefined {
-  if (value === undefined) return `say which Trove release the controller runs (known releases: ${knownTroveReleases().join(", ")})`;
+  if (value === undefined)
+    return `say which Trove release the controller runs (known releases: ${knownTroveReleases().join(", ")})`;
   return Object.hasOwn(TROVE_RELEASES, value) ? undefined : `known releases: ${knownTroveReleases().join(", ")}`;
 }
 
@@ -281,7 +436,11 @@ export function versionInLines(lines: readonly string[], version: string): boole
  * does not list (a user-added one) is not judged here.
  * @internal
  */
-export function releaseVersionProblem(rules: TroveReleaseRules, datastore: string, version: string): string | undefined {
+export function releaseVersionProblem(
+  rules: TroveReleaseRules,
+  datastore: string,
+  version: string,
+): string | undefined {
   const lines = rules.datastoreVersions[datastore];
   if (lines === undefined || versionInLines(lines, version)) return undefined;
   return `Trove ${rules.release} supports ${datastore} ${lines.join(", ")}; set allowUntested: true to try it anyway`;
@@ -289,7 +448,9 @@ export function releaseVersionProblem(rules: TroveReleaseRules, datastore: strin
 
 /** Why `release` does not build guests on Ubuntu `guestOsRelease`, or `undefined` when it does. @internal */
 export function releaseGuestOsProblem(rules: TroveReleaseRules, guestOsRelease: string): string | undefined {
-  return rules.guestOsReleases.includes(guestOsRelease) ? undefined : `Trove ${rules.release} supports ${rules.guestOsReleases.join(", ")}; set allowUntested: true to try it anyway`;
+  return rules.guestOsReleases.includes(guestOsRelease)
+    ? undefined
+    : `Trove ${rules.release} supports ${rules.guestOsReleases.join(", ")}; set allowUntested: true to try it anyway`;
 }
 
 /** One datastore version the pipeline publishes images for and registers in Trove. */
@@ -316,7 +477,10 @@ export const DATASTORE_VERSION_SPEC_FIELDS: FieldRules<DatastoreVersionSpec> = {
 };
 
 /** The rule of a `troveRelease` field: one of the releases this library knows, named when missing. @internal */
-export const TROVE_RELEASE_RULE: Rule = required(text("a Trove release, e.g. 2026.1", troveReleaseProblem), troveReleaseProblem(undefined)!);
+export const TROVE_RELEASE_RULE: Rule = required(
+  text("a Trove release, e.g. 2026.1", troveReleaseProblem),
+  troveReleaseProblem(undefined)!,
+);
 
 /**
  * Why the release's backup image cannot be built for `datastore` `version`, or `undefined` when it can: its
@@ -338,9 +502,15 @@ export function backupBuildProblem(rules: TroveReleaseRules, datastore: string, 
  * on Trove 18-20 (`mysql8.0`); the others as they are.
  * @internal
  */
-export function backupBuildArgs(rules: TroveReleaseRules, datastore: string, version: string): { DATASTORE: string; DATASTORE_VERSION: string } {
+export function backupBuildArgs(
+  rules: TroveReleaseRules,
+  datastore: string,
+  version: string,
+): { DATASTORE: string; DATASTORE_VERSION: string } {
   if (datastore !== "mysql") return { DATASTORE: datastore, DATASTORE_VERSION: version };
   const [major = "0", minor = "0"] = version.split(".");
   const line = `${Number(major)}.${Number(minor)}`;
-  return rules.backupBuildArgs === "datastore-line" ? { DATASTORE: `mysql${line}`, DATASTORE_VERSION: line } : { DATASTORE: "mysql", DATASTORE_VERSION: line };
+  return rules.backupBuildArgs === "datastore-line"
+    ? { DATASTORE: `mysql${line}`, DATASTORE_VERSION: line }
+    : { DATASTORE: "mysql", DATASTORE_VERSION: line };
 }

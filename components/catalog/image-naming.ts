@@ -72,7 +72,12 @@ export function troveBackupImage(
  * `get_backup_image`). Other releases and tagged options have one candidate; none when the release cannot resolve it.
  * @internal
  */
-export function troveBackupImageCandidates(backupImageOptionValue: string, def: DatastoreDefinition, versionNumber: string, rules: TroveReleaseRules): string[] {
+export function troveBackupImageCandidates(
+  backupImageOptionValue: string,
+  def: DatastoreDefinition,
+  versionNumber: string,
+  rules: TroveReleaseRules,
+): string[] {
   const exact = troveBackupImage(backupImageOptionValue, def, versionNumber, rules);
   if (exact === undefined) return [];
   if (rules.backupImageNaming !== "version-tag-fallback" || hasTag(backupImageOptionValue)) return [exact];
@@ -85,7 +90,13 @@ export function troveBackupImageCandidates(backupImageOptionValue: string, def: 
  * `undefined` when none is there (the backup then fails on the guest).
  * @internal
  */
-export function resolveTroveBackupImage(backupImageOptionValue: string, def: DatastoreDefinition, versionNumber: string, rules: TroveReleaseRules, inRegistry: (reference: string) => boolean): string | undefined {
+export function resolveTroveBackupImage(
+  backupImageOptionValue: string,
+  def: DatastoreDefinition,
+  versionNumber: string,
+  rules: TroveReleaseRules,
+  inRegistry: (reference: string) => boolean,
+): string | undefined {
   return troveBackupImageCandidates(backupImageOptionValue, def, versionNumber, rules).find(inRegistry);
 }
 
@@ -116,6 +127,12 @@ export function datastoreImageNames(
   const backupDockerImageOption = backupImageOption(registryAddress, repository, def, rules, backupTag);
   const backup = troveBackupImage(backupDockerImageOption, def, versionNumber, rules);
   // backupImageOption always yields a value the release can resolve; this guards the invariant.
-  if (backup === undefined) throw new Error(`internal: ${backupDockerImageOption} cannot be resolved by Trove ${release}`);
-  return { database: troveDatabaseImage(dockerImageOption, versionNumber), backup, dockerImageOption, backupDockerImageOption };
+  if (backup === undefined)
+    throw new Error(`internal: ${backupDockerImageOption} cannot be resolved by Trove ${release}`);
+  return {
+    database: troveDatabaseImage(dockerImageOption, versionNumber),
+    backup,
+    dockerImageOption,
+    backupDockerImageOption,
+  };
 }

@@ -6,9 +6,33 @@ import * as pulumi from "@pulumi/pulumi";
 import { DatastoreCatalog, defaultCatalog } from "../catalog/catalog";
 import { Problems } from "../internal/errors";
 import { GuestImageBuild, IMAGE_FORMATS } from "./guest-image-build";
-import { absolutePathProblem, cloudNameProblem, firstDuplicate, httpUrlProblem, plainNameProblem, sha256Problem, singleLineProblem, uuidProblem } from "../internal/validate";
+import {
+  absolutePathProblem,
+  cloudNameProblem,
+  firstDuplicate,
+  httpUrlProblem,
+  plainNameProblem,
+  sha256Problem,
+  singleLineProblem,
+  uuidProblem,
+} from "../internal/validate";
 import { checkArgs } from "../internal/check-args";
-import { count, either, FieldRules, flag, input, instanceOf, isPlainObject, listOf, mapOf, oneOfValues, optional, Rule, shape, text } from "../internal/schema";
+import {
+  count,
+  either,
+  FieldRules,
+  flag,
+  input,
+  instanceOf,
+  isPlainObject,
+  listOf,
+  mapOf,
+  oneOfValues,
+  optional,
+  Rule,
+  shape,
+  text,
+} from "../internal/schema";
 import { withFormerTypes } from "../internal/component-type";
 import { ImageHistoryState, imageHistoryProvider, UploadCheckInputs, uploadCheckProvider } from "./glance-rotation";
 import { defaultImageProperties, minDiskGbFor, readImageFileFacts } from "./image-facts";
@@ -180,27 +204,52 @@ export const GLANCE_IMAGE_SOURCE_SCHEMA: Rule = shape<GlanceImageSource>(
     sha256: optional(input(text("a sha256 digest in hex", sha256Problem))),
   },
   (src, report) => {
-    if ((src.path === undefined) === (src.url === undefined)) report("path", src.path, "give exactly one of path and url");
+    if ((src.path === undefined) === (src.url === undefined))
+      report("path", src.path, "give exactly one of path and url");
   },
 );
 
 /** The fields of {@link GlanceImageArgs}' schema (the pipeline's `glanceImage` takes some of them). @internal */
 export const GLANCE_IMAGE_FIELDS: FieldRules<GlanceImageArgs> = {
-  image: either("a GuestImageBuild, or { path or url, diskFormat, sha256? }", [instanceOf(GuestImageBuild, "a GuestImageBuild"), GLANCE_IMAGE_SOURCE_SCHEMA], (v) => (v instanceof GuestImageBuild ? 0 : isPlainObject(v) ? 1 : undefined)),
+  image: either(
+    "a GuestImageBuild, or { path or url, diskFormat, sha256? }",
+    [instanceOf(GuestImageBuild, "a GuestImageBuild"), GLANCE_IMAGE_SOURCE_SCHEMA],
+    (v) => (v instanceof GuestImageBuild ? 0 : isPlainObject(v) ? 1 : undefined),
+  ),
   datastores: listOf(text("a datastore name", (v) => plainNameProblem(v))),
   name: optional(text("a Glance image name", (v) => plainNameProblem(v, 255))),
   visibility: optional(oneOfValues(["private", "shared", "community", "public"])),
   minDiskGb: optional(count(0, 100000)),
   minRamMb: optional(count(0, 100000000)),
-  properties: optional(mapOf(text("a one-line value", singleLineProblem), (k) => (/^[A-Za-z0-9_:.-]{1,255}$/.test(k) ? undefined : "expected letters, digits, '_', ':', '.' or '-'"), "a map of Glance property names to one-line values")),
+  properties: optional(
+    mapOf(
+      text("a one-line value", singleLineProblem),
+      (k) => (/^[A-Za-z0-9_:.-]{1,255}$/.test(k) ? undefined : "expected letters, digits, '_', ':', '.' or '-'"),
+      "a map of Glance property names to one-line values",
+    ),
+  ),
   protected: optional(flag()),
   catalog: optional(instanceOf(DatastoreCatalog, "a DatastoreCatalog")),
   guestOs: optional(text("a guest OS name", (v) => plainNameProblem(v, 32))),
   guestOsRelease: optional(text("a guest OS release", (v) => plainNameProblem(v, 32))),
   keepImages: optional(count(0, 100)),
-  serve: optional(text("newest, previous or a Glance image id", (v) => (v === "newest" || v === "previous" || uuidProblem(v) === undefined ? undefined : "expected newest, previous or a Glance image id"))),
+  serve: optional(
+    text("newest, previous or a Glance image id", (v) =>
+      v === "newest" || v === "previous" || uuidProblem(v) === undefined
+        ? undefined
+        : "expected newest, previous or a Glance image id",
+    ),
+  ),
   keepImageIds: optional(input(listOf(text("a Glance image id", uuidProblem)))),
-  retainedDatastores: optional(input(listOf(text("a datastore name of at most 20 characters (a Glance tag Trove can ask for)", (v) => plainNameProblem(v, 20))))),
+  retainedDatastores: optional(
+    input(
+      listOf(
+        text("a datastore name of at most 20 characters (a Glance tag Trove can ask for)", (v) =>
+          plainNameProblem(v, 20),
+        ),
+      ),
+    ),
+  ),
   checkQuota: optional(flag()),
   checkTrovePins: optional(flag()),
   cloud: optional(text("a clouds.yaml cloud name", cloudNameProblem)),
@@ -228,8 +277,15 @@ export function resolveGlanceImageArgs(name: string, args: GlanceImageArgs): Res
 
   // A given name has passed the schema; one made from the build's OS names is checked here.
   if (args.name === undefined) problems.report("name", imageName, plainNameProblem(imageName, 255));
-  problems.check(args.datastores.length > 0, "datastores", args.datastores, `list at least one datastore (${catalog.describeKnown()})`);
-  args.datastores.forEach((d, i) => problems.check(catalog.find(d) !== undefined, `datastores[${i}]`, d, catalog.describeKnown()));
+  problems.check(
+    args.datastores.length > 0,
+    "datastores",
+    args.datastores,
+    `list at least one datastore (${catalog.describeKnown()})`,
+  );
+  args.datastores.forEach((d, i) =>
+    problems.check(catalog.find(d) !== undefined, `datastores[${i}]`, d, catalog.describeKnown()),
+  );
   const dup = firstDuplicate(args.datastores);
   problems.check(dup === undefined, "datastores", dup, "each datastore once");
 
@@ -249,7 +305,13 @@ export function resolveGlanceImageArgs(name: string, args: GlanceImageArgs): Res
     diskFormat = image.diskFormat;
     upload = { localFilePath: image.path, url: pulumi.output(image.url), sha256: image.sha256 };
   }
-  for (const key of Object.keys(args.properties ?? {})) problems.check(key !== SHA256_PROPERTY, `properties.${key}`, key, "reserved: pulumi-trove records the image checksum there");
+  for (const key of Object.keys(args.properties ?? {}))
+    problems.check(
+      key !== SHA256_PROPERTY,
+      `properties.${key}`,
+      key,
+      "reserved: pulumi-trove records the image checksum there",
+    );
   problems.check(
     args.protected !== true,
     "protected",
@@ -265,7 +327,9 @@ export function resolveGlanceImageArgs(name: string, args: GlanceImageArgs): Res
     containerFormat: "bare",
     visibility,
     tags,
-    allTags: pulumi.output(args.retainedDatastores ?? []).apply((retained) => glanceImageTags([...args.datastores, ...retained])),
+    allTags: pulumi
+      .output(args.retainedDatastores ?? [])
+      .apply((retained) => glanceImageTags([...args.datastores, ...retained])),
     properties: { ...defaultImageProperties(guestOs, guestOsRelease), ...(args.properties ?? {}) },
     minDiskGb: args.minDiskGb,
     minRamMb: args.minRamMb,
@@ -286,14 +350,31 @@ export class GlanceImageHistory extends pulumi.dynamic.Resource {
   declare public readonly history: pulumi.Output<string[]>;
   declare public readonly pinnedIds: pulumi.Output<string[]>;
   declare public readonly tags: pulumi.Output<string[]>;
-  constructor(name: string, props: { [K in keyof Omit<ImageHistoryState, "servingId" | "history" | "pinnedIds">]: pulumi.Input<ImageHistoryState[K]> }, opts?: pulumi.CustomResourceOptions) {
-    super(imageHistoryProvider, name, { ...props, servingId: undefined, history: undefined, pinnedIds: undefined }, opts, "pulumi-trove", "GlanceImageHistory");
+  constructor(
+    name: string,
+    props: {
+      [K in keyof Omit<ImageHistoryState, "servingId" | "history" | "pinnedIds">]: pulumi.Input<ImageHistoryState[K]>;
+    },
+    opts?: pulumi.CustomResourceOptions,
+  ) {
+    super(
+      imageHistoryProvider,
+      name,
+      { ...props, servingId: undefined, history: undefined, pinnedIds: undefined },
+      opts,
+      "pulumi-trove",
+      "GlanceImageHistory",
+    );
   }
 }
 
 /** The quota check before an upload (glance-rotation.ts). @internal */
 export class GlanceQuotaCheck extends pulumi.dynamic.Resource {
-  constructor(name: string, props: { [K in keyof UploadCheckInputs]: pulumi.Input<UploadCheckInputs[K]> }, opts?: pulumi.CustomResourceOptions) {
+  constructor(
+    name: string,
+    props: { [K in keyof UploadCheckInputs]: pulumi.Input<UploadCheckInputs[K]> },
+    opts?: pulumi.CustomResourceOptions,
+  ) {
     super(uploadCheckProvider, name, { ...props, checked: undefined }, opts, "pulumi-trove", "GlanceQuotaCheck");
   }
 }
@@ -326,7 +407,12 @@ export class GlanceImage extends pulumi.ComponentResource {
     const checked = checkArgs("GlanceImage", name, GLANCE_IMAGE_SCHEMA, args);
     args = checked.args;
     const resolved = resolveGlanceImageArgs(name, args);
-    super("pulumi-trove:glance-image:GlanceImage", name, {}, withFormerTypes(opts, ["pulumi-trove:glance:GlanceImage"]));
+    super(
+      "pulumi-trove:glance-image:GlanceImage",
+      name,
+      {},
+      withFormerTypes(opts, ["pulumi-trove:glance:GlanceImage"]),
+    );
     checked.attach(this);
     this.resolved = resolved;
 
@@ -338,14 +424,19 @@ export class GlanceImage extends pulumi.ComponentResource {
     const facts = pulumi.output(localFilePath).apply((p) => (p ? readImageFileFacts(p) : undefined));
     const minDiskGb = resolved.minDiskGb ?? facts.apply((f) => (f ? minDiskGbFor(f.virtualBytes) : undefined));
 
-    const where = { ...(resolved.cloud !== undefined ? { cloud: resolved.cloud } : {}), ...(resolved.region !== undefined ? { region: resolved.region } : {}) };
+    const where = {
+      ...(resolved.cloud !== undefined ? { cloud: resolved.cloud } : {}),
+      ...(resolved.region !== undefined ? { region: resolved.region } : {}),
+    };
     const quota =
       resolved.checkQuota && localFilePath !== undefined
         ? new GlanceQuotaCheck(
             `${name}-quota`,
             {
               label: `GlanceImage "${name}" (${resolved.name})`,
-              sha256: pulumi.all([sha256, localFilePath, facts]).apply(([sha, p, f]) => sha ?? `${p ?? ""}:${f?.fileBytes ?? 0}`),
+              sha256: pulumi
+                .all([sha256, localFilePath, facts])
+                .apply(([sha, p, f]) => sha ?? `${p ?? ""}:${f?.fileBytes ?? 0}`),
               sizeBytes: facts.apply((f) => f?.fileBytes ?? 0),
               ...where,
             },
@@ -403,6 +494,14 @@ export class GlanceImage extends pulumi.ComponentResource {
     this.tags = history.tags.apply((t) => t ?? []);
     this.checksum = image.checksum;
     this.diskFormat = image.diskFormat;
-    this.registerOutputs({ imageId: this.imageId, uploadedImageId: this.uploadedImageId, keptImageIds: this.keptImageIds, name: this.name, tags: this.tags, checksum: this.checksum, diskFormat: this.diskFormat });
+    this.registerOutputs({
+      imageId: this.imageId,
+      uploadedImageId: this.uploadedImageId,
+      keptImageIds: this.keptImageIds,
+      name: this.name,
+      tags: this.tags,
+      checksum: this.checksum,
+      diskFormat: this.diskFormat,
+    });
   }
 }

@@ -1,7 +1,15 @@
 // Rotation with rollback for GlanceImage: which of the guest images this stack uploaded stay in Glance, which one
 // carries the tags Trove looks images up by, and a way back to the one before.
 
-import { addTag, deleteImage, GlanceSession, openGlanceSession, quotaUsage, removeTag, showImage } from "./glance-client";
+import {
+  addTag,
+  deleteImage,
+  GlanceSession,
+  openGlanceSession,
+  quotaUsage,
+  removeTag,
+  showImage,
+} from "./glance-client";
 import { loadCredentials, openTroveSession, trove } from "../trove/trove-client";
 
 // How it fits Pulumi's model: the upload stays an `openstack.images.Image`, but with `retainOnDelete`, so a new checksum
@@ -67,7 +75,11 @@ function listIds(ids: readonly string[]): string {
  * Trove version pins by id. Throws a message naming `serve` when it names no kept image.
  * @internal
  */
-export function planRotation(prev: Pick<ImageHistoryState, "history" | "servingId" | "serve"> | undefined, next: ImageHistoryInputs, pins: ReadonlySet<string> = new Set()): RotationPlan {
+export function planRotation(
+  prev: Pick<ImageHistoryState, "history" | "servingId" | "serve"> | undefined,
+  next: ImageHistoryInputs,
+  pins: ReadonlySet<string> = new Set(),
+): RotationPlan {
   const before = prev?.history ?? [];
   const history = before.includes(next.uploadedId) ? [...before] : [next.uploadedId, ...before];
   let servingId: string;
@@ -80,12 +92,17 @@ export function planRotation(prev: Pick<ImageHistoryState, "history" | "servingI
       const current = prev?.servingId ?? history[0]!;
       const earlier = before[before.indexOf(current) + 1];
       if (before.indexOf(current) < 0 || earlier === undefined) {
-        throw new Error(`serve "previous": no image before ${current} is kept (kept: ${listIds(before)}); keepImages must be at least 2 before the image to roll back from is uploaded`);
+        throw new Error(
+          `serve "previous": no image before ${current} is kept (kept: ${listIds(before)}); keepImages must be at least 2 before the image to roll back from is uploaded`,
+        );
       }
       servingId = earlier;
     }
   } else {
-    if (!history.includes(next.serve)) throw new Error(`serve "${next.serve}": not an image this GlanceImage uploaded and still keeps (kept: ${listIds(history)}); use newest, previous or one of those ids`);
+    if (!history.includes(next.serve))
+      throw new Error(
+        `serve "${next.serve}": not an image this GlanceImage uploaded and still keeps (kept: ${listIds(history)}); use newest, previous or one of those ids`,
+      );
     servingId = next.serve;
   }
   const keep = Math.max(next.keep, 1);
@@ -101,8 +118,15 @@ export function planRotation(prev: Pick<ImageHistoryState, "history" | "servingI
 }
 
 /** Tags to add to and remove from one image so that it carries `want` and none of the other `managed` tags. @internal */
-export function tagChanges(has: readonly string[], want: readonly string[], managed: readonly string[]): { add: string[]; remove: string[] } {
-  return { add: want.filter((t) => !has.includes(t)), remove: has.filter((t) => managed.includes(t) && !want.includes(t)) };
+export function tagChanges(
+  has: readonly string[],
+  want: readonly string[],
+  managed: readonly string[],
+): { add: string[]; remove: string[] } {
+  return {
+    add: want.filter((t) => !has.includes(t)),
+    remove: has.filter((t) => managed.includes(t) && !want.includes(t)),
+  };
 }
 
 /** The images Trove's datastore versions pin by id (`GET /mgmt/datastore-versions`), or none when the cloud has no Trove. */
@@ -116,7 +140,9 @@ async function trovePins(s: Pick<ImageHistoryInputs, "cloud" | "region" | "check
     if (/no Trove \("database"\)/.test(String((error as Error).message))) return new Set();
     throw error;
   }
-  const body = (await trove(session, "GET", "/mgmt/datastore-versions")) as { versions?: Array<{ image?: string | null }> };
+  const body = (await trove(session, "GET", "/mgmt/datastore-versions")) as {
+    versions?: Array<{ image?: string | null }>;
+  };
   return new Set((body.versions ?? []).map((v) => v.image).filter((i): i is string => !!i));
 }
 
@@ -151,7 +177,8 @@ export const imageHistoryOperations = {
     const serving = tagChanges(shown.get(plan.servingId)!.tags, next.tags, managed);
     for (const t of serving.add) await addTag(session, plan.servingId, t);
     for (const t of serving.remove) await removeTag(session, plan.servingId, t);
-    for (const id of plan.retired) for (const t of tagChanges(shown.get(id)!.tags, [], managed).remove) await removeTag(session, id, t);
+    for (const id of plan.retired)
+      for (const t of tagChanges(shown.get(id)!.tags, [], managed).remove) await removeTag(session, id, t);
     for (const id of plan.deleted) await deleteImage(session, id);
     return { ...next, history: plan.history, servingId: plan.servingId, pinnedIds: plan.pinnedIds };
   },
@@ -176,7 +203,10 @@ export const imageHistoryOperations = {
 export const HISTORY_INPUTS = ["uploadedId", "keep", "tags", "serve", "keepImageIds", "checkTrovePins"] as const;
 
 /** What differs between the stored state and new inputs. @internal */
-export function diffHistory(olds: Partial<ImageHistoryState>, news: ImageHistoryInputs): { changes: string[]; replaces: string[] } {
+export function diffHistory(
+  olds: Partial<ImageHistoryState>,
+  news: ImageHistoryInputs,
+): { changes: string[]; replaces: string[] } {
   const differs = (k: keyof ImageHistoryInputs) => JSON.stringify(olds[k] ?? null) !== JSON.stringify(news[k] ?? null);
   const replaces = (["cloud", "region"] as const).filter(differs);
   return { changes: [...replaces, ...HISTORY_INPUTS.filter(differs)], replaces };
@@ -190,7 +220,8 @@ export const imageHistoryProvider = {
   async diff(_id: string, olds: ImageHistoryState, news: ImageHistoryInputs) {
     const { changes, replaces } = diffHistory(olds, news);
     // A serve that names no kept image fails the preview already, with the same message the update would give.
-    if (changes.includes("serve") && typeof news.uploadedId === "string" && news.uploadedId === olds.uploadedId) planRotation(olds, news);
+    if (changes.includes("serve") && typeof news.uploadedId === "string" && news.uploadedId === olds.uploadedId)
+      planRotation(olds, news);
     return { changes: changes.length > 0, replaces, deleteBeforeReplace: false };
   },
   async create(inputs: ImageHistoryInputs) {
@@ -233,13 +264,18 @@ const MIB = 1024 * 1024;
  * through, for the older releases). `{}` when it fits or no quota is reported.
  * @internal
  */
-export function quotaVerdict(usage: Record<string, { usage: number; limit: number }> | undefined, sizeBytes: number): { problem?: string } {
+export function quotaVerdict(
+  usage: Record<string, { usage: number; limit: number }> | undefined,
+  sizeBytes: number,
+): { problem?: string } {
   if (!usage) return {};
   const needMib = Math.ceil(sizeBytes / MIB);
   const image = `the image is ${sizeBytes} bytes (${needMib} MiB)`;
   const count = usage.image_count_total;
   if (count && count.limit >= 0 && count.usage + 1 > count.limit) {
-    return { problem: `${image}, and Glance's quota image_count_total allows ${count.limit} images, of which ${count.usage} exist: Glance would refuse to create it (HTTP 413); raise the quota or delete images first (keepImages keeps that many of this stack's)` };
+    return {
+      problem: `${image}, and Glance's quota image_count_total allows ${count.limit} images, of which ${count.usage} exist: Glance would refuse to create it (HTTP 413); raise the quota or delete images first (keepImages keeps that many of this stack's)`,
+    };
   }
   const size = usage.image_size_total;
   if (size && size.limit >= 0 && size.usage + needMib > size.limit) {
@@ -251,7 +287,10 @@ export function quotaVerdict(usage: Record<string, { usage: number; limit: numbe
 }
 
 /** Why an upload would be refused by the project's Glance quota, or `undefined` (see {@link quotaVerdict}). @internal */
-export function quotaProblem(usage: Record<string, { usage: number; limit: number }> | undefined, sizeBytes: number): string | undefined {
+export function quotaProblem(
+  usage: Record<string, { usage: number; limit: number }> | undefined,
+  sizeBytes: number,
+): string | undefined {
   return quotaVerdict(usage, sizeBytes).problem;
 }
 
@@ -260,13 +299,23 @@ async function checkQuota(s: UploadCheckInputs): Promise<UploadCheckInputs & { c
   const usage = await quotaUsage(session);
   const { problem } = quotaVerdict(usage, s.sizeBytes);
   if (problem) throw new Error(`${s.label}: ${problem}`);
-  return { ...s, checked: usage === undefined ? "no /v2/info/usage in this Glance" : Object.keys(usage).length === 0 ? "no quota reported (unified limits off)" : "fits" };
+  return {
+    ...s,
+    checked:
+      usage === undefined
+        ? "no /v2/info/usage in this Glance"
+        : Object.keys(usage).length === 0
+          ? "no quota reported (unified limits off)"
+          : "fits",
+  };
 }
 
 /** The dynamic provider that checks the Glance quota before a new upload. @internal */
 export const uploadCheckProvider = {
   async diff(_id: string, olds: UploadCheckInputs, news: UploadCheckInputs) {
-    const changes = (["sha256", "sizeBytes", "cloud", "region"] as const).filter((k) => (olds[k] ?? null) !== (news[k] ?? null));
+    const changes = (["sha256", "sizeBytes", "cloud", "region"] as const).filter(
+      (k) => (olds[k] ?? null) !== (news[k] ?? null),
+    );
     return { changes: changes.length > 0, replaces: [], deleteBeforeReplace: false };
   },
   async create(inputs: UploadCheckInputs) {

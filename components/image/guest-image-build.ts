@@ -9,12 +9,43 @@ import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import { releaseGuestOsProblem, TROVE_RELEASE_RULE, TROVE_RELEASES, troveReleaseProblem } from "../catalog/catalog";
 import { Problems } from "../internal/errors";
-import { checkImageFetch, FETCH_DELETE_SCRIPT, FETCH_SCRIPT, FETCH_UPDATE_SCRIPT, fetchDestination, IMAGE_FETCH_SCHEMA, ImageFetchArgs, ImageFetchEnvironment } from "./image-fetch";
+import {
+  checkImageFetch,
+  FETCH_DELETE_SCRIPT,
+  FETCH_SCRIPT,
+  FETCH_UPDATE_SCRIPT,
+  fetchDestination,
+  IMAGE_FETCH_SCHEMA,
+  ImageFetchArgs,
+  ImageFetchEnvironment,
+} from "./image-fetch";
 import { hostKeyOf, remoteConnection, SSH_CONNECTION_SCHEMA, SshConnection } from "../internal/ssh";
 import { shellCommand, withExports } from "../internal/shell";
 import { checkArgs } from "../internal/check-args";
-import { either, FieldRules, flag, input, isPlainObject, listOf, mapOf, oneOfValues, optional, Rule, shape, text } from "../internal/schema";
-import { absolutePathProblem, environmentNameProblem, gitRefProblem, httpUrlProblem, imageReferenceProblem, plainNameProblem, singleLineProblem, linuxUserProblem } from "../internal/validate";
+import {
+  either,
+  FieldRules,
+  flag,
+  input,
+  isPlainObject,
+  listOf,
+  mapOf,
+  oneOfValues,
+  optional,
+  Rule,
+  shape,
+  text,
+} from "../internal/schema";
+import {
+  absolutePathProblem,
+  environmentNameProblem,
+  gitRefProblem,
+  httpUrlProblem,
+  imageReferenceProblem,
+  plainNameProblem,
+  singleLineProblem,
+  linuxUserProblem,
+} from "../internal/validate";
 import { loadScript, readScriptResult } from "../internal/scripts/index";
 import { withFormerTypes } from "../internal/component-type";
 
@@ -27,7 +58,11 @@ import { withFormerTypes } from "../internal/component-type";
 export const SUPPORTED_GUEST_OS: Readonly<Record<string, readonly string[]>> = Object.freeze({ ubuntu: ["jammy"] });
 
 /** Image file extensions diskimage-builder can write, and the Glance disk format each one is. @internal */
-export const IMAGE_FORMATS: Readonly<Record<string, string>> = Object.freeze({ qcow2: "qcow2", raw: "raw", vhd: "vhd" });
+export const IMAGE_FORMATS: Readonly<Record<string, string>> = Object.freeze({
+  qcow2: "qcow2",
+  raw: "raw",
+  vhd: "vhd",
+});
 
 /** The cloud-init datasource Trove needs since Yoga (instances get their files from the metadata service). @internal */
 export const REQUIRED_DATASOURCE = "OpenStack";
@@ -167,7 +202,10 @@ const TROVESTACK_SAFE_PATH = /^(\$HOME\/|\/)[A-Za-z0-9._/+-]+$/;
 
 /** The format diskimage-builder and Glance use for an image path, from its extension; undefined if unknown. */
 export function imageFormatOf(imagePath: string): string | undefined {
-  const ext = path.extname(imagePath.split("?")[0] ?? "").slice(1).toLowerCase();
+  const ext = path
+    .extname(imagePath.split("?")[0] ?? "")
+    .slice(1)
+    .toLowerCase();
   return Object.hasOwn(IMAGE_FORMATS, ext) ? IMAGE_FORMATS[ext] : undefined;
 }
 
@@ -212,7 +250,10 @@ export interface BuildScriptInputs {
  */
 export function preloadImagesValue(references: readonly string[]): string {
   for (const r of references) {
-    if (imageReferenceProblem(r)) throw new Error(`GuestImageBuild: preloadImages ${JSON.stringify(r)} is not valid (expected an image reference such as 10.0.0.5:4000/trove/mysql:8.4, without spaces or '=')`);
+    if (imageReferenceProblem(r))
+      throw new Error(
+        `GuestImageBuild: preloadImages ${JSON.stringify(r)} is not valid (expected an image reference such as 10.0.0.5:4000/trove/mysql:8.4, without spaces or '=')`,
+      );
   }
   return [...new Set(references)].sort().join(" ");
 }
@@ -261,7 +302,9 @@ export function buildScriptEnvironment(s: BuildScriptInputs): Record<string, str
     PULUMI_TROVE_BUILD_GUEST_OS_RELEASE: s.guestOsRelease,
     PULUMI_TROVE_BUILD_DEV_MODE: String(s.devMode),
     PULUMI_TROVE_BUILD_GUEST_USERNAME: s.guestUsername,
-    ...(s.guestAgentRef !== undefined ? { PULUMI_TROVE_BUILD_CHECKOUT: s.troveSourceDir, PULUMI_TROVE_BUILD_GUEST_AGENT_REF: s.guestAgentRef } : {}),
+    ...(s.guestAgentRef !== undefined
+      ? { PULUMI_TROVE_BUILD_CHECKOUT: s.troveSourceDir, PULUMI_TROVE_BUILD_GUEST_AGENT_REF: s.guestAgentRef }
+      : {}),
     ...s.environment,
   };
 }
@@ -304,7 +347,10 @@ export function parseBuiltImage(stdout: string | undefined, step = "the image bu
 /** The checkout's current commit, or undefined when it is not a readable git checkout here. */
 function localGitHead(dir: string): string | undefined {
   try {
-    return execFileSync("git", ["-C", dir, "rev-parse", "HEAD"], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();
+    return execFileSync("git", ["-C", dir, "rev-parse", "HEAD"], {
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "ignore"],
+    }).trim();
   } catch {
     return undefined;
   }
@@ -318,13 +364,36 @@ export const GUEST_IMAGE_BUILD_FIELDS: FieldRules<GuestImageBuildArgs> = {
   guestOsRelease: optional(text("a guest OS release, e.g. jammy or noble", (v) => plainNameProblem(v, 32))),
   devMode: optional(flag()),
   guestUsername: optional(text("a Linux user name", linuxUserProblem)),
-  outputImagePath: optional(text("a path on the build host, absolute or starting with $HOME/", (v) => (TROVESTACK_SAFE_PATH.test(v) ? undefined : "expected an absolute path or one starting with $HOME/, of letters, digits, '.', '_', '+', '-' and '/' (trovestack does not quote it)"))),
+  outputImagePath: optional(
+    text("a path on the build host, absolute or starting with $HOME/", (v) =>
+      TROVESTACK_SAFE_PATH.test(v)
+        ? undefined
+        : "expected an absolute path or one starting with $HOME/, of letters, digits, '.', '_', '+', '-' and '/' (trovestack does not quote it)",
+    ),
+  ),
   hostScpUsername: optional(text("a Linux user name", linuxUserProblem)),
-  cloudInitDatasources: optional(listOf(text("a cloud-init datasource name such as OpenStack", (v) => (/^[A-Za-z0-9]+$/.test(v) ? undefined : "expected a cloud-init datasource name such as OpenStack or ConfigDrive")), { min: 1 })),
+  cloudInitDatasources: optional(
+    listOf(
+      text("a cloud-init datasource name such as OpenStack", (v) =>
+        /^[A-Za-z0-9]+$/.test(v) ? undefined : "expected a cloud-init datasource name such as OpenStack or ConfigDrive",
+      ),
+      { min: 1 },
+    ),
+  ),
   localElementsPath: optional(text("an absolute path on the build host", absolutePathProblem)),
-  environment: optional(mapOf(text("a one-line value", singleLineProblem), environmentNameProblem, "a map of environment variable names to one-line values")),
+  environment: optional(
+    mapOf(
+      text("a one-line value", singleLineProblem),
+      environmentNameProblem,
+      "a map of environment variable names to one-line values",
+    ),
+  ),
   buildHost: optional(SSH_CONNECTION_SCHEMA),
-  fetchImage: optional(either("{ path? } or false", [IMAGE_FETCH_SCHEMA, oneOfValues([false])], (v) => (v === false ? 1 : isPlainObject(v) ? 0 : undefined))),
+  fetchImage: optional(
+    either("{ path? } or false", [IMAGE_FETCH_SCHEMA, oneOfValues([false])], (v) =>
+      v === false ? 1 : isPlainObject(v) ? 0 : undefined,
+    ),
+  ),
   troveRelease: optional(TROVE_RELEASE_RULE),
   allowUntested: optional(flag()),
   preloadImages: optional(input(listOf(text("an image reference", imageReferenceProblem)))),
@@ -333,11 +402,19 @@ export const GUEST_IMAGE_BUILD_FIELDS: FieldRules<GuestImageBuildArgs> = {
 };
 
 /** The schema of {@link GuestImageBuildArgs}. @internal */
-export const GUEST_IMAGE_BUILD_SCHEMA: Rule = shape<GuestImageBuildArgs>("guest image build arguments", GUEST_IMAGE_BUILD_FIELDS, (a, report) => guestImageBuildPairs(a, report));
+export const GUEST_IMAGE_BUILD_SCHEMA: Rule = shape<GuestImageBuildArgs>(
+  "guest image build arguments",
+  GUEST_IMAGE_BUILD_FIELDS,
+  (a, report) => guestImageBuildPairs(a, report),
+);
 
 /** The guest image build's fields that only make sense together (the pipeline's `guestImage` checks them too). @internal */
-export function guestImageBuildPairs(a: Omit<GuestImageBuildArgs, "preloadImages">, report: (field: string, value: unknown, allowed: string) => void): void {
-  if (a.existingImagePath !== undefined && a.imageUrl !== undefined) report("imageUrl", a.imageUrl, "give either existingImagePath or imageUrl, not both");
+export function guestImageBuildPairs(
+  a: Omit<GuestImageBuildArgs, "preloadImages">,
+  report: (field: string, value: unknown, allowed: string) => void,
+): void {
+  if (a.existingImagePath !== undefined && a.imageUrl !== undefined)
+    report("imageUrl", a.imageUrl, "give either existingImagePath or imageUrl, not both");
 }
 
 /** The defaults every source kind shares, resolved; the source resolvers read them. */
@@ -366,14 +443,18 @@ const UNKNOWN_EXTENSION = `unknown image extension; known: ${Object.keys(IMAGE_F
 /** An existing image file on the machine running `pulumi`. */
 function resolveFileSource(p: string, problems: Problems, warnings: string[], context: ResolveContext): ResolvedSource {
   const format = imageFormatOf(p);
-  const diskFormat = problems.check(format !== undefined, "existingImagePath", p, UNKNOWN_EXTENSION) ? format : undefined;
+  const diskFormat = problems.check(format !== undefined, "existingImagePath", p, UNKNOWN_EXTENSION)
+    ? format
+    : undefined;
   const triggers: string[] = [];
   if (existsSync(p)) {
     const st = statSync(p);
     // Size and mtime are cheap to read on every run; a change re-reads the checksum, which re-uploads the image.
     triggers.push(`file:${p}`, `size:${st.size}`, `mtime:${st.mtimeMs}`);
   } else if (context.dryRun) {
-    warnings.push(`existingImagePath ${p} is not on this machine: the preview goes on without it; pulumi up needs it here`);
+    warnings.push(
+      `existingImagePath ${p} is not on this machine: the preview goes on without it; pulumi up needs it here`,
+    );
     triggers.push(`file:${p}`);
   } else {
     problems.add("existingImagePath", p, "no such file on this machine");
@@ -390,36 +471,96 @@ function resolveUrlSource(url: string, problems: Problems): ResolvedSource {
 }
 
 /** Checks trovestack's own options and the extra environment of a build from `troveSourceDir`. */
-function checkBuildOptions(args: GuestImageBuildArgs, common: CommonImageDefaults, troveSourceDir: string, problems: Problems, warnings: string[]): void {
+function checkBuildOptions(
+  args: GuestImageBuildArgs,
+  common: CommonImageDefaults,
+  troveSourceDir: string,
+  problems: Problems,
+  warnings: string[],
+): void {
   const { devMode, cloudInitDatasources, environment, releaseOk } = common;
-  problems.check(cloudInitDatasources.includes(REQUIRED_DATASOURCE), "cloudInitDatasources", cloudInitDatasources, `must include "OpenStack": since Yoga, Trove no longer uses a config drive by default, so cloud-init must read the metadata service to inject the guest agent's files`);
+  problems.check(
+    cloudInitDatasources.includes(REQUIRED_DATASOURCE),
+    "cloudInitDatasources",
+    cloudInitDatasources,
+    `must include "OpenStack": since Yoga, Trove no longer uses a config drive by default, so cloud-init must read the metadata service to inject the guest agent's files`,
+  );
   if (args.hostScpUsername !== undefined) {
-    problems.check(devMode, "hostScpUsername", args.hostScpUsername, "only used in dev mode; remove it or set devMode: true");
+    problems.check(
+      devMode,
+      "hostScpUsername",
+      args.hostScpUsername,
+      "only used in dev mode; remove it or set devMode: true",
+    );
   }
   if (!devMode) {
-    for (const key of UNSIGNED_APT_ENVIRONMENT) problems.check(!Object.hasOwn(environment, key), `environment.${key}`, environment[key], "makes apt in the image accept unsigned packages; not allowed in a production build (devMode false)");
+    for (const key of UNSIGNED_APT_ENVIRONMENT)
+      problems.check(
+        !Object.hasOwn(environment, key),
+        `environment.${key}`,
+        environment[key],
+        "makes apt in the image accept unsigned packages; not allowed in a production build (devMode false)",
+      );
     const debootstrap = environment.DIB_DEBOOTSTRAP_EXTRA_ARGS;
-    problems.check(debootstrap === undefined || !/--no-check-(gpg|sig)/.test(debootstrap), "environment.DIB_DEBOOTSTRAP_EXTRA_ARGS", debootstrap, "must not turn off signature checks in a production build (devMode false)");
+    problems.check(
+      debootstrap === undefined || !/--no-check-(gpg|sig)/.test(debootstrap),
+      "environment.DIB_DEBOOTSTRAP_EXTRA_ARGS",
+      debootstrap,
+      "must not turn off signature checks in a production build (devMode false)",
+    );
     if (releaseOk && args.troveRelease !== undefined && TROVE_RELEASES[args.troveRelease]!.trovestackAddsCiMirrors) {
-      warnings.push(`Trove ${args.troveRelease}'s trovestack adds diskimage-builder's ${UNSIGNED_APT_ELEMENT} element (its apt settings accept unsigned packages): this production build (devMode false) will stop before trovestack runs unless ${troveSourceDir} no longer names it`);
+      warnings.push(
+        `Trove ${args.troveRelease}'s trovestack adds diskimage-builder's ${UNSIGNED_APT_ELEMENT} element (its apt settings accept unsigned packages): this production build (devMode false) will stop before trovestack runs unless ${troveSourceDir} no longer names it`,
+      );
     }
   }
   if (args.preloadImages !== undefined) {
-    problems.check(!Object.hasOwn(environment, "DIB_TROVE_DOCKER_IMAGES"), "environment.DIB_TROVE_DOCKER_IMAGES", environment.DIB_TROVE_DOCKER_IMAGES, "set it with preloadImages, not both");
+    problems.check(
+      !Object.hasOwn(environment, "DIB_TROVE_DOCKER_IMAGES"),
+      "environment.DIB_TROVE_DOCKER_IMAGES",
+      environment.DIB_TROVE_DOCKER_IMAGES,
+      "set it with preloadImages, not both",
+    );
     const rules = releaseOk && args.troveRelease !== undefined ? TROVE_RELEASES[args.troveRelease]! : undefined;
-    if (rules === undefined) problems.add("preloadImages", "(images)", "needs troveRelease: only a trovestack that reads DIB_TROVE_DOCKER_IMAGES (upstream master, 2026.2) embeds images");
-    else if (!rules.trovestackEmbedsDockerImages) problems.add("preloadImages", "(images)", `Trove ${rules.release}'s trovestack does not read DIB_TROVE_DOCKER_IMAGES, so the image would embed nothing; only upstream master (2026.2) does`);
-    else problems.check(args.allowUntested === true, "preloadImages", "(images)", `only upstream master's trovestack (Trove ${rules.release}) reads DIB_TROVE_DOCKER_IMAGES, and no released branch does yet; set allowUntested: true to try it anyway`);
+    if (rules === undefined)
+      problems.add(
+        "preloadImages",
+        "(images)",
+        "needs troveRelease: only a trovestack that reads DIB_TROVE_DOCKER_IMAGES (upstream master, 2026.2) embeds images",
+      );
+    else if (!rules.trovestackEmbedsDockerImages)
+      problems.add(
+        "preloadImages",
+        "(images)",
+        `Trove ${rules.release}'s trovestack does not read DIB_TROVE_DOCKER_IMAGES, so the image would embed nothing; only upstream master (2026.2) does`,
+      );
+    else
+      problems.check(
+        args.allowUntested === true,
+        "preloadImages",
+        "(images)",
+        `only upstream master's trovestack (Trove ${rules.release}) reads DIB_TROVE_DOCKER_IMAGES, and no released branch does yet; set allowUntested: true to try it anyway`,
+      );
   }
   for (const key of Object.keys(environment)) {
-    problems.check(!["DIB_CLOUD_INIT_DATASOURCES", "HOST_SCP_USERNAME", "DIB_LOCAL_ELEMENTS_PATH"].includes(key), `environment.${key}`, key, "set it with its own argument (cloudInitDatasources, hostScpUsername, localElementsPath)");
+    problems.check(
+      !["DIB_CLOUD_INIT_DATASOURCES", "HOST_SCP_USERNAME", "DIB_LOCAL_ELEMENTS_PATH"].includes(key),
+      `environment.${key}`,
+      key,
+      "set it with its own argument (cloudInitDatasources, hostScpUsername, localElementsPath)",
+    );
   }
 }
 
 /** Checks that a remote build's image can be copied here (unless `fetchImage: false`). */
 function checkBuildHost(args: GuestImageBuildArgs, outputImagePath: string, problems: Problems): void {
   if (args.buildHost === undefined) {
-    problems.check(args.fetchImage === undefined, "fetchImage", args.fetchImage, "only for a remote build: give buildHost, or remove fetchImage");
+    problems.check(
+      args.fetchImage === undefined,
+      "fetchImage",
+      args.fetchImage,
+      "only for a remote build: give buildHost, or remove fetchImage",
+    );
   } else if (args.fetchImage !== false) {
     checkImageFetch(args.fetchImage, outputImagePath, problems);
     problems.check(
@@ -432,12 +573,20 @@ function checkBuildHost(args: GuestImageBuildArgs, outputImagePath: string, prob
 }
 
 /** The checkout's ref: as given, else (local build) its HEAD, else `unknown` with a warning. */
-function resolveTroveRef(args: GuestImageBuildArgs, troveSourceDir: string, problems: Problems, warnings: string[]): string {
+function resolveTroveRef(
+  args: GuestImageBuildArgs,
+  troveSourceDir: string,
+  problems: Problems,
+  warnings: string[],
+): string {
   let troveRef = args.troveRef ?? "unknown";
   if (args.troveRef === undefined) {
     const head = args.buildHost === undefined ? localGitHead(troveSourceDir) : undefined;
     if (head) troveRef = head;
-    else warnings.push(`troveRef is not set and ${troveSourceDir} is not a git checkout readable here, so the image is recorded as built from "unknown": a machine that can read the checkout would see a different value and rebuild; set troveRef`);
+    else
+      warnings.push(
+        `troveRef is not set and ${troveSourceDir} is not a git checkout readable here, so the image is recorded as built from "unknown": a machine that can read the checkout would see a different value and rebuild; set troveRef`,
+      );
   }
   problems.check(/^[A-Za-z0-9._/@+-]{1,200}$/.test(troveRef), "troveRef", troveRef, "expected a git ref or commit id");
   return troveRef;
@@ -449,13 +598,21 @@ function resolveTroveRef(args: GuestImageBuildArgs, troveSourceDir: string, prob
  * HEAD is then. Undefined in dev mode (the guest agent fetches the controller's code at boot), on other releases
  * (they clone the element's pinned branch), and when the environment names the guest agent's source itself.
  */
-function pinnedGuestAgentRef(args: GuestImageBuildArgs, common: CommonImageDefaults, troveRef: string, problems: Problems, warnings: string[]): string | undefined {
+function pinnedGuestAgentRef(
+  args: GuestImageBuildArgs,
+  common: CommonImageDefaults,
+  troveRef: string,
+  problems: Problems,
+  warnings: string[],
+): string | undefined {
   const rules = common.releaseOk && args.troveRelease !== undefined ? TROVE_RELEASES[args.troveRelease]! : undefined;
   if (common.devMode || !rules?.trovestackBakesCheckoutHead) return undefined;
   const location = common.environment.DIB_REPOLOCATION_guest_agent;
   if (location !== undefined) {
     const ref = common.environment.DIB_REPOREF_guest_agent;
-    warnings.push(`environment.DIB_REPOLOCATION_guest_agent is set: the guest agent is baked from ${location} at ${ref ?? "the element's own ref (master; set DIB_REPOREF_guest_agent too)"}, not from troveRef ${troveRef}`);
+    warnings.push(
+      `environment.DIB_REPOLOCATION_guest_agent is set: the guest agent is baked from ${location} at ${ref ?? "the element's own ref (master; set DIB_REPOREF_guest_agent too)"}, not from troveRef ${troveRef}`,
+    );
     return undefined;
   }
   problems.check(
@@ -468,7 +625,13 @@ function pinnedGuestAgentRef(args: GuestImageBuildArgs, common: CommonImageDefau
 }
 
 /** A build with trovestack from `troveSourceDir`, here or on `buildHost`. No source while any problem is recorded. */
-function resolveBuildSource(args: GuestImageBuildArgs, common: CommonImageDefaults, troveSourceDir: string, problems: Problems, warnings: string[]): ResolvedSource {
+function resolveBuildSource(
+  args: GuestImageBuildArgs,
+  common: CommonImageDefaults,
+  troveSourceDir: string,
+  problems: Problems,
+  warnings: string[],
+): ResolvedSource {
   const { guestOs, guestOsRelease, devMode, guestUsername, cloudInitDatasources, environment } = common;
   // A given outputImagePath has passed the schema's TROVESTACK_SAFE_PATH; the default is made of plain names.
   const outputImagePath = args.outputImagePath ?? defaultOutputImagePath(guestOs, guestOsRelease, devMode);
@@ -486,13 +649,39 @@ function resolveBuildSource(args: GuestImageBuildArgs, common: CommonImageDefaul
   Object.assign(buildEnvironment, environment);
   if (problems.any) return { diskFormat, triggers: [], troveRef };
 
-  const scriptInputs: BuildScriptInputs = { troveSourceDir, guestOs, guestOsRelease, devMode, guestUsername, outputImagePath, environment: buildEnvironment, ...(guestAgentRef !== undefined ? { guestAgentRef } : {}) };
+  const scriptInputs: BuildScriptInputs = {
+    troveSourceDir,
+    guestOs,
+    guestOsRelease,
+    devMode,
+    guestUsername,
+    outputImagePath,
+    environment: buildEnvironment,
+    ...(guestAgentRef !== undefined ? { guestAgentRef } : {}),
+  };
   const remote = args.buildHost !== undefined;
-  const fetch = remote && args.fetchImage !== false ? { path: fetchDestination(outputImagePath, args.fetchImage) } : undefined;
+  const fetch =
+    remote && args.fetchImage !== false ? { path: fetchDestination(outputImagePath, args.fetchImage) } : undefined;
   return {
-    source: { kind: "build", scriptInputs, environmentTriggers: buildEnvironment, outputImagePath, remote, fetch, buildHost: args.buildHost, preloadImages: args.preloadImages },
+    source: {
+      kind: "build",
+      scriptInputs,
+      environmentTriggers: buildEnvironment,
+      outputImagePath,
+      remote,
+      fetch,
+      buildHost: args.buildHost,
+      preloadImages: args.preloadImages,
+    },
     diskFormat,
-    triggers: [`trove:${troveSourceDir}@${troveRef}`, `os:${guestOs}/${guestOsRelease}`, `dev:${devMode}`, `user:${guestUsername}`, `out:${outputImagePath}`, `env:${JSON.stringify(buildEnvironment)}`],
+    triggers: [
+      `trove:${troveSourceDir}@${troveRef}`,
+      `os:${guestOs}/${guestOsRelease}`,
+      `dev:${devMode}`,
+      `user:${guestUsername}`,
+      `out:${outputImagePath}`,
+      `env:${JSON.stringify(buildEnvironment)}`,
+    ],
     troveRef,
   };
 }
@@ -500,11 +689,32 @@ function resolveBuildSource(args: GuestImageBuildArgs, common: CommonImageDefaul
 /** Checks the guest OS and release against the Trove release (or the tested pair). */
 function checkGuestOs(args: GuestImageBuildArgs, common: CommonImageDefaults, problems: Problems): void {
   const { guestOs, guestOsRelease, releaseOk } = common;
-  const supportedReleases = guestOs === "ubuntu" && args.troveRelease !== undefined && releaseOk ? TROVE_RELEASES[args.troveRelease]!.guestOsReleases : SUPPORTED_GUEST_OS[guestOs];
+  const supportedReleases =
+    guestOs === "ubuntu" && args.troveRelease !== undefined && releaseOk
+      ? TROVE_RELEASES[args.troveRelease]!.guestOsReleases
+      : SUPPORTED_GUEST_OS[guestOs];
   if (!args.allowUntested && releaseOk) {
-    if (problems.check(supportedReleases !== undefined, "guestOs", guestOs, `supported: ${Object.keys(SUPPORTED_GUEST_OS).join(", ")}; set allowUntested: true to try it anyway`)) {
-      if (guestOs === "ubuntu" && args.troveRelease !== undefined) problems.report("guestOsRelease", guestOsRelease, releaseGuestOsProblem(TROVE_RELEASES[args.troveRelease]!, guestOsRelease));
-      else problems.check(supportedReleases!.includes(guestOsRelease), "guestOsRelease", guestOsRelease, `supported: ${supportedReleases!.join(", ")}; set allowUntested: true to try it anyway`);
+    if (
+      problems.check(
+        supportedReleases !== undefined,
+        "guestOs",
+        guestOs,
+        `supported: ${Object.keys(SUPPORTED_GUEST_OS).join(", ")}; set allowUntested: true to try it anyway`,
+      )
+    ) {
+      if (guestOs === "ubuntu" && args.troveRelease !== undefined)
+        problems.report(
+          "guestOsRelease",
+          guestOsRelease,
+          releaseGuestOsProblem(TROVE_RELEASES[args.troveRelease]!, guestOsRelease),
+        );
+      else
+        problems.check(
+          supportedReleases!.includes(guestOsRelease),
+          "guestOsRelease",
+          guestOsRelease,
+          `supported: ${supportedReleases!.join(", ")}; set allowUntested: true to try it anyway`,
+        );
     }
   }
 }
@@ -514,7 +724,11 @@ function checkGuestOs(args: GuestImageBuildArgs, common: CommonImageDefaults, pr
  * preview, a local file that is absent is a warning (the preview may run where the image is not, e.g. in CI).
  * @internal
  */
-export function resolveGuestImageBuildArgs(name: string, args: GuestImageBuildArgs, context: ResolveContext = { dryRun: false }): ResolvedGuestImageBuild {
+export function resolveGuestImageBuildArgs(
+  name: string,
+  args: GuestImageBuildArgs,
+  context: ResolveContext = { dryRun: false },
+): ResolvedGuestImageBuild {
   const problems = new Problems("GuestImageBuild", name);
   const warnings: string[] = [];
   // The schema has refused an unknown release; a known one selects the guest OS releases accepted.
@@ -531,14 +745,26 @@ export function resolveGuestImageBuildArgs(name: string, args: GuestImageBuildAr
   checkGuestOs(args, common, problems);
 
   const sources = [args.existingImagePath, args.imageUrl, args.troveSourceDir].filter((v) => v !== undefined).length;
-  if (sources === 0) problems.add("troveSourceDir", undefined, "give troveSourceDir to build, or existingImagePath or imageUrl to skip the build");
+  if (sources === 0)
+    problems.add(
+      "troveSourceDir",
+      undefined,
+      "give troveSourceDir to build, or existingImagePath or imageUrl to skip the build",
+    );
 
   let resolved: ResolvedSource = { triggers: [] };
-  if (args.existingImagePath !== undefined) resolved = resolveFileSource(args.existingImagePath, problems, warnings, context);
+  if (args.existingImagePath !== undefined)
+    resolved = resolveFileSource(args.existingImagePath, problems, warnings, context);
   else if (args.imageUrl !== undefined) resolved = resolveUrlSource(args.imageUrl, problems);
-  else if (args.troveSourceDir !== undefined) resolved = resolveBuildSource(args, common, args.troveSourceDir, problems, warnings);
+  else if (args.troveSourceDir !== undefined)
+    resolved = resolveBuildSource(args, common, args.troveSourceDir, problems, warnings);
 
-  if (args.preloadImages !== undefined && args.troveSourceDir === undefined) problems.add("preloadImages", "(images)", "only for a build (troveSourceDir); an existing image or URL is used as it is");
+  if (args.preloadImages !== undefined && args.troveSourceDir === undefined)
+    problems.add(
+      "preloadImages",
+      "(images)",
+      "only for a build (troveSourceDir); an existing image or URL is used as it is",
+    );
   problems.throwIfAny();
   const { guestOs, guestOsRelease, devMode, guestUsername, cloudInitDatasources } = common;
   return {
@@ -574,11 +800,18 @@ interface DeclaredImage {
  * The build's script inputs and triggers, with the preloaded images once they are published: the build's environment
  * and a trigger are made from them, so a new set of images rebuilds the image.
  */
-function buildInputsOf(source: BuildSource, triggers: string[]): { inputs: pulumi.Input<BuildScriptInputs>; triggers: pulumi.Input<unknown>[] } {
-  const preload = source.preloadImages !== undefined ? pulumi.output(source.preloadImages).apply(preloadImagesValue) : undefined;
+function buildInputsOf(
+  source: BuildSource,
+  triggers: string[],
+): { inputs: pulumi.Input<BuildScriptInputs>; triggers: pulumi.Input<unknown>[] } {
+  const preload =
+    source.preloadImages !== undefined ? pulumi.output(source.preloadImages).apply(preloadImagesValue) : undefined;
   if (!preload) return { inputs: source.scriptInputs, triggers };
   return {
-    inputs: preload.apply((v) => ({ ...source.scriptInputs, environment: { ...source.scriptInputs.environment, DIB_TROVE_DOCKER_IMAGES: v } })),
+    inputs: preload.apply((v) => ({
+      ...source.scriptInputs,
+      environment: { ...source.scriptInputs.environment, DIB_TROVE_DOCKER_IMAGES: v },
+    })),
     triggers: [...triggers, preload.apply((v) => `preload:${v}`)],
   };
 }
@@ -592,7 +825,13 @@ function replaceHintOf(name: string): string {
 }
 
 /** A build on the build host over SSH, and the copy of its image here when `fetch` is set. */
-function declareRemoteBuild(name: string, parent: pulumi.Resource, source: BuildSource, c: SshConnection, triggers: string[]): DeclaredImage {
+function declareRemoteBuild(
+  name: string,
+  parent: pulumi.Resource,
+  source: BuildSource,
+  c: SshConnection,
+  triggers: string[],
+): DeclaredImage {
   const { inputs, triggers: buildTriggers } = buildInputsOf(source, triggers);
   const connection = remoteConnection(c, { component: "GuestImageBuild", name, field: "buildHost" });
   const build = new command.remote.Command(
@@ -610,9 +849,14 @@ function declareRemoteBuild(name: string, parent: pulumi.Resource, source: Build
     { parent },
   );
   // The image the build printed (its path and sha256): what the cleanup removes and the copy brings here.
-  const built = build.stdout.apply((out) => parseBuiltImage(out, `GuestImageBuild "${name}": the image build on ${c.host}`));
+  const built = build.stdout.apply((out) =>
+    parseBuiltImage(out, `GuestImageBuild "${name}": the image build on ${c.host}`),
+  );
   declareBuildCleanup(name, parent, build, built, connection);
-  return { stdout: build.stdout, localImagePath: source.fetch ? declareFetch(name, parent, build, built, c, source.fetch.path) : undefined };
+  return {
+    stdout: build.stdout,
+    localImagePath: source.fetch ? declareFetch(name, parent, build, built, c, source.fetch.path) : undefined,
+  };
 }
 
 /**
@@ -621,12 +865,20 @@ function declareRemoteBuild(name: string, parent: pulumi.Resource, source: Build
  * path before the old build is deleted, and that delete would remove the new image. This one is only updated by a
  * rebuild (its `delete` holds the new sha256), runs nothing then, and never connects before the destroy.
  */
-function declareBuildCleanup(name: string, parent: pulumi.Resource, build: command.remote.Command, built: pulumi.Output<BuiltImage>, connection: command.types.input.remote.ConnectionArgs): void {
+function declareBuildCleanup(
+  name: string,
+  parent: pulumi.Resource,
+  build: command.remote.Command,
+  built: pulumi.Output<BuiltImage>,
+  connection: command.types.input.remote.ConnectionArgs,
+): void {
   new command.remote.Command(
     `${name}-build-cleanup`,
     {
       connection,
-      delete: built.apply((b) => shellCommand(["bash", "-c", withExports(buildCleanupEnvironment(b), BUILD_CLEANUP_SCRIPT)])),
+      delete: built.apply((b) =>
+        shellCommand(["bash", "-c", withExports(buildCleanupEnvironment(b), BUILD_CLEANUP_SCRIPT)]),
+      ),
       addPreviousOutputInEnv: false,
     },
     { parent, dependsOn: [build] },
@@ -634,7 +886,14 @@ function declareBuildCleanup(name: string, parent: pulumi.Resource, build: comma
 }
 
 /** The copy of a remote build's image to `localPath` here, checked against the build's sha256; its path. */
-function declareFetch(name: string, parent: pulumi.Resource, build: command.remote.Command, built: pulumi.Output<BuiltImage>, c: SshConnection, localPath: string): pulumi.Output<string | undefined> {
+function declareFetch(
+  name: string,
+  parent: pulumi.Resource,
+  build: command.remote.Command,
+  built: pulumi.Output<BuiltImage>,
+  c: SshConnection,
+  localPath: string,
+): pulumi.Output<string | undefined> {
   const environment: Record<keyof ImageFetchEnvironment, pulumi.Input<string>> = {
     FETCH_HOST: c.host,
     FETCH_PORT: pulumi.output(c.port ?? 22).apply(String),
@@ -660,11 +919,18 @@ function declareFetch(name: string, parent: pulumi.Resource, build: command.remo
     },
     { parent, dependsOn: [build] },
   );
-  return fetch.stdout.apply((out) => parseBuiltImage(out, `GuestImageBuild "${name}": the copy of the image here`).path);
+  return fetch.stdout.apply(
+    (out) => parseBuiltImage(out, `GuestImageBuild "${name}": the copy of the image here`).path,
+  );
 }
 
 /** A build where `pulumi` runs. */
-function declareLocalBuild(name: string, parent: pulumi.Resource, source: BuildSource, triggers: string[]): DeclaredImage {
+function declareLocalBuild(
+  name: string,
+  parent: pulumi.Resource,
+  source: BuildSource,
+  triggers: string[],
+): DeclaredImage {
   const { inputs, triggers: buildTriggers } = buildInputsOf(source, triggers);
   const build = new command.local.Command(
     `${name}-build`,
@@ -672,7 +938,10 @@ function declareLocalBuild(name: string, parent: pulumi.Resource, source: BuildS
       create: BUILD_SCRIPT,
       update: BUILD_UPDATE_SCRIPT,
       interpreter: ["/bin/bash", "-c"],
-      environment: pulumi.output(inputs).apply((i) => ({ ...buildScriptEnvironment(i), ...buildUpdateEnvironment(source.outputImagePath, replaceHintOf(name)) })),
+      environment: pulumi.output(inputs).apply((i) => ({
+        ...buildScriptEnvironment(i),
+        ...buildUpdateEnvironment(source.outputImagePath, replaceHintOf(name)),
+      })),
       // The update reads the record beside the image; the previous output is not needed.
       addPreviousOutputInEnv: false,
       triggers: buildTriggers,
@@ -687,7 +956,14 @@ function declareDescribe(name: string, parent: pulumi.Resource, imagePath: strin
   // Describing a file is cheap and has no side effect: an update describes it again.
   const describe = new command.local.Command(
     `${name}-describe`,
-    { create: DESCRIBE_SCRIPT, update: DESCRIBE_SCRIPT, interpreter: ["/bin/bash", "-c"], environment: { PULUMI_TROVE_IMAGE: imagePath }, addPreviousOutputInEnv: false, triggers },
+    {
+      create: DESCRIBE_SCRIPT,
+      update: DESCRIBE_SCRIPT,
+      interpreter: ["/bin/bash", "-c"],
+      environment: { PULUMI_TROVE_IMAGE: imagePath },
+      addPreviousOutputInEnv: false,
+      triggers,
+    },
     { parent },
   );
   return { stdout: describe.stdout };
@@ -748,14 +1024,20 @@ export class GuestImageBuild extends pulumi.ComponentResource {
     const checked = checkArgs("GuestImageBuild", name, GUEST_IMAGE_BUILD_SCHEMA, args);
     args = checked.args;
     const resolved = resolveGuestImageBuildArgs(name, args, { dryRun: pulumi.runtime.isDryRun() });
-    super("pulumi-trove:guest-image-build:GuestImageBuild", name, {}, withFormerTypes(opts, ["pulumi-trove:guest-image:GuestImageBuild"]));
+    super(
+      "pulumi-trove:guest-image-build:GuestImageBuild",
+      name,
+      {},
+      withFormerTypes(opts, ["pulumi-trove:guest-image:GuestImageBuild"]),
+    );
     checked.attach(this);
     this.resolved = resolved;
     for (const warning of resolved.warnings) pulumi.log.warn(`GuestImageBuild "${name}": ${warning}`, this);
     this.diskFormat = pulumi.output(resolved.diskFormat);
     const source = resolved.source;
     this.remote = source.kind === "build" && source.remote;
-    this.availableLocally = source.kind === "file" || (source.kind === "build" && (!source.remote || source.fetch !== undefined));
+    this.availableLocally =
+      source.kind === "file" || (source.kind === "build" && (!source.remote || source.fetch !== undefined));
 
     if (source.kind === "url") {
       this.imagePath = pulumi.output(undefined);
@@ -771,7 +1053,12 @@ export class GuestImageBuild extends pulumi.ComponentResource {
           : source.buildHost
             ? declareRemoteBuild(name, this, source, source.buildHost, resolved.triggers)
             : declareLocalBuild(name, this, source, resolved.triggers);
-      const built = declared.stdout.apply((out) => parseBuiltImage(out, `GuestImageBuild "${name}": the image ${source.kind === "build" ? "build" : "description"}`));
+      const built = declared.stdout.apply((out) =>
+        parseBuiltImage(
+          out,
+          `GuestImageBuild "${name}": the image ${source.kind === "build" ? "build" : "description"}`,
+        ),
+      );
       this.imagePath = built.path;
       this.localImagePath = declared.localImagePath ?? (this.remote ? pulumi.output(undefined) : built.path);
       this.imageUrl = pulumi.output(undefined);

@@ -31,7 +31,8 @@ export interface QemuImgInfo {
 /** Parses `qemu-img info --output=json`; throws naming what is missing. @internal */
 export function parseQemuImgInfo(json: string): QemuImgInfo {
   const info = JSON.parse(json) as { "virtual-size"?: unknown; format?: unknown };
-  if (typeof info["virtual-size"] !== "number" || !(info["virtual-size"] >= 0)) throw new Error("qemu-img info: no virtual-size in its answer");
+  if (typeof info["virtual-size"] !== "number" || !(info["virtual-size"] >= 0))
+    throw new Error("qemu-img info: no virtual-size in its answer");
   return { virtualSize: info["virtual-size"], format: String(info.format ?? "") };
 }
 
@@ -57,9 +58,15 @@ export function readImageFileFacts(path: string, qemuImg = "qemu-img"): ImageFil
   if (!existsSync(path)) return undefined;
   let out: string;
   try {
-    out = execFileSync(qemuImg, ["info", "--output=json", path], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+    out = execFileSync(qemuImg, ["info", "--output=json", path], {
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "pipe"],
+    });
   } catch (error) {
-    const stderr = String((error as { stderr?: string }).stderr ?? (error as Error).message).trim().split("\n").pop();
+    const stderr = String((error as { stderr?: string }).stderr ?? (error as Error).message)
+      .trim()
+      .split("\n")
+      .pop();
     throw new Error(`qemu-img info --output=json ${path} failed: ${stderr}`, { cause: error });
   }
   return { fileBytes: statSync(path).size, virtualBytes: parseQemuImgInfo(out).virtualSize };

@@ -83,6 +83,16 @@ export function checkImageFetch(fetch: ImageFetchArgs | undefined, outputImagePa
   const destination = fetchDestination(outputImagePath, fetch);
   // A given path has passed the schema, and the default one is made of the output's file name.
   const extension = path.posix.extname(outputImagePath);
-  problems.check(path.posix.extname(destination) === extension, "fetchImage.path", destination, `expected the image's own extension (${extension}), which gives Glance its format`);
-  problems.check(fetch?.knownHostsFile === undefined, "fetchImage.knownHostsFile", fetch?.knownHostsFile, "no longer used: the copy checks the build host against buildHost.hostKey, as the build does; remove it and set buildHost.hostKey");
+  problems.check(
+    path.posix.extname(destination) === extension,
+    "fetchImage.path",
+    destination,
+    `expected the image's own extension (${extension}), which gives Glance its format`,
+  );
+  problems.check(
+    fetch?.knownHostsFile === undefined,
+    "fetchImage.knownHostsFile",
+    fetch?.knownHostsFile,
+    "no longer used: the copy checks the build host against buildHost.hostKey, as the build does; remove it and set buildHost.hostKey",
+  );
 }

@@ -26,7 +26,14 @@ export interface CheckedArgs<T> {
  * same error.
  * @internal
  */
-export function checkArgs<T>(component: string, name: string, rule: Rule, args: T, rename: (field: string) => string = (field) => field, earlier: readonly FieldProblem[] = []): CheckedArgs<T> {
+export function checkArgs<T>(
+  component: string,
+  name: string,
+  rule: Rule,
+  args: T,
+  rename: (field: string) => string = (field) => field,
+  earlier: readonly FieldProblem[] = [],
+): CheckedArgs<T> {
   let owner: pulumi.Resource | undefined;
   const renamed = (problems: FieldProblem[]) => problems.map((p) => ({ ...p, field: rename(p.field) }));
   const { value, problems } = checkValue(rule, args, (field, fieldRule, input) =>
@@ -38,6 +45,7 @@ export function checkArgs<T>(component: string, name: string, rule: Rule, args: 
       throw owner ? new pulumi.ResourceError(error.message, owner, true) : error;
     }),
   );
-  if (earlier.length > 0 || problems.length > 0) throw new ComponentInputError(component, name, [...earlier, ...renamed(problems)]);
+  if (earlier.length > 0 || problems.length > 0)
+    throw new ComponentInputError(component, name, [...earlier, ...renamed(problems)]);
   return { args: value as T, attach: (resource) => (owner = resource) };
 }

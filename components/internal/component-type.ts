@@ -11,13 +11,24 @@ import * as pulumi from "@pulumi/pulumi";
  * and each one that names no type is added again under every earlier type, since a resource created by an earlier
  * release carried both the earlier name and the earlier type (e.g. the pipeline's per-region renames).
  */
-export function withFormerTypes(opts: pulumi.ComponentResourceOptions | undefined, formerTypes: readonly string[]): pulumi.ComponentResourceOptions {
+export function withFormerTypes(
+  opts: pulumi.ComponentResourceOptions | undefined,
+  formerTypes: readonly string[],
+): pulumi.ComponentResourceOptions {
   const own = opts?.aliases ?? [];
-  const ownUnderFormerTypes = own.flatMap((alias) => (isUntypedAlias(alias) ? formerTypes.map((type) => ({ ...alias, type })) : []));
+  const ownUnderFormerTypes = own.flatMap((alias) =>
+    isUntypedAlias(alias) ? formerTypes.map((type) => ({ ...alias, type })) : [],
+  );
   return { ...opts, aliases: [...own, ...formerTypes.map((type) => ({ type })), ...ownUnderFormerTypes] };
 }
 
 /** An alias given as a plain object (not a URN, not an Output) that leaves the type as it is. */
 function isUntypedAlias(alias: pulumi.Input<string | pulumi.Alias>): alias is pulumi.Alias {
-  return typeof alias === "object" && alias !== null && !pulumi.Output.isInstance(alias) && !(alias instanceof Promise) && (alias as pulumi.Alias).type === undefined;
+  return (
+    typeof alias === "object" &&
+    alias !== null &&
+    !pulumi.Output.isInstance(alias) &&
+    !(alias instanceof Promise) &&
+    (alias as pulumi.Alias).type === undefined
+  );
 }

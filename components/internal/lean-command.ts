@@ -12,7 +12,10 @@ import * as pulumi from "@pulumi/pulumi";
 // inputs, plugin version and replaceOnChanges; only the Outputs the program can read differ.
 
 /** The inputs a {@link LeanLocalCommand} takes: those of `command.local.CommandArgs` this library sets. @internal */
-export type LeanLocalCommandArgs = Pick<command.local.CommandArgs, "create" | "update" | "interpreter" | "environment" | "addPreviousOutputInEnv" | "triggers">;
+export type LeanLocalCommandArgs = Pick<
+  command.local.CommandArgs,
+  "create" | "update" | "interpreter" | "environment" | "addPreviousOutputInEnv" | "triggers"
+>;
 
 /**
  * A `command:local:Command` (the same resource for the engine and the provider as `command.local.Command`) whose only
@@ -20,11 +23,13 @@ export type LeanLocalCommandArgs = Pick<command.local.CommandArgs, "create" | "u
  */
 export class LeanLocalCommand extends pulumi.CustomResource {
   /** What the command printed on stdout. */
-  public declare readonly stdout: pulumi.Output<string>;
+  declare public readonly stdout: pulumi.Output<string>;
 
   constructor(name: string, args: LeanLocalCommandArgs, opts?: pulumi.CustomResourceOptions) {
     // As command.local.Command does: the package's version, then the caller's options, then triggers force a replace.
-    const withDefaults = pulumi.mergeOptions(pulumi.mergeOptions({ version: getVersion() }, opts), { replaceOnChanges: ["triggers[*]"] });
+    const withDefaults = pulumi.mergeOptions(pulumi.mergeOptions({ version: getVersion() }, opts), {
+      replaceOnChanges: ["triggers[*]"],
+    });
     super("command:local:Command", name, { ...args, stdout: undefined }, withDefaults);
   }
 }

@@ -15,7 +15,7 @@ export interface FieldProblem {
 /** Renders a value for an error message without ever printing something long or multi-line verbatim. @internal */
 export function describeValue(value: unknown): string {
   if (value === undefined) return "undefined";
-  const text = typeof value === "string" ? value : JSON.stringify(value) ?? String(value);
+  const text = typeof value === "string" ? value : (JSON.stringify(value) ?? String(value));
   const clipped = text.length > 80 ? `${text.slice(0, 77)}...` : text;
   return JSON.stringify(clipped);
 }

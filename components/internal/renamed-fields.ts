@@ -19,10 +19,14 @@ export function formerNameWarning(former: string, now: string): string {
 }
 
 /** A schema's check between fields (`shape`'s `refine`): a field given under both names is refused. @internal */
-export function renamedFieldPairs(renames: readonly RenamedField[]): (value: object, report: (field: string, value: unknown, allowed: string) => void) => void {
+export function renamedFieldPairs(
+  renames: readonly RenamedField[],
+): (value: object, report: (field: string, value: unknown, allowed: string) => void) => void {
   return (value, report) => {
     const given = value as Record<string, unknown>;
-    for (const r of renames) if (given[r.former] !== undefined && given[r.now] !== undefined) report(r.former, given[r.former], bothNamesProblem(r));
+    for (const r of renames)
+      if (given[r.former] !== undefined && given[r.now] !== undefined)
+        report(r.former, given[r.former], bothNamesProblem(r));
   };
 }
 
@@ -31,7 +35,10 @@ export function renamedFieldPairs(renames: readonly RenamedField[]): (value: obj
  * used, for the warnings. Both names given: the one now wins (the schema has refused that already).
  * @internal
  */
-export function withCurrentNames<T extends object>(value: T, renames: readonly RenamedField[]): { value: T; used: RenamedField[] } {
+export function withCurrentNames<T extends object>(
+  value: T,
+  renames: readonly RenamedField[],
+): { value: T; used: RenamedField[] } {
   const given = value as Record<string, unknown>;
   const used = renames.filter((r) => given[r.former] !== undefined);
   if (used.length === 0) return { value, used };

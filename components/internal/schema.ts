@@ -16,7 +16,8 @@ import { FieldProblem } from "./problem-text";
 // a new field cannot be left unchecked.
 
 /** What kind of value a rule accepts; the generated tests produce wrong values per kind. @internal */
-export type RuleKind = "string" | "number" | "boolean" | "enum" | "array" | "record" | "object" | "oneOf" | "instance" | "any";
+export type RuleKind =
+  "string" | "number" | "boolean" | "enum" | "array" | "record" | "object" | "oneOf" | "instance" | "any";
 
 /** A rule for one field. Build rules with the functions below, not by hand. @internal */
 export interface Rule {
@@ -69,7 +70,14 @@ export function text(accepts: string, content?: (value: string) => string | unde
 /** A whole number (or any finite number with `integer: false`) from `min` to `max`. @internal */
 export function count(min: number, max: number, opts: { integer?: boolean; accepts?: string } = {}): Rule {
   const integer = opts.integer ?? true;
-  return { ...base, kind: "number", integer, min, max, accepts: opts.accepts ?? `${integer ? "a whole number" : "a number"} from ${min} to ${max}` };
+  return {
+    ...base,
+    kind: "number",
+    integer,
+    min,
+    max,
+    accepts: opts.accepts ?? `${integer ? "a whole number" : "a number"} from ${min} to ${max}`,
+  };
 }
 
 /** `true` or `false`. @internal */
@@ -83,11 +91,29 @@ export function oneOfValues(values: readonly (string | number | boolean)[]): Rul
 }
 
 /** A list whose items follow `item`, with `min` to `max` items. @internal */
-export function listOf(item: Rule, opts: { min?: number; max?: number; accepts?: string; sizeProblem?: string } = {}): Rule {
+export function listOf(
+  item: Rule,
+  opts: { min?: number; max?: number; accepts?: string; sizeProblem?: string } = {},
+): Rule {
   const min = opts.min ?? 0;
   const max = opts.max ?? Number.MAX_SAFE_INTEGER;
-  const size = min > 0 && max < Number.MAX_SAFE_INTEGER ? `${min} to ${max} ` : min > 0 ? `at least ${min} ` : max < Number.MAX_SAFE_INTEGER ? `at most ${max} ` : "";
-  return { ...base, kind: "array", item, min, max, accepts: opts.accepts ?? `a list of ${size}items, each ${item.accepts}`, ...(opts.sizeProblem ? { sizeProblem: opts.sizeProblem } : {}) };
+  const size =
+    min > 0 && max < Number.MAX_SAFE_INTEGER
+      ? `${min} to ${max} `
+      : min > 0
+        ? `at least ${min} `
+        : max < Number.MAX_SAFE_INTEGER
+          ? `at most ${max} `
+          : "";
+  return {
+    ...base,
+    kind: "array",
+    item,
+    min,
+    max,
+    accepts: opts.accepts ?? `a list of ${size}items, each ${item.accepts}`,
+    ...(opts.sizeProblem ? { sizeProblem: opts.sizeProblem } : {}),
+  };
 }
 
 /** A map from keys (checked by `key`) to values following `item`. @internal */
@@ -96,7 +122,11 @@ export function mapOf(item: Rule, key: (k: string) => string | undefined, accept
 }
 
 /** An object with exactly these fields (unknown keys are refused: a typo in YAML must not pass silently). @internal */
-export function shape<T>(accepts: string, fields: FieldRules<T>, refine?: (value: T, report: (field: string, value: unknown, allowed: string) => void) => void): Rule {
+export function shape<T>(
+  accepts: string,
+  fields: FieldRules<T>,
+  refine?: (value: T, report: (field: string, value: unknown, allowed: string) => void) => void,
+): Rule {
   return { ...base, kind: "object", accepts, fields: fields as Record<string, Rule>, refine: refine as Rule["refine"] };
 }
 
@@ -145,7 +175,10 @@ export function isDeferred(value: unknown): boolean {
   // The mark `pulumi.Output.isInstance` reads, read here without @pulumi/pulumi: the walk below also runs inside
   // DatastoreVersion's serialized provider, where a reference to the SDK would be serialized with it (5x the size).
   if (typeof value !== "object" || value === null) return false;
-  return (value as { __pulumiOutput?: unknown }).__pulumiOutput === true || typeof (value as { then?: unknown }).then === "function";
+  return (
+    (value as { __pulumiOutput?: unknown }).__pulumiOutput === true ||
+    typeof (value as { then?: unknown }).then === "function"
+  );
 }
 
 /** Whether a value is a plain object (what YAML maps and object literals are), for `either`'s pick functions. @internal */
@@ -158,7 +191,8 @@ export function isPlainObject(value: unknown): value is Record<string, unknown> 
 function typeOfValue(value: unknown): string {
   if (value === null) return "null";
   if (Array.isArray(value)) return "a list";
-  if (typeof value === "object") return isPlainObject(value) ? "an object" : `an instance of ${(value as object).constructor?.name ?? "a class"}`;
+  if (typeof value === "object")
+    return isPlainObject(value) ? "an object" : `an instance of ${(value as object).constructor?.name ?? "a class"}`;
   return `a ${typeof value}`;
 }
 
@@ -208,13 +242,15 @@ function walk(rule: Rule, value: unknown, field: string, sink: Sink): unknown {
       break;
     case "number":
       if (typeof value !== "number" || !Number.isFinite(value)) return wrongType(unquote("the number"));
-      if ((rule.integer && !Number.isInteger(value)) || value < rule.min! || value > rule.max!) return refuse(`expected ${rule.accepts}`);
+      if ((rule.integer && !Number.isInteger(value)) || value < rule.min! || value > rule.max!)
+        return refuse(`expected ${rule.accepts}`);
       break;
     case "boolean":
       if (typeof value !== "boolean") return wrongType(unquote("true or false"));
       break;
     case "enum":
-      if (!rule.values!.includes(value as string)) return refuse(rule.values!.length > 0 ? `allowed: ${rule.values!.join(", ")}` : rule.accepts);
+      if (!rule.values!.includes(value as string))
+        return refuse(rule.values!.length > 0 ? `allowed: ${rule.values!.join(", ")}` : rule.accepts);
       break;
     case "instance":
       if (!(value instanceof (rule.ctor as abstract new () => unknown))) return wrongType();
@@ -223,7 +259,8 @@ function walk(rule: Rule, value: unknown, field: string, sink: Sink): unknown {
       break;
     case "array": {
       if (!Array.isArray(value)) return wrongType();
-      if (value.length < rule.min! || value.length > rule.max!) report(sink, rule, field, value, rule.sizeProblem ?? `expected ${rule.accepts}`);
+      if (value.length < rule.min! || value.length > rule.max!)
+        report(sink, rule, field, value, rule.sizeProblem ?? `expected ${rule.accepts}`);
       let copy: unknown[] | undefined;
       value.forEach((item, i) => {
         const checked = walk(rule.item!, item, `${field}[${i}]`, sink);
@@ -236,7 +273,8 @@ function walk(rule: Rule, value: unknown, field: string, sink: Sink): unknown {
       let copy: Record<string, unknown> | undefined;
       for (const [k, v] of Object.entries(value)) {
         const keyProblem = rule.key!(k);
-        if (keyProblem !== undefined) sink.problems.push({ field: join(field, k), value: k, allowed: `key not allowed: ${keyProblem}` });
+        if (keyProblem !== undefined)
+          sink.problems.push({ field: join(field, k), value: k, allowed: `key not allowed: ${keyProblem}` });
         const checked = walk(rule.item!, v, join(field, k), sink);
         if (checked !== v) (copy ??= { ...value })[k] = checked;
       }
@@ -247,7 +285,8 @@ function walk(rule: Rule, value: unknown, field: string, sink: Sink): unknown {
       const known = rule.fields!;
       const before = sink.problems.length;
       for (const k of Object.keys(value)) {
-        if (!Object.hasOwn(known, k)) sink.problems.push({ field: join(field, k), value: k, allowed: unknownFieldProblem(k, Object.keys(known)) });
+        if (!Object.hasOwn(known, k))
+          sink.problems.push({ field: join(field, k), value: k, allowed: unknownFieldProblem(k, Object.keys(known)) });
       }
       let copy: Record<string, unknown> | undefined;
       for (const [k, r] of Object.entries(known)) {
@@ -255,7 +294,9 @@ function walk(rule: Rule, value: unknown, field: string, sink: Sink): unknown {
         if (checked !== value[k]) (copy ??= { ...value })[k] = checked;
       }
       if (rule.refine && sink.problems.length === before) {
-        (rule.refine as (v: unknown, r: (f: string, v: unknown, a: string) => void) => void)(value, (f, v, a) => sink.problems.push({ field: join(field, f), value: v, allowed: a }));
+        (rule.refine as (v: unknown, r: (f: string, v: unknown, a: string) => void) => void)(value, (f, v, a) =>
+          sink.problems.push({ field: join(field, f), value: v, allowed: a }),
+        );
       }
       return copy ?? value;
     }
@@ -281,7 +322,11 @@ export function problemsOf(rule: Rule, value: unknown, field = ""): FieldProblem
  * Checks a value, handing each deferred Input (at a field whose rule allows one) to `defer`, whose result takes the
  * Input's place in the returned value. @internal
  */
-export function checkValue(rule: Rule, value: unknown, defer: (field: string, rule: Rule, value: unknown) => unknown): { value: unknown; problems: FieldProblem[] } {
+export function checkValue(
+  rule: Rule,
+  value: unknown,
+  defer: (field: string, rule: Rule, value: unknown) => unknown,
+): { value: unknown; problems: FieldProblem[] } {
   const sink: Sink = { problems: [], defer };
   const checked = walk(rule, value, "", sink);
   return { value: checked, problems: sink.problems };
@@ -295,7 +340,9 @@ export function fieldsOf(rule: Rule, field = ""): Array<{ field: string; rule: R
     if (r.kind === "object") for (const [k, child] of Object.entries(r.fields!)) visit(child, join(f, k));
     if (r.kind === "array") visit(r.item!, `${f}[]`);
     if (r.kind === "record") visit(r.item!, `${f}.<key>`);
-    if (r.kind === "oneOf") for (const o of r.options!) if (o.kind === "object") for (const [k, child] of Object.entries(o.fields!)) visit(child, join(f, k));
+    if (r.kind === "oneOf")
+      for (const o of r.options!)
+        if (o.kind === "object") for (const [k, child] of Object.entries(o.fields!)) visit(child, join(f, k));
   };
   visit(rule, field);
   return out;

@@ -24,7 +24,8 @@ export function shellCommand(argv: readonly string[]): string {
 export function shellExports(env: Readonly<Record<string, string>>): string {
   return Object.entries(env)
     .map(([name, value]) => {
-      if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw new Error(`shellExports: ${JSON.stringify(name)} is not a valid variable name`);
+      if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name))
+        throw new Error(`shellExports: ${JSON.stringify(name)} is not a valid variable name`);
       return `export ${name}=${shellQuote(value)}`;
     })
     .join("\n");

@@ -55,21 +55,24 @@ export const HOST_KEY_TYPES: readonly string[] = Object.freeze([
  * @internal
  */
 export function parseHostKey(line: string): { key: string; type: string } | { problem: string } {
-  const shape = "expected one public key line as ssh-keyscan prints it, e.g. '10.0.0.5 ssh-ed25519 AAAA…', or as in the host's /etc/ssh/ssh_host_ed25519_key.pub";
+  const shape =
+    "expected one public key line as ssh-keyscan prints it, e.g. '10.0.0.5 ssh-ed25519 AAAA…', or as in the host's /etc/ssh/ssh_host_ed25519_key.pub";
   if (/[\r\n]/.test(line.trim())) return { problem: `${shape}; give one line, not several` };
   const fields = line.trim().split(/\s+/);
   const at = HOST_KEY_TYPES.includes(fields[0] ?? "") ? 0 : HOST_KEY_TYPES.includes(fields[1] ?? "") ? 1 : -1;
   if (at < 0) return { problem: `${shape} (known key types: ${HOST_KEY_TYPES.join(", ")})` };
   const type = fields[at]!;
   const data = fields[at + 1] ?? "";
-  if (!/^[A-Za-z0-9+/]+={0,2}$/.test(data)) return { problem: `${shape}; the key data after '${type}' is missing or not base64` };
+  if (!/^[A-Za-z0-9+/]+={0,2}$/.test(data))
+    return { problem: `${shape}; the key data after '${type}' is missing or not base64` };
   // The key blob is a sequence of length-prefixed strings: the type's name, then the key's parts. All of it must be
   // there, and nothing more.
   const blob = Buffer.from(data, "base64");
   const parts: Buffer[] = [];
-  for (let at = 0; at < blob.length; ) {
+  for (let at = 0; at < blob.length;) {
     const length = blob.length - at >= 4 ? blob.readUInt32BE(at) : -1;
-    if (length < 0 || at + 4 + length > blob.length) return { problem: `${shape}; the key data does not decode to a ${type} key (truncated or mispasted?)` };
+    if (length < 0 || at + 4 + length > blob.length)
+      return { problem: `${shape}; the key data does not decode to a ${type} key (truncated or mispasted?)` };
     parts.push(blob.subarray(at + 4, at + 4 + length));
     at += 4 + length;
   }
@@ -89,14 +92,17 @@ export const SSH_CONNECTION_SCHEMA: Rule = shape<SshConnection>(
     user: input(text("a Unix user name", unixUserProblem)),
     privateKey: optional(secret(input(text("a private key's text (PEM or OpenSSH)", keyTextProblem)))),
     password: optional(secret(input(text("a password", passwordProblem)))),
-    hostKey: optional(text("one public key line as ssh-keyscan prints it", (v) => {
-      const parsed = parseHostKey(v);
-      return "problem" in parsed ? parsed.problem : undefined;
-    })),
+    hostKey: optional(
+      text("one public key line as ssh-keyscan prints it", (v) => {
+        const parsed = parseHostKey(v);
+        return "problem" in parsed ? parsed.problem : undefined;
+      }),
+    ),
     insecureIgnoreHostKey: optional(flag()),
   },
   (c, report) => {
-    if (c.hostKey !== undefined && c.insecureIgnoreHostKey === true) report("insecureIgnoreHostKey", true, "give hostKey or insecureIgnoreHostKey: true, not both");
+    if (c.hostKey !== undefined && c.insecureIgnoreHostKey === true)
+      report("insecureIgnoreHostKey", true, "give hostKey or insecureIgnoreHostKey: true, not both");
   },
 );
 
@@ -105,7 +111,12 @@ export function checkHostKey(c: SshConnection, field: string, problems: Problems
   if (c.hostKey !== undefined) {
     const parsed = parseHostKey(c.hostKey);
     if ("problem" in parsed) problems.add(`${field}.hostKey`, c.hostKey, parsed.problem);
-    problems.check(c.insecureIgnoreHostKey !== true, `${field}.insecureIgnoreHostKey`, true, `give hostKey or insecureIgnoreHostKey: true, not both`);
+    problems.check(
+      c.insecureIgnoreHostKey !== true,
+      `${field}.insecureIgnoreHostKey`,
+      true,
+      `give hostKey or insecureIgnoreHostKey: true, not both`,
+    );
   } else if (c.insecureIgnoreHostKey !== true) {
     problems.add(
       `${field}.hostKey`,
@@ -136,9 +147,20 @@ export interface ConnectionOwner {
  * @internal
  */
 export function remoteConnection(c: SshConnection, owner?: ConnectionOwner): command.types.input.remote.ConnectionArgs {
-  const who = owner ?? { component: "SSH connection", name: typeof c.host === "string" ? c.host : "(host from another resource)", field: "connection" };
+  const who = owner ?? {
+    component: "SSH connection",
+    name: typeof c.host === "string" ? c.host : "(host from another resource)",
+    field: "connection",
+  };
   const problems = new Problems(who.component, who.name);
   checkHostKey(c, who.field, problems);
   problems.throwIfAny();
-  return { host: c.host, port: c.port ?? 22, user: c.user, privateKey: c.privateKey, password: c.password, hostKey: hostKeyOf(c) };
+  return {
+    host: c.host,
+    port: c.port ?? 22,
+    user: c.user,
+    privateKey: c.privateKey,
+    password: c.password,
+    hostKey: hostKeyOf(c),
+  };
 }

@@ -47,7 +47,8 @@ export interface HostPort {
   port: number;
 }
 
-const HOSTNAME = /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
+const HOSTNAME =
+  /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
 const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
 const IPV6_BRACKETED = /^\[[0-9A-Fa-f:.]+\]$/;
 
@@ -60,7 +61,8 @@ export function parseHostPort(value: string): HostPort | undefined {
   if (!/^\d{1,5}$/.test(portText)) return undefined;
   const port = Number(portText);
   if (port < 1 || port > 65535) return undefined;
-  if (!(IPV4.test(host) || IPV6_BRACKETED.test(host) || (HOSTNAME.test(host) && !/^[\d.]+$/.test(host)))) return undefined;
+  if (!(IPV4.test(host) || IPV6_BRACKETED.test(host) || (HOSTNAME.test(host) && !/^[\d.]+$/.test(host))))
+    return undefined;
   return { host, port };
 }
 
@@ -72,7 +74,8 @@ export function hostPortProblem(value: string): string | undefined {
 /** Checks an absolute POSIX path with no control characters (it may contain spaces; it is always quoted). @internal */
 export function absolutePathProblem(value: string): string | undefined {
   // eslint-disable-next-line no-control-regex
-  if (!value.startsWith("/") || /[\x00-\x1f\x7f]/.test(value)) return "expected an absolute path without control characters";
+  if (!value.startsWith("/") || /[\x00-\x1f\x7f]/.test(value))
+    return "expected an absolute path without control characters";
   return undefined;
 }
 
@@ -102,31 +105,45 @@ export function singleLineProblem(value: string): string | undefined {
 
 /** Checks a host name or IP address (no port, no scheme). @internal */
 export function hostProblem(value: string): string | undefined {
-  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(value)) return "expected a host name or IP address without a scheme, e.g. 10.0.0.5 or build.example.com";
-  return parseHostPort(`${value}:1`) ? undefined : "expected a host name or IP address, e.g. 10.0.0.5 or build.example.com";
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(value))
+    return "expected a host name or IP address without a scheme, e.g. 10.0.0.5 or build.example.com";
+  return parseHostPort(`${value}:1`)
+    ? undefined
+    : "expected a host name or IP address, e.g. 10.0.0.5 or build.example.com";
 }
 
 /** Checks a registry address: `host:port`, no scheme, no path, no credentials. @internal */
 export function registryAddressProblem(value: string): string | undefined {
-  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(value)) return "expected host:port without a scheme (drop the http:// or https://; `insecure` says which), e.g. 10.0.0.5:4000";
-  if (value.includes("@")) return "expected host:port without credentials (give username and password as their own fields), e.g. 10.0.0.5:4000";
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(value))
+    return "expected host:port without a scheme (drop the http:// or https://; `insecure` says which), e.g. 10.0.0.5:4000";
+  if (value.includes("@"))
+    return "expected host:port without credentials (give username and password as their own fields), e.g. 10.0.0.5:4000";
   if (!/:\d+$/.test(value)) return "expected host:port with the port, e.g. 10.0.0.5:4000 or registry.example.com:443";
-  return hostPortProblem(value) && "expected host:port with a port from 1 to 65535, e.g. 10.0.0.5:4000 or registry.example.com:443";
+  return (
+    hostPortProblem(value) &&
+    "expected host:port with a port from 1 to 65535, e.g. 10.0.0.5:4000 or registry.example.com:443"
+  );
 }
 
 /** Checks a user name for HTTP basic auth (and htpasswd): no ':' (it ends the name), no spaces or control characters. @internal */
 export function basicAuthUserProblem(value: string): string | undefined {
-  return /^[A-Za-z0-9._@+-]{1,64}$/.test(value) ? undefined : "expected 1 to 64 letters, digits, '.', '_', '@', '+' or '-' (basic auth cannot carry ':' or spaces in a user name)";
+  return /^[A-Za-z0-9._@+-]{1,64}$/.test(value)
+    ? undefined
+    : "expected 1 to 64 letters, digits, '.', '_', '@', '+' or '-' (basic auth cannot carry ':' or spaces in a user name)";
 }
 
 /** Checks a login name on a Unix host (an SSH user). @internal */
 export function unixUserProblem(value: string): string | undefined {
-  return /^[A-Za-z_][A-Za-z0-9_.-]{0,31}$/.test(value) ? undefined : "expected a Unix user name: up to 32 letters, digits, '_', '.' or '-', starting with a letter or '_'";
+  return /^[A-Za-z_][A-Za-z0-9_.-]{0,31}$/.test(value)
+    ? undefined
+    : "expected a Unix user name: up to 32 letters, digits, '_', '.' or '-', starting with a letter or '_'";
 }
 
 /** Checks a user name the guest image build creates or copies as (Ubuntu's useradd rule): lowercase, no '.'. @internal */
 export function linuxUserProblem(value: string): string | undefined {
-  return /^[a-z_][a-z0-9_-]{0,31}$/.test(value) ? undefined : "expected a Linux user name: up to 32 lowercase letters, digits, '_' or '-', starting with a letter or '_'";
+  return /^[a-z_][a-z0-9_-]{0,31}$/.test(value)
+    ? undefined
+    : "expected a Linux user name: up to 32 lowercase letters, digits, '_' or '-', starting with a letter or '_'";
 }
 
 /** Checks a password: not empty, one line. @internal */
@@ -137,13 +154,16 @@ export function passwordProblem(value: string): string | undefined {
 
 /** Checks a PEM certificate (chain). @internal */
 export function certificatePemProblem(value: string): string | undefined {
-  return /-----BEGIN CERTIFICATE-----[\s\S]+-----END CERTIFICATE-----/.test(value) ? undefined : "expected PEM text: -----BEGIN CERTIFICATE----- … -----END CERTIFICATE-----";
+  return /-----BEGIN CERTIFICATE-----[\s\S]+-----END CERTIFICATE-----/.test(value)
+    ? undefined
+    : "expected PEM text: -----BEGIN CERTIFICATE----- … -----END CERTIFICATE-----";
 }
 
 /** Checks that a private key is given as its text, not as the path of its file (a common slip). @internal */
 export function keyTextProblem(value: string): string | undefined {
   if (value.trim() === "") return "must not be empty";
-  if (/^\s*(\/|~\/|\.\.?\/|\$HOME\/)/.test(value) && !value.includes("\n")) return "expected the key's text (PEM or OpenSSH), not the path of its file: read the file, e.g. pulumi config set --secret <key> \"$(cat <file>)\"";
+  if (/^\s*(\/|~\/|\.\.?\/|\$HOME\/)/.test(value) && !value.includes("\n"))
+    return 'expected the key\'s text (PEM or OpenSSH), not the path of its file: read the file, e.g. pulumi config set --secret <key> "$(cat <file>)"';
   return undefined;
 }
 
@@ -154,7 +174,9 @@ export function sha256Problem(value: string): string | undefined {
 
 /** Checks an OpenStack id (Glance image, Trove version): a UUID, with or without dashes. @internal */
 export function uuidProblem(value: string): string | undefined {
-  return /^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$/i.test(value) ? undefined : "expected an OpenStack id (a UUID), e.g. 8a4c2e5e-6b1f-4c1e-9a57-0c3b5c1d2e3f";
+  return /^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$/i.test(value)
+    ? undefined
+    : "expected an OpenStack id (a UUID), e.g. 8a4c2e5e-6b1f-4c1e-9a57-0c3b5c1d2e3f";
 }
 
 /** Checks an http(s) URL. @internal */
@@ -165,33 +187,48 @@ export function httpUrlProblem(value: string): string | undefined {
   } catch {
     url = undefined;
   }
-  return url && (url.protocol === "http:" || url.protocol === "https:") && !/\s/.test(value) ? undefined : "expected an http:// or https:// URL, e.g. https://tarballs.opendev.org/openstack/trove/images/trove-master-guest-ubuntu-jammy.qcow2";
+  return url && (url.protocol === "http:" || url.protocol === "https:") && !/\s/.test(value)
+    ? undefined
+    : "expected an http:// or https:// URL, e.g. https://tarballs.opendev.org/openstack/trove/images/trove-master-guest-ubuntu-jammy.qcow2";
 }
 
 /** Checks a git ref or commit id (`stable/2024.1`, `master`, a sha). @internal */
 export function gitRefProblem(value: string): string | undefined {
-  const ok = /^[A-Za-z0-9][A-Za-z0-9._/+-]{0,199}$/.test(value) && !value.includes("..") && !value.includes("//") && !value.endsWith("/") && !value.endsWith(".lock");
+  const ok =
+    /^[A-Za-z0-9][A-Za-z0-9._/+-]{0,199}$/.test(value) &&
+    !value.includes("..") &&
+    !value.includes("//") &&
+    !value.endsWith("/") &&
+    !value.endsWith(".lock");
   return ok ? undefined : "expected a git branch, tag or commit, e.g. stable/2024.1 or master";
 }
 
 /** Checks an environment variable name for trovestack and diskimage-builder: uppercase, as theirs are. @internal */
 export function environmentNameProblem(value: string): string | undefined {
-  return /^[A-Z_][A-Z0-9_]{0,127}$/.test(value) ? undefined : "expected an environment variable name of uppercase letters, digits and '_', not starting with a digit";
+  return /^[A-Z_][A-Z0-9_]{0,127}$/.test(value)
+    ? undefined
+    : "expected an environment variable name of uppercase letters, digits and '_', not starting with a digit";
 }
 
 /** Checks a Docker image reference (`registry:2`, `quay.io/openstack.trove/registry:2`, `10.0.0.5:4000/trove/mysql:8.4`). @internal */
 export function imageReferenceProblem(value: string): string | undefined {
-  return /^[a-z0-9][a-z0-9._/:@-]{0,254}$/.test(value) && !value.includes("//") ? undefined : "expected an image reference such as registry:2 or 10.0.0.5:4000/trove/mysql:8.4";
+  return /^[a-z0-9][a-z0-9._/:@-]{0,254}$/.test(value) && !value.includes("//")
+    ? undefined
+    : "expected an image reference such as registry:2 or 10.0.0.5:4000/trove/mysql:8.4";
 }
 
 /** Checks where images come from: `docker.io/library`, `quay.io/openstack.trove`, `10.0.0.5:5000/mirror`. @internal */
 export function registryPathProblem(value: string): string | undefined {
-  return /^[a-z0-9][a-z0-9.-]*(:\d{1,5})?(\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$/.test(value) ? undefined : "expected a registry host and optional path, without a scheme, e.g. docker.io/library or quay.io/openstack.trove";
+  return /^[a-z0-9][a-z0-9.-]*(:\d{1,5})?(\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$/.test(value)
+    ? undefined
+    : "expected a registry host and optional path, without a scheme, e.g. docker.io/library or quay.io/openstack.trove";
 }
 
 /** Checks a Docker engine address (`DOCKER_HOST`). @internal */
 export function dockerHostProblem(value: string): string | undefined {
-  return /^(unix:\/\/\/[^\s]+|tcp:\/\/[^\s/]+|ssh:\/\/[^\s/]+)$/.test(value) ? undefined : "expected unix:///path, tcp://host:port or ssh://user@host";
+  return /^(unix:\/\/\/[^\s]+|tcp:\/\/[^\s/]+|ssh:\/\/[^\s/]+)$/.test(value)
+    ? undefined
+    : "expected unix:///path, tcp://host:port or ssh://user@host";
 }
 
 /** A TCP port. @internal */
@@ -199,5 +236,7 @@ export const portRule: Rule = count(1, 65535);
 
 /** Checks a clouds.yaml cloud name or a region name. @internal */
 export function cloudNameProblem(value: string): string | undefined {
-  return /^[A-Za-z0-9][A-Za-z0-9 ._-]{0,63}$/.test(value) && value === value.trim() ? undefined : "expected up to 64 letters, digits, spaces, '.', '_' or '-', starting with a letter or digit";
+  return /^[A-Za-z0-9][A-Za-z0-9 ._-]{0,63}$/.test(value) && value === value.trim()
+    ? undefined
+    : "expected up to 64 letters, digits, spaces, '.', '_' or '-', starting with a letter or digit";
 }

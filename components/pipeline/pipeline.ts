@@ -6,14 +6,40 @@ import { BlockList, isIP } from "node:net";
 import * as path from "node:path";
 import * as openstack from "@pulumi/openstack";
 import * as pulumi from "@pulumi/pulumi";
-import { DATASTORE_VERSION_SPEC_FIELDS, TROVE_RELEASE_RULE, DatastoreCatalog, DatastoreVersionSpec, defaultCatalog, isTestedVersion, releaseVersionProblem, TROVE_RELEASES, troveReleaseProblem } from "../catalog/catalog";
+import {
+  DATASTORE_VERSION_SPEC_FIELDS,
+  TROVE_RELEASE_RULE,
+  DatastoreCatalog,
+  DatastoreVersionSpec,
+  defaultCatalog,
+  isTestedVersion,
+  releaseVersionProblem,
+  TROVE_RELEASES,
+  troveReleaseProblem,
+} from "../catalog/catalog";
 import { DatastoreConfigurationParameters } from "../trove/configuration-parameters";
 import { DatastoreVersion } from "../trove/datastore-version";
-import { DatastoreVersionRetirement, RetainedVersion, ServedVersion, WhenVersionInUse } from "../trove/version-retirement";
+import {
+  DatastoreVersionRetirement,
+  RetainedVersion,
+  ServedVersion,
+  WhenVersionInUse,
+} from "../trove/version-retirement";
 import { Problems } from "../internal/errors";
-import { DATASTORE_IMAGES_FIELDS, DATASTORE_IMAGES_RENAMED, DatastoreImages, DatastoreImagesArgs, PublishedImages } from "../registry/datastore-images";
+import {
+  DATASTORE_IMAGES_FIELDS,
+  DATASTORE_IMAGES_RENAMED,
+  DatastoreImages,
+  DatastoreImagesArgs,
+  PublishedImages,
+} from "../registry/datastore-images";
 import { GLANCE_IMAGE_FIELDS, GlanceImage, GlanceImageArgs, glanceImageTags } from "../image/glance-image";
-import { GUEST_IMAGE_BUILD_FIELDS, GuestImageBuild, guestImageBuildPairs, GuestImageBuildArgs } from "../image/guest-image-build";
+import {
+  GUEST_IMAGE_BUILD_FIELDS,
+  GuestImageBuild,
+  guestImageBuildPairs,
+  GuestImageBuildArgs,
+} from "../image/guest-image-build";
 import { LOCAL_REGISTRY_SCHEMA, LocalRegistry, LocalRegistryArgs } from "../registry/local-registry";
 import { REGISTRY_ENDPOINT_SCHEMA, RegistryEndpoint } from "../registry/registry-endpoint";
 import { TROVE_CONFIG_FIELDS, TroveConfig, TroveConfigArgs } from "../trove/trove-config";
@@ -22,7 +48,20 @@ import { absolutePathProblem, cloudNameProblem, firstDuplicate, versionNumberPro
 import { CheckedArgs, checkArgs } from "../internal/check-args";
 import { FieldProblem } from "../internal/errors";
 import { formerNameWarning, RenamedField, renamedFieldPairs, withCurrentNames } from "../internal/renamed-fields";
-import { absent, either, FieldRules, flag, instanceOf, isPlainObject, listOf, oneOfValues, optional, Rule, shape, text } from "../internal/schema";
+import {
+  absent,
+  either,
+  FieldRules,
+  flag,
+  instanceOf,
+  isPlainObject,
+  listOf,
+  oneOfValues,
+  optional,
+  Rule,
+  shape,
+  text,
+} from "../internal/schema";
 
 /** One datastore version the pipeline serves: its images, its Trove registration. */
 export interface PipelineDatastoreVersion extends DatastoreVersionSpec {
@@ -101,7 +140,10 @@ export interface TroveGuestPipelineArgs {
    */
   guestImage: Omit<GuestImageBuildArgs, "preloadImages"> & { preloadImages?: boolean };
   /** Glance settings other than the image and its datastore tags (name, visibility, properties...). */
-  glanceImage?: Omit<GlanceImageArgs, "image" | "datastores" | "retainedDatastores" | "catalog" | "guestOs" | "guestOsRelease" | "cloud" | "region">;
+  glanceImage?: Omit<
+    GlanceImageArgs,
+    "image" | "datastores" | "retainedDatastores" | "catalog" | "guestOs" | "guestOsRelease" | "cloud" | "region"
+  >;
   /**
    * Regions fed from the one build: each gets its own Glance image (and, where enabled, its datastore versions).
    * Default: one region named `default` using the default OpenStack provider.
@@ -157,7 +199,9 @@ export interface PipelineVersionOutput {
 
 /** Everything the pipeline needs, resolved and validated. @internal */
 export interface ResolvedTroveGuestPipeline {
-  versions: Array<Required<Pick<PipelineDatastoreVersion, "datastore" | "version" | "name" | "upstreamTag" | "default" | "active">>>;
+  versions: Array<
+    Required<Pick<PipelineDatastoreVersion, "datastore" | "version" | "name" | "upstreamTag" | "default" | "active">>
+  >;
   troveRelease: string;
   catalog: DatastoreCatalog;
   datastores: string[];
@@ -179,7 +223,9 @@ export function cidrProblem(value: string): string | undefined {
   const m = /^([^/]+)\/(\d{1,3})$/.exec(value);
   const family = m ? isIP(m[1]!) : 0;
   const max = family === 6 ? 128 : 32;
-  return family !== 0 && Number(m![2]) <= max ? undefined : "expected an IPv4 or IPv6 network in CIDR notation, e.g. 10.0.0.0/24 or fd00::/64";
+  return family !== 0 && Number(m![2]) <= max
+    ? undefined
+    : "expected an IPv4 or IPv6 network in CIDR notation, e.g. 10.0.0.0/24 or fd00::/64";
 }
 
 /**
@@ -193,7 +239,10 @@ export function managementNetworkWarning(troveRelease: string, address: string, 
   const host = address.replace(/:\d+$/, "").replace(/^\[(.*)\]$/, "$1");
   const family = isIP(host);
   const [network, prefix] = cidr.split("/") as [string, string];
-  if (family === 0 || family !== isIP(network)) return family === 0 ? undefined : `the registry address ${address} is not in managementNetworkCidr ${cidr} (another IP family); Trove ${troveRelease} guests pull over the management network only (network_isolation is on by default), so they may not reach it`;
+  if (family === 0 || family !== isIP(network))
+    return family === 0
+      ? undefined
+      : `the registry address ${address} is not in managementNetworkCidr ${cidr} (another IP family); Trove ${troveRelease} guests pull over the management network only (network_isolation is on by default), so they may not reach it`;
   const list = new BlockList();
   list.addSubnet(network, Number(prefix), family === 6 ? "ipv6" : "ipv4");
   if (list.check(host, family === 6 ? "ipv6" : "ipv4")) return undefined;
@@ -206,7 +255,10 @@ export function versionKey(v: { datastore: string; version: string }): string {
 }
 
 /** The part of a resource name that tells regions apart: none for the one implicit region. @internal */
-export function regionSuffix(regions: readonly Pick<PipelineRegion, "name">[], region: Pick<PipelineRegion, "name">): string {
+export function regionSuffix(
+  regions: readonly Pick<PipelineRegion, "name">[],
+  region: Pick<PipelineRegion, "name">,
+): string {
   return regions.length === 1 && region.name === "default" ? "" : `-${region.name}`;
 }
 
@@ -216,7 +268,10 @@ export function regionSuffix(regions: readonly Pick<PipelineRegion, "name">[], r
  * region, keeps its resources instead of replacing them under a new name.
  * @internal
  */
-export function previousRegionSuffixes(regions: readonly Pick<PipelineRegion, "name">[], region: Pick<PipelineRegion, "name">): string[] {
+export function previousRegionSuffixes(
+  regions: readonly Pick<PipelineRegion, "name">[],
+  region: Pick<PipelineRegion, "name">,
+): string[] {
   const current = regionSuffix(regions, region);
   const candidates = [...(regions[0] === region ? [""] : []), ...(region.name === "default" ? ["", "-default"] : [])];
   return candidates.filter((s, i) => s !== current && candidates.indexOf(s) === i);
@@ -228,9 +283,14 @@ export function versionLabel(v: { datastore: string; version: string }): string 
 }
 
 /** Aliases for a resource named `<prefix><suffix>-<label>` whose earlier names had other suffixes or labels. */
-function aliasesFor(prefix: string, suffixes: { now: string; before: string[] }, labels: { now: string; before: string[] } = { now: "", before: [] }): pulumi.Alias[] {
+function aliasesFor(
+  prefix: string,
+  suffixes: { now: string; before: string[] },
+  labels: { now: string; before: string[] } = { now: "", before: [] },
+): pulumi.Alias[] {
   const names = new Set<string>();
-  for (const s of [suffixes.now, ...suffixes.before]) for (const l of [labels.now, ...labels.before]) names.add(`${prefix}${s}${l ? `-${l}` : ""}`);
+  for (const s of [suffixes.now, ...suffixes.before])
+    for (const l of [labels.now, ...labels.before]) names.add(`${prefix}${s}${l ? `-${l}` : ""}`);
   names.delete(`${prefix}${suffixes.now}${labels.now ? `-${labels.now}` : ""}`);
   return [...names].map((n) => ({ name: n }));
 }
@@ -248,7 +308,8 @@ export function plainHttpRegistryWarning(registry: TroveGuestPipelineArgs["regis
     return `registry.local.tls is not set: the registry at ${registry.local.advertisedHost}:${registry.local.port ?? 4000} speaks plain HTTP, so the guests pull images${registry.local.auth ? " and send the registry password" : ""} unencrypted and Trove must trust it as an insecure registry; add tls: { generate: true } (a self-signed certificate the pipeline hands to Trove) or tls: { certificatePem } with the registryTlsKey secret`;
   }
   const e = registry.existing;
-  if (!e || e.insecure !== true || typeof e.address !== "string" || loopback(e.address.replace(/:\d+$/, ""))) return undefined;
+  if (!e || e.insecure !== true || typeof e.address !== "string" || loopback(e.address.replace(/:\d+$/, "")))
+    return undefined;
   return `registry.existing.insecure is true: the registry at ${e.address} is reached over plain HTTP (or without checking its certificate), so the guests pull images unencrypted; serve it over TLS, give its CA as caCertificatePem and set insecure: false`;
 }
 
@@ -258,19 +319,30 @@ function pick<T, K extends keyof T>(fields: FieldRules<T>, keys: readonly K[]): 
 }
 
 /** The fields of {@link PipelineRegistration} renamed, by their former names. @internal */
-export const PIPELINE_REGISTRATION_RENAMED: readonly RenamedField[] = [{ former: "troveSourceDir", now: "rulesSourceDir" }];
+export const PIPELINE_REGISTRATION_RENAMED: readonly RenamedField[] = [
+  { former: "troveSourceDir", now: "rulesSourceDir" },
+];
 
 /**
  * `datastoreImages` and `registration` under their fields' current names, and a warning per former name used,
  * naming it as `field` names it (the pipeline's field, or the stack config's key).
  * @internal
  */
-export function pipelineWithCurrentNames<T extends Pick<TroveGuestPipelineArgs, "datastoreImages" | "registration">>(args: T, field: (path: string) => string = (path) => path): { args: T; warnings: string[] } {
+export function pipelineWithCurrentNames<T extends Pick<TroveGuestPipelineArgs, "datastoreImages" | "registration">>(
+  args: T,
+  field: (path: string) => string = (path) => path,
+): { args: T; warnings: string[] } {
   const images = withCurrentNames(args.datastoreImages, DATASTORE_IMAGES_RENAMED);
-  const registration = args.registration ? withCurrentNames(args.registration, PIPELINE_REGISTRATION_RENAMED) : { value: args.registration, used: [] };
+  const registration = args.registration
+    ? withCurrentNames(args.registration, PIPELINE_REGISTRATION_RENAMED)
+    : { value: args.registration, used: [] };
   const warnings = [
-    ...images.used.map((r) => formerNameWarning(field(`datastoreImages.${r.former}`), field(`datastoreImages.${r.now}`))),
-    ...registration.used.map((r) => formerNameWarning(field(`registration.${r.former}`), field(`registration.${r.now}`))),
+    ...images.used.map((r) =>
+      formerNameWarning(field(`datastoreImages.${r.former}`), field(`datastoreImages.${r.now}`)),
+    ),
+    ...registration.used.map((r) =>
+      formerNameWarning(field(`registration.${r.former}`), field(`registration.${r.now}`)),
+    ),
   ];
   if (warnings.length === 0) return { args, warnings };
   return { args: { ...args, datastoreImages: images.value, registration: registration.value }, warnings };
@@ -289,7 +361,12 @@ const checkedByTheStack = new WeakSet<TroveGuestPipelineArgs>();
  * with a warning per former name used. The pipeline built from the returned arguments checks and renames nothing again.
  * @internal
  */
-export function checkPipelineArgsOfStack(source: string, args: TroveGuestPipelineArgs, rename: (field: string) => string, earlier: readonly FieldProblem[]): { args: TroveGuestPipelineArgs; warnings: string[] } {
+export function checkPipelineArgsOfStack(
+  source: string,
+  args: TroveGuestPipelineArgs,
+  rename: (field: string) => string,
+  earlier: readonly FieldProblem[],
+): { args: TroveGuestPipelineArgs; warnings: string[] } {
   const checked = checkArgs("stack config", source, TROVE_GUEST_PIPELINE_SCHEMA, args, rename, earlier).args;
   const current = pipelineWithCurrentNames(checked, rename);
   checkedByTheStack.add(current.args);
@@ -299,18 +376,45 @@ export function checkPipelineArgsOfStack(source: string, args: TroveGuestPipelin
 /** The schema of {@link TroveGuestPipelineArgs}: every nested component's fields, checked before anything is declared. @internal */
 export const TROVE_GUEST_PIPELINE_SCHEMA: Rule = shape<TroveGuestPipelineArgs>("pipeline arguments", {
   versions: listOf(
-    shape<PipelineDatastoreVersion>("{ datastore, version, name?, upstreamTag?, default?, active? }", { ...DATASTORE_VERSION_SPEC_FIELDS, default: optional(flag()), active: optional(flag()) }),
+    shape<PipelineDatastoreVersion>("{ datastore, version, name?, upstreamTag?, default?, active? }", {
+      ...DATASTORE_VERSION_SPEC_FIELDS,
+      default: optional(flag()),
+      active: optional(flag()),
+    }),
     { accepts: "a list of { datastore, version, name?, upstreamTag?, default?, active? }" },
   ),
   troveRelease: TROVE_RELEASE_RULE,
   allowUntested: optional(flag()),
   catalog: optional(instanceOf(DatastoreCatalog, "a DatastoreCatalog")),
-  guestImage: shape<TroveGuestPipelineArgs["guestImage"]>("guest image build arguments", { ...GUEST_IMAGE_BUILD_FIELDS, preloadImages: optional(flag()) }, guestImageBuildPairs),
-  glanceImage: optional(shape<NonNullable<TroveGuestPipelineArgs["glanceImage"]>>("Glance image settings", pick(GLANCE_IMAGE_FIELDS, ["name", "visibility", "minDiskGb", "minRamMb", "properties", "protected", "keepImages", "serve", "keepImageIds", "checkQuota", "checkTrovePins"] as const))),
+  guestImage: shape<TroveGuestPipelineArgs["guestImage"]>(
+    "guest image build arguments",
+    { ...GUEST_IMAGE_BUILD_FIELDS, preloadImages: optional(flag()) },
+    guestImageBuildPairs,
+  ),
+  glanceImage: optional(
+    shape<NonNullable<TroveGuestPipelineArgs["glanceImage"]>>(
+      "Glance image settings",
+      pick(GLANCE_IMAGE_FIELDS, [
+        "name",
+        "visibility",
+        "minDiskGb",
+        "minRamMb",
+        "properties",
+        "protected",
+        "keepImages",
+        "serve",
+        "keepImageIds",
+        "checkQuota",
+        "checkTrovePins",
+      ] as const),
+    ),
+  ),
   regions: optional(
     listOf(
       shape<PipelineRegion>("{ name, provider?, cloud?, region?, troveController? }", {
-        name: text("a short region name: lowercase letters, digits and '-'", (v) => (/^[a-z0-9][a-z0-9-]{0,30}$/.test(v) ? undefined : "expected lowercase letters, digits and '-'")),
+        name: text("a short region name: lowercase letters, digits and '-'", (v) =>
+          /^[a-z0-9][a-z0-9-]{0,30}$/.test(v) ? undefined : "expected lowercase letters, digits and '-'",
+        ),
         provider: optional(instanceOf(openstack.Provider, "an openstack.Provider")),
         cloud: optional(text("a clouds.yaml cloud name", cloudNameProblem)),
         region: optional(text("a region name", cloudNameProblem)),
@@ -321,20 +425,42 @@ export const TROVE_GUEST_PIPELINE_SCHEMA: Rule = shape<TroveGuestPipelineArgs>("
   registry: either(
     "{ local: {...} } or { existing: {...} }",
     [
-      shape<{ local: LocalRegistryArgs; existing?: undefined }>("{ local }", { local: LOCAL_REGISTRY_SCHEMA, existing: absent("give exactly one of local and existing") }),
-      shape<{ existing: RegistryEndpoint; local?: undefined }>("{ existing }", { existing: REGISTRY_ENDPOINT_SCHEMA, local: absent("give exactly one of local and existing") }),
+      shape<{ local: LocalRegistryArgs; existing?: undefined }>("{ local }", {
+        local: LOCAL_REGISTRY_SCHEMA,
+        existing: absent("give exactly one of local and existing"),
+      }),
+      shape<{ existing: RegistryEndpoint; local?: undefined }>("{ existing }", {
+        existing: REGISTRY_ENDPOINT_SCHEMA,
+        local: absent("give exactly one of local and existing"),
+      }),
     ],
     (v) => (isPlainObject(v) ? ("local" in v ? 0 : "existing" in v ? 1 : undefined) : undefined),
   ),
   datastoreImages: shape<TroveGuestPipelineArgs["datastoreImages"]>(
     "datastore images settings",
-    pick(DATASTORE_IMAGES_FIELDS, ["repository", "backupTag", "buildBackupImages", "backupSourceDir", "troveSourceDir", "troveRef", "upstreamRegistry", "upstreamInsecure", "dockerHost"] as const),
+    pick(DATASTORE_IMAGES_FIELDS, [
+      "repository",
+      "backupTag",
+      "buildBackupImages",
+      "backupSourceDir",
+      "troveSourceDir",
+      "troveRef",
+      "upstreamRegistry",
+      "upstreamInsecure",
+      "dockerHost",
+    ] as const),
     renamedFieldPairs(DATASTORE_IMAGES_RENAMED),
   ),
   troveConfig: optional(
     either(
       "{ controller?, cloudInit?, cloudinitLocation?, swift? } or false",
-      [shape<Exclude<TroveGuestPipelineArgs["troveConfig"], false | undefined>>("Trove configuration settings", pick(TROVE_CONFIG_FIELDS, ["controller", "cloudInit", "cloudinitLocation", "swift"] as const)), oneOfValues([false])],
+      [
+        shape<Exclude<TroveGuestPipelineArgs["troveConfig"], false | undefined>>(
+          "Trove configuration settings",
+          pick(TROVE_CONFIG_FIELDS, ["controller", "cloudInit", "cloudinitLocation", "swift"] as const),
+        ),
+        oneOfValues([false]),
+      ],
       (v) => (v === false ? 1 : isPlainObject(v) ? 0 : undefined),
     ),
   ),
@@ -347,7 +473,12 @@ export const TROVE_GUEST_PIPELINE_SCHEMA: Rule = shape<TroveGuestPipelineArgs>("
           {
             adopt: optional(flag()),
             rulesSourceDir: optional(text("an absolute path of a Trove checkout on this machine", absolutePathProblem)),
-            troveSourceDir: optional(text("an absolute path of a Trove checkout on this machine (former name of rulesSourceDir)", absolutePathProblem)),
+            troveSourceDir: optional(
+              text(
+                "an absolute path of a Trove checkout on this machine (former name of rulesSourceDir)",
+                absolutePathProblem,
+              ),
+            ),
             loadConfigurationParameters: optional(flag()),
             whenInUse: optional(oneOfValues(["retire", "fail"])),
           },
@@ -374,20 +505,41 @@ export function resolveTroveGuestPipelineArgs(name: string, args: TroveGuestPipe
   const troveRelease = args.troveRelease;
   // The schema has refused an unknown release; a known one selects the rules below.
   const releaseOk = troveReleaseProblem(troveRelease) === undefined;
-  problems.check(args.versions.length > 0, "versions", args.versions, `list at least one datastore version, e.g. { datastore: "mysql", version: "5.7.29" }`);
+  problems.check(
+    args.versions.length > 0,
+    "versions",
+    args.versions,
+    `list at least one datastore version, e.g. { datastore: "mysql", version: "5.7.29" }`,
+  );
 
   const versions = args.versions.map((v, i) => {
     const at = `versions[${i}]`;
-    if (problems.check(catalog.find(v.datastore) !== undefined, `${at}.datastore`, v.datastore, catalog.describeKnown())) {
+    if (
+      problems.check(catalog.find(v.datastore) !== undefined, `${at}.datastore`, v.datastore, catalog.describeKnown())
+    ) {
       const def = catalog.get(v.datastore);
       const releaseLines = releaseOk ? TROVE_RELEASES[troveRelease]!.datastoreVersions[v.datastore] : undefined;
-      if (releaseOk && !args.allowUntested && !versionNumberProblem(v.version)) problems.report(`${at}.version`, v.version, releaseVersionProblem(TROVE_RELEASES[troveRelease]!, v.datastore, v.version));
+      if (releaseOk && !args.allowUntested && !versionNumberProblem(v.version))
+        problems.report(
+          `${at}.version`,
+          v.version,
+          releaseVersionProblem(TROVE_RELEASES[troveRelease]!, v.datastore, v.version),
+        );
       // A datastore the release's matrix does not list (one the user added) is judged by its own tested versions.
       if (releaseLines === undefined && !versionNumberProblem(v.version) && !isTestedVersion(def, v.version)) {
-        pulumi.log.warn(`TroveGuestPipeline "${name}": ${v.datastore} ${v.version} is not a version we know works (tested: ${def.testedVersions.join(", ")})`);
+        pulumi.log.warn(
+          `TroveGuestPipeline "${name}": ${v.datastore} ${v.version} is not a version we know works (tested: ${def.testedVersions.join(", ")})`,
+        );
       }
     }
-    return { datastore: v.datastore, version: v.version, name: v.name ?? v.version, upstreamTag: v.upstreamTag ?? v.version, default: v.default ?? false, active: v.active ?? true };
+    return {
+      datastore: v.datastore,
+      version: v.version,
+      name: v.name ?? v.version,
+      upstreamTag: v.upstreamTag ?? v.version,
+      default: v.default ?? false,
+      active: v.active ?? true,
+    };
   });
 
   const dupVersion = firstDuplicate(versions.map(versionKey));
@@ -398,7 +550,12 @@ export function resolveTroveGuestPipelineArgs(name: string, args: TroveGuestPipe
     if (!v.default) return;
     const first = firstDefault.get(v.datastore);
     if (first === undefined) firstDefault.set(v.datastore, i);
-    else problems.add(`versions[${i}].default`, true, `versions[${first}] (${v.datastore} ${versions[first]!.version}) is already ${v.datastore}'s default; at most one default version per datastore`);
+    else
+      problems.add(
+        `versions[${i}].default`,
+        true,
+        `versions[${first}] (${v.datastore} ${versions[first]!.version}) is already ${v.datastore}'s default; at most one default version per datastore`,
+      );
   });
 
   const regions = args.regions ?? [{ name: "default" }];
@@ -413,23 +570,57 @@ export function resolveTroveGuestPipelineArgs(name: string, args: TroveGuestPipe
   if (registration && registration.loadConfigurationParameters) {
     const checkout = registration.rulesSourceDir ?? args.datastoreImages.backupSourceDir;
     rulesCheckout = checkout;
-    if (problems.check(checkout !== undefined, "registration.rulesSourceDir", checkout, "the Trove checkout whose trove/templates/<datastore>/validation-rules.json to load")) {
+    if (
+      problems.check(
+        checkout !== undefined,
+        "registration.rulesSourceDir",
+        checkout,
+        "the Trove checkout whose trove/templates/<datastore>/validation-rules.json to load",
+      )
+    ) {
       // An unknown datastore is already refused above, by name; it has no rules file to look for.
       for (const d of datastores.filter((known) => catalog.find(known) !== undefined)) {
         const file = path.join(checkout!, catalog.get(d).validationRulesPath);
         // A preview may run where the checkout is not (CI); DatastoreConfigurationParameters then says so in a warning.
-        if (problems.check(existsSync(file) || pulumi.runtime.isDryRun(), "registration.rulesSourceDir", checkout, `a Trove checkout holding ${catalog.get(d).validationRulesPath} (${file} is missing)`)) rulesFiles[d] = file;
+        if (
+          problems.check(
+            existsSync(file) || pulumi.runtime.isDryRun(),
+            "registration.rulesSourceDir",
+            checkout,
+            `a Trove checkout holding ${catalog.get(d).validationRulesPath} (${file} is missing)`,
+          )
+        )
+          rulesFiles[d] = file;
       }
     }
-    regions.forEach((r, i) => problems.check(r.troveController !== undefined, `regions[${i}].troveController`, r.troveController, "the region's Trove controller (where configuration parameters are loaded), or set registration.loadConfigurationParameters: false"));
+    regions.forEach((r, i) =>
+      problems.check(
+        r.troveController !== undefined,
+        `regions[${i}].troveController`,
+        r.troveController,
+        "the region's Trove controller (where configuration parameters are loaded), or set registration.loadConfigurationParameters: false",
+      ),
+    );
   }
   problems.throwIfAny();
-  return { versions, troveRelease, catalog, datastores, regions, rulesFiles, rulesCheckout, managementNetworkCidr: args.managementNetworkCidr, datastoreImages: args.datastoreImages, registration: registration ?? {} };
+  return {
+    versions,
+    troveRelease,
+    catalog,
+    datastores,
+    regions,
+    rulesFiles,
+    rulesCheckout,
+    managementNetworkCidr: args.managementNetworkCidr,
+    datastoreImages: args.datastoreImages,
+    registration: registration ?? {},
+  };
 }
 
 /** The rules file of a retired version's datastore, when parameters are loaded and the checkout holds one. */
 function retainedRulesFile(resolved: ResolvedTroveGuestPipeline, v: ServedVersion): string | undefined {
-  if (resolved.rulesFiles[v.datastore] || !resolved.rulesCheckout || resolved.catalog.find(v.datastore) === undefined) return resolved.rulesFiles[v.datastore];
+  if (resolved.rulesFiles[v.datastore] || !resolved.rulesCheckout || resolved.catalog.find(v.datastore) === undefined)
+    return resolved.rulesFiles[v.datastore];
   const file = path.join(resolved.rulesCheckout, resolved.catalog.get(v.datastore).validationRulesPath);
   return existsSync(file) ? file : undefined;
 }
@@ -515,7 +706,9 @@ export class TroveGuestPipeline extends pulumi.ComponentResource {
     const cidr = resolved.managementNetworkCidr;
     if (cidr !== undefined) {
       // A local registry's host is known at preview; an existing endpoint's address may be another resource's output.
-      const address = args.registry.local ? pulumi.output(`${args.registry.local.advertisedHost}:${args.registry.local.port ?? 4000}`) : this.registryAddress;
+      const address = args.registry.local
+        ? pulumi.output(`${args.registry.local.advertisedHost}:${args.registry.local.port ?? 4000}`)
+        : this.registryAddress;
       address.apply((a) => {
         const warning = managementNetworkWarning(resolved.troveRelease, a, cidr);
         if (warning) void pulumi.log.warn(`TroveGuestPipeline "${name}": ${warning}`, this);
@@ -524,21 +717,45 @@ export class TroveGuestPipeline extends pulumi.ComponentResource {
 
     this.datastoreImages = new DatastoreImages(
       `${name}-images`,
-      { ...resolved.datastoreImages, registry: this.registry, versions: resolved.versions.map(({ datastore, version, name, upstreamTag }) => ({ datastore, version, name, upstreamTag })), troveRelease: resolved.troveRelease, allowUntested: args.allowUntested, catalog: resolved.catalog },
+      {
+        ...resolved.datastoreImages,
+        registry: this.registry,
+        versions: resolved.versions.map(({ datastore, version, name, upstreamTag }) => ({
+          datastore,
+          version,
+          name,
+          upstreamTag,
+        })),
+        troveRelease: resolved.troveRelease,
+        allowUntested: args.allowUntested,
+        catalog: resolved.catalog,
+      },
       { parent: this },
     );
     this.imageReferences = this.datastoreImages.images;
 
     // With preloadImages the build embeds the published images, so it comes after them.
     const { preloadImages, ...guestImage } = args.guestImage;
-    const preload = preloadImages ? this.datastoreImages.images.apply((all) => Object.values(all).flatMap((i) => [i.database, ...(i.backup ? [i.backup] : [])])) : undefined;
-    this.guestImage = new GuestImageBuild(`${name}-guest`, { troveRelease: resolved.troveRelease, allowUntested: args.allowUntested, ...guestImage, preloadImages: preload }, { parent: this });
+    const preload = preloadImages
+      ? this.datastoreImages.images.apply((all) =>
+          Object.values(all).flatMap((i) => [i.database, ...(i.backup ? [i.backup] : [])]),
+        )
+      : undefined;
+    this.guestImage = new GuestImageBuild(
+      `${name}-guest`,
+      { troveRelease: resolved.troveRelease, allowUntested: args.allowUntested, ...guestImage, preloadImages: preload },
+      { parent: this },
+    );
 
     // Per region, the record of the versions served: the ones taken out of `versions` that Trove still needs come back
     // as `retained` (known at preview), and keep their version, parameters and Glance tags (see version-retirement.ts).
     const retirements: Record<string, DatastoreVersionRetirement> = {};
     if (resolved.registration !== false) {
-      const serving: ServedVersion[] = resolved.versions.map((v) => ({ datastore: v.datastore, name: v.name, version: v.version }));
+      const serving: ServedVersion[] = resolved.versions.map((v) => ({
+        datastore: v.datastore,
+        name: v.name,
+        version: v.version,
+      }));
       for (const region of resolved.regions) {
         const suffix = regionSuffix(resolved.regions, region);
         const controller = region.troveController;
@@ -551,13 +768,21 @@ export class TroveGuestPipeline extends pulumi.ComponentResource {
             cloud: region.cloud,
             region: region.region,
             // Counted at preview where the controller is this machine; over SSH, Trove's DELETE decides at up.
-            counter: controller && !controller.connection ? { python: controller.python ?? "/usr/bin/python3", troveConfPath: controller.troveConfPath ?? "/etc/trove/trove.conf" } : undefined,
+            counter:
+              controller && !controller.connection
+                ? {
+                    python: controller.python ?? "/usr/bin/python3",
+                    troveConfPath: controller.troveConfPath ?? "/etc/trove/trove.conf",
+                  }
+                : undefined,
           },
           { parent: this },
         );
       }
     }
-    this.retiredVersions = pulumi.all(Object.fromEntries(Object.entries(retirements).map(([r, rec]) => [r, rec.retained.apply((l) => l ?? [])])));
+    this.retiredVersions = pulumi.all(
+      Object.fromEntries(Object.entries(retirements).map(([r, rec]) => [r, rec.retained.apply((l) => l ?? [])])),
+    );
 
     this.glanceImages = {};
     for (const region of resolved.regions) {
@@ -575,16 +800,27 @@ export class TroveGuestPipeline extends pulumi.ComponentResource {
           cloud: region.cloud,
           region: region.region,
         },
-        { parent: this, providers: region.provider ? { openstack: region.provider } : undefined, aliases: aliasesFor(`${name}-glance`, suffixes) },
+        {
+          parent: this,
+          providers: region.provider ? { openstack: region.provider } : undefined,
+          aliases: aliasesFor(`${name}-glance`, suffixes),
+        },
       );
     }
-    this.glanceImageIds = pulumi.all(Object.fromEntries(Object.entries(this.glanceImages).map(([r, img]) => [r, img.imageId])));
-
+    this.glanceImageIds = pulumi.all(
+      Object.fromEntries(Object.entries(this.glanceImages).map(([r, img]) => [r, img.imageId])),
+    );
 
     if (args.troveConfig !== false) {
       this.troveConfig = new TroveConfig(
         `${name}-config`,
-        { ...(args.troveConfig ?? {}), registry: this.registry, imageOptions: this.datastoreImages.guestAgentOptions, catalog: resolved.catalog, troveRelease: resolved.troveRelease },
+        {
+          ...(args.troveConfig ?? {}),
+          registry: this.registry,
+          imageOptions: this.datastoreImages.guestAgentOptions,
+          catalog: resolved.catalog,
+          troveRelease: resolved.troveRelease,
+        },
         // The options name images that must exist before Trove hands them to a guest.
         { parent: this, dependsOn: [this.datastoreImages] },
       );
@@ -593,7 +829,15 @@ export class TroveGuestPipeline extends pulumi.ComponentResource {
     this.versionSettings = Object.fromEntries(
       resolved.versions.map((v) => [
         versionKey(v),
-        { datastore: v.datastore, name: v.name, version: v.version, manager: resolved.catalog.get(v.datastore).manager, imageTags: glanceImageTags([v.datastore]), default: v.default, active: v.active },
+        {
+          datastore: v.datastore,
+          name: v.name,
+          version: v.version,
+          manager: resolved.catalog.get(v.datastore).manager,
+          imageTags: glanceImageTags([v.datastore]),
+          default: v.default,
+          active: v.active,
+        },
       ]),
     );
 
@@ -604,22 +848,53 @@ export class TroveGuestPipeline extends pulumi.ComponentResource {
         const suffix = regionSuffix(resolved.regions, region);
         const suffixes = { now: suffix, before: previousRegionSuffixes(resolved.regions, region) };
         const inRegion: Record<string, DatastoreVersion> = {};
-        const declareVersion = (v: ServedVersion & { active: boolean; default: boolean }, rulesFile: string | undefined, after: DatastoreVersion[]): DatastoreVersion => {
+        const declareVersion = (
+          v: ServedVersion & { active: boolean; default: boolean },
+          rulesFile: string | undefined,
+          after: DatastoreVersion[],
+        ): DatastoreVersion => {
           // Named by datastore and number; earlier releases named them by datastore and version name.
           const label = versionLabel(v);
-          const labels = { now: label, before: v.name !== v.version ? [versionLabel({ datastore: v.datastore, version: v.name })] : [] };
+          const labels = {
+            now: label,
+            before: v.name !== v.version ? [versionLabel({ datastore: v.datastore, version: v.name })] : [],
+          };
           const manager = resolved.catalog.get(v.datastore).manager;
           const version = new DatastoreVersion(
             `${name}-version${suffix}-${label}`,
-            { datastore: v.datastore, version: v.version, name: v.name, manager, imageTags: glanceImageTags([v.datastore]), active: v.active, default: v.default, adopt: registration.adopt, cloud: region.cloud, region: region.region, catalog: resolved.catalog },
+            {
+              datastore: v.datastore,
+              version: v.version,
+              name: v.name,
+              manager,
+              imageTags: glanceImageTags([v.datastore]),
+              active: v.active,
+              default: v.default,
+              adopt: registration.adopt,
+              cloud: region.cloud,
+              region: region.region,
+              catalog: resolved.catalog,
+            },
             // Trove looks the image up by its tags when the version is created: the image must be in Glance first.
-            { parent: this, dependsOn: [this.glanceImages[region.name]!, ...after], aliases: aliasesFor(`${name}-version`, suffixes, labels) },
+            {
+              parent: this,
+              dependsOn: [this.glanceImages[region.name]!, ...after],
+              aliases: aliasesFor(`${name}-version`, suffixes, labels),
+            },
           );
           if (rulesFile && region.troveController) {
             new DatastoreConfigurationParameters(
               `${name}-parameters${suffix}-${label}`,
               // By Trove's id (known in a preview of an update): a preview then shows the rules kept, not replaced.
-              { datastore: v.datastore, versionName: v.name, versionNumber: v.version, rules: { rulesFile }, controller: region.troveController, versionId: version.id, catalog: resolved.catalog },
+              {
+                datastore: v.datastore,
+                versionName: v.name,
+                versionNumber: v.version,
+                rules: { rulesFile },
+                controller: region.troveController,
+                versionId: version.id,
+                catalog: resolved.catalog,
+              },
               { parent: this, dependsOn: [version], aliases: aliasesFor(`${name}-parameters`, suffixes, labels) },
             );
           }
@@ -628,21 +903,36 @@ export class TroveGuestPipeline extends pulumi.ComponentResource {
         // Each datastore's default first, the others after it: a default that moves is set on the new version (Trove
         // then moves it) before the old one is told it is no longer the default, so the datastore always has one.
         const defaults: Record<string, DatastoreVersion> = {};
-        for (const v of resolved.versions.filter((d) => d.default)) defaults[v.datastore] = inRegion[versionKey(v)] = declareVersion(v, resolved.rulesFiles[v.datastore], []);
-        for (const v of resolved.versions.filter((d) => !d.default)) inRegion[versionKey(v)] = declareVersion(v, resolved.rulesFiles[v.datastore], defaults[v.datastore] ? [defaults[v.datastore]!] : []);
+        for (const v of resolved.versions.filter((d) => d.default))
+          defaults[v.datastore] = inRegion[versionKey(v)] = declareVersion(v, resolved.rulesFiles[v.datastore], []);
+        for (const v of resolved.versions.filter((d) => !d.default))
+          inRegion[versionKey(v)] = declareVersion(
+            v,
+            resolved.rulesFiles[v.datastore],
+            defaults[v.datastore] ? [defaults[v.datastore]!] : [],
+          );
         this.versionResources[region.name] = inRegion;
         // Versions no longer listed that Trove still needs: declared again under their names, inactive and not default,
         // so that Pulumi updates them in place (and keeps their parameters) instead of deleting them.
         retirements[region.name]!.retained.apply((kept) => {
           for (const v of kept ?? []) {
             void pulumi.log.warn(`TroveGuestPipeline "${name}": ${v.reason}`, this);
-            declareVersion({ ...v, active: false, default: false }, retainedRulesFile(resolved, v), defaults[v.datastore] ? [defaults[v.datastore]!] : []);
+            declareVersion(
+              { ...v, active: false, default: false },
+              retainedRulesFile(resolved, v),
+              defaults[v.datastore] ? [defaults[v.datastore]!] : [],
+            );
           }
         });
       }
     }
     this.versionIds = pulumi.all(
-      Object.fromEntries(Object.entries(this.versionResources).map(([r, versions]) => [r, pulumi.all(Object.fromEntries(Object.entries(versions).map(([k, v]) => [k, v.versionId])))])),
+      Object.fromEntries(
+        Object.entries(this.versionResources).map(([r, versions]) => [
+          r,
+          pulumi.all(Object.fromEntries(Object.entries(versions).map(([k, v]) => [k, v.versionId]))),
+        ]),
+      ),
     );
 
     this.registerOutputs({

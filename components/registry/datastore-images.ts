@@ -2,11 +2,33 @@
 // Trove's guest agent will pull, and build and push the `db-backup-<datastore>` image from Trove's `backup/`.
 
 import * as pulumi from "@pulumi/pulumi";
-import { backupBuildArgs, backupBuildProblem, BackupImageContract, DATASTORE_VERSION_SPEC_FIELDS, TROVE_RELEASE_RULE, DatastoreCatalog, DatastoreVersionSpec, defaultCatalog, releaseVersionProblem, TROVE_RELEASES, troveReleaseProblem, TroveReleaseRules } from "../catalog/catalog";
+import {
+  backupBuildArgs,
+  backupBuildProblem,
+  BackupImageContract,
+  DATASTORE_VERSION_SPEC_FIELDS,
+  TROVE_RELEASE_RULE,
+  DatastoreCatalog,
+  DatastoreVersionSpec,
+  defaultCatalog,
+  releaseVersionProblem,
+  TROVE_RELEASES,
+  troveReleaseProblem,
+  TroveReleaseRules,
+} from "../catalog/catalog";
 import { Problems } from "../internal/errors";
 import { datastoreImageNames, DatastoreImageNames } from "../catalog/image-naming";
 import { REGISTRY_ENDPOINT_SCHEMA, RegistryEndpoint } from "./registry-endpoint";
-import { absolutePathProblem, dockerHostProblem, firstDuplicate, gitRefProblem, registryPathProblem, repositoryProblem, tagProblem, versionNumberProblem } from "../internal/validate";
+import {
+  absolutePathProblem,
+  dockerHostProblem,
+  firstDuplicate,
+  gitRefProblem,
+  registryPathProblem,
+  repositoryProblem,
+  tagProblem,
+  versionNumberProblem,
+} from "../internal/validate";
 import { checkArgs } from "../internal/check-args";
 import { FieldRules, flag, instanceOf, listOf, optional, Rule, shape, text } from "../internal/schema";
 import { loadScript, readScriptResult } from "../internal/scripts/index";
@@ -131,7 +153,11 @@ export const PUBLISH_SCRIPT = loadScript("publish-images.sh");
 export const BACKUP_SOURCE_LABEL = "pulumi-trove.backup-source";
 
 /** What the mirror script reads: the upstream image, the target image, and whether upstream is plain HTTP. */
-export function mirrorEnvironment<T extends pulumi.Input<string> = string>(source: string, target: T, upstreamInsecure: boolean): Record<string, string | T> {
+export function mirrorEnvironment<T extends pulumi.Input<string> = string>(
+  source: string,
+  target: T,
+  upstreamInsecure: boolean,
+): Record<string, string | T> {
   return { MIRROR_SOURCE: source, MIRROR_TARGET: target, MIRROR_UPSTREAM_INSECURE: String(upstreamInsecure) };
 }
 
@@ -142,7 +168,15 @@ export function mirrorEnvironment<T extends pulumi.Input<string> = string>(sourc
  * label records too: an image built for the earlier contract is then rebuilt, even from the same checkout and ref.
  * The earlier contract adds nothing, so images built before the label recorded contracts stay current.
  */
-export function backupEnvironment<T extends pulumi.Input<string> = string>(backupSourceDir: string, datastore: string, version: string, target: T, logFile: string, troveRef = "unknown", contract: BackupImageContract = "keystone-reauth"): Record<string, string | T> {
+export function backupEnvironment<T extends pulumi.Input<string> = string>(
+  backupSourceDir: string,
+  datastore: string,
+  version: string,
+  target: T,
+  logFile: string,
+  troveRef = "unknown",
+  contract: BackupImageContract = "keystone-reauth",
+): Record<string, string | T> {
   return {
     BACKUP_CONTEXT: `${backupSourceDir.replace(/\/+$/, "")}/backup`,
     BACKUP_DATASTORE: datastore,
@@ -160,9 +194,16 @@ export function backupEnvironment<T extends pulumi.Input<string> = string>(backu
  * records the datastore and version, stays the same for the images that built before.
  * @internal
  */
-export function backupBuildArgEnvironment(rules: TroveReleaseRules, datastore: string, version: string): Record<string, string> {
+export function backupBuildArgEnvironment(
+  rules: TroveReleaseRules,
+  datastore: string,
+  version: string,
+): Record<string, string> {
   const a = backupBuildArgs(rules, datastore, version);
-  return { ...(a.DATASTORE !== datastore ? { BACKUP_BUILD_DATASTORE: a.DATASTORE } : {}), ...(a.DATASTORE_VERSION !== version ? { BACKUP_BUILD_VERSION: a.DATASTORE_VERSION } : {}) };
+  return {
+    ...(a.DATASTORE !== datastore ? { BACKUP_BUILD_DATASTORE: a.DATASTORE } : {}),
+    ...(a.DATASTORE_VERSION !== version ? { BACKUP_BUILD_VERSION: a.DATASTORE_VERSION } : {}),
+  };
 }
 
 /** The full log of a version's backup build: one file per DatastoreImages and version, under {@link LOG_DIRECTORY}. @internal */
@@ -174,11 +215,28 @@ export function backupLogFile(name: string, plan: DatastoreImagePlan): string {
  * What a version's publish command reads, apart from the registry: the mirror's variables, and the backup step's when
  * backup images are built. `names` are the image references (Outputs in the component). @internal
  */
-export function publishEnvironment<T extends pulumi.Input<string> = string>(name: string, s: ResolvedDatastoreImages, plan: DatastoreImagePlan, names: { database: T; backup: T }): Record<string, string | T> {
+export function publishEnvironment<T extends pulumi.Input<string> = string>(
+  name: string,
+  s: ResolvedDatastoreImages,
+  plan: DatastoreImagePlan,
+  names: { database: T; backup: T },
+): Record<string, string | T> {
   return {
     ...mirrorEnvironment(plan.source, names.database, s.upstreamInsecure),
-    ...(s.buildBackupImages ? backupEnvironment(s.backupSourceDir!, plan.spec.datastore, plan.spec.version, names.backup, backupLogFile(name, plan), s.troveRef, TROVE_RELEASES[s.troveRelease]!.backupImageContract) : {}),
-    ...(s.buildBackupImages ? backupBuildArgEnvironment(TROVE_RELEASES[s.troveRelease]!, plan.spec.datastore, plan.spec.version) : {}),
+    ...(s.buildBackupImages
+      ? backupEnvironment(
+          s.backupSourceDir!,
+          plan.spec.datastore,
+          plan.spec.version,
+          names.backup,
+          backupLogFile(name, plan),
+          s.troveRef,
+          TROVE_RELEASES[s.troveRelease]!.backupImageContract,
+        )
+      : {}),
+    ...(s.buildBackupImages
+      ? backupBuildArgEnvironment(TROVE_RELEASES[s.troveRelease]!, plan.spec.datastore, plan.spec.version)
+      : {}),
   };
 }
 
@@ -206,10 +264,17 @@ export interface PublishScriptResult {
  * its build, e.g. `DatastoreImages "main": the mirror of docker.io/library/mysql:8.0`; the error names the step whose
  * result is missing.
  */
-export function parsePublishResult(stdout: string | undefined, steps: { mirror: string; backup?: string }): PublishScriptResult {
-  const result = readScriptResult<PublishScriptResult>(steps.mirror, stdout, (v) => isImageScriptResult((v as PublishScriptResult)?.database));
+export function parsePublishResult(
+  stdout: string | undefined,
+  steps: { mirror: string; backup?: string },
+): PublishScriptResult {
+  const result = readScriptResult<PublishScriptResult>(steps.mirror, stdout, (v) =>
+    isImageScriptResult((v as PublishScriptResult)?.database),
+  );
   if (steps.backup !== undefined && !isImageScriptResult(result.backup)) {
-    throw new Error(`${steps.backup} did not report its result (the script's result has no "backup" of the right shape); its result: ${JSON.stringify(JSON.stringify(result).slice(0, 200))}`);
+    throw new Error(
+      `${steps.backup} did not report its result (the script's result has no "backup" of the right shape); its result: ${JSON.stringify(JSON.stringify(result).slice(0, 200))}`,
+    );
   }
   return result;
 }
@@ -217,14 +282,18 @@ export function parsePublishResult(stdout: string | undefined, steps: { mirror: 
 /** The fields of {@link DatastoreImagesArgs}' schema (the pipeline's `datastoreImages` takes most of them). @internal */
 export const DATASTORE_IMAGES_FIELDS: FieldRules<DatastoreImagesArgs> = {
   registry: REGISTRY_ENDPOINT_SCHEMA,
-  versions: listOf(shape<DatastoreVersionSpec>("{ datastore, version, name?, upstreamTag? }", DATASTORE_VERSION_SPEC_FIELDS)),
+  versions: listOf(
+    shape<DatastoreVersionSpec>("{ datastore, version, name?, upstreamTag? }", DATASTORE_VERSION_SPEC_FIELDS),
+  ),
   repository: optional(text("a repository path such as trove-datastores", repositoryProblem)),
   troveRelease: TROVE_RELEASE_RULE,
   allowUntested: optional(flag()),
   backupTag: optional(text("a Docker tag", tagProblem)),
   buildBackupImages: optional(flag()),
   backupSourceDir: optional(text("an absolute path of a Trove checkout on this machine", absolutePathProblem)),
-  troveSourceDir: optional(text("an absolute path of a Trove checkout on this machine (former name of backupSourceDir)", absolutePathProblem)),
+  troveSourceDir: optional(
+    text("an absolute path of a Trove checkout on this machine (former name of backupSourceDir)", absolutePathProblem),
+  ),
   troveRef: optional(text("a git branch, tag or commit", gitRefProblem)),
   upstreamRegistry: optional(text("a registry host and path such as docker.io/library", registryPathProblem)),
   upstreamInsecure: optional(flag()),
@@ -236,7 +305,11 @@ export const DATASTORE_IMAGES_FIELDS: FieldRules<DatastoreImagesArgs> = {
 export const DATASTORE_IMAGES_RENAMED: readonly RenamedField[] = [{ former: "troveSourceDir", now: "backupSourceDir" }];
 
 /** The schema of {@link DatastoreImagesArgs}. @internal */
-export const DATASTORE_IMAGES_SCHEMA: Rule = shape<DatastoreImagesArgs>("datastore images arguments", DATASTORE_IMAGES_FIELDS, renamedFieldPairs(DATASTORE_IMAGES_RENAMED));
+export const DATASTORE_IMAGES_SCHEMA: Rule = shape<DatastoreImagesArgs>(
+  "datastore images arguments",
+  DATASTORE_IMAGES_FIELDS,
+  renamedFieldPairs(DATASTORE_IMAGES_RENAMED),
+);
 
 /**
  * Applies defaults and makes the checks between fields and against the catalog and the release (the constructor has
@@ -258,20 +331,41 @@ export function resolveDatastoreImagesArgs(name: string, given: DatastoreImagesA
   // The schema has refused an unknown release and a bad version number; a known one selects the rules below.
   const releaseOk = troveReleaseProblem(troveRelease) === undefined;
   problems.check(args.versions.length > 0, "versions", args.versions, "list at least one datastore version");
-  if (buildBackupImages) problems.check(args.backupSourceDir !== undefined, "backupSourceDir", args.backupSourceDir, "the Trove checkout whose backup/ builds the backup images; or set buildBackupImages: false");
+  if (buildBackupImages)
+    problems.check(
+      args.backupSourceDir !== undefined,
+      "backupSourceDir",
+      args.backupSourceDir,
+      "the Trove checkout whose backup/ builds the backup images; or set buildBackupImages: false",
+    );
 
   const plans: DatastoreImagePlan[] = [];
   args.versions.forEach((v, i) => {
     const at = `versions[${i}]`;
-    const known = problems.check(catalog.find(v.datastore) !== undefined, `${at}.datastore`, v.datastore, catalog.describeKnown());
+    const known = problems.check(
+      catalog.find(v.datastore) !== undefined,
+      `${at}.datastore`,
+      v.datastore,
+      catalog.describeKnown(),
+    );
     const versionOk = versionNumberProblem(v.version) === undefined;
     const upstreamTag = v.upstreamTag ?? v.version;
     // The schema checks a given upstreamTag; the one taken from the version is a tag only up to 128 characters.
     if (v.upstreamTag === undefined) problems.report(`${at}.upstreamTag`, upstreamTag, tagProblem(upstreamTag));
     if (!known || !versionOk || !releaseOk) return;
-    if (!args.allowUntested) problems.report(`${at}.version`, v.version, releaseVersionProblem(TROVE_RELEASES[troveRelease]!, v.datastore, v.version));
+    if (!args.allowUntested)
+      problems.report(
+        `${at}.version`,
+        v.version,
+        releaseVersionProblem(TROVE_RELEASES[troveRelease]!, v.datastore, v.version),
+      );
     // Not waived by allowUntested: install.sh stops on another MySQL line whatever we allow.
-    if (buildBackupImages) problems.report(`${at}.version`, v.version, backupBuildProblem(TROVE_RELEASES[troveRelease]!, v.datastore, v.version));
+    if (buildBackupImages)
+      problems.report(
+        `${at}.version`,
+        v.version,
+        backupBuildProblem(TROVE_RELEASES[troveRelease]!, v.datastore, v.version),
+      );
     const def = catalog.get(v.datastore);
     plans.push({
       key: `${v.datastore}:${v.version}`,
@@ -288,15 +382,35 @@ export function resolveDatastoreImagesArgs(name: string, given: DatastoreImagesA
     const backups = plans.map((p) => ({ key: p.key, backup: p.names("registry:1").backup }));
     backups.forEach((b, i) => {
       const other = backups.findIndex((o) => o.backup === b.backup);
-      if (other < i) problems.add("versions", `${backups[other]!.key} and ${b.key}`, `Trove ${troveRelease} pulls one backup image for both (${b.backup.replace("registry:1/", "")}); list one of them, or set troveRelease to 2024.1 or later if your controller runs it`);
+      if (other < i)
+        problems.add(
+          "versions",
+          `${backups[other]!.key} and ${b.key}`,
+          `Trove ${troveRelease} pulls one backup image for both (${b.backup.replace("registry:1/", "")}); list one of them, or set troveRelease to 2024.1 or later if your controller runs it`,
+        );
     });
   }
   problems.throwIfAny();
-  return { registry: args.registry, dockerHost: args.dockerHost, repository, troveRelease, backupTag, buildBackupImages, backupSourceDir: args.backupSourceDir, troveRef, upstreamRegistry, upstreamInsecure: args.upstreamInsecure ?? false, plans };
+  return {
+    registry: args.registry,
+    dockerHost: args.dockerHost,
+    repository,
+    troveRelease,
+    backupTag,
+    buildBackupImages,
+    backupSourceDir: args.backupSourceDir,
+    troveRef,
+    upstreamRegistry,
+    upstreamInsecure: args.upstreamInsecure ?? false,
+    plans,
+  };
 }
 
 /** The environment the scripts read the registry from; the password and CA stay secret in state. */
-function registryClientEnvironment(registry: RegistryEndpoint, dockerHost?: string): Record<string, pulumi.Input<string>> {
+function registryClientEnvironment(
+  registry: RegistryEndpoint,
+  dockerHost?: string,
+): Record<string, pulumi.Input<string>> {
   const env: Record<string, pulumi.Input<string>> = {
     REGISTRY_ADDRESS: registry.address,
     REGISTRY_INSECURE: pulumi.output(registry.insecure).apply((i) => String(i)),
@@ -325,7 +439,12 @@ export class DatastoreImages extends pulumi.ComponentResource {
     const checked = checkArgs("DatastoreImages", name, DATASTORE_IMAGES_SCHEMA, args);
     args = checked.args;
     const s = resolveDatastoreImagesArgs(name, args);
-    super("pulumi-trove:datastore-images:DatastoreImages", name, {}, withFormerTypes(opts, ["pulumi-trove:images:DatastoreImages"]));
+    super(
+      "pulumi-trove:datastore-images:DatastoreImages",
+      name,
+      {},
+      withFormerTypes(opts, ["pulumi-trove:images:DatastoreImages"]),
+    );
     checked.attach(this);
     this.resolved = s;
     const address = pulumi.output(s.registry.address);
@@ -334,7 +453,10 @@ export class DatastoreImages extends pulumi.ComponentResource {
     const entries = s.plans.map((plan) => {
       const slug = plan.key.replace(/[:.]/g, "-");
       const names = address.apply((a) => plan.names(a));
-      const steps = { mirror: `DatastoreImages "${name}": the mirror of ${plan.source}`, backup: s.buildBackupImages ? `DatastoreImages "${name}": the backup image build of ${plan.key}` : undefined };
+      const steps = {
+        mirror: `DatastoreImages "${name}": the mirror of ${plan.source}`,
+        backup: s.buildBackupImages ? `DatastoreImages "${name}": the backup image build of ${plan.key}` : undefined,
+      };
       // One per version: the lean declaration keeps its cost to the SDK low (lean-command.ts); the engine sees a Command.
       const publish = new LeanLocalCommand(
         `${name}-publish-${slug}`,
@@ -344,7 +466,10 @@ export class DatastoreImages extends pulumi.ComponentResource {
           update: PUBLISH_SCRIPT,
           interpreter: ["/bin/bash", "-c"],
           // Key by key, so what is known in a preview (all but the registry's address, perhaps) stays known.
-          environment: { ...environment, ...publishEnvironment(name, s, plan, { database: names.database, backup: names.backup }) },
+          environment: {
+            ...environment,
+            ...publishEnvironment(name, s, plan, { database: names.database, backup: names.backup }),
+          },
           addPreviousOutputInEnv: false,
           // The mirror's triggers, unchanged: a stack of the two-command release keeps its mirror as this command
           // (an update, not a replacement); a backup input that changes is an update the script acts on.
@@ -366,7 +491,10 @@ export class DatastoreImages extends pulumi.ComponentResource {
       const options: Record<string, { dockerImage: string; backupDockerImage: string }> = {};
       for (const plan of s.plans) {
         const n = plan.names(a);
-        options[plan.spec.datastore] = { dockerImage: n.dockerImageOption, backupDockerImage: n.backupDockerImageOption };
+        options[plan.spec.datastore] = {
+          dockerImage: n.dockerImageOption,
+          backupDockerImage: n.backupDockerImageOption,
+        };
       }
       return options;
     });

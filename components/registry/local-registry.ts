@@ -8,10 +8,31 @@ import * as pulumi from "@pulumi/pulumi";
 import * as tls from "@pulumi/tls";
 import bcrypt from "bcryptjs";
 import { RegistryEndpoint } from "./registry-endpoint";
-import { absolutePathProblem, hostProblem, imageReferenceProblem, keyTextProblem, passwordProblem, certificatePemProblem, portRule } from "../internal/validate";
+import {
+  absolutePathProblem,
+  hostProblem,
+  imageReferenceProblem,
+  keyTextProblem,
+  passwordProblem,
+  certificatePemProblem,
+  portRule,
+} from "../internal/validate";
 import { isIP } from "node:net";
 import { checkArgs } from "../internal/check-args";
-import { count, either, flag, input, instanceOf, isPlainObject, oneOfValues, optional, Rule, secret, shape, text } from "../internal/schema";
+import {
+  count,
+  either,
+  flag,
+  input,
+  instanceOf,
+  isPlainObject,
+  oneOfValues,
+  optional,
+  Rule,
+  secret,
+  shape,
+  text,
+} from "../internal/schema";
 import { withFormerTypes } from "../internal/component-type";
 
 /** Basic-auth settings of the registry. */
@@ -96,7 +117,11 @@ export interface ResolvedLocalRegistry {
 }
 
 /** Where the registry finds its credentials and certificates inside the container. @internal */
-export const REGISTRY_PATHS = { htpasswd: "/auth/htpasswd", certificate: "/certs/domain.crt", key: "/certs/domain.key" } as const;
+export const REGISTRY_PATHS = {
+  htpasswd: "/auth/htpasswd",
+  certificate: "/certs/domain.crt",
+  key: "/certs/domain.key",
+} as const;
 
 /**
  * A bcrypt htpasswd line whose salt is derived from the inputs, so the same password always gives the same line and a
@@ -114,8 +139,17 @@ export function htpasswdLine(username: string, password: string, realm: string):
 export function registryContainerEnvironment(s: ResolvedLocalRegistry, auth: boolean, tls: boolean): string[] {
   const env = [`REGISTRY_HTTP_ADDR=${s.bindAddress}:${s.port}`];
   if (s.deleteEnabled) env.push("REGISTRY_STORAGE_DELETE_ENABLED=true");
-  if (auth) env.push("REGISTRY_AUTH=htpasswd", `REGISTRY_AUTH_HTPASSWD_REALM=${s.realm}`, `REGISTRY_AUTH_HTPASSWD_PATH=${REGISTRY_PATHS.htpasswd}`);
-  if (tls) env.push(`REGISTRY_HTTP_TLS_CERTIFICATE=${REGISTRY_PATHS.certificate}`, `REGISTRY_HTTP_TLS_KEY=${REGISTRY_PATHS.key}`);
+  if (auth)
+    env.push(
+      "REGISTRY_AUTH=htpasswd",
+      `REGISTRY_AUTH_HTPASSWD_REALM=${s.realm}`,
+      `REGISTRY_AUTH_HTPASSWD_PATH=${REGISTRY_PATHS.htpasswd}`,
+    );
+  if (tls)
+    env.push(
+      `REGISTRY_HTTP_TLS_CERTIFICATE=${REGISTRY_PATHS.certificate}`,
+      `REGISTRY_HTTP_TLS_KEY=${REGISTRY_PATHS.key}`,
+    );
   return env;
 }
 
@@ -124,15 +158,29 @@ export const LOCAL_REGISTRY_SCHEMA: Rule = shape<LocalRegistryArgs>("local regis
   advertisedHost: text("a host name or IP address the guests can reach", hostProblem),
   port: optional(portRule),
   // The registry's REGISTRY_HTTP_ADDR is `<bindAddress>:<port>`, which this library writes for IPv4 only.
-  bindAddress: optional(text("an IPv4 address, e.g. 0.0.0.0", (v) => (isIP(v) === 4 ? undefined : "expected an IPv4 address, e.g. 0.0.0.0 or 127.0.0.1"))),
+  bindAddress: optional(
+    text("an IPv4 address, e.g. 0.0.0.0", (v) =>
+      isIP(v) === 4 ? undefined : "expected an IPv4 address, e.g. 0.0.0.0 or 127.0.0.1",
+    ),
+  ),
   image: optional(text("an image reference such as registry:2", imageReferenceProblem)),
   storagePath: optional(text("an absolute path on the registry host", absolutePathProblem)),
-  containerName: optional(text("a container name", (v) => (/^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,127}$/.test(v) ? undefined : "expected letters, digits, '_', '.' or '-'"))),
+  containerName: optional(
+    text("a container name", (v) =>
+      /^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,127}$/.test(v) ? undefined : "expected letters, digits, '_', '.' or '-'",
+    ),
+  ),
   auth: optional(
     shape<LocalRegistryAuth>("{ username, password, realm? }", {
-      username: text("a user name for the registry's htpasswd file", (v) => (/^[A-Za-z0-9._-]{1,64}$/.test(v) ? undefined : "expected 1 to 64 letters, digits, '.', '_' or '-'")),
+      username: text("a user name for the registry's htpasswd file", (v) =>
+        /^[A-Za-z0-9._-]{1,64}$/.test(v) ? undefined : "expected 1 to 64 letters, digits, '.', '_' or '-'",
+      ),
       password: secret(input(text("a password", passwordProblem))),
-      realm: optional(text("a realm", (v) => (/^[A-Za-z0-9 ._-]{1,64}$/.test(v) ? undefined : "expected letters, digits, spaces, '.', '_' or '-'"))),
+      realm: optional(
+        text("a realm", (v) =>
+          /^[A-Za-z0-9 ._-]{1,64}$/.test(v) ? undefined : "expected letters, digits, spaces, '.', '_' or '-'",
+        ),
+      ),
     }),
   ),
   tls: optional(
@@ -189,7 +237,11 @@ export function resolveLocalRegistryArgs(args: LocalRegistryArgs): ResolvedLocal
 
 /** A self-signed certificate for `host` (IP address or DNS name), its key kept secret; the certificate is its own CA. */
 function generateCertificate(name: string, host: string, days: number, parent: pulumi.Resource): LocalRegistryTls {
-  const key = new tls.PrivateKey(`${name}-tls-key`, { algorithm: "ECDSA", ecdsaCurve: "P256" }, { parent, additionalSecretOutputs: ["privateKeyPem"] });
+  const key = new tls.PrivateKey(
+    `${name}-tls-key`,
+    { algorithm: "ECDSA", ecdsaCurve: "P256" },
+    { parent, additionalSecretOutputs: ["privateKeyPem"] },
+  );
   const isIp = /^[\d.]+$/.test(host) || host.includes(":");
   const cert = new tls.SelfSignedCert(
     `${name}-tls-cert`,
@@ -202,7 +254,11 @@ function generateCertificate(name: string, host: string, days: number, parent: p
     },
     { parent },
   );
-  return { certificatePem: cert.certPem, privateKeyPem: pulumi.secret(key.privateKeyPem), caCertificatePem: cert.certPem };
+  return {
+    certificatePem: cert.certPem,
+    privateKeyPem: pulumi.secret(key.privateKeyPem),
+    caCertificatePem: cert.certPem,
+  };
 }
 
 /** The private registry the datastore and backup images are published to, as a container on the registry host. */
@@ -227,7 +283,12 @@ export class LocalRegistry extends pulumi.ComponentResource {
     const checked = checkArgs("LocalRegistry", name, LOCAL_REGISTRY_SCHEMA, args);
     args = checked.args;
     const s = resolveLocalRegistryArgs(args);
-    super("pulumi-trove:local-registry:LocalRegistry", name, {}, withFormerTypes(opts, ["pulumi-trove:registry:LocalRegistry"]));
+    super(
+      "pulumi-trove:local-registry:LocalRegistry",
+      name,
+      {},
+      withFormerTypes(opts, ["pulumi-trove:registry:LocalRegistry"]),
+    );
     checked.attach(this);
     this.resolved = s;
     const childOpts = { parent: this, provider: s.dockerProvider };
@@ -237,10 +298,13 @@ export class LocalRegistry extends pulumi.ComponentResource {
     const uploads: pulumi.Input<docker.types.input.ContainerUpload>[] = [];
     if (s.auth) {
       const auth = s.auth;
-      const line = pulumi.secret(pulumi.output(auth.password).apply((pw) => `${htpasswdLine(auth.username, pw, s.realm)}\n`));
+      const line = pulumi.secret(
+        pulumi.output(auth.password).apply((pw) => `${htpasswdLine(auth.username, pw, s.realm)}\n`),
+      );
       uploads.push({ file: REGISTRY_PATHS.htpasswd, content: line });
     }
-    const certificate = s.tls && "generate" in s.tls ? generateCertificate(name, s.advertisedHost, s.tls.validityDays, this) : s.tls;
+    const certificate =
+      s.tls && "generate" in s.tls ? generateCertificate(name, s.advertisedHost, s.tls.validityDays, this) : s.tls;
     if (certificate) {
       uploads.push({ file: REGISTRY_PATHS.certificate, content: certificate.certificatePem });
       uploads.push({ file: REGISTRY_PATHS.key, content: pulumi.secret(certificate.privateKeyPem) });
@@ -264,7 +328,9 @@ export class LocalRegistry extends pulumi.ComponentResource {
     this.insecure = pulumi.output(s.tls === undefined);
     this.username = pulumi.output(s.auth?.username);
     this.password = s.auth ? pulumi.secret(s.auth.password) : pulumi.output(undefined);
-    this.caCertificatePem = certificate ? pulumi.output(certificate.caCertificatePem ?? certificate.certificatePem) : pulumi.output(undefined);
+    this.caCertificatePem = certificate
+      ? pulumi.output(certificate.caCertificatePem ?? certificate.certificatePem)
+      : pulumi.output(undefined);
     this.endpoint = {
       address: this.address,
       insecure: this.insecure,
@@ -272,6 +338,12 @@ export class LocalRegistry extends pulumi.ComponentResource {
       password: s.auth ? this.password.apply((p) => p ?? "") : undefined,
       caCertificatePem: s.tls ? this.caCertificatePem.apply((c) => c ?? "") : undefined,
     };
-    this.registerOutputs({ address: this.address, insecure: this.insecure, username: this.username, password: this.password, caCertificatePem: this.caCertificatePem });
+    this.registerOutputs({
+      address: this.address,
+      insecure: this.insecure,
+      username: this.username,
+      password: this.password,
+      caCertificatePem: this.caCertificatePem,
+    });
   }
 }

@@ -3,7 +3,12 @@
 
 import * as pulumi from "@pulumi/pulumi";
 import { FieldRules, flag, input, optional, Rule, secret, shape, text } from "../internal/schema";
-import { basicAuthUserProblem, passwordProblem, certificatePemProblem, registryAddressProblem } from "../internal/validate";
+import {
+  basicAuthUserProblem,
+  passwordProblem,
+  certificatePemProblem,
+  registryAddressProblem,
+} from "../internal/validate";
 
 /** How to reach and authenticate to a container registry. */
 export interface RegistryEndpoint {
@@ -29,10 +34,19 @@ export const REGISTRY_ENDPOINT_FIELDS: FieldRules<RegistryEndpoint> = {
 };
 
 /** Basic auth needs both a user name and a password. @internal */
-export function registryCredentialPairs(e: RegistryEndpoint, report: (field: string, value: unknown, allowed: string) => void): void {
-  if (e.password !== undefined && e.username === undefined) report("username", undefined, "required when password is given: basic auth needs both");
-  if (e.username !== undefined && e.password === undefined) report("password", undefined, "required when username is given: basic auth needs both");
+export function registryCredentialPairs(
+  e: RegistryEndpoint,
+  report: (field: string, value: unknown, allowed: string) => void,
+): void {
+  if (e.password !== undefined && e.username === undefined)
+    report("username", undefined, "required when password is given: basic auth needs both");
+  if (e.username !== undefined && e.password === undefined)
+    report("password", undefined, "required when username is given: basic auth needs both");
 }
 
 /** The schema of {@link RegistryEndpoint}: checked by every component that takes one. @internal */
-export const REGISTRY_ENDPOINT_SCHEMA: Rule = shape<RegistryEndpoint>("a registry endpoint { address, insecure, username?, password?, caCertificatePem? }", REGISTRY_ENDPOINT_FIELDS, registryCredentialPairs);
+export const REGISTRY_ENDPOINT_SCHEMA: Rule = shape<RegistryEndpoint>(
+  "a registry endpoint { address, insecure, username?, password?, caCertificatePem? }",
+  REGISTRY_ENDPOINT_FIELDS,
+  registryCredentialPairs,
+);

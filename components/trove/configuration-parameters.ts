@@ -14,7 +14,20 @@ import { remoteConnection, SshConnection } from "../internal/ssh";
 import { TROVE_CONTROLLER_SCHEMA, TroveController } from "./trove-controller";
 import { absolutePathProblem, plainNameProblem, uuidProblem, versionNumberProblem } from "../internal/validate";
 import { checkArgs } from "../internal/check-args";
-import { count, either, flag, input, instanceOf, isPlainObject, listOf, oneOfValues, optional, Rule, shape, text } from "../internal/schema";
+import {
+  count,
+  either,
+  flag,
+  input,
+  instanceOf,
+  isPlainObject,
+  listOf,
+  oneOfValues,
+  optional,
+  Rule,
+  shape,
+  text,
+} from "../internal/schema";
 import { withFormerTypes } from "../internal/component-type";
 
 // It runs PARAMETERS_SYNC_PY on the Trove controller (over SSH, or on this machine) with the Python Trove runs under,
@@ -105,14 +118,16 @@ const RULE_TYPES = ["integer", "string", "boolean", "float"];
 export function parseValidationRules(text: string): ConfigurationParameterRule[] {
   const exact = text.replace(/("(?:min|max)"\s*:\s*)(-?\d{16,})(?=\s*[,}\]])/g, '$1"$2"');
   const parsed = JSON.parse(exact) as { "configuration-parameters"?: unknown };
-  if (!Array.isArray(parsed["configuration-parameters"])) throw new Error('expected an object with a "configuration-parameters" list');
+  if (!Array.isArray(parsed["configuration-parameters"]))
+    throw new Error('expected an object with a "configuration-parameters" list');
   return parsed["configuration-parameters"] as ConfigurationParameterRule[];
 }
 
 /** Why a rule is not valid, or undefined. @internal */
 export function ruleProblem(rule: ConfigurationParameterRule): string | undefined {
   if (typeof rule !== "object" || rule === null) return "expected an object with name, restart_required and type";
-  if (typeof rule.name !== "string" || !/^[A-Za-z0-9_.-]{1,128}$/.test(rule.name)) return "name: expected letters, digits, '_', '.' or '-' (at most 128)";
+  if (typeof rule.name !== "string" || !/^[A-Za-z0-9_.-]{1,128}$/.test(rule.name))
+    return "name: expected letters, digits, '_', '.' or '-' (at most 128)";
   if (typeof rule.restart_required !== "boolean") return "restart_required: expected true or false";
   if (!RULE_TYPES.includes(rule.type)) return `type: expected one of ${RULE_TYPES.join(", ")}`;
   for (const key of ["min", "max"] as const) {
@@ -136,36 +151,55 @@ export interface ResolvedDatastoreConfigurationParameters {
 
 const RULE_BOUND = either(
   "a number, or a string of digits",
-  [count(-Number.MAX_VALUE, Number.MAX_VALUE, { integer: false, accepts: "a number" }), text("a string of digits", (v) => (/^-?\d+(\.\d+)?$/.test(v) ? undefined : "expected digits, e.g. 18446744073709551615"))],
+  [
+    count(-Number.MAX_VALUE, Number.MAX_VALUE, { integer: false, accepts: "a number" }),
+    text("a string of digits", (v) =>
+      /^-?\d+(\.\d+)?$/.test(v) ? undefined : "expected digits, e.g. 18446744073709551615",
+    ),
+  ],
   (v) => (typeof v === "number" ? 0 : typeof v === "string" ? 1 : undefined),
 );
 
 /** The schema of {@link ConfigurationParameterRule}. @internal */
-export const CONFIGURATION_PARAMETER_RULE_SCHEMA: Rule = shape<ConfigurationParameterRule>("{ name, restart_required, type, min?, max? }", {
-  name: text("an option name such as max_connections", (v) => (/^[A-Za-z_][A-Za-z0-9_.-]{0,127}$/.test(v) ? undefined : "expected an option name: letters, digits, '_', '.' or '-'")),
-  restart_required: flag(),
-  type: oneOfValues(["integer", "string", "boolean", "float"]),
-  min: optional(RULE_BOUND),
-  max: optional(RULE_BOUND),
-});
+export const CONFIGURATION_PARAMETER_RULE_SCHEMA: Rule = shape<ConfigurationParameterRule>(
+  "{ name, restart_required, type, min?, max? }",
+  {
+    name: text("an option name such as max_connections", (v) =>
+      /^[A-Za-z_][A-Za-z0-9_.-]{0,127}$/.test(v)
+        ? undefined
+        : "expected an option name: letters, digits, '_', '.' or '-'",
+    ),
+    restart_required: flag(),
+    type: oneOfValues(["integer", "string", "boolean", "float"]),
+    min: optional(RULE_BOUND),
+    max: optional(RULE_BOUND),
+  },
+);
 
 /** The schema of {@link DatastoreConfigurationParametersArgs}. @internal */
-export const DATASTORE_CONFIGURATION_PARAMETERS_SCHEMA: Rule = shape<DatastoreConfigurationParametersArgs>("configuration parameters arguments", {
-  datastore: text("a datastore name, e.g. mysql", (v) => plainNameProblem(v)),
-  versionName: text("a version name", (v) => plainNameProblem(v)),
-  versionNumber: optional(text("a version number", versionNumberProblem)),
-  rules: either(
-    "{ rulesFile } or { rules: [...] }",
-    [
-      shape<{ rulesFile: string }>("{ rulesFile }", { rulesFile: text("an absolute path of a validation-rules.json on this machine", absolutePathProblem) }),
-      shape<{ rules: ConfigurationParameterRule[] }>("{ rules }", { rules: listOf(CONFIGURATION_PARAMETER_RULE_SCHEMA) }),
-    ],
-    (v) => (isPlainObject(v) ? ("rulesFile" in v ? 0 : 1) : undefined),
-  ),
-  controller: TROVE_CONTROLLER_SCHEMA,
-  versionId: optional(input(text("Trove's id of the version", uuidProblem))),
-  catalog: optional(instanceOf(DatastoreCatalog, "a DatastoreCatalog")),
-});
+export const DATASTORE_CONFIGURATION_PARAMETERS_SCHEMA: Rule = shape<DatastoreConfigurationParametersArgs>(
+  "configuration parameters arguments",
+  {
+    datastore: text("a datastore name, e.g. mysql", (v) => plainNameProblem(v)),
+    versionName: text("a version name", (v) => plainNameProblem(v)),
+    versionNumber: optional(text("a version number", versionNumberProblem)),
+    rules: either(
+      "{ rulesFile } or { rules: [...] }",
+      [
+        shape<{ rulesFile: string }>("{ rulesFile }", {
+          rulesFile: text("an absolute path of a validation-rules.json on this machine", absolutePathProblem),
+        }),
+        shape<{ rules: ConfigurationParameterRule[] }>("{ rules }", {
+          rules: listOf(CONFIGURATION_PARAMETER_RULE_SCHEMA),
+        }),
+      ],
+      (v) => (isPlainObject(v) ? ("rulesFile" in v ? 0 : 1) : undefined),
+    ),
+    controller: TROVE_CONTROLLER_SCHEMA,
+    versionId: optional(input(text("Trove's id of the version", uuidProblem))),
+    catalog: optional(instanceOf(DatastoreCatalog, "a DatastoreCatalog")),
+  },
+);
 
 /**
  * Applies defaults, reads the rules and checks them, and checks the datastore against the catalog (the constructor
@@ -173,7 +207,10 @@ export const DATASTORE_CONFIGURATION_PARAMETERS_SCHEMA: Rule = shape<DatastoreCo
  * are checked only here); throws one error naming every bad field.
  * @internal
  */
-export function resolveDatastoreConfigurationParametersArgs(name: string, args: DatastoreConfigurationParametersArgs): ResolvedDatastoreConfigurationParameters {
+export function resolveDatastoreConfigurationParametersArgs(
+  name: string,
+  args: DatastoreConfigurationParametersArgs,
+): ResolvedDatastoreConfigurationParameters {
   const problems = new Problems("DatastoreConfigurationParameters", name);
   const catalog = args.catalog ?? defaultCatalog;
   problems.check(catalog.find(args.datastore) !== undefined, "datastore", args.datastore, catalog.describeKnown());
@@ -186,12 +223,18 @@ export function resolveDatastoreConfigurationParametersArgs(name: string, args: 
     field = "rules.rulesFile";
     if (!existsSync(args.rules.rulesFile) && pulumi.runtime.isDryRun()) {
       // A preview may run where the rules file is not (CI): go on without the rules, and say so.
-      pulumi.log.warn(`DatastoreConfigurationParameters "${name}": rules.rulesFile ${args.rules.rulesFile} is not on this machine: the preview shows no rules; pulumi up reads the file here`);
+      pulumi.log.warn(
+        `DatastoreConfigurationParameters "${name}": rules.rulesFile ${args.rules.rulesFile} is not on this machine: the preview shows no rules; pulumi up reads the file here`,
+      );
     } else {
       try {
         rules = parseValidationRules(readFileSync(args.rules.rulesFile, "utf8"));
       } catch (error) {
-        problems.add(field, args.rules.rulesFile, `a readable validation-rules.json: ${(error as Error).message.split("\n")[0]}`);
+        problems.add(
+          field,
+          args.rules.rulesFile,
+          `a readable validation-rules.json: ${(error as Error).message.split("\n")[0]}`,
+        );
       }
     }
   } else {
@@ -200,14 +243,24 @@ export function resolveDatastoreConfigurationParametersArgs(name: string, args: 
   const bad = rules.map((r, i) => [i, ruleProblem(r)] as const).filter(([, p]) => p !== undefined);
   if (bad.length > 0) {
     const [i, problem] = bad[0]!;
-    problems.add(`${field}[${i}]`, rules[i], `${problem}${bad.length > 1 ? `; ${bad.length - 1} more rules are invalid` : ""}`);
+    problems.add(
+      `${field}[${i}]`,
+      rules[i],
+      `${problem}${bad.length > 1 ? `; ${bad.length - 1} more rules are invalid` : ""}`,
+    );
   }
   const names = rules.map((r) => r?.name);
   const duplicate = names.find((n, i) => names.indexOf(n) !== i);
   problems.check(duplicate === undefined, field, duplicate, "each parameter name once");
   problems.throwIfAny();
 
-  const request: ParametersSyncRequest = { configFile, datastore: args.datastore, versionName: args.versionName, ...(args.versionNumber ? { versionNumber: args.versionNumber } : {}), rules };
+  const request: ParametersSyncRequest = {
+    configFile,
+    datastore: args.datastore,
+    versionName: args.versionName,
+    ...(args.versionNumber ? { versionNumber: args.versionNumber } : {}),
+    rules,
+  };
   return { request, python, connection: args.controller.connection, versionId: args.versionId };
 }
 
@@ -236,10 +289,20 @@ export class DatastoreConfigurationParameters extends pulumi.ComponentResource {
 
   constructor(name: string, args: DatastoreConfigurationParametersArgs, opts?: pulumi.ComponentResourceOptions) {
     // Checked before anything is declared; from here on, every Input is the checked one.
-    const checked = checkArgs("DatastoreConfigurationParameters", name, DATASTORE_CONFIGURATION_PARAMETERS_SCHEMA, args);
+    const checked = checkArgs(
+      "DatastoreConfigurationParameters",
+      name,
+      DATASTORE_CONFIGURATION_PARAMETERS_SCHEMA,
+      args,
+    );
     args = checked.args;
     const resolved = resolveDatastoreConfigurationParametersArgs(name, args);
-    super("pulumi-trove:configuration-parameters:DatastoreConfigurationParameters", name, {}, withFormerTypes(opts, ["pulumi-trove:trove:DatastoreConfigurationParameters"]));
+    super(
+      "pulumi-trove:configuration-parameters:DatastoreConfigurationParameters",
+      name,
+      {},
+      withFormerTypes(opts, ["pulumi-trove:trove:DatastoreConfigurationParameters"]),
+    );
     checked.attach(this);
     this.ruleCount = resolved.request.rules.length;
     // A change of rules changes stdin: an update, which runs the sync again (nothing removed first). A new version
@@ -250,13 +313,23 @@ export class DatastoreConfigurationParameters extends pulumi.ComponentResource {
       delete: renderParametersSyncCommand(resolved.python, "delete"),
       // Not read by the sync; over SSH, sshd would refuse it (AcceptEnv) and the provider warn at every update and delete.
       addPreviousOutputInEnv: false,
-      stdin: pulumi.output(resolved.versionId).apply((versionId) => JSON.stringify(versionId ? { ...resolved.request, versionId } : resolved.request)),
+      stdin: pulumi
+        .output(resolved.versionId)
+        .apply((versionId) => JSON.stringify(versionId ? { ...resolved.request, versionId } : resolved.request)),
       ...(resolved.versionId !== undefined ? { triggers: [resolved.versionId] } : {}),
     };
     const sync = resolved.connection
-      ? new command.remote.Command(`${name}-load`, { ...common, connection: remoteConnection(resolved.connection) }, { parent: this })
+      ? new command.remote.Command(
+          `${name}-load`,
+          { ...common, connection: remoteConnection(resolved.connection) },
+          { parent: this },
+        )
       : new command.local.Command(`${name}-load`, common, { parent: this });
-    this.summary = sync.stdout.apply((out) => (out ? readScriptResult<ParametersSyncSummary>(`DatastoreConfigurationParameters "${name}": the parameter sync`, out) : undefined));
+    this.summary = sync.stdout.apply((out) =>
+      out
+        ? readScriptResult<ParametersSyncSummary>(`DatastoreConfigurationParameters "${name}": the parameter sync`, out)
+        : undefined,
+    );
     this.registerOutputs({ ruleCount: this.ruleCount, summary: this.summary });
   }
 }

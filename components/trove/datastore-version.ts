@@ -65,7 +65,8 @@ export const DATASTORE_VERSION_SCHEMA: Rule = shape<DatastoreVersionArgs>(
     catalog: optional(instanceOf(DatastoreCatalog, "a DatastoreCatalog")),
   },
   (a, report) => {
-    if (a.imageId !== undefined && a.imageTags !== undefined) report("imageTags", a.imageTags, "give imageId or imageTags, not both");
+    if (a.imageId !== undefined && a.imageTags !== undefined)
+      report("imageTags", a.imageTags, "give imageId or imageTags, not both");
   },
 );
 
@@ -74,7 +75,10 @@ export const DATASTORE_VERSION_SCHEMA: Rule = shape<DatastoreVersionArgs>(
  * checked first by the constructor); throws one error naming every bad field.
  * @internal
  */
-export function resolveDatastoreVersionArgs(name: string, args: DatastoreVersionArgs): Omit<DatastoreVersionState, "imageId"> {
+export function resolveDatastoreVersionArgs(
+  name: string,
+  args: DatastoreVersionArgs,
+): Omit<DatastoreVersionState, "imageId"> {
   const problems = new Problems("DatastoreVersion", name);
   const catalog = args.catalog ?? defaultCatalog;
   const def = catalog.find(args.datastore);
@@ -104,17 +108,33 @@ export function resolveDatastoreVersionArgs(name: string, args: DatastoreVersion
  */
 export class DatastoreVersion extends pulumi.dynamic.Resource {
   /** Trove's id of the version. */
-  public declare readonly versionId: pulumi.Output<string>;
+  declare public readonly versionId: pulumi.Output<string>;
   /** Whether the version is active, as Trove reports it. */
-  public declare readonly active: pulumi.Output<boolean>;
+  declare public readonly active: pulumi.Output<boolean>;
 
   constructor(name: string, args: DatastoreVersionArgs, opts?: pulumi.CustomResourceOptions) {
     const checked = checkArgs("DatastoreVersion", name, DATASTORE_VERSION_SCHEMA, args);
-    const { datastore, version, cloud, region, adopt, imageTags, ...inPlace } = resolveDatastoreVersionArgs(name, checked.args);
+    const { datastore, version, cloud, region, adopt, imageTags, ...inPlace } = resolveDatastoreVersionArgs(
+      name,
+      checked.args,
+    );
     // Only properties that have a value (each costs the SDK four promises); versionId is an output.
     const image = checked.args.imageId !== undefined ? { imageId: checked.args.imageId } : { imageTags };
-    const identity = { datastore, version, adopt, ...(cloud !== undefined ? { cloud } : {}), ...(region !== undefined ? { region } : {}) };
-    super(datastoreVersionProvider, name, { ...inPlace, ...image, identity, versionId: undefined }, opts, "pulumi-trove", "DatastoreVersion");
+    const identity = {
+      datastore,
+      version,
+      adopt,
+      ...(cloud !== undefined ? { cloud } : {}),
+      ...(region !== undefined ? { region } : {}),
+    };
+    super(
+      datastoreVersionProvider,
+      name,
+      { ...inPlace, ...image, identity, versionId: undefined },
+      opts,
+      "pulumi-trove",
+      "DatastoreVersion",
+    );
     checked.attach(this);
   }
 }

@@ -61,19 +61,42 @@ export function openStackApiError(message: string, status: number, attempts = 1)
 }
 
 /** Reads credentials: OS_CLOUD picks a cloud from clouds.yaml (OS_CLIENT_CONFIG_FILE, ./, ~/.config/openstack, /etc/openstack); otherwise OS_* variables. @internal */
-export function loadCredentials(env: NodeJS.ProcessEnv = process.env, cloudName?: string, regionName?: string): OpenStackCredentials {
+export function loadCredentials(
+  env: NodeJS.ProcessEnv = process.env,
+  cloudName?: string,
+  regionName?: string,
+): OpenStackCredentials {
   const cloud = cloudName ?? env.OS_CLOUD;
   if (cloud) {
     const { existsSync, readFileSync } = require("node:fs") as typeof import("node:fs");
     const os = require("node:os") as typeof import("node:os");
     const path = require("node:path") as typeof import("node:path");
     const { parse } = require("yaml") as typeof import("yaml");
-    const candidates = [env.OS_CLIENT_CONFIG_FILE, path.join(process.cwd(), "clouds.yaml"), path.join(os.homedir(), ".config/openstack/clouds.yaml"), "/etc/openstack/clouds.yaml"].filter((p): p is string => !!p);
+    const candidates = [
+      env.OS_CLIENT_CONFIG_FILE,
+      path.join(process.cwd(), "clouds.yaml"),
+      path.join(os.homedir(), ".config/openstack/clouds.yaml"),
+      "/etc/openstack/clouds.yaml",
+    ].filter((p): p is string => !!p);
     const file = candidates.find((p) => existsSync(p));
-    if (!file) throw new Error(`OpenStack cloud ${JSON.stringify(cloud)} requested, but no clouds.yaml found (looked in ${candidates.join(", ")})`);
-    const clouds = (parse(readFileSync(file, "utf8")) as { clouds?: Record<string, { auth?: Record<string, string>; region_name?: string; interface?: string; auth_type?: string }> }).clouds ?? {};
+    if (!file)
+      throw new Error(
+        `OpenStack cloud ${JSON.stringify(cloud)} requested, but no clouds.yaml found (looked in ${candidates.join(", ")})`,
+      );
+    const clouds =
+      (
+        parse(readFileSync(file, "utf8")) as {
+          clouds?: Record<
+            string,
+            { auth?: Record<string, string>; region_name?: string; interface?: string; auth_type?: string }
+          >;
+        }
+      ).clouds ?? {};
     const c = clouds[cloud];
-    if (!c || !c.auth) throw new Error(`cloud ${JSON.stringify(cloud)} is not in ${file} (clouds there: ${Object.keys(clouds).join(", ") || "none"})`);
+    if (!c || !c.auth)
+      throw new Error(
+        `cloud ${JSON.stringify(cloud)} is not in ${file} (clouds there: ${Object.keys(clouds).join(", ") || "none"})`,
+      );
     const a = c.auth;
     return {
       authUrl: a.auth_url ?? "",
@@ -88,7 +111,10 @@ export function loadCredentials(env: NodeJS.ProcessEnv = process.env, cloudName?
       interface: c.interface ?? "public",
     };
   }
-  if (!env.OS_AUTH_URL) throw new Error("no OpenStack credentials: set OS_CLOUD (with a clouds.yaml) or OS_AUTH_URL and the other OS_* variables");
+  if (!env.OS_AUTH_URL)
+    throw new Error(
+      "no OpenStack credentials: set OS_CLOUD (with a clouds.yaml) or OS_AUTH_URL and the other OS_* variables",
+    );
   return {
     authUrl: env.OS_AUTH_URL,
     username: env.OS_USERNAME,
@@ -106,11 +132,21 @@ export function loadCredentials(env: NodeJS.ProcessEnv = process.env, cloudName?
 /** The Keystone v3 token request body for these credentials. @internal */
 export function tokenRequestBody(c: OpenStackCredentials): unknown {
   if (c.applicationCredentialId) {
-    return { auth: { identity: { methods: ["application_credential"], application_credential: { id: c.applicationCredentialId, secret: c.applicationCredentialSecret } } } };
+    return {
+      auth: {
+        identity: {
+          methods: ["application_credential"],
+          application_credential: { id: c.applicationCredentialId, secret: c.applicationCredentialSecret },
+        },
+      },
+    };
   }
   return {
     auth: {
-      identity: { methods: ["password"], password: { user: { name: c.username, domain: { name: c.userDomainName }, password: c.password } } },
+      identity: {
+        methods: ["password"],
+        password: { user: { name: c.username, domain: { name: c.userDomainName }, password: c.password } },
+      },
       scope: { project: { name: c.projectName, domain: { name: c.projectDomainName } } },
     },
   };
@@ -155,7 +191,11 @@ export function retryable(statusOrError: number | unknown): boolean {
 }
 
 /** Sends one HTTP request with bounded retries; returns status, parsed body, headers and the number of attempts made. @internal */
-export async function send(method: string, url: string, options: { token?: string; body?: unknown; counter?: CallCounter; retry?: RetryPolicy } = {}): Promise<{ status: number; body: unknown; headers: Headers; attempts: number }> {
+export async function send(
+  method: string,
+  url: string,
+  options: { token?: string; body?: unknown; counter?: CallCounter; retry?: RetryPolicy } = {},
+): Promise<{ status: number; body: unknown; headers: Headers; attempts: number }> {
   const retry = options.retry ?? RETRY;
   if (options.counter) {
     if (method === "GET") options.counter.reads++;
@@ -167,7 +207,12 @@ export async function send(method: string, url: string, options: { token?: strin
     try {
       const response = await fetch(url, {
         method,
-        headers: { "Content-Type": "application/json", Accept: "application/json", "X-OpenStack-Request-ID": runRequestId(), ...(options.token ? { "X-Auth-Token": options.token } : {}) },
+        headers: {
+          "Content-Type": "application/json",
+          Accept: "application/json",
+          "X-OpenStack-Request-ID": runRequestId(),
+          ...(options.token ? { "X-Auth-Token": options.token } : {}),
+        },
         body: options.body === undefined ? undefined : JSON.stringify(options.body),
         signal: AbortSignal.timeout(retry.timeoutMs),
       });
@@ -178,7 +223,10 @@ export async function send(method: string, url: string, options: { token?: strin
       } catch {
         body = text;
       }
-      const rateLimitWait = response.status === 413 || response.status === 429 ? retryAfterMs(response.headers.get("retry-after")) : undefined;
+      const rateLimitWait =
+        response.status === 413 || response.status === 429
+          ? retryAfterMs(response.headers.get("retry-after"))
+          : undefined;
       const budget = (retry.rateLimitWaitMs ?? 0) - rateLimitedMs;
       if (rateLimitWait !== undefined && budget > 0) {
         // Not handled by the service: wait as asked (at least a quarter second) and send it again, as the same attempt.
@@ -199,7 +247,10 @@ export async function send(method: string, url: string, options: { token?: strin
     }
     await new Promise((resolve) => setTimeout(resolve, retry.firstDelayMs * 2 ** (attempt - 1)));
   }
-  const cause = lastError instanceof Error ? ((lastError.cause as Error | undefined)?.message ?? lastError.message) : String(lastError);
+  const cause =
+    lastError instanceof Error
+      ? ((lastError.cause as Error | undefined)?.message ?? lastError.message)
+      : String(lastError);
   throw new Error(`${method} ${url} failed after ${retry.attempts} attempts: ${cause}`, { cause: lastError });
 }
 
@@ -207,7 +258,8 @@ export async function send(method: string, url: string, options: { token?: strin
 export function serviceMessage(body: unknown): string {
   if (body && typeof body === "object") {
     for (const value of Object.values(body as Record<string, unknown>)) {
-      if (value && typeof value === "object" && "message" in value) return String((value as { message: unknown }).message);
+      if (value && typeof value === "object" && "message" in value)
+        return String((value as { message: unknown }).message);
     }
   }
   return typeof body === "string" && body ? body.slice(0, 300) : "(no message)";
@@ -281,7 +333,16 @@ export function runRequestId(): string {
  */
 function credentialsKey(c: OpenStackCredentials): string {
   const { createHash } = require("node:crypto") as typeof import("node:crypto");
-  const identity = [c.authUrl.replace(/\/+$/, ""), c.username, c.userDomainName, c.password, c.projectName, c.projectDomainName, c.applicationCredentialId, c.applicationCredentialSecret];
+  const identity = [
+    c.authUrl.replace(/\/+$/, ""),
+    c.username,
+    c.userDomainName,
+    c.password,
+    c.projectName,
+    c.projectDomainName,
+    c.applicationCredentialId,
+    c.applicationCredentialSecret,
+  ];
   return createHash("sha256").update(JSON.stringify(identity)).digest("hex");
 }
 
@@ -301,12 +362,29 @@ async function issueToken(c: OpenStackCredentials, counter?: CallCounter): Promi
   if (!c.authUrl) throw new Error("OpenStack auth_url is empty");
   const base = c.authUrl.replace(/\/+$/, "");
   const url = `${base.endsWith("/v3") ? base : `${base}/v3`}/auth/tokens`;
-  const r = await send("POST", url, { body: tokenRequestBody(c), counter: counter ? { reads: 0, writes: 0 } : undefined });
-  if (r.status !== 201) throw openStackApiError(`Keystone POST /v3/auth/tokens: HTTP ${r.status}: ${serviceMessage(r.body)}`, r.status, r.attempts);
+  const r = await send("POST", url, {
+    body: tokenRequestBody(c),
+    counter: counter ? { reads: 0, writes: 0 } : undefined,
+  });
+  if (r.status !== 201)
+    throw openStackApiError(
+      `Keystone POST /v3/auth/tokens: HTTP ${r.status}: ${serviceMessage(r.body)}`,
+      r.status,
+      r.attempts,
+    );
   const token = r.headers.get("x-subject-token");
-  const body = (r.body as { token?: { catalog?: CatalogService[]; project?: { id: string }; issued_at?: string; expires_at?: string } }).token;
+  const body = (
+    r.body as {
+      token?: { catalog?: CatalogService[]; project?: { id: string }; issued_at?: string; expires_at?: string };
+    }
+  ).token;
   if (!token) throw new Error("Keystone POST /v3/auth/tokens: HTTP 201 without an X-Subject-Token header");
-  return { token, projectId: body?.project?.id ?? "", catalog: body?.catalog ?? [], renewAt: tokenRenewAt(body?.issued_at, body?.expires_at, Date.now()) };
+  return {
+    token,
+    projectId: body?.project?.id ?? "",
+    catalog: body?.catalog ?? [],
+    renewAt: tokenRenewAt(body?.issued_at, body?.expires_at, Date.now()),
+  };
 }
 
 /**
@@ -342,9 +420,14 @@ async function forgetToken(c: OpenStackCredentials, token: string): Promise<void
 }
 
 /** Trove's endpoint for these credentials' interface and region, from Keystone's catalog; `undefined` if absent. */
-function troveEndpoint(t: Pick<KeystoneToken, "catalog" | "projectId">, c: Pick<OpenStackCredentials, "interface" | "regionName">): string | undefined {
+function troveEndpoint(
+  t: Pick<KeystoneToken, "catalog" | "projectId">,
+  c: Pick<OpenStackCredentials, "interface" | "regionName">,
+): string | undefined {
   const service = t.catalog.find((s) => s.type === "database");
-  const endpoint = service?.endpoints.find((e) => e.interface === c.interface && (!c.regionName || e.region_id === c.regionName || e.region === c.regionName));
+  const endpoint = service?.endpoints.find(
+    (e) => e.interface === c.interface && (!c.regionName || e.region_id === c.regionName || e.region === c.regionName),
+  );
   return endpoint?.url.replace("%(tenant_id)s", t.projectId).replace("$(tenant_id)s", t.projectId).replace(/\/+$/, "");
 }
 
@@ -352,7 +435,10 @@ function troveEndpoint(t: Pick<KeystoneToken, "catalog" | "projectId">, c: Pick<
 export async function openTroveSession(c: OpenStackCredentials, counter?: CallCounter): Promise<TroveSession> {
   const t = await keystoneToken(c, counter);
   const endpoint = troveEndpoint(t, c);
-  if (!endpoint) throw new Error(`no Trove ("database") ${c.interface} endpoint${c.regionName ? ` in region ${c.regionName}` : ""} in the service catalog`);
+  if (!endpoint)
+    throw new Error(
+      `no Trove ("database") ${c.interface} endpoint${c.regionName ? ` in region ${c.regionName}` : ""} in the service catalog`,
+    );
   return { endpoint, token: t.token, credentials: c };
 }
 
@@ -399,8 +485,18 @@ export async function exclusively<T>(key: string, task: () => Promise<T>): Promi
  * replaced once and the request sent again, which is safe because Trove refused it before doing anything.
  * @internal
  */
-export async function trove(session: TroveSession, method: string, apiPath: string, body?: unknown, counter?: CallCounter, okStatuses: number[] = [200, 201, 202, 204]): Promise<unknown> {
-  const request = () => withinLimit(session.endpoint, TROVE_REQUESTS_IN_FLIGHT, () => send(method, `${session.endpoint}${apiPath}`, { token: session.token, body, counter }));
+export async function trove(
+  session: TroveSession,
+  method: string,
+  apiPath: string,
+  body?: unknown,
+  counter?: CallCounter,
+  okStatuses: number[] = [200, 201, 202, 204],
+): Promise<unknown> {
+  const request = () =>
+    withinLimit(session.endpoint, TROVE_REQUESTS_IN_FLIGHT, () =>
+      send(method, `${session.endpoint}${apiPath}`, { token: session.token, body, counter }),
+    );
   let r = await request();
   if (r.status === 401 && session.credentials) {
     await forgetToken(session.credentials, session.token);
@@ -409,6 +505,11 @@ export async function trove(session: TroveSession, method: string, apiPath: stri
     session.endpoint = fresh.endpoint;
     r = await request();
   }
-  if (!okStatuses.includes(r.status)) throw openStackApiError(`Trove ${method} ${apiPath}: HTTP ${r.status}: ${serviceMessage(r.body)}`, r.status, r.attempts);
+  if (!okStatuses.includes(r.status))
+    throw openStackApiError(
+      `Trove ${method} ${apiPath}: HTTP ${r.status}: ${serviceMessage(r.body)}`,
+      r.status,
+      r.attempts,
+    );
   return r.body;
 }

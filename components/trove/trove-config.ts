@@ -6,16 +6,41 @@
 
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
-import { DatastoreCatalog, defaultCatalog, TROVE_RELEASE_RULE, TROVE_RELEASES, TroveReleaseRules } from "../catalog/catalog";
+import {
+  DatastoreCatalog,
+  defaultCatalog,
+  TROVE_RELEASE_RULE,
+  TROVE_RELEASES,
+  TroveReleaseRules,
+} from "../catalog/catalog";
 import { Problems } from "../internal/errors";
 import { REGISTRY_ENDPOINT_FIELDS, registryCredentialPairs, RegistryEndpoint } from "../registry/registry-endpoint";
 import { loadScript, readScriptResult } from "../internal/scripts/index";
 import { shellCommand } from "../internal/shell";
 import { remoteConnection, SSH_CONNECTION_SCHEMA, SshConnection } from "../internal/ssh";
 import { TROVE_CONTROLLER_FIELDS, TroveController } from "./trove-controller";
-import { absolutePathProblem, hostPortProblem, httpUrlProblem, imageReferenceProblem, passwordProblem, plainNameProblem } from "../internal/validate";
+import {
+  absolutePathProblem,
+  hostPortProblem,
+  httpUrlProblem,
+  imageReferenceProblem,
+  passwordProblem,
+  plainNameProblem,
+} from "../internal/validate";
 import { checkArgs } from "../internal/check-args";
-import { FieldRules, input, instanceOf, listOf, mapOf, oneOfValues, optional, Rule, secret, shape, text } from "../internal/schema";
+import {
+  FieldRules,
+  input,
+  instanceOf,
+  listOf,
+  mapOf,
+  oneOfValues,
+  optional,
+  Rule,
+  secret,
+  shape,
+  text,
+} from "../internal/schema";
 import { withFormerTypes } from "../internal/component-type";
 
 /**
@@ -99,7 +124,12 @@ function iniValueProblem(value: string): string | undefined {
 }
 
 /** Renders the option values for both files; throws one error naming every bad value. */
-export function renderTroveConfig(v: TroveConfigValues, catalog: DatastoreCatalog = defaultCatalog, component = "TroveConfig", name = "config"): { troveConf: IniSections; guestAgentConf: IniSections } {
+export function renderTroveConfig(
+  v: TroveConfigValues,
+  catalog: DatastoreCatalog = defaultCatalog,
+  component = "TroveConfig",
+  name = "config",
+): { troveConf: IniSections; guestAgentConf: IniSections } {
   const problems = new Problems(component, name);
   problems.report("registry.address", v.registryAddress, hostPortProblem(v.registryAddress));
   if (v.username !== undefined) problems.report("registry.username", v.username, iniValueProblem(v.username));
@@ -109,8 +139,15 @@ export function renderTroveConfig(v: TroveConfigValues, catalog: DatastoreCatalo
     const def = catalog.find(datastore);
     if (!problems.check(def !== undefined, "datastores", datastore, catalog.describeKnown())) continue;
     problems.report(`${datastore}.dockerImage`, options.dockerImage, iniValueProblem(options.dockerImage));
-    problems.report(`${datastore}.backupDockerImage`, options.backupDockerImage, iniValueProblem(options.backupDockerImage));
-    guestAgentConf[def!.configSection] = { docker_image: options.dockerImage, backup_docker_image: options.backupDockerImage };
+    problems.report(
+      `${datastore}.backupDockerImage`,
+      options.backupDockerImage,
+      iniValueProblem(options.backupDockerImage),
+    );
+    guestAgentConf[def!.configSection] = {
+      docker_image: options.dockerImage,
+      backup_docker_image: options.backupDockerImage,
+    };
   }
   problems.throwIfAny();
   guestAgentConf.guest_agent = {
@@ -128,7 +165,12 @@ export function renderTroveConfig(v: TroveConfigValues, catalog: DatastoreCatalo
 /** Renders sections as INI text, for admins who ship config another way. */
 export function renderIni(sections: IniSections): string {
   return Object.entries(sections)
-    .map(([section, options]) => `[${section}]\n${Object.entries(options).map(([k, v]) => `${k} = ${v}`).join("\n")}\n`)
+    .map(
+      ([section, options]) =>
+        `[${section}]\n${Object.entries(options)
+          .map(([k, v]) => `${k} = ${v}`)
+          .join("\n")}\n`,
+    )
     .join("\n");
 }
 
@@ -191,29 +233,58 @@ export interface TroveConfigArgs {
 export const TROVE_SWIFT_ENDPOINT_SCHEMA: Rule = shape<TroveSwiftEndpoint>(
   "{ url?, endpointType? }",
   {
-    url: optional(text("Swift's URL ending in AUTH_, e.g. http://10.0.0.5:8080/v1/AUTH_", (v) => httpUrlProblem(v) ?? iniValueProblem(v) ?? (v.endsWith("AUTH_") ? undefined : "must end in AUTH_ (Trove appends the project id)"))),
+    url: optional(
+      text(
+        "Swift's URL ending in AUTH_, e.g. http://10.0.0.5:8080/v1/AUTH_",
+        (v) =>
+          httpUrlProblem(v) ??
+          iniValueProblem(v) ??
+          (v.endsWith("AUTH_") ? undefined : "must end in AUTH_ (Trove appends the project id)"),
+      ),
+    ),
     endpointType: optional(oneOfValues(SWIFT_ENDPOINT_TYPES)),
   },
   (a, report) => {
-    if (a.url !== undefined && a.endpointType !== undefined) report("endpointType", a.endpointType, "give url or endpointType, not both (Trove ignores the endpoint type when swift_url is set)");
+    if (a.url !== undefined && a.endpointType !== undefined)
+      report(
+        "endpointType",
+        a.endpointType,
+        "give url or endpointType, not both (Trove ignores the endpoint type when swift_url is set)",
+      );
   },
 );
 
 /** The schema of {@link TroveConfigTarget}: the controller's fields, the connection required. @internal */
-export const TROVE_CONFIG_TARGET_SCHEMA: Rule = shape<TroveConfigTarget>("{ connection, troveConfPath?, guestAgentConfPath?, restartOn...?, python? }", {
-  ...TROVE_CONTROLLER_FIELDS,
-  connection: SSH_CONNECTION_SCHEMA,
-  guestAgentConfPath: optional(text("an absolute path", absolutePathProblem)),
-  restartOnTroveConfChange: optional(listOf(text("a one-line shell command", (v) => iniValueProblem(v) ?? (v === "" ? "must not be empty" : undefined)))),
-  restartOnGuestAgentConfChange: optional(listOf(text("a one-line shell command", (v) => iniValueProblem(v) ?? (v === "" ? "must not be empty" : undefined)))),
-});
+export const TROVE_CONFIG_TARGET_SCHEMA: Rule = shape<TroveConfigTarget>(
+  "{ connection, troveConfPath?, guestAgentConfPath?, restartOn...?, python? }",
+  {
+    ...TROVE_CONTROLLER_FIELDS,
+    connection: SSH_CONNECTION_SCHEMA,
+    guestAgentConfPath: optional(text("an absolute path", absolutePathProblem)),
+    restartOnTroveConfChange: optional(
+      listOf(
+        text("a one-line shell command", (v) => iniValueProblem(v) ?? (v === "" ? "must not be empty" : undefined)),
+      ),
+    ),
+    restartOnGuestAgentConfChange: optional(
+      listOf(
+        text("a one-line shell command", (v) => iniValueProblem(v) ?? (v === "" ? "must not be empty" : undefined)),
+      ),
+    ),
+  },
+);
 
 /** The fields of {@link TroveConfigArgs}' schema (the pipeline's `troveConfig` takes some of them). @internal */
 export const TROVE_CONFIG_FIELDS: FieldRules<TroveConfigArgs> = {
   // The password goes on one line of trove-guestagent.conf: besides what any registry takes, no spaces at its ends.
   registry: shape<RegistryEndpoint>(
     "a registry endpoint { address, insecure, username?, password?, caCertificatePem? }",
-    { ...REGISTRY_ENDPOINT_FIELDS, password: optional(secret(input(text("a password that fits one INI line", (v) => passwordProblem(v) ?? iniValueProblem(v))))) },
+    {
+      ...REGISTRY_ENDPOINT_FIELDS,
+      password: optional(
+        secret(input(text("a password that fits one INI line", (v) => passwordProblem(v) ?? iniValueProblem(v)))),
+      ),
+    },
     registryCredentialPairs,
   ),
   imageOptions: input(
@@ -227,7 +298,13 @@ export const TROVE_CONFIG_FIELDS: FieldRules<TroveConfigArgs> = {
     ),
   ),
   controller: optional(TROVE_CONFIG_TARGET_SCHEMA),
-  cloudInit: optional(mapOf(text("cloud-init user data", () => undefined), (k) => plainNameProblem(k), "a map of datastore names to cloud-init user data")),
+  cloudInit: optional(
+    mapOf(
+      text("cloud-init user data", () => undefined),
+      (k) => plainNameProblem(k),
+      "a map of datastore names to cloud-init user data",
+    ),
+  ),
   cloudinitLocation: optional(text("an absolute path on the controller", absolutePathProblem)),
   catalog: optional(instanceOf(DatastoreCatalog, "a DatastoreCatalog")),
   troveRelease: optional(TROVE_RELEASE_RULE),
@@ -235,9 +312,18 @@ export const TROVE_CONFIG_FIELDS: FieldRules<TroveConfigArgs> = {
 };
 
 /** The schema of {@link TroveConfigArgs}. @internal */
-export const TROVE_CONFIG_SCHEMA: Rule = shape<TroveConfigArgs>("Trove configuration arguments", TROVE_CONFIG_FIELDS, (a, report) => {
-  if (a.cloudInit !== undefined && a.controller === undefined) report("cloudInit", Object.keys(a.cloudInit), "cloud-init files are written to the controller: set controller too");
-});
+export const TROVE_CONFIG_SCHEMA: Rule = shape<TroveConfigArgs>(
+  "Trove configuration arguments",
+  TROVE_CONFIG_FIELDS,
+  (a, report) => {
+    if (a.cloudInit !== undefined && a.controller === undefined)
+      report(
+        "cloudInit",
+        Object.keys(a.cloudInit),
+        "cloud-init files are written to the controller: set controller too",
+      );
+  },
+);
 
 /** The request the editor reads from stdin. @internal */
 export interface EditorRequest {
@@ -254,7 +340,6 @@ export interface EditorRequest {
 export function renderApplyCommand(python: string, mode: "apply" | "remove" = "apply"): string {
   return shellCommand([python, "-c", TROVE_CONFIG_EDITOR_PY, ...(mode === "remove" ? ["remove"] : [])]);
 }
-
 
 /** Everything {@link TroveConfig} needs, resolved and validated. @internal */
 export interface ResolvedTroveConfig {
@@ -281,7 +366,8 @@ export function resolveTroveConfigArgs(name: string, args: TroveConfigArgs): Res
   const problems = new Problems("TroveConfig", name);
   const catalog = args.catalog ?? defaultCatalog;
   const cloudinitLocation = args.cloudinitLocation ?? "/etc/trove/cloudinit";
-  for (const datastore of Object.keys(args.cloudInit ?? {})) problems.check(catalog.find(datastore) !== undefined, `cloudInit.${datastore}`, datastore, catalog.describeKnown());
+  for (const datastore of Object.keys(args.cloudInit ?? {}))
+    problems.check(catalog.find(datastore) !== undefined, `cloudInit.${datastore}`, datastore, catalog.describeKnown());
   let target: Required<TroveConfigTarget> | undefined;
   if (args.controller) {
     const c = args.controller;
@@ -295,9 +381,24 @@ export function resolveTroveConfigArgs(name: string, args: TroveConfigArgs): Res
     };
   }
   problems.throwIfAny();
-  const cloudInitDirectories = args.cloudInit ? { [cloudinitLocation]: Object.fromEntries(Object.entries(args.cloudInit).map(([d, text]) => [`${d}.cloudinit`, text])) } : {};
+  const cloudInitDirectories = args.cloudInit
+    ? {
+        [cloudinitLocation]: Object.fromEntries(
+          Object.entries(args.cloudInit).map(([d, text]) => [`${d}.cloudinit`, text]),
+        ),
+      }
+    : {};
   const release = args.troveRelease !== undefined ? TROVE_RELEASES[args.troveRelease] : undefined;
-  return { catalog, registry: args.registry, imageOptions: args.imageOptions, cloudinitLocation, cloudInitDirectories, target, release, swift: args.swift };
+  return {
+    catalog,
+    registry: args.registry,
+    imageOptions: args.imageOptions,
+    cloudinitLocation,
+    cloudInitDirectories,
+    target,
+    release,
+    swift: args.swift,
+  };
 }
 
 /** What the config editor reports. */
@@ -328,14 +429,26 @@ export class TroveConfig extends pulumi.ComponentResource {
     const checked = checkArgs("TroveConfig", name, TROVE_CONFIG_SCHEMA, args);
     args = checked.args;
     const resolved = resolveTroveConfigArgs(name, args);
-    super("pulumi-trove:trove-config:TroveConfig", name, {}, withFormerTypes(opts, ["pulumi-trove:config:TroveConfig"]));
+    super(
+      "pulumi-trove:trove-config:TroveConfig",
+      name,
+      {},
+      withFormerTypes(opts, ["pulumi-trove:config:TroveConfig"]),
+    );
     checked.attach(this);
     const r = resolved.registry;
     // The registry's values are the schema's checked Outputs (check-args.ts): a bad one rejects with the construction
     // message as soon as it resolves.
     const rendered = pulumi
       .all([r.address, r.insecure, r.username, r.password, resolved.imageOptions])
-      .apply(([registryAddress, insecure, username, password, imageOptions]) => renderTroveConfig({ registryAddress, insecure, username, password, imageOptions, swift: resolved.swift }, resolved.catalog, "TroveConfig", name));
+      .apply(([registryAddress, insecure, username, password, imageOptions]) =>
+        renderTroveConfig(
+          { registryAddress, insecure, username, password, imageOptions, swift: resolved.swift },
+          resolved.catalog,
+          "TroveConfig",
+          name,
+        ),
+      );
     this.troveConf = rendered.apply((x) => renderIni(x.troveConf));
     this.guestAgentConf = pulumi.secret(rendered.apply((x) => renderIni(x.guestAgentConf)));
 
@@ -346,7 +459,12 @@ export class TroveConfig extends pulumi.ComponentResource {
         rendered.apply((x): EditorRequest => ({
           files: [
             { path: t.troveConfPath, sections: x.troveConf, restart: t.restartOnTroveConfChange },
-            { path: t.guestAgentConfPath, sections: x.guestAgentConf, restart: t.restartOnGuestAgentConfChange, ...(retired.length > 0 ? { report: retired } : {}) },
+            {
+              path: t.guestAgentConfPath,
+              sections: x.guestAgentConf,
+              restart: t.restartOnGuestAgentConfChange,
+              ...(retired.length > 0 ? { report: retired } : {}),
+            },
           ],
           directories: resolved.cloudInitDirectories,
         })),
@@ -372,7 +490,10 @@ export class TroveConfig extends pulumi.ComponentResource {
       );
       this.applied = apply.stdout.apply((out) => {
         if (!out) return undefined;
-        const result = readScriptResult<TroveConfigApplied>(`TroveConfig "${name}": the config editor on the controller`, out);
+        const result = readScriptResult<TroveConfigApplied>(
+          `TroveConfig "${name}": the config editor on the controller`,
+          out,
+        );
         for (const [path, sections] of Object.entries(result.present ?? {})) {
           const warning = retiredSectionsWarning(resolved.release?.release ?? "", path, sections);
           if (warning) void pulumi.log.warn(`TroveConfig "${name}": ${warning}`, this);
@@ -384,6 +505,11 @@ export class TroveConfig extends pulumi.ComponentResource {
     }
     // The checks are registered as outputs too, so a bad value fails the run even while the rendering waits on values
     // a preview does not know (the registry's address).
-    this.registerOutputs({ troveConf: this.troveConf, guestAgentConf: this.guestAgentConf, applied: this.applied, registryChecked: pulumi.all([r.username, r.password]).apply(() => true) });
+    this.registerOutputs({
+      troveConf: this.troveConf,
+      guestAgentConf: this.guestAgentConf,
+      applied: this.applied,
+      registryChecked: pulumi.all([r.username, r.password]).apply(() => true),
+    });
   }
 }

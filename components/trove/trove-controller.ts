@@ -30,4 +30,7 @@ export const TROVE_CONTROLLER_FIELDS: FieldRules<TroveController> = {
 };
 
 /** The schema of {@link TroveController}. @internal */
-export const TROVE_CONTROLLER_SCHEMA: Rule = shape<TroveController>("{ connection?, python?, troveConfPath? }", TROVE_CONTROLLER_FIELDS);
+export const TROVE_CONTROLLER_SCHEMA: Rule = shape<TroveController>(
+  "{ connection?, python?, troveConfPath? }",
+  TROVE_CONTROLLER_FIELDS,
+);

@@ -64,7 +64,6 @@ export interface RetirementInputs extends DatastoreVersionRetirementArgs {
   undecided?: ServedVersion[];
 }
 
-
 const keyOf = (v: ServedVersion) => `${v.datastore}\u0000${v.name}\u0000${v.version}`;
 
 /** How messages name a version: datastore and name, and the number when it differs. @internal */
@@ -76,7 +75,11 @@ const counted = (n: number, one: string, many: string) => `${n} ${n === 1 ? one 
 
 /** `1 instance, 0 backups, 0 configuration groups`. @internal */
 export function usageText(u: Pick<VersionUsage, "instances" | "backups" | "configurations">): string {
-  return [counted(u.instances, "instance", "instances"), counted(u.backups, "backup", "backups"), counted(u.configurations, "configuration group", "configuration groups")].join(", ");
+  return [
+    counted(u.instances, "instance", "instances"),
+    counted(u.backups, "backup", "backups"),
+    counted(u.configurations, "configuration group", "configuration groups"),
+  ].join(", ");
 }
 
 /** Whether anything live uses the version. @internal */
@@ -128,8 +131,14 @@ export function placeText(p: Pick<RetirementInputs, "cloud" | "region">): string
 }
 
 /** Whether the region's cloud or region differs from before (every version it holds is then replaced). @internal */
-export function placeChanged(olds: Partial<RetirementInputs> | undefined, news: Pick<RetirementInputs, "cloud" | "region">): boolean {
-  return olds?.serving !== undefined && ((olds.cloud ?? null) !== (news.cloud ?? null) || (olds.region ?? null) !== (news.region ?? null));
+export function placeChanged(
+  olds: Partial<RetirementInputs> | undefined,
+  news: Pick<RetirementInputs, "cloud" | "region">,
+): boolean {
+  return (
+    olds?.serving !== undefined &&
+    ((olds.cloud ?? null) !== (news.cloud ?? null) || (olds.region ?? null) !== (news.region ?? null))
+  );
 }
 
 /** Every version the record served or kept before, each once: a change of place replaces each of them. @internal */
@@ -147,7 +156,10 @@ export function movedLine(v: ServedVersion, where: string, what: string, from: s
 }
 
 /** The versions served or kept before that the pipeline no longer lists, each once. @internal */
-export function retirementCandidates(olds: Partial<RetirementInputs> | undefined, news: Pick<RetirementInputs, "serving">): ServedVersion[] {
+export function retirementCandidates(
+  olds: Partial<RetirementInputs> | undefined,
+  news: Pick<RetirementInputs, "serving">,
+): ServedVersion[] {
   const now = new Set(news.serving.map(keyOf));
   const seen = new Set<string>();
   const out: ServedVersion[] = [];
@@ -161,7 +173,10 @@ export function retirementCandidates(olds: Partial<RetirementInputs> | undefined
 }
 
 /** Runs the usage counter (sync-parameters.py's `usage` mode) with the controller's Python on this machine. @internal */
-export function countUsage(counter: UsageCounter, versions: ServedVersion[]): Array<ServedVersion & { found: boolean } & Partial<VersionUsage>> {
+export function countUsage(
+  counter: UsageCounter,
+  versions: ServedVersion[],
+): Array<ServedVersion & { found: boolean } & Partial<VersionUsage>> {
   // Required here, not imported: the provider is serialized with its closure, which takes a module by name only
   // when it is required inside the function (an import, under vitest's transform, would be serialized by value).
   // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -172,7 +187,10 @@ export function countUsage(counter: UsageCounter, versions: ServedVersion[]): Ar
     stdio: ["pipe", "pipe", "pipe"],
     timeout: 120_000,
   });
-  const result = JSON.parse(out.trim().split("\n").pop()!) as { referencesEnforced: boolean; usage: Array<ServedVersion & { found: boolean } & Partial<VersionUsage>> };
+  const result = JSON.parse(out.trim().split("\n").pop()!) as {
+    referencesEnforced: boolean;
+    usage: Array<ServedVersion & { found: boolean } & Partial<VersionUsage>>;
+  };
   return result.usage.map((u) => ({ ...u, referencesEnforced: result.referencesEnforced }));
 }
 
@@ -201,9 +219,11 @@ export function decide(
 export function inUseRefusal(error: unknown): string | undefined {
   const e = error as Partial<OpenStackApiError>;
   const m = /in use by (\w+)/.exec(String((error as Error)?.message ?? ""));
-  if (e.status === 400 && m) return `in use by ${/^[aeiou]/.test(m[1]!) ? "an" : "a"} ${m[1] === "configuration" ? "configuration group" : m[1]}`;
+  if (e.status === 400 && m)
+    return `in use by ${/^[aeiou]/.test(m[1]!) ? "an" : "a"} ${m[1] === "configuration" ? "configuration group" : m[1]}`;
   // MySQL/MariaDB: deleted rows still refer to the version (a foreign key); Trove answers 500.
-  if (typeof e.status === "number" && e.status >= 500) return "its database still refers to it, e.g. through deleted instances or backups";
+  if (typeof e.status === "number" && e.status >= 500)
+    return "its database still refers to it, e.g. through deleted instances or backups";
   return undefined;
 }
 
@@ -219,7 +239,11 @@ async function settleUndecided(inputs: RetirementInputs): Promise<RetainedVersio
   for (const v of inputs.undecided) {
     let listed: Array<{ id: string; name: string; version: string }>;
     try {
-      listed = ((await trove(session, "GET", `/datastores/${encodeURIComponent(v.datastore)}/versions`)) as { versions: Array<{ id: string; name: string; version: string }> }).versions;
+      listed = (
+        (await trove(session, "GET", `/datastores/${encodeURIComponent(v.datastore)}/versions`)) as {
+          versions: Array<{ id: string; name: string; version: string }>;
+        }
+      ).versions;
     } catch (error) {
       if ((error as Partial<OpenStackApiError>).status === 404) continue;
       throw error;
@@ -231,7 +255,8 @@ async function settleUndecided(inputs: RetirementInputs): Promise<RetainedVersio
     } catch (error) {
       const refusal = inUseRefusal(error);
       if (refusal === undefined) throw error;
-      if (inputs.whenInUse === "fail" && /in use/.test(refusal)) throw new Error(strictLine(v, inputs.where, refusal.replace(/^in use by /, "")), { cause: error });
+      if (inputs.whenInUse === "fail" && /in use/.test(refusal))
+        throw new Error(strictLine(v, inputs.where, refusal.replace(/^in use by /, "")), { cause: error });
       retained.push({ ...v, reason: refusedLine(v, inputs.where, refusal) });
     }
   }
@@ -259,7 +284,16 @@ function movingFailures(olds: Partial<RetirementInputs>, news: RetirementInputs)
     const v = { datastore: u.datastore, name: u.name, version: u.version };
     const full = u as VersionUsage;
     if (inUse(full)) return [movedLine(v, news.where, usageText(full), from, to)];
-    if (blockedByDeletedRows(full)) return [movedLine(v, news.where, `${full.deletedInstances} deleted instances and ${full.deletedBackups} deleted backups (MySQL/MariaDB foreign keys)`, from, to)];
+    if (blockedByDeletedRows(full))
+      return [
+        movedLine(
+          v,
+          news.where,
+          `${full.deletedInstances} deleted instances and ${full.deletedBackups} deleted backups (MySQL/MariaDB foreign keys)`,
+          from,
+          to,
+        ),
+      ];
     return [];
   });
 }
@@ -269,8 +303,20 @@ export const retirementProvider: pulumi.dynamic.ResourceProvider = {
   async check(olds: Partial<RetirementInputs>, news: RetirementInputs) {
     const base: RetirementInputs = { ...news, retained: [], undecided: [] };
     const cannotCount = (versions: ServedVersion[], counter: UsageCounter, error: unknown) => {
-      const stderr = String((error as { stderr?: string }).stderr ?? "").trim().split("\n").slice(-3).join(" ");
-      return { inputs: base, failures: [{ property: "counter", reason: `cannot count what uses ${versions.map((c) => versionTitle(c, news.where)).join(", ")} with ${counter.python} and ${counter.troveConfPath}: ${stderr || (error as Error).message}` }] };
+      const stderr = String((error as { stderr?: string }).stderr ?? "")
+        .trim()
+        .split("\n")
+        .slice(-3)
+        .join(" ");
+      return {
+        inputs: base,
+        failures: [
+          {
+            property: "counter",
+            reason: `cannot count what uses ${versions.map((c) => versionTitle(c, news.where)).join(", ")} with ${counter.python} and ${counter.troveConfPath}: ${stderr || (error as Error).message}`,
+          },
+        ],
+      };
     };
     if (placeChanged(olds, news)) {
       const counter = olds.counter ?? news.counter;
@@ -280,12 +326,20 @@ export const retirementProvider: pulumi.dynamic.ResourceProvider = {
       } catch (error) {
         return cannotCount(versionsHeld(olds), counter!, error);
       }
-      if (moving.length > 0) return { inputs: base, failures: moving.map((reason) => ({ property: "region", reason })) };
+      if (moving.length > 0)
+        return { inputs: base, failures: moving.map((reason) => ({ property: "region", reason })) };
     }
     const candidates = retirementCandidates(olds, news);
     if (candidates.length === 0) return { inputs: base };
     // Without a counter, preview shows them kept (the safe outcome); at up, Trove's DELETE decides.
-    if (!news.counter) return { inputs: { ...base, undecided: candidates, retained: candidates.map((v) => ({ ...v, reason: undecidedLine(v, news.where) })) } };
+    if (!news.counter)
+      return {
+        inputs: {
+          ...base,
+          undecided: candidates,
+          retained: candidates.map((v) => ({ ...v, reason: undecidedLine(v, news.where) })),
+        },
+      };
     let usage;
     try {
       usage = countUsage(news.counter, candidates);
@@ -298,7 +352,8 @@ export const retirementProvider: pulumi.dynamic.ResourceProvider = {
   async diff(_id: string, olds: RetirementInputs, news: RetirementInputs) {
     const fields = ["serving", "whenInUse", "where", "cloud", "region", "counter", "retained", "undecided"] as const;
     // `undecided` is not stored (outputsOf drops it): absent there and empty here are the same.
-    const value = (r: RetirementInputs, f: (typeof fields)[number]) => JSON.stringify(r[f] ?? (f === "undecided" ? [] : null));
+    const value = (r: RetirementInputs, f: (typeof fields)[number]) =>
+      JSON.stringify(r[f] ?? (f === "undecided" ? [] : null));
     const changed = fields.filter((f) => value(olds, f) !== value(news, f));
     return { changes: changed.length > 0 };
   },
@@ -338,10 +393,16 @@ export interface DatastoreVersionRetirementArgs {
  */
 export class DatastoreVersionRetirement extends pulumi.dynamic.Resource {
   /** Versions kept inactive, each with its one-line reason. */
-  public declare readonly retained: pulumi.Output<RetainedVersion[]>;
+  declare public readonly retained: pulumi.Output<RetainedVersion[]>;
 
   constructor(name: string, args: DatastoreVersionRetirementArgs, opts?: pulumi.CustomResourceOptions) {
-    const inputs: Record<string, unknown> = { serving: args.serving, whenInUse: args.whenInUse, where: args.where, retained: undefined, undecided: undefined };
+    const inputs: Record<string, unknown> = {
+      serving: args.serving,
+      whenInUse: args.whenInUse,
+      where: args.where,
+      retained: undefined,
+      undecided: undefined,
+    };
     if (args.cloud !== undefined) inputs.cloud = args.cloud;
     if (args.region !== undefined) inputs.region = args.region;
     if (args.counter !== undefined) inputs.counter = args.counter;

@@ -19,18 +19,23 @@ export const FORMER_MODULE_PATHS: Record<string, string[] | { source: string }> 
   "trove-client": ["trove/trove-client"],
   "glance-client": ["image/glance-client"],
   "glance-rotation": ["image/glance-rotation"],
-  "configuration-parameters-sync": { source: 'exports.PARAMETERS_SYNC_PY = require("./internal/scripts/index.js").loadScript("sync-parameters.py");' },
+  "configuration-parameters-sync": {
+    source: 'exports.PARAMETERS_SYNC_PY = require("./internal/scripts/index.js").loadScript("sync-parameters.py");',
+  },
 };
 
 /** The text of a former module's file. */
 export function formerModuleText(name: string): string {
   const target = FORMER_MODULE_PATHS[name]!;
-  const body = Array.isArray(target) ? `module.exports = Object.assign({}, ${target.map((t) => `require("./${t}.js")`).join(", ")});` : target.source;
+  const body = Array.isArray(target)
+    ? `module.exports = Object.assign({}, ${target.map((t) => `require("./${t}.js")`).join(", ")});`
+    : target.source;
   return `"use strict";\n// pulumi-trove 0.1.0's ${name}.js, which providers serialized into existing stacks require (scripts/build/former-paths.ts).\n${body}\n`;
 }
 
 if (require.main === module) {
   const dist = path.join(__dirname, "..", "..", "dist", "components");
   mkdirSync(dist, { recursive: true });
-  for (const name of Object.keys(FORMER_MODULE_PATHS)) writeFileSync(path.join(dist, `${name}.js`), formerModuleText(name));
+  for (const name of Object.keys(FORMER_MODULE_PATHS))
+    writeFileSync(path.join(dist, `${name}.js`), formerModuleText(name));
 }

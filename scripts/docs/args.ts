@@ -3,7 +3,15 @@
 // field that is not optional; the type is the annotation as written in the source, shortened.
 
 import * as path from "node:path";
-import { Application, Comment, CommentDisplayPart, Converter, DeclarationReflection, ProjectReflection, ReflectionKind } from "typedoc";
+import {
+  Application,
+  Comment,
+  CommentDisplayPart,
+  Converter,
+  DeclarationReflection,
+  ProjectReflection,
+  ReflectionKind,
+} from "typedoc";
 import ts from "typescript";
 import { SectionContext, SectionRenderer } from "./sections";
 
@@ -43,7 +51,11 @@ export async function loadApiModel(): Promise<ApiModel> {
   app.converter.on(Converter.EVENT_CREATE_DECLARATION, (context, reflection) => {
     if (!reflection.kindOf(ReflectionKind.Property)) return;
     const declaration = context.getSymbolFromReflection(reflection)?.declarations?.[0];
-    if (declaration && (ts.isPropertySignature(declaration) || ts.isPropertyDeclaration(declaration)) && declaration.type) {
+    if (
+      declaration &&
+      (ts.isPropertySignature(declaration) || ts.isPropertyDeclaration(declaration)) &&
+      declaration.type
+    ) {
       written.set(reflection, declaration.type.getText());
     }
   });
@@ -53,12 +65,20 @@ export async function loadApiModel(): Promise<ApiModel> {
     rows: (name) => interfaceRows(project, name, written),
     aliasOf: (name) => {
       const found = project.getChildByName(name);
-      return found instanceof DeclarationReflection && found.kindOf(ReflectionKind.TypeAlias) && found.type?.type === "reference" ? found.type.name : undefined;
+      return found instanceof DeclarationReflection &&
+        found.kindOf(ReflectionKind.TypeAlias) &&
+        found.type?.type === "reference"
+        ? found.type.name
+        : undefined;
     },
   };
 }
 
-function interfaceRows(project: ProjectReflection, name: string, written: Map<DeclarationReflection, string>): ArgRow[] | undefined {
+function interfaceRows(
+  project: ProjectReflection,
+  name: string,
+  written: Map<DeclarationReflection, string>,
+): ArgRow[] | undefined {
   const found = project.getChildByName(name);
   if (!(found instanceof DeclarationReflection) || !found.kindOf(ReflectionKind.Interface)) return undefined;
   return (found.children ?? [])
@@ -80,19 +100,25 @@ export function commentMarkdown(comment: Comment | undefined): string {
   if (!comment) return "";
   let text = displayParts(comment.summary);
   const deprecated = comment.getTag("@deprecated");
-  if (deprecated) text += ` Deprecated${deprecated.content.length > 0 ? `: ${displayParts(deprecated.content).trim()}` : "."}`;
+  if (deprecated)
+    text += ` Deprecated${deprecated.content.length > 0 ? `: ${displayParts(deprecated.content).trim()}` : "."}`;
   return text.replace(/\s+/g, " ").trim();
 }
 
 /** `pulumi.Input<string>` → `Input<string>`; `{ local: X; existing?: undefined }` → `{ local: X }`; one line. */
 export function shortenType(type: string): string {
-  return type
-    .replace(/\s+/g, " ")
-    .replace(/\bpulumi\./g, "")
-    .replace(/;?\s*[A-Za-z_$][\w$]*\?: undefined\s*;?/g, "")
-    .replace(/\{\s+/g, "{ ")
-    .replace(/\s*;?\s*\}/g, " }")
-    .trim();
+  return (
+    type
+      .replace(/\s+/g, " ")
+      .replace(/\bpulumi\./g, "")
+      .replace(/;?\s*[A-Za-z_$][\w$]*\?: undefined\s*;?/g, "")
+      .replace(/\{\s+/g, "{ ")
+      .replace(/\s*;?\s*\}/g, " }")
+      // A type Prettier spread over lines (`Omit<\n  X,\n  "a"\n>`) reads as it would on one line.
+      .replace(/<\s+/g, "<")
+      .replace(/,?\s+>/g, ">")
+      .trim()
+  );
 }
 
 /** Offset just past the sentence that starts at `from`: a `.` outside code and parentheses, followed by a space or the end. */
@@ -105,7 +131,12 @@ function sentenceEnd(text: string, from: number): number {
     else if (code) continue;
     else if (c === "(") depth++;
     else if (c === ")") depth = Math.max(0, depth - 1);
-    else if (c === "." && depth === 0 && (i + 1 === text.length || /\s/.test(text[i + 1]!)) && !/\b(e\.g|i\.e)$/.test(text.slice(from, i))) {
+    else if (
+      c === "." &&
+      depth === 0 &&
+      (i + 1 === text.length || /\s/.test(text[i + 1]!)) &&
+      !/\b(e\.g|i\.e)$/.test(text.slice(from, i))
+    ) {
       return i + 1;
     }
   }
@@ -123,7 +154,10 @@ export function splitDefault(doc: string): { defaultText?: string; rest: string 
   const end = sentenceEnd(doc, valueStart);
   const defaultText = doc.slice(valueStart, end).replace(/\.$/, "").trim();
   const keep = m[1]!.startsWith(";") ? "." : m[1]!.trimEnd();
-  const rest = `${doc.slice(0, m.index)}${keep} ${doc.slice(end)}`.replace(/\s+/g, " ").replace(/^[.\s]+/, "").trim();
+  const rest = `${doc.slice(0, m.index)}${keep} ${doc.slice(end)}`
+    .replace(/\s+/g, " ")
+    .replace(/^[.\s]+/, "")
+    .trim();
   return { defaultText, rest };
 }
 
@@ -159,7 +193,11 @@ export function argsRenderer(model: () => Promise<ApiModel>): SectionRenderer {
     const api = await model();
     const rows = api.rows(name);
     if (!rows) throw new Error(`args ${name}: components/index.ts exports no interface named ${JSON.stringify(name)}`);
-    const anchor = (typeName: string): string | undefined => (typeName === name ? undefined : context.anchorOf("args", typeName));
-    return renderArgsTable(rows, (typeName) => anchor(typeName) ?? (api.aliasOf(typeName) ? anchor(api.aliasOf(typeName)!) : undefined));
+    const anchor = (typeName: string): string | undefined =>
+      typeName === name ? undefined : context.anchorOf("args", typeName);
+    return renderArgsTable(
+      rows,
+      (typeName) => anchor(typeName) ?? (api.aliasOf(typeName) ? anchor(api.aliasOf(typeName)!) : undefined),
+    );
   };
 }

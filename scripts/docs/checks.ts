@@ -23,7 +23,10 @@ const COMPONENTS: Readonly<Record<string, { schema: Rule; example: [string, unkn
   LocalRegistry: { schema: LOCAL_REGISTRY_SCHEMA, example: ["port", "4000"] },
   DatastoreImages: { schema: DATASTORE_IMAGES_SCHEMA, example: ["registry.address", "https://10.0.0.5:4000"] },
   DatastoreVersion: { schema: DATASTORE_VERSION_SCHEMA, example: ["imageId", "trove-guest-ubuntu-jammy"] },
-  DatastoreConfigurationParameters: { schema: DATASTORE_CONFIGURATION_PARAMETERS_SCHEMA, example: ["controller.connection.port", 70000] },
+  DatastoreConfigurationParameters: {
+    schema: DATASTORE_CONFIGURATION_PARAMETERS_SCHEMA,
+    example: ["controller.connection.port", 70000],
+  },
   TroveConfig: { schema: TROVE_CONFIG_SCHEMA, example: ["registry.username", "trove:admin"] },
 };
 
@@ -44,7 +47,11 @@ export const checksRenderer: SectionRenderer = (component) => {
   const entry = COMPONENTS[component];
   if (!entry) throw new Error(`no schema for component ${component} (known: ${Object.keys(COMPONENTS).join(", ")})`);
   const rows = fieldsOf(entry.schema).map(({ field, rule }) => {
-    const notes = [rule.optional ? "" : "required", rule.input ? "an Input: checked when it resolves" : "", rule.secret ? "hidden in messages" : ""].filter((n) => n !== "");
+    const notes = [
+      rule.optional ? "" : "required",
+      rule.input ? "an Input: checked when it resolves" : "",
+      rule.secret ? "hidden in messages" : "",
+    ].filter((n) => n !== "");
     return `| \`${field}\` | ${cell(rule.accepts)} | ${notes.join("; ")} |`;
   });
   const [field, value] = entry.example;

@@ -39,7 +39,9 @@ export function findSections(document: string): Section[] {
     const end = document.indexOf(CLOSING, start);
     const nextOpening = document.slice(start).search(/<!-- generated:/);
     if (end < 0 || (nextOpening >= 0 && start + nextOpening < end)) {
-      throw new Error(`line ${line}: <!-- generated:${m[1]} ${m[2] ?? ""} --> has no ${CLOSING} before the next section`);
+      throw new Error(
+        `line ${line}: <!-- generated:${m[1]} ${m[2] ?? ""} --> has no ${CLOSING} before the next section`,
+      );
     }
     sections.push({ kind: m[1]!, argument: (m[2] ?? "").trim(), start, end, line });
   }
@@ -83,12 +85,17 @@ export function sectionId(kind: string, argument: string): string {
  * Renders every section with the renderer registered for its kind and returns the document with the sections
  * replaced, and which sections changed.
  */
-export async function renderSections(document: string, renderers: Readonly<Record<string, SectionRenderer>>): Promise<{ text: string; changed: Section[] }> {
+export async function renderSections(
+  document: string,
+  renderers: Readonly<Record<string, SectionRenderer>>,
+): Promise<{ text: string; changed: Section[] }> {
   const sections = findSections(document);
   const unknown = sections.filter((s) => !Object.hasOwn(renderers, s.kind));
   if (unknown.length > 0) {
     const known = Object.keys(renderers).sort().join(", ");
-    throw new Error(unknown.map((s) => `line ${s.line}: no renderer for section kind "${s.kind}" (known: ${known})`).join("\n"));
+    throw new Error(
+      unknown.map((s) => `line ${s.line}: no renderer for section kind "${s.kind}" (known: ${known})`).join("\n"),
+    );
   }
   const headings = headingAnchors(document);
   const anchors = new Map<string, string>();

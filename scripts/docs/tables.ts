@@ -14,7 +14,9 @@ const ROOT = path.join(__dirname, "../..");
 
 /** The documents that may hold generated sections, relative to the repository's root. */
 export function documents(): string[] {
-  const docs = readdirSync(path.join(ROOT, "docs")).filter((f) => f.endsWith(".md")).sort();
+  const docs = readdirSync(path.join(ROOT, "docs"))
+    .filter((f) => f.endsWith(".md"))
+    .sort();
   return ["README.md", ...docs.map((f) => `docs/${f}`)];
 }
 
@@ -35,13 +37,21 @@ async function main(): Promise<void> {
     const { text, changed } = await renderSections(current, RENDERERS);
     if (!check) {
       if (text !== current) writeFileSync(path.join(ROOT, file), text);
-      console.log(changed.length === 0 ? `${file}: up to date` : `${file}: regenerated ${changed.map((s) => sectionId(s.kind, s.argument)).join(", ")}`);
+      console.log(
+        changed.length === 0
+          ? `${file}: up to date`
+          : `${file}: regenerated ${changed.map((s) => sectionId(s.kind, s.argument)).join(", ")}`,
+      );
     } else if (text !== current) {
-      stale.push(...changed.map((s) => `  ${file} line ${s.line}: <!-- generated:${sectionId(s.kind, s.argument)} -->`));
+      stale.push(
+        ...changed.map((s) => `  ${file} line ${s.line}: <!-- generated:${sectionId(s.kind, s.argument)} -->`),
+      );
     }
   }
   if (stale.length === 0) return;
-  console.error(`docs are stale: ${stale.length} generated section(s) differ from the TSDoc and schemas in components/**/*.ts:\n${stale.join("\n")}\nRun \`npm run docs\` and commit the files (edit the TSDoc or the schema, not the tables).`);
+  console.error(
+    `docs are stale: ${stale.length} generated section(s) differ from the TSDoc and schemas in components/**/*.ts:\n${stale.join("\n")}\nRun \`npm run docs\` and commit the files (edit the TSDoc or the schema, not the tables).`,
+  );
   process.exitCode = 1;
 }
 

@@ -4,7 +4,16 @@
 
 import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync, copyFileSync, chmodSync } from "node:fs";
+import {
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+  copyFileSync,
+  chmodSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { gzipSync } from "node:zlib";
@@ -29,12 +38,34 @@ export function makeOciLayout(label: string, tag: string, padBytes = 0): string 
   const rootfs = path.join(out, "rootfs");
   mkdirSync(path.join(rootfs, "bin"), { recursive: true });
   mkdirSync(path.join(rootfs, "etc"));
-  copyFileSync(execFileSync("sh", ["-c", "command -v busybox"], { encoding: "utf8" }).trim(), path.join(rootfs, "bin/busybox"));
+  copyFileSync(
+    execFileSync("sh", ["-c", "command -v busybox"], { encoding: "utf8" }).trim(),
+    path.join(rootfs, "bin/busybox"),
+  );
   chmodSync(path.join(rootfs, "bin/busybox"), 0o755);
   for (const applet of ["sh", "cat", "echo", "ls", "true"]) symlinkSync("busybox", path.join(rootfs, "bin", applet));
   writeFileSync(path.join(rootfs, "etc/motd"), `stand-in for ${label}:${tag}\n`);
-  if (padBytes > 0) writeFileSync(path.join(rootfs, "etc/pad"), execFileSync("head", ["-c", String(padBytes), "/dev/urandom"], { maxBuffer: padBytes + 1024 }));
-  const tar = execFileSync("tar", ["--sort=name", "--mtime=2020-01-01 00:00Z", "--owner=0", "--group=0", "--numeric-owner", "-C", rootfs, "-cf", "-", "."], { maxBuffer: padBytes + 16 * 2 ** 20 });
+  if (padBytes > 0)
+    writeFileSync(
+      path.join(rootfs, "etc/pad"),
+      execFileSync("head", ["-c", String(padBytes), "/dev/urandom"], { maxBuffer: padBytes + 1024 }),
+    );
+  const tar = execFileSync(
+    "tar",
+    [
+      "--sort=name",
+      "--mtime=2020-01-01 00:00Z",
+      "--owner=0",
+      "--group=0",
+      "--numeric-owner",
+      "-C",
+      rootfs,
+      "-cf",
+      "-",
+      ".",
+    ],
+    { maxBuffer: padBytes + 16 * 2 ** 20 },
+  );
   const layer = gzipSync(tar, { level: 1 });
   const blobs = path.join(out, "layout/blobs/sha256");
   mkdirSync(blobs, { recursive: true });
@@ -44,12 +75,38 @@ export function makeOciLayout(label: string, tag: string, padBytes = 0): string 
     return { digest: `sha256:${digest}`, size: Buffer.byteLength(data) };
   };
   const layerBlob = put(layer);
-  const config = JSON.stringify({ architecture: "amd64", os: "linux", config: { Env: ["PATH=/bin"], Cmd: ["/bin/cat", "/etc/motd"], Labels: { "org.example.stand-in": `${label}:${tag}` } }, rootfs: { type: "layers", diff_ids: [`sha256:${sha256(tar)}`] } });
+  const config = JSON.stringify({
+    architecture: "amd64",
+    os: "linux",
+    config: {
+      Env: ["PATH=/bin"],
+      Cmd: ["/bin/cat", "/etc/motd"],
+      Labels: { "org.example.stand-in": `${label}:${tag}` },
+    },
+    rootfs: { type: "layers", diff_ids: [`sha256:${sha256(tar)}`] },
+  });
   const configBlob = put(config);
-  const manifest = JSON.stringify({ schemaVersion: 2, mediaType: "application/vnd.oci.image.manifest.v1+json", config: { mediaType: "application/vnd.oci.image.config.v1+json", ...configBlob }, layers: [{ mediaType: "application/vnd.oci.image.layer.v1.tar+gzip", ...layerBlob }] });
+  const manifest = JSON.stringify({
+    schemaVersion: 2,
+    mediaType: "application/vnd.oci.image.manifest.v1+json",
+    config: { mediaType: "application/vnd.oci.image.config.v1+json", ...configBlob },
+    layers: [{ mediaType: "application/vnd.oci.image.layer.v1.tar+gzip", ...layerBlob }],
+  });
   const manifestBlob = put(manifest);
   writeFileSync(path.join(out, "layout/oci-layout"), JSON.stringify({ imageLayoutVersion: "1.0.0" }));
-  writeFileSync(path.join(out, "layout/index.json"), JSON.stringify({ schemaVersion: 2, manifests: [{ mediaType: "application/vnd.oci.image.manifest.v1+json", ...manifestBlob, annotations: { "org.opencontainers.image.ref.name": tag } }] }));
+  writeFileSync(
+    path.join(out, "layout/index.json"),
+    JSON.stringify({
+      schemaVersion: 2,
+      manifests: [
+        {
+          mediaType: "application/vnd.oci.image.manifest.v1+json",
+          ...manifestBlob,
+          annotations: { "org.opencontainers.image.ref.name": tag },
+        },
+      ],
+    }),
+  );
   rmSync(rootfs, { recursive: true });
   return path.join(out, "layout");
 }
@@ -59,7 +116,11 @@ export function pushStandIn(registryAddress: string, repository: string, tag: st
   requireTool("skopeo", "skopeo");
   const layout = makeOciLayout(repository, tag, padBytes);
   try {
-    execFileSync("skopeo", ["copy", "--dest-tls-verify=false", `oci:${layout}:${tag}`, `docker://${registryAddress}/${repository}:${tag}`], { stdio: "pipe" });
+    execFileSync(
+      "skopeo",
+      ["copy", "--dest-tls-verify=false", `oci:${layout}:${tag}`, `docker://${registryAddress}/${repository}:${tag}`],
+      { stdio: "pipe" },
+    );
     return `sha256:${sha256(readFileSync(path.join(layout, "blobs/sha256", (JSON.parse(readFileSync(path.join(layout, "index.json"), "utf8")) as { manifests: Array<{ digest: string }> }).manifests[0]!.digest.slice(7))))}`;
   } finally {
     rmSync(path.dirname(layout), { recursive: true, force: true });

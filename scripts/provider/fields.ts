@@ -33,16 +33,42 @@ export const FIELD_SPECS: readonly FieldsSpec[] = [
   { name: "GuestImageBuildFields", from: "GuestImageBuildArgs", omit: ["fetchImage"] },
   { name: "PipelineGuestImageFields", from: "GuestImageBuildArgs", omit: ["fetchImage", "preloadImages"] },
   { name: "GlanceImageFields", from: "GlanceImageArgs", omit: ["image", "catalog", "visibility"] },
-  { name: "PipelineGlanceImageFields", from: "GlanceImageArgs", omit: ["image", "datastores", "retainedDatastores", "catalog", "guestOs", "guestOsRelease", "cloud", "region", "visibility"] },
+  {
+    name: "PipelineGlanceImageFields",
+    from: "GlanceImageArgs",
+    omit: [
+      "image",
+      "datastores",
+      "retainedDatastores",
+      "catalog",
+      "guestOs",
+      "guestOsRelease",
+      "cloud",
+      "region",
+      "visibility",
+    ],
+  },
   { name: "LocalRegistryFields", from: "LocalRegistryArgs", omit: ["tls", "dockerProvider"] },
   { name: "PipelineRegionFields", from: "PipelineRegion", omit: ["provider"] },
   { name: "DatastoreImagesFields", from: "DatastoreImagesArgs", omit: ["catalog"] },
-  { name: "PipelineDatastoreImagesFields", from: "DatastoreImagesArgs", omit: ["registry", "versions", "troveRelease", "catalog", "allowUntested"] },
+  {
+    name: "PipelineDatastoreImagesFields",
+    from: "DatastoreImagesArgs",
+    omit: ["registry", "versions", "troveRelease", "catalog", "allowUntested"],
+  },
   { name: "TroveConfigFields", from: "TroveConfigArgs", omit: ["catalog"] },
-  { name: "PipelineTroveConfigFields", from: "TroveConfigArgs", omit: ["registry", "imageOptions", "catalog", "troveRelease"] },
+  {
+    name: "PipelineTroveConfigFields",
+    from: "TroveConfigArgs",
+    omit: ["registry", "imageOptions", "catalog", "troveRelease"],
+  },
   { name: "PipelineRegistrationFields", from: "PipelineRegistration", omit: ["whenInUse"] },
   { name: "DatastoreVersionFields", from: "DatastoreVersionArgs", omit: ["catalog"] },
-  { name: "DatastoreConfigurationParametersFields", from: "DatastoreConfigurationParametersArgs", omit: ["rules", "catalog"] },
+  {
+    name: "DatastoreConfigurationParametersFields",
+    from: "DatastoreConfigurationParametersArgs",
+    omit: ["rules", "catalog"],
+  },
   { name: "ConfigurationParameterRuleFields", from: "ConfigurationParameterRule", omit: ["type", "min", "max"] },
   { name: "ParametersSyncSummaryFields", from: "ParametersSyncSummary", omit: ["inUse"] },
 ];
@@ -63,19 +89,35 @@ function interfaceMembers(program: ts.Program, name: string): Array<{ name: stri
     const jsdoc = ranges.filter((r) => source.text.slice(r.pos, r.pos + 3) === "/**").pop();
     // Output types have a few self-evident fields without TSDoc (`versionId`); they stay without a description.
     if (!jsdoc) return { name: prop.name, optional: (prop.flags & ts.SymbolFlags.Optional) !== 0, doc: "" };
-    const doc = source.text.slice(jsdoc.pos, jsdoc.end).split("\n").map((line) => line.trim()).map((line, i) => (i === 0 ? line : ` ${line}`)).join("\n  ");
+    const doc = source.text
+      .slice(jsdoc.pos, jsdoc.end)
+      .split("\n")
+      .map((line) => line.trim())
+      .map((line, i) => (i === 0 ? line : ` ${line}`))
+      .join("\n  ");
     return { name: prop.name, optional: (prop.flags & ts.SymbolFlags.Optional) !== 0, doc };
   });
 }
 
 /** The text of provider/fields.generated.ts. */
 export function renderFields(): string {
-  const program = ts.createProgram([path.join(ROOT, "components/index.ts")], { module: ts.ModuleKind.NodeNext, moduleResolution: ts.ModuleResolutionKind.NodeNext, strict: true, noEmit: true, skipLibCheck: true, types: ["node"] });
+  const program = ts.createProgram([path.join(ROOT, "components/index.ts")], {
+    module: ts.ModuleKind.NodeNext,
+    moduleResolution: ts.ModuleResolutionKind.NodeNext,
+    strict: true,
+    noEmit: true,
+    skipLibCheck: true,
+    types: ["node"],
+  });
   const imports = [...new Set(FIELD_SPECS.map((s) => s.from))].sort();
   const blocks = FIELD_SPECS.map((spec) => {
     const members = interfaceMembers(program, spec.from);
-    for (const o of spec.omit) if (!members.some((m) => m.name === o)) throw new Error(`${spec.name}: ${spec.from} has no field ${o} to leave out`);
-    const fields = members.filter((m) => !spec.omit.includes(m.name)).map((m) => `${m.doc ? `  ${m.doc}\n` : ""}  ${m.name}${m.optional ? "?" : ""}: ${spec.from}["${m.name}"];`);
+    for (const o of spec.omit)
+      if (!members.some((m) => m.name === o))
+        throw new Error(`${spec.name}: ${spec.from} has no field ${o} to leave out`);
+    const fields = members
+      .filter((m) => !spec.omit.includes(m.name))
+      .map((m) => `${m.doc ? `  ${m.doc}\n` : ""}  ${m.name}${m.optional ? "?" : ""}: ${spec.from}["${m.name}"];`);
     return `/** ${spec.from}'s fields other than ${spec.omit.map((o) => `\`${o}\``).join(", ")}. */\nexport interface ${spec.name} {\n${fields.join("\n")}\n}\n`;
   });
   return [
@@ -102,7 +144,9 @@ function main(): void {
     // missing: stale
   }
   if (current !== text) {
-    console.error(`${path.relative(ROOT, OUT)} is stale: the library's argument fields changed. Run \`npm run provider:fields\` and commit the file.`);
+    console.error(
+      `${path.relative(ROOT, OUT)} is stale: the library's argument fields changed. Run \`npm run provider:fields\` and commit the file.`,
+    );
     process.exitCode = 1;
   }
 }

@@ -11,7 +11,16 @@
 // Usage: tsx scripts/test/lanes.ts [--lane <name>]...   (npm test runs all of them; a lane alone does not wait)
 
 import { spawn } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmdirSync, rmSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmdirSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 
@@ -42,7 +51,18 @@ export const LANES: Record<string, Step[] | null> = {
   ],
   "trove-2025.1": [{ files: PER_RELEASE, releases: "2025.1" }],
   "trove-2026.2": [{ files: PER_RELEASE, releases: "2026.2" }],
-  images: [{ files: integration(["trove-config", "datastore-images", "local-registry", "image-fetch", "guest-image-build", "remote-command"]) }],
+  images: [
+    {
+      files: integration([
+        "trove-config",
+        "datastore-images",
+        "local-registry",
+        "image-fetch",
+        "guest-image-build",
+        "remote-command",
+      ]),
+    },
+  ],
   // Glance images of its own (own names and tags) and the versions that pin them: nothing the other lanes read.
   glance: [{ files: integration(["glance-rotation"]) }],
   unit: null, // every other test file, with file parallelism (they share nothing)
@@ -66,7 +86,9 @@ function allTestFiles(dir = "test"): string[] {
 /** The files no lane names: the unit lane's. */
 function unclaimedFiles(): string[] {
   const taken = new Set(Object.values(LANES).flatMap((steps) => (steps ?? []).flatMap((step) => step.files)));
-  return allTestFiles().filter((f) => !taken.has(f)).sort();
+  return allTestFiles()
+    .filter((f) => !taken.has(f))
+    .sort();
 }
 
 function stepsOf(lane: string): Step[] {
@@ -100,7 +122,11 @@ interface LaneResult {
 function stepCgroup(name: string): { dir: string; procs: string; seconds(): number; remove(): void } | undefined {
   const v1 = "/sys/fs/cgroup/cpuacct";
   const v2 = "/sys/fs/cgroup";
-  const base = existsSync(path.join(v1, "cpuacct.usage")) ? v1 : existsSync(path.join(v2, "cgroup.controllers")) ? v2 : undefined;
+  const base = existsSync(path.join(v1, "cpuacct.usage"))
+    ? v1
+    : existsSync(path.join(v2, "cgroup.controllers"))
+      ? v2
+      : undefined;
   if (!base) return undefined;
   const dir = path.join(base, `pulumi-trove-lanes-${process.pid}-${name}`);
   try {
@@ -139,12 +165,22 @@ interface VitestReport {
   numFailedTests: number;
   numPendingTests: number;
   numTodoTests: number;
-  testResults: Array<{ name: string; message?: string; assertionResults: Array<{ status: string; fullName: string; failureMessages?: string[] }> }>;
+  testResults: Array<{
+    name: string;
+    message?: string;
+    assertionResults: Array<{ status: string; fullName: string; failureMessages?: string[] }>;
+  }>;
 }
 
 /** The failed tests of a vitest JSON report, each as a few lines that name it and say why (a file that failed to load too). */
 function failuresOf(report: VitestReport): string[] {
-  const excerpt = (text: string) => text.split("\n").filter((l) => !l.includes("node_modules")).slice(0, 12).map((l) => `    ${l}`).join("\n");
+  const excerpt = (text: string) =>
+    text
+      .split("\n")
+      .filter((l) => !l.includes("node_modules"))
+      .slice(0, 12)
+      .map((l) => `    ${l}`)
+      .join("\n");
   return report.testResults.flatMap((file) => {
     const rel = path.relative(root, file.name);
     const tests = file.assertionResults
@@ -155,7 +191,12 @@ function failuresOf(report: VitestReport): string[] {
 }
 
 /** One vitest process for a step; its exit code, output and totals (from vitest's JSON report). */
-function runStep(lane: string, index: number, step: Step, outDir: string): Promise<Omit<LaneResult, "lane" | "seconds">> {
+function runStep(
+  lane: string,
+  index: number,
+  step: Step,
+  outDir: string,
+): Promise<Omit<LaneResult, "lane" | "seconds">> {
   const report = path.join(outDir, `${lane}-${index}.json`);
   const args = ["vitest", "run", ...step.files, "--reporter=default", "--reporter=json", `--outputFile.json=${report}`];
   if (LANES[lane] === null) args.push("--fileParallelism", "--maxWorkers=2");
@@ -166,7 +207,11 @@ function runStep(lane: string, index: number, step: Step, outDir: string): Promi
     // vitest under `nice` for the lanes that yield to the critical path.
     const cgroup = stepCgroup(`${lane}-${index}`);
     const enter = 'if [ -n "$1" ]; then echo $$ > "$1"; fi; shift; exec "$@"';
-    const child = spawn("bash", ["-c", enter, "bash", cgroup?.procs ?? "", "nice", "-n", String(NICENESS[lane] ?? 0), "npx", ...args], { cwd: root, env, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(
+      "bash",
+      ["-c", enter, "bash", cgroup?.procs ?? "", "nice", "-n", String(NICENESS[lane] ?? 0), "npx", ...args],
+      { cwd: root, env, stdio: ["ignore", "pipe", "pipe"] },
+    );
     let output = "";
     child.stdout.on("data", (d) => (output += d));
     child.stderr.on("data", (d) => (output += d));
@@ -175,7 +220,12 @@ function runStep(lane: string, index: number, step: Step, outDir: string): Promi
       let failures: string[] = [];
       try {
         const r = JSON.parse(readFileSync(report, "utf8")) as VitestReport;
-        totals = { passed: r.numPassedTests, failed: r.numFailedTests, skipped: r.numPendingTests + r.numTodoTests, files: r.testResults.length };
+        totals = {
+          passed: r.numPassedTests,
+          failed: r.numFailedTests,
+          skipped: r.numPendingTests + r.numTodoTests,
+          files: r.testResults.length,
+        };
         failures = failuresOf(r);
       } catch {
         totals = undefined;
@@ -200,7 +250,9 @@ for (const [lane, steps] of Object.entries(LANES)) {
   for (const step of steps ?? []) {
     const twice = step.files.filter((f, i) => step.files.indexOf(f) !== i);
     if (twice.length > 0) throw new Error(`lanes.ts: lane ${lane} names ${twice.join(", ")} twice in one step`);
-    for (const other of step.after ?? []) if (!(other in LANES) || other === lane) throw new Error(`lanes.ts: lane ${lane} waits for ${other}, which is not another lane`);
+    for (const other of step.after ?? [])
+      if (!(other in LANES) || other === lane)
+        throw new Error(`lanes.ts: lane ${lane} waits for ${other}, which is not another lane`);
   }
 }
 
@@ -218,7 +270,15 @@ async function runLane(lane: string): Promise<LaneResult> {
     parts.push(await runStep(lane, index, step, outDir));
   }
   const totals = parts.every((p) => p.totals)
-    ? parts.reduce<Totals>((t, p) => ({ passed: t.passed + p.totals!.passed, failed: t.failed + p.totals!.failed, skipped: t.skipped + p.totals!.skipped, files: t.files + p.totals!.files }), { passed: 0, failed: 0, skipped: 0, files: 0 })
+    ? parts.reduce<Totals>(
+        (t, p) => ({
+          passed: t.passed + p.totals!.passed,
+          failed: t.failed + p.totals!.failed,
+          skipped: t.skipped + p.totals!.skipped,
+          files: t.files + p.totals!.files,
+        }),
+        { passed: 0, failed: 0, skipped: 0, files: 0 },
+      )
     : undefined;
   return {
     lane,
@@ -247,12 +307,19 @@ async function main(): Promise<void> {
   const failures = results.flatMap((r) => r.failures.map((f) => `[${r.lane}]${f}`));
   if (failures.length > 0) console.log(`\nfailed tests:\n${failures.join("\n")}\n`);
   const sum = (k: keyof Totals) => results.reduce((n, r) => n + (r.totals?.[k] ?? 0), 0);
-  console.log(`lanes: ${results.map((r) => `${r.lane} ${r.seconds} s`).join(", ")}; wall ${Math.round((Date.now() - started) / 1000)} s`);
+  console.log(
+    `lanes: ${results.map((r) => `${r.lane} ${r.seconds} s`).join(", ")}; wall ${Math.round((Date.now() - started) / 1000)} s`,
+  );
   // The CPU the lanes' own processes used (the labs' services, started before, are not counted): with two cores, the
   // wall time cannot go below half the sum.
-  if (results.every((r) => r.cpu !== undefined)) console.log(`cpu: ${results.map((r) => `${r.lane} ${r.cpu} s`).join(", ")}; sum ${results.reduce((t, r) => t + r.cpu!, 0)} s`);
+  if (results.every((r) => r.cpu !== undefined))
+    console.log(
+      `cpu: ${results.map((r) => `${r.lane} ${r.cpu} s`).join(", ")}; sum ${results.reduce((t, r) => t + r.cpu!, 0)} s`,
+    );
   else console.log("cpu: not measured (no writable CPU-accounting cgroup)");
-  console.log(`tests: ${sum("passed")} passed, ${sum("failed")} failed, ${sum("skipped")} skipped, in ${sum("files")} files`);
+  console.log(
+    `tests: ${sum("passed")} passed, ${sum("failed")} failed, ${sum("skipped")} skipped, in ${sum("files")} files`,
+  );
   if (process.env.CI === "true" && sum("skipped") > 0) {
     console.log("lanes: tests were skipped under CI=true, where every test must run");
     failed = true;

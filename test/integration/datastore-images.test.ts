@@ -10,7 +10,16 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { BACKUP_SOURCE_LABEL, backupEnvironment, DatastoreImagePlan, ResolvedDatastoreImages, parsePublishResult, PUBLISH_SCRIPT, publishEnvironment, resolveDatastoreImagesArgs } from "../../components/registry/datastore-images";
+import {
+  BACKUP_SOURCE_LABEL,
+  backupEnvironment,
+  DatastoreImagePlan,
+  ResolvedDatastoreImages,
+  parsePublishResult,
+  PUBLISH_SCRIPT,
+  publishEnvironment,
+  resolveDatastoreImagesArgs,
+} from "../../components/registry/datastore-images";
 import { loadScript } from "../../components/internal/scripts/index";
 import { shellQuote } from "../../components/internal/shell";
 import { startDockerEngine, TestDockerEngine } from "../support/docker-engine";
@@ -26,7 +35,11 @@ let trove: string;
 const upstreamDigests: Record<string, string> = {};
 
 beforeAll(async () => {
-  [upstream, target, secure] = await Promise.all([startRegistry(15010), startRegistry(15011), startRegistry(15012, CREDS)]);
+  [upstream, target, secure] = await Promise.all([
+    startRegistry(15010),
+    startRegistry(15011),
+    startRegistry(15012, CREDS),
+  ]);
   upstreamDigests["mysql:5.7.29"] = pushStandIn(upstream.address, "mysql", "5.7.29");
   upstreamDigests["postgres:12"] = pushStandIn(upstream.address, "postgres", "12");
   engine = await startDockerEngine();
@@ -46,8 +59,20 @@ afterAll(async () => {
 });
 
 /** The component's plan for one version against a registry, as the pipeline would resolve it. */
-function plan(versions: Array<{ datastore: string; version: string; upstreamTag?: string }>, registry: string, extra: object = {}) {
-  return resolveDatastoreImagesArgs("it", { registry: { address: registry, insecure: true }, versions, troveRelease: "zed", upstreamRegistry: upstream.address, upstreamInsecure: true, backupSourceDir: trove, ...extra });
+function plan(
+  versions: Array<{ datastore: string; version: string; upstreamTag?: string }>,
+  registry: string,
+  extra: object = {},
+) {
+  return resolveDatastoreImagesArgs("it", {
+    registry: { address: registry, insecure: true },
+    versions,
+    troveRelease: "zed",
+    upstreamRegistry: upstream.address,
+    upstreamInsecure: true,
+    backupSourceDir: trove,
+    ...extra,
+  });
 }
 
 /** A script and the variables the component's command gives it. */
@@ -59,24 +84,36 @@ function publishScript(s: ResolvedDatastoreImages, p: DatastoreImagePlan, regist
   return { script: PUBLISH_SCRIPT, env };
 }
 /** A version's publish command without backup images (buildBackupImages: false): the mirror alone. */
-function mirrorScript(versions: Array<{ datastore: string; version: string; upstreamTag?: string }>, registry: string, extra: object = {}): Script {
+function mirrorScript(
+  versions: Array<{ datastore: string; version: string; upstreamTag?: string }>,
+  registry: string,
+  extra: object = {},
+): Script {
   const s = plan(versions, registry, { buildBackupImages: false, ...extra });
   return publishScript(s, s.plans[0]!, registry);
 }
 /** Test support: build_backup_image alone, as a file. */
 const BACKUP_BUILD_FILE = path.join(__dirname, "../support/build-backup-image.sh");
 /** The backup build on its own (test/support/build-backup-image.sh), which builds whatever the registry holds. */
-const backupScript = (dir: string, datastore: string, version: string, ref: string, log: string): Script => ({ script: `. ${shellQuote(BACKUP_BUILD_FILE)}`, env: backupEnvironment(dir, datastore, version, ref, log) });
+const backupScript = (dir: string, datastore: string, version: string, ref: string, log: string): Script => ({
+  script: `. ${shellQuote(BACKUP_BUILD_FILE)}`,
+  env: backupEnvironment(dir, datastore, version, ref, log),
+});
 const mirrored = (stdout: string) => parsePublishResult(stdout, { mirror: "the mirror" }).database;
 
 /** Runs a script as the component's command.local.Command does: bash -c, its variables in the environment. */
 function run(s: Script, env: Record<string, string>) {
-  return spawnSync("/bin/bash", ["-c", s.script], { env: { PATH: process.env.PATH, HOME: process.env.HOME, ...s.env, ...env }, encoding: "utf8" });
+  return spawnSync("/bin/bash", ["-c", s.script], {
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, ...s.env, ...env },
+    encoding: "utf8",
+  });
 }
 
 /** Starts a script; resolves with its exit and output. `onStderr` sees stderr as it comes. */
 function start(s: Script, env: Record<string, string>, onStderr: (soFar: string) => void) {
-  const child = spawn("/bin/bash", ["-c", s.script], { env: { PATH: process.env.PATH, HOME: process.env.HOME, ...s.env, ...env } });
+  const child = spawn("/bin/bash", ["-c", s.script], {
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, ...s.env, ...env },
+  });
   let stdout = "";
   let stderr = "";
   child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
@@ -84,18 +121,26 @@ function start(s: Script, env: Record<string, string>, onStderr: (soFar: string)
     stderr += d.toString();
     onStderr(stderr);
   });
-  return new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => child.on("close", (status) => resolve({ status, stdout, stderr })));
+  return new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) =>
+    child.on("close", (status) => resolve({ status, stdout, stderr })),
+  );
 }
 
 const logFile = (name: string) => path.join(trove, "logs", `${name}.log`);
 
 function digestOf(ref: string, opts: string[] = ["--tls-verify=false"]): string {
-  return execFileSync("skopeo", ["inspect", ...opts, "--format", "{{.Digest}}", `docker://${ref}`], { encoding: "utf8" }).trim();
+  return execFileSync("skopeo", ["inspect", ...opts, "--format", "{{.Digest}}", `docker://${ref}`], {
+    encoding: "utf8",
+  }).trim();
 }
 
 /** What the registry's image says it was built from. */
 function builtFrom(ref: string): string {
-  return execFileSync("skopeo", ["inspect", "--tls-verify=false", "--format", `{{index .Labels "${BACKUP_SOURCE_LABEL}"}}`, `docker://${ref}`], { encoding: "utf8" }).trim();
+  return execFileSync(
+    "skopeo",
+    ["inspect", "--tls-verify=false", "--format", `{{index .Labels "${BACKUP_SOURCE_LABEL}"}}`, `docker://${ref}`],
+    { encoding: "utf8" },
+  ).trim();
 }
 
 describe("mirroring with skopeo", () => {
@@ -103,21 +148,37 @@ describe("mirroring with skopeo", () => {
     const s = plan([{ datastore: "mysql", version: "5.7.29" }], target.address);
     const p = s.plans[0]!;
     const names = p.names(target.address);
-    const r = run(mirrorScript([{ datastore: "mysql", version: "5.7.29" }], target.address), { REGISTRY_ADDRESS: target.address, REGISTRY_INSECURE: "true" });
+    const r = run(mirrorScript([{ datastore: "mysql", version: "5.7.29" }], target.address), {
+      REGISTRY_ADDRESS: target.address,
+      REGISTRY_INSECURE: "true",
+    });
     expect(r.stderr).toBe("");
     expect(r.status).toBe(0);
     // Without backup images, the result is the mirror's alone.
-    expect(JSON.parse(r.stdout)).toEqual({ database: { reference: `${target.address}/trove-datastores/mysql:5.7.29`, digest: upstreamDigests["mysql:5.7.29"], copied: true } });
+    expect(JSON.parse(r.stdout)).toEqual({
+      database: {
+        reference: `${target.address}/trove-datastores/mysql:5.7.29`,
+        digest: upstreamDigests["mysql:5.7.29"],
+        copied: true,
+      },
+    });
     expect(target.tags("trove-datastores/mysql")).toEqual(["5.7.29"]);
     expect(digestOf(names.database)).toBe(upstreamDigests["mysql:5.7.29"]);
   });
 
   it("copies nothing when the target already holds the upstream digest", async () => {
-    const before = (await target.log()).split("\n").filter((l) => /http\.request\.method=(PUT|POST) .*http\.request\.uri="?\/v2\/trove-datastores\//.test(l)).length;
-    const r = run(mirrorScript([{ datastore: "mysql", version: "5.7.29" }], target.address), { REGISTRY_ADDRESS: target.address, REGISTRY_INSECURE: "true" });
+    const before = (await target.log())
+      .split("\n")
+      .filter((l) => /http\.request\.method=(PUT|POST) .*http\.request\.uri="?\/v2\/trove-datastores\//.test(l)).length;
+    const r = run(mirrorScript([{ datastore: "mysql", version: "5.7.29" }], target.address), {
+      REGISTRY_ADDRESS: target.address,
+      REGISTRY_INSECURE: "true",
+    });
     expect(r.status).toBe(0);
     expect(mirrored(r.stdout).copied).toBe(false);
-    const after = (await target.log()).split("\n").filter((l) => /http\.request\.method=(PUT|POST) .*http\.request\.uri="?\/v2\/trove-datastores\//.test(l)).length;
+    const after = (await target.log())
+      .split("\n")
+      .filter((l) => /http\.request\.method=(PUT|POST) .*http\.request\.uri="?\/v2\/trove-datastores\//.test(l)).length;
     expect(before).toBeGreaterThan(0); // the first copy's uploads are in the log, so the log can show a second one
     expect(after).toBe(before);
   });
@@ -125,13 +186,22 @@ describe("mirroring with skopeo", () => {
   it("mirrors postgres under the upstream name with the version tag Trove pulls", () => {
     const p = plan([{ datastore: "postgresql", version: "12" }], target.address).plans[0]!;
     expect(p.source).toBe(`${upstream.address}/postgres:12`);
-    const r = run(mirrorScript([{ datastore: "postgresql", version: "12" }], target.address), { REGISTRY_ADDRESS: target.address, REGISTRY_INSECURE: "true" });
+    const r = run(mirrorScript([{ datastore: "postgresql", version: "12" }], target.address), {
+      REGISTRY_ADDRESS: target.address,
+      REGISTRY_INSECURE: "true",
+    });
     expect(r.status).toBe(0);
     expect(digestOf(`${target.address}/trove-datastores/postgres:12`)).toBe(upstreamDigests["postgres:12"]);
   });
 
   describe("to a registry with TLS (our own CA) and basic auth", () => {
-    const env = (password: string, ca = secure.caPem!) => ({ REGISTRY_ADDRESS: secure.address, REGISTRY_INSECURE: "false", REGISTRY_USERNAME: CREDS.username, REGISTRY_PASSWORD: password, REGISTRY_CA_PEM: ca });
+    const env = (password: string, ca = secure.caPem!) => ({
+      REGISTRY_ADDRESS: secure.address,
+      REGISTRY_INSECURE: "false",
+      REGISTRY_USERNAME: CREDS.username,
+      REGISTRY_PASSWORD: password,
+      REGISTRY_CA_PEM: ca,
+    });
     const script = () => mirrorScript([{ datastore: "mysql", version: "5.7.29" }], secure.address);
 
     it("mirrors with the right password, trusting only our CA", () => {
@@ -149,7 +219,9 @@ describe("mirroring with skopeo", () => {
     it("fails with one clear line when the credentials are refused", () => {
       const r = run(script(), env("wrong"));
       expect(r.status).toBe(1);
-      expect(r.stderr).toMatch(/^pulumi-trove: cannot reach registry 127.0.0.1:15012 for 127.0.0.1:15012\/trove-datastores\/mysql:5.7.29: .*(unauthorized|authentication required)/);
+      expect(r.stderr).toMatch(
+        /^pulumi-trove: cannot reach registry 127.0.0.1:15012 for 127.0.0.1:15012\/trove-datastores\/mysql:5.7.29: .*(unauthorized|authentication required)/,
+      );
       expect(r.stderr.trim().split("\n").pop()).toBe("pulumi-trove: the mirror of 127.0.0.1:15010/mysql:5.7.29 failed");
       expect(r.stderr).not.toContain("wrong");
     });
@@ -164,17 +236,32 @@ describe("mirroring with skopeo", () => {
   it("says which upstream tag does not exist", () => {
     // With backup images (of a MySQL line the release can build): the error names the step that failed, and what it did not try.
     const s = plan([{ datastore: "mysql", version: "8.0.999" }], target.address, { allowUntested: true });
-    const r = run(publishScript(s, s.plans[0]!, target.address, logFile("never")), { REGISTRY_ADDRESS: target.address, REGISTRY_INSECURE: "true", DOCKER_HOST: engine.host });
+    const r = run(publishScript(s, s.plans[0]!, target.address, logFile("never")), {
+      REGISTRY_ADDRESS: target.address,
+      REGISTRY_INSECURE: "true",
+      DOCKER_HOST: engine.host,
+    });
     expect(r.status).toBe(1);
-    expect(r.stderr).toMatch(/^pulumi-trove: cannot read upstream image 127.0.0.1:15010\/mysql:8.0.999: .*manifest unknown/);
-    expect(r.stderr.trim().split("\n").pop()).toBe("pulumi-trove: the mirror of 127.0.0.1:15010/mysql:8.0.999 failed; the backup image of mysql 8.0.999 was not checked");
+    expect(r.stderr).toMatch(
+      /^pulumi-trove: cannot read upstream image 127.0.0.1:15010\/mysql:8.0.999: .*manifest unknown/,
+    );
+    expect(r.stderr.trim().split("\n").pop()).toBe(
+      "pulumi-trove: the mirror of 127.0.0.1:15010/mysql:8.0.999 failed; the backup image of mysql 8.0.999 was not checked",
+    );
     expect(existsSync(logFile("never"))).toBe(false);
   });
 
   it("says when the registry is down, after waiting REGISTRY_WAIT_SECONDS for it", () => {
-    const r = run(mirrorScript([{ datastore: "mysql", version: "5.7.29" }], "127.0.0.1:15099"), { REGISTRY_ADDRESS: "127.0.0.1:15099", REGISTRY_INSECURE: "true", REGISTRY_WAIT_SECONDS: "2" });
+    const r = run(mirrorScript([{ datastore: "mysql", version: "5.7.29" }], "127.0.0.1:15099"), {
+      REGISTRY_ADDRESS: "127.0.0.1:15099",
+      REGISTRY_INSECURE: "true",
+      REGISTRY_WAIT_SECONDS: "2",
+    });
     expect(r.status).toBe(1);
-    expect(r.stderr.split("\n").filter((l) => l.includes("does not answer yet"))).toEqual(["pulumi-trove: registry 127.0.0.1:15099 does not answer yet; trying again in 1s", "pulumi-trove: registry 127.0.0.1:15099 does not answer yet; trying again in 2s"]);
+    expect(r.stderr.split("\n").filter((l) => l.includes("does not answer yet"))).toEqual([
+      "pulumi-trove: registry 127.0.0.1:15099 does not answer yet; trying again in 1s",
+      "pulumi-trove: registry 127.0.0.1:15099 does not answer yet; trying again in 2s",
+    ]);
     expect(r.stderr).toMatch(/^pulumi-trove: cannot reach registry 127.0.0.1:15099 .*connection refused/m);
   });
 });
@@ -202,15 +289,27 @@ describe("backup images built with docker", () => {
     expect(builtFrom(names.backup)).toBe(`trove r1; mysql 5.7.29; ${trove}/backup`);
     engine.docker(["rmi", "-f", names.backup]);
     // Trove 18-20's backup/Dockerfile takes one DATASTORE with MySQL's line (install.sh stops on a bare "mysql").
-    expect(engine.docker(["run", "--rm", "--network", "host", names.backup, "cat", "/etc/backup-info"]).trim()).toBe("mysql5.7 5.7");
+    expect(engine.docker(["run", "--rm", "--network", "host", names.backup, "cat", "/etc/backup-info"]).trim()).toBe(
+      "mysql5.7 5.7",
+    );
   });
 
   it("logs in with the password on stdin to push to an auth registry", () => {
     const ref = `${secure.address}/trove-datastores/db-backup-mysql8.0:latest`;
-    const r = run(backupScript(trove, "mysql", "8.0", ref, logFile("auth")), { DOCKER_HOST: engine.host, REGISTRY_ADDRESS: secure.address, REGISTRY_USERNAME: CREDS.username, REGISTRY_PASSWORD: CREDS.password });
+    const r = run(backupScript(trove, "mysql", "8.0", ref, logFile("auth")), {
+      DOCKER_HOST: engine.host,
+      REGISTRY_ADDRESS: secure.address,
+      REGISTRY_USERNAME: CREDS.username,
+      REGISTRY_PASSWORD: CREDS.password,
+    });
     expect(r.status, r.stderr).toBe(0);
     expect(secure.tags("trove-datastores/db-backup-mysql8.0")).toEqual(["latest"]);
-    const refused = run(backupScript(trove, "mysql", "8.0", ref, logFile("auth")), { DOCKER_HOST: engine.host, REGISTRY_ADDRESS: secure.address, REGISTRY_USERNAME: CREDS.username, REGISTRY_PASSWORD: "wrong" });
+    const refused = run(backupScript(trove, "mysql", "8.0", ref, logFile("auth")), {
+      DOCKER_HOST: engine.host,
+      REGISTRY_ADDRESS: secure.address,
+      REGISTRY_USERNAME: CREDS.username,
+      REGISTRY_PASSWORD: "wrong",
+    });
     expect(refused.status).toBe(1);
     expect(refused.stderr).toMatch(/^pulumi-trove: registry 127.0.0.1:15012 refused the credentials: .*401/m);
     expect(refused.stderr).not.toContain("does not answer yet");
@@ -220,15 +319,28 @@ describe("backup images built with docker", () => {
     const s = plan([{ datastore: "mysql", version: "5.7.29" }], secure.address, { troveRef: "r1" });
     const p = s.plans[0]!;
     const names = p.names(secure.address);
-    const auth = { DOCKER_HOST: engine.host, REGISTRY_ADDRESS: secure.address, REGISTRY_INSECURE: "false", REGISTRY_USERNAME: CREDS.username, REGISTRY_PASSWORD: CREDS.password, REGISTRY_CA_PEM: secure.caPem! };
+    const auth = {
+      DOCKER_HOST: engine.host,
+      REGISTRY_ADDRESS: secure.address,
+      REGISTRY_INSECURE: "false",
+      REGISTRY_USERNAME: CREDS.username,
+      REGISTRY_PASSWORD: CREDS.password,
+      REGISTRY_CA_PEM: secure.caPem!,
+    };
     // The Docker engine does not know our CA; the auth registry test above pushed over its plain endpoint the same way
     // (docker treats 127.0.0.1 as insecure), so only skopeo needs the CA.
     const r = run(publishScript(s, p, secure.address, logFile("secure-mysql")), auth);
     expect(r.status, r.stderr).toBe(0);
-    expect(parsePublishResult(r.stdout, { mirror: "m", backup: "b" }).backup).toMatchObject({ reference: names.backup, built: true });
+    expect(parsePublishResult(r.stdout, { mirror: "m", backup: "b" }).backup).toMatchObject({
+      reference: names.backup,
+      built: true,
+    });
     const again = run(publishScript(s, p, secure.address, logFile("secure-mysql")), auth);
     expect(again.status, again.stderr).toBe(0);
-    expect(parsePublishResult(again.stdout, { mirror: "m", backup: "b" })).toMatchObject({ database: { copied: false }, backup: { built: false } });
+    expect(parsePublishResult(again.stdout, { mirror: "m", backup: "b" })).toMatchObject({
+      database: { copied: false },
+      backup: { built: false },
+    });
     expect(again.stdout + again.stderr).not.toContain(CREDS.password);
   });
 
@@ -247,7 +359,11 @@ describe("backup images built with docker", () => {
     expect(unchanged.status, unchanged.stderr).toBe(0);
     expect(unchanged.stderr).toBe("");
     expect(parsePublishResult(unchanged.stdout, { mirror: "m", backup: "b" })).toEqual({
-      database: { reference: `${target.address}/trove-datastores/postgres:12`, digest: upstreamDigests["postgres:12"], copied: false },
+      database: {
+        reference: `${target.address}/trove-datastores/postgres:12`,
+        digest: upstreamDigests["postgres:12"],
+        copied: false,
+      },
       backup: { reference: ref, digest: first.digest, logPath: log, built: false },
     });
     expect(existsSync(log)).toBe(false); // nothing was built
@@ -289,7 +405,9 @@ describe("backup images built with docker", () => {
     const newRef = plan([{ ...version, upstreamTag: "10.4-new" }], target.address, { troveRef: "r2" });
     const third = run(publishScript(newRef, newRef.plans[0]!, target.address, log), env());
     expect(third.status, third.stderr).toBe(0);
-    expect(third.stderr).toContain(`pulumi-trove: ${ref} in the registry was built from trove r1; mariadb 10.4; ${trove}/backup; building it from trove r2; mariadb 10.4; ${trove}/backup`);
+    expect(third.stderr).toContain(
+      `pulumi-trove: ${ref} in the registry was built from trove r1; mariadb 10.4; ${trove}/backup; building it from trove r2; mariadb 10.4; ${trove}/backup`,
+    );
     const rebuilt = parsePublishResult(third.stdout, { mirror: "m", backup: "b" });
     expect(rebuilt.database.copied).toBe(false);
     expect(rebuilt.backup!.built).toBe(true);
@@ -298,26 +416,44 @@ describe("backup images built with docker", () => {
   });
 
   it("rebuilds, once, a backup image that records no source (one built by the two-command release)", () => {
-    const s = plan([{ datastore: "mysql", version: "5.7.29" }], target.address, { backupTag: "unlabelled", troveRef: "r1" });
+    const s = plan([{ datastore: "mysql", version: "5.7.29" }], target.address, {
+      backupTag: "unlabelled",
+      troveRef: "r1",
+    });
     const ref = s.plans[0]!.names(target.address).backup;
     // An image without the label at the backup image's name, as releases before the source label pushed them.
-    execFileSync("skopeo", ["copy", "--src-tls-verify=false", "--dest-tls-verify=false", `docker://${upstream.address}/mysql:5.7.29`, `docker://${ref}`]);
+    execFileSync("skopeo", [
+      "copy",
+      "--src-tls-verify=false",
+      "--dest-tls-verify=false",
+      `docker://${upstream.address}/mysql:5.7.29`,
+      `docker://${ref}`,
+    ]);
     expect(builtFrom(ref)).toBe("");
     const script = publishScript(s, s.plans[0]!, target.address, logFile("unlabelled"));
     const r = run(script, env());
     expect(r.status, r.stderr).toBe(0);
-    expect(r.stderr).toContain(`pulumi-trove: ${ref} in the registry was built from an unrecorded source (no ${BACKUP_SOURCE_LABEL} label); building it from trove r1; mysql 5.7.29; ${trove}/backup`);
+    expect(r.stderr).toContain(
+      `pulumi-trove: ${ref} in the registry was built from an unrecorded source (no ${BACKUP_SOURCE_LABEL} label); building it from trove r1; mysql 5.7.29; ${trove}/backup`,
+    );
     expect(parsePublishResult(r.stdout, { mirror: "m", backup: "b" }).backup!.built).toBe(true);
     const again = run(script, env());
     expect(parsePublishResult(again.stdout, { mirror: "m", backup: "b" }).backup!.built).toBe(false);
   });
 
   it("names the backup build when it fails, after the mirror succeeded", () => {
-    const s = plan([{ datastore: "mysql", version: "5.7.29" }], target.address, { backupSourceDir: "/nonexistent/trove", backupTag: "missing-checkout" });
+    const s = plan([{ datastore: "mysql", version: "5.7.29" }], target.address, {
+      backupSourceDir: "/nonexistent/trove",
+      backupTag: "missing-checkout",
+    });
     const r = run(publishScript(s, s.plans[0]!, target.address, logFile("missing")), env());
     expect(r.status).toBe(2);
-    expect(r.stderr).toContain("pulumi-trove: datastoreImages backupSourceDir (its backup/ directory): no directory /nonexistent/trove/backup on");
-    expect(r.stderr.trim().split("\n").pop()).toBe(`pulumi-trove: the backup image build of mysql 5.7.29 (${s.plans[0]!.names(target.address).backup}) failed`);
+    expect(r.stderr).toContain(
+      "pulumi-trove: datastoreImages backupSourceDir (its backup/ directory): no directory /nonexistent/trove/backup on",
+    );
+    expect(r.stderr.trim().split("\n").pop()).toBe(
+      `pulumi-trove: the backup image build of mysql 5.7.29 (${s.plans[0]!.names(target.address).backup}) failed`,
+    );
   });
 });
 
@@ -325,13 +461,19 @@ describe("a registry that starts after the script (created in the same pulumi up
   it("the mirror waits for it to answer, then mirrors", async () => {
     const port = 15013;
     let starting: Promise<TestRegistry> | undefined;
-    const result = await start(mirrorScript([{ datastore: "mysql", version: "5.7.29" }], `127.0.0.1:${port}`), { REGISTRY_ADDRESS: `127.0.0.1:${port}`, REGISTRY_INSECURE: "true" }, (stderr) => {
-      // Start the registry only once the script has found nothing there.
-      if (!starting && stderr.includes("does not answer yet")) starting = startRegistry(port);
-    });
+    const result = await start(
+      mirrorScript([{ datastore: "mysql", version: "5.7.29" }], `127.0.0.1:${port}`),
+      { REGISTRY_ADDRESS: `127.0.0.1:${port}`, REGISTRY_INSECURE: "true" },
+      (stderr) => {
+        // Start the registry only once the script has found nothing there.
+        if (!starting && stderr.includes("does not answer yet")) starting = startRegistry(port);
+      },
+    );
     const late = await starting;
     try {
-      expect(result.stderr).toContain(`pulumi-trove: registry 127.0.0.1:${port} does not answer yet; trying again in 1s`);
+      expect(result.stderr).toContain(
+        `pulumi-trove: registry 127.0.0.1:${port} does not answer yet; trying again in 1s`,
+      );
       expect(result.status, result.stderr).toBe(0);
       expect(mirrored(result.stdout)).toMatchObject({ digest: upstreamDigests["mysql:5.7.29"], copied: true });
       expect(late!.tags("trove-datastores/mysql")).toEqual(["5.7.29"]);
@@ -344,9 +486,18 @@ describe("a registry that starts after the script (created in the same pulumi up
     const port = 15014;
     const ref = `127.0.0.1:${port}/trove-datastores/db-backup-mysql:late`;
     let starting: Promise<TestRegistry> | undefined;
-    const result = await start(backupScript(trove, "mysql", "5.7.29", ref, logFile("late")), { DOCKER_HOST: engine.host, REGISTRY_ADDRESS: `127.0.0.1:${port}`, REGISTRY_USERNAME: CREDS.username, REGISTRY_PASSWORD: CREDS.password }, (stderr) => {
-      if (!starting && stderr.includes("does not answer yet")) starting = startRegistry(port, CREDS);
-    });
+    const result = await start(
+      backupScript(trove, "mysql", "5.7.29", ref, logFile("late")),
+      {
+        DOCKER_HOST: engine.host,
+        REGISTRY_ADDRESS: `127.0.0.1:${port}`,
+        REGISTRY_USERNAME: CREDS.username,
+        REGISTRY_PASSWORD: CREDS.password,
+      },
+      (stderr) => {
+        if (!starting && stderr.includes("does not answer yet")) starting = startRegistry(port, CREDS);
+      },
+    );
     const late = await starting;
     try {
       expect(result.stderr).toContain(`pulumi-trove: registry 127.0.0.1:${port} does not answer yet`);
@@ -363,15 +514,36 @@ describe("a registry that starts after the script (created in the same pulumi up
     const client = `answer() { n=$(( $(cat "${dir}/calls" 2>/dev/null || echo 0) + 1 )); echo "$n" > "${dir}/calls"; line=$(sed -n "\${n}p" <<< "$TEST_ANSWERS"); [ "$line" = ok ] && return 0; echo "$line" >&2; return 1; }`;
     const call = (answers: string[]) => {
       rmSync(path.join(dir, "calls"), { force: true });
-      const r = spawnSync("/bin/bash", ["-c", `${loadScript("registry.sh")}
+      const r = spawnSync(
+        "/bin/bash",
+        [
+          "-c",
+          `${loadScript("registry.sh")}
 ${client}
-first_contact "${dir}/err" answer`], { env: { PATH: process.env.PATH, REGISTRY_ADDRESS: "r:1", TEST_ANSWERS: answers.join("\n") }, encoding: "utf8" });
+first_contact "${dir}/err" answer`,
+        ],
+        {
+          env: { PATH: process.env.PATH, REGISTRY_ADDRESS: "r:1", TEST_ANSWERS: answers.join("\n") },
+          encoding: "utf8",
+        },
+      );
       return { status: r.status, calls: Number(readFileSync(path.join(dir, "calls"), "utf8")) };
     };
-    expect(call(['Error response from daemon: login attempt to http://r:1/v2/ failed with status: 401 Unauthorized', "ok"])).toEqual({ status: 1, calls: 1 });
-    expect(call(["reading manifest latest: unauthorized: authentication required", "ok"])).toEqual({ status: 1, calls: 1 });
+    expect(
+      call(["Error response from daemon: login attempt to http://r:1/v2/ failed with status: 401 Unauthorized", "ok"]),
+    ).toEqual({ status: 1, calls: 1 });
+    expect(call(["reading manifest latest: unauthorized: authentication required", "ok"])).toEqual({
+      status: 1,
+      calls: 1,
+    });
     expect(call(["manifest unknown", "ok"])).toEqual({ status: 1, calls: 1 });
-    expect(call(['pinging container registry r:1: Get "http://r:1/v2/": dial tcp r:1: connect: connection refused', 'Get "http://r:1/v2/": EOF', "ok"])).toEqual({ status: 0, calls: 3 });
+    expect(
+      call([
+        'pinging container registry r:1: Get "http://r:1/v2/": dial tcp r:1: connect: connection refused',
+        'Get "http://r:1/v2/": EOF',
+        "ok",
+      ]),
+    ).toEqual({ status: 0, calls: 3 });
     rmSync(dir, { recursive: true, force: true });
   });
 });

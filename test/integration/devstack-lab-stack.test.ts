@@ -32,26 +32,39 @@ function connectionOverrides(hostKey: string, extra: Record<string, unknown> = {
   const troveConfig = config["pulumi-trove:troveConfig"] as { controller: { connection: Record<string, unknown> } };
   troveConfig.controller.connection.hostKey = hostKey;
   Object.assign(troveConfig.controller, extra);
-  const regions = config["pulumi-trove:regions"] as unknown as Array<{ troveController: { connection: Record<string, unknown> } }>;
+  const regions = config["pulumi-trove:regions"] as unknown as Array<{
+    troveController: { connection: Record<string, unknown> };
+  }>;
   regions[0]!.troveController.connection.hostKey = hostKey;
   return { "pulumi-trove:troveConfig": troveConfig, "pulumi-trove:regions": regions };
 }
 
 /** SSH logins the controller's sshd has accepted so far: what a run that runs nothing there must not add to. */
 function controllerLogins(): number {
-  return readFileSync(path.join(remote.controller.dir, "sshd.log"), "utf8").split("\n").filter((l) => l.includes(`Accepted publickey for ${CONTROLLER.user}`)).length;
+  return readFileSync(path.join(remote.controller.dir, "sshd.log"), "utf8")
+    .split("\n")
+    .filter((l) => l.includes(`Accepted publickey for ${CONTROLLER.user}`)).length;
 }
 
 /** What the stack touches in the lab: Trove's versions of its datastores, Glance's guest images. */
 function labSnapshot(): { versions: string[]; images: string[] } {
   const versions = DATASTORES.flatMap((d) => {
     try {
-      return (JSON.parse(lab.openstack(["datastore", "version", "list", d, "-f", "json"])) as Array<{ ID: string; Name: string }>).filter((v) => !OTHER_LANES_VERSION.test(v.Name)).map((v) => `${d}:${v.Name}:${v.ID}`);
+      return (
+        JSON.parse(lab.openstack(["datastore", "version", "list", d, "-f", "json"])) as Array<{
+          ID: string;
+          Name: string;
+        }>
+      )
+        .filter((v) => !OTHER_LANES_VERSION.test(v.Name))
+        .map((v) => `${d}:${v.Name}:${v.ID}`);
     } catch {
       return [];
     }
   });
-  const images = (JSON.parse(lab.openstack(["image", "list", "-f", "json"])) as Array<{ ID: string; Name: string }>).filter((i) => i.Name.startsWith("trove-guest-") && !OTHER_LANES_IMAGE.test(i.Name)).map((i) => `${i.Name}:${i.ID}`);
+  const images = (JSON.parse(lab.openstack(["image", "list", "-f", "json"])) as Array<{ ID: string; Name: string }>)
+    .filter((i) => i.Name.startsWith("trove-guest-") && !OTHER_LANES_IMAGE.test(i.Name))
+    .map((i) => `${i.Name}:${i.ID}`);
   return { versions: versions.sort(), images: images.sort() };
 }
 
@@ -60,7 +73,13 @@ beforeAll(async () => {
   remote = await startRemoteLab(lab.troveConf);
   const env: NodeJS.ProcessEnv = { ...lab.env, DOCKER_HOST: lab.dockerHost, HOME: remote.deployHome };
   delete env.SSH_AUTH_SOCK;
-  engine = new PulumiEngine({ root: ROOT, stack: "devstack-lab", env, secrets: { controllerSshKey: remote.controller.privateKey }, configOverrides: connectionOverrides(remote.controller.hostPublicKey) });
+  engine = new PulumiEngine({
+    root: ROOT,
+    stack: "devstack-lab",
+    env,
+    secrets: { controllerSshKey: remote.controller.privateKey },
+    configOverrides: connectionOverrides(remote.controller.hostPublicKey),
+  });
 });
 
 afterAll(async () => {
@@ -77,13 +96,33 @@ describe("pulumi up, up, refresh, a host-key change and destroy of the devstack 
     const up = await engine.up();
     expect(up.errors, up.programOutput).toEqual([]);
     expect(up.steps.every((s) => s.op === "create")).toBe(true);
-    expect(engine.ofType("command:remote:Command").map((r) => r.name).sort()).toEqual(["devstack-lab-config-apply", "devstack-lab-parameters-mariadb-10-4-load", "devstack-lab-parameters-mysql-5-7-29-load", "devstack-lab-parameters-postgresql-12-load"]);
+    expect(
+      engine
+        .ofType("command:remote:Command")
+        .map((r) => r.name)
+        .sort(),
+    ).toEqual([
+      "devstack-lab-config-apply",
+      "devstack-lab-parameters-mariadb-10-4-load",
+      "devstack-lab-parameters-mysql-5-7-29-load",
+      "devstack-lab-parameters-postgresql-12-load",
+    ]);
     expect(up.logs.filter((l) => l.severity === "warning" && /environment variable/.test(l.message))).toEqual([]);
 
     // trovestack ran once where pulumi runs, with devstack's arguments (into a partial file beside the output), and
     // its image reached Glance.
-    expect(remote.builds()).toEqual([expect.stringMatching(new RegExp(`^build-image ubuntu jammy true ubuntu ${remote.deployHome}/images/\\S*trove-guest-ubuntu-jammy-dev\\.qcow2 HOST_SCP_USERNAME=${CONTROLLER.user}$`))]);
-    const outputs = engine.stackOutputs as { glanceImageIds: Record<string, string>; versionIds: Record<string, Record<string, string>>; troveConf: string };
+    expect(remote.builds()).toEqual([
+      expect.stringMatching(
+        new RegExp(
+          `^build-image ubuntu jammy true ubuntu ${remote.deployHome}/images/\\S*trove-guest-ubuntu-jammy-dev\\.qcow2 HOST_SCP_USERNAME=${CONTROLLER.user}$`,
+        ),
+      ),
+    ]);
+    const outputs = engine.stackOutputs as {
+      glanceImageIds: Record<string, string>;
+      versionIds: Record<string, Record<string, string>>;
+      troveConf: string;
+    };
     expect(imageTroveFinds(lab, ["trove", "mysql"])).toBe(outputs.glanceImageIds.default);
 
     // The controller's trove.conf has the registry options, written as the controller's user; its one restart ran.
@@ -93,8 +132,26 @@ describe("pulumi up, up, refresh, a host-key change and destroy of the devstack 
     expect(remote.restarts()).toEqual(["restart devstack@tr-tmgr"]);
 
     // The parameters went into the lab's Trove over the controller's SSH: Trove's own rules, in full.
-    const pgRules = (JSON.parse(readFileSync(path.join(lab.troveTemplates, "postgresql", "validation-rules.json"), "utf8")) as { "configuration-parameters": unknown[] })["configuration-parameters"];
-    expect(JSON.parse(lab.openstack(["database", "configuration", "parameter", "list", "12", "--datastore", "postgresql", "-f", "json"]))).toHaveLength(pgRules.length);
+    const pgRules = (
+      JSON.parse(readFileSync(path.join(lab.troveTemplates, "postgresql", "validation-rules.json"), "utf8")) as {
+        "configuration-parameters": unknown[];
+      }
+    )["configuration-parameters"];
+    expect(
+      JSON.parse(
+        lab.openstack([
+          "database",
+          "configuration",
+          "parameter",
+          "list",
+          "12",
+          "--datastore",
+          "postgresql",
+          "-f",
+          "json",
+        ]),
+      ),
+    ).toHaveLength(pgRules.length);
 
     // The controller gets a new host key. A second up has nothing to do and runs nothing: no build, no SSH login on
     // the controller (so it does not notice the new key), no write to Trove.
@@ -118,11 +175,16 @@ describe("pulumi up, up, refresh, a host-key change and destroy of the devstack 
 
     // An up that must run the config apply there is refused at the connection, and nothing runs on the controller.
     const confBefore = readFileSync(remote.troveConf, "utf8");
-    const secondRestart = ["/tmp/pulumi-trove-remote-lab/controller/bin/systemctl restart devstack@tr-tmgr", "/tmp/pulumi-trove-remote-lab/controller/bin/systemctl restart devstack@tr-cond"];
+    const secondRestart = [
+      "/tmp/pulumi-trove-remote-lab/controller/bin/systemctl restart devstack@tr-tmgr",
+      "/tmp/pulumi-trove-remote-lab/controller/bin/systemctl restart devstack@tr-cond",
+    ];
     engine.options.configOverrides = connectionOverrides(oldKey, { restartOnTroveConfChange: secondRestart });
     const refused = await engine.up();
     expect(refused.ok).toBe(false);
-    expect(refused.errors.join("\n")).toMatch(/devstack-lab-config-apply: after 10 failed attempts: .*Host key verification failed/s);
+    expect(refused.errors.join("\n")).toMatch(
+      /devstack-lab-config-apply: after 10 failed attempts: .*Host key verification failed/s,
+    );
     expect(controllerLogins()).toBe(logins);
     expect(readFileSync(remote.troveConf, "utf8")).toBe(confBefore);
     expect(remote.restarts()).toEqual(["restart devstack@tr-tmgr"]);
@@ -151,6 +213,10 @@ describe("pulumi up, up, refresh, a host-key change and destroy of the devstack 
     expect(labSnapshot()).toEqual(before);
     expect(remote.hostFiles()).toEqual(hostFilesBefore);
     // Taking the options out changed trove.conf, so what reads it was restarted.
-    expect(remote.restarts()).toEqual(["restart devstack@tr-tmgr", "restart devstack@tr-tmgr", "restart devstack@tr-cond"]);
+    expect(remote.restarts()).toEqual([
+      "restart devstack@tr-tmgr",
+      "restart devstack@tr-tmgr",
+      "restart devstack@tr-cond",
+    ]);
   }, 300_000);
 });

@@ -63,8 +63,25 @@ class RotationStack {
   ) {
     this.dir = mkdtempSync(path.join(tmpdir(), "glance-rotation-"));
     symlinkSync(path.join(ROOT, "node_modules"), path.join(this.dir, "node_modules"));
-    writeFileSync(path.join(this.dir, "Pulumi.yaml"), stringify({ name: PROJECT, runtime: { name: "nodejs", options: { typescript: true } }, main: "index.ts" }));
-    writeFileSync(path.join(this.dir, "tsconfig.json"), JSON.stringify({ compilerOptions: { target: "ES2022", module: "NodeNext", moduleResolution: "NodeNext", types: ["node"], rootDir: "/", esModuleInterop: true, skipLibCheck: true, strict: true } }));
+    writeFileSync(
+      path.join(this.dir, "Pulumi.yaml"),
+      stringify({ name: PROJECT, runtime: { name: "nodejs", options: { typescript: true } }, main: "index.ts" }),
+    );
+    writeFileSync(
+      path.join(this.dir, "tsconfig.json"),
+      JSON.stringify({
+        compilerOptions: {
+          target: "ES2022",
+          module: "NodeNext",
+          moduleResolution: "NodeNext",
+          types: ["node"],
+          rootDir: "/",
+          esModuleInterop: true,
+          skipLibCheck: true,
+          strict: true,
+        },
+      }),
+    );
     writeFileSync(path.join(this.dir, "index.ts"), PROGRAM);
     mkdirSync(path.join(this.dir, "images"));
     const run = randomBytes(3).toString("hex");
@@ -85,7 +102,15 @@ class RotationStack {
 
   /** Writes the stack's settings (GlanceImageArgs but the datastores and cloud), as `pulumi config set` would. */
   configure(settings: Record<string, unknown>): void {
-    const config = { "openstack:cloud": "trove-lab", [`${PROJECT}:settings`]: { name: this.name, datastore: this.datastore, retainedDatastores: [this.tag], ...settings } };
+    const config = {
+      "openstack:cloud": "trove-lab",
+      [`${PROJECT}:settings`]: {
+        name: this.name,
+        datastore: this.datastore,
+        retainedDatastores: [this.tag],
+        ...settings,
+      },
+    };
     writeFileSync(path.join(this.dir, `Pulumi.${this.stack}.yaml`), stringify({ config }));
   }
 
@@ -158,7 +183,11 @@ for (const release of labReleases()) {
         expect(s.troveServes()).toBe(id1);
         const first = (await s.show(id1))!;
         expect(first).toMatchObject({ status: "active", min_disk: 1 });
-        expect(first.properties ?? first).toMatchObject({ hw_rng_model: "virtio", os_distro: "ubuntu", os_version: "22.04" });
+        expect(first.properties ?? first).toMatchObject({
+          hw_rng_model: "virtio",
+          os_distro: "ubuntu",
+          os_version: "22.04",
+        });
         // The quota check ran before the upload and found no quota to compare with (the lab has no unified limits).
         expect(s.engine.ofType(QUOTA)[0]!.outputs).toMatchObject({ checked: "no quota reported (unified limits off)" });
 
@@ -256,7 +285,9 @@ for (const release of labReleases()) {
         await s.up();
         s.configure({ image: a, keepImages: 0, serve: "previous" });
         const preview = await s.engine.preview();
-        expect(preview.errors.join("\n")).toMatch(/serve "previous": no image before [0-9a-f-]{36} is kept \(kept: [0-9a-f-]{36}\); keepImages must be at least 2/);
+        expect(preview.errors.join("\n")).toMatch(
+          /serve "previous": no image before [0-9a-f-]{36} is kept \(kept: [0-9a-f-]{36}\); keepImages must be at least 2/,
+        );
         await s.engine.destroy();
         expect(await s.images()).toEqual([]);
       }, 300_000);

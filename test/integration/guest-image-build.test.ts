@@ -7,12 +7,26 @@
 // reports the built image without running trovestack.
 
 import { execFileSync, spawnSync } from "node:child_process";
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { createHash } from "node:crypto";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { parseBuiltImage, renderBuildScript, renderBuildUpdateScript, resolveGuestImageBuildArgs } from "../../components/image/guest-image-build";
+import {
+  parseBuiltImage,
+  renderBuildScript,
+  renderBuildUpdateScript,
+  resolveGuestImageBuildArgs,
+} from "../../components/image/guest-image-build";
 import { PROGRESS_MAX_LINES } from "../support/progress";
 import { requireTool } from "../support/tools";
 
@@ -55,7 +69,10 @@ function runBuild(args: Parameters<typeof resolveGuestImageBuildArgs>[1], env: R
   return {
     settings,
     record,
-    result: spawnSync("/bin/bash", ["-c", renderBuildScript(settings.source.scriptInputs)], { env: { PATH: process.env.PATH, HOME: home, TEST_RECORD: record, ...env }, encoding: "utf8" }),
+    result: spawnSync("/bin/bash", ["-c", renderBuildScript(settings.source.scriptInputs)], {
+      env: { PATH: process.env.PATH, HOME: home, TEST_RECORD: record, ...env },
+      encoding: "utf8",
+    }),
   };
 }
 
@@ -72,23 +89,38 @@ describe("the GuestImageBuild script, run for real", () => {
     expect(args.slice(0, 5)).toEqual(["build-image", "ubuntu", "jammy", "true", "ubuntu"]);
     expect(path.dirname(args[5]!)).toBe(path.dirname(expected));
     expect(path.basename(args[5]!)).toMatch(/^\.partial-\d+-trove-guest-ubuntu-jammy-dev\.qcow2$/);
-    expect(readFileSync(`${record}.env`, "utf8")).toBe("DIB_CLOUD_INIT_DATASOURCES=ConfigDrive, OpenStack\nHOST_SCP_USERNAME=stack\n");
-    const info = JSON.parse(execFileSync("qemu-img", ["info", "--output=json", expected], { encoding: "utf8" })) as { format: string };
+    expect(readFileSync(`${record}.env`, "utf8")).toBe(
+      "DIB_CLOUD_INIT_DATASOURCES=ConfigDrive, OpenStack\nHOST_SCP_USERNAME=stack\n",
+    );
+    const info = JSON.parse(execFileSync("qemu-img", ["info", "--output=json", expected], { encoding: "utf8" })) as {
+      format: string;
+    };
     expect(info.format).toBe("qcow2");
     const bytes = readFileSync(expected);
     expect(built.sha256).toBe(createHash("sha256").update(bytes).digest("hex"));
     expect(built.sizeBytes).toBe(bytes.length);
     // Beside the image: its log and its build record (the JSON line the update checks against), nothing half-made.
-    expect(readdirSync(path.dirname(expected)).sort()).toEqual(["trove-guest-ubuntu-jammy-dev.qcow2", "trove-guest-ubuntu-jammy-dev.qcow2.build.json", "trove-guest-ubuntu-jammy-dev.qcow2.build.log"]);
+    expect(readdirSync(path.dirname(expected)).sort()).toEqual([
+      "trove-guest-ubuntu-jammy-dev.qcow2",
+      "trove-guest-ubuntu-jammy-dev.qcow2.build.json",
+      "trove-guest-ubuntu-jammy-dev.qcow2.build.log",
+    ]);
     expect(JSON.parse(readFileSync(`${expected}.build.json`, "utf8"))).toEqual(built);
   });
 
   it("builds the format the output extension names", () => {
     const out = path.join(work, "out/guest.raw");
-    const { result, settings } = runBuild({ troveSourceDir: trove, troveRef: "master", devMode: false, outputImagePath: out });
+    const { result, settings } = runBuild({
+      troveSourceDir: trove,
+      troveRef: "master",
+      devMode: false,
+      outputImagePath: out,
+    });
     expect(result.status).toBe(0);
     expect(settings.diskFormat).toBe("raw");
-    const info = JSON.parse(execFileSync("qemu-img", ["info", "--output=json", out], { encoding: "utf8" })) as { format: string };
+    const info = JSON.parse(execFileSync("qemu-img", ["info", "--output=json", out], { encoding: "utf8" })) as {
+      format: string;
+    };
     expect(info.format).toBe("raw");
     expect(readFileSync(`${path.join(work, "record")}.args`, "utf8").split("\n")[3]).toBe("false");
   });
@@ -97,11 +129,20 @@ describe("the GuestImageBuild script, run for real", () => {
     const out = path.join(work, "keep/guest.qcow2");
     expect(runBuild({ troveSourceDir: trove, troveRef: "master", outputImagePath: out }).result.status).toBe(0);
     const before = readFileSync(out);
-    const { result } = runBuild({ troveSourceDir: trove, troveRef: "master", outputImagePath: out }, { TEST_FAIL_HALFWAY: "1" });
+    const { result } = runBuild(
+      { troveSourceDir: trove, troveRef: "master", outputImagePath: out },
+      { TEST_FAIL_HALFWAY: "1" },
+    );
     expect(result.status).toBe(1);
-    expect(result.stderr).toContain(`pulumi-trove: trovestack build-image failed; its last lines (full log: ${out}.build.log):\ndiskimage-builder failed`);
+    expect(result.stderr).toContain(
+      `pulumi-trove: trovestack build-image failed; its last lines (full log: ${out}.build.log):\ndiskimage-builder failed`,
+    );
     expect(readFileSync(out).equals(before)).toBe(true);
-    expect(readdirSync(path.dirname(out)).sort()).toEqual(["guest.qcow2", "guest.qcow2.build.json", "guest.qcow2.build.log"]);
+    expect(readdirSync(path.dirname(out)).sort()).toEqual([
+      "guest.qcow2",
+      "guest.qcow2.build.json",
+      "guest.qcow2.build.log",
+    ]);
   });
 
   it("pins a 2026.2 production build's guest agent to troveRef's commit, whatever the checkout's HEAD, and says so", () => {
@@ -110,7 +151,10 @@ describe("the GuestImageBuild script, run for real", () => {
     mkdirSync(path.join(checkout, "integration/scripts"), { recursive: true });
     writeFileSync(path.join(checkout, "integration/scripts/trovestack"), STAND_IN);
     chmodSync(path.join(checkout, "integration/scripts/trovestack"), 0o755);
-    const git = (...a: string[]) => execFileSync("git", ["-C", checkout, "-c", "user.name=t", "-c", "user.email=t@example.com", ...a], { encoding: "utf8" }).trim();
+    const git = (...a: string[]) =>
+      execFileSync("git", ["-C", checkout, "-c", "user.name=t", "-c", "user.email=t@example.com", ...a], {
+        encoding: "utf8",
+      }).trim();
     git("init", "-q");
     git("add", ".");
     git("commit", "-qm", "first");
@@ -119,23 +163,56 @@ describe("the GuestImageBuild script, run for real", () => {
     git("commit", "-q", "--allow-empty", "-m", "second");
     const second = git("rev-parse", "HEAD");
     const out = path.join(work, "pin/guest.qcow2");
-    const { result, record } = runBuild({ troveSourceDir: checkout, troveRef: "pinned", devMode: false, troveRelease: "2026.2", guestOsRelease: "noble", outputImagePath: out });
+    const { result, record } = runBuild({
+      troveSourceDir: checkout,
+      troveRef: "pinned",
+      devMode: false,
+      troveRelease: "2026.2",
+      guestOsRelease: "noble",
+      outputImagePath: out,
+    });
     expect(result.status).toBe(0);
-    expect(result.stderr).toContain(`pulumi-trove: baking the guest agent from ${checkout} at ${first} (troveRef pinned; the checkout's HEAD is ${second}, which trovestack alone would have baked)\n`);
-    expect(readFileSync(`${record}.env`, "utf8")).toContain(`DIB_REPOLOCATION_guest_agent=${checkout}\nDIB_REPOREF_guest_agent=${first}\n`);
+    expect(result.stderr).toContain(
+      `pulumi-trove: baking the guest agent from ${checkout} at ${first} (troveRef pinned; the checkout's HEAD is ${second}, which trovestack alone would have baked)\n`,
+    );
+    expect(readFileSync(`${record}.env`, "utf8")).toContain(
+      `DIB_REPOLOCATION_guest_agent=${checkout}\nDIB_REPOREF_guest_agent=${first}\n`,
+    );
     // At troveRef, it says so; a ref the checkout lacks stops the build before trovestack runs.
     git("checkout", "-q", "pinned");
-    expect(runBuild({ troveSourceDir: checkout, troveRef: "pinned", devMode: false, troveRelease: "2026.2", guestOsRelease: "noble", outputImagePath: out }).result.stderr).toContain(`at ${first} (troveRef pinned; the checkout is at troveRef)`);
+    expect(
+      runBuild({
+        troveSourceDir: checkout,
+        troveRef: "pinned",
+        devMode: false,
+        troveRelease: "2026.2",
+        guestOsRelease: "noble",
+        outputImagePath: out,
+      }).result.stderr,
+    ).toContain(`at ${first} (troveRef pinned; the checkout is at troveRef)`);
     const invocations = readFileSync(`${record}.invocations`, "utf8");
-    const missing = runBuild({ troveSourceDir: checkout, troveRef: "stable/2099.1", devMode: false, troveRelease: "2026.2", guestOsRelease: "noble", outputImagePath: out });
+    const missing = runBuild({
+      troveSourceDir: checkout,
+      troveRef: "stable/2099.1",
+      devMode: false,
+      troveRelease: "2026.2",
+      guestOsRelease: "noble",
+      outputImagePath: out,
+    });
     expect(missing.result.status).toBe(3);
-    expect(missing.result.stderr).toContain(`pulumi-trove: refusing a production build: troveRef stable/2099.1 is not a commit, tag or branch of the git checkout ${checkout}`);
+    expect(missing.result.stderr).toContain(
+      `pulumi-trove: refusing a production build: troveRef stable/2099.1 is not a commit, tag or branch of the git checkout ${checkout}`,
+    );
     expect(readFileSync(`${record}.invocations`, "utf8")).toBe(invocations);
   });
 
   it("keeps a hostile environment value as data", () => {
     const marker = path.join(work, "pwned");
-    const { result, record } = runBuild({ troveSourceDir: trove, troveRef: "master", environment: { GUEST_IMAGESIZE: `5'; touch ${marker}; echo '` } });
+    const { result, record } = runBuild({
+      troveSourceDir: trove,
+      troveRef: "master",
+      environment: { GUEST_IMAGESIZE: `5'; touch ${marker}; echo '` },
+    });
     expect(result.status).toBe(0);
     expect(existsSync(marker)).toBe(false);
     expect(readFileSync(`${record}.env`, "utf8")).toContain(`GUEST_IMAGESIZE=5'; touch ${marker}; echo '`);
@@ -150,18 +227,33 @@ describe("a production build from a trovestack that adds diskimage-builder's uns
       mkdirSync(path.join(dir, "integration/scripts"), { recursive: true });
       writeFileSync(path.join(dir, "integration/scripts/trovestack"), STAND_IN);
       chmodSync(path.join(dir, "integration/scripts/trovestack"), 0o755);
-      writeFileSync(path.join(dir, "integration/scripts/functions_qemu"), 'elements="base vm"\nelements="$elements openstack-ci-mirrors"\n');
+      writeFileSync(
+        path.join(dir, "integration/scripts/functions_qemu"),
+        'elements="base vm"\nelements="$elements openstack-ci-mirrors"\n',
+      );
     }
     return dir;
   };
-  const invocations = () => (existsSync(`${path.join(work, "record")}.invocations`) ? readFileSync(`${path.join(work, "record")}.invocations`, "utf8").split("\n").filter(Boolean).length : 0);
+  const invocations = () =>
+    existsSync(`${path.join(work, "record")}.invocations`)
+      ? readFileSync(`${path.join(work, "record")}.invocations`, "utf8")
+          .split("\n")
+          .filter(Boolean).length
+      : 0;
 
   it("is refused before trovestack runs, naming the element and the file, and leaves no image", () => {
     const out = path.join(work, "ci-prod/guest.qcow2");
     const before = invocations();
-    const { result } = runBuild({ troveSourceDir: ciTrove(), troveRef: "master", devMode: false, outputImagePath: out });
+    const { result } = runBuild({
+      troveSourceDir: ciTrove(),
+      troveRef: "master",
+      devMode: false,
+      outputImagePath: out,
+    });
     expect(result.status).toBe(3);
-    expect(result.stderr).toContain("pulumi-trove: refusing a production build (devMode false): this trovestack adds diskimage-builder's openstack-ci-mirrors element (named in: ./functions_qemu");
+    expect(result.stderr).toContain(
+      "pulumi-trove: refusing a production build (devMode false): this trovestack adds diskimage-builder's openstack-ci-mirrors element (named in: ./functions_qemu",
+    );
     expect(invocations()).toBe(before);
     expect(existsSync(out)).toBe(false);
   });
@@ -170,14 +262,33 @@ describe("a production build from a trovestack that adds diskimage-builder's uns
     const elements = path.join(work, "elements-ci");
     mkdirSync(path.join(elements, "my-guest"), { recursive: true });
     writeFileSync(path.join(elements, "my-guest/element-deps"), "openstack-ci-mirrors\n");
-    const { result } = runBuild({ troveSourceDir: trove, troveRef: "master", devMode: false, localElementsPath: elements, outputImagePath: path.join(work, "ci-local/guest.qcow2") });
+    const { result } = runBuild({
+      troveSourceDir: trove,
+      troveRef: "master",
+      devMode: false,
+      localElementsPath: elements,
+      outputImagePath: path.join(work, "ci-local/guest.qcow2"),
+    });
     expect(result.status).toBe(3);
     expect(result.stderr).toContain(`${elements}/my-guest/element-deps`);
   });
 
   it("passes from a checkout that does not name it, and a dev build (as upstream's CI) is not checked", () => {
-    expect(runBuild({ troveSourceDir: trove, troveRef: "master", devMode: false, outputImagePath: path.join(work, "clean-prod/guest.qcow2") }).result.status).toBe(0);
-    expect(runBuild({ troveSourceDir: ciTrove(), troveRef: "master", outputImagePath: path.join(work, "ci-dev/guest.qcow2") }).result.status).toBe(0);
+    expect(
+      runBuild({
+        troveSourceDir: trove,
+        troveRef: "master",
+        devMode: false,
+        outputImagePath: path.join(work, "clean-prod/guest.qcow2"),
+      }).result.status,
+    ).toBe(0);
+    expect(
+      runBuild({
+        troveSourceDir: ciTrove(),
+        troveRef: "master",
+        outputImagePath: path.join(work, "ci-dev/guest.qcow2"),
+      }).result.status,
+    ).toBe(0);
   });
 });
 
@@ -185,9 +296,14 @@ describe("a long build's output", () => {
   it("goes whole to the log file, while stdout and stderr (what Pulumi keeps in the state) stay small", () => {
     const out = path.join(work, "chatty/guest.qcow2");
     const lines = 12_000; // 12,000 lines of 100 characters: 1.2 MB
-    const { result } = runBuild({ troveSourceDir: trove, troveRef: "master", outputImagePath: out }, { TEST_LOG_LINES: String(lines) });
+    const { result } = runBuild(
+      { troveSourceDir: trove, troveRef: "master", outputImagePath: out },
+      { TEST_LOG_LINES: String(lines) },
+    );
     expect(result.status).toBe(0);
-    const log = readFileSync(`${out}.build.log`, "utf8").split("\n").filter((l) => l.startsWith("dib step "));
+    const log = readFileSync(`${out}.build.log`, "utf8")
+      .split("\n")
+      .filter((l) => l.startsWith("dib step "));
     expect(log).toHaveLength(lines);
     expect(new Set(log.map((l) => l.slice(9, 17))).size).toBe(lines);
     expect(log.join("\n").length).toBeGreaterThan(1024 * 1024);
@@ -201,7 +317,10 @@ describe("a long build's output", () => {
 
   it("shows the log's last lines, cut short, when the build fails", () => {
     const out = path.join(work, "chatty-fail/guest.qcow2");
-    const { result } = runBuild({ troveSourceDir: trove, troveRef: "master", outputImagePath: out }, { TEST_LOG_LINES: "12000", TEST_FAIL_HALFWAY: "1" });
+    const { result } = runBuild(
+      { troveSourceDir: trove, troveRef: "master", outputImagePath: out },
+      { TEST_LOG_LINES: "12000", TEST_FAIL_HALFWAY: "1" },
+    );
     expect(result.status).toBe(1);
     expect(result.stderr).toContain("dib step 00011999");
     expect(result.stderr).toContain("diskimage-builder failed");
@@ -211,12 +330,23 @@ describe("a long build's output", () => {
 
 describe("the update script (what runs when only the build host, its keys or this library's scripts change)", () => {
   const hint = "pulumi up --replace <URN of it-build>";
-  const update = (out: string) => spawnSync("/bin/bash", ["-c", renderBuildUpdateScript(out, hint)], { env: { PATH: process.env.PATH, HOME: home }, encoding: "utf8" });
-  const invocations = () => (existsSync(`${path.join(work, "record")}.invocations`) ? readFileSync(`${path.join(work, "record")}.invocations`, "utf8").split("\n").filter(Boolean).length : 0);
+  const update = (out: string) =>
+    spawnSync("/bin/bash", ["-c", renderBuildUpdateScript(out, hint)], {
+      env: { PATH: process.env.PATH, HOME: home },
+      encoding: "utf8",
+    });
+  const invocations = () =>
+    existsSync(`${path.join(work, "record")}.invocations`)
+      ? readFileSync(`${path.join(work, "record")}.invocations`, "utf8")
+          .split("\n")
+          .filter(Boolean).length
+      : 0;
 
   it("reports the image the last build made, without running trovestack", () => {
     const out = path.join(work, "update/guest.qcow2");
-    const built = parseBuiltImage(runBuild({ troveSourceDir: trove, troveRef: "master", outputImagePath: out }).result.stdout);
+    const built = parseBuiltImage(
+      runBuild({ troveSourceDir: trove, troveRef: "master", outputImagePath: out }).result.stdout,
+    );
     const before = invocations();
     const result = update(out);
     expect(result.stderr).toBe("");
@@ -227,16 +357,22 @@ describe("the update script (what runs when only the build host, its keys or thi
 
   it("fails, saying how to rebuild, when the image is gone or changed since the build", () => {
     const out = path.join(work, "update-gone/guest.qcow2");
-    const built = parseBuiltImage(runBuild({ troveSourceDir: trove, troveRef: "master", outputImagePath: out }).result.stdout);
+    const built = parseBuiltImage(
+      runBuild({ troveSourceDir: trove, troveRef: "master", outputImagePath: out }).result.stdout,
+    );
     const before = invocations();
     writeFileSync(out, "edited by hand");
     const changed = update(out);
     expect(changed.status).toBe(1);
-    expect(changed.stderr).toContain(`but the last build recorded ${built.sha256} in ${out}.build.json: it changed since that build; an update does not rebuild it. To build it again: ${hint}`);
+    expect(changed.stderr).toContain(
+      `but the last build recorded ${built.sha256} in ${out}.build.json: it changed since that build; an update does not rebuild it. To build it again: ${hint}`,
+    );
     rmSync(out);
     const gone = update(out);
     expect(gone.status).toBe(1);
-    expect(gone.stderr).toContain(`pulumi-trove: the guest image ${out} that the last build made is not on the build host`);
+    expect(gone.stderr).toContain(
+      `pulumi-trove: the guest image ${out} that the last build made is not on the build host`,
+    );
     expect(gone.stderr).toContain(`To build it again: ${hint}`);
     expect(invocations()).toBe(before);
   });
@@ -248,7 +384,9 @@ describe("the update script (what runs when only the build host, its keys or thi
     const result = update(out);
     expect(result.status).toBe(0);
     const sha = createHash("sha256").update(readFileSync(out)).digest("hex");
-    expect(result.stderr).toContain(`no build record beside ${out} (built by an older pulumi-trove); taking the image as built: sha256 ${sha}`);
+    expect(result.stderr).toContain(
+      `no build record beside ${out} (built by an older pulumi-trove); taking the image as built: sha256 ${sha}`,
+    );
     expect(parseBuiltImage(result.stdout).sha256).toBe(sha);
     expect(update(out).stderr).toBe("");
   });
@@ -258,7 +396,15 @@ describe("render", () => {
   it("is what the component declares", () => {
     const settings = resolveGuestImageBuildArgs("it", { troveSourceDir: "/t", troveRef: "m" });
     expect(settings.source.kind === "build" && renderBuildScript(settings.source.scriptInputs)).toBe(
-      renderBuildScript({ troveSourceDir: "/t", guestOs: "ubuntu", guestOsRelease: "jammy", devMode: true, guestUsername: "ubuntu", outputImagePath: "$HOME/images/trove-guest-ubuntu-jammy-dev.qcow2", environment: { DIB_CLOUD_INIT_DATASOURCES: "ConfigDrive, OpenStack" } }),
+      renderBuildScript({
+        troveSourceDir: "/t",
+        guestOs: "ubuntu",
+        guestOsRelease: "jammy",
+        devMode: true,
+        guestUsername: "ubuntu",
+        outputImagePath: "$HOME/images/trove-guest-ubuntu-jammy-dev.qcow2",
+        environment: { DIB_CLOUD_INIT_DATASOURCES: "ConfigDrive, OpenStack" },
+      }),
     );
   });
 });

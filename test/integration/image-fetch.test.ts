@@ -6,12 +6,26 @@
 // update scripts (build and fetch) report what is there without building or copying again.
 
 import { execFileSync, spawnSync } from "node:child_process";
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { createHash, randomBytes } from "node:crypto";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { parseBuiltImage, renderBuildScript, renderBuildUpdateScript, resolveGuestImageBuildArgs } from "../../components/image/guest-image-build";
+import {
+  parseBuiltImage,
+  renderBuildScript,
+  renderBuildUpdateScript,
+  resolveGuestImageBuildArgs,
+} from "../../components/image/guest-image-build";
 import { FETCH_SCRIPT, FETCH_UPDATE_SCRIPT, ImageFetchEnvironment } from "../../components/image/image-fetch";
 import { shellCommand } from "../../components/internal/shell";
 import { startSshd, TestSshd } from "../support/sshd";
@@ -69,13 +83,25 @@ async function agentCountSettles(count: number): Promise<number> {
   return agentCount();
 }
 
-type FetchEnv = Partial<ImageFetchEnvironment> & Pick<ImageFetchEnvironment, "FETCH_REMOTE_PATH" | "FETCH_SHA256" | "FETCH_LOCAL_PATH">;
+type FetchEnv = Partial<ImageFetchEnvironment> &
+  Pick<ImageFetchEnvironment, "FETCH_REMOTE_PATH" | "FETCH_SHA256" | "FETCH_LOCAL_PATH">;
 
 /** Runs a fetch script as the component's command.local.Command would: bash -c, its environment, the key on stdin. */
 function fetch(env: FetchEnv, key: string = sshd.privateKey, script = FETCH_SCRIPT) {
-  const full: ImageFetchEnvironment = { FETCH_HOST: "127.0.0.1", FETCH_PORT: String(SSH_PORT), FETCH_USER: "root", FETCH_HOST_KEY: sshd.hostPublicKey, FETCH_INSECURE_IGNORE_HOST_KEY: "false", ...env };
+  const full: ImageFetchEnvironment = {
+    FETCH_HOST: "127.0.0.1",
+    FETCH_PORT: String(SSH_PORT),
+    FETCH_USER: "root",
+    FETCH_HOST_KEY: sshd.hostPublicKey,
+    FETCH_INSECURE_IGNORE_HOST_KEY: "false",
+    ...env,
+  };
   // A clean environment, without the caller's ssh-agent: the script must start its own.
-  return spawnSync("/bin/bash", ["-c", script], { env: { PATH: process.env.PATH, HOME: work, ...full }, input: key, encoding: "utf8" });
+  return spawnSync("/bin/bash", ["-c", script], {
+    env: { PATH: process.env.PATH, HOME: work, ...full },
+    input: key,
+    encoding: "utf8",
+  });
 }
 
 /** How many times the stand-in trovestack ran. */
@@ -91,25 +117,40 @@ describe("a remote build, copied here", () => {
       troveSourceDir: trove,
       troveRef: "master",
       outputImagePath: remoteOut,
-      buildHost: { host: "127.0.0.1", port: SSH_PORT, user: "root", privateKey: sshd.privateKey, hostKey: `[127.0.0.1]:${SSH_PORT} ${sshd.hostPublicKey}` },
+      buildHost: {
+        host: "127.0.0.1",
+        port: SSH_PORT,
+        user: "root",
+        privateKey: sshd.privateKey,
+        hostKey: `[127.0.0.1]:${SSH_PORT} ${sshd.hostPublicKey}`,
+      },
       fetchImage: { path: path.join(work, "here/guest.qcow2") },
     });
-    if (settings.source.kind !== "build" || !settings.source.fetch) throw new Error("expected a remote build with a fetch");
+    if (settings.source.kind !== "build" || !settings.source.fetch)
+      throw new Error("expected a remote build with a fetch");
     // The command the component gives @pulumi/command's remote.Command, run over the real sshd.
     const build = sshd.run(shellCommand(["bash", "-c", renderBuildScript(settings.source.scriptInputs)]));
-    expect(build.stderr).toContain(`pulumi-trove: building ${remoteOut} with trovestack; full log: ${remoteOut}.build.log`);
+    expect(build.stderr).toContain(
+      `pulumi-trove: building ${remoteOut} with trovestack; full log: ${remoteOut}.build.log`,
+    );
     expect(build.status).toBe(0);
     const built = parseBuiltImage(build.stdout);
     expect(built.path).toBe(remoteOut);
 
     const agentsBefore = agentCount();
-    const result = fetch({ FETCH_REMOTE_PATH: built.path, FETCH_SHA256: built.sha256, FETCH_LOCAL_PATH: settings.source.fetch.path });
+    const result = fetch({
+      FETCH_REMOTE_PATH: built.path,
+      FETCH_SHA256: built.sha256,
+      FETCH_LOCAL_PATH: settings.source.fetch.path,
+    });
     expect(result.stderr).toBe("");
     expect(result.status).toBe(0);
     const copied = parseBuiltImage(result.stdout);
     expect(copied).toEqual({ path: settings.source.fetch.path, sha256: built.sha256, sizeBytes: built.sizeBytes });
     expect(readFileSync(copied.path).equals(readFileSync(remoteOut))).toBe(true);
-    const info = JSON.parse(execFileSync("qemu-img", ["info", "--output=json", copied.path], { encoding: "utf8" })) as { format: string };
+    const info = JSON.parse(execFileSync("qemu-img", ["info", "--output=json", copied.path], { encoding: "utf8" })) as {
+      format: string;
+    };
     expect(info.format).toBe("qcow2");
     expect(readdirSync(path.dirname(copied.path))).toEqual(["guest.qcow2"]);
     // The private agent that held the key is gone, and the host key was checked without writing the user's known_hosts.
@@ -137,26 +178,40 @@ describe("a remote build, copied here", () => {
     writeFileSync(local, "the previous good copy");
     const result = fetch({ FETCH_REMOTE_PATH: remote, FETCH_SHA256: "0".repeat(64), FETCH_LOCAL_PATH: local });
     expect(result.status).toBe(1);
-    expect(result.stderr).toContain(`fetch: the copy of ${remote} has sha256 ${sha256Of(remote)}, but the build reported ${"0".repeat(64)}`);
+    expect(result.stderr).toContain(
+      `fetch: the copy of ${remote} has sha256 ${sha256Of(remote)}, but the build reported ${"0".repeat(64)}`,
+    );
     expect(readFileSync(local, "utf8")).toBe("the previous good copy");
     expect(readdirSync(path.dirname(local))).toEqual(["guest.qcow2"]);
   });
 
   it("says which host and file it could not copy: a missing file, a key the host refuses, a key that is not a key", () => {
     const local = path.join(work, "fail/guest.qcow2");
-    const missing = fetch({ FETCH_REMOTE_PATH: "/nonexistent/guest.qcow2", FETCH_SHA256: "0".repeat(64), FETCH_LOCAL_PATH: local });
+    const missing = fetch({
+      FETCH_REMOTE_PATH: "/nonexistent/guest.qcow2",
+      FETCH_SHA256: "0".repeat(64),
+      FETCH_LOCAL_PATH: local,
+    });
     expect(missing.status).toBe(1);
     expect(missing.stderr).toContain("No such file or directory");
-    expect(missing.stderr).toContain(`fetch: could not copy /nonexistent/guest.qcow2 from root@127.0.0.1:${SSH_PORT} over ssh`);
+    expect(missing.stderr).toContain(
+      `fetch: could not copy /nonexistent/guest.qcow2 from root@127.0.0.1:${SSH_PORT} over ssh`,
+    );
 
     const otherKey = path.join(work, "other_key");
     execFileSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", otherKey]);
-    const refused = fetch({ FETCH_REMOTE_PATH: "/etc/hostname", FETCH_SHA256: "0".repeat(64), FETCH_LOCAL_PATH: local }, readFileSync(otherKey, "utf8"));
+    const refused = fetch(
+      { FETCH_REMOTE_PATH: "/etc/hostname", FETCH_SHA256: "0".repeat(64), FETCH_LOCAL_PATH: local },
+      readFileSync(otherKey, "utf8"),
+    );
     expect(refused.status).toBe(1);
     expect(refused.stderr).toContain("Permission denied");
     expect(refused.stderr).toContain("fetch: could not copy /etc/hostname");
 
-    const garbage = fetch({ FETCH_REMOTE_PATH: "/etc/hostname", FETCH_SHA256: "0".repeat(64), FETCH_LOCAL_PATH: local }, "not a key");
+    const garbage = fetch(
+      { FETCH_REMOTE_PATH: "/etc/hostname", FETCH_SHA256: "0".repeat(64), FETCH_LOCAL_PATH: local },
+      "not a key",
+    );
     expect(garbage.status).toBe(1);
     expect(garbage.stderr).toContain("fetch: the build host's private key was refused by ssh-add");
     expect(existsSync(path.dirname(local)) ? readdirSync(path.dirname(local)) : []).toEqual([]);
@@ -167,11 +222,23 @@ describe("a remote build, copied here", () => {
     execFileSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", impostor]);
     const wrong = readFileSync(`${impostor}.pub`, "utf8").split(" ").slice(0, 2).join(" ");
     const local = path.join(work, "pinned/hostname.qcow2");
-    const refused = fetch({ FETCH_REMOTE_PATH: "/etc/hostname", FETCH_SHA256: sha256Of("/etc/hostname"), FETCH_LOCAL_PATH: local, FETCH_HOST_KEY: wrong });
+    const refused = fetch({
+      FETCH_REMOTE_PATH: "/etc/hostname",
+      FETCH_SHA256: sha256Of("/etc/hostname"),
+      FETCH_LOCAL_PATH: local,
+      FETCH_HOST_KEY: wrong,
+    });
     expect(refused.status).toBe(1);
-    expect(refused.stderr).toContain(`fetch: 127.0.0.1:${SSH_PORT} did not present the host key in buildHost.hostKey; nothing was copied`);
+    expect(refused.stderr).toContain(
+      `fetch: 127.0.0.1:${SSH_PORT} did not present the host key in buildHost.hostKey; nothing was copied`,
+    );
     expect(existsSync(local)).toBe(false);
-    const accepted = fetch({ FETCH_REMOTE_PATH: "/etc/hostname", FETCH_SHA256: sha256Of("/etc/hostname"), FETCH_LOCAL_PATH: local, FETCH_HOST_KEY: sshd.hostPublicKey });
+    const accepted = fetch({
+      FETCH_REMOTE_PATH: "/etc/hostname",
+      FETCH_SHA256: sha256Of("/etc/hostname"),
+      FETCH_LOCAL_PATH: local,
+      FETCH_HOST_KEY: sshd.hostPublicKey,
+    });
     expect(accepted.stderr).toBe("");
     expect(accepted.status).toBe(0);
     expect(readFileSync(local, "utf8")).toBe(readFileSync("/etc/hostname", "utf8"));
@@ -179,10 +246,23 @@ describe("a remote build, copied here", () => {
 
   it("connects without a host key only when the admin opted out by name", () => {
     const local = path.join(work, "optout/hostname.qcow2");
-    const noKey = fetch({ FETCH_REMOTE_PATH: "/etc/hostname", FETCH_SHA256: sha256Of("/etc/hostname"), FETCH_LOCAL_PATH: local, FETCH_HOST_KEY: "" });
+    const noKey = fetch({
+      FETCH_REMOTE_PATH: "/etc/hostname",
+      FETCH_SHA256: sha256Of("/etc/hostname"),
+      FETCH_LOCAL_PATH: local,
+      FETCH_HOST_KEY: "",
+    });
     expect(noKey.status).toBe(1);
-    expect(noKey.stderr).toContain("fetch: no host key for 127.0.0.1: set buildHost.hostKey (or buildHost.insecureIgnoreHostKey: true)");
-    const optedOut = fetch({ FETCH_REMOTE_PATH: "/etc/hostname", FETCH_SHA256: sha256Of("/etc/hostname"), FETCH_LOCAL_PATH: local, FETCH_HOST_KEY: "", FETCH_INSECURE_IGNORE_HOST_KEY: "true" });
+    expect(noKey.stderr).toContain(
+      "fetch: no host key for 127.0.0.1: set buildHost.hostKey (or buildHost.insecureIgnoreHostKey: true)",
+    );
+    const optedOut = fetch({
+      FETCH_REMOTE_PATH: "/etc/hostname",
+      FETCH_SHA256: sha256Of("/etc/hostname"),
+      FETCH_LOCAL_PATH: local,
+      FETCH_HOST_KEY: "",
+      FETCH_INSECURE_IGNORE_HOST_KEY: "true",
+    });
     expect(optedOut.status).toBe(0);
   });
 });
@@ -198,7 +278,11 @@ describe("updates that must not rebuild or copy again", () => {
     const unchanged = fetch({ ...env, FETCH_PORT: "1" }, sshd.privateKey, FETCH_UPDATE_SCRIPT);
     expect(unchanged.stderr).toBe("");
     expect(unchanged.status).toBe(0);
-    expect(parseBuiltImage(unchanged.stdout)).toEqual({ path: local, sha256: sha256Of(remote), sizeBytes: 1024 * 1024 });
+    expect(parseBuiltImage(unchanged.stdout)).toEqual({
+      path: local,
+      sha256: sha256Of(remote),
+      sizeBytes: 1024 * 1024,
+    });
     rmSync(local);
     const recopied = fetch(env, sshd.privateKey, FETCH_UPDATE_SCRIPT);
     expect(recopied.status).toBe(0);
@@ -208,12 +292,24 @@ describe("updates that must not rebuild or copy again", () => {
 
   it("the remote build's update, over SSH, reports the built image without running trovestack, and refuses a changed one", () => {
     const remoteOut = path.join(work, "update-host/images/guest.qcow2");
-    const settings = resolveGuestImageBuildArgs("it", { troveSourceDir: trove, troveRef: "master", outputImagePath: remoteOut, buildHost: { host: "127.0.0.1", port: SSH_PORT, user: "root", hostKey: sshd.hostPublicKey }, fetchImage: false });
+    const settings = resolveGuestImageBuildArgs("it", {
+      troveSourceDir: trove,
+      troveRef: "master",
+      outputImagePath: remoteOut,
+      buildHost: { host: "127.0.0.1", port: SSH_PORT, user: "root", hostKey: sshd.hostPublicKey },
+      fetchImage: false,
+    });
     if (settings.source.kind !== "build") throw new Error("expected a build");
     const before = builds();
-    const built = parseBuiltImage(sshd.run(shellCommand(["bash", "-c", renderBuildScript(settings.source.scriptInputs)])).stdout);
+    const built = parseBuiltImage(
+      sshd.run(shellCommand(["bash", "-c", renderBuildScript(settings.source.scriptInputs)])).stdout,
+    );
     expect(builds()).toBe(before + 1);
-    const update = shellCommand(["bash", "-c", renderBuildUpdateScript(remoteOut, "pulumi up --replace <URN of it-build>")]);
+    const update = shellCommand([
+      "bash",
+      "-c",
+      renderBuildUpdateScript(remoteOut, "pulumi up --replace <URN of it-build>"),
+    ]);
     const again = sshd.run(update);
     expect(again.status).toBe(0);
     expect(parseBuiltImage(again.stdout)).toEqual(built);
@@ -221,7 +317,9 @@ describe("updates that must not rebuild or copy again", () => {
     writeFileSync(remoteOut, "rebuilt by hand");
     const changed = sshd.run(update);
     expect(changed.status).toBe(1);
-    expect(changed.stderr).toContain(`pulumi-trove: the guest image ${remoteOut} has sha256 ${sha256Of(remoteOut)}, but the last build recorded ${built.sha256}`);
+    expect(changed.stderr).toContain(
+      `pulumi-trove: the guest image ${remoteOut} has sha256 ${sha256Of(remoteOut)}, but the last build recorded ${built.sha256}`,
+    );
     expect(changed.stderr).toContain("To build it again: pulumi up --replace <URN of it-build>");
     expect(builds()).toBe(before + 1);
   });

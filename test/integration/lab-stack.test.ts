@@ -31,19 +31,34 @@ let work: string;
 function labSnapshot(): { versions: string[]; images: string[]; containers: string[] } {
   const versions = DATASTORES.flatMap((d) => {
     try {
-      return (JSON.parse(lab.openstack(["datastore", "version", "list", d, "-f", "json"])) as Array<{ ID: string; Name: string }>).filter((v) => !OTHER_LANES_VERSION.test(v.Name)).map((v) => `${d}:${v.Name}:${v.ID}`);
+      return (
+        JSON.parse(lab.openstack(["datastore", "version", "list", d, "-f", "json"])) as Array<{
+          ID: string;
+          Name: string;
+        }>
+      )
+        .filter((v) => !OTHER_LANES_VERSION.test(v.Name))
+        .map((v) => `${d}:${v.Name}:${v.ID}`);
     } catch {
       return []; // the datastore does not exist
     }
   });
-  const images = (JSON.parse(lab.openstack(["image", "list", "-f", "json"])) as Array<{ ID: string; Name: string }>).filter((i) => i.Name.startsWith("trove-guest-") && !OTHER_LANES_IMAGE.test(i.Name)).map((i) => `${i.Name}:${i.ID}`);
-  const containers = execFileSync(DOCKER_CLIENT, ["ps", "-a", "--format", "{{.Names}}"], { env: { ...process.env, DOCKER_HOST: lab.dockerHost }, encoding: "utf8" }).split("\n").filter((n) => n === "registry");
+  const images = (JSON.parse(lab.openstack(["image", "list", "-f", "json"])) as Array<{ ID: string; Name: string }>)
+    .filter((i) => i.Name.startsWith("trove-guest-") && !OTHER_LANES_IMAGE.test(i.Name))
+    .map((i) => `${i.Name}:${i.ID}`);
+  const containers = execFileSync(DOCKER_CLIENT, ["ps", "-a", "--format", "{{.Names}}"], {
+    env: { ...process.env, DOCKER_HOST: lab.dockerHost },
+    encoding: "utf8",
+  })
+    .split("\n")
+    .filter((n) => n === "registry");
   return { versions: versions.sort(), images: images.sort(), containers };
 }
 
 /** The type tokens of the release before they followed the components' files (components/internal/component-type.ts). */
 const EARLIER_TYPE_TOKENS: Record<string, string> = {
-  "pulumi-trove:configuration-parameters:DatastoreConfigurationParameters": "pulumi-trove:trove:DatastoreConfigurationParameters",
+  "pulumi-trove:configuration-parameters:DatastoreConfigurationParameters":
+    "pulumi-trove:trove:DatastoreConfigurationParameters",
   "pulumi-trove:datastore-images:DatastoreImages": "pulumi-trove:images:DatastoreImages",
   "pulumi-trove:glance-image:GlanceImage": "pulumi-trove:glance:GlanceImage",
   "pulumi-trove:guest-image-build:GuestImageBuild": "pulumi-trove:guest-image:GuestImageBuild",
@@ -53,8 +68,16 @@ const EARLIER_TYPE_TOKENS: Record<string, string> = {
 
 /** A resource's state as the earlier release wrote it: the same, but every URN and type under the earlier tokens. */
 function underEarlierTypeTokens(r: ResourceState): ResourceState {
-  const earlier = (text: string): string => Object.entries(EARLIER_TYPE_TOKENS).reduce((t, [now, before]) => t.split(now).join(before), text);
-  return { ...r, urn: earlier(r.urn), type: earlier(r.type), parent: r.parent && earlier(r.parent), dependencies: r.dependencies.map(earlier), aliases: [] };
+  const earlier = (text: string): string =>
+    Object.entries(EARLIER_TYPE_TOKENS).reduce((t, [now, before]) => t.split(now).join(before), text);
+  return {
+    ...r,
+    urn: earlier(r.urn),
+    type: earlier(r.type),
+    parent: r.parent && earlier(r.parent),
+    dependencies: r.dependencies.map(earlier),
+    aliases: [],
+  };
 }
 
 beforeAll(() => {
@@ -81,33 +104,80 @@ describe("pulumi up, up, refresh and destroy of the lab stack, against the lab",
     expect(up.errors, up.programOutput).toEqual([]);
     expect(up.steps.every((s) => s.op === "create")).toBe(true);
     const types = new Set(engine.state.map((r) => r.type));
-    for (const t of ["command:local:Command", "openstack:images/image:Image", "docker:index/remoteImage:RemoteImage", "docker:index/container:Container", "pulumi-nodejs:dynamic/pulumi-trove:DatastoreVersion"]) expect(types).toContain(t);
+    for (const t of [
+      "command:local:Command",
+      "openstack:images/image:Image",
+      "docker:index/remoteImage:RemoteImage",
+      "docker:index/container:Container",
+      "pulumi-nodejs:dynamic/pulumi-trove:DatastoreVersion",
+    ])
+      expect(types).toContain(t);
 
     // Trove lists each version, and Trove's own lookup resolves its tags to the Glance image the stack uploaded.
-    const outputs = engine.stackOutputs as { versionIds: Record<string, Record<string, string>>; glanceImageIds: Record<string, string>; guestAgentConf: string; registryAddress: string };
+    const outputs = engine.stackOutputs as {
+      versionIds: Record<string, Record<string, string>>;
+      glanceImageIds: Record<string, string>;
+      guestAgentConf: string;
+      registryAddress: string;
+    };
     expect(outputs.registryAddress).toBe("127.0.0.1:4000");
     const ids = outputs.versionIds.lab!;
     const expected = { "mysql:5.7.29": "mysql", "mariadb:10.4": "mariadb", "postgresql:12": "postgresql" };
     expect(Object.keys(ids).sort()).toEqual(Object.keys(expected).sort());
     for (const [key, datastore] of Object.entries(expected)) {
-      const shown = JSON.parse(lab.openstack(["datastore", "version", "show", ids[key]!, "-f", "json"])) as { name: string; image_tags: string[]; active: boolean };
+      const shown = JSON.parse(lab.openstack(["datastore", "version", "show", ids[key]!, "-f", "json"])) as {
+        name: string;
+        image_tags: string[];
+        active: boolean;
+      };
       expect(shown).toMatchObject({ name: key.split(":")[1], active: true, image_tags: ["trove", datastore] });
       expect(imageTroveFinds(lab, shown.image_tags)).toBe(outputs.glanceImageIds.lab);
     }
     // A DatastoreVersion stores its datastore and version number in one property, identity
     // (components/trove/version-provider/provider.ts).
-    const mysqlVersion = engine.ofType("pulumi-nodejs:dynamic/pulumi-trove:DatastoreVersion").find((r) => (r.outputs.identity as { version?: string } | undefined)?.version === "5.7.29");
+    const mysqlVersion = engine
+      .ofType("pulumi-nodejs:dynamic/pulumi-trove:DatastoreVersion")
+      .find((r) => (r.outputs.identity as { version?: string } | undefined)?.version === "5.7.29");
     expect(mysqlVersion?.outputs).toMatchObject({ identity: { datastore: "mysql" }, default: true });
 
     // The configuration parameters are Trove's own rules, in full.
-    const pgRules = (JSON.parse(execFileSync("cat", ["/usr/lib/python3/dist-packages/trove/templates/postgresql/validation-rules.json"], { encoding: "utf8" })) as { "configuration-parameters": unknown[] })["configuration-parameters"];
-    expect(JSON.parse(lab.openstack(["database", "configuration", "parameter", "list", "12", "--datastore", "postgresql", "-f", "json"]))).toHaveLength(pgRules.length);
+    const pgRules = (
+      JSON.parse(
+        execFileSync("cat", ["/usr/lib/python3/dist-packages/trove/templates/postgresql/validation-rules.json"], {
+          encoding: "utf8",
+        }),
+      ) as { "configuration-parameters": unknown[] }
+    )["configuration-parameters"];
+    expect(
+      JSON.parse(
+        lab.openstack([
+          "database",
+          "configuration",
+          "parameter",
+          "list",
+          "12",
+          "--datastore",
+          "postgresql",
+          "-f",
+          "json",
+        ]),
+      ),
+    ).toHaveLength(pgRules.length);
 
     // Every image Trove's guest agent will pull, computed by Trove's own code from the rendered config, is in the registry.
     const conf = path.join(work, "trove-guestagent.conf");
     writeFileSync(conf, outputs.guestAgentConf);
-    for (const [manager, version] of [["mysql", "5.7.29"], ["mariadb", "10.4"], ["postgresql", "12"]]) {
-      const names = JSON.parse(execFileSync("/usr/bin/python3", [TROVE_IMAGES, conf, manager!, version!], { encoding: "utf8" }).trim().split("\n").pop()!) as { database: string; backup: string };
+    for (const [manager, version] of [
+      ["mysql", "5.7.29"],
+      ["mariadb", "10.4"],
+      ["postgresql", "12"],
+    ]) {
+      const names = JSON.parse(
+        execFileSync("/usr/bin/python3", [TROVE_IMAGES, conf, manager!, version!], { encoding: "utf8" })
+          .trim()
+          .split("\n")
+          .pop()!,
+      ) as { database: string; backup: string };
       for (const ref of [names.database, names.backup]) {
         expect(ref.startsWith("127.0.0.1:4000/")).toBe(true);
         execFileSync("skopeo", ["inspect", "--tls-verify=false", "--raw", `docker://${ref}`], { stdio: "pipe" });
@@ -126,11 +196,15 @@ describe("pulumi up, up, refresh and destroy of the lab stack, against the lab",
     // every resource: the components' aliases, and the ones the SDK derives from them for their children, find them.
     engine.state = engine.state.map(underEarlierTypeTokens);
     const earlierUrns = engine.state.map((r) => r.urn);
-    expect(earlierUrns.filter((u) => u.includes("pulumi-trove:images:DatastoreImages$command:local:Command")).length).toBeGreaterThan(0);
+    expect(
+      earlierUrns.filter((u) => u.includes("pulumi-trove:images:DatastoreImages$command:local:Command")).length,
+    ).toBeGreaterThan(0);
     const upgraded = await engine.up();
     expect(upgraded.errors).toEqual([]);
     expect(upgraded.changes).toEqual([]);
-    expect(engine.state.map((r) => r.urn).filter((u) => Object.values(EARLIER_TYPE_TOKENS).some((t) => u.includes(t)))).toEqual([]);
+    expect(
+      engine.state.map((r) => r.urn).filter((u) => Object.values(EARLIER_TYPE_TOKENS).some((t) => u.includes(t))),
+    ).toEqual([]);
     expect(engine.state).toHaveLength(earlierUrns.length);
 
     // `refresh` reads every resource back through its provider: nothing changed behind Pulumi's back.
@@ -144,7 +218,9 @@ describe("pulumi up, up, refresh and destroy of the lab stack, against the lab",
     engine.options.configOverrides = { "pulumi-trove:glanceImage": { properties: { hw_qemu_guest_agent: "yes" } } };
     const property = await engine.up();
     expect(property.errors).toEqual([]);
-    expect(property.changes.map((c) => [c.op, c.name, c.changes])).toEqual([["update", "lab-glance-lab-image", ["properties"]]]);
+    expect(property.changes.map((c) => [c.op, c.name, c.changes])).toEqual([
+      ["update", "lab-glance-lab-image", ["properties"]],
+    ]);
     expect((engine.stackOutputs as typeof outputs).glanceImageIds.lab).toBe(imageId);
 
     // A change that shapes the image (a new image file) re-reads it, checks the quota and uploads it once; the
@@ -161,7 +237,9 @@ describe("pulumi up, up, refresh and destroy of the lab stack, against the lab",
     ]);
     const newImageId = (engine.stackOutputs as typeof outputs).glanceImageIds.lab!;
     expect(newImageId).not.toBe(imageId);
-    expect(labSnapshot().images).toEqual([`trove-guest-ubuntu-jammy:${imageId}`, `trove-guest-ubuntu-jammy:${newImageId}`].sort());
+    expect(labSnapshot().images).toEqual(
+      [`trove-guest-ubuntu-jammy:${imageId}`, `trove-guest-ubuntu-jammy:${newImageId}`].sort(),
+    );
     expect(imageTroveFinds(lab, ["trove", "mysql"])).toBe(newImageId);
 
     // A second region keeps the first region's resources (their names do not move); it only adds its own.
@@ -184,14 +262,24 @@ describe("pulumi up, up, refresh and destroy of the lab stack, against the lab",
       { datastore: "mariadb", version: "10.4", name: "10.4-main" },
       { datastore: "postgresql", version: "12" },
     ];
-    engine.options.configOverrides = { "pulumi-trove:glanceImage": { properties: { hw_qemu_guest_agent: "yes" } }, "pulumi-trove:versions": versions };
+    engine.options.configOverrides = {
+      "pulumi-trove:glanceImage": { properties: { hw_qemu_guest_agent: "yes" } },
+      "pulumi-trove:versions": versions,
+    };
     const renamed = await engine.up();
     expect(renamed.errors).toEqual([]);
-    expect(renamed.changes.find((c) => c.name === "lab-version-lab-mariadb-10-4")).toMatchObject({ op: "update", changes: ["name"] });
+    expect(renamed.changes.find((c) => c.name === "lab-version-lab-mariadb-10-4")).toMatchObject({
+      op: "update",
+      changes: ["name"],
+    });
     // Nothing is replaced but the parameters' load, which syncs the rules under the new name again.
-    expect(renamed.changes.filter((c) => (c.op === "replace" || c.op === "delete") && !c.name.endsWith("-load"))).toEqual([]);
+    expect(
+      renamed.changes.filter((c) => (c.op === "replace" || c.op === "delete") && !c.name.endsWith("-load")),
+    ).toEqual([]);
     expect((engine.stackOutputs as typeof outputs).versionIds.lab!["mariadb:10.4"]).toBe(mariadbId);
-    expect((JSON.parse(lab.openstack(["datastore", "version", "show", mariadbId!, "-f", "json"])) as { name: string }).name).toBe("10.4-main");
+    expect(
+      (JSON.parse(lab.openstack(["datastore", "version", "show", mariadbId!, "-f", "json"])) as { name: string }).name,
+    ).toBe("10.4-main");
 
     // `destroy`, dependents first, leaves the lab as it was.
     const destroy = await engine.destroy();

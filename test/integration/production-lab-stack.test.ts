@@ -41,7 +41,10 @@ let hosts: ProductionHosts;
 let engine: PulumiEngine;
 
 /** The stack file's values with this run's host keys and registry certificate (an admin replaces the placeholders). */
-function overrides(keys: { buildHost: string; controller: string }, guestImage: Record<string, unknown> = {}): Record<string, unknown> {
+function overrides(
+  keys: { buildHost: string; controller: string },
+  guestImage: Record<string, unknown> = {},
+): Record<string, unknown> {
   const file = readFileSync(path.join(ROOT, "stacks", `Pulumi.${STACK}.yaml`), "utf8");
   expect(file.match(/hostKey: "ssh-ed25519 [A-Za-z0-9+/=]+"/g)).toHaveLength(2);
   const config = (parse(file) as { config: Record<string, unknown> }).config;
@@ -52,12 +55,17 @@ function overrides(keys: { buildHost: string; controller: string }, guestImage: 
   troveConfig.controller.connection.hostKey = keys.controller;
   const registry = config["pulumi-trove:registry"] as { local: { tls: { certificatePem: string } } };
   registry.local.tls.certificatePem = hosts.registryCertificate;
-  return { "pulumi-trove:guestImage": image, "pulumi-trove:troveConfig": troveConfig, "pulumi-trove:registry": registry };
+  return {
+    "pulumi-trove:guestImage": image,
+    "pulumi-trove:troveConfig": troveConfig,
+    "pulumi-trove:registry": registry,
+  };
 }
 
 /** One clouds.yaml naming both regions' clouds, as an admin's names each cloud once. */
 function writeCloudsYaml(): string {
-  const cloudOf = (lab: Lab) => (parse(readFileSync(lab.cloudsYaml, "utf8")) as { clouds: Record<string, unknown> }).clouds["trove-lab"];
+  const cloudOf = (lab: Lab) =>
+    (parse(readFileSync(lab.cloudsYaml, "utf8")) as { clouds: Record<string, unknown> }).clouds["trove-lab"];
   const file = path.join(remote.dir, "clouds.yaml");
   writeFileSync(file, stringify({ clouds: { "trove-lab": cloudOf(east), "trove-lab-2025.1": cloudOf(west) } }));
   return file;
@@ -66,33 +74,52 @@ function writeCloudsYaml(): string {
 /** What the stack touches in a lab: Trove's versions of its datastores, Glance's guest images (over REST: fast). */
 async function labSnapshot(lab: Lab): Promise<{ versions: string[]; images: string[] }> {
   const rest = await troveRest(lab);
-  const versions = (await Promise.all(DATASTORES.map((d) => rest.versions(d)))).flat().filter((v) => !OTHER_LANES_VERSION.test(v.name)).map((v) => `${v.datastore_name}:${v.name}:${v.id}`);
+  const versions = (await Promise.all(DATASTORES.map((d) => rest.versions(d))))
+    .flat()
+    .filter((v) => !OTHER_LANES_VERSION.test(v.name))
+    .map((v) => `${v.datastore_name}:${v.name}:${v.id}`);
   const glance = await glanceSession({ OS_CLIENT_CONFIG_FILE: lab.cloudsYaml }, lab.cloud);
-  const images = (await imagesNamedAndIds(glance)).filter((i) => i.name.startsWith("trove-guest-") && !OTHER_LANES_IMAGE.test(i.name)).map((i) => `${i.name}:${i.id}`);
+  const images = (await imagesNamedAndIds(glance))
+    .filter((i) => i.name.startsWith("trove-guest-") && !OTHER_LANES_IMAGE.test(i.name))
+    .map((i) => `${i.name}:${i.id}`);
   return { versions: versions.sort(), images: images.sort() };
 }
 
 /** Both labs' snapshots. */
-async function labsSnapshot(): Promise<{ east: Awaited<ReturnType<typeof labSnapshot>>; west: Awaited<ReturnType<typeof labSnapshot>> }> {
+async function labsSnapshot(): Promise<{
+  east: Awaited<ReturnType<typeof labSnapshot>>;
+  west: Awaited<ReturnType<typeof labSnapshot>>;
+}> {
   const [e, w] = await Promise.all([labSnapshot(east), labSnapshot(west)]);
   return { east: e, west: w };
 }
 
 /** The Glance image Trove's own code picks for each datastore's versions in the lab (they are registered by tags). */
 function versionImages(lab: Lab): string[] {
-  return imagesTroveFinds(lab, DATASTORES.map((d) => ["trove", d]));
+  return imagesTroveFinds(
+    lab,
+    DATASTORES.map((d) => ["trove", d]),
+  );
 }
 
 /** SSH logins each host has accepted so far. */
 function logins(): { build: number; registry: number; controller: number } {
-  return { build: hosts.buildHost.logins(), registry: hosts.registryHost.logins(), controller: remote.controller.logins() };
+  return {
+    build: hosts.buildHost.logins(),
+    registry: hosts.registryHost.logins(),
+    controller: remote.controller.logins(),
+  };
 }
 
 /** The registry's catalog as a client sees it, over TLS with this run's certificate, with or without the credentials. */
 function registryCatalog(auth: boolean): { status: string; body: string } {
   const cacert = path.join(remote.dir, "registry-tls", "domain.crt");
   // curl's options on stdin (-K -): the password stays out of argv.
-  const out = execFileSync("curl", ["-sS", "-K", "-", "-w", "\n%{http_code}", `https://127.0.0.1:${REGISTRY_PORT}/v2/_catalog`], { input: `cacert = "${cacert}"\n${auth ? `user = "trove:${REGISTRY_PASSWORD}"\n` : ""}`, encoding: "utf8" });
+  const out = execFileSync(
+    "curl",
+    ["-sS", "-K", "-", "-w", "\n%{http_code}", `https://127.0.0.1:${REGISTRY_PORT}/v2/_catalog`],
+    { input: `cacert = "${cacert}"\n${auth ? `user = "trove:${REGISTRY_PASSWORD}"\n` : ""}`, encoding: "utf8" },
+  );
   const lines = out.trimEnd().split("\n");
   return { status: lines.pop()!, body: lines.join("\n") };
 }
@@ -104,15 +131,28 @@ beforeAll(async () => {
   west = ensureLab("2025.1");
   remote = await startRemoteLab(east.troveConf, { production: { dockerHost: east.dockerHost } });
   hosts = remote.production!;
-  const env: NodeJS.ProcessEnv = { ...east.env, OS_CLIENT_CONFIG_FILE: writeCloudsYaml(), HOME: remote.deployHome, SSH_AUTH_SOCK: hosts.agentSocket };
+  const env: NodeJS.ProcessEnv = {
+    ...east.env,
+    OS_CLIENT_CONFIG_FILE: writeCloudsYaml(),
+    HOME: remote.deployHome,
+    SSH_AUTH_SOCK: hosts.agentSocket,
+  };
   // The docker provider and the backup builds follow the stack's docker:host, not the shell's.
   delete env.DOCKER_HOST;
   engine = new PulumiEngine({
     root: ROOT,
     stack: STACK,
     env,
-    secrets: { registryPassword: REGISTRY_PASSWORD, registryTlsKey: hosts.registryKey, controllerSshKey: remote.controller.privateKey, buildHostSshKey: hosts.buildHost.privateKey },
-    configOverrides: overrides({ buildHost: hosts.buildHost.hostPublicKey, controller: remote.controller.hostPublicKey }),
+    secrets: {
+      registryPassword: REGISTRY_PASSWORD,
+      registryTlsKey: hosts.registryKey,
+      controllerSshKey: remote.controller.privateKey,
+      buildHostSshKey: hosts.buildHost.privateKey,
+    },
+    configOverrides: overrides({
+      buildHost: hosts.buildHost.hostPublicKey,
+      controller: remote.controller.hostPublicKey,
+    }),
   });
 });
 
@@ -135,7 +175,13 @@ describe("pulumi up, up, refresh, a host-key change, a key rotation, a new trove
 
     // trovestack ran once, on the build host as its user, with production's arguments (no dev mode), and the image
     // was copied back here with the build's sha256.
-    expect(hosts.builds()).toEqual([expect.stringMatching(new RegExp(`^build-image ubuntu jammy false ubuntu ${hosts.buildImages}/\\S*trove-guest-ubuntu-jammy\\.qcow2 HOST_SCP_USERNAME=$`))]);
+    expect(hosts.builds()).toEqual([
+      expect.stringMatching(
+        new RegExp(
+          `^build-image ubuntu jammy false ubuntu ${hosts.buildImages}/\\S*trove-guest-ubuntu-jammy\\.qcow2 HOST_SCP_USERNAME=$`,
+        ),
+      ),
+    ]);
     const built = path.join(hosts.buildImages, "trove-guest-ubuntu-jammy.qcow2");
     const copy = path.join(remote.deployHome, "images", "trove-guest-ubuntu-jammy.qcow2");
     expect(sha256(copy)).toBe(sha256(built));
@@ -143,7 +189,11 @@ describe("pulumi up, up, refresh, a host-key change, a key rotation, a new trove
     // The registry runs on the registry host's engine, reached over ssh:// as the deploy user; it serves TLS with this
     // run's certificate and refuses a client without the password; the images and backup images are in it.
     expect(hosts.registryHost.logins()).toBeGreaterThan(0);
-    const overSsh = { ...process.env, DOCKER_HOST: `ssh://${REGISTRY_HOST.user}@127.0.0.1:${REGISTRY_HOST.port}`, SSH_AUTH_SOCK: hosts.agentSocket };
+    const overSsh = {
+      ...process.env,
+      DOCKER_HOST: `ssh://${REGISTRY_HOST.user}@127.0.0.1:${REGISTRY_HOST.port}`,
+      SSH_AUTH_SOCK: hosts.agentSocket,
+    };
     const running = execFileSync(DOCKER_CLIENT, ["ps", "--format", "{{.Names}}"], { env: overSsh, encoding: "utf8" });
     const container = engine.ofType("docker:index/container:Container")[0]!;
     expect(running.split("\n")).toContain((container.inputs as { name: string }).name);
@@ -151,14 +201,30 @@ describe("pulumi up, up, refresh, a host-key change, a key rotation, a new trove
     const listed = registryCatalog(true);
     expect(listed.status).toBe("200");
     const catalog = JSON.parse(listed.body) as { repositories: string[] };
-    expect(catalog.repositories.sort()).toEqual(["db-backup-mariadb", "db-backup-mysql5.7", "db-backup-postgresql", "mariadb", "mysql", "postgres"].map((r) => `trove-datastores/${r}`));
+    expect(catalog.repositories.sort()).toEqual(
+      ["db-backup-mariadb", "db-backup-mysql5.7", "db-backup-postgresql", "mariadb", "mysql", "postgres"].map(
+        (r) => `trove-datastores/${r}`,
+      ),
+    );
     // The backup images were built by the registry host's engine (the stack's docker:host), which pushed them.
-    const engineImages = execFileSync(DOCKER_CLIENT, ["image", "ls", "--format", "{{.Repository}}:{{.Tag}}"], { env: overSsh, encoding: "utf8" }).split("\n");
-    for (const r of ["db-backup-mariadb", "db-backup-mysql5.7", "db-backup-postgresql"]) expect(engineImages).toContain(`127.0.0.1:${REGISTRY_PORT}/trove-datastores/${r}:1.1.0`);
+    const engineImages = execFileSync(DOCKER_CLIENT, ["image", "ls", "--format", "{{.Repository}}:{{.Tag}}"], {
+      env: overSsh,
+      encoding: "utf8",
+    }).split("\n");
+    for (const r of ["db-backup-mariadb", "db-backup-mysql5.7", "db-backup-postgresql"])
+      expect(engineImages).toContain(`127.0.0.1:${REGISTRY_PORT}/trove-datastores/${r}:1.1.0`);
 
     // Both regions have the image and the three versions on it.
-    const outputs = engine.stackOutputs as { glanceImageIds: Record<string, string>; versionIds: Record<string, Record<string, string>>; troveConf: string; guestAgentConf: string };
-    for (const [region, lab] of [["east", east], ["west", west]] as const) {
+    const outputs = engine.stackOutputs as {
+      glanceImageIds: Record<string, string>;
+      versionIds: Record<string, Record<string, string>>;
+      troveConf: string;
+      guestAgentConf: string;
+    };
+    for (const [region, lab] of [
+      ["east", east],
+      ["west", west],
+    ] as const) {
       expect(versionImages(lab)).toEqual(DATASTORES.map(() => outputs.glanceImageIds[region]));
     }
 
@@ -166,7 +232,8 @@ describe("pulumi up, up, refresh, a host-key change, a key rotation, a new trove
     const conf = readFileSync(remote.troveConf, "utf8");
     const guestAgentConf = readFileSync(remote.guestAgentConf, "utf8");
     for (const line of outputs.troveConf.split("\n").filter((l) => l.includes(" = "))) expect(conf).toContain(line);
-    for (const line of outputs.guestAgentConf.split("\n").filter((l) => l.includes(" = "))) expect(guestAgentConf).toContain(line);
+    for (const line of outputs.guestAgentConf.split("\n").filter((l) => l.includes(" = ")))
+      expect(guestAgentConf).toContain(line);
     expect(guestAgentConf).toContain(`docker_image = 127.0.0.1:${REGISTRY_PORT}/trove-datastores/mysql`);
     // A TLS registry needs no option in trove.conf (no docker_insecure_registries): it did not change, so nothing
     // restarted (the guest agent's file is read when an instance is made).
@@ -210,7 +277,9 @@ describe("pulumi up, up, refresh, a host-key change, a key rotation, a new trove
     const refused = await engine.up();
     console.log(`production-lab: refused up ${((Date.now() - t) / 1000).toFixed(1)} s`);
     expect(refused.ok).toBe(false);
-    expect(refused.errors.join("\n")).toMatch(/production-lab-guest-build: after 10 failed attempts: .*Host key verification failed/s);
+    expect(refused.errors.join("\n")).toMatch(
+      /production-lab-guest-build: after 10 failed attempts: .*Host key verification failed/s,
+    );
     expect(logins()).toEqual(loginsBefore);
     expect(hosts.builds()).toHaveLength(1);
     expect(await labsSnapshot()).toEqual(labsBefore);
@@ -243,18 +312,29 @@ describe("pulumi up, up, refresh, a host-key change, a key rotation, a new trove
     // A new troveRef: exactly one rebuild on the build host, one upload per region, and every version follows.
     const previousImages = { ...outputs.glanceImageIds };
     t = Date.now();
-    engine.options.configOverrides = overrides({ buildHost: newHostKey, controller: remote.controller.hostPublicKey }, { troveRef: "zed-eol" });
+    engine.options.configOverrides = overrides(
+      { buildHost: newHostKey, controller: remote.controller.hostPublicKey },
+      { troveRef: "zed-eol" },
+    );
     const rebuilt = await engine.up();
     console.log(`production-lab: rebuild up ${((Date.now() - t) / 1000).toFixed(1)} s`);
     expect(rebuilt.errors).toEqual([]);
     expect(hosts.builds()).toHaveLength(2);
     expect(sha256(copy)).toBe(sha256(built));
-    expect(rebuilt.changes.filter((c) => c.type === "openstack:images/image:Image").map((c) => [c.op, c.name]).sort()).toEqual([
+    expect(
+      rebuilt.changes
+        .filter((c) => c.type === "openstack:images/image:Image")
+        .map((c) => [c.op, c.name])
+        .sort(),
+    ).toEqual([
       ["replace", "production-lab-glance-east-image"],
       ["replace", "production-lab-glance-west-image"],
     ]);
     const now = engine.stackOutputs as typeof outputs;
-    for (const [region, lab] of [["east", east], ["west", west]] as const) {
+    for (const [region, lab] of [
+      ["east", east],
+      ["west", west],
+    ] as const) {
       expect(now.glanceImageIds[region]).not.toBe(previousImages[region]);
       expect(versionImages(lab)).toEqual(DATASTORES.map(() => now.glanceImageIds[region]));
     }
@@ -263,7 +343,9 @@ describe("pulumi up, up, refresh, a host-key change, a key rotation, a new trove
     // destroy: every resource deleted; both labs and the controller's files as they were before the first up.
     t = Date.now();
     const destroy = await engine.destroy();
-    console.log(`production-lab: destroy ${((Date.now() - t) / 1000).toFixed(1)} s; in all ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    console.log(
+      `production-lab: destroy ${((Date.now() - t) / 1000).toFixed(1)} s; in all ${((Date.now() - t0) / 1000).toFixed(1)} s`,
+    );
     expect(destroy.errors).toEqual([]);
     expect(engine.state).toEqual([]);
     expect(await labsSnapshot()).toEqual({ east: before.east, west: before.west });

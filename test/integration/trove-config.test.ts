@@ -13,7 +13,11 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { defaultCatalog, TROVE_RELEASES } from "../../components/catalog/catalog";
-import { PUBLISH_SCRIPT, publishEnvironment, resolveDatastoreImagesArgs } from "../../components/registry/datastore-images";
+import {
+  PUBLISH_SCRIPT,
+  publishEnvironment,
+  resolveDatastoreImagesArgs,
+} from "../../components/registry/datastore-images";
 import { resolveTroveBackupImage } from "../../components/catalog/image-naming";
 import { EditorRequest, renderApplyCommand, renderIni, renderTroveConfig } from "../../components/trove/trove-config";
 import { startDockerEngine, TestDockerEngine } from "../support/docker-engine";
@@ -31,9 +35,22 @@ const TROVE_IMAGES = path.join(__dirname, "../support/trove_images.py");
  * backup images), and how the backup option is written: tagged on Trove 18-20, tagless (one image per version) after.
  */
 const SAMPLES: Record<TroveRelease, Array<{ datastore: string; version: string }>> = {
-  zed: [{ datastore: "mysql", version: "5.7.29" }, { datastore: "mysql", version: "8.0" }, { datastore: "mariadb", version: "10.4" }, { datastore: "postgresql", version: "12" }],
-  "2025.1": [{ datastore: "mysql", version: "5.7.29" }, { datastore: "mariadb", version: "10.4" }, { datastore: "postgresql", version: "12" }],
-  "2026.2": [{ datastore: "mysql", version: "8.4.3" }, { datastore: "mariadb", version: "11.4" }, { datastore: "postgresql", version: "18" }],
+  zed: [
+    { datastore: "mysql", version: "5.7.29" },
+    { datastore: "mysql", version: "8.0" },
+    { datastore: "mariadb", version: "10.4" },
+    { datastore: "postgresql", version: "12" },
+  ],
+  "2025.1": [
+    { datastore: "mysql", version: "5.7.29" },
+    { datastore: "mariadb", version: "10.4" },
+    { datastore: "postgresql", version: "12" },
+  ],
+  "2026.2": [
+    { datastore: "mysql", version: "8.4.3" },
+    { datastore: "mariadb", version: "11.4" },
+    { datastore: "postgresql", version: "18" },
+  ],
 };
 
 let work: string;
@@ -44,13 +61,30 @@ beforeAll(() => {
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 function sampleConfig(registryAddress: string, release: TroveRelease = "zed", extra: object = {}) {
-  const plan = resolveDatastoreImagesArgs("sample", { registry: { address: registryAddress, insecure: true }, versions: SAMPLES[release], troveRelease: release, allowUntested: release === "zed", backupSourceDir: "/t", backupTag: "1.1.0", ...extra });
+  const plan = resolveDatastoreImagesArgs("sample", {
+    registry: { address: registryAddress, insecure: true },
+    versions: SAMPLES[release],
+    troveRelease: release,
+    allowUntested: release === "zed",
+    backupSourceDir: "/t",
+    backupTag: "1.1.0",
+    ...extra,
+  });
   const imageOptions: Record<string, { dockerImage: string; backupDockerImage: string }> = {};
   for (const p of plan.plans) {
     const n = p.names(registryAddress);
     imageOptions[p.spec.datastore] = { dockerImage: n.dockerImageOption, backupDockerImage: n.backupDockerImageOption };
   }
-  return { plan, rendered: renderTroveConfig({ registryAddress, insecure: true, username: "trove", password: "s3cret=#;x", imageOptions }) };
+  return {
+    plan,
+    rendered: renderTroveConfig({
+      registryAddress,
+      insecure: true,
+      username: "trove",
+      password: "s3cret=#;x",
+      imageOptions,
+    }),
+  };
 }
 
 describe.each(labReleases())("Trove %s's own code reads the rendered config and names the images", (release) => {
@@ -66,7 +100,11 @@ describe.each(labReleases())("Trove %s's own code reads the rendered config and 
     labWork = mkdtempSync(path.join(lab.dir, "trove-config-"));
     script = path.join(labWork, "trove_images.py");
     copyFileSync(TROVE_IMAGES, script);
-    const version = execFileSync(lab.python, ["-c", "import pbr.version; print(pbr.version.VersionInfo('trove').version_string())"], { encoding: "utf8" }).trim();
+    const version = execFileSync(
+      lab.python,
+      ["-c", "import pbr.version; print(pbr.version.VersionInfo('trove').version_string())"],
+      { encoding: "utf8" },
+    ).trim();
     expect(version.split(".")[0]).toBe(String(rules.troveMajor));
   });
   afterAll(() => {
@@ -93,10 +131,23 @@ describe.each(labReleases())("Trove %s's own code reads the rendered config and 
     const tag = rules.backupImageNaming === "tagged-only" ? ":1.1.0" : "";
     expect(got).toEqual({
       docker_insecure_registries: ["10.0.0.5:4000"],
-      guest_agent: { container_registry: "10.0.0.5:4000", container_registry_username: "trove", container_registry_password: "s3cret=#;x" },
-      mysql: { docker_image: "10.0.0.5:4000/trove-datastores/mysql", backup_docker_image: `10.0.0.5:4000/trove-datastores/db-backup-mysql${tag}` },
-      mariadb: { docker_image: "10.0.0.5:4000/trove-datastores/mariadb", backup_docker_image: `10.0.0.5:4000/trove-datastores/db-backup-mariadb${tag}` },
-      postgresql: { docker_image: "10.0.0.5:4000/trove-datastores/postgres", backup_docker_image: `10.0.0.5:4000/trove-datastores/db-backup-postgresql${tag}` },
+      guest_agent: {
+        container_registry: "10.0.0.5:4000",
+        container_registry_username: "trove",
+        container_registry_password: "s3cret=#;x",
+      },
+      mysql: {
+        docker_image: "10.0.0.5:4000/trove-datastores/mysql",
+        backup_docker_image: `10.0.0.5:4000/trove-datastores/db-backup-mysql${tag}`,
+      },
+      mariadb: {
+        docker_image: "10.0.0.5:4000/trove-datastores/mariadb",
+        backup_docker_image: `10.0.0.5:4000/trove-datastores/db-backup-mariadb${tag}`,
+      },
+      postgresql: {
+        docker_image: "10.0.0.5:4000/trove-datastores/postgres",
+        backup_docker_image: `10.0.0.5:4000/trove-datastores/db-backup-postgresql${tag}`,
+      },
     });
   });
 
@@ -104,7 +155,12 @@ describe.each(labReleases())("Trove %s's own code reads the rendered config and 
     // On 2026.2 this is the URL the taskmanager hands the guests for their backups (taskmanager/models.py).
     const urlOf = (swift: { url?: string; endpointType?: string }) => {
       const file = path.join(labWork, "swift.conf");
-      writeFileSync(file, renderIni(renderTroveConfig({ registryAddress: "10.0.0.5:4000", insecure: false, imageOptions: {}, swift }).troveConf));
+      writeFileSync(
+        file,
+        renderIni(
+          renderTroveConfig({ registryAddress: "10.0.0.5:4000", insecure: false, imageOptions: {}, swift }).troveConf,
+        ),
+      );
       const read = [
         "import sys",
         "from trove.common import cfg, clients",
@@ -121,8 +177,11 @@ describe.each(labReleases())("Trove %s's own code reads the rendered config and 
   });
 
   it("on 2026.2 the guest config's [service_credentials] is deprecated in the release's own option definitions; earlier releases read it", () => {
-    const read = "from trove.common import cfg\nprint(all(o.deprecated_for_removal for o in cfg.service_credentials_opts if o.name in ('auth_url', 'region_name', 'username', 'password')))";
-    expect(execFileSync(lab.python, ["-c", read], { encoding: "utf8" }).trim()).toBe(rules.backupImageContract === "swift-preauth" ? "True" : "False");
+    const read =
+      "from trove.common import cfg\nprint(all(o.deprecated_for_removal for o in cfg.service_credentials_opts if o.name in ('auth_url', 'region_name', 'username', 'password')))";
+    expect(execFileSync(lab.python, ["-c", read], { encoding: "utf8" }).trim()).toBe(
+      rules.backupImageContract === "swift-preauth" ? "True" : "False",
+    );
   });
 
   describe("what the guest agent pulls exists in the registry", () => {
@@ -133,17 +192,34 @@ describe.each(labReleases())("Trove %s's own code reads the rendered config and 
 
     beforeAll(async () => {
       [upstream, target] = await Promise.all([startRegistry(16051), startRegistry(16050)]);
-      for (const { datastore, version } of sample) pushStandIn(upstream.address, datastore === "postgresql" ? "postgres" : datastore, version);
+      for (const { datastore, version } of sample)
+        pushStandIn(upstream.address, datastore === "postgresql" ? "postgres" : datastore, version);
       engine = await startDockerEngine();
       trove = path.join(work, `trove-${release}`);
       mkdirSync(path.join(trove, "backup"), { recursive: true });
-      writeFileSync(path.join(trove, "backup/Dockerfile"), `FROM ${upstream.address}/${sample[0]!.datastore}:${sample[0]!.version}\nARG DATASTORE\nARG DATASTORE_VERSION\nRUN echo "$DATASTORE $DATASTORE_VERSION" > /etc/backup-info\n`);
+      writeFileSync(
+        path.join(trove, "backup/Dockerfile"),
+        `FROM ${upstream.address}/${sample[0]!.datastore}:${sample[0]!.version}\nARG DATASTORE\nARG DATASTORE_VERSION\nRUN echo "$DATASTORE $DATASTORE_VERSION" > /etc/backup-info\n`,
+      );
       // Run DatastoreImages' own scripts, as its command resources would, for the sample pipeline.
-      const { plan } = sampleConfig(target.address, release, { backupSourceDir: trove, upstreamRegistry: upstream.address, upstreamInsecure: true });
-      const env = { PATH: process.env.PATH, HOME: process.env.HOME, DOCKER_HOST: engine.host, REGISTRY_ADDRESS: target.address, REGISTRY_INSECURE: "true" };
+      const { plan } = sampleConfig(target.address, release, {
+        backupSourceDir: trove,
+        upstreamRegistry: upstream.address,
+        upstreamInsecure: true,
+      });
+      const env = {
+        PATH: process.env.PATH,
+        HOME: process.env.HOME,
+        DOCKER_HOST: engine.host,
+        REGISTRY_ADDRESS: target.address,
+        REGISTRY_INSECURE: "true",
+      };
       for (const p of plan.plans) {
         const n = p.names(target.address);
-        const vars = { ...publishEnvironment("it", plan, p, n), BACKUP_LOG: path.join(work, "logs", `${release}-${p.spec.datastore}-${p.spec.version}.log`) };
+        const vars = {
+          ...publishEnvironment("it", plan, p, n),
+          BACKUP_LOG: path.join(work, "logs", `${release}-${p.spec.datastore}-${p.spec.version}.log`),
+        };
         const r = spawnSync("/bin/bash", ["-c", PUBLISH_SCRIPT], { env: { ...env, ...vars }, encoding: "utf8" });
         if (r.status !== 0) throw new Error(`DatastoreImages' publish script failed: ${r.stderr}`);
       }
@@ -154,19 +230,30 @@ describe.each(labReleases())("Trove %s's own code reads the rendered config and 
     });
 
     /** Trove's answer for one version, given a guest agent config text. */
-    function troveImages(configText: string, datastore: string, version: string): { database: string; backup: string | null } {
+    function troveImages(
+      configText: string,
+      datastore: string,
+      version: string,
+    ): { database: string; backup: string | null } {
       const file = path.join(labWork, `guest-${datastore}-${version}.conf`);
       writeFileSync(file, configText);
       return JSON.parse(execFileSync(lab.python, [script, file, datastore, version], { encoding: "utf8" }));
     }
 
     function inRegistry(ref: string): boolean {
-      return spawnSync("skopeo", ["inspect", "--tls-verify=false", "--raw", `docker://${ref}`], { stdio: "ignore" }).status === 0;
+      return (
+        spawnSync("skopeo", ["inspect", "--tls-verify=false", "--raw", `docker://${ref}`], { stdio: "ignore" })
+          .status === 0
+      );
     }
 
     /** Every version's database and backup image, as Trove names them, that the registry lacks. */
     function missingImages(configText: string): string[] {
-      return sample.flatMap(({ datastore, version }) => Object.values(troveImages(configText, datastore, version)).map((ref) => ref ?? `(no backup image for ${datastore} ${version})`).filter((ref) => !inRegistry(ref)));
+      return sample.flatMap(({ datastore, version }) =>
+        Object.values(troveImages(configText, datastore, version))
+          .map((ref) => ref ?? `(no backup image for ${datastore} ${version})`)
+          .filter((ref) => !inRegistry(ref)),
+      );
     }
 
     it("holds every image Trove computes from the rendered config, under the names image-naming.ts gives", () => {
@@ -174,7 +261,10 @@ describe.each(labReleases())("Trove %s's own code reads the rendered config and 
       const guestConf = renderIni(rendered.guestAgentConf);
       for (const p of plan.plans) {
         const n = p.names(target.address);
-        expect(troveImages(guestConf, p.spec.datastore, p.spec.version)).toEqual({ database: n.database, backup: n.backup });
+        expect(troveImages(guestConf, p.spec.datastore, p.spec.version)).toEqual({
+          database: n.database,
+          backup: n.backup,
+        });
       }
       expect(missingImages(guestConf)).toEqual([]);
     });
@@ -184,13 +274,25 @@ describe.each(labReleases())("Trove %s's own code reads the rendered config and 
       const runbook = good.replace(/(db-backup-mysql)(:1\.1\.0)?\n/, "$1\n").replace("[postgresql]", "[postgres]");
       const missing = missingImages(runbook);
       expect(missing.some((ref) => ref.startsWith("postgres:"))).toBe(true);
-      expect(missing.some((ref) => ref.startsWith(`127.0.0.1${sample[0]!.version.split(".").slice(0, 2).join(".")}:`))).toBe(rules.backupImageNaming === "tagged-only");
+      expect(
+        missing.some((ref) => ref.startsWith(`127.0.0.1${sample[0]!.version.split(".").slice(0, 2).join(".")}:`)),
+      ).toBe(rules.backupImageNaming === "tagged-only");
     });
 
     it("finds a backup image under a shorter tag only where the release falls back to one (Trove 26)", () => {
       // Publish the MariaDB backup image as `:11.8` only, and ask for version 11.8.2.
       const option = `${target.address}/trove-datastores/db-backup-mariadb`;
-      const r = spawnSync("skopeo", ["copy", "--src-tls-verify=false", "--dest-tls-verify=false", `docker://${upstream.address}/${sample[0]!.datastore}:${sample[0]!.version}`, `docker://${option}:11.8`], { encoding: "utf8" });
+      const r = spawnSync(
+        "skopeo",
+        [
+          "copy",
+          "--src-tls-verify=false",
+          "--dest-tls-verify=false",
+          `docker://${upstream.address}/${sample[0]!.datastore}:${sample[0]!.version}`,
+          `docker://${option}:11.8`,
+        ],
+        { encoding: "utf8" },
+      );
       if (r.status !== 0) throw new Error(`skopeo copy failed: ${r.stderr}`);
       const conf = `[mariadb]\ndocker_image = ${target.address}/trove-datastores/mariadb\nbackup_docker_image = ${option}\n`;
       const trove = troveImages(conf, "mariadb", "11.8.2").backup;
@@ -201,7 +303,9 @@ describe.each(labReleases())("Trove %s's own code reads the rendered config and 
         // Trove 21-25 pull the exact tag, which the registry lacks; Trove 18-20 pull the tagless option (`:latest`).
         expect(trove).toBe(rules.backupImageNaming === "version-tag" ? `${option}:11.8.2` : option);
         expect(inRegistry(trove!)).toBe(false);
-        expect(resolveTroveBackupImage(option, defaultCatalog.get("mariadb"), "11.8.2", rules, inRegistry)).toBeUndefined();
+        expect(
+          resolveTroveBackupImage(option, defaultCatalog.get("mariadb"), "11.8.2", rules, inRegistry),
+        ).toBeUndefined();
       }
     });
   });
@@ -216,8 +320,14 @@ describe("applying over SSH into existing files", () => {
   beforeAll(async () => {
     sshd = await startSshd(16022);
     mkdirSync(path.join(work, "etc"), { recursive: true });
-    writeFileSync(troveConf(), "# Trove API config\n[DEFAULT]\ndebug = True\n# keep this comment\ntransport_url = rabbit://x\n\n[database]\nconnection = mysql+pymysql://trove@db/trove\n");
-    writeFileSync(guestConf(), "[DEFAULT]\nlog_file = guest.log\n\n[mysql]\n# tuned by hand\ndocker_image = mysql\ninnodb_buffer_pool_size = 1G\n\n[guest_agent]\ncontainer_registry =\n");
+    writeFileSync(
+      troveConf(),
+      "# Trove API config\n[DEFAULT]\ndebug = True\n# keep this comment\ntransport_url = rabbit://x\n\n[database]\nconnection = mysql+pymysql://trove@db/trove\n",
+    );
+    writeFileSync(
+      guestConf(),
+      "[DEFAULT]\nlog_file = guest.log\n\n[mysql]\n# tuned by hand\ndocker_image = mysql\ninnodb_buffer_pool_size = 1G\n\n[guest_agent]\ncontainer_registry =\n",
+    );
   });
   afterAll(async () => {
     await sshd?.stop();
@@ -227,10 +337,16 @@ describe("applying over SSH into existing files", () => {
     const { rendered } = sampleConfig(registryAddress);
     return {
       files: [
-        { path: troveConf(), sections: rendered.troveConf, restart: [`sh -c 'echo trove-taskmanager >> ${restartLog()}'`] },
+        {
+          path: troveConf(),
+          sections: rendered.troveConf,
+          restart: [`sh -c 'echo trove-taskmanager >> ${restartLog()}'`],
+        },
         { path: guestConf(), sections: rendered.guestAgentConf, restart: [] },
       ],
-      directories: { [path.join(work, "cloudinit")]: { "mysql.cloudinit": "#cloud-config\nntp: {servers: [10.0.0.1]}\n" } },
+      directories: {
+        [path.join(work, "cloudinit")]: { "mysql.cloudinit": "#cloud-config\nntp: {servers: [10.0.0.1]}\n" },
+      },
     };
   }
 
@@ -245,11 +361,17 @@ describe("applying over SSH into existing files", () => {
     expect(result.changed).toEqual([troveConf(), guestConf(), path.join(work, "cloudinit/mysql.cloudinit")]);
     expect(result.restarted).toEqual([`sh -c 'echo trove-taskmanager >> ${restartLog()}'`]);
     expect(readFileSync(restartLog(), "utf8")).toBe("trove-taskmanager\n");
-    expect(readFileSync(troveConf(), "utf8")).toBe("# Trove API config\n[DEFAULT]\ndebug = True\n# keep this comment\ntransport_url = rabbit://x\ndocker_insecure_registries = 10.0.0.5:4000\n\n[database]\nconnection = mysql+pymysql://trove@db/trove\n");
+    expect(readFileSync(troveConf(), "utf8")).toBe(
+      "# Trove API config\n[DEFAULT]\ndebug = True\n# keep this comment\ntransport_url = rabbit://x\ndocker_insecure_registries = 10.0.0.5:4000\n\n[database]\nconnection = mysql+pymysql://trove@db/trove\n",
+    );
     const guest = readFileSync(guestConf(), "utf8");
-    expect(guest).toContain("[mysql]\n# tuned by hand\ndocker_image = 10.0.0.5:4000/trove-datastores/mysql\ninnodb_buffer_pool_size = 1G\nbackup_docker_image = 10.0.0.5:4000/trove-datastores/db-backup-mysql:1.1.0\n");
+    expect(guest).toContain(
+      "[mysql]\n# tuned by hand\ndocker_image = 10.0.0.5:4000/trove-datastores/mysql\ninnodb_buffer_pool_size = 1G\nbackup_docker_image = 10.0.0.5:4000/trove-datastores/db-backup-mysql:1.1.0\n",
+    );
     expect(guest).toContain("[DEFAULT]\nlog_file = guest.log\n");
-    expect(guest).toContain("[guest_agent]\ncontainer_registry = 10.0.0.5:4000\ncontainer_registry_username = trove\ncontainer_registry_password = s3cret=#;x\n");
+    expect(guest).toContain(
+      "[guest_agent]\ncontainer_registry = 10.0.0.5:4000\ncontainer_registry_username = trove\ncontainer_registry_password = s3cret=#;x\n",
+    );
     expect(guest).toContain("[postgresql]\ndocker_image = 10.0.0.5:4000/trove-datastores/postgres\n");
     expect(readFileSync(path.join(work, "cloudinit/mysql.cloudinit"), "utf8")).toContain("ntp:");
   });
@@ -280,20 +402,29 @@ describe("applying over SSH into existing files", () => {
     const before = readFileSync(troveConf(), "utf8");
     const r = sshd.run(renderApplyCommand(PYTHON), JSON.stringify(req));
     expect(r.status).toBe(3);
-    expect(r.stderr).toContain(`pulumi-trove: missing config file(s) on the controller: ${path.join(work, "etc/missing.conf")}; nothing was changed`);
+    expect(r.stderr).toContain(
+      `pulumi-trove: missing config file(s) on the controller: ${path.join(work, "etc/missing.conf")}; nothing was changed`,
+    );
     expect(readFileSync(troveConf(), "utf8")).toBe(before);
   });
 
   it("destroy's remove takes the applied options out again: the files as they were before the first apply, and the restart run", () => {
     const etc = path.join(work, "etc-destroy");
     mkdirSync(etc, { recursive: true });
-    const originals = { [path.join(etc, "trove.conf")]: "[DEFAULT]\ndebug = True\n\n[database]\nconnection = x\n", [path.join(etc, "guest.conf")]: "[DEFAULT]\nlog_file = guest.log\n" };
+    const originals = {
+      [path.join(etc, "trove.conf")]: "[DEFAULT]\ndebug = True\n\n[database]\nconnection = x\n",
+      [path.join(etc, "guest.conf")]: "[DEFAULT]\nlog_file = guest.log\n",
+    };
     for (const [file, text] of Object.entries(originals)) writeFileSync(file, text);
     const { rendered } = sampleConfig("10.0.0.5:4000");
     const cloudinit = path.join(work, "cloudinit-destroy");
     const req: EditorRequest = {
       files: [
-        { path: path.join(etc, "trove.conf"), sections: rendered.troveConf, restart: [`sh -c 'echo destroyed >> ${restartLog()}'`] },
+        {
+          path: path.join(etc, "trove.conf"),
+          sections: rendered.troveConf,
+          restart: [`sh -c 'echo destroyed >> ${restartLog()}'`],
+        },
         { path: path.join(etc, "guest.conf"), sections: rendered.guestAgentConf, restart: [] },
       ],
       directories: { [cloudinit]: { "mysql.cloudinit": "#cloud-config\n" } },
@@ -302,11 +433,17 @@ describe("applying over SSH into existing files", () => {
     const restartsBefore = readFileSync(restartLog(), "utf8");
     const r = sshd.run(renderApplyCommand(PYTHON, "remove"), JSON.stringify(req));
     expect(r.status, r.stderr).toBe(0);
-    expect(JSON.parse(r.stdout.trim())).toEqual({ changed: [path.join(etc, "trove.conf"), path.join(etc, "guest.conf"), path.join(cloudinit, "mysql.cloudinit")], restarted: [`sh -c 'echo destroyed >> ${restartLog()}'`] });
+    expect(JSON.parse(r.stdout.trim())).toEqual({
+      changed: [path.join(etc, "trove.conf"), path.join(etc, "guest.conf"), path.join(cloudinit, "mysql.cloudinit")],
+      restarted: [`sh -c 'echo destroyed >> ${restartLog()}'`],
+    });
     for (const [file, text] of Object.entries(originals)) expect(readFileSync(file, "utf8")).toBe(text);
     expect(existsSync(path.join(cloudinit, "mysql.cloudinit"))).toBe(false);
     expect(readFileSync(restartLog(), "utf8")).toBe(`${restartsBefore}destroyed\n`);
     // A second remove finds nothing to take out.
-    expect(JSON.parse(sshd.run(renderApplyCommand(PYTHON, "remove"), JSON.stringify(req)).stdout.trim())).toEqual({ changed: [], restarted: [] });
+    expect(JSON.parse(sshd.run(renderApplyCommand(PYTHON, "remove"), JSON.stringify(req)).stdout.trim())).toEqual({
+      changed: [],
+      restarted: [],
+    });
   });
 });

@@ -15,7 +15,15 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TroveGuestPipeline, TroveGuestPipelineArgs } from "../../components/index";
 import { OperationResult, PulumiEngine, ResourceState } from "../support/engine/engine";
 import { isSecret, plainObject, pulumiRequire, SPECIAL_SIG, UNKNOWN } from "../support/engine/wire";
-import { buildPluginPackage, getSchema, HostLog, PluginPackage, ProviderHost, startLogEngine, startProviderHost } from "../support/provider-host";
+import {
+  buildPluginPackage,
+  getSchema,
+  HostLog,
+  PluginPackage,
+  ProviderHost,
+  startLogEngine,
+  startProviderHost,
+} from "../support/provider-host";
 import { ApiComponent, ApiField, normalizeDoc, readTypeScriptApi } from "../support/typescript-api";
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- the schema is JSON, the protobuf stubs are untyped */
@@ -31,12 +39,22 @@ const OUTPUT_VALUE_SIG = "d0e6a833031e9bbcd3f4e8bde6ca49a4";
 const ROOT = path.join(__dirname, "../..");
 
 /** The components every language gets. */
-const COMPONENTS = ["TroveGuestPipeline", "GuestImageBuild", "GlanceImage", "LocalRegistry", "DatastoreImages", "TroveConfig", "DatastoreVersion", "DatastoreConfigurationParameters"] as const;
+const COMPONENTS = [
+  "TroveGuestPipeline",
+  "GuestImageBuild",
+  "GlanceImage",
+  "LocalRegistry",
+  "DatastoreImages",
+  "TroveConfig",
+  "DatastoreVersion",
+  "DatastoreConfigurationParameters",
+] as const;
 
 /** TypeScript fields the schema leaves out, by component and path (`*` any component), and why. */
 const LEFT_OUT: Record<string, string> = {
   "*:catalog": "a DatastoreCatalog instance; other languages get the built-in catalog",
-  "TroveGuestPipeline:regions[].provider": "a provider reference the analyzer writes as a $ref no schema has; given with the providers resource option",
+  "TroveGuestPipeline:regions[].provider":
+    "a provider reference the analyzer writes as a $ref no schema has; given with the providers resource option",
   "TroveGuestPipeline:registry.local.dockerProvider": "as regions[].provider",
   "LocalRegistry:dockerProvider": "as regions[].provider",
 };
@@ -46,13 +64,32 @@ const LEFT_OUT: Record<string, string> = {
  * face's own, and what they are converted to is judged by the library's schema (see provider/shapes.ts).
  */
 const RESHAPED = new Set([
-  "TroveGuestPipeline:guestImage", "TroveGuestPipeline:guestImage.preloadImages", "TroveGuestPipeline:guestImage.fetchImage",
-  "TroveGuestPipeline:glanceImage", "TroveGuestPipeline:glanceImage.visibility", "TroveGuestPipeline:regions",
-  "TroveGuestPipeline:registry", "TroveGuestPipeline:registry.local", "TroveGuestPipeline:registry.existing", "TroveGuestPipeline:registry.local.tls", "TroveGuestPipeline:registry.local.tls.generate",
-  "TroveGuestPipeline:datastoreImages", "TroveGuestPipeline:troveConfig", "TroveGuestPipeline:registration", "TroveGuestPipeline:registration.whenInUse",
-  "GuestImageBuild:fetchImage", "GlanceImage:image", "GlanceImage:visibility", "LocalRegistry:tls", "LocalRegistry:tls.generate",
-  "DatastoreConfigurationParameters:rules", "DatastoreConfigurationParameters:rules.rules", "DatastoreConfigurationParameters:rules.rulesFile",
-  "DatastoreConfigurationParameters:rules.rules[].type", "DatastoreConfigurationParameters:rules.rules[].min", "DatastoreConfigurationParameters:rules.rules[].max",
+  "TroveGuestPipeline:guestImage",
+  "TroveGuestPipeline:guestImage.preloadImages",
+  "TroveGuestPipeline:guestImage.fetchImage",
+  "TroveGuestPipeline:glanceImage",
+  "TroveGuestPipeline:glanceImage.visibility",
+  "TroveGuestPipeline:regions",
+  "TroveGuestPipeline:registry",
+  "TroveGuestPipeline:registry.local",
+  "TroveGuestPipeline:registry.existing",
+  "TroveGuestPipeline:registry.local.tls",
+  "TroveGuestPipeline:registry.local.tls.generate",
+  "TroveGuestPipeline:datastoreImages",
+  "TroveGuestPipeline:troveConfig",
+  "TroveGuestPipeline:registration",
+  "TroveGuestPipeline:registration.whenInUse",
+  "GuestImageBuild:fetchImage",
+  "GlanceImage:image",
+  "GlanceImage:visibility",
+  "LocalRegistry:tls",
+  "LocalRegistry:tls.generate",
+  "DatastoreConfigurationParameters:rules",
+  "DatastoreConfigurationParameters:rules.rules",
+  "DatastoreConfigurationParameters:rules.rulesFile",
+  "DatastoreConfigurationParameters:rules.rules[].type",
+  "DatastoreConfigurationParameters:rules.rules[].min",
+  "DatastoreConfigurationParameters:rules.rules[].max",
 ]);
 
 /** Fields of a union's members that the face folds into one object (`tls`: a certificate, or `generate`). */
@@ -99,7 +136,8 @@ afterAll(async () => {
 
 /** The schema type a property holds, through lists and maps, or undefined for a plain value. */
 function typeOf(prop: any): any {
-  const ref: string | undefined = prop.$ref ?? prop.items?.$ref ?? prop.additionalProperties?.$ref ?? prop.additionalProperties?.items?.$ref;
+  const ref: string | undefined =
+    prop.$ref ?? prop.items?.$ref ?? prop.additionalProperties?.$ref ?? prop.additionalProperties?.items?.$ref;
   if (!ref?.startsWith("#/types/")) return undefined;
   return schema.types[ref.slice("#/types/".length)];
 }
@@ -108,7 +146,13 @@ const key = (component: string, path: string) => `${component}:${path}`;
 const bare = (path: string) => path.replace(/\[\]/g, "");
 
 /** Every difference between the TypeScript fields and the schema's properties, one line each. */
-function differences(component: string, fields: ApiField[], props: Record<string, any>, required: string[], prefix: string): string[] {
+function differences(
+  component: string,
+  fields: ApiField[],
+  props: Record<string, any>,
+  required: string[],
+  prefix: string,
+): string[] {
   const problems: string[] = [];
   const tsNames = new Set(fields.map((f) => f.name));
   for (const f of fields) {
@@ -123,8 +167,12 @@ function differences(component: string, fields: ApiField[], props: Record<string
       continue;
     }
     if (!RESHAPED.has(k) && !RESHAPED.has(bare(k))) {
-      if (normalizeDoc(prop.description) !== f.doc) problems.push(`${k}: description ${JSON.stringify(normalizeDoc(prop.description))} is not the TSDoc ${JSON.stringify(f.doc)}`);
-      if (required.includes(f.name) === f.optional) problems.push(`${k}: ${f.optional ? "optional" : "required"} in TypeScript, not in the schema`);
+      if (normalizeDoc(prop.description) !== f.doc)
+        problems.push(
+          `${k}: description ${JSON.stringify(normalizeDoc(prop.description))} is not the TSDoc ${JSON.stringify(f.doc)}`,
+        );
+      if (required.includes(f.name) === f.optional)
+        problems.push(`${k}: ${f.optional ? "optional" : "required"} in TypeScript, not in the schema`);
     } else if (!normalizeDoc(prop.description)) {
       problems.push(`${k}: reshaped field without a description`);
     }
@@ -136,7 +184,8 @@ function differences(component: string, fields: ApiField[], props: Record<string
   }
   for (const name of Object.keys(props)) {
     const k = key(component, prefix ? `${prefix}.${name}` : name);
-    if (!tsNames.has(name) && !FACE_ONLY[bare(k)] && !FACE_ONLY[k]) problems.push(`${k}: in the schema, not in the TypeScript API`);
+    if (!tsNames.has(name) && !FACE_ONLY[bare(k)] && !FACE_ONLY[k])
+      problems.push(`${k}: in the schema, not in the TypeScript API`);
   }
   return problems;
 }
@@ -144,7 +193,9 @@ function differences(component: string, fields: ApiField[], props: Record<string
 describe("the component package's schema (GetSchema from the plugin host)", () => {
   it("serves exactly the public components, as pulumi-trove:index:<Component>, with the package's name and version", () => {
     expect(schema.name).toBe("pulumi-trove");
-    expect(schema.version).toBe((JSON.parse(readFileSync(path.join(ROOT, "package.json"), "utf8")) as { version: string }).version);
+    expect(schema.version).toBe(
+      (JSON.parse(readFileSync(path.join(ROOT, "package.json"), "utf8")) as { version: string }).version,
+    );
     expect(Object.keys(schema.resources).sort()).toEqual(COMPONENTS.map((c) => `pulumi-trove:index:${c}`).sort());
     for (const r of Object.values<any>(schema.resources)) expect(r.isComponent).toBe(true);
     // No provider references (see LEFT_OUT): the schema depends on no other package.
@@ -164,9 +215,18 @@ describe("the component package's schema (GetSchema from the plugin host)", () =
     const api = tsApi();
     const problems = api.flatMap((c) => {
       const outputs = schema.resources[`pulumi-trove:index:${c.name}`].properties as Record<string, any>;
-      const missing = c.outputs.filter((o) => !OUTPUTS_LEFT_OUT[key(c.name, o.name)] && !outputs[o.name]).map((o) => `${c.name}.${o.name}: not an output`);
-      const docs = c.outputs.filter((o) => outputs[o.name] && normalizeDoc(outputs[o.name].description) !== o.doc).map((o) => `${c.name}.${o.name}: description ${JSON.stringify(normalizeDoc(outputs[o.name].description))} is not the TSDoc ${JSON.stringify(o.doc)}`);
-      const extra = Object.keys(outputs).filter((o) => !c.outputs.some((t) => t.name === o) && !OUTPUTS_ADDED[key(c.name, o)]).map((o) => `${c.name}.${o}: an output TypeScript does not have`);
+      const missing = c.outputs
+        .filter((o) => !OUTPUTS_LEFT_OUT[key(c.name, o.name)] && !outputs[o.name])
+        .map((o) => `${c.name}.${o.name}: not an output`);
+      const docs = c.outputs
+        .filter((o) => outputs[o.name] && normalizeDoc(outputs[o.name].description) !== o.doc)
+        .map(
+          (o) =>
+            `${c.name}.${o.name}: description ${JSON.stringify(normalizeDoc(outputs[o.name].description))} is not the TSDoc ${JSON.stringify(o.doc)}`,
+        );
+      const extra = Object.keys(outputs)
+        .filter((o) => !c.outputs.some((t) => t.name === o) && !OUTPUTS_ADDED[key(c.name, o)])
+        .map((o) => `${c.name}.${o}: an output TypeScript does not have`);
       return [...missing, ...docs, ...extra];
     });
     expect(problems).toEqual([]);
@@ -194,12 +254,23 @@ interface YamlResource {
 
 /** The resources of a Pulumi YAML program file, their `pulumi-trove:<Component>` types written as full tokens. */
 function yamlProgram(file: string): { name: string; resources: YamlResource[] } {
-  const doc = parse(readFileSync(path.join(ROOT, file), "utf8")) as { name: string; resources: Record<string, { type: string; properties?: Record<string, unknown>; options?: { providers?: string[] } }> };
+  const doc = parse(readFileSync(path.join(ROOT, file), "utf8")) as {
+    name: string;
+    resources: Record<
+      string,
+      { type: string; properties?: Record<string, unknown>; options?: { providers?: string[] } }
+    >;
+  };
   const resources = Object.entries(doc.resources).map(([name, r]) => {
     // Pulumi YAML reads `pkg:Type` as `pkg:index:Type`.
     const parts = r.type.split(":");
     const providers = r.options?.providers?.map((p) => /^\$\{([\w-]+)\}$/.exec(p)![1]!);
-    return { name, type: parts.length === 2 ? `${parts[0]}:index:${parts[1]}` : r.type, properties: r.properties ?? {}, ...(providers ? { providers } : {}) };
+    return {
+      name,
+      type: parts.length === 2 ? `${parts[0]}:index:${parts[1]}` : r.type,
+      properties: r.properties ?? {},
+      ...(providers ? { providers } : {}),
+    };
   });
   return { name: doc.name, resources };
 }
@@ -209,11 +280,19 @@ function yamlProgram(file: string): { name: string; resources: YamlResource[] } 
  * stack, then each resource as a remote component with its properties as they are (plain values; the runtime's
  * interpolations aside, which these programs do not use), as the runtime sends them to the monitor.
  */
-function yamlRuntime(project: string, stack: string, resources: YamlResource[], outputs = new Map<string, Record<string, unknown>>()) {
+function yamlRuntime(
+  project: string,
+  stack: string,
+  resources: YamlResource[],
+  outputs = new Map<string, Record<string, unknown>>(),
+) {
   return async (address: string): Promise<{ exitCode: number | null; output: string }> => {
     const monitor = new resrpc.ResourceMonitorClient(address, grpc.credentials.createInsecure());
     const engineClient = new engrpc.EngineClient(address, grpc.credentials.createInsecure());
-    const call = <T>(f: (cb: (err: any, r: T) => void) => void) => new Promise<T>((resolve, reject) => f((err, r) => (err ? reject(new Error(err.details ?? err.message)) : resolve(r))));
+    const call = <T>(f: (cb: (err: any, r: T) => void) => void) =>
+      new Promise<T>((resolve, reject) =>
+        f((err, r) => (err ? reject(new Error(err.details ?? err.message)) : resolve(r))),
+      );
     try {
       const stackReq = new resproto.RegisterResourceRequest();
       stackReq.setType("pulumi:pulumi:Stack");
@@ -261,7 +340,11 @@ function bareEnv(home: string): NodeJS.ProcessEnv {
 }
 
 /** `type::name` of a resource, and of its parent (through the URN the parent was registered under). */
-function graph(resources: ResourceState[], leaveOut: (r: ResourceState) => boolean, skipLevel: (r: ResourceState) => boolean): string[] {
+function graph(
+  resources: ResourceState[],
+  leaveOut: (r: ResourceState) => boolean,
+  skipLevel: (r: ResourceState) => boolean,
+): string[] {
   const byUrn = new Map(resources.map((r) => [r.urn, r]));
   const label = (r: ResourceState) => `${r.type}::${r.name}`;
   const parentOf = (r: ResourceState): ResourceState | undefined => {
@@ -271,15 +354,20 @@ function graph(resources: ResourceState[], leaveOut: (r: ResourceState) => boole
   };
   return resources
     .filter((r) => !leaveOut(r) && !skipLevel(r) && r.type !== "pulumi:pulumi:Stack")
-    .map((r) => `${label(r)} <- ${parentOf(r)?.type === "pulumi:pulumi:Stack" ? "(stack)" : parentOf(r) ? label(parentOf(r)!) : "(none)"}`)
+    .map(
+      (r) =>
+        `${label(r)} <- ${parentOf(r)?.type === "pulumi:pulumi:Stack" ? "(stack)" : parentOf(r) ? label(parentOf(r)!) : "(none)"}`,
+    )
     .sort();
 }
 
 /** examples/lab.yaml's resources with its pipeline replaced. */
-const withPipeline = (pipeline: YamlResource): YamlResource[] => yamlProgram("examples/lab.yaml").resources.map((r) => (r.type === pipeline.type ? pipeline : r));
+const withPipeline = (pipeline: YamlResource): YamlResource[] =>
+  yamlProgram("examples/lab.yaml").resources.map((r) => (r.type === pipeline.type ? pipeline : r));
 
 /** The pipeline resource of a YAML program. */
-const pipelineOf = (resources: YamlResource[]): YamlResource => resources.find((r) => r.type === "pulumi-trove:index:TroveGuestPipeline")!;
+const pipelineOf = (resources: YamlResource[]): YamlResource =>
+  resources.find((r) => r.type === "pulumi-trove:index:TroveGuestPipeline")!;
 
 describe("Construct through the plugin host, driven by the engine harness as for a YAML program", () => {
   let home: string;
@@ -310,10 +398,17 @@ describe("Construct through the plugin host, driven by the engine harness as for
     }).preview();
 
   it("examples/lab.yaml gives the pipeline exactly the lab stack's settings", () => {
-    const stackFile = parse(readFileSync(path.join(ROOT, "stacks/Pulumi.lab.yaml"), "utf8")) as { config: Record<string, unknown> };
-    const settings = Object.fromEntries(Object.entries(stackFile.config).map(([k, v]) => [k.replace(/^pulumi-trove:/, ""), v]));
+    const stackFile = parse(readFileSync(path.join(ROOT, "stacks/Pulumi.lab.yaml"), "utf8")) as {
+      config: Record<string, unknown>;
+    };
+    const settings = Object.fromEntries(
+      Object.entries(stackFile.config).map(([k, v]) => [k.replace(/^pulumi-trove:/, ""), v]),
+    );
     const lab = yamlProgram("examples/lab.yaml").resources;
-    expect(lab.map((r) => `${r.type} ${r.name}`)).toEqual(["pulumi:providers:openstack openstack-lab", "pulumi-trove:index:TroveGuestPipeline lab"]);
+    expect(lab.map((r) => `${r.type} ${r.name}`)).toEqual([
+      "pulumi:providers:openstack openstack-lab",
+      "pulumi-trove:index:TroveGuestPipeline lab",
+    ]);
     expect(pipelineOf(lab).properties).toEqual(settings);
     // The provider the TypeScript stack builds for the region: `openstack-<region>` with the region's cloud.
     expect(lab[0]!.properties).toEqual({ cloud: "trove-lab" });
@@ -326,17 +421,31 @@ describe("Construct through the plugin host, driven by the engine harness as for
     expect(ml.errors, ml.programOutput).toEqual([]);
     // One level more: the multi-language face around the pipeline.
     const isFace = (r: ResourceState) => r.type.startsWith("pulumi-trove:index:");
-    const tsGraph = graph(tsPreview.resources, () => false, () => false);
+    const tsGraph = graph(
+      tsPreview.resources,
+      () => false,
+      () => false,
+    );
     const mlGraph = graph(ml.resources, () => false, isFace);
     expect(mlGraph).toEqual(tsGraph);
-    expect(ml.resources.filter(isFace).map((r) => `${r.type}::${r.name}`)).toEqual(["pulumi-trove:index:TroveGuestPipeline::lab"]);
+    expect(ml.resources.filter(isFace).map((r) => `${r.type}::${r.name}`)).toEqual([
+      "pulumi-trove:index:TroveGuestPipeline::lab",
+    ]);
     // The same inputs, resource by resource (a dynamic resource's serialized provider aside: its code is loaded from
     // the plugin's copy of the package, so its file paths differ; and the provider's own, which the SDKs write
     // differently: the TypeScript SDK adds its `version`), and the same provider for each.
     const isProvider = (r: ResourceState) => r.type.startsWith("pulumi:providers:");
-    const inputs = (rs: ResourceState[]) => Object.fromEntries(rs.filter((r) => r.custom && !isProvider(r)).map((r) => [`${r.type}::${r.name}`, { ...plainObject(r.inputs), __provider: undefined }]));
+    const inputs = (rs: ResourceState[]) =>
+      Object.fromEntries(
+        rs
+          .filter((r) => r.custom && !isProvider(r))
+          .map((r) => [`${r.type}::${r.name}`, { ...plainObject(r.inputs), __provider: undefined }]),
+      );
     expect(inputs(ml.resources)).toEqual(inputs(tsPreview.resources));
-    const providers = (rs: ResourceState[]) => Object.fromEntries(rs.filter((r) => r.custom).map((r) => [`${r.type}::${r.name}`, r.provider?.split("::")[3] ?? r.provider]));
+    const providers = (rs: ResourceState[]) =>
+      Object.fromEntries(
+        rs.filter((r) => r.custom).map((r) => [`${r.type}::${r.name}`, r.provider?.split("::")[3] ?? r.provider]),
+      );
     expect(providers(ml.resources)).toEqual(providers(tsPreview.resources));
     expect(Object.values(providers(ml.resources))).toContain("openstack-lab");
     expect(plainObject(ml.resources.find(isProvider)!.inputs).cloud).toBe("trove-lab");
@@ -349,29 +458,57 @@ describe("Construct through the plugin host, driven by the engine harness as for
     expect(state.registryAddress).toBe(UNKNOWN);
     expect(tsPreview.outputs.registryAddress).toBe(UNKNOWN);
     expect(state.versionSettings).toEqual(tsPreview.outputs.versionSettings);
-    expect(Object.keys(state).sort()).toEqual(Object.keys(schema.resources["pulumi-trove:index:TroveGuestPipeline"].properties).sort());
+    expect(Object.keys(state).sort()).toEqual(
+      Object.keys(schema.resources["pulumi-trove:index:TroveGuestPipeline"].properties).sort(),
+    );
   });
 
   it("keeps a secret secret by its value (the schema marks none): the registry password reaches the same resources, secret", async () => {
     // TypeScript: the lab stack with basic auth, its password from `pulumi config set --secret registryPassword`.
     const auth = { username: "trove" };
-    const tsAuth = await new PulumiEngine({ root: ROOT, stack: "lab", env: bareEnv(home), secrets: { registryPassword: "s3cret" }, configOverrides: { "pulumi-trove:registry": { local: { ...(pipelineOf(yamlProgram("examples/lab.yaml").resources).properties.registry as { local: object }).local, auth } } } }).preview();
+    const tsAuth = await new PulumiEngine({
+      root: ROOT,
+      stack: "lab",
+      env: bareEnv(home),
+      secrets: { registryPassword: "s3cret" },
+      configOverrides: {
+        "pulumi-trove:registry": {
+          local: {
+            ...(pipelineOf(yamlProgram("examples/lab.yaml").resources).properties.registry as { local: object }).local,
+            auth,
+          },
+        },
+      },
+    }).preview();
     expect(tsAuth.errors, tsAuth.programOutput).toEqual([]);
     // YAML: `password: ${registryPassword}` of a secret config key, which the runtime sends as a secret output value.
     const lab = pipelineOf(yamlProgram("examples/lab.yaml").resources);
     const registry = lab.properties.registry as { local: Record<string, unknown> };
     const password = { [SPECIAL_SIG]: OUTPUT_VALUE_SIG, value: "s3cret", secret: true };
-    const ml = await mlPreview(withPipeline({ ...lab, properties: { ...lab.properties, registry: { local: { ...registry.local, auth: { ...auth, password } } } } }));
+    const ml = await mlPreview(
+      withPipeline({
+        ...lab,
+        properties: { ...lab.properties, registry: { local: { ...registry.local, auth: { ...auth, password } } } },
+      }),
+    );
     expect(ml.errors, ml.programOutput).toEqual([]);
     /** Paths of the secret values in a wire value, e.g. `environment.REGISTRY_PASSWORD`. */
     const secretPaths = (v: unknown, at: string): string[] => {
       if (isSecret(v)) return [at];
       if (Array.isArray(v)) return v.flatMap((x, i) => secretPaths(x, `${at}[${i}]`));
-      if (v && typeof v === "object") return Object.entries(v).flatMap(([k, x]) => secretPaths(x, at ? `${at}.${k}` : k));
+      if (v && typeof v === "object")
+        return Object.entries(v).flatMap(([k, x]) => secretPaths(x, at ? `${at}.${k}` : k));
       return [];
     };
     /** A wire value with its secrets blanked out: what would be stored in plain text. */
-    const inTheClear = (v: unknown): unknown => (isSecret(v) ? "[secret]" : Array.isArray(v) ? v.map(inTheClear) : v && typeof v === "object" ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, inTheClear(x)])) : v);
+    const inTheClear = (v: unknown): unknown =>
+      isSecret(v)
+        ? "[secret]"
+        : Array.isArray(v)
+          ? v.map(inTheClear)
+          : v && typeof v === "object"
+            ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, inTheClear(x)]))
+            : v;
     const secrets = (rs: ResourceState[]) =>
       Object.fromEntries(
         rs
@@ -389,7 +526,12 @@ describe("Construct through the plugin host, driven by the engine harness as for
   it("refuses a bad value with the TypeScript API's one-line message", async () => {
     const lab = pipelineOf(yamlProgram("examples/lab.yaml").resources);
     const bad = { ...lab, properties: { ...lab.properties, versions: [{ datastore: "mysql", version: "9.9" }] } };
-    pulumi.runtime.setMocks({ newResource: (a) => ({ id: `${a.name}-id`, state: a.inputs }), call: (a) => a.inputs }, "pulumi-trove", "lab", true);
+    pulumi.runtime.setMocks(
+      { newResource: (a) => ({ id: `${a.name}-id`, state: a.inputs }), call: (a) => a.inputs },
+      "pulumi-trove",
+      "lab",
+      true,
+    );
     let expected = "";
     try {
       new TroveGuestPipeline("lab", bad.properties as unknown as TroveGuestPipelineArgs);
@@ -408,31 +550,45 @@ describe("Construct through the plugin host, driven by the engine harness as for
 
 /** Python's name for a schema property, as Pulumi's Python code generator writes it (`troveRelease` → `trove_release`). */
 function pythonName(name: string): string {
-  return name.replace(/([a-z0-9])([A-Z])/g, "$1_$2").replace(/([A-Z])([A-Z][a-z])/g, "$1_$2").toLowerCase();
+  return name
+    .replace(/([a-z0-9])([A-Z])/g, "$1_$2")
+    .replace(/([A-Z])([A-Z][a-z])/g, "$1_$2")
+    .toLowerCase();
 }
 
 /** Every problem of a YAML value against a schema property: unknown fields, missing required ones, wrong kinds. */
 function yamlProblems(value: unknown, prop: any, at: string): string[] {
   if (typeof value === "string" && /^\$\{[^}]+\}$/.test(value)) return []; // an interpolation: its type is the source's
   const target = prop.$ref?.startsWith("#/types/") ? schema.types[prop.$ref.slice("#/types/".length)] : prop;
-  if (target.type === "array") return Array.isArray(value) ? value.flatMap((v, i) => yamlProblems(v, target.items, `${at}[${i}]`)) : [`${at}: a list in the schema`];
+  if (target.type === "array")
+    return Array.isArray(value)
+      ? value.flatMap((v, i) => yamlProblems(v, target.items, `${at}[${i}]`))
+      : [`${at}: a list in the schema`];
   if (target.type === "object" && target.additionalProperties) {
-    return value && typeof value === "object" ? Object.entries(value).flatMap(([k, v]) => yamlProblems(v, target.additionalProperties, `${at}.${k}`)) : [`${at}: a map in the schema`];
+    return value && typeof value === "object"
+      ? Object.entries(value).flatMap(([k, v]) => yamlProblems(v, target.additionalProperties, `${at}.${k}`))
+      : [`${at}: a map in the schema`];
   }
   if (target.properties) return objectProblems(value, target.properties, target.required ?? [], at);
   const kinds: Record<string, string> = { string: "string", number: "number", integer: "number", boolean: "boolean" };
   // The YAML runtime turns a number or a boolean written for a string property into its text.
   if (target.type === "string" && (typeof value === "number" || typeof value === "boolean")) return [];
-  return kinds[target.type] && typeof value !== kinds[target.type] ? [`${at}: ${JSON.stringify(value)} is not a ${target.type}`] : [];
+  return kinds[target.type] && typeof value !== kinds[target.type]
+    ? [`${at}: ${JSON.stringify(value)} is not a ${target.type}`]
+    : [];
 }
 
 function objectProblems(value: unknown, properties: Record<string, any>, required: string[], at: string): string[] {
   if (!value || typeof value !== "object" || Array.isArray(value)) return [`${at}: an object in the schema`];
   const given = value as Record<string, unknown>;
   return [
-    ...Object.keys(given).filter((k) => !properties[k]).map((k) => `${at}.${k}: not in the schema`),
+    ...Object.keys(given)
+      .filter((k) => !properties[k])
+      .map((k) => `${at}.${k}: not in the schema`),
     ...required.filter((k) => given[k] === undefined).map((k) => `${at}.${k}: required by the schema`),
-    ...Object.entries(given).filter(([k]) => properties[k]).flatMap(([k, v]) => yamlProblems(v, properties[k], `${at}.${k}`)),
+    ...Object.entries(given)
+      .filter(([k]) => properties[k])
+      .flatMap(([k, v]) => yamlProblems(v, properties[k], `${at}.${k}`)),
   ];
 }
 
@@ -465,23 +621,29 @@ print(json.dumps({"imports": imports, "calls": calls, "attributes": attributes})
 `;
 
 describe("the examples in Pulumi YAML and Python, against the schema the plugin serves", () => {
-  it.each(["examples/basic.yaml", "examples/lab.yaml"])("%s: every resource type, property and required property is the schema's", (file) => {
-    const program = yamlProgram(file);
-    // Resources of other packages (the OpenStack provider) are those packages' schemas' business.
-    const problems = program.resources.filter((r) => r.type.startsWith("pulumi-trove:")).flatMap((r) => {
-      const resource = schema.resources[r.type];
-      if (!resource) return [`${r.name}: no resource ${r.type} in the schema`];
-      return objectProblems(r.properties, resource.inputProperties, resource.requiredInputs ?? [], r.name);
-    });
-    expect(problems).toEqual([]);
-    // The outputs it reads are the component's.
-    const outputs = (parse(readFileSync(path.join(ROOT, file), "utf8")) as { outputs?: Record<string, string> }).outputs ?? {};
-    for (const [key, ref] of Object.entries(outputs)) {
-      const [name, output] = /^\$\{(\w+)\.(\w+)\}$/.exec(ref)!.slice(1) as [string, string];
-      const r = program.resources.find((x) => x.name === name)!;
-      expect(schema.resources[r.type].properties[output], `${file} outputs.${key}`).toBeDefined();
-    }
-  });
+  it.each(["examples/basic.yaml", "examples/lab.yaml"])(
+    "%s: every resource type, property and required property is the schema's",
+    (file) => {
+      const program = yamlProgram(file);
+      // Resources of other packages (the OpenStack provider) are those packages' schemas' business.
+      const problems = program.resources
+        .filter((r) => r.type.startsWith("pulumi-trove:"))
+        .flatMap((r) => {
+          const resource = schema.resources[r.type];
+          if (!resource) return [`${r.name}: no resource ${r.type} in the schema`];
+          return objectProblems(r.properties, resource.inputProperties, resource.requiredInputs ?? [], r.name);
+        });
+      expect(problems).toEqual([]);
+      // The outputs it reads are the component's.
+      const outputs =
+        (parse(readFileSync(path.join(ROOT, file), "utf8")) as { outputs?: Record<string, string> }).outputs ?? {};
+      for (const [key, ref] of Object.entries(outputs)) {
+        const [name, output] = /^\$\{(\w+)\.(\w+)\}$/.exec(ref)!.slice(1) as [string, string];
+        const r = program.resources.find((x) => x.name === name)!;
+        expect(schema.resources[r.type].properties[output], `${file} outputs.${key}`).toBeDefined();
+      }
+    },
+  );
 
   it("examples/basic.yaml declares what examples/basic.ts declares: the same pipeline arguments", () => {
     const yaml = yamlProgram("examples/basic.yaml").resources[0]!;
@@ -493,18 +655,31 @@ describe("the examples in Pulumi YAML and Python, against the schema the plugin 
   });
 
   it("examples/basic.py imports the generated SDK and uses only its classes, arguments and outputs (Python's names of the schema's)", () => {
-    const read = spawnSync("python3", ["-c", PYTHON_READER, path.join(ROOT, "examples/basic.py")], { encoding: "utf8" });
+    const read = spawnSync("python3", ["-c", PYTHON_READER, path.join(ROOT, "examples/basic.py")], {
+      encoding: "utf8",
+    });
     expect(read.stderr).toBe("");
     const use = JSON.parse(read.stdout) as PythonUse;
     expect(use.imports.sort()).toEqual(["pulumi", "pulumi_pulumi_trove"]);
     // Python's classes: each component by its name, each type as `<Type>Args`.
     const classes = new Map<string, { keywords: string[]; required: string[] }>();
-    for (const [token, r] of Object.entries<any>(schema.resources)) classes.set(token.split(":")[2]!, { keywords: [...Object.keys(r.inputProperties).map(pythonName), "opts"], required: (r.requiredInputs ?? []).map(pythonName) });
-    for (const [token, t] of Object.entries<any>(schema.types)) classes.set(`${token.split(":")[2]}Args`, { keywords: Object.keys(t.properties).map(pythonName), required: (t.required ?? []).map(pythonName) });
+    for (const [token, r] of Object.entries<any>(schema.resources))
+      classes.set(token.split(":")[2]!, {
+        keywords: [...Object.keys(r.inputProperties).map(pythonName), "opts"],
+        required: (r.requiredInputs ?? []).map(pythonName),
+      });
+    for (const [token, t] of Object.entries<any>(schema.types))
+      classes.set(`${token.split(":")[2]}Args`, {
+        keywords: Object.keys(t.properties).map(pythonName),
+        required: (t.required ?? []).map(pythonName),
+      });
     const problems = use.calls.flatMap((c) => {
       const cls = classes.get(c.func);
       if (!cls) return [`line ${c.line}: the SDK has no class ${c.func}`];
-      return [...c.keywords.filter((k) => !cls.keywords.includes(k)).map((k) => `line ${c.line}: ${c.func} takes no ${k}`), ...cls.required.filter((k) => !c.keywords.includes(k)).map((k) => `line ${c.line}: ${c.func} needs ${k}`)];
+      return [
+        ...c.keywords.filter((k) => !cls.keywords.includes(k)).map((k) => `line ${c.line}: ${c.func} takes no ${k}`),
+        ...cls.required.filter((k) => !c.keywords.includes(k)).map((k) => `line ${c.line}: ${c.func} needs ${k}`),
+      ];
     });
     for (const a of use.attributes) {
       const outputs = Object.keys(schema.resources[`pulumi-trove:index:${a.of}`]?.properties ?? {}).map(pythonName);

@@ -24,8 +24,12 @@ function plain(value: unknown): unknown {
 export type CommandStep = { step: "none" } | { step: "update" | "replace"; runs: string; changed: string[] };
 
 export function commandStep(before: DeclaredResource, after: DeclaredResource): CommandStep {
-  const keys = [...new Set([...Object.keys(before.inputs), ...Object.keys(after.inputs)])].filter((k) => !k.startsWith("__"));
-  const changed = keys.filter((k) => JSON.stringify(plain(before.inputs[k])) !== JSON.stringify(plain(after.inputs[k]))).sort();
+  const keys = [...new Set([...Object.keys(before.inputs), ...Object.keys(after.inputs)])].filter(
+    (k) => !k.startsWith("__"),
+  );
+  const changed = keys
+    .filter((k) => JSON.stringify(plain(before.inputs[k])) !== JSON.stringify(plain(after.inputs[k])))
+    .sort();
   if (changed.length === 0) return { step: "none" };
   const replacing = new Set(after.replaceOnChanges.map((p) => p.split(/[[.]/)[0]!));
   if (changed.some((k) => replacing.has(k))) return { step: "replace", runs: String(after.inputs.create), changed };

@@ -26,18 +26,39 @@ export async function startDockerEngine(): Promise<TestDockerEngine> {
   const socket = path.join(dir, "docker.sock");
   const child: ChildProcess = spawn(
     "dockerd",
-    ["--data-root", path.join(dir, "root"), "--exec-root", path.join(dir, "exec"), "--pidfile", path.join(dir, "dockerd.pid"), "-H", `unix://${socket}`, "--storage-driver=vfs", "--iptables=false", "--ip6tables=false", "--bridge=none", "--ip-masq=false"],
+    [
+      "--data-root",
+      path.join(dir, "root"),
+      "--exec-root",
+      path.join(dir, "exec"),
+      "--pidfile",
+      path.join(dir, "dockerd.pid"),
+      "-H",
+      `unix://${socket}`,
+      "--storage-driver=vfs",
+      "--iptables=false",
+      "--ip6tables=false",
+      "--bridge=none",
+      "--ip-masq=false",
+    ],
     { stdio: "ignore" },
   );
   const host = `unix://${socket}`;
-  const docker = (args: string[], input?: string) => execFileSync(DOCKER_CLIENT, args, { env: { ...process.env, DOCKER_HOST: host }, encoding: "utf8", input, stdio: ["pipe", "pipe", "pipe"] });
+  const docker = (args: string[], input?: string) =>
+    execFileSync(DOCKER_CLIENT, args, {
+      env: { ...process.env, DOCKER_HOST: host },
+      encoding: "utf8",
+      input,
+      stdio: ["pipe", "pipe", "pipe"],
+    });
   const deadline = Date.now() + 30_000;
   for (;;) {
     try {
       docker(["info", "--format", "{{.ServerVersion}}"]);
       break;
     } catch (error) {
-      if (Date.now() > deadline || child.exitCode !== null) throw new Error(`dockerd did not start: ${String(error)}`, { cause: error });
+      if (Date.now() > deadline || child.exitCode !== null)
+        throw new Error(`dockerd did not start: ${String(error)}`, { cause: error });
       await new Promise((resolve) => setTimeout(resolve, 200));
     }
   }

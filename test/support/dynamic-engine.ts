@@ -23,7 +23,10 @@ export function loadDynamicProvider(serialized: string, cwd = process.cwd()): pu
 const wire = <T>(value: T): T => JSON.parse(JSON.stringify(value)) as T;
 
 /** The state the engine stores: the provider's outputs, plus the serialized provider (as the host adds it back). */
-function withProvider(outs: Record<string, unknown> | undefined, from: Record<string, unknown>): Record<string, unknown> {
+function withProvider(
+  outs: Record<string, unknown> | undefined,
+  from: Record<string, unknown>,
+): Record<string, unknown> {
   return { ...wire(outs ?? {}), __provider: from.__provider };
 }
 

@@ -24,8 +24,31 @@ export interface GlanceShown {
 
 // The fields of Glance's image schema; every other key of an image is one of its (extra) properties.
 const SCHEMA_FIELDS = new Set([
-  "id", "name", "status", "visibility", "protected", "os_hidden", "checksum", "os_hash_algo", "os_hash_value", "owner", "size", "virtual_size",
-  "min_ram", "min_disk", "created_at", "updated_at", "tags", "self", "file", "schema", "disk_format", "container_format", "direct_url", "locations", "stores",
+  "id",
+  "name",
+  "status",
+  "visibility",
+  "protected",
+  "os_hidden",
+  "checksum",
+  "os_hash_algo",
+  "os_hash_value",
+  "owner",
+  "size",
+  "virtual_size",
+  "min_ram",
+  "min_disk",
+  "created_at",
+  "updated_at",
+  "tags",
+  "self",
+  "file",
+  "schema",
+  "disk_format",
+  "container_format",
+  "direct_url",
+  "locations",
+  "stores",
 ]);
 
 /** A session for the cloud (and region) of a clouds.yaml, as the provider configures it. */
@@ -64,9 +87,25 @@ export async function deleteImage(session: GlanceSession, id: string): Promise<v
 }
 
 /** Sends a request whose body is not JSON (the file upload, a JSON patch). */
-async function sendRaw(session: GlanceSession, method: string, apiPath: string, contentType: string, body: Buffer | string, ok: number[]): Promise<void> {
-  const r = await fetch(`${session.endpoint}${apiPath}`, { method, headers: { "Content-Type": contentType, "X-Auth-Token": session.token, Accept: "application/json" }, body });
-  if (!ok.includes(r.status)) throw openStackApiError(`Glance ${method} ${apiPath}: HTTP ${r.status}: ${glanceMessage(await r.text())}`, r.status, 1);
+async function sendRaw(
+  session: GlanceSession,
+  method: string,
+  apiPath: string,
+  contentType: string,
+  body: Buffer | string,
+  ok: number[],
+): Promise<void> {
+  const r = await fetch(`${session.endpoint}${apiPath}`, {
+    method,
+    headers: { "Content-Type": contentType, "X-Auth-Token": session.token, Accept: "application/json" },
+    body,
+  });
+  if (!ok.includes(r.status))
+    throw openStackApiError(
+      `Glance ${method} ${apiPath}: HTTP ${r.status}: ${glanceMessage(await r.text())}`,
+      r.status,
+      1,
+    );
 }
 
 /**
@@ -75,7 +114,8 @@ async function sendRaw(session: GlanceSession, method: string, apiPath: string, 
  */
 export async function createImage(session: GlanceSession, inputs: Record<string, unknown>): Promise<GlanceShown> {
   const file = inputs.localFilePath;
-  if (typeof file !== "string") throw new Error("only images uploaded from a local file are applied here (localFilePath)");
+  if (typeof file !== "string")
+    throw new Error("only images uploaded from a local file are applied here (localFilePath)");
   const record: Record<string, unknown> = {
     ...((inputs.properties as Record<string, string> | undefined) ?? {}),
     name: inputs.name,
@@ -88,19 +128,26 @@ export async function createImage(session: GlanceSession, inputs: Record<string,
   if (inputs.minRamMb !== undefined) record.min_ram = Number(inputs.minRamMb);
   if (inputs.protected === true) record.protected = true;
   const r = await send("POST", `${session.endpoint}/images`, { token: session.token, body: record });
-  if (r.status !== 201) throw openStackApiError(`Glance POST /images: HTTP ${r.status}: ${glanceMessage(r.body)}`, r.status, r.attempts);
+  if (r.status !== 201)
+    throw openStackApiError(`Glance POST /images: HTTP ${r.status}: ${glanceMessage(r.body)}`, r.status, r.attempts);
   const id = (r.body as { id: string }).id;
   await sendRaw(session, "PUT", `/images/${id}/file`, "application/octet-stream", readFileSync(file), [204]);
   for (let waited = 0; ; waited += 250) {
     const shown = await showImage(session, id);
     if (shown?.status === "active") return shown;
-    if (!shown || waited > 120_000) throw new Error(`Glance image ${id} did not become active (${shown?.status ?? "gone"})`);
+    if (!shown || waited > 120_000)
+      throw new Error(`Glance image ${id} did not become active (${shown?.status ?? "gone"})`);
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
 }
 
 /** Updates what changes in place (name, visibility, protected, tags, properties) with one JSON patch. */
-export async function updateImage(session: GlanceSession, id: string, old: Record<string, unknown>, inputs: Record<string, unknown>): Promise<GlanceShown> {
+export async function updateImage(
+  session: GlanceSession,
+  id: string,
+  old: Record<string, unknown>,
+  inputs: Record<string, unknown>,
+): Promise<GlanceShown> {
   const oldProperties = (old.properties as Record<string, string> | undefined) ?? {};
   const properties = (inputs.properties as Record<string, string> | undefined) ?? {};
   const patch: Array<{ op: string; path: string; value?: unknown }> = [
@@ -108,9 +155,22 @@ export async function updateImage(session: GlanceSession, id: string, old: Recor
     { op: "replace", path: "/visibility", value: inputs.visibility ?? "private" },
     { op: "replace", path: "/protected", value: inputs.protected === true },
     { op: "replace", path: "/tags", value: (inputs.tags as string[] | undefined) ?? [] },
-    ...Object.entries(properties).map(([k, v]) => ({ op: k in oldProperties ? "replace" : "add", path: `/${k}`, value: v })),
-    ...Object.keys(oldProperties).filter((k) => !(k in properties)).map((k) => ({ op: "remove", path: `/${k}` })),
+    ...Object.entries(properties).map(([k, v]) => ({
+      op: k in oldProperties ? "replace" : "add",
+      path: `/${k}`,
+      value: v,
+    })),
+    ...Object.keys(oldProperties)
+      .filter((k) => !(k in properties))
+      .map((k) => ({ op: "remove", path: `/${k}` })),
   ];
-  await sendRaw(session, "PATCH", `/images/${encodeURIComponent(id)}`, "application/openstack-images-v2.1-json-patch", JSON.stringify(patch), [200]);
+  await sendRaw(
+    session,
+    "PATCH",
+    `/images/${encodeURIComponent(id)}`,
+    "application/openstack-images-v2.1-json-patch",
+    JSON.stringify(patch),
+    [200],
+  );
   return (await showImage(session, id))!;
 }

@@ -18,18 +18,27 @@ export interface LabExecution {
 }
 
 /** Runs `program` under mocks, each declared resource applied to the lab; returns what was applied and the result. */
-export async function executeAgainstLab<T>(lab: Lab, stack: string, program: () => T): Promise<{ execution: LabExecution; result: T }> {
+export async function executeAgainstLab<T>(
+  lab: Lab,
+  stack: string,
+  program: () => T,
+): Promise<{ execution: LabExecution; result: T }> {
   const ctx: ModelContext = { providerConfig: { host: lab.dockerHost }, env: process.env };
   const execution: LabExecution = {
     applied: [],
     errors: [],
     async cleanUp() {
-      for (const r of [...execution.applied].reverse()) await modelFor(r.type).delete(ctx, r.id, r.outputs).catch(() => undefined);
+      for (const r of [...execution.applied].reverse())
+        await modelFor(r.type)
+          .delete(ctx, r.id, r.outputs)
+          .catch(() => undefined);
     },
   };
   await pulumi.runtime.setMocks(
     {
-      async newResource(args: pulumi.runtime.MockResourceArgs): Promise<{ id: string; state: Record<string, unknown> }> {
+      async newResource(
+        args: pulumi.runtime.MockResourceArgs,
+      ): Promise<{ id: string; state: Record<string, unknown> }> {
         const inputs = plain(args.inputs) as Record<string, unknown>;
         if (!args.custom) return { id: "", state: inputs };
         try {

@@ -19,9 +19,14 @@ export type TroveRelease = (typeof TROVE_RELEASES)[number];
  * else the default lab's (TROVE_LAB_RELEASE, or zed) alone, so a developer needs no release roots.
  */
 export function labReleases(env: NodeJS.ProcessEnv = process.env): TroveRelease[] {
-  const asked = env.TROVE_LAB_RELEASES?.split(",").map((r) => r.trim()).filter((r) => r !== "");
-  const releases = asked && asked.length > 0 ? asked : env.CI === "true" ? [...TROVE_RELEASES] : [env.TROVE_LAB_RELEASE ?? "zed"];
-  for (const r of releases) if (!(TROVE_RELEASES as readonly string[]).includes(r)) throw new Error(`TROVE_LAB_RELEASES: ${r} is not one of ${TROVE_RELEASES.join(", ")}`);
+  const asked = env.TROVE_LAB_RELEASES?.split(",")
+    .map((r) => r.trim())
+    .filter((r) => r !== "");
+  const releases =
+    asked && asked.length > 0 ? asked : env.CI === "true" ? [...TROVE_RELEASES] : [env.TROVE_LAB_RELEASE ?? "zed"];
+  for (const r of releases)
+    if (!(TROVE_RELEASES as readonly string[]).includes(r))
+      throw new Error(`TROVE_LAB_RELEASES: ${r} is not one of ${TROVE_RELEASES.join(", ")}`);
   return releases as TroveRelease[];
 }
 
@@ -64,22 +69,31 @@ function labEnv(release: TroveRelease): NodeJS.ProcessEnv {
 }
 
 function labDir(release: TroveRelease): string {
-  return labEnv(release).TROVE_LAB_DIR ?? (release === "zed" ? "/tmp/pulumi-trove-lab" : `/tmp/pulumi-trove-lab-${release}`);
+  return (
+    labEnv(release).TROVE_LAB_DIR ?? (release === "zed" ? "/tmp/pulumi-trove-lab" : `/tmp/pulumi-trove-lab-${release}`)
+  );
 }
 
 /** The settings lab.sh recorded when it started the lab (lab.env: RELEASE, OFFSET, DB, ROOT). */
 function recordedSettings(dir: string): Record<string, string> {
   const file = path.join(dir, "lab.env");
   if (!existsSync(file)) return {};
-  return Object.fromEntries(readFileSync(file, "utf8").split("\n").filter((l) => l.includes("=")).map((l) => {
-    const [k, ...v] = l.split("=");
-    const value = v.join("=");
-    return [k!, value === "''" ? "" : value];
-  }));
+  return Object.fromEntries(
+    readFileSync(file, "utf8")
+      .split("\n")
+      .filter((l) => l.includes("="))
+      .map((l) => {
+        const [k, ...v] = l.split("=");
+        const value = v.join("=");
+        return [k!, value === "''" ? "" : value];
+      }),
+  );
 }
 
 /** Returns the running lab of a release (default: TROVE_LAB_RELEASE, or zed), starting it (about 25 s) when it is not running. */
-export function ensureLab(release: TroveRelease = (process.env.TROVE_LAB_RELEASE as TroveRelease | undefined) ?? "zed"): Lab {
+export function ensureLab(
+  release: TroveRelease = (process.env.TROVE_LAB_RELEASE as TroveRelease | undefined) ?? "zed",
+): Lab {
   const lab = (args: string[]): { status: number; output: string } => {
     const r = spawnSync("bash", [LAB_SH, ...args], { encoding: "utf8", env: labEnv(release) });
     return { status: r.status ?? 1, output: `${r.stdout}${r.stderr}` };
@@ -89,14 +103,28 @@ export function ensureLab(release: TroveRelease = (process.env.TROVE_LAB_RELEASE
   if (lab(["status"]).status !== 0) {
     const up = lab(["up"]);
     if (up.status !== 0) {
-      const logs = ["keystone.log", "keystone-uwsgi.log", "glance-api.log", "glance-stdout.log", "trove-api.log", "manage.log", "mariadb.log"].map((f) => path.join(dir, "log", f)).filter(existsSync).map((f) => `--- ${f}\n${readFileSync(f, "utf8").slice(-2000)}`);
-      throw new Error(`the OpenStack lab (Trove ${release}) did not start (TROVE_LAB_RELEASE=${release} npm run lab:up):\n${up.output}\n${logs.join("\n")}`);
+      const logs = [
+        "keystone.log",
+        "keystone-uwsgi.log",
+        "glance-api.log",
+        "glance-stdout.log",
+        "trove-api.log",
+        "manage.log",
+        "mariadb.log",
+      ]
+        .map((f) => path.join(dir, "log", f))
+        .filter(existsSync)
+        .map((f) => `--- ${f}\n${readFileSync(f, "utf8").slice(-2000)}`);
+      throw new Error(
+        `the OpenStack lab (Trove ${release}) did not start (TROVE_LAB_RELEASE=${release} npm run lab:up):\n${up.output}\n${logs.join("\n")}`,
+      );
     }
     startedHere = true;
   }
   const cloudsYaml = path.join(dir, "clouds.yaml");
   const env: NodeJS.ProcessEnv = { ...process.env, OS_CLIENT_CONFIG_FILE: cloudsYaml, OS_CLOUD: "trove-lab" };
-  for (const k of Object.keys(env)) if (/^OS_/.test(k) && k !== "OS_CLIENT_CONFIG_FILE" && k !== "OS_CLOUD") delete env[k];
+  for (const k of Object.keys(env))
+    if (/^OS_/.test(k) && k !== "OS_CLIENT_CONFIG_FILE" && k !== "OS_CLOUD") delete env[k];
   const settings = recordedSettings(dir);
   const root = settings.ROOT ?? "";
   return {
@@ -132,8 +160,13 @@ export function releaseTemplates(release: TroveRelease): string {
   const recorded = recordedSettings(labDir(release)).ROOT;
   if (recorded && existsSync(inRoot(recorded))) return inRoot(recorded);
   const cache = path.join(process.env.TROVE_LAB_ROOT_CACHE ?? "/var/cache/pulumi-trove-lab", "roots");
-  const found = existsSync(cache) ? readdirSync(cache).filter((d) => d.startsWith(`${release}-`) && existsSync(inRoot(path.join(cache, d)))) : [];
-  if (found.length === 0) throw new Error(`no packaged Trove of ${release} here: start its lab once (TROVE_LAB_RELEASE=${release} npm run lab:up) to make its root under ${cache}`);
+  const found = existsSync(cache)
+    ? readdirSync(cache).filter((d) => d.startsWith(`${release}-`) && existsSync(inRoot(path.join(cache, d))))
+    : [];
+  if (found.length === 0)
+    throw new Error(
+      `no packaged Trove of ${release} here: start its lab once (TROVE_LAB_RELEASE=${release} npm run lab:up) to make its root under ${cache}`,
+    );
   return inRoot(path.join(cache, found.sort().pop()!));
 }
 
@@ -141,5 +174,7 @@ export function releaseTemplates(release: TroveRelease): string {
 export function troveWriteCount(lab: Lab): number {
   const log = path.join(lab.dir, "log", "trove-api.log");
   if (!existsSync(log)) return 0;
-  return readFileSync(log, "utf8").split("\n").filter((line) => /"(POST|PUT|PATCH|DELETE) \/v1\.0\//.test(line)).length;
+  return readFileSync(log, "utf8")
+    .split("\n")
+    .filter((line) => /"(POST|PUT|PATCH|DELETE) \/v1\.0\//.test(line)).length;
 }

@@ -8,11 +8,27 @@ import type { Lab } from "./lab";
 /** The `openstack image create` arguments for a declared image (the file upload; prints the new id). */
 export function glanceImageCreateArgs(inputs: Record<string, unknown>): string[] {
   const file = inputs.localFilePath;
-  if (typeof file !== "string") throw new Error("only images uploaded from a local file are applied here (localFilePath)");
-  const args = ["image", "create", String(inputs.name), "--disk-format", String(inputs.diskFormat), "--container-format", String(inputs.containerFormat), "--file", file, "-f", "value", "-c", "id"];
+  if (typeof file !== "string")
+    throw new Error("only images uploaded from a local file are applied here (localFilePath)");
+  const args = [
+    "image",
+    "create",
+    String(inputs.name),
+    "--disk-format",
+    String(inputs.diskFormat),
+    "--container-format",
+    String(inputs.containerFormat),
+    "--file",
+    file,
+    "-f",
+    "value",
+    "-c",
+    "id",
+  ];
   args.push(`--${String(inputs.visibility ?? "private")}`);
   for (const tag of (inputs.tags as string[] | undefined) ?? []) args.push("--tag", tag);
-  for (const [k, v] of Object.entries((inputs.properties as Record<string, string> | undefined) ?? {})) args.push("--property", `${k}=${v}`);
+  for (const [k, v] of Object.entries((inputs.properties as Record<string, string> | undefined) ?? {}))
+    args.push("--property", `${k}=${v}`);
   if (inputs.minDiskGb !== undefined) args.push("--min-disk", String(inputs.minDiskGb));
   if (inputs.minRamMb !== undefined) args.push("--min-ram", String(inputs.minRamMb));
   if (inputs.protected === true) args.push("--protected");
@@ -50,5 +66,7 @@ client = Client("2", session=cloud.get_session())
 for tags in json.loads(sys.argv[1]):
     print(get_image_id(client, None, tags))
 `;
-  return execFileSync("/usr/bin/python3", ["-c", program, JSON.stringify(tagLists)], { env: lab.env, encoding: "utf8" }).trim().split("\n");
+  return execFileSync("/usr/bin/python3", ["-c", program, JSON.stringify(tagLists)], { env: lab.env, encoding: "utf8" })
+    .trim()
+    .split("\n");
 }

@@ -33,11 +33,25 @@ export interface PluginPackage {
  */
 export function buildPluginPackage(): PluginPackage {
   const dir = mkdtempSync(path.join(tmpdir(), "pulumi-trove-plugin-"));
-  execFileSync(process.execPath, [path.join(ROOT, "node_modules/typescript/bin/tsc"), "-p", path.join(ROOT, "tsconfig.build.json"), "--outDir", path.join(dir, "dist")], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
-  cpSync(path.join(ROOT, "components/internal/scripts"), path.join(dir, "dist/components/internal/scripts"), { recursive: true, filter: (f) => !/\.ts$|__pycache__/.test(f) });
+  execFileSync(
+    process.execPath,
+    [
+      path.join(ROOT, "node_modules/typescript/bin/tsc"),
+      "-p",
+      path.join(ROOT, "tsconfig.build.json"),
+      "--outDir",
+      path.join(dir, "dist"),
+    ],
+    { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] },
+  );
+  cpSync(path.join(ROOT, "components/internal/scripts"), path.join(dir, "dist/components/internal/scripts"), {
+    recursive: true,
+    filter: (f) => !/\.ts$|__pycache__/.test(f),
+  });
   const pluginDir = path.join(dir, "provider");
   mkdirSync(pluginDir);
-  for (const f of readdirSync(path.join(ROOT, "provider"))) cpSync(path.join(ROOT, "provider", f), path.join(pluginDir, f));
+  for (const f of readdirSync(path.join(ROOT, "provider")))
+    cpSync(path.join(ROOT, "provider", f), path.join(pluginDir, f));
   symlinkSync(path.join(ROOT, "node_modules"), path.join(dir, "node_modules"));
   return { dir, pluginDir, remove: () => rmSync(dir, { recursive: true, force: true }) };
 }
@@ -74,17 +88,30 @@ export async function startLogEngine(logs: HostLog[]): Promise<{ address: string
       cb({ code: grpc.status.UNIMPLEMENTED, details: "no root resource here" });
     },
   });
-  const port: number = await new Promise((resolve, reject) => server.bindAsync("127.0.0.1:0", grpc.ServerCredentials.createInsecure(), (err: Error | null, p: number) => (err ? reject(err) : resolve(p))));
+  const port: number = await new Promise((resolve, reject) =>
+    server.bindAsync("127.0.0.1:0", grpc.ServerCredentials.createInsecure(), (err: Error | null, p: number) =>
+      err ? reject(err) : resolve(p),
+    ),
+  );
   return { address: `127.0.0.1:${port}`, stop: () => server.forceShutdown() };
 }
 
 /** Starts the plugin as the Node language host does and waits for the port it prints (at most `timeoutMs`). */
-export function startProviderHost(pluginDir: string, engineAddress: string, env: NodeJS.ProcessEnv = process.env, timeoutMs = 120_000): Promise<ProviderHost> {
+export function startProviderHost(
+  pluginDir: string,
+  engineAddress: string,
+  env: NodeJS.ProcessEnv = process.env,
+  timeoutMs = 120_000,
+): Promise<ProviderHost> {
   // Found from the plugin directory, as the language host's locateModule finds it.
   const runPlugin = path.dirname(require.resolve("@pulumi/pulumi/cmd/run-plugin/index.js", { paths: [pluginDir] }));
   // The language host runs the plugin in the engine's working directory (req.Pwd): here a directory of its own.
   const pwd = mkdtempSync(path.join(tmpdir(), "pulumi-trove-plugin-pwd-"));
-  const child: ChildProcess = spawn(process.execPath, [runPlugin, pluginDir, engineAddress], { cwd: pwd, env: { ...env, PULUMI_NODEJS_TYPESCRIPT: "true" }, stdio: ["ignore", "pipe", "pipe"] });
+  const child: ChildProcess = spawn(process.execPath, [runPlugin, pluginDir, engineAddress], {
+    cwd: pwd,
+    env: { ...env, PULUMI_NODEJS_TYPESCRIPT: "true" },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   let stdout = "";
   let stderr = "";
   child.stderr!.on("data", (d: Buffer) => (stderr += d.toString()));
@@ -96,7 +123,9 @@ export function startProviderHost(pluginDir: string, engineAddress: string, env:
   };
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
-      void stop().then(() => reject(new Error(`the provider host printed no port within ${timeoutMs} ms: ${stdout}${stderr}`)));
+      void stop().then(() =>
+        reject(new Error(`the provider host printed no port within ${timeoutMs} ms: ${stdout}${stderr}`)),
+      );
     }, timeoutMs);
     const early = (code: number | null) => {
       clearTimeout(timer);
@@ -129,5 +158,9 @@ export function startProviderHost(pluginDir: string, engineAddress: string, env:
 export function getSchema(host: ProviderHost): Promise<any> {
   const req = new provproto.GetSchemaRequest();
   req.setVersion(0);
-  return new Promise((resolve, reject) => host.client.getSchema(req, (err: Error | null, resp: any) => (err ? reject(err) : resolve(JSON.parse(resp.getSchema())))));
+  return new Promise((resolve, reject) =>
+    host.client.getSchema(req, (err: Error | null, resp: any) =>
+      err ? reject(err) : resolve(JSON.parse(resp.getSchema())),
+    ),
+  );
 }

@@ -45,7 +45,9 @@ interface RegisterRequest {
 }
 function recordDependencies(): void {
   // eslint-disable-next-line @typescript-eslint/no-require-imports -- the mock monitor is not part of the public API
-  const mocksModule = require("@pulumi/pulumi/runtime/mocks") as { MockMonitor: { prototype: Record<string, unknown> } };
+  const mocksModule = require("@pulumi/pulumi/runtime/mocks") as {
+    MockMonitor: { prototype: Record<string, unknown> };
+  };
   const proto = mocksModule.MockMonitor.prototype;
   if (proto.__recordsDependencies) return;
   const original = proto.registerResource as (this: unknown, req: RegisterRequest, cb: unknown) => Promise<void>;
@@ -54,9 +56,16 @@ function recordDependencies(): void {
     req.getPropertydependenciesMap().forEach((value) => value.getUrnsList().forEach((u) => urns.add(u)));
     const aliases = req.getAliasesList().map((a) => {
       const spec = a.getSpec();
-      return spec ? { ...(spec.getName() ? { name: spec.getName() } : {}), ...(spec.getType() ? { type: spec.getType() } : {}) } : { urn: a.getUrn() };
+      return spec
+        ? { ...(spec.getName() ? { name: spec.getName() } : {}), ...(spec.getType() ? { type: spec.getType() } : {}) }
+        : { urn: a.getUrn() };
     });
-    pendingMeta = { parent: req.getParent() ? urnName(req.getParent()) : undefined, dependsOn: [...urns].map(urnName), replaceOnChanges: req.getReplaceonchangesList(), aliases };
+    pendingMeta = {
+      parent: req.getParent() ? urnName(req.getParent()) : undefined,
+      dependsOn: [...urns].map(urnName),
+      replaceOnChanges: req.getReplaceonchangesList(),
+      aliases,
+    };
     return original.call(this, req, cb);
   };
   proto.__recordsDependencies = true;
@@ -83,12 +92,14 @@ function mockId(type: string, name: string): string {
  * Installs mocks that echo inputs back as state and give each resource a predictable id `<name>-id`. Per-type
  * extra outputs can be supplied, e.g. the checksum Glance would report.
  */
-export async function installMocks(options: {
-  preview?: boolean;
-  /** Stack name the program sees (pulumi.getStack()). Default: `test`. */
-  stack?: string;
-  outputs?: (type: string, name: string, inputs: Record<string, unknown>) => Record<string, unknown> | undefined;
-} = {}): Promise<MockState> {
+export async function installMocks(
+  options: {
+    preview?: boolean;
+    /** Stack name the program sees (pulumi.getStack()). Default: `test`. */
+    stack?: string;
+    outputs?: (type: string, name: string, inputs: Record<string, unknown>) => Record<string, unknown> | undefined;
+  } = {},
+): Promise<MockState> {
   const resources: DeclaredResource[] = [];
   await pulumi.runtime.setMocks(
     {
@@ -141,7 +152,13 @@ export function isSecret<T>(output: pulumi.Output<T>): Promise<boolean> {
  * config editor's summary, and otherwise a guest image's path, sha256 and size.
  */
 export function commandStdout(name: string, sha256 = "c".repeat(64)): { stdout: string } {
-  if (name.includes("-publish-")) return { stdout: JSON.stringify({ database: { reference: "r:1/x:1", digest: `sha256:${"d".repeat(64)}` }, backup: { reference: "r:1/b:1", digest: `sha256:${"d".repeat(64)}` } }) };
+  if (name.includes("-publish-"))
+    return {
+      stdout: JSON.stringify({
+        database: { reference: "r:1/x:1", digest: `sha256:${"d".repeat(64)}` },
+        backup: { reference: "r:1/b:1", digest: `sha256:${"d".repeat(64)}` },
+      }),
+    };
   if (name.endsWith("-apply")) return { stdout: '{"changed":[],"restarted":[]}' };
   return { stdout: `{"path":"/images/guest.qcow2","sha256":"${sha256}","sizeBytes":1}` };
 }

@@ -47,23 +47,77 @@ export function stopProcess(child: ChildProcess): Promise<void> {
 }
 
 /** Starts a registry on 127.0.0.1:port; with `secure`, TLS with a fresh CA and basic auth for user/password. */
-export async function startRegistry(port: number, secure?: { username: string; password: string }): Promise<TestRegistry> {
+export async function startRegistry(
+  port: number,
+  secure?: { username: string; password: string },
+): Promise<TestRegistry> {
   requireTool("docker-registry", "docker-registry");
   const dir = mkdtempSync(path.join(tmpdir(), `registry-${port}-`));
   mkdirSync(path.join(dir, "storage"));
-  const lines = ["version: 0.1", "log: {level: info}", `storage: {filesystem: {rootdirectory: ${dir}/storage}, delete: {enabled: true}}`, "http:", `  addr: 127.0.0.1:${port}`, "  secret: test-only-secret"];
+  const lines = [
+    "version: 0.1",
+    "log: {level: info}",
+    `storage: {filesystem: {rootdirectory: ${dir}/storage}, delete: {enabled: true}}`,
+    "http:",
+    `  addr: 127.0.0.1:${port}`,
+    "  secret: test-only-secret",
+  ];
   let caPem: string | undefined;
   if (secure) {
     requireTool("openssl", "openssl");
     requireTool("htpasswd", "apache2-utils");
     const o = (args: string[]) => execFileSync("openssl", args, { cwd: dir, stdio: "pipe" });
-    o(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=pulumi-trove test CA", "-keyout", "ca.key", "-out", "ca.crt"]);
-    o(["req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=127.0.0.1", "-keyout", "domain.key", "-out", "domain.csr"]);
+    o([
+      "req",
+      "-x509",
+      "-newkey",
+      "rsa:2048",
+      "-nodes",
+      "-days",
+      "2",
+      "-subj",
+      "/CN=pulumi-trove test CA",
+      "-keyout",
+      "ca.key",
+      "-out",
+      "ca.crt",
+    ]);
+    o([
+      "req",
+      "-newkey",
+      "rsa:2048",
+      "-nodes",
+      "-subj",
+      "/CN=127.0.0.1",
+      "-keyout",
+      "domain.key",
+      "-out",
+      "domain.csr",
+    ]);
     writeFileSync(path.join(dir, "san.ext"), "subjectAltName=IP:127.0.0.1,DNS:localhost\n");
-    o(["x509", "-req", "-in", "domain.csr", "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial", "-days", "2", "-extfile", "san.ext", "-out", "domain.crt"]);
+    o([
+      "x509",
+      "-req",
+      "-in",
+      "domain.csr",
+      "-CA",
+      "ca.crt",
+      "-CAkey",
+      "ca.key",
+      "-CAcreateserial",
+      "-days",
+      "2",
+      "-extfile",
+      "san.ext",
+      "-out",
+      "domain.crt",
+    ]);
     caPem = execFileSync("cat", [path.join(dir, "ca.crt")], { encoding: "utf8" });
     execFileSync("htpasswd", ["-iBc", path.join(dir, "htpasswd"), secure.username], { input: secure.password });
-    lines.push(`  tls: {certificate: ${dir}/domain.crt, key: ${dir}/domain.key}`, `auth: {htpasswd: {realm: test, path: ${dir}/htpasswd}}`);
+    lines.push(
+      `  tls: {certificate: ${dir}/domain.crt, key: ${dir}/domain.key}`,
+      `auth: {htpasswd: {realm: test, path: ${dir}/htpasswd}}`,
+    );
   }
   writeFileSync(path.join(dir, "config.yml"), `${lines.join("\n")}\n`);
   // The log goes to a file, not a pipe: tests block the event loop in spawnSync, and a full pipe would stall the

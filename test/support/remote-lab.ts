@@ -20,7 +20,19 @@
 // The lab's Keystone, Glance, Trove, Docker engine and upstream registry are the running zed lab's (test/support/lab.ts).
 
 import { ChildProcess, execFileSync, spawn } from "node:child_process";
-import { appendFileSync, chmodSync, chownSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import {
+  appendFileSync,
+  chmodSync,
+  chownSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { createHash } from "node:crypto";
 import { userInfo } from "node:os";
 import * as path from "node:path";
@@ -121,7 +133,11 @@ export interface RemoteLabOptions {
 }
 
 function lines(file: string): string[] {
-  return existsSync(file) ? readFileSync(file, "utf8").split("\n").filter((l) => l !== "") : [];
+  return existsSync(file)
+    ? readFileSync(file, "utf8")
+        .split("\n")
+        .filter((l) => l !== "")
+    : [];
 }
 
 function filesUnder(dir: string, digest = false): Record<string, string> {
@@ -129,13 +145,17 @@ function filesUnder(dir: string, digest = false): Record<string, string> {
   if (!existsSync(dir)) return out;
   for (const name of readdirSync(dir, { recursive: true }) as string[]) {
     const file = path.join(dir, name);
-    if (statSync(file).isFile()) out[file] = digest ? createHash("sha256").update(readFileSync(file)).digest("hex") : readFileSync(file, "utf8");
+    if (statSync(file).isFile())
+      out[file] = digest ? createHash("sha256").update(readFileSync(file)).digest("hex") : readFileSync(file, "utf8");
   }
   return out;
 }
 
 function idsOf(user: string): { uid: number; gid: number } {
-  return { uid: Number(execFileSync("id", ["-u", user], { encoding: "utf8" })), gid: Number(execFileSync("id", ["-g", user], { encoding: "utf8" })) };
+  return {
+    uid: Number(execFileSync("id", ["-u", user], { encoding: "utf8" })),
+    gid: Number(execFileSync("id", ["-g", user], { encoding: "utf8" })),
+  };
 }
 
 /** The known_hosts of the user running the tests, as OpenSSH finds it (the passwd entry's home). */
@@ -146,7 +166,9 @@ function userKnownHosts(): string {
 /** Removes exactly `line` from a known_hosts file (other lines, written meanwhile by others, stay); the file too when it was made here and is left empty. */
 function removeKnownHostsLine(file: string, line: string, madeHere: boolean): void {
   if (!existsSync(file)) return;
-  const kept = readFileSync(file, "utf8").split("\n").filter((l) => l !== line);
+  const kept = readFileSync(file, "utf8")
+    .split("\n")
+    .filter((l) => l !== line);
   if (madeHere && kept.every((l) => l === "")) rmSync(file);
   else writeFileSync(file, kept.join("\n"));
 }
@@ -157,7 +179,10 @@ function removeIfEmpty(dir: string): void {
 }
 
 /** Starts the production shape's build host and registry host under `dir`. */
-async function startProductionHosts(dir: string, dockerHost: string): Promise<{ hosts: ProductionHosts; stop: () => Promise<void> }> {
+async function startProductionHosts(
+  dir: string,
+  dockerHost: string,
+): Promise<{ hosts: ProductionHosts; stop: () => Promise<void> }> {
   const buildHost = await startSshd(BUILD_HOST.port, { user: BUILD_HOST.user, dir: path.join(dir, "build") });
   const builder = idsOf(BUILD_HOST.user);
   const buildSource = path.join(buildHost.home, "trove");
@@ -166,16 +191,50 @@ async function startProductionHosts(dir: string, dockerHost: string): Promise<{ 
   writeFileSync(path.join(scripts, "trovestack"), TROVESTACK, { mode: 0o755 });
   const buildImages = path.join(buildHost.home, "images");
   mkdirSync(buildImages);
-  for (const p of [buildSource, path.join(buildSource, "integration"), scripts, path.join(scripts, "trovestack"), buildImages]) chownSync(p, builder.uid, builder.gid);
+  for (const p of [
+    buildSource,
+    path.join(buildSource, "integration"),
+    scripts,
+    path.join(scripts, "trovestack"),
+    buildImages,
+  ])
+    chownSync(p, builder.uid, builder.gid);
 
   const socket = dockerHost.replace(/^unix:\/\//, "");
-  const registryHost = await startSshd(REGISTRY_HOST.port, { user: REGISTRY_HOST.user, dir: path.join(dir, "registry-host"), groups: ["docker"], setEnv: { DOCKER_HOST: `unix://${socket}` } });
+  const registryHost = await startSshd(REGISTRY_HOST.port, {
+    user: REGISTRY_HOST.user,
+    dir: path.join(dir, "registry-host"),
+    groups: ["docker"],
+    setEnv: { DOCKER_HOST: `unix://${socket}` },
+  });
   const registryStorage = path.join(registryHost.dir, "trove_registry");
 
   // The registry's certificate, and the engine's trust in it (dockerd reads certs.d at each registry request).
   const tls = path.join(dir, "registry-tls");
   mkdirSync(tls);
-  execFileSync("openssl", ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "2", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", path.join(tls, "domain.key"), "-out", path.join(tls, "domain.crt")], { stdio: "ignore" });
+  execFileSync(
+    "openssl",
+    [
+      "req",
+      "-x509",
+      "-newkey",
+      "ec",
+      "-pkeyopt",
+      "ec_paramgen_curve:prime256v1",
+      "-nodes",
+      "-days",
+      "2",
+      "-subj",
+      "/CN=127.0.0.1",
+      "-addext",
+      "subjectAltName=IP:127.0.0.1",
+      "-keyout",
+      path.join(tls, "domain.key"),
+      "-out",
+      path.join(tls, "domain.crt"),
+    ],
+    { stdio: "ignore" },
+  );
   const certsD = `/etc/docker/certs.d/127.0.0.1:${REGISTRY_PORT}`;
   const madeCertsD = !existsSync(path.dirname(certsD));
   mkdirSync(certsD, { recursive: true });
@@ -186,11 +245,17 @@ async function startProductionHosts(dir: string, dockerHost: string): Promise<{ 
   const madeKnownHosts = !existsSync(knownHosts);
   const knownLine = `[127.0.0.1]:${REGISTRY_HOST.port} ${registryHost.hostPublicKey}`;
   mkdirSync(path.dirname(knownHosts), { recursive: true, mode: 0o700 });
-  appendFileSync(knownHosts, `${existsSync(knownHosts) && !readFileSync(knownHosts, "utf8").endsWith("\n") && readFileSync(knownHosts, "utf8") !== "" ? "\n" : ""}${knownLine}\n`);
+  appendFileSync(
+    knownHosts,
+    `${existsSync(knownHosts) && !readFileSync(knownHosts, "utf8").endsWith("\n") && readFileSync(knownHosts, "utf8") !== "" ? "\n" : ""}${knownLine}\n`,
+  );
   const agentSocket = path.join(dir, "agent.sock");
   const agent: ChildProcess = spawn("ssh-agent", ["-D", "-a", agentSocket], { stdio: "ignore" });
   for (let i = 0; i < 100 && !existsSync(agentSocket); i++) await new Promise((r) => setTimeout(r, 20));
-  execFileSync("ssh-add", ["-q", registryHost.clientKeyFile], { env: { ...process.env, SSH_AUTH_SOCK: agentSocket }, stdio: "ignore" });
+  execFileSync("ssh-add", ["-q", registryHost.clientKeyFile], {
+    env: { ...process.env, SSH_AUTH_SOCK: agentSocket },
+    stdio: "ignore",
+  });
 
   const hosts: ProductionHosts = {
     buildHost,
@@ -204,7 +269,11 @@ async function startProductionHosts(dir: string, dockerHost: string): Promise<{ 
     agentSocket,
     // The stand-in's own record of builds is the lab's, not the host's.
     hostFiles: () => {
-      const files = { ...filesUnder(buildHost.home, true), ...filesUnder(registryHost.home, true), ...filesUnder(registryStorage, true) };
+      const files = {
+        ...filesUnder(buildHost.home, true),
+        ...filesUnder(registryHost.home, true),
+        ...filesUnder(registryStorage, true),
+      };
       delete files[path.join(buildSource, "builds.log")];
       return files;
     },

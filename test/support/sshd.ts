@@ -4,7 +4,17 @@
 // name its own user (made with useradd, removed when the server stops) and the names its AcceptEnv lists.
 
 import { ChildProcess, execFileSync, spawn, spawnSync, SpawnSyncReturns } from "node:child_process";
-import { chmodSync, chownSync, closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  chownSync,
+  closeSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { stopProcess, waitForPort } from "./registry";
@@ -77,7 +87,17 @@ export async function startSshd(port: number, options: SshdOptions = {}): Promis
     if (!userExists(user)) {
       requireTool("useradd", "passwd");
       // No password, but not locked: sshd without PAM refuses a locked account ("!" in shadow) even with a key.
-      execFileSync("useradd", ["-M", "-d", home, "-s", "/bin/bash", "-p", "*", ...(options.groups?.length ? ["-G", options.groups.join(",")] : []), user]);
+      execFileSync("useradd", [
+        "-M",
+        "-d",
+        home,
+        "-s",
+        "/bin/bash",
+        "-p",
+        "*",
+        ...(options.groups?.length ? ["-G", options.groups.join(",")] : []),
+        user,
+      ]);
       madeUser = true;
     } else {
       home = execFileSync("getent", ["passwd", user], { encoding: "utf8" }).split(":")[5]!;
@@ -105,7 +125,13 @@ export async function startSshd(port: number, options: SshdOptions = {}): Promis
       "UsePAM no",
       "StrictModes no",
       ...(options.acceptEnv?.length ? [`AcceptEnv ${options.acceptEnv.join(" ")}`] : []),
-      ...(options.setEnv && Object.keys(options.setEnv).length ? [`SetEnv ${Object.entries(options.setEnv).map(([k, v]) => `${k}=${v}`).join(" ")}`] : []),
+      ...(options.setEnv && Object.keys(options.setEnv).length
+        ? [
+            `SetEnv ${Object.entries(options.setEnv)
+              .map(([k, v]) => `${k}=${v}`)
+              .join(" ")}`,
+          ]
+        : []),
       "",
     ].join("\n"),
   );
@@ -116,7 +142,9 @@ export async function startSshd(port: number, options: SshdOptions = {}): Promis
   const launch = async () => {
     // Logs go to a file: a pipe nobody reads while a test blocks in spawnSync would stall sshd.
     const logFd = openSync(path.join(dir, "sshd.log"), "a");
-    child = spawn("/usr/sbin/sshd", ["-D", "-e", "-f", path.join(dir, "sshd_config")], { stdio: ["ignore", logFd, logFd] });
+    child = spawn("/usr/sbin/sshd", ["-D", "-e", "-f", path.join(dir, "sshd_config")], {
+      stdio: ["ignore", logFd, logFd],
+    });
     closeSync(logFd);
     try {
       await waitForPort(port);
@@ -126,7 +154,23 @@ export async function startSshd(port: number, options: SshdOptions = {}): Promis
   };
   await launch();
   const hostKey = () => readFileSync(path.join(dir, "host_key.pub"), "utf8").split(" ").slice(0, 2).join(" ");
-  const sshArgs = ["-F", "/dev/null", "-i", path.join(dir, "client_key"), "-p", String(port), "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null", "-o", "LogLevel=ERROR", `${user}@127.0.0.1`];
+  const sshArgs = [
+    "-F",
+    "/dev/null",
+    "-i",
+    path.join(dir, "client_key"),
+    "-p",
+    String(port),
+    "-o",
+    "BatchMode=yes",
+    "-o",
+    "StrictHostKeyChecking=no",
+    "-o",
+    "UserKnownHostsFile=/dev/null",
+    "-o",
+    "LogLevel=ERROR",
+    `${user}@127.0.0.1`,
+  ];
   const server: TestSshd = {
     port,
     user,
@@ -138,7 +182,10 @@ export async function startSshd(port: number, options: SshdOptions = {}): Promis
       return child.pid!;
     },
     clientKeyFile: path.join(dir, "client_key"),
-    logins: () => readFileSync(path.join(dir, "sshd.log"), "utf8").split("\n").filter((l) => l.includes(`Accepted publickey for ${user} `)).length,
+    logins: () =>
+      readFileSync(path.join(dir, "sshd.log"), "utf8")
+        .split("\n")
+        .filter((l) => l.includes(`Accepted publickey for ${user} `)).length,
     run: (command, stdin) => spawnSync("ssh", [...sshArgs, command], { input: stdin ?? "", encoding: "utf8" }),
     async rotateHostKey() {
       await stopProcess(child);

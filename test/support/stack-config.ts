@@ -7,10 +7,20 @@ import * as pulumi from "@pulumi/pulumi";
 import { parse } from "yaml";
 
 /** `overrides` replace (or add) stack-file keys, as a test's edit of the file would; `undefined` removes one. */
-export function loadStackConfig(stack: string, secrets: Record<string, string> = {}, overrides: Record<string, unknown> = {}): void {
-  const file = parse(readFileSync(path.join(__dirname, `../../stacks/Pulumi.${stack}.yaml`), "utf8")) as { config: Record<string, unknown> };
+export function loadStackConfig(
+  stack: string,
+  secrets: Record<string, string> = {},
+  overrides: Record<string, unknown> = {},
+): void {
+  const file = parse(readFileSync(path.join(__dirname, `../../stacks/Pulumi.${stack}.yaml`), "utf8")) as {
+    config: Record<string, unknown>;
+  };
   const config: Record<string, string> = {};
-  for (const [k, v] of Object.entries({ ...file.config, ...overrides })) if (v !== undefined) config[k] = typeof v === "string" ? v : JSON.stringify(v);
+  for (const [k, v] of Object.entries({ ...file.config, ...overrides }))
+    if (v !== undefined) config[k] = typeof v === "string" ? v : JSON.stringify(v);
   for (const [k, v] of Object.entries(secrets)) config[`pulumi-trove:${k}`] = v;
-  pulumi.runtime.setAllConfig(config, Object.keys(secrets).map((k) => `pulumi-trove:${k}`));
+  pulumi.runtime.setAllConfig(
+    config,
+    Object.keys(secrets).map((k) => `pulumi-trove:${k}`),
+  );
 }

@@ -13,5 +13,7 @@ export function hasTool(name: string): boolean {
  */
 export function requireTool(name: string, debianPackage: string): void {
   if (hasTool(name)) return;
-  throw new Error(`${name} is not installed: run 'apt-get install -y ${debianPackage}' (or bash .ci/run, which installs everything the tests need)`);
+  throw new Error(
+    `${name} is not installed: run 'apt-get install -y ${debianPackage}' (or bash .ci/run, which installs everything the tests need)`,
+  );
 }

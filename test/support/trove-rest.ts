@@ -38,19 +38,34 @@ export interface TroveRest {
   /** The raw JSON text of one parameter (integers beyond 2^53 keep their digits). */
   parameterText(versionId: string, name: string): Promise<string>;
   /** Creates a configuration group on a version through Trove's public API (Trove checks the values); its id. */
-  createConfiguration(name: string, datastore: string, versionName: string, values: Record<string, unknown>): Promise<string>;
+  createConfiguration(
+    name: string,
+    datastore: string,
+    versionName: string,
+    values: Record<string, unknown>,
+  ): Promise<string>;
   deleteConfiguration(id: string): Promise<void>;
 }
 
 export async function troveRest(lab: Lab): Promise<TroveRest> {
   const session = await openTroveSession(loadCredentials({ OS_CLIENT_CONFIG_FILE: lab.cloudsYaml }, lab.cloud));
-  const versions = async (datastore: string) => ((await trove(session, "GET", "/mgmt/datastore-versions")) as { versions: MgmtVersion[] }).versions.filter((v) => v.datastore_name === datastore);
+  const versions = async (datastore: string) =>
+    ((await trove(session, "GET", "/mgmt/datastore-versions")) as { versions: MgmtVersion[] }).versions.filter(
+      (v) => v.datastore_name === datastore,
+    );
   return {
     session,
     versions,
-    version: async (id) => ((await trove(session, "GET", `/mgmt/datastore-versions/${id}`)) as { version: MgmtVersion }).version,
+    version: async (id) =>
+      ((await trove(session, "GET", `/mgmt/datastore-versions/${id}`)) as { version: MgmtVersion }).version,
     createVersion: async (datastore, version, imageTags, imageId) => {
-      const body: Record<string, unknown> = { name: version, version, datastore_name: datastore, datastore_manager: datastore, active: true };
+      const body: Record<string, unknown> = {
+        name: version,
+        version,
+        datastore_name: datastore,
+        datastore_manager: datastore,
+        active: true,
+      };
       if (imageId) body.image = imageId;
       if (imageTags.length > 0 || !imageId) body.image_tags = imageTags;
       await trove(session, "POST", "/mgmt/datastore-versions", { version: body });
@@ -61,16 +76,30 @@ export async function troveRest(lab: Lab): Promise<TroveRest> {
     deleteVersion: async (id) => {
       await trove(session, "DELETE", `/mgmt/datastore-versions/${id}`);
     },
-    parameters: async (versionId) => ((await trove(session, "GET", `/datastores/versions/${versionId}/parameters`)) as { "configuration-parameters": ParameterView[] })["configuration-parameters"],
+    parameters: async (versionId) =>
+      (
+        (await trove(session, "GET", `/datastores/versions/${versionId}/parameters`)) as {
+          "configuration-parameters": ParameterView[];
+        }
+      )["configuration-parameters"],
     createConfiguration: async (name, datastore, versionName, values) => {
-      const r = (await trove(session, "POST", "/configurations", { configuration: { name, description: "pulumi-trove test", values, datastore: { type: datastore, version: versionName } } })) as { configuration: { id: string } };
+      const r = (await trove(session, "POST", "/configurations", {
+        configuration: {
+          name,
+          description: "pulumi-trove test",
+          values,
+          datastore: { type: datastore, version: versionName },
+        },
+      })) as { configuration: { id: string } };
       return r.configuration.id;
     },
     deleteConfiguration: async (id) => {
       await trove(session, "DELETE", `/configurations/${id}`);
     },
     parameterText: async (versionId, name) => {
-      const r = await fetch(`${session.endpoint}/datastores/versions/${versionId}/parameters/${name}`, { headers: { "X-Auth-Token": session.token, Accept: "application/json" } });
+      const r = await fetch(`${session.endpoint}/datastores/versions/${versionId}/parameters/${name}`, {
+        headers: { "X-Auth-Token": session.token, Accept: "application/json" },
+      });
       if (r.status !== 200) throw new Error(`GET parameter ${name}: HTTP ${r.status}`);
       return r.text();
     },

@@ -34,7 +34,14 @@ export function normalizeDoc(text: string | undefined): string {
 }
 
 function program(): ts.Program {
-  return ts.createProgram([path.join(ROOT, "components/index.ts")], { module: ts.ModuleKind.NodeNext, moduleResolution: ts.ModuleResolutionKind.NodeNext, strict: true, noEmit: true, skipLibCheck: true, types: ["node"] });
+  return ts.createProgram([path.join(ROOT, "components/index.ts")], {
+    module: ts.ModuleKind.NodeNext,
+    moduleResolution: ts.ModuleResolutionKind.NodeNext,
+    strict: true,
+    noEmit: true,
+    skipLibCheck: true,
+    types: ["node"],
+  });
 }
 
 /** The object types a field's value may be: through `Input<T>`, arrays, records and unions; classes and primitives aside. */
@@ -46,7 +53,8 @@ function objectTypes(checker: ts.TypeChecker, type: ts.Type, seen = new Set<ts.T
   const name = symbol?.getName();
   if (name === "Promise" || name === "OutputInstance" || name === "Output") return [];
   if (!(type.flags & ts.TypeFlags.Object)) return [];
-  if (checker.isArrayType(type)) return objectTypes(checker, checker.getTypeArguments(type as ts.TypeReference)[0]!, seen);
+  if (checker.isArrayType(type))
+    return objectTypes(checker, checker.getTypeArguments(type as ts.TypeReference)[0]!, seen);
   const index = checker.getIndexInfoOfType(type, ts.IndexKind.String);
   if (index) return objectTypes(checker, index.type, seen);
   // A class instance (a resource, the catalog) is not data another language can give.
@@ -64,10 +72,20 @@ function fieldsOf(checker: ts.TypeChecker, types: ts.Type[], prefix: string, dep
       const propType = decl ? checker.getTypeOfSymbolAtLocation(prop, decl) : checker.getTypeOfSymbol(prop);
       const fieldPath = prefix ? `${prefix}.${prop.name}` : prop.name;
       const isList = checker.isArrayType(checker.getNonNullableType(propType));
-      const nested = depth < 6 ? fieldsOf(checker, objectTypes(checker, propType), isList ? `${fieldPath}[]` : fieldPath, depth + 1) : [];
+      const nested =
+        depth < 6
+          ? fieldsOf(checker, objectTypes(checker, propType), isList ? `${fieldPath}[]` : fieldPath, depth + 1)
+          : [];
       // A union member without the field (`{ local } | { existing }`) leaves it optional in that union.
-      const optional = (prop.flags & ts.SymbolFlags.Optional) !== 0 || types.some((t) => !checker.getPropertyOfType(t, prop.name));
-      byName.set(prop.name, { path: fieldPath, name: prop.name, optional, doc: normalizeDoc(ts.displayPartsToString(prop.getDocumentationComment(checker))), fields: nested });
+      const optional =
+        (prop.flags & ts.SymbolFlags.Optional) !== 0 || types.some((t) => !checker.getPropertyOfType(t, prop.name));
+      byName.set(prop.name, {
+        path: fieldPath,
+        name: prop.name,
+        optional,
+        doc: normalizeDoc(ts.displayPartsToString(prop.getDocumentationComment(checker))),
+        fields: nested,
+      });
     }
   }
   return [...byName.values()];
@@ -95,7 +113,10 @@ export function readTypeScriptApi(components: readonly string[]): ApiComponent[]
         const text = decl.type?.getText() ?? "";
         return /^pulumi\.Output</.test(text);
       })
-      .map((prop) => ({ name: prop.name, doc: normalizeDoc(ts.displayPartsToString(prop.getDocumentationComment(checker))) }));
+      .map((prop) => ({
+        name: prop.name,
+        doc: normalizeDoc(ts.displayPartsToString(prop.getDocumentationComment(checker))),
+      }));
     return { name, args: fieldsOf(checker, [argsType], "", 0), outputs };
   });
 }

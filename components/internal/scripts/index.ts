@@ -20,7 +20,10 @@ function read(name: string): string {
   try {
     return readFileSync(file, "utf8");
   } catch (error) {
-    throw new Error(`pulumi-trove: cannot read its script ${file} (${(error as Error).message}); the package is incomplete`, { cause: error });
+    throw new Error(
+      `pulumi-trove: cannot read its script ${file} (${(error as Error).message}); the package is incomplete`,
+      { cause: error },
+    );
   }
 }
 
@@ -60,7 +63,11 @@ export interface ScriptCommand {
  * error, e.g. `GuestImageBuild "main": the image build`; `valid` checks the value's shape. Throws when the line is
  * missing, is not JSON, or has the wrong shape, quoting (the start of) the line.
  */
-export function readScriptResult<T>(step: string, stdout: string | undefined, valid: (value: unknown) => boolean = (v) => typeof v === "object" && v !== null): T {
+export function readScriptResult<T>(
+  step: string,
+  stdout: string | undefined,
+  valid: (value: unknown) => boolean = (v) => typeof v === "object" && v !== null,
+): T {
   const line = (stdout ?? "").trim().split("\n").pop()!.trim();
   let value: unknown;
   let problem: string;
@@ -75,5 +82,7 @@ export function readScriptResult<T>(step: string, stdout: string | undefined, va
       problem = "its last output line is not JSON";
     }
   }
-  throw new Error(`${step} did not report its result (${problem}); last output line: ${JSON.stringify(line.slice(0, 200))}`);
+  throw new Error(
+    `${step} did not report its result (${problem}); last output line: ${JSON.stringify(line.slice(0, 200))}`,
+  );
 }

@@ -7,7 +7,15 @@ import type * as pulumi from "@pulumi/pulumi";
 import { describeValue } from "../../internal/problem-text";
 import { plainNameProblem, cloudNameProblem, uuidProblem, versionNumberProblem } from "../../internal/validate";
 import { flag, listOf, optional, problemsOf, Rule, shape, text } from "../../internal/schema";
-import { CallCounter, exclusively, loadCredentials, OpenStackApiError, openTroveSession, trove, TroveSession } from "../trove-client";
+import {
+  CallCounter,
+  exclusively,
+  loadCredentials,
+  OpenStackApiError,
+  openTroveSession,
+  trove,
+  TroveSession,
+} from "../trove-client";
 
 // Credentials come from the environment of the `pulumi` process (OS_* or clouds.yaml) when the provider runs; only the
 // cloud and region names are inputs, so none reach the state. A create costs what Trove's API costs: the Keystone token
@@ -42,7 +50,15 @@ export const REPLACE_FIELDS = ["datastore", "version", "cloud", "region"] as con
 
 /** The POST body for a new version. @internal */
 export function createBody(s: DatastoreVersionState): unknown {
-  const version: Record<string, unknown> = { name: s.name, datastore_name: s.datastore, datastore_manager: s.manager, active: s.active, default: s.default, version: s.version, packages: s.packages };
+  const version: Record<string, unknown> = {
+    name: s.name,
+    datastore_name: s.datastore,
+    datastore_manager: s.manager,
+    active: s.active,
+    default: s.default,
+    version: s.version,
+    packages: s.packages,
+  };
   if (s.imageId) version.image = s.imageId;
   else version.image_tags = s.imageTags ?? ["trove", s.datastore];
   return { version };
@@ -53,7 +69,10 @@ export function patchBody(old: Partial<DatastoreVersionState>, next: DatastoreVe
   const body: Record<string, unknown> = {};
   if (old.name !== next.name) body.name = next.name;
   if (old.manager !== next.manager) body.datastore_manager = next.manager;
-  if ((old.imageId ?? null) !== (next.imageId ?? null) || JSON.stringify(old.imageTags ?? null) !== JSON.stringify(next.imageId ? null : (next.imageTags ?? null))) {
+  if (
+    (old.imageId ?? null) !== (next.imageId ?? null) ||
+    JSON.stringify(old.imageTags ?? null) !== JSON.stringify(next.imageId ? null : (next.imageTags ?? null))
+  ) {
     if (next.imageId) body.image = next.imageId;
     else body.image_tags = next.imageTags ?? ["trove", next.datastore];
   }
@@ -64,8 +83,12 @@ export function patchBody(old: Partial<DatastoreVersionState>, next: DatastoreVe
 }
 
 /** Which fields differ, and whether any of them forces a replacement. @internal */
-export function diffVersions(old: Partial<DatastoreVersionState>, next: DatastoreVersionState): { changes: string[]; replaces: string[] } {
-  const differs = (k: keyof DatastoreVersionState) => JSON.stringify(old[k] ?? null) !== JSON.stringify(next[k] ?? null);
+export function diffVersions(
+  old: Partial<DatastoreVersionState>,
+  next: DatastoreVersionState,
+): { changes: string[]; replaces: string[] } {
+  const differs = (k: keyof DatastoreVersionState) =>
+    JSON.stringify(old[k] ?? null) !== JSON.stringify(next[k] ?? null);
   const replaces = REPLACE_FIELDS.filter(differs);
   const changes = [...replaces, ...IN_PLACE_FIELDS.filter(differs)];
   return { changes, replaces };
@@ -85,7 +108,10 @@ interface TroveVersion {
 }
 
 /** Trove's view of a version, in our state's shape. @internal */
-export function stateFromTrove(v: TroveVersion, base: Pick<DatastoreVersionState, "adopt" | "cloud" | "region">): DatastoreVersionState {
+export function stateFromTrove(
+  v: TroveVersion,
+  base: Pick<DatastoreVersionState, "adopt" | "cloud" | "region">,
+): DatastoreVersionState {
   return {
     datastore: v.datastore_name,
     name: v.name,
@@ -103,7 +129,10 @@ export function stateFromTrove(v: TroveVersion, base: Pick<DatastoreVersionState
   };
 }
 
-async function sessionFor(s: Pick<DatastoreVersionState, "cloud" | "region">, counter?: CallCounter): Promise<TroveSession> {
+async function sessionFor(
+  s: Pick<DatastoreVersionState, "cloud" | "region">,
+  counter?: CallCounter,
+): Promise<TroveSession> {
   return openTroveSession(loadCredentials(process.env, s.cloud, s.region), counter);
 }
 
@@ -129,11 +158,19 @@ function lookupMeaning(error: unknown): "absent" | "shared name" | "error" {
  * not; 404 for an unknown datastore, 400 for an unknown name). Only when several versions share the name, or the name
  * looks like an id (Trove would read it as one), is the datastore's own list read instead.
  */
-async function findVersion(session: TroveSession, s: Pick<DatastoreVersionState, "datastore" | "name" | "version">, counter?: CallCounter): Promise<TroveVersionSummary | undefined> {
+async function findVersion(
+  session: TroveSession,
+  s: Pick<DatastoreVersionState, "datastore" | "name" | "version">,
+  counter?: CallCounter,
+): Promise<TroveVersionSummary | undefined> {
   const datastorePath = `/datastores/${encodeURIComponent(s.datastore)}/versions`;
   if (!/^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$/i.test(s.name)) {
     try {
-      const shown = ((await trove(session, "GET", `${datastorePath}/${encodeURIComponent(s.name)}`, undefined, counter)) as { version: TroveVersionSummary }).version;
+      const shown = (
+        (await trove(session, "GET", `${datastorePath}/${encodeURIComponent(s.name)}`, undefined, counter)) as {
+          version: TroveVersionSummary;
+        }
+      ).version;
       return shown.name === s.name && shown.version === s.version ? shown : undefined;
     } catch (error) {
       const meaning = lookupMeaning(error);
@@ -142,7 +179,9 @@ async function findVersion(session: TroveSession, s: Pick<DatastoreVersionState,
     }
   }
   try {
-    const listed = ((await trove(session, "GET", datastorePath, undefined, counter)) as { versions: TroveVersionSummary[] }).versions;
+    const listed = (
+      (await trove(session, "GET", datastorePath, undefined, counter)) as { versions: TroveVersionSummary[] }
+    ).versions;
     return listed.find((v) => v.name === s.name && v.version === s.version);
   } catch (error) {
     if (lookupMeaning(error) === "absent") return undefined;
@@ -152,17 +191,28 @@ async function findVersion(session: TroveSession, s: Pick<DatastoreVersionState,
 
 /** A version refused by Trove as a duplicate. */
 function isDuplicate(error: unknown): boolean {
-  return (error as Partial<OpenStackApiError>).status === 400 && /already exists/.test(String((error as Error).message));
+  return (
+    (error as Partial<OpenStackApiError>).status === 400 && /already exists/.test(String((error as Error).message))
+  );
 }
 
 /** The error for a version that exists in Trove but is not this stack's. */
 function notOursError(s: DatastoreVersionState, id: string): Error {
-  return new Error(`datastore version ${s.datastore} ${s.name} (${s.version}) already exists in Trove (id ${id}) and was not created by this stack; set adopt: true to manage it`);
+  return new Error(
+    `datastore version ${s.datastore} ${s.name} (${s.version}) already exists in Trove (id ${id}) and was not created by this stack; set adopt: true to manage it`,
+  );
 }
 
 /** Takes over an existing version (adopt): brings it in line with `s` with one PATCH if anything differs. */
-async function adoptVersion(session: TroveSession, id: string, s: DatastoreVersionState, counter?: CallCounter): Promise<DatastoreVersionState> {
-  const full = ((await trove(session, "GET", `/mgmt/datastore-versions/${id}`, undefined, counter)) as { version: TroveVersion }).version;
+async function adoptVersion(
+  session: TroveSession,
+  id: string,
+  s: DatastoreVersionState,
+  counter?: CallCounter,
+): Promise<DatastoreVersionState> {
+  const full = (
+    (await trove(session, "GET", `/mgmt/datastore-versions/${id}`, undefined, counter)) as { version: TroveVersion }
+  ).version;
   const body = patchBody(stateFromTrove(full, { adopt: s.adopt, cloud: s.cloud, region: s.region }), s);
   if (Object.keys(body).length > 0) await trove(session, "PATCH", `/mgmt/datastore-versions/${id}`, body, counter);
   return { ...s, versionId: id };
@@ -205,7 +255,9 @@ export const datastoreVersionOperations = {
     const session = await sessionFor(s, counter);
     let body: { version: TroveVersion };
     try {
-      body = (await trove(session, "GET", `/mgmt/datastore-versions/${id}`, undefined, counter)) as { version: TroveVersion };
+      body = (await trove(session, "GET", `/mgmt/datastore-versions/${id}`, undefined, counter)) as {
+        version: TroveVersion;
+      };
     } catch (error) {
       if (/HTTP (400|404): .*cannot be found/.test(String(error))) return undefined;
       throw error;
@@ -213,7 +265,12 @@ export const datastoreVersionOperations = {
     return stateFromTrove(body.version, { adopt: s.adopt, cloud: s.cloud, region: s.region });
   },
 
-  async update(id: string, old: DatastoreVersionState, next: DatastoreVersionState, counter?: CallCounter): Promise<DatastoreVersionState> {
+  async update(
+    id: string,
+    old: DatastoreVersionState,
+    next: DatastoreVersionState,
+    counter?: CallCounter,
+  ): Promise<DatastoreVersionState> {
     const session = await sessionFor(next, counter);
     const body = patchBody(old, next);
     if (Object.keys(body).length > 0) await trove(session, "PATCH", `/mgmt/datastore-versions/${id}`, body, counter);
@@ -249,13 +306,24 @@ export type DatastoreVersionIdentity = Pick<DatastoreVersionState, (typeof REPLA
  * before (every field at the top level) is still read: see {@link versionStateOf}.
  * @internal
  */
-export type DatastoreVersionProperties = Omit<DatastoreVersionState, keyof DatastoreVersionIdentity> & { identity: DatastoreVersionIdentity };
+export type DatastoreVersionProperties = Omit<DatastoreVersionState, keyof DatastoreVersionIdentity> & {
+  identity: DatastoreVersionIdentity;
+};
 
 /** The version's state in the stored shape. @internal */
 export function versionProperties(s: DatastoreVersionState): DatastoreVersionProperties {
   const { datastore, version, cloud, region, adopt, ...rest } = s;
   // No undefined values: Pulumi's dynamic-provider host turns the result into a protobuf Struct, which refuses them.
-  return { ...rest, identity: { datastore, version, adopt, ...(cloud !== undefined ? { cloud } : {}), ...(region !== undefined ? { region } : {}) } };
+  return {
+    ...rest,
+    identity: {
+      datastore,
+      version,
+      adopt,
+      ...(cloud !== undefined ? { cloud } : {}),
+      ...(region !== undefined ? { region } : {}),
+    },
+  };
 }
 
 /** Whether properties are in the current shape (else the earlier flat one: every field at the top level). */
@@ -296,18 +364,25 @@ export const datastoreVersionProvider: pulumi.dynamic.ResourceProvider = {
   async create(inputs: DatastoreVersionProperties) {
     const outs = await datastoreVersionOperations.create(versionStateOf(inputs));
     return { id: outs.versionId!, outs: versionProperties(outs) };
-
   },
   async read(id: string, props: DatastoreVersionProperties | DatastoreVersionState) {
     const read = await datastoreVersionOperations.read(id, versionStateOf(props));
     if (!read) return { id: "", props: {} };
     return { id, props: hasIdentity(props) ? versionProperties(read) : read };
   },
-  async diff(_id: string, olds: DatastoreVersionProperties | DatastoreVersionState, news: DatastoreVersionProperties | DatastoreVersionState) {
+  async diff(
+    _id: string,
+    olds: DatastoreVersionProperties | DatastoreVersionState,
+    news: DatastoreVersionProperties | DatastoreVersionState,
+  ) {
     const { changes, replaces } = diffVersions(versionStateOf(olds), versionStateOf(news));
     return { changes: changes.length > 0, replaces, deleteBeforeReplace: true };
   },
-  async update(id: string, olds: DatastoreVersionProperties | DatastoreVersionState, news: DatastoreVersionProperties | DatastoreVersionState) {
+  async update(
+    id: string,
+    olds: DatastoreVersionProperties | DatastoreVersionState,
+    news: DatastoreVersionProperties | DatastoreVersionState,
+  ) {
     const outs = await datastoreVersionOperations.update(id, versionStateOf(olds), versionStateOf(news));
     return { outs: versionProperties(outs) };
   },
@@ -317,7 +392,10 @@ export const datastoreVersionProvider: pulumi.dynamic.ResourceProvider = {
 };
 
 /** Glance tags as Trove's API takes them (trove/common/apischema.py, the same in 18, 23 and 26): at most 5, of at most 20 characters. @internal */
-export const IMAGE_TAGS_RULE: Rule = listOf(text("a Glance tag of at most 20 characters", (v) => plainNameProblem(v, 20)), { max: 5, sizeProblem: "at most 5 tags (Trove's limit)" });
+export const IMAGE_TAGS_RULE: Rule = listOf(
+  text("a Glance tag of at most 20 characters", (v) => plainNameProblem(v, 20)),
+  { max: 5, sizeProblem: "at most 5 tags (Trove's limit)" },
+);
 
 /** The schema of the provider's inputs and state: `check` refuses what a construction would, for state written by any version. @internal */
 export const DATASTORE_VERSION_STATE_SCHEMA: Rule = shape<DatastoreVersionState>("datastore version state", {

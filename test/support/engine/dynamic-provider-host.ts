@@ -30,7 +30,11 @@ export class DynamicProviderHost {
   /** Starts the host from the project's node_modules and configures it. */
   static async start(root: string, engineAddress: string, env: NodeJS.ProcessEnv): Promise<DynamicProviderHost> {
     const hostPath = path.join(root, "node_modules", "@pulumi", "pulumi", "cmd", "dynamic-provider");
-    const child = spawn(process.execPath, [hostPath, engineAddress], { cwd: root, env, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, [hostPath, engineAddress], {
+      cwd: root,
+      env,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     const stderr: string[] = [];
     child.stderr!.on("data", (d: Buffer) => stderr.push(d.toString()));
     const port = await new Promise<string>((resolve, reject) => {
@@ -40,7 +44,9 @@ export class DynamicProviderHost {
         const line = out.split("\n")[0]!.trim();
         if (/^\d+$/.test(line) && out.includes("\n")) resolve(line);
       });
-      child.on("exit", (code) => reject(new Error(`the dynamic-provider host exited (${code}) before it listened: ${stderr.join("")}`)));
+      child.on("exit", (code) =>
+        reject(new Error(`the dynamic-provider host exited (${code}) before it listened: ${stderr.join("")}`)),
+      );
     });
     const client = new provrpc.ResourceProviderClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
     const host = new DynamicProviderHost(child, client, stderr);
@@ -54,7 +60,7 @@ export class DynamicProviderHost {
 
   private call(method: string, req: unknown): Promise<any> {
     return new Promise((resolve, reject) => {
-      this.client[method](req, (err: Error & { details?: string } | null, resp: any) => {
+      this.client[method](req, (err: (Error & { details?: string }) | null, resp: any) => {
         if (err) reject(new Error(err.details || err.message));
         else resolve(resp);
       });
@@ -94,7 +100,12 @@ export class DynamicProviderHost {
     return { id: resp.getId(), outputs: resp.getProperties().toJavaScript() };
   }
 
-  async read(urn: string, id: string, properties: Wire, inputs: Wire): Promise<{ id: string; outputs: Record<string, unknown> } | undefined> {
+  async read(
+    urn: string,
+    id: string,
+    properties: Wire,
+    inputs: Wire,
+  ): Promise<{ id: string; outputs: Record<string, unknown> } | undefined> {
     const req = new provproto.ReadRequest();
     req.setUrn(urn);
     req.setId(id);

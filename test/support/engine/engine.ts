@@ -25,7 +25,17 @@ import * as path from "node:path";
 import { DynamicProviderHost } from "./dynamic-provider-host";
 import { ProgramConfig, programConfig, readProjectFile } from "./project-config";
 import { modelFor, ModelContext } from "./resource-models";
-import { changedKeys, containsUnknown, keepSecrets, plain, plainObject, pulumiRequire, sameValue, toStruct, Wire } from "./wire";
+import {
+  changedKeys,
+  containsUnknown,
+  keepSecrets,
+  plain,
+  plainObject,
+  pulumiRequire,
+  sameValue,
+  toStruct,
+  Wire,
+} from "./wire";
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- the generated protobuf stubs are untyped from here */
 const grpc = pulumiRequire("@grpc/grpc-js") as any;
@@ -140,12 +150,30 @@ function packageOf(type: string): string {
 
 const isDynamic = (type: string) => type.startsWith("pulumi-nodejs:dynamic/");
 
-function finish(steps: Step[], logs: LogEntry[], errors: string[], extra: { exitCode: number | null; outputs?: Record<string, unknown>; programOutput?: string; resources?: ResourceState[] }): OperationResult {
+function finish(
+  steps: Step[],
+  logs: LogEntry[],
+  errors: string[],
+  extra: {
+    exitCode: number | null;
+    outputs?: Record<string, unknown>;
+    programOutput?: string;
+    resources?: ResourceState[];
+  },
+): OperationResult {
   const changes = steps.filter((s) => s.op !== "same");
   const counts = new Map<string, number>();
   for (const s of steps) counts.set(s.op, (counts.get(s.op) ?? 0) + 1);
-  const words: Record<StepOp, string> = { create: "created", update: "updated", replace: "replaced", delete: "deleted", same: "unchanged" };
-  const parts = (["create", "update", "replace", "delete", "same"] as StepOp[]).filter((op) => counts.has(op)).map((op) => `${counts.get(op)} ${words[op]}`);
+  const words: Record<StepOp, string> = {
+    create: "created",
+    update: "updated",
+    replace: "replaced",
+    delete: "deleted",
+    same: "unchanged",
+  };
+  const parts = (["create", "update", "replace", "delete", "same"] as StepOp[])
+    .filter((op) => counts.has(op))
+    .map((op) => `${counts.get(op)} ${words[op]}`);
   return {
     ok: errors.length === 0 && (extra.exitCode === 0 || extra.exitCode === null),
     exitCode: extra.exitCode,
@@ -198,7 +226,13 @@ export class PulumiEngine {
     const errors: string[] = [];
     let config: ProgramConfig;
     try {
-      config = programConfig(this.options.root, this.options.stack, this.options.secrets, this.options.configOverrides, this.options.configFile);
+      config = programConfig(
+        this.options.root,
+        this.options.stack,
+        this.options.secrets,
+        this.options.configOverrides,
+        this.options.configFile,
+      );
     } catch (error) {
       return finish(steps, logs, [(error as Error).message], { exitCode: null });
     }
@@ -219,7 +253,11 @@ export class PulumiEngine {
       }
       const pkg = packageOf(type);
       const prefix = `${pkg}:`;
-      const fromStack = Object.fromEntries(Object.entries(stackConfig).filter(([k]) => k.startsWith(prefix)).map(([k, v]) => [k.slice(prefix.length), v]));
+      const fromStack = Object.fromEntries(
+        Object.entries(stackConfig)
+          .filter(([k]) => k.startsWith(prefix))
+          .map(([k, v]) => [k.slice(prefix.length), v]),
+      );
       return { provider: `default_${pkg}`, config: fromStack };
     };
 
@@ -235,13 +273,36 @@ export class PulumiEngine {
       const declared = (req.getObject()?.toJavaScript() ?? {}) as Wire;
       const dependencies = new Set<string>(req.getDependenciesList());
       req.getPropertydependenciesMap().forEach((v: any) => v.getUrnsList().forEach((u: string) => dependencies.add(u)));
-      const old = olds.get(urn) ?? (req.getAliasurnsList() as string[]).map((a) => olds.get(a)).find((r) => r !== undefined && !registered.has(r.urn));
+      const old =
+        olds.get(urn) ??
+        (req.getAliasurnsList() as string[])
+          .map((a) => olds.get(a))
+          .find((r) => r !== undefined && !registered.has(r.urn));
       if (old) consumed.add(old.urn);
       // ignoreChanges: an existing resource keeps its stored value of each ignored (top-level) property.
       const ignored: string[] = req.getIgnorechangesList();
-      const inputs: Wire = old && ignored.length > 0 ? { ...declared, ...Object.fromEntries(ignored.filter((k) => k in old.inputs).map((k) => [k, old.inputs[k]])) } : declared;
-      const { provider, config: providerConfig } = req.getCustom() ? providerConfigFor(type, req.getProvider()) : { provider: undefined, config: {} };
-      const base = { urn, type, name, custom: req.getCustom() as boolean, parent: parent || undefined, provider, providerConfig, dependencies: [...dependencies], aliases: req.getAliasurnsList() as string[], ...(req.getRetainondelete() ? { retainOnDelete: true } : {}) };
+      const inputs: Wire =
+        old && ignored.length > 0
+          ? {
+              ...declared,
+              ...Object.fromEntries(ignored.filter((k) => k in old.inputs).map((k) => [k, old.inputs[k]])),
+            }
+          : declared;
+      const { provider, config: providerConfig } = req.getCustom()
+        ? providerConfigFor(type, req.getProvider())
+        : { provider: undefined, config: {} };
+      const base = {
+        urn,
+        type,
+        name,
+        custom: req.getCustom() as boolean,
+        parent: parent || undefined,
+        provider,
+        providerConfig,
+        dependencies: [...dependencies],
+        aliases: req.getAliasurnsList() as string[],
+        ...(req.getRetainondelete() ? { retainOnDelete: true } : {}),
+      };
 
       if (!base.custom) {
         const state: ResourceState = { ...base, id: "", inputs, outputs: old?.outputs ?? {} };
@@ -251,12 +312,19 @@ export class PulumiEngine {
         return { urn, id: "", outputs: {} };
       }
 
-      const ctx: ModelContext = { providerConfig, env: this.env, log: (severity, message) => logs.push({ severity, message, urn }) };
+      const ctx: ModelContext = {
+        providerConfig,
+        env: this.env,
+        log: (severity, message) => logs.push({ severity, message, urn }),
+      };
       const model = modelFor(type);
       const replaceOnChanges: string[] = req.getReplaceonchangesList();
       const secretOutputs: string[] = [...req.getAdditionalsecretoutputsList(), ...(model.secretOutputs ?? [])];
       const dynamic = isDynamic(type);
-      const checked = dynamic && !containsUnknown(inputs.__provider) ? await (await dynamicHost()).check(urn, old?.inputs ?? {}, inputs) : plainObject(inputs);
+      const checked =
+        dynamic && !containsUnknown(inputs.__provider)
+          ? await (await dynamicHost()).check(urn, old?.inputs ?? {}, inputs)
+          : plainObject(inputs);
 
       let op: StepOp = "create";
       let changes: string[] = [];
@@ -293,7 +361,9 @@ export class PulumiEngine {
         };
         if (op === "create") await create();
         else if (op === "update") {
-          const updated = hostNow ? await hostNow.update(urn, old!.id, old!.outputs, checked) : await model.update(ctx, old!.id, plainObject(old!.outputs), plainObject(inputs));
+          const updated = hostNow
+            ? await hostNow.update(urn, old!.id, old!.outputs, checked)
+            : await model.update(ctx, old!.id, plainObject(old!.outputs), plainObject(inputs));
           outputs = keepSecrets(updated, inputs, secretOutputs);
         } else if (deleteBeforeReplace) {
           await this.deleteOne(old!, hostNow, logs);
@@ -340,8 +410,14 @@ export class PulumiEngine {
         // The host was started before this operation's engine: it is attached to it, so its logs come here.
         const attach = new plugproto.PluginAttach();
         attach.setAddress(engineAddress.value);
-        await new Promise<void>((resolve, reject) => client.attach(attach, (err: any) => (err ? reject(new Error(err.details ?? err.message)) : resolve())));
-        const resp: any = await new Promise((resolve, reject) => client.construct(creq, (err: any, r: any) => (err ? reject(new Error(err.details ?? err.message)) : resolve(r))));
+        await new Promise<void>((resolve, reject) =>
+          client.attach(attach, (err: any) => (err ? reject(new Error(err.details ?? err.message)) : resolve())),
+        );
+        const resp: any = await new Promise((resolve, reject) =>
+          client.construct(creq, (err: any, r: any) =>
+            err ? reject(new Error(err.details ?? err.message)) : resolve(r),
+          ),
+        );
         return { urn: resp.getUrn(), id: "", outputs: (resp.getState()?.toJavaScript() ?? {}) as Wire };
       } finally {
         client.close();
@@ -369,7 +445,10 @@ export class PulumiEngine {
             // The engine reports a failed step itself and cancels the deployment: the program's pending
             // registration is answered as a shut-down monitor (pulumi/pulumi pkg/resource/deploy/source_eval.go),
             // and the SDK then stops its RPCs and exits without reporting an error of its own.
-            cb({ code: grpc.status.UNAVAILABLE, details: "resource monitor shut down while waiting on step's done channel" });
+            cb({
+              code: grpc.status.UNAVAILABLE,
+              details: "resource monitor shut down while waiting on step's done channel",
+            });
           },
         );
       },
@@ -402,7 +481,11 @@ export class PulumiEngine {
     };
     const engine = {
       log(call: any, cb: any) {
-        logs.push({ severity: SEVERITIES[call.request.getSeverity()] ?? "info", message: call.request.getMessage(), urn: call.request.getUrn() || undefined });
+        logs.push({
+          severity: SEVERITIES[call.request.getSeverity()] ?? "info",
+          message: call.request.getMessage(),
+          urn: call.request.getUrn() || undefined,
+        });
         cb(null, new emptyproto.Empty());
       },
       getRootResource(_call: any, cb: any) {
@@ -419,16 +502,23 @@ export class PulumiEngine {
     const server = new grpc.Server();
     server.addService(resrpc.ResourceMonitorService, monitor);
     server.addService(engrpc.EngineService, engine);
-    const port: number = await new Promise((resolve, reject) => server.bindAsync("127.0.0.1:0", grpc.ServerCredentials.createInsecure(), (err: Error | null, p: number) => (err ? reject(err) : resolve(p))));
+    const port: number = await new Promise((resolve, reject) =>
+      server.bindAsync("127.0.0.1:0", grpc.ServerCredentials.createInsecure(), (err: Error | null, p: number) =>
+        err ? reject(err) : resolve(p),
+      ),
+    );
     engineAddress.value = `127.0.0.1:${port}`;
 
     let exitCode: number | null = null;
     let programOutput = "";
     try {
-      ({ exitCode, output: programOutput } = this.options.runProgram ? await this.options.runProgram(engineAddress.value, dryRun) : await this.runProgram(engineAddress.value, config, dryRun));
+      ({ exitCode, output: programOutput } = this.options.runProgram
+        ? await this.options.runProgram(engineAddress.value, dryRun)
+        : await this.runProgram(engineAddress.value, config, dryRun));
       if (exitCode !== 0) {
         for (const l of logs.filter((l) => l.severity === "error")) errors.push(l.message.trim());
-        if (errors.length === 0) errors.push(`the program exited with ${exitCode}: ${programOutput.trim().split("\n").slice(-5).join(" | ")}`);
+        if (errors.length === 0)
+          errors.push(`the program exited with ${exitCode}: ${programOutput.trim().split("\n").slice(-5).join(" | ")}`);
       }
       const removed = this.state.filter((r) => !consumed.has(r.urn) && !registered.has(r.urn));
       if (exitCode === 0 && errors.length === 0) {
@@ -437,13 +527,17 @@ export class PulumiEngine {
           if (!dryRun) await this.deleteOne(r, isDynamic(r.type) ? await dynamicHost() : undefined, logs);
         }
         if (!dryRun) {
-          for (const r of pendingDeletes.reverse()) await this.deleteOne(r, isDynamic(r.type) ? await dynamicHost() : undefined, logs);
+          for (const r of pendingDeletes.reverse())
+            await this.deleteOne(r, isDynamic(r.type) ? await dynamicHost() : undefined, logs);
           this.state = [...registered.values()];
         }
       } else if (!dryRun) {
         // A failed update keeps what it did and everything it did not touch, as the engine's checkpoint does: a
         // resource whose own step failed keeps its old state.
-        this.state = [...registered.values(), ...this.state.filter((r) => !registered.has(r.urn) && !carried.has(r.urn))];
+        this.state = [
+          ...registered.values(),
+          ...this.state.filter((r) => !registered.has(r.urn) && !carried.has(r.urn)),
+        ];
       }
     } catch (error) {
       errors.push((error as Error).message);
@@ -452,11 +546,20 @@ export class PulumiEngine {
       if (host) await (await host).stop();
     }
     const stackOutputs = plainObject([...registered.values()].find((r) => r.type === STACK_TYPE)?.outputs ?? {});
-    return finish(steps, logs, errors, { exitCode, outputs: stackOutputs, programOutput, resources: [...registered.values()] });
+    return finish(steps, logs, errors, {
+      exitCode,
+      outputs: stackOutputs,
+      programOutput,
+      resources: [...registered.values()],
+    });
   }
 
   /** Starts `@pulumi/pulumi/cmd/run` as the Node language host does, and waits for it to exit. */
-  private runProgram(address: string, config: ProgramConfig, dryRun: boolean): Promise<{ exitCode: number | null; output: string }> {
+  private runProgram(
+    address: string,
+    config: ProgramConfig,
+    dryRun: boolean,
+  ): Promise<{ exitCode: number | null; output: string }> {
     const root = this.options.root;
     const runPath = path.join(root, "node_modules", "@pulumi", "pulumi", "cmd", "run");
     const args = [
@@ -495,7 +598,16 @@ export class PulumiEngine {
   private async deleteOne(r: ResourceState, host: DynamicProviderHost | undefined, logs?: LogEntry[]): Promise<void> {
     if (!r.custom || r.retainOnDelete) return;
     if (host && isDynamic(r.type)) await host.delete(r.urn, r.id, r.outputs);
-    else await modelFor(r.type).delete({ providerConfig: r.providerConfig, env: this.env, log: (severity, message) => logs?.push({ severity, message, urn: r.urn }) }, r.id, plainObject(r.outputs));
+    else
+      await modelFor(r.type).delete(
+        {
+          providerConfig: r.providerConfig,
+          env: this.env,
+          log: (severity, message) => logs?.push({ severity, message, urn: r.urn }),
+        },
+        r.id,
+        plainObject(r.outputs),
+      );
   }
 
   /** `pulumi refresh`: every resource read back through its provider; what is gone leaves the state. */
@@ -516,7 +628,11 @@ export class PulumiEngine {
             host ??= await DynamicProviderHost.start(this.options.root, "127.0.0.1:0", this.env);
             outputs = (await host.read(r.urn, r.id, r.outputs, r.inputs))?.outputs;
           } else {
-            const read = await modelFor(r.type).read({ providerConfig: r.providerConfig, env: this.env }, r.id, plainObject(r.outputs));
+            const read = await modelFor(r.type).read(
+              { providerConfig: r.providerConfig, env: this.env },
+              r.id,
+              plainObject(r.outputs),
+            );
             outputs = read && keepSecrets(read, r.outputs, []);
           }
           if (!outputs) {
@@ -524,7 +640,13 @@ export class PulumiEngine {
             continue;
           }
           const same = sameValue(plain(r.outputs), plain(outputs));
-          steps.push({ op: same ? "same" : "update", urn: r.urn, type: r.type, name: r.name, ...(same ? {} : { changes: changedKeys(r.outputs, outputs) }) });
+          steps.push({
+            op: same ? "same" : "update",
+            urn: r.urn,
+            type: r.type,
+            name: r.name,
+            ...(same ? {} : { changes: changedKeys(r.outputs, outputs) }),
+          });
           next.push({ ...r, outputs });
         } catch (error) {
           errors.push(`${r.type} ${r.name}: ${(error as Error).message}`);

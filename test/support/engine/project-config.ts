@@ -44,7 +44,13 @@ export function readProjectFile(root: string): ProjectFile {
     config?: ProjectFile["config"];
   };
   const typescript = typeof raw.runtime === "object" ? (raw.runtime.options?.typescript ?? true) : true;
-  return { name: raw.name, main: raw.main ?? ".", stackConfigDir: raw.stackConfigDir ?? "", typescript, config: raw.config ?? {} };
+  return {
+    name: raw.name,
+    main: raw.main ?? ".",
+    stackConfigDir: raw.stackConfigDir ?? "",
+    typescript,
+    config: raw.config ?? {},
+  };
 }
 
 function fullKey(project: string, key: string): string {
@@ -78,9 +84,17 @@ const asText = (value: unknown): string => (typeof value === "string" ? value : 
  * an override of `undefined` removes the key. `configFile`: the stack file to read instead (`pulumi --config-file`).
  * Throws with Pulumi's own wording when the CLI would refuse to start the program.
  */
-export function programConfig(root: string, stack: string, secrets: Record<string, string> = {}, overrides: Record<string, unknown> = {}, configFile?: string): ProgramConfig {
+export function programConfig(
+  root: string,
+  stack: string,
+  secrets: Record<string, string> = {},
+  overrides: Record<string, unknown> = {},
+  configFile?: string,
+): ProgramConfig {
   const project = readProjectFile(root);
-  const stackFile = parse(readFileSync(configFile ?? path.join(root, project.stackConfigDir, `Pulumi.${stack}.yaml`), "utf8")) as { config?: Record<string, unknown> } | null;
+  const stackFile = parse(
+    readFileSync(configFile ?? path.join(root, project.stackConfigDir, `Pulumi.${stack}.yaml`), "utf8"),
+  ) as { config?: Record<string, unknown> } | null;
   const values = new Map<string, unknown>();
   for (const [k, v] of Object.entries({ ...(stackFile?.config ?? {}), ...overrides })) {
     // An override of `undefined` takes the key out of the stack file, as `pulumi config rm` would.
@@ -110,8 +124,10 @@ export function programConfig(root: string, stack: string, secrets: Record<strin
       else missing.push(declared);
       continue;
     }
-    if (spec.secret && !secretKeys.has(key)) throw new Error(`Stack '${stack}' with configuration key '${declared}' must be encrypted as it's secret`);
-    if (!matches(spec, values.get(key))) throw new Error(`Stack '${stack}' with configuration key '${declared}' must be of type '${typeName(spec)}'`);
+    if (spec.secret && !secretKeys.has(key))
+      throw new Error(`Stack '${stack}' with configuration key '${declared}' must be encrypted as it's secret`);
+    if (!matches(spec, values.get(key)))
+      throw new Error(`Stack '${stack}' with configuration key '${declared}' must be of type '${typeName(spec)}'`);
   }
   if (missing.length > 0) {
     const list = missing.map((k) => `'${k}'`);

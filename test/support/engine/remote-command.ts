@@ -77,7 +77,14 @@ function runSsh(args: string[], env: NodeJS.ProcessEnv, stdin?: string): Promise
     child.stdin!.on("error", () => undefined);
     child.stdin!.end(stdin ?? "");
     child.on("error", reject);
-    child.on("close", (code) => resolve({ code: code ?? 255, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString(), both: Buffer.concat(both).toString() }));
+    child.on("close", (code) =>
+      resolve({
+        code: code ?? 255,
+        stdout: Buffer.concat(out).toString(),
+        stderr: Buffer.concat(err).toString(),
+        both: Buffer.concat(both).toString(),
+      }),
+    );
   });
 }
 
@@ -89,7 +96,10 @@ class RemoteSession {
   private readonly target: string;
 
   constructor(
-    private readonly c: Required<Pick<RemoteConnection, "host" | "port" | "user" | "dialErrorLimit" | "perDialTimeout">> & RemoteConnection,
+    private readonly c: Required<
+      Pick<RemoteConnection, "host" | "port" | "user" | "dialErrorLimit" | "perDialTimeout">
+    > &
+      RemoteConnection,
     private readonly env: NodeJS.ProcessEnv,
   ) {
     const opts: Record<string, string> = {
@@ -105,9 +115,18 @@ class RemoteSession {
     if (c.hostKey !== undefined) {
       const known = path.join(this.dir, "known_hosts");
       writeFileSync(known, `${knownHostsLine(c.host, c.port, c.hostKey)}\n`);
-      Object.assign(opts, { StrictHostKeyChecking: "yes", UserKnownHostsFile: known, GlobalKnownHostsFile: "/dev/null", HostKeyAlgorithms: c.hostKey.trim().split(/\s+/)[0]! });
+      Object.assign(opts, {
+        StrictHostKeyChecking: "yes",
+        UserKnownHostsFile: known,
+        GlobalKnownHostsFile: "/dev/null",
+        HostKeyAlgorithms: c.hostKey.trim().split(/\s+/)[0]!,
+      });
     } else {
-      Object.assign(opts, { StrictHostKeyChecking: "no", UserKnownHostsFile: "/dev/null", GlobalKnownHostsFile: "/dev/null" });
+      Object.assign(opts, {
+        StrictHostKeyChecking: "no",
+        UserKnownHostsFile: "/dev/null",
+        GlobalKnownHostsFile: "/dev/null",
+      });
     }
     const agent = c.agentSocketPath ?? (env.SSH_AUTH_SOCK || undefined);
     opts.IdentityAgent = agent ?? "none";
@@ -118,7 +137,16 @@ class RemoteSession {
       identity.push("-i", key);
     }
     if (c.privateKey === undefined && agent === undefined) opts.PubkeyAuthentication = "no";
-    this.common = ["-F", "/dev/null", "-p", String(c.port), "-l", c.user, ...identity, ...Object.entries(opts).flatMap(([k, v]) => ["-o", `${k}=${v}`])];
+    this.common = [
+      "-F",
+      "/dev/null",
+      "-p",
+      String(c.port),
+      "-l",
+      c.user,
+      ...identity,
+      ...Object.entries(opts).flatMap(([k, v]) => ["-o", `${k}=${v}`]),
+    ];
     this.target = c.host;
   }
 
@@ -128,7 +156,21 @@ class RemoteSession {
     for (let attempt = 0; ; attempt++) {
       // The master forwards a session's env only for the names its own SendEnv lists: all of them, each session
       // sending only what it means to.
-      const r = await runSsh([...this.common, "-o", "ControlMaster=yes", "-o", "ControlPersist=yes", "-o", "SendEnv=*", "-f", "-N", this.target], this.env);
+      const r = await runSsh(
+        [
+          ...this.common,
+          "-o",
+          "ControlMaster=yes",
+          "-o",
+          "ControlPersist=yes",
+          "-o",
+          "SendEnv=*",
+          "-f",
+          "-N",
+          this.target,
+        ],
+        this.env,
+      );
       if (r.code === 0) return;
       if (attempt >= delays.length) throw new Error(`after ${attempt} failed attempts: ${r.stderr.trim()}`);
       await new Promise((resolve) => setTimeout(resolve, delays[attempt]));
@@ -140,16 +182,28 @@ class RemoteSession {
     if (names.length === 0) return new Set();
     const token = `probe-${randomBytes(6).toString("hex")}`;
     const env = { ...this.env, ...Object.fromEntries(names.map((n) => [n, token])) };
-    const r = await runSsh([...this.common, ...names.flatMap((n) => ["-o", `SendEnv=${n}`]), "-T", this.target, "env"], env);
+    const r = await runSsh(
+      [...this.common, ...names.flatMap((n) => ["-o", `SendEnv=${n}`]), "-T", this.target, "env"],
+      env,
+    );
     if (r.code !== 0) throw new Error(`ssh: the session could not start: ${r.stderr.trim()}`);
-    const seen = new Set(r.stdout.split("\n").filter((l) => l.endsWith(`=${token}`)).map((l) => l.slice(0, -token.length - 1)));
+    const seen = new Set(
+      r.stdout
+        .split("\n")
+        .filter((l) => l.endsWith(`=${token}`))
+        .map((l) => l.slice(0, -token.length - 1)),
+    );
     return new Set(names.filter((n) => seen.has(n)));
   }
 
   /** One session running `cmd` with the accepted env values and stdin. */
   exec(cmd: string, envValues: Record<string, string>, stdin: string | undefined): Promise<Spawned> {
     const names = Object.keys(envValues);
-    return runSsh([...this.common, ...names.flatMap((n) => ["-o", `SendEnv=${n}`]), "-T", this.target, cmd], { ...this.env, ...envValues }, stdin);
+    return runSsh(
+      [...this.common, ...names.flatMap((n) => ["-o", `SendEnv=${n}`]), "-T", this.target, cmd],
+      { ...this.env, ...envValues },
+      stdin,
+    );
   }
 
   async close(): Promise<void> {
@@ -162,8 +216,18 @@ function resolveConnection(raw: unknown): ConstructorParameters<typeof RemoteSes
   const c = (raw ?? {}) as RemoteConnection;
   if (typeof c.host !== "string" || c.host === "") throw new Error("connection.host is required");
   const unsupported = (["proxy", "password", "privateKeyPassword"] as const).filter((k) => c[k] !== undefined);
-  if (unsupported.length > 0) throw new Error(`connection.${unsupported.join(", connection.")}: not applied by the harness (test/support/engine/remote-command.ts)`);
-  return { ...c, host: c.host, port: Number(c.port ?? 22), user: c.user ?? "root", dialErrorLimit: c.dialErrorLimit ?? 10, perDialTimeout: c.perDialTimeout ?? 15 };
+  if (unsupported.length > 0)
+    throw new Error(
+      `connection.${unsupported.join(", connection.")}: not applied by the harness (test/support/engine/remote-command.ts)`,
+    );
+  return {
+    ...c,
+    host: c.host,
+    port: Number(c.port ?? 22),
+    user: c.user ?? "root",
+    dialErrorLimit: c.dialErrorLimit ?? 10,
+    perDialTimeout: c.perDialTimeout ?? 15,
+  };
 }
 
 /** The previous outputs the provider passes on, by the env names it uses. */
@@ -173,7 +237,13 @@ export const PREVIOUS_OUTPUT_NAMES = { stdout: "PULUMI_COMMAND_STDOUT", stderr: 
  * Runs `cmd` as the provider's `run` does, for a resource with `inputs` and (for update and delete) the previous
  * `stdout`/`stderr`. Returns the new stdout and stderr, each without one trailing newline.
  */
-export async function runRemote(inputs: Record<string, unknown>, cmd: string, previous: { stdout?: unknown; stderr?: unknown }, env: NodeJS.ProcessEnv, log: RemoteLog): Promise<{ stdout: string; stderr: string }> {
+export async function runRemote(
+  inputs: Record<string, unknown>,
+  cmd: string,
+  previous: { stdout?: unknown; stderr?: unknown },
+  env: NodeJS.ProcessEnv,
+  log: RemoteLog,
+): Promise<{ stdout: string; stderr: string }> {
   const session = new RemoteSession(resolveConnection(inputs.connection), env);
   try {
     await session.dial();
@@ -186,18 +256,26 @@ export async function runRemote(inputs: Record<string, unknown>, cmd: string, pr
     const accepted = await session.acceptedEnv([...Object.keys(environment), ...Object.keys(prev)]);
     for (const name of Object.keys(environment)) {
       if (!accepted.has(name)) {
-        log("error", `the SSH server refused environment variable '${name}': it passes only the names its AcceptEnv lists (or put 'NAME=value' in front of the command for a POSIX shell)`);
+        log(
+          "error",
+          `the SSH server refused environment variable '${name}': it passes only the names its AcceptEnv lists (or put 'NAME=value' in front of the command for a POSIX shell)`,
+        );
         throw new Error(`could not set environment variable "${name}": ssh: setenv failed`);
       }
     }
     for (const name of Object.keys(prev)) {
-      if (!accepted.has(name)) log("warning", `the SSH server refused environment variable '${name}' (the previous output): it passes only the names its AcceptEnv lists`);
+      if (!accepted.has(name))
+        log(
+          "warning",
+          `the SSH server refused environment variable '${name}' (the previous output): it passes only the names its AcceptEnv lists`,
+        );
     }
     const values: Record<string, string> = {};
     for (const [k, v] of Object.entries({ ...environment, ...prev })) if (accepted.has(k)) values[k] = v;
     const stdin = typeof inputs.stdin === "string" && inputs.stdin.length > 0 ? inputs.stdin : undefined;
     const r = await session.exec(cmd, values, stdin);
-    if (r.code !== 0) throw new Error(`Process exited with status ${r.code}: running ${JSON.stringify(cmd)}:\n${r.both}`);
+    if (r.code !== 0)
+      throw new Error(`Process exited with status ${r.code}: running ${JSON.stringify(cmd)}:\n${r.both}`);
     return { stdout: r.stdout.replace(/\n$/, ""), stderr: r.stderr.replace(/\n$/, "") };
   } finally {
     await session.close();

@@ -45,7 +45,12 @@ export interface ModelDiff {
 export interface ResourceModel {
   diff(olds: Record<string, unknown>, news: Record<string, unknown>, replaceOnChanges: readonly string[]): ModelDiff;
   create(ctx: ModelContext, inputs: Record<string, unknown>): Promise<{ id: string; outputs: Record<string, unknown> }>;
-  update(ctx: ModelContext, id: string, oldOutputs: Record<string, unknown>, inputs: Record<string, unknown>): Promise<Record<string, unknown>>;
+  update(
+    ctx: ModelContext,
+    id: string,
+    oldOutputs: Record<string, unknown>,
+    inputs: Record<string, unknown>,
+  ): Promise<Record<string, unknown>>;
   /** The resource as the service has it now, or undefined when it is gone. */
   read(ctx: ModelContext, id: string, outputs: Record<string, unknown>): Promise<Record<string, unknown> | undefined>;
   delete(ctx: ModelContext, id: string, outputs: Record<string, unknown>): Promise<void>;
@@ -55,29 +60,49 @@ export interface ResourceModel {
 
 /** Diff by a list of fields that replace; every other changed field updates. */
 function diffBy(replaceFields: readonly string[] | "all", ignore: readonly string[] = []) {
-  return (olds: Record<string, unknown>, news: Record<string, unknown>, replaceOnChanges: readonly string[]): ModelDiff => {
+  return (
+    olds: Record<string, unknown>,
+    news: Record<string, unknown>,
+    replaceOnChanges: readonly string[],
+  ): ModelDiff => {
     const changes = changedKeys(olds, news, ignore);
-    const replaces = changes.filter((k) => replaceFields === "all" || replaceFields.includes(k) || replaceOnChanges.some((r) => r === k || r.startsWith(`${k}.`) || r === "*"));
+    const replaces = changes.filter(
+      (k) =>
+        replaceFields === "all" ||
+        replaceFields.includes(k) ||
+        replaceOnChanges.some((r) => r === k || r.startsWith(`${k}.`) || r === "*"),
+    );
     return { changes, replaces };
   };
 }
 
 const notApplied = (what: string) => async (): Promise<never> => {
-  throw new Error(`${what} is previewed only: the harness cannot apply it (see test/support/engine/resource-models.ts)`);
+  throw new Error(
+    `${what} is previewed only: the harness cannot apply it (see test/support/engine/resource-models.ts)`,
+  );
 };
 
 // ---- @pulumi/command ----
 
 const COMMAND_OUTPUTS = ["stdout", "stderr", "assets", "archive"];
 
-async function runLocal(ctx: ModelContext, inputs: Record<string, unknown>, script: string, previous?: Record<string, unknown>): Promise<{ stdout: string; stderr: string }> {
+async function runLocal(
+  ctx: ModelContext,
+  inputs: Record<string, unknown>,
+  script: string,
+  previous?: Record<string, unknown>,
+): Promise<{ stdout: string; stderr: string }> {
   const [shell, ...flags] = (inputs.interpreter as string[] | undefined) ?? ["/bin/sh", "-c"];
   const env: NodeJS.ProcessEnv = { ...ctx.env, ...((inputs.environment as Record<string, string> | undefined) ?? {}) };
   if (previous && inputs.addPreviousOutputInEnv !== false) {
     env.PULUMI_COMMAND_STDOUT = String(previous.stdout ?? "");
     env.PULUMI_COMMAND_STDERR = String(previous.stderr ?? "");
   }
-  const child = execFile(shell!, [...flags, script], { env, cwd: (inputs.dir as string | undefined) ?? process.cwd(), maxBuffer: 256 * 2 ** 20 });
+  const child = execFile(shell!, [...flags, script], {
+    env,
+    cwd: (inputs.dir as string | undefined) ?? process.cwd(),
+    maxBuffer: 256 * 2 ** 20,
+  });
   const stdout: Buffer[] = [];
   const stderr: Buffer[] = [];
   child.stdout!.on("data", (d: Buffer) => stdout.push(Buffer.from(d)));
@@ -102,7 +127,10 @@ export const localCommand: ResourceModel = {
   },
   async update(ctx, _id, old, inputs) {
     const script = inputs.update ?? inputs.create;
-    const result = script === undefined ? { stdout: String(old.stdout ?? ""), stderr: String(old.stderr ?? "") } : await runLocal(ctx, inputs, String(script), old);
+    const result =
+      script === undefined
+        ? { stdout: String(old.stdout ?? ""), stderr: String(old.stderr ?? "") }
+        : await runLocal(ctx, inputs, String(script), old);
     return { ...inputs, ...result };
   },
   async read(_ctx, _id, outputs) {
@@ -118,20 +146,25 @@ const remoteLog = (ctx: ModelContext): RemoteLog => ctx.log ?? (() => undefined)
 export const remoteCommand: ResourceModel = {
   diff: diffBy(["triggers"], COMMAND_OUTPUTS),
   async create(ctx, inputs) {
-    const result = inputs.create === undefined ? { stdout: "", stderr: "" } : await runRemote(inputs, String(inputs.create), {}, ctx.env, remoteLog(ctx));
+    const result =
+      inputs.create === undefined
+        ? { stdout: "", stderr: "" }
+        : await runRemote(inputs, String(inputs.create), {}, ctx.env, remoteLog(ctx));
     return { id: uniqueId(), outputs: { ...inputs, ...result } };
   },
   async update(ctx, _id, old, inputs) {
     // The new inputs with the previous outputs, which a run replaces; the previous outputs reach the run's env.
     const previous = { stdout: String(old.stdout ?? ""), stderr: String(old.stderr ?? "") };
     const script = inputs.update ?? inputs.create;
-    const result = script === undefined ? previous : await runRemote(inputs, String(script), previous, ctx.env, remoteLog(ctx));
+    const result =
+      script === undefined ? previous : await runRemote(inputs, String(script), previous, ctx.env, remoteLog(ctx));
     return { ...inputs, ...result };
   },
   // No Read in the provider: refresh keeps the state and never connects.
   read: async (_ctx, _id, outputs) => outputs,
   async delete(ctx, _id, outputs) {
-    if (outputs.delete !== undefined) await runRemote(outputs, String(outputs.delete), outputs, ctx.env, remoteLog(ctx));
+    if (outputs.delete !== undefined)
+      await runRemote(outputs, String(outputs.delete), outputs, ctx.env, remoteLog(ctx));
   },
   secretOutputs: ["connection"],
 };
@@ -140,7 +173,9 @@ export const remoteCommand: ResourceModel = {
 
 async function docker(ctx: ModelContext, args: string[]): Promise<string> {
   const host = (ctx.providerConfig.host as string | undefined) ?? ctx.env.DOCKER_HOST;
-  return (await run(DOCKER_CLIENT, args, { env: { ...ctx.env, ...(host ? { DOCKER_HOST: host } : {}) } })).stdout.trim();
+  return (
+    await run(DOCKER_CLIENT, args, { env: { ...ctx.env, ...(host ? { DOCKER_HOST: host } : {}) } })
+  ).stdout.trim();
 }
 
 export const remoteImage: ResourceModel = {
@@ -172,12 +207,14 @@ export const container: ResourceModel = {
   diff: diffBy("all", ["id", "exitCode", "containerLogs"]),
   async create(ctx, inputs) {
     const unsupported = Object.keys(inputs).filter((k) => !CONTAINER_INPUTS.has(k) && inputs[k] !== undefined);
-    if (unsupported.length > 0) throw new Error(`container inputs not applied by the harness: ${unsupported.join(", ")}`);
+    if (unsupported.length > 0)
+      throw new Error(`container inputs not applied by the harness: ${unsupported.join(", ")}`);
     const args = ["create", "--name", String(inputs.name)];
     if (inputs.networkMode) args.push("--network", String(inputs.networkMode));
     if (inputs.restart) args.push("--restart", String(inputs.restart));
     for (const e of (inputs.envs as string[] | undefined) ?? []) args.push("--env", e);
-    for (const v of (inputs.volumes as Array<{ hostPath: string; containerPath: string; readOnly?: boolean }> | undefined) ?? []) {
+    for (const v of (inputs.volumes as
+      Array<{ hostPath: string; containerPath: string; readOnly?: boolean }> | undefined) ?? []) {
       mkdirSync(v.hostPath, { recursive: true });
       args.push("--volume", `${v.hostPath}:${v.containerPath}${v.readOnly ? ":ro" : ""}`);
     }
@@ -192,7 +229,8 @@ export const container: ResourceModel = {
           mkdirSync(path.dirname(local), { recursive: true });
           writeFileSync(local, u.content ?? "");
         }
-        for (const top of new Set(uploads.map((u) => u.file.split("/")[1]!))) await docker(ctx, ["cp", path.join(dir, top), `${id}:/${top}`]);
+        for (const top of new Set(uploads.map((u) => u.file.split("/")[1]!)))
+          await docker(ctx, ["cp", path.join(dir, top), `${id}:/${top}`]);
       } finally {
         rmSync(dir, { recursive: true, force: true });
       }
@@ -200,7 +238,10 @@ export const container: ResourceModel = {
     await docker(ctx, ["start", id]);
     // The provider waits until the container runs (mustRun defaults to true).
     const running = await docker(ctx, ["inspect", "--format", "{{.State.Running}}", id]);
-    if (running !== "true") throw new Error(`container ${String(inputs.name)} is not running: ${await docker(ctx, ["logs", "--tail", "5", id]).catch(() => "")}`);
+    if (running !== "true")
+      throw new Error(
+        `container ${String(inputs.name)} is not running: ${await docker(ctx, ["logs", "--tail", "5", id]).catch(() => "")}`,
+      );
     return { id, outputs: { ...inputs, id } };
   },
   update: notApplied("an in-place docker Container update"),
@@ -233,8 +274,24 @@ const IMAGE_UPDATABLE = ["name", "tags", "visibility", "properties", "protected"
 export const glanceImage: ResourceModel = {
   // Everything else (formats, the file or URL, minimums, checksum verification, region) is ForceNew in the schema.
   diff(olds, news, replaceOnChanges) {
-    const changes = changedKeys(olds, news, ["checksum", "sizeBytes", "status", "file", "id", "createdAt", "updatedAt", "metadata", "schema", "updateAt", "owner"]);
-    const replaces = changes.filter((k) => !IMAGE_UPDATABLE.includes(k) || replaceOnChanges.some((r) => r === k || (r.startsWith(`${k}.`) && !sameProperty(olds, news, r))));
+    const changes = changedKeys(olds, news, [
+      "checksum",
+      "sizeBytes",
+      "status",
+      "file",
+      "id",
+      "createdAt",
+      "updatedAt",
+      "metadata",
+      "schema",
+      "updateAt",
+      "owner",
+    ]);
+    const replaces = changes.filter(
+      (k) =>
+        !IMAGE_UPDATABLE.includes(k) ||
+        replaceOnChanges.some((r) => r === k || (r.startsWith(`${k}.`) && !sameProperty(olds, news, r))),
+    );
     return { changes, replaces };
   },
   async create(ctx, inputs) {
@@ -248,7 +305,9 @@ export const glanceImage: ResourceModel = {
     const shown = await showImage(await glanceOf(ctx), id);
     if (!shown) return undefined;
     const declared = Object.keys((outputs.properties as Record<string, string> | undefined) ?? {});
-    const properties = Object.fromEntries(declared.filter((k) => k in shown.properties).map((k) => [k, String(shown.properties[k])]));
+    const properties = Object.fromEntries(
+      declared.filter((k) => k in shown.properties).map((k) => [k, String(shown.properties[k])]),
+    );
     const declaredTags = (outputs.tags as string[] | undefined) ?? [];
     const tags = sameValue([...declaredTags].sort(), [...shown.tags].sort()) ? declaredTags : shown.tags;
     return { ...outputs, name: shown.name, tags, visibility: shown.visibility, properties, ...imageOutputs(shown) };
@@ -259,7 +318,8 @@ export const glanceImage: ResourceModel = {
 };
 
 function sameProperty(olds: Record<string, unknown>, news: Record<string, unknown>, dotted: string): boolean {
-  const get = (o: unknown, keys: string[]): unknown => keys.reduce<unknown>((v, k) => (v && typeof v === "object" ? (v as Record<string, unknown>)[k] : undefined), o);
+  const get = (o: unknown, keys: string[]): unknown =>
+    keys.reduce<unknown>((v, k) => (v && typeof v === "object" ? (v as Record<string, unknown>)[k] : undefined), o);
   const keys = dotted.split(".");
   return JSON.stringify(get(olds, keys)) === JSON.stringify(get(news, keys));
 }

@@ -36,7 +36,8 @@ export function secret(value: unknown): unknown {
 export function plain(value: unknown): unknown {
   if (isSecret(value)) return plain(value.value);
   if (Array.isArray(value)) return value.map(plain);
-  if (value && typeof value === "object") return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, plain(v)]));
+  if (value && typeof value === "object")
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, plain(v)]));
   return value;
 }
 
@@ -53,8 +54,17 @@ export function containsUnknown(value: unknown): boolean {
 }
 
 /** Outputs whose input of the same name was secret stay secret, as the engine keeps them; so do listed ones. */
-export function keepSecrets(outputs: Record<string, unknown>, inputs: Wire, additionalSecretOutputs: readonly string[]): Wire {
-  return Object.fromEntries(Object.entries(outputs).map(([k, v]) => [k, isSecret(inputs[k]) || additionalSecretOutputs.includes(k) ? secret(v) : v]));
+export function keepSecrets(
+  outputs: Record<string, unknown>,
+  inputs: Wire,
+  additionalSecretOutputs: readonly string[],
+): Wire {
+  return Object.fromEntries(
+    Object.entries(outputs).map(([k, v]) => [
+      k,
+      isSecret(inputs[k]) || additionalSecretOutputs.includes(k) ? secret(v) : v,
+    ]),
+  );
 }
 
 export function sameValue(a: unknown, b: unknown): boolean {
@@ -75,7 +85,11 @@ function canonical(value: unknown): unknown {
 }
 
 /** The keys whose plain values differ between two input sets. */
-export function changedKeys(olds: Record<string, unknown>, news: Record<string, unknown>, ignore: readonly string[] = []): string[] {
+export function changedKeys(
+  olds: Record<string, unknown>,
+  news: Record<string, unknown>,
+  ignore: readonly string[] = [],
+): string[] {
   const keys = new Set([...Object.keys(olds), ...Object.keys(news)]);
   return [...keys].filter((k) => !ignore.includes(k) && !sameValue(plain(olds[k]), plain(news[k]))).sort();
 }
