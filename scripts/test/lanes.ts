@@ -5,8 +5,9 @@
 // other files, and the production shape, whose second region is the 2025.1 lab, waits for the 2025.1 lane too. The
 // image steps share fixed registry ports and the zed lab's Docker engine (lane "images"); the Glance rotation has
 // images and tags of its own (lane "glance"); everything else (lane "unit": mocks and Pulumi's runner in preview, no
-// service written to) runs file-parallel. Prints each lane's output when it ends, then the totals, and fails if any
-// lane failed, any test was skipped under CI=true, or a test file is in no lane.
+// service written to) runs file-parallel. The lanes off the critical path run under nice (NICENESS). Prints each
+// lane's output when it ends, then the failed tests again, each lane's wall and CPU time (a cgroup per step), the
+// totals, and fails if any lane failed, any test was skipped under CI=true, or a test file is in no lane.
 //
 // Usage: tsx scripts/test/lanes.ts [--lane <name>]...   (npm test runs all of them; a lane alone does not wait)
 
