@@ -99,9 +99,9 @@ function interfaceMembers(program: ts.Program, name: string): Array<{ name: stri
   });
 }
 
-/** The text of provider/fields.generated.ts. */
-export function renderFields(): string {
-  const program = ts.createProgram([path.join(ROOT, "components/index.ts")], {
+/** The TypeScript API as the compiler sees it: a program rooted at components/index.ts. */
+export function componentsProgram(): ts.Program {
+  return ts.createProgram([path.join(ROOT, "components/index.ts")], {
     module: ts.ModuleKind.NodeNext,
     moduleResolution: ts.ModuleResolutionKind.NodeNext,
     strict: true,
@@ -109,6 +109,11 @@ export function renderFields(): string {
     skipLibCheck: true,
     types: ["node"],
   });
+}
+
+/** The text of provider/fields.generated.ts. */
+export function renderFields(): string {
+  const program = componentsProgram();
   const imports = [...new Set(FIELD_SPECS.map((s) => s.from))].sort();
   const blocks = FIELD_SPECS.map((spec) => {
     const members = interfaceMembers(program, spec.from);

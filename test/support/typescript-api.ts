@@ -5,6 +5,7 @@
 
 import * as path from "node:path";
 import ts from "typescript";
+import { componentsProgram } from "../../scripts/provider/fields";
 
 const ROOT = path.join(__dirname, "../..");
 
@@ -31,17 +32,6 @@ export interface ApiComponent {
 /** Whitespace collapsed, as the schema's descriptions are compared. */
 export function normalizeDoc(text: string | undefined): string {
   return (text ?? "").replace(/\s+/g, " ").trim();
-}
-
-function program(): ts.Program {
-  return ts.createProgram([path.join(ROOT, "components/index.ts")], {
-    module: ts.ModuleKind.NodeNext,
-    moduleResolution: ts.ModuleResolutionKind.NodeNext,
-    strict: true,
-    noEmit: true,
-    skipLibCheck: true,
-    types: ["node"],
-  });
 }
 
 /** The object types a field's value may be: through `Input<T>`, arrays, records and unions; classes and primitives aside. */
@@ -93,7 +83,7 @@ function fieldsOf(checker: ts.TypeChecker, types: ts.Type[], prefix: string, dep
 
 /** The components of `components/index.ts` named here, as their declarations give them. */
 export function readTypeScriptApi(components: readonly string[]): ApiComponent[] {
-  const p = program();
+  const p = componentsProgram();
   const checker = p.getTypeChecker();
   const index = checker.getSymbolAtLocation(p.getSourceFile(path.join(ROOT, "components/index.ts"))!)!;
   const exports = checker.getExportsOfModule(index);
