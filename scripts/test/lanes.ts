@@ -120,7 +120,7 @@ interface LaneResult {
  * A CPU-accounting cgroup for one step, so that every process it starts (also those that outlive vitest, such as SSH
  * masters) is counted: cgroup v1's cpuacct, or v2's root; undefined where neither can be written (then not measured).
  */
-function stepCgroup(name: string): { dir: string; procs: string; seconds(): number; remove(): void } | undefined {
+function stepCgroup(name: string): { procs: string; seconds(): number; remove(): void } | undefined {
   const v1 = "/sys/fs/cgroup/cpuacct";
   const v2 = "/sys/fs/cgroup";
   const base = existsSync(path.join(v1, "cpuacct.usage"))
@@ -137,7 +137,6 @@ function stepCgroup(name: string): { dir: string; procs: string; seconds(): numb
   }
   const procs = path.join(dir, base === v1 ? "tasks" : "cgroup.procs");
   return {
-    dir,
     procs,
     seconds: () =>
       base === v1
