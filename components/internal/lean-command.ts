@@ -8,7 +8,7 @@ import { getVersion } from "@pulumi/command/utilities";
 import * as pulumi from "@pulumi/pulumi";
 
 // Undefined inputs never reach the engine, and the outputs the caller does not read are still in the state, so the
-// request the engine receives is the same as the class's (test/lean-command.test.ts compares the two): same type token,
+// request the engine receives is the same as the class's (test/internal/lean-command.test.ts compares the two): same type token,
 // inputs, plugin version and replaceOnChanges; only the Outputs the program can read differ.
 
 /** The inputs a {@link LeanLocalCommand} takes: those of `command.local.CommandArgs` this library sets. @internal */

@@ -4,9 +4,9 @@
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
-import { TROVE_RELEASES } from "../components/catalog/catalog";
+import { TROVE_RELEASES } from "../../components/catalog/catalog";
 
-const README = readFileSync(path.join(__dirname, "..", "README.md"), "utf8");
+const README = readFileSync(path.join(__dirname, "..", "..", "README.md"), "utf8");
 
 /** The table's header cells and, per release, its row's cells by header; `as <release>` cells resolved. */
 function releaseTable(): { header: string[]; rows: Record<string, Record<string, string>> } {

@@ -4,14 +4,14 @@
 import * as path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import * as pulumi from "@pulumi/pulumi";
-import { FETCH_DELETE_SCRIPT, FETCH_SCRIPT } from "../components/image/image-fetch";
-import { installMocks, isSecret, MockState, valueOf } from "./support/pulumi-mocks";
-import { testHostKey } from "./support/ssh-keys";
+import { FETCH_DELETE_SCRIPT, FETCH_SCRIPT } from "../../components/image/image-fetch";
+import { installMocks, isSecret, MockState, valueOf } from "../support/pulumi-mocks";
+import { testHostKey } from "../support/ssh-keys";
 
 const HOST_KEY = testHostKey();
 const SHA = "a".repeat(64);
 let mocks: MockState;
-let m: typeof import("../components/image/guest-image-build.js");
+let m: typeof import("../../components/image/guest-image-build.js");
 
 beforeAll(async () => {
   mocks = await installMocks({
@@ -20,7 +20,7 @@ beforeAll(async () => {
         ? { stdout: `building...\n{"path":"/root/images/x.qcow2","sha256":"${SHA}","sizeBytes":1234}` }
         : inputs,
   });
-  m = await import("../components/image/guest-image-build.js");
+  m = await import("../../components/image/guest-image-build.js");
 });
 
 describe("GuestImageBuild", () => {
@@ -194,7 +194,7 @@ describe("GuestImageBuild", () => {
   });
 
   it("keeps the key secret on the fetch's stdin", async () => {
-    const { fetchStdin } = await import("../components/image/guest-image-build.js");
+    const { fetchStdin } = await import("../../components/image/guest-image-build.js");
     const stdin = fetchStdin({ host: "h", user: "u", privateKey: "KEY" });
     expect(await isSecret(stdin)).toBe(true);
     expect(await valueOf(stdin)).toBe("KEY");
@@ -229,7 +229,9 @@ describe("GuestImageBuild", () => {
   });
 
   it("describes an existing image file instead of building", async () => {
-    const build = new m.GuestImageBuild("existing", { existingImagePath: path.join(__dirname, "fixtures/tiny.qcow2") });
+    const build = new m.GuestImageBuild("existing", {
+      existingImagePath: path.join(__dirname, "..", "fixtures/tiny.qcow2"),
+    });
     expect(await valueOf(build.diskFormat)).toBe("qcow2");
     expect((await mocks.waitFor("existing-describe")).inputs.create).toContain("sha256sum");
   });

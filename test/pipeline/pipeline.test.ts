@@ -6,15 +6,15 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { beforeAll, describe, expect, it, vi } from "vitest";
 import * as pulumi from "@pulumi/pulumi";
-import { BUILTIN_DATASTORES, DatastoreCatalog } from "../components/catalog/catalog";
-import type { DatastoreVersionProperties } from "../components/trove/version-provider/provider";
-import { GLANCE_HISTORY_TYPE, glanceHistoryCreated, installMocks, MockState, valueOf } from "./support/pulumi-mocks";
-import { testHostKey } from "./support/ssh-keys";
+import { BUILTIN_DATASTORES, DatastoreCatalog } from "../../components/catalog/catalog";
+import type { DatastoreVersionProperties } from "../../components/trove/version-provider/provider";
+import { GLANCE_HISTORY_TYPE, glanceHistoryCreated, installMocks, MockState, valueOf } from "../support/pulumi-mocks";
+import { testHostKey } from "../support/ssh-keys";
 
 const SHA = "c".repeat(64);
 let mocks: MockState;
-let p: typeof import("../components/pipeline/pipeline.js");
-let dv: typeof import("../components/trove/version-provider/provider.js");
+let p: typeof import("../../components/pipeline/pipeline.js");
+let dv: typeof import("../../components/trove/version-provider/provider.js");
 
 beforeAll(async () => {
   mocks = await installMocks({
@@ -40,8 +40,8 @@ beforeAll(async () => {
       return undefined;
     },
   });
-  p = await import("../components/pipeline/pipeline.js");
-  dv = await import("../components/trove/version-provider/provider.js");
+  p = await import("../../components/pipeline/pipeline.js");
+  dv = await import("../../components/trove/version-provider/provider.js");
 });
 
 const guestImage = { troveSourceDir: "/opt/stack/trove", troveRef: "stable/2024.1" };
@@ -568,12 +568,12 @@ describe("TroveGuestPipeline", () => {
 
 describe("resource names that survive a change of regions or a version rename", () => {
   it("names a version by datastore and number, so renaming it is an in-place update, not a new resource", async () => {
-    const { versionLabel } = await import("../components/pipeline/pipeline.js");
+    const { versionLabel } = await import("../../components/pipeline/pipeline.js");
     expect(versionLabel({ datastore: "mysql", version: "5.7.29" })).toBe("mysql-5-7-29");
   });
 
   it("keeps the implicit region's unsuffixed names as aliases when a region is added or the list goes back to one", async () => {
-    const { regionSuffix, previousRegionSuffixes } = await import("../components/pipeline/pipeline.js");
+    const { regionSuffix, previousRegionSuffixes } = await import("../../components/pipeline/pipeline.js");
     const implicit = [{ name: "default" }];
     expect(regionSuffix(implicit, implicit[0]!)).toBe("");
     expect(previousRegionSuffixes(implicit, implicit[0]!)).toEqual(["-default"]);
@@ -642,7 +642,7 @@ describe("TroveGuestPipeline passes its release to TroveConfig (issue 25)", () =
     const apply = await mocks.waitFor("r262-config-apply");
     const request = JSON.parse(
       (apply.inputs.stdin as { value: string }).value,
-    ) as import("../components/trove/trove-config.js").EditorRequest;
+    ) as import("../../components/trove/trove-config.js").EditorRequest;
     expect(request.files.map((f) => f.report)).toEqual([undefined, ["service_credentials"]]);
     expect(await valueOf(pipeline.troveConfig!.troveConf)).toContain("swift_url = http://10.0.0.5:8080/v1/AUTH_\n");
   });

@@ -8,11 +8,11 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { REGISTRY_WAIT_SECONDS } from "../components/registry/datastore-images";
-import { PROGRESS_EVERY_SECONDS, PROGRESS_MAX_LINES } from "./support/progress";
-import { loadScript, readScriptResult } from "../components/internal/scripts/index";
+import { REGISTRY_WAIT_SECONDS } from "../../components/registry/datastore-images";
+import { PROGRESS_EVERY_SECONDS, PROGRESS_MAX_LINES } from "../support/progress";
+import { loadScript, readScriptResult } from "../../components/internal/scripts/index";
 
-const DIR = path.join(__dirname, "../components/internal/scripts");
+const DIR = path.join(__dirname, "../../components/internal/scripts");
 const lib = loadScript("lib.sh");
 const bash = (script: string, env: Record<string, string> = {}) =>
   spawnSync("/bin/bash", ["-c", `set -euo pipefail\n${lib}\n${script}`], {

@@ -6,13 +6,13 @@ import { mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { GLANCE_HISTORY_TYPE, glanceHistoryCreated, installMocks, MockState, valueOf } from "./support/pulumi-mocks";
-import { testHostKey } from "./support/ssh-keys";
+import { GLANCE_HISTORY_TYPE, glanceHistoryCreated, installMocks, MockState, valueOf } from "../support/pulumi-mocks";
+import { testHostKey } from "../support/ssh-keys";
 
 const SHA = "b".repeat(64);
 let mocks: MockState;
-let g: typeof import("../components/image/glance-image.js");
-let b: typeof import("../components/image/guest-image-build.js");
+let g: typeof import("../../components/image/glance-image.js");
+let b: typeof import("../../components/image/guest-image-build.js");
 
 beforeAll(async () => {
   mocks = await installMocks({
@@ -26,8 +26,8 @@ beforeAll(async () => {
           ? glanceHistoryCreated(inputs)
           : undefined,
   });
-  b = await import("../components/image/guest-image-build.js");
-  g = await import("../components/image/glance-image.js");
+  b = await import("../../components/image/guest-image-build.js");
+  g = await import("../../components/image/glance-image.js");
 });
 
 describe("GlanceImage", () => {

@@ -3,12 +3,12 @@
 
 import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, it } from "vitest";
-import { installMocks, isSecret, MockState, valueOf } from "./support/pulumi-mocks";
-import { testHostKey } from "./support/ssh-keys";
-import { problemsOf } from "../components/internal/schema";
+import { installMocks, isSecret, MockState, valueOf } from "../support/pulumi-mocks";
+import { testHostKey } from "../support/ssh-keys";
+import { problemsOf } from "../../components/internal/schema";
 
 let mocks: MockState;
-let t: typeof import("../components/trove/trove-config.js");
+let t: typeof import("../../components/trove/trove-config.js");
 
 beforeAll(async () => {
   mocks = await installMocks({
@@ -17,7 +17,7 @@ beforeAll(async () => {
         ? { stdout: '{"changed":["/etc/trove/trove.conf"],"restarted":["systemctl restart trove-taskmanager"]}' }
         : undefined,
   });
-  t = await import("../components/trove/trove-config.js");
+  t = await import("../../components/trove/trove-config.js");
 });
 
 const imageOptions = {
@@ -107,7 +107,7 @@ describe("TroveConfig", () => {
     expect(Object.keys(cmd.inputs.stdin as object)).toContain("4dabf18193072939515e22adb298388d");
     const stdin = JSON.parse(
       (cmd.inputs.stdin as { value: string }).value,
-    ) as import("../components/trove/trove-config.js").EditorRequest;
+    ) as import("../../components/trove/trove-config.js").EditorRequest;
     expect(stdin.files.map((f) => [f.path, f.restart])).toEqual([
       ["/etc/trove/trove.conf", ["systemctl restart trove-taskmanager"]],
       ["/etc/trove/trove-guestagent.conf", []],
@@ -204,7 +204,7 @@ describe("TroveConfig and the release (issue 25)", () => {
     const stdinOf = async (name: string) =>
       JSON.parse(
         ((await mocks.waitFor(name)).inputs.stdin as { value: string }).value,
-      ) as import("../components/trove/trove-config.js").EditorRequest;
+      ) as import("../../components/trove/trove-config.js").EditorRequest;
     expect((await stdinOf("r262-apply")).files.map((f) => f.report)).toEqual([undefined, ["service_credentials"]]);
     expect((await stdinOf("r261-apply")).files.map((f) => f.report)).toEqual([undefined, undefined]);
     expect(() => new t.TroveConfig("r-bad", { registry, imageOptions, troveRelease: "2027.1" })).toThrow(
@@ -217,7 +217,7 @@ describe("TroveConfig and the release (issue 25)", () => {
     const { mkdtempSync, readFileSync, writeFileSync, rmSync } = await import("node:fs");
     const { tmpdir } = await import("node:os");
     const path = await import("node:path");
-    const { TROVE_CONFIG_EDITOR_PY } = await import("../components/trove/trove-config.js");
+    const { TROVE_CONFIG_EDITOR_PY } = await import("../../components/trove/trove-config.js");
     const dir = mkdtempSync(path.join(tmpdir(), "trove-config-"));
     try {
       const guest = path.join(dir, "trove-guestagent.conf");

@@ -2,8 +2,8 @@
 
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { closestName, editDistance } from "../components/internal/closest-name";
-import { unknownFieldProblem } from "../components/internal/schema";
+import { closestName, editDistance } from "../../components/internal/closest-name";
+import { unknownFieldProblem } from "../../components/internal/schema";
 
 describe("closestName", () => {
   const settings = [

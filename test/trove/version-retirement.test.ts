@@ -2,7 +2,7 @@
 // and the one line each says. Its check and settle against Trove run in test/integration/day-two.test.ts.
 
 import { describe, expect, it } from "vitest";
-import * as r from "../components/trove/version-retirement";
+import * as r from "../../components/trove/version-retirement";
 
 const v104 = { datastore: "mariadb", name: "10.4", version: "10.4" };
 const v105 = { datastore: "mariadb", name: "10.5", version: "10.5" };

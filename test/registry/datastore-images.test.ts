@@ -4,10 +4,10 @@
 
 import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, it, vi } from "vitest";
-import { installMocks, MockState, valueOf } from "./support/pulumi-mocks";
+import { installMocks, MockState, valueOf } from "../support/pulumi-mocks";
 
 let mocks: MockState;
-let d: typeof import("../components/registry/datastore-images.js");
+let d: typeof import("../../components/registry/datastore-images.js");
 
 beforeAll(async () => {
   mocks = await installMocks({
@@ -25,7 +25,7 @@ beforeAll(async () => {
       };
     },
   });
-  d = await import("../components/registry/datastore-images.js");
+  d = await import("../../components/registry/datastore-images.js");
 });
 
 const registry = { address: "10.0.0.5:4000", insecure: true };
@@ -289,7 +289,7 @@ describe("DatastoreImages and the backup image's contract (issue 25)", () => {
         "bash",
         [
           "-c",
-          `. ${JSON.stringify(path.join(__dirname, "..", "components", "internal", "scripts", "images.sh"))}; backup_source`,
+          `. ${JSON.stringify(path.join(__dirname, "..", "..", "components", "internal", "scripts", "images.sh"))}; backup_source`,
         ],
         { env: { PATH: process.env.PATH, ...env }, encoding: "utf8" },
       ).trim();

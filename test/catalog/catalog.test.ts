@@ -9,15 +9,15 @@ import {
   isTestedVersion,
   troveReleaseProblem,
   troveReleaseSupport,
-} from "../components/catalog/catalog";
-import { ComponentInputError } from "../components/internal/errors";
+} from "../../components/catalog/catalog";
+import { ComponentInputError } from "../../components/internal/errors";
 import {
   datastoreImageNames,
   majorMinor,
   resolveTroveBackupImage,
   troveBackupImage,
   troveBackupImageCandidates,
-} from "../components/catalog/image-naming";
+} from "../../components/catalog/image-naming";
 
 describe("DatastoreCatalog", () => {
   it("knows mysql, mariadb and postgresql with Trove's names", () => {
@@ -206,7 +206,7 @@ describe("image naming", () => {
 
 describe("release facts of issue 25", () => {
   it("2026.2 alone changes the backup image's contract (swift-preauth) and bakes the checkout's HEAD", async () => {
-    const { TROVE_RELEASES } = await import("../components/catalog/catalog.js");
+    const { TROVE_RELEASES } = await import("../../components/catalog/catalog.js");
     const byFact = (f: (r: (typeof TROVE_RELEASES)[string]) => unknown) =>
       Object.fromEntries(Object.values(TROVE_RELEASES).map((r) => [r.release, f(r)]));
     expect(Object.entries(byFact((r) => r.backupImageContract)).filter(([, c]) => c !== "keystone-reauth")).toEqual([

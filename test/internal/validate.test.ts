@@ -3,7 +3,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { inspect } from "node:util";
-import { ComponentInputError, formatProblems, Problems } from "../components/internal/errors";
+import { ComponentInputError, formatProblems, Problems } from "../../components/internal/errors";
 import {
   hostPortProblem,
   parseHostPort,
@@ -11,7 +11,7 @@ import {
   repositoryProblem,
   tagProblem,
   versionNumberProblem,
-} from "../components/internal/validate";
+} from "../../components/internal/validate";
 
 describe("parseHostPort", () => {
   it("accepts host:port forms registries use", () => {

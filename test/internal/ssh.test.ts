@@ -7,14 +7,14 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import fc from "fast-check";
 import { beforeAll, describe, expect, it } from "vitest";
-import { commandStdout, installMocks, MockState } from "./support/pulumi-mocks";
-import { testHostKey } from "./support/ssh-keys";
+import { commandStdout, installMocks, MockState } from "../support/pulumi-mocks";
+import { testHostKey } from "../support/ssh-keys";
 
 let mocks: MockState;
-let ssh: typeof import("../components/internal/ssh.js");
-let build: typeof import("../components/image/guest-image-build.js");
-let config: typeof import("../components/trove/trove-config.js");
-let pipeline: typeof import("../components/pipeline/pipeline.js");
+let ssh: typeof import("../../components/internal/ssh.js");
+let build: typeof import("../../components/image/guest-image-build.js");
+let config: typeof import("../../components/trove/trove-config.js");
+let pipeline: typeof import("../../components/pipeline/pipeline.js");
 
 beforeAll(async () => {
   mocks = await installMocks({
@@ -24,10 +24,10 @@ beforeAll(async () => {
       return commandStdout(name);
     },
   });
-  ssh = await import("../components/internal/ssh.js");
-  build = await import("../components/image/guest-image-build.js");
-  config = await import("../components/trove/trove-config.js");
-  pipeline = await import("../components/pipeline/pipeline.js");
+  ssh = await import("../../components/internal/ssh.js");
+  build = await import("../../components/image/guest-image-build.js");
+  config = await import("../../components/trove/trove-config.js");
+  pipeline = await import("../../components/pipeline/pipeline.js");
 });
 
 describe("parseHostKey", () => {

@@ -7,12 +7,12 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, it } from "vitest";
-import { installMocks, isSecret, MockState, valueOf } from "./support/pulumi-mocks";
+import { installMocks, isSecret, MockState, valueOf } from "../support/pulumi-mocks";
 
 const CERT = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n";
 
 let mocks: MockState;
-let r: typeof import("../components/registry/local-registry.js");
+let r: typeof import("../../components/registry/local-registry.js");
 
 beforeAll(async () => {
   mocks = await installMocks({
@@ -23,7 +23,7 @@ beforeAll(async () => {
       return undefined;
     },
   });
-  r = await import("../components/registry/local-registry.js");
+  r = await import("../../components/registry/local-registry.js");
 });
 
 describe("LocalRegistry", () => {

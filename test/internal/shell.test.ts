@@ -4,7 +4,7 @@
 import { execFileSync } from "node:child_process";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { shellCommand, shellExports, shellQuote } from "../components/internal/shell";
+import { shellCommand, shellExports, shellQuote } from "../../components/internal/shell";
 
 /** Runs one bash that, for each quoted value, prints the argument count and the first argument, NUL-separated. */
 function throughBash(values: string[]): Array<{ count: number; first: string }> {

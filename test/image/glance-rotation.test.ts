@@ -14,14 +14,14 @@ import {
   quotaProblem,
   quotaVerdict,
   tagChanges,
-} from "../components/image/glance-rotation";
-import { glanceApiBase, glanceMessage } from "../components/image/glance-client";
+} from "../../components/image/glance-rotation";
+import { glanceApiBase, glanceMessage } from "../../components/image/glance-client";
 import {
   defaultImageProperties,
   minDiskGbFor,
   parseQemuImgInfo,
   readImageFileFacts,
-} from "../components/image/image-facts";
+} from "../../components/image/image-facts";
 
 const inputs = (over: Partial<ImageHistoryInputs>): ImageHistoryInputs => ({
   uploadedId: "c",

@@ -12,16 +12,16 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import type { DatastoreVersionProperties } from "../components/trove/version-provider/provider";
-import { DynamicResourceRunner, loadDynamicProvider } from "./support/dynamic-engine";
-import { installMocks, MockState } from "./support/pulumi-mocks";
-import { testHostKey } from "./support/ssh-keys";
+import type { DatastoreVersionProperties } from "../../components/trove/version-provider/provider";
+import { DynamicResourceRunner, loadDynamicProvider } from "../support/dynamic-engine";
+import { installMocks, MockState } from "../support/pulumi-mocks";
+import { testHostKey } from "../support/ssh-keys";
 
 let mocks: MockState;
-let v: typeof import("../components/trove/datastore-version.js");
-let vp: typeof import("../components/trove/version-provider/provider.js");
-let c: typeof import("../components/trove/trove-client.js");
-let params: typeof import("../components/trove/configuration-parameters.js");
+let v: typeof import("../../components/trove/datastore-version.js");
+let vp: typeof import("../../components/trove/version-provider/provider.js");
+let c: typeof import("../../components/trove/trove-client.js");
+let params: typeof import("../../components/trove/configuration-parameters.js");
 
 beforeAll(async () => {
   mocks = await installMocks({
@@ -30,10 +30,10 @@ beforeAll(async () => {
         ? { stdout: '{"versionId":"v1","added":["a"],"changed":[],"removed":[],"unchanged":0}' }
         : undefined,
   });
-  v = await import("../components/trove/datastore-version.js");
-  vp = await import("../components/trove/version-provider/provider.js");
-  c = await import("../components/trove/trove-client.js");
-  params = await import("../components/trove/configuration-parameters.js");
+  v = await import("../../components/trove/datastore-version.js");
+  vp = await import("../../components/trove/version-provider/provider.js");
+  c = await import("../../components/trove/trove-client.js");
+  params = await import("../../components/trove/configuration-parameters.js");
 });
 
 const state = (extra: object = {}) => ({

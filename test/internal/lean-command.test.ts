@@ -3,7 +3,7 @@
 
 import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, it } from "vitest";
-import { installMocks, MockState } from "./support/pulumi-mocks";
+import { installMocks, MockState } from "../support/pulumi-mocks";
 
 let mocks: MockState;
 const requests = new Map<string, Record<string, unknown>>();
@@ -33,7 +33,7 @@ beforeAll(async () => {
 describe("LeanLocalCommand", () => {
   it("sends the engine what command.local.Command sends, and reads stdout", async () => {
     const command = await import("@pulumi/command");
-    const { LeanLocalCommand } = await import("../components/internal/lean-command.js");
+    const { LeanLocalCommand } = await import("../../components/internal/lean-command.js");
     const parent = new pulumi.ComponentResource("pulumi-trove:test:Parent", "p");
     const before = new (class extends pulumi.CustomResource {})("pulumi-trove:test:Before", "before", {});
     const args = () => ({
