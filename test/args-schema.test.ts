@@ -77,8 +77,7 @@ interface Subject {
 }
 
 const buildFull = {
-  troveSourceDir: "/opt/stack/trove",
-  troveRef: "stable/2024.1",
+  buildCheckout: { dir: "/opt/stack/trove", ref: "stable/2024.1" },
   guestOs: "ubuntu",
   guestOsRelease: "jammy",
   devMode: true,
