@@ -124,9 +124,12 @@ describe("GuestImageBuild on a build host, copied here", () => {
 
   it("a new Trove ref rebuilds on the build host", async () => {
     const before = await declare({});
-    expect(commandStep(before["far-build"]!, (await declare({}, { buildCheckout: { dir: "/opt/stack/trove", ref: "def456" } }))["far-build"]!).step).toBe(
-      "replace",
-    );
+    expect(
+      commandStep(
+        before["far-build"]!,
+        (await declare({}, { buildCheckout: { dir: "/opt/stack/trove", ref: "def456" } }))["far-build"]!,
+      ).step,
+    ).toBe("replace");
   });
 });
 

@@ -55,7 +55,9 @@ describe("GuestImageBuild", () => {
   });
 
   it("runs the runbook's default build: ubuntu jammy, dev mode, user ubuntu, $HOME/images/...-dev.qcow2", async () => {
-    const build = new m.GuestImageBuild("defaults", { buildCheckout: { dir: "/opt/stack/trove", ref: "stable/2024.1" } });
+    const build = new m.GuestImageBuild("defaults", {
+      buildCheckout: { dir: "/opt/stack/trove", ref: "stable/2024.1" },
+    });
     const inputs = (await mocks.waitFor("defaults-build")).inputs;
     // The script is fixed text; the command's environment carries trovestack's arguments and variables.
     expect(inputs.create).toBe(m.BUILD_SCRIPT);

@@ -182,7 +182,11 @@ describe("DatastoreImages", () => {
     let current: InstanceType<typeof d.DatastoreImages>;
     try {
       new d.DatastoreImages("former", { ...common, troveSourceDir: "/srv/trove" });
-      pair = new d.DatastoreImages("formerpair", { ...common, backupSourceDir: "/srv/trove", troveRef: "stable/2026.1" });
+      pair = new d.DatastoreImages("formerpair", {
+        ...common,
+        backupSourceDir: "/srv/trove",
+        troveRef: "stable/2026.1",
+      });
       current = new d.DatastoreImages("checkoutobject", {
         ...common,
         backupCheckout: { dir: "/srv/trove", ref: "stable/2026.1" },
@@ -200,7 +204,10 @@ describe("DatastoreImages", () => {
     });
     // The former fields and the checkout object resolve alike and give the publish command the same inputs (its log
     // file is named for the component).
-    const plain = (r: typeof current.resolved) => ({ ...r, plans: r.plans.map((p) => ({ ...p, names: p.names("r:1") })) });
+    const plain = (r: typeof current.resolved) => ({
+      ...r,
+      plans: r.plans.map((p) => ({ ...p, names: p.names("r:1") })),
+    });
     expect(plain(pair.resolved)).toEqual(plain(current.resolved));
     const inputsOf = async (name: string) =>
       JSON.stringify((await mocks.waitFor(`${name}-publish-postgresql-17`)).inputs).replaceAll(name, "<name>");
