@@ -9,8 +9,9 @@ export interface TroveCheckout {
   /** Absolute path of the checkout. Example: `/opt/stack/trove`. */
   dir: string;
   /**
-   * Git branch, tag or commit the checkout holds; what the image built from it records, so a new ref rebuilds it.
-   * Default: see the field that takes the checkout. Example: `stable/2026.1` or a commit id.
+   * Git branch, tag or commit the checkout holds: the images built from it record it (the guest image; the backup
+   * images' labels), so a new ref rebuilds them. Default: for `buildCheckout`, a local build's `git rev-parse HEAD`,
+   * else `unknown`; for `backupCheckout`, `unknown`. Example: `stable/2026.1` or a commit id.
    */
   ref?: string;
 }
