@@ -214,7 +214,7 @@ describe("DatastoreImages", () => {
     expect(await inputsOf("formerpair")).toEqual(await inputsOf("checkoutobject"));
 
     const refused = (name: string, extra: object) => () =>
-      new d.DatastoreImages(name, { ...common, ...extra } as d.DatastoreImagesArgs);
+      new d.DatastoreImages(name, { ...common, ...extra } as never);
     expect(refused("both", { troveSourceDir: "/a", backupCheckout: { dir: "/b" } })).toThrow(
       'DatastoreImages "both": troveSourceDir "/a" is not valid (troveSourceDir is the former name of backupCheckout.dir, and backupCheckout is given too; keep only backupCheckout).',
     );
