@@ -2,6 +2,7 @@
 // schema's pair check refuses both names at once and two former names of one field, and the warnings name each field
 // as the caller knows it.
 
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
   bothNamesProblem,
@@ -46,6 +47,21 @@ describe("withCurrentNames", () => {
   it("follows a chain of renames to the name now, and moves a ref given alone into an object of its own", () => {
     expect(withCurrentNames({ troveSourceDir: "/old" }, CHECKOUT).value).toEqual({ backupCheckout: { dir: "/old" } });
     expect(withCurrentNames({ troveRef: "m" }, CHECKOUT).value).toEqual({ backupCheckout: { ref: "m" } });
+  });
+
+  it("moves any former values into the object as they are, and leaves the given object as it was", () => {
+    fc.assert(
+      fc.property(fc.string(), fc.option(fc.string(), { nil: undefined }), fc.string(), (dir, ref, repository) => {
+        const given = { backupSourceDir: dir, ...(ref !== undefined ? { troveRef: ref } : {}), repository };
+        const before = JSON.stringify(given);
+        const { value, used } = withCurrentNames(given, CHECKOUT);
+        expect(value).toEqual({ backupCheckout: ref !== undefined ? { dir, ref } : { dir }, repository });
+        expect(used.map((r) => r.former)).toEqual(
+          ref !== undefined ? ["backupSourceDir", "troveRef"] : ["backupSourceDir"],
+        );
+        expect(JSON.stringify(given)).toBe(before);
+      }),
+    );
   });
 
   it("keeps the name now when both are given (the schema has refused that already)", () => {
