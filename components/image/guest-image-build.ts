@@ -429,7 +429,7 @@ export const GUEST_IMAGE_BUILD_SCHEMA: Rule = shape<GuestImageBuildArgs>(
 /** The fields of {@link GuestImageBuildArgs} renamed, by their former names (the pipeline's `guestImage` too). @internal */
 export const GUEST_IMAGE_BUILD_RENAMED: readonly RenamedField[] = [
   { former: "troveSourceDir", now: "buildCheckout.dir" },
-  { former: "troveRef", now: "buildCheckout.ref" },
+  { former: "troveRef", now: "buildCheckout.ref", onlyWith: "buildCheckout.dir" },
 ];
 
 /** The guest image build's fields that only make sense together (the pipeline's `guestImage` checks them too). @internal */
@@ -777,7 +777,6 @@ export function resolveGuestImageBuildArgs(
   };
   checkGuestOs(args, common, problems);
 
-  // A former troveRef given alone moves to a buildCheckout without a dir, which builds nothing, as before.
   const checkoutDir = args.buildCheckout?.dir;
   const sources = [args.existingImagePath, args.imageUrl, checkoutDir].filter((v) => v !== undefined).length;
   if (sources === 0)

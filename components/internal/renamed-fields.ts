@@ -11,6 +11,12 @@
 export interface RenamedField {
   readonly former: string;
   readonly now: string;
+  /**
+   * For a field moved into an object: the field of that object (`buildCheckout.dir`) without which it is dropped
+   * rather than moved. A former `troveRef` given without a checkout directory builds nothing and is recorded nowhere;
+   * moved alone it would make a checkout without its required `dir`, which the components' schemas refuse.
+   */
+  readonly onlyWith?: string;
 }
 
 /** The object a field now lives in (`buildCheckout` for `buildCheckout.dir`), or undefined for a flat rename. */
@@ -64,8 +70,8 @@ export function renamedFieldPairs(
 /**
  * The object with each former name moved to its name now (the object itself when it uses none), and the renames it
  * used, for the warnings. Both names given: the one now wins (the schema has refused that already). A field moved into
- * an object that is not given makes that object, with only the moved fields (a former `troveRef` without its
- * `troveSourceDir` gives `buildCheckout: { ref }`, as the former fields allowed).
+ * an object that is not given makes that object, with only the moved fields; one whose `onlyWith` field is not there
+ * is dropped (a former `troveRef` without a `troveSourceDir`), with its warning still.
  * @internal
  */
 export function withCurrentNames<T extends object>(
@@ -92,6 +98,14 @@ export function withCurrentNames<T extends object>(
       }
     }
     delete copy[r.former];
+  }
+  for (const r of used) {
+    const parent = parentOf(r.now);
+    if (r.onlyWith === undefined || parent === undefined || !made.has(parent)) continue;
+    const inner = copy[parent] as Record<string, unknown>;
+    if (inner[r.onlyWith.slice(parent.length + 1)] !== undefined) continue;
+    delete inner[r.now.slice(parent.length + 1)];
+    if (Object.keys(inner).length === 0) delete copy[parent];
   }
   return { value: copy as T, used };
 }

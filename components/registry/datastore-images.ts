@@ -332,7 +332,7 @@ export const DATASTORE_IMAGES_FIELDS: FieldRules<DatastoreImagesArgs> = {
 export const DATASTORE_IMAGES_RENAMED: readonly RenamedField[] = [
   { former: "troveSourceDir", now: "backupCheckout.dir" },
   { former: "backupSourceDir", now: "backupCheckout.dir" },
-  { former: "troveRef", now: "backupCheckout.ref" },
+  { former: "troveRef", now: "backupCheckout.ref", onlyWith: "backupCheckout.dir" },
 ];
 
 /** The schema of {@link DatastoreImagesArgs}. @internal */

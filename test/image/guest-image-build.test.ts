@@ -155,10 +155,15 @@ describe("GuestImageBuild", () => {
         "troveSourceDir and troveRef are deprecated: they are now buildCheckout.dir and buildCheckout.ref; the former names still work for now and will be removed in a later release",
       ],
     });
-    // troveRef alone beside an existing image was taken and built nothing; it still is.
+    // troveRef alone beside an image URL was taken and built nothing; it still is taken, with its warning, and builds
+    // nothing (it belongs to no checkout: dropped).
     expect(
       m.resolveGuestImageBuildArgs("alone", { troveRef: "m", imageUrl: "https://example.com/g.qcow2" }),
-    ).toMatchObject({ troveRef: "m", source: { kind: "url" } });
+    ).toMatchObject({
+      troveRef: "unknown",
+      source: { kind: "url" },
+      warnings: [expect.stringMatching(/^troveRef is deprecated: it is now buildCheckout.ref;/)],
+    });
 
     const refused = (name: string, extra: object) => () =>
       new m.GuestImageBuild(name, { buildCheckout: { dir: "/opt/stack/trove" }, ...extra });

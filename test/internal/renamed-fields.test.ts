@@ -15,7 +15,7 @@ import {
 const CHECKOUT: readonly RenamedField[] = [
   { former: "troveSourceDir", now: "backupCheckout.dir" },
   { former: "backupSourceDir", now: "backupCheckout.dir" },
-  { former: "troveRef", now: "backupCheckout.ref" },
+  { former: "troveRef", now: "backupCheckout.ref", onlyWith: "backupCheckout.dir" },
 ];
 const FLAT: readonly RenamedField[] = [{ former: "troveSourceDir", now: "rulesSourceDir" }];
 
@@ -44,9 +44,16 @@ describe("withCurrentNames", () => {
     expect(given).toEqual({ backupSourceDir: "/t", troveRef: "stable/2026.1", repository: "r" });
   });
 
-  it("follows a chain of renames to the name now, and moves a ref given alone into an object of its own", () => {
+  it("follows a chain of renames to the name now, and drops a ref given without its directory (still warned about)", () => {
     expect(withCurrentNames({ troveSourceDir: "/old" }, CHECKOUT).value).toEqual({ backupCheckout: { dir: "/old" } });
-    expect(withCurrentNames({ troveRef: "m" }, CHECKOUT).value).toEqual({ backupCheckout: { ref: "m" } });
+    expect(withCurrentNames({ troveRef: "m", repository: "r" }, CHECKOUT)).toEqual({
+      value: { repository: "r" },
+      used: [CHECKOUT[2]],
+    });
+    // Without onlyWith, a field moves alone.
+    expect(withCurrentNames({ troveRef: "m" }, [{ former: "troveRef", now: "c.ref" }]).value).toEqual({
+      c: { ref: "m" },
+    });
   });
 
   it("moves any former values into the object as they are, and leaves the given object as it was", () => {

@@ -323,6 +323,26 @@ describe("TroveGuestPipeline", () => {
       expect(await inputsOf("oldnames", child), child).toEqual(await inputsOf("newnames", child));
   });
 
+  it("still takes a former troveRef left beside an image URL, or beside no backup build: it belongs to no checkout and is dropped, with its warning", async () => {
+    const warn = vi.spyOn(pulumi.log, "warn").mockImplementation(() => Promise.resolve());
+    try {
+      const pipeline = new p.TroveGuestPipeline("loneref", {
+        ...base,
+        versions,
+        guestImage: { imageUrl: "https://example.com/guest.qcow2", troveRef: "m" },
+        datastoreImages: { buildBackupImages: false, troveRef: "r1" },
+      });
+      expect(pipeline.guestImage.resolved.source).toEqual({ kind: "url", url: "https://example.com/guest.qcow2" });
+      expect(warn.mock.calls.map((c) => String(c[0])).filter((w) => w.includes("deprecated"))).toEqual([
+        'TroveGuestPipeline "loneref": guestImage.troveRef is deprecated: it is now guestImage.buildCheckout.ref; the former name still works for now and will be removed in a later release',
+        'TroveGuestPipeline "loneref": datastoreImages.troveRef is deprecated: it is now datastoreImages.backupCheckout.ref; the former name still works for now and will be removed in a later release',
+      ]);
+    } finally {
+      warn.mockRestore();
+    }
+    await mocks.waitFor("loneref-images-publish-mysql-5-7-29");
+  });
+
   it("leaves registration out when asked", async () => {
     const pipeline = new p.TroveGuestPipeline("noreg", { ...base, versions, registration: false });
     await mocks.waitFor("noreg-glance-image");
