@@ -37,9 +37,9 @@ async function main(): Promise<void> {
     versions,
     troveRelease: "2024.1",
     allowUntested: true, // the benchmark's made-up versions are in no release's matrix
-    guestImage: { troveSourceDir: "/opt/trove", troveRef: "master" },
+    guestImage: { buildCheckout: { dir: "/opt/trove", ref: "master" } },
     registry: { local: { advertisedHost: "10.0.0.5" } },
-    datastoreImages: { backupSourceDir: "/opt/trove" },
+    datastoreImages: { backupCheckout: { dir: "/opt/trove" } },
   });
   await new Promise<void>((resolve) => pipeline.urn.apply(() => resolve()));
   // Wait until the registrations stop growing: every child has reached the mocks.

@@ -52,6 +52,7 @@ export type {
 } from "./trove/configuration-parameters";
 export type { TroveController } from "./trove/trove-controller";
 export type { SshConnection } from "./internal/ssh";
+export type { TroveCheckout } from "./internal/checkout";
 
 // The catalog: datastores, Trove releases and what each supports.
 export {

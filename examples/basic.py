@@ -20,7 +20,9 @@ pipeline = trove.TroveGuestPipeline(
     ],
     # trovestack build-image ubuntu noble true ubuntu, with HOST_SCP_USERNAME=stack
     guest_image=trove.PipelineGuestImageArgs(
-        trove_source_dir="/opt/stack/trove", guest_os_release="noble", host_scp_username="stack"
+        build_checkout=trove.TroveCheckoutArgs(dir="/opt/stack/trove"),
+        guest_os_release="noble",
+        host_scp_username="stack",
     ),
     # docker run -d --net=host -e REGISTRY_HTTP_ADDR=0.0.0.0:4000 ... registry:2, with basic auth
     registry=trove.PipelineRegistryArgs(
@@ -30,7 +32,9 @@ pipeline = trove.TroveGuestPipeline(
         )
     ),
     # mirror mysql/postgres into 10.0.0.5:4000/trove-datastores and build db-backup-<datastore> from Trove's backup/
-    datastore_images=trove.PipelineDatastoreImagesArgs(backup_source_dir="/opt/stack/trove"),
+    datastore_images=trove.PipelineDatastoreImagesArgs(
+        backup_checkout=trove.TroveCheckoutArgs(dir="/opt/stack/trove")
+    ),
     # merge the registry options into /etc/trove/trove.conf and trove-guestagent.conf, restart the taskmanager
     trove_config=trove.PipelineTroveConfigArgs(
         controller=trove.TroveConfigTargetArgs(

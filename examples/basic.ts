@@ -13,7 +13,7 @@ const pipeline = new TroveGuestPipeline("trove", {
     { datastore: "postgresql", version: "17", default: true },
   ],
   // trovestack build-image ubuntu noble true ubuntu, with HOST_SCP_USERNAME=stack
-  guestImage: { troveSourceDir: "/opt/stack/trove", guestOsRelease: "noble", hostScpUsername: "stack" },
+  guestImage: { buildCheckout: { dir: "/opt/stack/trove" }, guestOsRelease: "noble", hostScpUsername: "stack" },
   // docker run -d --net=host -e REGISTRY_HTTP_ADDR=0.0.0.0:4000 ... registry:2, with basic auth
   registry: {
     local: {
@@ -22,7 +22,7 @@ const pipeline = new TroveGuestPipeline("trove", {
     },
   },
   // mirror mysql/postgres into 10.0.0.5:4000/trove-datastores and build db-backup-<datastore> from Trove's backup/
-  datastoreImages: { backupSourceDir: "/opt/stack/trove" },
+  datastoreImages: { backupCheckout: { dir: "/opt/stack/trove" } },
   // merge the registry options into /etc/trove/trove.conf and trove-guestagent.conf, restart the taskmanager
   troveConfig: {
     controller: {

@@ -6,14 +6,24 @@ import type { ConfigurationParameterRule, DatastoreConfigurationParametersArgs, 
 /** GuestImageBuildArgs's fields other than `fetchImage`. */
 export interface GuestImageBuildFields {
   /**
-   * Path of a Trove checkout on the build host; the build runs `trovestack` in its `integration/scripts`.
-   * Required unless `existingImagePath` or `imageUrl` is given. Example: `/opt/stack/trove`.
+   * The Trove checkout the image is built from, on the build host (`buildHost`, else where `pulumi` runs): the build
+   * runs `trovestack` in `dir`'s `integration/scripts`, and the image records `ref`. A change of either rebuilds the
+   * image. `ref` default: for a local build, the checkout's `git rev-parse HEAD` read when the program runs; for a
+   * remote build, `unknown` (set it!). Required unless `existingImagePath` or `imageUrl` is given.
+   * Example: `{ dir: "/opt/stack/trove", ref: "stable/2026.1" }`.
+   */
+  buildCheckout?: GuestImageBuildArgs["buildCheckout"];
+  /**
+   * Former name of `buildCheckout.dir` (a separate `troveRef` named the ref of this checkout and, in
+   * `DatastoreImages`, of another one). Still accepted until 0.2.0, with a warning; giving it with `buildCheckout`
+   * is refused.
+   * @deprecated Use `buildCheckout: { dir }`.
    */
   troveSourceDir?: GuestImageBuildArgs["troveSourceDir"];
   /**
-   * Git ref or commit of that checkout. The image is rebuilt when it changes. Default: for a local build, the
-   * checkout's `git rev-parse HEAD` read when the program runs; for a remote build, `unknown` (set it!).
-   * Example: `stable/2024.1` or a commit id.
+   * Former name of `buildCheckout.ref`. Still accepted until 0.2.0, with a warning; giving it with `buildCheckout` is
+   * refused.
+   * @deprecated Use `buildCheckout: { dir, ref }`.
    */
   troveRef?: GuestImageBuildArgs["troveRef"];
   /** Guest OS (`guest_os`); others than ubuntu only with `allowUntested: true`. Default: `ubuntu`. */
@@ -86,14 +96,24 @@ export interface GuestImageBuildFields {
 /** GuestImageBuildArgs's fields other than `fetchImage`, `preloadImages`. */
 export interface PipelineGuestImageFields {
   /**
-   * Path of a Trove checkout on the build host; the build runs `trovestack` in its `integration/scripts`.
-   * Required unless `existingImagePath` or `imageUrl` is given. Example: `/opt/stack/trove`.
+   * The Trove checkout the image is built from, on the build host (`buildHost`, else where `pulumi` runs): the build
+   * runs `trovestack` in `dir`'s `integration/scripts`, and the image records `ref`. A change of either rebuilds the
+   * image. `ref` default: for a local build, the checkout's `git rev-parse HEAD` read when the program runs; for a
+   * remote build, `unknown` (set it!). Required unless `existingImagePath` or `imageUrl` is given.
+   * Example: `{ dir: "/opt/stack/trove", ref: "stable/2026.1" }`.
+   */
+  buildCheckout?: GuestImageBuildArgs["buildCheckout"];
+  /**
+   * Former name of `buildCheckout.dir` (a separate `troveRef` named the ref of this checkout and, in
+   * `DatastoreImages`, of another one). Still accepted until 0.2.0, with a warning; giving it with `buildCheckout`
+   * is refused.
+   * @deprecated Use `buildCheckout: { dir }`.
    */
   troveSourceDir?: GuestImageBuildArgs["troveSourceDir"];
   /**
-   * Git ref or commit of that checkout. The image is rebuilt when it changes. Default: for a local build, the
-   * checkout's `git rev-parse HEAD` read when the program runs; for a remote build, `unknown` (set it!).
-   * Example: `stable/2024.1` or a commit id.
+   * Former name of `buildCheckout.ref`. Still accepted until 0.2.0, with a warning; giving it with `buildCheckout` is
+   * refused.
+   * @deprecated Use `buildCheckout: { dir, ref }`.
    */
   troveRef?: GuestImageBuildArgs["troveRef"];
   /** Guest OS (`guest_os`); others than ubuntu only with `allowUntested: true`. Default: `ubuntu`. */
@@ -344,17 +364,29 @@ export interface DatastoreImagesFields {
   /** Build and push the backup images. Default: `true`. */
   buildBackupImages?: DatastoreImagesArgs["buildBackupImages"];
   /**
-   * Trove checkout on the machine running Pulumi whose `backup/` directory holds the backup image's Dockerfile.
-   * Required when building backups. Example: `/opt/stack/trove`.
+   * The Trove checkout the backup images are built from, on the machine running Pulumi: `dir`'s `backup/` directory
+   * holds the backup image's Dockerfile, and each backup image's label records `ref`. A change of either rebuilds the
+   * backup images. `ref` default: `unknown`. Required when building backups.
+   * Example: `{ dir: "/opt/stack/trove", ref: "stable/2026.1" }`.
+   */
+  backupCheckout?: DatastoreImagesArgs["backupCheckout"];
+  /**
+   * Former name of `backupCheckout.dir`. Still accepted until 0.2.0, with a warning; giving it with `backupCheckout`
+   * is refused.
+   * @deprecated Use `backupCheckout: { dir }`.
    */
   backupSourceDir?: DatastoreImagesArgs["backupSourceDir"];
   /**
-   * Former name of `backupSourceDir` (it said "Trove checkout" without saying which one, or where). Still accepted,
-   * with a warning; giving both is refused.
-   * @deprecated Use `backupSourceDir`.
+   * Earlier former name of `backupCheckout.dir` (it said "Trove checkout" without saying which one, or where). Still
+   * accepted until 0.2.0, with a warning; giving it with `backupCheckout` is refused.
+   * @deprecated Use `backupCheckout: { dir }`.
    */
   troveSourceDir?: DatastoreImagesArgs["troveSourceDir"];
-  /** Git ref of that checkout; the backup images are rebuilt when it changes. Default: `unknown`. */
+  /**
+   * Former name of `backupCheckout.ref` (the guest image build's `troveRef` named another checkout's ref). Still
+   * accepted until 0.2.0, with a warning; giving it with `backupCheckout` is refused.
+   * @deprecated Use `backupCheckout: { dir, ref }`.
+   */
   troveRef?: DatastoreImagesArgs["troveRef"];
   /** Registry and path the upstream images come from. Default: `docker.io/library`. Example: `quay.io/openstack.trove`. */
   upstreamRegistry?: DatastoreImagesArgs["upstreamRegistry"];
@@ -373,17 +405,29 @@ export interface PipelineDatastoreImagesFields {
   /** Build and push the backup images. Default: `true`. */
   buildBackupImages?: DatastoreImagesArgs["buildBackupImages"];
   /**
-   * Trove checkout on the machine running Pulumi whose `backup/` directory holds the backup image's Dockerfile.
-   * Required when building backups. Example: `/opt/stack/trove`.
+   * The Trove checkout the backup images are built from, on the machine running Pulumi: `dir`'s `backup/` directory
+   * holds the backup image's Dockerfile, and each backup image's label records `ref`. A change of either rebuilds the
+   * backup images. `ref` default: `unknown`. Required when building backups.
+   * Example: `{ dir: "/opt/stack/trove", ref: "stable/2026.1" }`.
+   */
+  backupCheckout?: DatastoreImagesArgs["backupCheckout"];
+  /**
+   * Former name of `backupCheckout.dir`. Still accepted until 0.2.0, with a warning; giving it with `backupCheckout`
+   * is refused.
+   * @deprecated Use `backupCheckout: { dir }`.
    */
   backupSourceDir?: DatastoreImagesArgs["backupSourceDir"];
   /**
-   * Former name of `backupSourceDir` (it said "Trove checkout" without saying which one, or where). Still accepted,
-   * with a warning; giving both is refused.
-   * @deprecated Use `backupSourceDir`.
+   * Earlier former name of `backupCheckout.dir` (it said "Trove checkout" without saying which one, or where). Still
+   * accepted until 0.2.0, with a warning; giving it with `backupCheckout` is refused.
+   * @deprecated Use `backupCheckout: { dir }`.
    */
   troveSourceDir?: DatastoreImagesArgs["troveSourceDir"];
-  /** Git ref of that checkout; the backup images are rebuilt when it changes. Default: `unknown`. */
+  /**
+   * Former name of `backupCheckout.ref` (the guest image build's `troveRef` named another checkout's ref). Still
+   * accepted until 0.2.0, with a warning; giving it with `backupCheckout` is refused.
+   * @deprecated Use `backupCheckout: { dir, ref }`.
+   */
   troveRef?: DatastoreImagesArgs["troveRef"];
   /** Registry and path the upstream images come from. Default: `docker.io/library`. Example: `quay.io/openstack.trove`. */
   upstreamRegistry?: DatastoreImagesArgs["upstreamRegistry"];
@@ -447,8 +491,10 @@ export interface PipelineRegistrationFields {
   adopt?: PipelineRegistration["adopt"];
   /**
    * Trove checkout on the machine running Pulumi whose `trove/templates/<datastore>/validation-rules.json` files are
-   * loaded as each version's configuration parameters, on each region's `troveController`. Default: the
-   * `datastoreImages.backupSourceDir` checkout when `loadConfigurationParameters` is true. Example: `/opt/stack/trove`.
+   * loaded as each version's configuration parameters, on each region's `troveController`. A directory only, not a
+   * checkout object: what is loaded is the files' content, which the parameters follow, so no ref is recorded.
+   * Default: `datastoreImages.backupCheckout.dir` when `loadConfigurationParameters` is true.
+   * Example: `/opt/stack/trove`.
    */
   rulesSourceDir?: PipelineRegistration["rulesSourceDir"];
   /**

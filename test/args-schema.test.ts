@@ -77,8 +77,7 @@ interface Subject {
 }
 
 const buildFull = {
-  troveSourceDir: "/opt/stack/trove",
-  troveRef: "stable/2024.1",
+  buildCheckout: { dir: "/opt/stack/trove", ref: "stable/2024.1" },
   guestOs: "ubuntu",
   guestOsRelease: "jammy",
   devMode: true,
@@ -103,6 +102,8 @@ const subjects: Subject[] = [
       { ...buildFull, preloadImages: ["10.0.0.5:4000/trove/mysql:8.4"], troveRelease: "2026.2", allowUntested: true },
       { existingImagePath: "/var/tmp/guest.qcow2", buildHost: sshByPassword },
       { imageUrl: "https://example.com/guest.qcow2" },
+      // The former names of buildCheckout.dir and buildCheckout.ref, still taken.
+      { troveSourceDir: "/opt/stack/trove", troveRef: "stable/2024.1" },
     ],
   },
   {
@@ -167,19 +168,25 @@ const subjects: Subject[] = [
         allowUntested: true,
         backupTag: "latest",
         buildBackupImages: true,
-        backupSourceDir: "/opt/trove",
-        troveRef: "master",
+        backupCheckout: { dir: "/opt/trove", ref: "master" },
         upstreamRegistry: "quay.io/openstack.trove",
         upstreamInsecure: false,
         dockerHost: "unix:///var/run/docker.sock",
         catalog: m.catalog.defaultCatalog,
       },
-      // The former name of backupSourceDir, still taken.
+      // The former names of backupCheckout.dir and backupCheckout.ref, still taken.
       {
         registry: endpoint,
         versions: [{ datastore: "mysql", version: "8.0" }],
         troveRelease: "2026.1",
         troveSourceDir: "/opt/trove",
+      },
+      {
+        registry: endpoint,
+        versions: [{ datastore: "mysql", version: "8.0" }],
+        troveRelease: "2026.1",
+        backupSourceDir: "/opt/trove",
+        troveRef: "master",
       },
     ],
   },
@@ -311,8 +318,7 @@ const subjects: Subject[] = [
           repository: "trove",
           backupTag: "latest",
           buildBackupImages: true,
-          backupSourceDir: "/opt/trove",
-          troveRef: "master",
+          backupCheckout: { dir: "/opt/trove", ref: "master" },
           upstreamRegistry: "docker.io/library",
           upstreamInsecure: false,
           dockerHost: "unix:///var/run/docker.sock",
@@ -360,7 +366,8 @@ const subjects: Subject[] = [
         registry: { local: { advertisedHost: "10.0.0.5", tls: { generate: true, validityDays: 30 } } },
         datastoreImages: {},
       },
-      // The former names of datastoreImages.backupSourceDir and registration.rulesSourceDir, still taken.
+      // The former names of guestImage.buildCheckout's fields, datastoreImages.backupCheckout's and
+      // registration.rulesSourceDir, still taken.
       {
         versions: [{ datastore: "mysql", version: "8.0.41" }],
         troveRelease: "2026.1",
@@ -368,6 +375,14 @@ const subjects: Subject[] = [
         registry: { existing: endpoint },
         datastoreImages: { troveSourceDir: "/opt/trove" },
         registration: { troveSourceDir: "/opt/trove" },
+      },
+      {
+        versions: [{ datastore: "mysql", version: "8.0.41" }],
+        troveRelease: "2026.1",
+        guestImage: { troveSourceDir: "/opt/trove", troveRef: "master" },
+        registry: { existing: endpoint },
+        datastoreImages: { backupSourceDir: "/opt/trove", troveRef: "master" },
+        registration: false,
       },
     ],
   },

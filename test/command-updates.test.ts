@@ -42,7 +42,7 @@ async function declared(declare: () => void, names: string[]): Promise<Record<st
 }
 
 describe("GuestImageBuild, built where pulumi runs", () => {
-  const base = { troveSourceDir: "/opt/stack/trove", troveRef: "abc123" };
+  const base = { buildCheckout: { dir: "/opt/stack/trove", ref: "abc123" } };
   const declare = (args: object) =>
     declared(() => new build.GuestImageBuild("local", { ...base, ...args }), ["local-build"]).then(
       (r) => r["local-build"]!,
@@ -51,7 +51,8 @@ describe("GuestImageBuild, built where pulumi runs", () => {
   it("rebuilds for an input that shapes the image", async () => {
     const before = await declare({});
     for (const change of [
-      { troveRef: "def456" },
+      { buildCheckout: { dir: "/opt/stack/trove", ref: "def456" } },
+      { buildCheckout: { dir: "/srv/trove", ref: "abc123" } },
       { environment: { GUEST_IMAGESIZE: "6" } },
       { devMode: false },
       { guestUsername: "trove" },
@@ -94,8 +95,7 @@ describe("GuestImageBuild on a build host, copied here", () => {
     declared(
       () =>
         new build.GuestImageBuild("far", {
-          troveSourceDir: "/opt/stack/trove",
-          troveRef: "abc123",
+          buildCheckout: { dir: "/opt/stack/trove", ref: "abc123" },
           buildHost: { ...host, ...buildHost },
           ...extra,
         }),
@@ -124,9 +124,12 @@ describe("GuestImageBuild on a build host, copied here", () => {
 
   it("a new Trove ref rebuilds on the build host", async () => {
     const before = await declare({});
-    expect(commandStep(before["far-build"]!, (await declare({}, { troveRef: "def456" }))["far-build"]!).step).toBe(
-      "replace",
-    );
+    expect(
+      commandStep(
+        before["far-build"]!,
+        (await declare({}, { buildCheckout: { dir: "/opt/stack/trove", ref: "def456" } }))["far-build"]!,
+      ).step,
+    ).toBe("replace");
   });
 });
 
@@ -144,8 +147,7 @@ describe("DatastoreImages", () => {
           registry: registry(password),
           versions: [{ datastore: "mysql", version: "8.0" }],
           troveRelease: "2026.1",
-          backupSourceDir: "/opt/stack/trove",
-          troveRef: "r1",
+          backupCheckout: { dir: "/opt/stack/trove", ref: "r1" },
           ...extra,
         }),
       ["imgs-publish-mysql-8-0"],
@@ -165,8 +167,8 @@ describe("DatastoreImages", () => {
   it("a new Trove ref, checkout or Docker engine updates (the script rebuilds the backup image only if its label differs); a new upstream replaces, and the script copies again", async () => {
     const before = await declare("one");
     for (const change of [
-      { troveRef: "r2" },
-      { backupSourceDir: "/srv/trove" },
+      { backupCheckout: { dir: "/opt/stack/trove", ref: "r2" } },
+      { backupCheckout: { dir: "/srv/trove", ref: "r1" } },
       { dockerHost: "tcp://127.0.0.1:2375" },
     ]) {
       const step = commandStep(before, await declare("one", change));

@@ -65,6 +65,7 @@ const PUBLIC_API = [
   "ParametersSyncSummary",
   "TroveController",
   "SshConnection",
+  "TroveCheckout",
   // The catalog of datastores and Trove releases
   "DatastoreCatalog",
   "defaultCatalog",

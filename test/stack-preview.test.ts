@@ -128,21 +128,38 @@ describe("pulumi preview under Pulumi's own runner", () => {
     );
   });
 
-  it("a stack file still using the former keys previews as before, with one warning per key naming the key now; both names at once are refused", async () => {
+  it("a stack file still using the former keys previews as before, with one warning per object naming the keys now, and the same resources as the file's checkouts; both names at once are refused", async () => {
     const former = {
+      "pulumi-trove:guestImage": {
+        troveSourceDir: "/opt/stack/trove",
+        troveRef: "stable/2026.1",
+        guestOsRelease: "noble",
+        devMode: true,
+        hostScpUsername: "stack",
+      },
       "pulumi-trove:datastoreImages": { troveSourceDir: "/opt/stack/trove", troveRef: "stable/2026.1" },
       "pulumi-trove:registration": { troveSourceDir: "/opt/stack/trove" },
     };
     const r = await preview("devstack", {}, former);
     expect(r.errors, r.programOutput).toEqual([]);
     expect(warnings(r).filter((w) => w.includes("deprecated"))).toEqual([
-      'stack config "Pulumi.devstack.yaml": pulumi-trove:datastoreImages.troveSourceDir is deprecated: it is now pulumi-trove:datastoreImages.backupSourceDir; the former name still works for now and will be removed in a later release',
+      'stack config "Pulumi.devstack.yaml": pulumi-trove:guestImage.troveSourceDir and pulumi-trove:guestImage.troveRef are deprecated: they are now pulumi-trove:guestImage.buildCheckout.dir and pulumi-trove:guestImage.buildCheckout.ref; the former names still work for now and will be removed in a later release',
+      'stack config "Pulumi.devstack.yaml": pulumi-trove:datastoreImages.troveSourceDir and pulumi-trove:datastoreImages.troveRef are deprecated: they are now pulumi-trove:datastoreImages.backupCheckout.dir and pulumi-trove:datastoreImages.backupCheckout.ref; the former names still work for now and will be removed in a later release',
       'stack config "Pulumi.devstack.yaml": pulumi-trove:registration.troveSourceDir is deprecated: it is now pulumi-trove:registration.rulesSourceDir; the former name still works for now and will be removed in a later release',
     ]);
     const backup = plain(named(r, "devstack-images-publish-mysql-8-4").inputs) as {
       environment: Record<string, string>;
     };
     expect(backup.environment.BACKUP_CONTEXT).toBe("/opt/stack/trove/backup");
+    // The stack file's own keys (buildCheckout, backupCheckout) give the build and publish commands the same inputs.
+    const current = await preview("devstack");
+    expect(current.errors, current.programOutput).toEqual([]);
+    for (const name of [
+      "devstack-guest-build",
+      "devstack-images-publish-mysql-8-4",
+      "devstack-images-publish-postgresql-17",
+    ])
+      expect(plain(named(r, name).inputs), name).toEqual(plain(named(current, name).inputs));
 
     const both = await preview(
       "devstack",
@@ -150,23 +167,23 @@ describe("pulumi preview under Pulumi's own runner", () => {
       {
         "pulumi-trove:datastoreImages": {
           ...former["pulumi-trove:datastoreImages"],
-          backupSourceDir: "/opt/stack/trove",
+          backupCheckout: { dir: "/opt/stack/trove" },
         },
       },
     );
     expect(both.ok).toBe(false);
     expect(both.errors.join("\n")).toContain(
-      'stack config "Pulumi.devstack.yaml": pulumi-trove:datastoreImages.troveSourceDir "/opt/stack/trove" is not valid (troveSourceDir is the former name of backupSourceDir, which is given too; keep only backupSourceDir).',
+      'stack config "Pulumi.devstack.yaml": 2 invalid inputs:\n  - pulumi-trove:datastoreImages.troveSourceDir "/opt/stack/trove" is not valid (troveSourceDir is the former name of backupCheckout.dir, and backupCheckout is given too; keep only backupCheckout)\n  - pulumi-trove:datastoreImages.troveRef "stable/2026.1" is not valid (troveRef is the former name of backupCheckout.ref, and backupCheckout is given too; keep only backupCheckout)',
     );
   }, 240_000);
 
-  it("a Trove checkout that is not readable and no troveRef is a warning naming troveRef, not a silent 'unknown'", async () => {
-    const guestImage = { troveSourceDir: "/nonexistent/trove", devMode: true, hostScpUsername: "stack" };
+  it("a Trove checkout that is not readable and no buildCheckout.ref is a warning naming buildCheckout.ref, not a silent 'unknown'", async () => {
+    const guestImage = { buildCheckout: { dir: "/nonexistent/trove" }, devMode: true, hostScpUsername: "stack" };
     const r = await preview("devstack", {}, { "pulumi-trove:guestImage": guestImage });
     expect(r.errors).toEqual([]);
     expect(warnings(r)).toContainEqual(
       expect.stringMatching(
-        /^GuestImageBuild "devstack-guest": troveRef is not set and \/nonexistent\/trove is not a git checkout readable here/,
+        /^GuestImageBuild "devstack-guest": buildCheckout.ref is not set and \/nonexistent\/trove is not a git checkout readable here.*; set buildCheckout.ref$/,
       ),
     );
   });

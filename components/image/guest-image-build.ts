@@ -48,6 +48,8 @@ import {
 } from "../internal/validate";
 import { loadScript, readScriptResult } from "../internal/scripts/index";
 import { withFormerTypes } from "../internal/component-type";
+import { TroveCheckout, troveCheckoutRule } from "../internal/checkout";
+import { formerNameWarnings, RenamedField, renamedFieldPairs, withCurrentNames } from "../internal/renamed-fields";
 
 // Any other change (the build host's key or address, this library's script text) is an update, and the update only
 // checks that the image the last build made is still there with its recorded sha256. trovestack's output goes to a log
@@ -73,14 +75,24 @@ export type BuildHostConnection = SshConnection;
 /** Arguments of {@link GuestImageBuild}. */
 export interface GuestImageBuildArgs {
   /**
-   * Path of a Trove checkout on the build host; the build runs `trovestack` in its `integration/scripts`.
-   * Required unless `existingImagePath` or `imageUrl` is given. Example: `/opt/stack/trove`.
+   * The Trove checkout the image is built from, on the build host (`buildHost`, else where `pulumi` runs): the build
+   * runs `trovestack` in `dir`'s `integration/scripts`, and the image records `ref`. A change of either rebuilds the
+   * image. `ref` default: for a local build, the checkout's `git rev-parse HEAD` read when the program runs; for a
+   * remote build, `unknown` (set it!). Required unless `existingImagePath` or `imageUrl` is given.
+   * Example: `{ dir: "/opt/stack/trove", ref: "stable/2026.1" }`.
+   */
+  buildCheckout?: TroveCheckout;
+  /**
+   * Former name of `buildCheckout.dir` (a separate `troveRef` named the ref of this checkout and, in
+   * `DatastoreImages`, of another one). Still accepted until 0.2.0, with a warning; giving it with `buildCheckout`
+   * is refused.
+   * @deprecated Use `buildCheckout: { dir }`.
    */
   troveSourceDir?: string;
   /**
-   * Git ref or commit of that checkout. The image is rebuilt when it changes. Default: for a local build, the
-   * checkout's `git rev-parse HEAD` read when the program runs; for a remote build, `unknown` (set it!).
-   * Example: `stable/2024.1` or a commit id.
+   * Former name of `buildCheckout.ref`. Still accepted until 0.2.0, with a warning; giving it with `buildCheckout` is
+   * refused.
+   * @deprecated Use `buildCheckout: { dir, ref }`.
    */
   troveRef?: string;
   /** Guest OS (`guest_os`); others than ubuntu only with `allowUntested: true`. Default: `ubuntu`. */
@@ -358,8 +370,14 @@ function localGitHead(dir: string): string | undefined {
 
 /** The fields of {@link GuestImageBuildArgs}' schema (the pipeline's `guestImage` takes them too). @internal */
 export const GUEST_IMAGE_BUILD_FIELDS: FieldRules<GuestImageBuildArgs> = {
-  troveSourceDir: optional(text("an absolute path (of a Trove checkout on the build host)", absolutePathProblem)),
-  troveRef: optional(text("a git branch, tag or commit", gitRefProblem)),
+  buildCheckout: optional(troveCheckoutRule("on the build host")),
+  troveSourceDir: optional(
+    text(
+      "an absolute path (of a Trove checkout on the build host; former name of buildCheckout.dir)",
+      absolutePathProblem,
+    ),
+  ),
+  troveRef: optional(text("a git branch, tag or commit (former name of buildCheckout.ref)", gitRefProblem)),
   guestOs: optional(text("a guest OS name, e.g. ubuntu", (v) => plainNameProblem(v, 32))),
   guestOsRelease: optional(text("a guest OS release, e.g. jammy or noble", (v) => plainNameProblem(v, 32))),
   devMode: optional(flag()),
@@ -408,11 +426,18 @@ export const GUEST_IMAGE_BUILD_SCHEMA: Rule = shape<GuestImageBuildArgs>(
   (a, report) => guestImageBuildPairs(a, report),
 );
 
+/** The fields of {@link GuestImageBuildArgs} renamed, by their former names (the pipeline's `guestImage` too). @internal */
+export const GUEST_IMAGE_BUILD_RENAMED: readonly RenamedField[] = [
+  { former: "troveSourceDir", now: "buildCheckout.dir" },
+  { former: "troveRef", now: "buildCheckout.ref", onlyWith: "buildCheckout.dir" },
+];
+
 /** The guest image build's fields that only make sense together (the pipeline's `guestImage` checks them too). @internal */
 export function guestImageBuildPairs(
   a: Omit<GuestImageBuildArgs, "preloadImages">,
   report: (field: string, value: unknown, allowed: string) => void,
 ): void {
+  renamedFieldPairs(GUEST_IMAGE_BUILD_RENAMED)(a, report);
   if (a.existingImagePath !== undefined && a.imageUrl !== undefined)
     report("imageUrl", a.imageUrl, "give either existingImagePath or imageUrl, not both");
 }
@@ -470,7 +495,7 @@ function resolveUrlSource(url: string, problems: Problems): ResolvedSource {
   return { source: { kind: "url", url }, diskFormat, triggers: [`url:${url}`] };
 }
 
-/** Checks trovestack's own options and the extra environment of a build from `troveSourceDir`. */
+/** Checks trovestack's own options and the extra environment of a build from `buildCheckout`. */
 function checkBuildOptions(
   args: GuestImageBuildArgs,
   common: CommonImageDefaults,
@@ -579,22 +604,28 @@ function resolveTroveRef(
   problems: Problems,
   warnings: string[],
 ): string {
-  let troveRef = args.troveRef ?? "unknown";
-  if (args.troveRef === undefined) {
+  const given = args.buildCheckout?.ref;
+  let troveRef = given ?? "unknown";
+  if (given === undefined) {
     const head = args.buildHost === undefined ? localGitHead(troveSourceDir) : undefined;
     if (head) troveRef = head;
     else
       warnings.push(
-        `troveRef is not set and ${troveSourceDir} is not a git checkout readable here, so the image is recorded as built from "unknown": a machine that can read the checkout would see a different value and rebuild; set troveRef`,
+        `buildCheckout.ref is not set and ${troveSourceDir} is not a git checkout readable here, so the image is recorded as built from "unknown": a machine that can read the checkout would see a different value and rebuild; set buildCheckout.ref`,
       );
   }
-  problems.check(/^[A-Za-z0-9._/@+-]{1,200}$/.test(troveRef), "troveRef", troveRef, "expected a git ref or commit id");
+  problems.check(
+    /^[A-Za-z0-9._/@+-]{1,200}$/.test(troveRef),
+    "buildCheckout.ref",
+    troveRef,
+    "expected a git ref or commit id",
+  );
   return troveRef;
 }
 
 /**
  * The ref a production build pins the baked guest agent to, on a release whose image build bakes the checkout's own
- * `git HEAD` (upstream 867b6b26, 2026.2): troveRef, so the image holds what the stack says, whatever the checkout's
+ * `git HEAD` (upstream 867b6b26, 2026.2): `buildCheckout.ref`, so the image holds what the stack says, whatever the checkout's
  * HEAD is then. Undefined in dev mode (the guest agent fetches the controller's code at boot), on other releases
  * (they clone the element's pinned branch), and when the environment names the guest agent's source itself.
  */
@@ -611,20 +642,20 @@ function pinnedGuestAgentRef(
   if (location !== undefined) {
     const ref = common.environment.DIB_REPOREF_guest_agent;
     warnings.push(
-      `environment.DIB_REPOLOCATION_guest_agent is set: the guest agent is baked from ${location} at ${ref ?? "the element's own ref (master; set DIB_REPOREF_guest_agent too)"}, not from troveRef ${troveRef}`,
+      `environment.DIB_REPOLOCATION_guest_agent is set: the guest agent is baked from ${location} at ${ref ?? "the element's own ref (master; set DIB_REPOREF_guest_agent too)"}, not from buildCheckout.ref ${troveRef}`,
     );
     return undefined;
   }
   problems.check(
     troveRef !== "unknown",
-    "troveRef",
+    "buildCheckout.ref",
     troveRef,
-    `Trove ${rules.release}'s image build bakes the guest agent from the checkout's git HEAD (upstream 867b6b26), and a production build (devMode false) pins it to troveRef: set troveRef to the commit, tag or branch to bake`,
+    `Trove ${rules.release}'s image build bakes the guest agent from the checkout's git HEAD (upstream 867b6b26), and a production build (devMode false) pins it to buildCheckout.ref: set buildCheckout.ref to the commit, tag or branch to bake`,
   );
   return troveRef;
 }
 
-/** A build with trovestack from `troveSourceDir`, here or on `buildHost`. No source while any problem is recorded. */
+/** A build with trovestack from `buildCheckout`, here or on `buildHost`. No source while any problem is recorded. */
 function resolveBuildSource(
   args: GuestImageBuildArgs,
   common: CommonImageDefaults,
@@ -726,11 +757,13 @@ function checkGuestOs(args: GuestImageBuildArgs, common: CommonImageDefaults, pr
  */
 export function resolveGuestImageBuildArgs(
   name: string,
-  args: GuestImageBuildArgs,
+  given: GuestImageBuildArgs,
   context: ResolveContext = { dryRun: false },
 ): ResolvedGuestImageBuild {
   const problems = new Problems("GuestImageBuild", name);
-  const warnings: string[] = [];
+  // The former names (troveSourceDir, troveRef) under their names now; the pipeline hands its own on renamed already.
+  const { value: args, used } = withCurrentNames(given, GUEST_IMAGE_BUILD_RENAMED);
+  const warnings: string[] = formerNameWarnings(used);
   // The schema has refused an unknown release; a known one selects the guest OS releases accepted.
   const releaseOk = args.troveRelease === undefined || troveReleaseProblem(args.troveRelease) === undefined;
   const common: CommonImageDefaults = {
@@ -744,26 +777,26 @@ export function resolveGuestImageBuildArgs(
   };
   checkGuestOs(args, common, problems);
 
-  const sources = [args.existingImagePath, args.imageUrl, args.troveSourceDir].filter((v) => v !== undefined).length;
+  const checkoutDir = args.buildCheckout?.dir;
+  const sources = [args.existingImagePath, args.imageUrl, checkoutDir].filter((v) => v !== undefined).length;
   if (sources === 0)
     problems.add(
-      "troveSourceDir",
+      "buildCheckout",
       undefined,
-      "give troveSourceDir to build, or existingImagePath or imageUrl to skip the build",
+      "give buildCheckout to build, or existingImagePath or imageUrl to skip the build",
     );
 
   let resolved: ResolvedSource = { triggers: [] };
   if (args.existingImagePath !== undefined)
     resolved = resolveFileSource(args.existingImagePath, problems, warnings, context);
   else if (args.imageUrl !== undefined) resolved = resolveUrlSource(args.imageUrl, problems);
-  else if (args.troveSourceDir !== undefined)
-    resolved = resolveBuildSource(args, common, args.troveSourceDir, problems, warnings);
+  else if (checkoutDir !== undefined) resolved = resolveBuildSource(args, common, checkoutDir, problems, warnings);
 
-  if (args.preloadImages !== undefined && args.troveSourceDir === undefined)
+  if (args.preloadImages !== undefined && checkoutDir === undefined)
     problems.add(
       "preloadImages",
       "(images)",
-      "only for a build (troveSourceDir); an existing image or URL is used as it is",
+      "only for a build (buildCheckout); an existing image or URL is used as it is",
     );
   problems.throwIfAny();
   const { guestOs, guestOsRelease, devMode, guestUsername, cloudInitDatasources } = common;
@@ -773,7 +806,7 @@ export function resolveGuestImageBuildArgs(
     devMode,
     guestUsername,
     diskFormat: resolved.diskFormat ?? "qcow2",
-    troveRef: resolved.troveRef ?? args.troveRef ?? "unknown",
+    troveRef: resolved.troveRef ?? args.buildCheckout?.ref ?? "unknown",
     cloudInitDatasources,
     source: resolved.source!,
     triggers: resolved.triggers,

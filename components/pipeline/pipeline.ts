@@ -36,6 +36,7 @@ import {
 import { GLANCE_IMAGE_FIELDS, GlanceImage, GlanceImageArgs, glanceImageTags } from "../image/glance-image";
 import {
   GUEST_IMAGE_BUILD_FIELDS,
+  GUEST_IMAGE_BUILD_RENAMED,
   GuestImageBuild,
   guestImageBuildPairs,
   GuestImageBuildArgs,
@@ -47,7 +48,7 @@ import { TROVE_CONTROLLER_SCHEMA, TroveController } from "../trove/trove-control
 import { absolutePathProblem, cloudNameProblem, firstDuplicate, versionNumberProblem } from "../internal/validate";
 import { CheckedArgs, checkArgs } from "../internal/check-args";
 import { FieldProblem } from "../internal/errors";
-import { formerNameWarning, RenamedField, renamedFieldPairs, withCurrentNames } from "../internal/renamed-fields";
+import { formerNameWarnings, RenamedField, renamedFieldPairs, withCurrentNames } from "../internal/renamed-fields";
 import {
   absent,
   either,
@@ -91,8 +92,10 @@ export interface PipelineRegistration {
   adopt?: boolean;
   /**
    * Trove checkout on the machine running Pulumi whose `trove/templates/<datastore>/validation-rules.json` files are
-   * loaded as each version's configuration parameters, on each region's `troveController`. Default: the
-   * `datastoreImages.backupSourceDir` checkout when `loadConfigurationParameters` is true. Example: `/opt/stack/trove`.
+   * loaded as each version's configuration parameters, on each region's `troveController`. A directory only, not a
+   * checkout object: what is loaded is the files' content, which the parameters follow, so no ref is recorded.
+   * Default: `datastoreImages.backupCheckout.dir` when `loadConfigurationParameters` is true.
+   * Example: `/opt/stack/trove`.
    */
   rulesSourceDir?: string;
   /**
@@ -324,28 +327,30 @@ export const PIPELINE_REGISTRATION_RENAMED: readonly RenamedField[] = [
 ];
 
 /**
- * `datastoreImages` and `registration` under their fields' current names, and a warning per former name used,
- * naming it as `field` names it (the pipeline's field, or the stack config's key).
+ * `guestImage`, `datastoreImages` and `registration` under their fields' current names, and a warning per object a
+ * former name moved into (or per flat rename), naming each field as `field` names it (the pipeline's field, or the
+ * stack config's key).
  * @internal
  */
-export function pipelineWithCurrentNames<T extends Pick<TroveGuestPipelineArgs, "datastoreImages" | "registration">>(
-  args: T,
-  field: (path: string) => string = (path) => path,
-): { args: T; warnings: string[] } {
+export function pipelineWithCurrentNames<
+  T extends Pick<TroveGuestPipelineArgs, "guestImage" | "datastoreImages" | "registration">,
+>(args: T, field: (path: string) => string = (path) => path): { args: T; warnings: string[] } {
+  const guestImage = withCurrentNames(args.guestImage, GUEST_IMAGE_BUILD_RENAMED);
   const images = withCurrentNames(args.datastoreImages, DATASTORE_IMAGES_RENAMED);
   const registration = args.registration
     ? withCurrentNames(args.registration, PIPELINE_REGISTRATION_RENAMED)
     : { value: args.registration, used: [] };
+  const under = (prefix: string) => (path: string) => field(`${prefix}.${path}`);
   const warnings = [
-    ...images.used.map((r) =>
-      formerNameWarning(field(`datastoreImages.${r.former}`), field(`datastoreImages.${r.now}`)),
-    ),
-    ...registration.used.map((r) =>
-      formerNameWarning(field(`registration.${r.former}`), field(`registration.${r.now}`)),
-    ),
+    ...formerNameWarnings(guestImage.used, under("guestImage")),
+    ...formerNameWarnings(images.used, under("datastoreImages")),
+    ...formerNameWarnings(registration.used, under("registration")),
   ];
   if (warnings.length === 0) return { args, warnings };
-  return { args: { ...args, datastoreImages: images.value, registration: registration.value }, warnings };
+  return {
+    args: { ...args, guestImage: guestImage.value, datastoreImages: images.value, registration: registration.value },
+    warnings,
+  };
 }
 
 /**
@@ -442,6 +447,7 @@ export const TROVE_GUEST_PIPELINE_SCHEMA: Rule = shape<TroveGuestPipelineArgs>("
       "repository",
       "backupTag",
       "buildBackupImages",
+      "backupCheckout",
       "backupSourceDir",
       "troveSourceDir",
       "troveRef",
@@ -568,7 +574,7 @@ export function resolveTroveGuestPipelineArgs(name: string, args: TroveGuestPipe
   const registration = args.registration;
   let rulesCheckout: string | undefined;
   if (registration && registration.loadConfigurationParameters) {
-    const checkout = registration.rulesSourceDir ?? args.datastoreImages.backupSourceDir;
+    const checkout = registration.rulesSourceDir ?? args.datastoreImages.backupCheckout?.dir;
     rulesCheckout = checkout;
     if (
       problems.check(

@@ -33,7 +33,8 @@ import { checkArgs } from "../internal/check-args";
 import { FieldRules, flag, instanceOf, listOf, optional, Rule, shape, text } from "../internal/schema";
 import { loadScript, readScriptResult } from "../internal/scripts/index";
 import { withFormerTypes } from "../internal/component-type";
-import { formerNameWarning, RenamedField, renamedFieldPairs, withCurrentNames } from "../internal/renamed-fields";
+import { formerNameWarnings, RenamedField, renamedFieldPairs, withCurrentNames } from "../internal/renamed-fields";
+import { TroveCheckout, troveCheckoutRule } from "../internal/checkout";
 import { LeanLocalCommand } from "../internal/lean-command";
 
 // Mirroring uses skopeo (driven by @pulumi/command): it copies registry to registry without a Docker daemon, keeps
@@ -47,8 +48,8 @@ import { LeanLocalCommand } from "../internal/lean-command";
 // what is left to do: the mirror compares digests; the backup image carries a label recording what it was built from
 // (Trove ref, datastore, version, build context), and is built only when the registry's image is missing or carries
 // another. So a change of the upstream or of the credentials copies what differs and never rebuilds a current backup
-// image, and a new troveRef or checkout rebuilds it. Each script's first contact with the private registry waits for
-// it to answer (a registry created in the same `pulumi up` may still be starting).
+// image, and a new checkout dir or ref (`backupCheckout`) rebuilds it. Each script's first contact with the private
+// registry waits for it to answer (a registry created in the same `pulumi up` may still be starting).
 
 /** Arguments of {@link DatastoreImages}. */
 export interface DatastoreImagesArgs {
@@ -71,17 +72,29 @@ export interface DatastoreImagesArgs {
   /** Build and push the backup images. Default: `true`. */
   buildBackupImages?: boolean;
   /**
-   * Trove checkout on the machine running Pulumi whose `backup/` directory holds the backup image's Dockerfile.
-   * Required when building backups. Example: `/opt/stack/trove`.
+   * The Trove checkout the backup images are built from, on the machine running Pulumi: `dir`'s `backup/` directory
+   * holds the backup image's Dockerfile, and each backup image's label records `ref`. A change of either rebuilds the
+   * backup images. `ref` default: `unknown`. Required when building backups.
+   * Example: `{ dir: "/opt/stack/trove", ref: "stable/2026.1" }`.
+   */
+  backupCheckout?: TroveCheckout;
+  /**
+   * Former name of `backupCheckout.dir`. Still accepted until 0.2.0, with a warning; giving it with `backupCheckout`
+   * is refused.
+   * @deprecated Use `backupCheckout: { dir }`.
    */
   backupSourceDir?: string;
   /**
-   * Former name of `backupSourceDir` (it said "Trove checkout" without saying which one, or where). Still accepted,
-   * with a warning; giving both is refused.
-   * @deprecated Use `backupSourceDir`.
+   * Earlier former name of `backupCheckout.dir` (it said "Trove checkout" without saying which one, or where). Still
+   * accepted until 0.2.0, with a warning; giving it with `backupCheckout` is refused.
+   * @deprecated Use `backupCheckout: { dir }`.
    */
   troveSourceDir?: string;
-  /** Git ref of that checkout; the backup images are rebuilt when it changes. Default: `unknown`. */
+  /**
+   * Former name of `backupCheckout.ref` (the guest image build's `troveRef` named another checkout's ref). Still
+   * accepted until 0.2.0, with a warning; giving it with `backupCheckout` is refused.
+   * @deprecated Use `backupCheckout: { dir, ref }`.
+   */
   troveRef?: string;
   /** Registry and path the upstream images come from. Default: `docker.io/library`. Example: `quay.io/openstack.trove`. */
   upstreamRegistry?: string;
@@ -114,8 +127,9 @@ export interface ResolvedDatastoreImages {
   troveRelease: string;
   backupTag: string;
   buildBackupImages: boolean;
-  /** The backup images' Trove checkout (`backupSourceDir`, or its former name `troveSourceDir`). */
+  /** The backup images' Trove checkout's directory (`backupCheckout.dir`, or a former name of it). */
   backupSourceDir?: string;
+  /** Its ref (`backupCheckout.ref`, or its former name `troveRef`); `unknown` when not given. */
   troveRef: string;
   upstreamRegistry: string;
   upstreamInsecure: boolean;
@@ -290,19 +304,36 @@ export const DATASTORE_IMAGES_FIELDS: FieldRules<DatastoreImagesArgs> = {
   allowUntested: optional(flag()),
   backupTag: optional(text("a Docker tag", tagProblem)),
   buildBackupImages: optional(flag()),
-  backupSourceDir: optional(text("an absolute path of a Trove checkout on this machine", absolutePathProblem)),
-  troveSourceDir: optional(
-    text("an absolute path of a Trove checkout on this machine (former name of backupSourceDir)", absolutePathProblem),
+  backupCheckout: optional(troveCheckoutRule("on this machine")),
+  backupSourceDir: optional(
+    text(
+      "an absolute path of a Trove checkout on this machine (former name of backupCheckout.dir)",
+      absolutePathProblem,
+    ),
   ),
-  troveRef: optional(text("a git branch, tag or commit", gitRefProblem)),
+  troveSourceDir: optional(
+    text(
+      "an absolute path of a Trove checkout on this machine (former name of backupCheckout.dir)",
+      absolutePathProblem,
+    ),
+  ),
+  troveRef: optional(text("a git branch, tag or commit (former name of backupCheckout.ref)", gitRefProblem)),
   upstreamRegistry: optional(text("a registry host and path such as docker.io/library", registryPathProblem)),
   upstreamInsecure: optional(flag()),
   dockerHost: optional(text("a Docker engine address (DOCKER_HOST)", dockerHostProblem)),
   catalog: optional(instanceOf(DatastoreCatalog, "a DatastoreCatalog")),
 };
 
-/** The fields of {@link DatastoreImagesArgs} renamed, by their former names (the pipeline's `datastoreImages` too). @internal */
-export const DATASTORE_IMAGES_RENAMED: readonly RenamedField[] = [{ former: "troveSourceDir", now: "backupSourceDir" }];
+/**
+ * The fields of {@link DatastoreImagesArgs} renamed, by their former names (the pipeline's `datastoreImages` too):
+ * `troveSourceDir` was renamed `backupSourceDir` first, and both are now `backupCheckout.dir`.
+ * @internal
+ */
+export const DATASTORE_IMAGES_RENAMED: readonly RenamedField[] = [
+  { former: "troveSourceDir", now: "backupCheckout.dir" },
+  { former: "backupSourceDir", now: "backupCheckout.dir" },
+  { former: "troveRef", now: "backupCheckout.ref", onlyWith: "backupCheckout.dir" },
+];
 
 /** The schema of {@link DatastoreImagesArgs}. @internal */
 export const DATASTORE_IMAGES_SCHEMA: Rule = shape<DatastoreImagesArgs>(
@@ -319,24 +350,25 @@ export const DATASTORE_IMAGES_SCHEMA: Rule = shape<DatastoreImagesArgs>(
 export function resolveDatastoreImagesArgs(name: string, given: DatastoreImagesArgs): ResolvedDatastoreImages {
   const problems = new Problems("DatastoreImages", name);
   const { value: args, used } = withCurrentNames(given, DATASTORE_IMAGES_RENAMED);
-  for (const r of used) void pulumi.log.warn(`DatastoreImages "${name}": ${formerNameWarning(r.former, r.now)}`);
+  for (const w of formerNameWarnings(used)) void pulumi.log.warn(`DatastoreImages "${name}": ${w}`);
   const catalog = args.catalog ?? defaultCatalog;
   const repository = args.repository ?? "trove-datastores";
   const troveRelease = args.troveRelease;
   const backupTag = args.backupTag ?? "latest";
   const buildBackupImages = args.buildBackupImages ?? true;
   const upstreamRegistry = args.upstreamRegistry ?? "docker.io/library";
-  const troveRef = args.troveRef ?? "unknown";
+  const backupSourceDir = args.backupCheckout?.dir;
+  const troveRef = args.backupCheckout?.ref ?? "unknown";
 
   // The schema has refused an unknown release and a bad version number; a known one selects the rules below.
   const releaseOk = troveReleaseProblem(troveRelease) === undefined;
   problems.check(args.versions.length > 0, "versions", args.versions, "list at least one datastore version");
   if (buildBackupImages)
     problems.check(
-      args.backupSourceDir !== undefined,
-      "backupSourceDir",
-      args.backupSourceDir,
-      "the Trove checkout whose backup/ builds the backup images; or set buildBackupImages: false",
+      backupSourceDir !== undefined,
+      "backupCheckout",
+      args.backupCheckout,
+      "the Trove checkout whose backup/ builds the backup images ({ dir, ref? }); or set buildBackupImages: false",
     );
 
   const plans: DatastoreImagePlan[] = [];
@@ -398,7 +430,7 @@ export function resolveDatastoreImagesArgs(name: string, given: DatastoreImagesA
     troveRelease,
     backupTag,
     buildBackupImages,
-    backupSourceDir: args.backupSourceDir,
+    backupSourceDir,
     troveRef,
     upstreamRegistry,
     upstreamInsecure: args.upstreamInsecure ?? false,

@@ -32,7 +32,7 @@ beforeAll(async () => {
 
 describe("GlanceImage", () => {
   it("uploads the built image as the runbook does: private, bare, its format, tags trove and each datastore", async () => {
-    const build = new b.GuestImageBuild("guest", { troveSourceDir: "/opt/stack/trove", troveRef: "master" });
+    const build = new b.GuestImageBuild("guest", { buildCheckout: { dir: "/opt/stack/trove", ref: "master" } });
     const image = new g.GlanceImage("guest", { image: build, datastores: ["mysql", "postgresql"] });
     const declared = await mocks.waitFor("guest-image");
     expect(declared.type).toBe("openstack:images/image:Image");
@@ -54,8 +54,7 @@ describe("GlanceImage", () => {
 
   it("uploads a remote build from its local copy, after the copy", async () => {
     const build = new b.GuestImageBuild("far", {
-      troveSourceDir: "/opt/stack/trove",
-      troveRef: "m",
+      buildCheckout: { dir: "/opt/stack/trove", ref: "m" },
       buildHost: { host: "10.0.0.5", user: "stack", privateKey: "KEY", hostKey: testHostKey() },
     });
     new g.GlanceImage("far", { image: build, datastores: ["mysql"] });
@@ -260,8 +259,7 @@ describe("GlanceImage", () => {
 
     it("a remote build whose image stays on the build host", () => {
       const remote = new b.GuestImageBuild("kept", {
-        troveSourceDir: "/opt/stack/trove",
-        troveRef: "m",
+        buildCheckout: { dir: "/opt/stack/trove", ref: "m" },
         buildHost: { host: "10.0.0.5", user: "stack", hostKey: testHostKey() },
         fetchImage: false,
       });

@@ -2,7 +2,7 @@
 // runbook, when the image is rebuilt, and the errors `pulumi preview` shows for bad input.
 
 import * as path from "node:path";
-import { beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it, vi } from "vitest";
 import * as pulumi from "@pulumi/pulumi";
 import { FETCH_DELETE_SCRIPT, FETCH_SCRIPT } from "../../components/image/image-fetch";
 import { installMocks, isSecret, MockState, valueOf } from "../support/pulumi-mocks";
@@ -33,8 +33,7 @@ describe("GuestImageBuild", () => {
     );
     expect(() => m.preloadImagesValue(["src=dst"])).toThrow(/without spaces or '='/);
     const args = {
-      troveSourceDir: "/t",
-      troveRef: "m",
+      buildCheckout: { dir: "/t", ref: "m" },
       troveRelease: "2026.2",
       guestOsRelease: "noble",
       allowUntested: true,
@@ -56,7 +55,9 @@ describe("GuestImageBuild", () => {
   });
 
   it("runs the runbook's default build: ubuntu jammy, dev mode, user ubuntu, $HOME/images/...-dev.qcow2", async () => {
-    const build = new m.GuestImageBuild("defaults", { troveSourceDir: "/opt/stack/trove", troveRef: "stable/2024.1" });
+    const build = new m.GuestImageBuild("defaults", {
+      buildCheckout: { dir: "/opt/stack/trove", ref: "stable/2024.1" },
+    });
     const inputs = (await mocks.waitFor("defaults-build")).inputs;
     // The script is fixed text; the command's environment carries trovestack's arguments and variables.
     expect(inputs.create).toBe(m.BUILD_SCRIPT);
@@ -84,13 +85,11 @@ describe("GuestImageBuild", () => {
 
   it("sets HOST_SCP_USERNAME in dev mode and drops -dev from the default path outside it", async () => {
     new m.GuestImageBuild("devstack", {
-      troveSourceDir: "/opt/stack/trove",
-      troveRef: "master",
+      buildCheckout: { dir: "/opt/stack/trove", ref: "master" },
       hostScpUsername: "stack",
     });
     new m.GuestImageBuild("prod", {
-      troveSourceDir: "/srv/trove",
-      troveRef: "master",
+      buildCheckout: { dir: "/srv/trove", ref: "master" },
       devMode: false,
       outputImagePath: "/srv/images/guest.raw",
     });
@@ -107,8 +106,7 @@ describe("GuestImageBuild", () => {
     expect(m.defaultOutputImagePath("ubuntu", "jammy", false)).toBe("$HOME/images/trove-guest-ubuntu-jammy.qcow2");
     expect(
       m.resolveGuestImageBuildArgs("p", {
-        troveSourceDir: "/srv/trove",
-        troveRef: "m",
+        buildCheckout: { dir: "/srv/trove", ref: "m" },
         devMode: false,
         outputImagePath: "/srv/images/guest.raw",
       }).diskFormat,
@@ -116,11 +114,12 @@ describe("GuestImageBuild", () => {
   });
 
   it("rebuilds only when an input that shapes the image changes", () => {
-    const base = { troveSourceDir: "/opt/stack/trove", troveRef: "abc123" };
+    const base = { buildCheckout: { dir: "/opt/stack/trove", ref: "abc123" } };
     const t = (extra: object) => m.resolveGuestImageBuildArgs("t", { ...base, ...extra }).triggers;
     expect(t({})).toEqual(t({}));
     for (const change of [
-      { troveRef: "def456" },
+      { buildCheckout: { dir: "/opt/stack/trove", ref: "def456" } },
+      { buildCheckout: { dir: "/srv/trove", ref: "abc123" } },
       { devMode: false },
       { guestUsername: "trove" },
       { localElementsPath: "/opt/elements" },
@@ -131,10 +130,54 @@ describe("GuestImageBuild", () => {
     }
   });
 
+  it("still takes its former fields troveSourceDir and troveRef, with one warning naming buildCheckout, and declares what buildCheckout declares; refuses a former field beside buildCheckout", async () => {
+    const host = { buildHost: { host: "10.0.0.5", user: "stack", privateKey: "KEY", hostKey: HOST_KEY } };
+    const warn = vi.spyOn(pulumi.log, "warn").mockImplementation(() => Promise.resolve());
+    try {
+      new m.GuestImageBuild("formerfields", { troveSourceDir: "/opt/stack/trove", troveRef: "stable/2026.1", ...host });
+      new m.GuestImageBuild("checkoutobject", {
+        buildCheckout: { dir: "/opt/stack/trove", ref: "stable/2026.1" },
+        ...host,
+      });
+      expect(warn.mock.calls.map((c) => String(c[0]))).toEqual([
+        'GuestImageBuild "formerfields": troveSourceDir and troveRef are deprecated: they are now buildCheckout.dir and buildCheckout.ref; the former names still work for now and will be removed in a later release',
+      ]);
+    } finally {
+      warn.mockRestore();
+    }
+    // The same triggers, environment and script: the build command's inputs differ only in the component's name.
+    const inputsOf = async (name: string) =>
+      JSON.stringify((await mocks.waitFor(`${name}-build`)).inputs).replaceAll(name, "<name>");
+    expect(await inputsOf("formerfields")).toEqual(await inputsOf("checkoutobject"));
+    expect(m.resolveGuestImageBuildArgs("r", { troveSourceDir: "/t", troveRef: "m" })).toEqual({
+      ...m.resolveGuestImageBuildArgs("r", { buildCheckout: { dir: "/t", ref: "m" } }),
+      warnings: [
+        "troveSourceDir and troveRef are deprecated: they are now buildCheckout.dir and buildCheckout.ref; the former names still work for now and will be removed in a later release",
+      ],
+    });
+    // troveRef alone beside an image URL was taken and built nothing; it still is taken, with its warning, and builds
+    // nothing (it belongs to no checkout: dropped).
+    expect(
+      m.resolveGuestImageBuildArgs("alone", { troveRef: "m", imageUrl: "https://example.com/g.qcow2" }),
+    ).toMatchObject({
+      troveRef: "unknown",
+      source: { kind: "url" },
+      warnings: [expect.stringMatching(/^troveRef is deprecated: it is now buildCheckout.ref;/)],
+    });
+
+    const refused = (name: string, extra: object) => () =>
+      new m.GuestImageBuild(name, { buildCheckout: { dir: "/opt/stack/trove" }, ...extra });
+    expect(refused("both", { troveSourceDir: "/srv/trove" })).toThrow(
+      'GuestImageBuild "both": troveSourceDir "/srv/trove" is not valid (troveSourceDir is the former name of buildCheckout.dir, and buildCheckout is given too; keep only buildCheckout).',
+    );
+    expect(refused("ref", { troveRef: "master" })).toThrow(
+      'GuestImageBuild "ref": troveRef "master" is not valid (troveRef is the former name of buildCheckout.ref, and buildCheckout is given too; keep only buildCheckout).',
+    );
+  });
+
   it("runs the build on a remote host over SSH, the key kept out of the command", async () => {
     new m.GuestImageBuild("remote", {
-      troveSourceDir: "/opt/stack/trove",
-      troveRef: "master",
+      buildCheckout: { dir: "/opt/stack/trove", ref: "master" },
       buildHost: { host: "10.0.0.5", user: "stack", privateKey: "KEY", hostKey: HOST_KEY },
     });
     const r = await mocks.waitFor("remote-build");
@@ -146,8 +189,7 @@ describe("GuestImageBuild", () => {
 
   it("copies a remote build's image here over SSH, checked against the build's sha256, the key only on stdin", async () => {
     const build = new m.GuestImageBuild("far", {
-      troveSourceDir: "/opt/stack/trove",
-      troveRef: "master",
+      buildCheckout: { dir: "/opt/stack/trove", ref: "master" },
       buildHost: {
         host: "10.0.0.5",
         port: 2222,
@@ -203,8 +245,7 @@ describe("GuestImageBuild", () => {
 
   it("leaves a remote build's image on the build host with fetchImage: false, or copies it where told", async () => {
     const kept = new m.GuestImageBuild("kept", {
-      troveSourceDir: "/opt/stack/trove",
-      troveRef: "m",
+      buildCheckout: { dir: "/opt/stack/trove", ref: "m" },
       buildHost: { host: "10.0.0.5", user: "stack", hostKey: HOST_KEY },
       fetchImage: false,
     });
@@ -214,8 +255,7 @@ describe("GuestImageBuild", () => {
     expect(await valueOf(kept.localImagePath)).toBeUndefined();
 
     new m.GuestImageBuild("told", {
-      troveSourceDir: "/opt/stack/trove",
-      troveRef: "m",
+      buildCheckout: { dir: "/opt/stack/trove", ref: "m" },
       outputImagePath: "/srv/images/guest.raw",
       buildHost: { host: "10.0.0.5", user: "stack", insecureIgnoreHostKey: true },
       fetchImage: { path: "/data/images/guest.raw" },
@@ -299,8 +339,8 @@ describe("GuestImageBuild", () => {
       ],
       [
         "a relative Trove checkout",
-        { troveSourceDir: "trove" },
-        /troveSourceDir "trove" is not valid \(expected an absolute path/,
+        { buildCheckout: { dir: "trove" } },
+        /buildCheckout.dir "trove" is not valid \(expected an absolute path/,
       ],
       [
         "relative local elements",
@@ -351,7 +391,7 @@ describe("GuestImageBuild", () => {
     ];
     it.each(cases)("%s", (_label, extra, message) => {
       expect(
-        () => new m.GuestImageBuild("bad", { troveSourceDir: "/opt/stack/trove", troveRef: "master", ...extra }),
+        () => new m.GuestImageBuild("bad", { buildCheckout: { dir: "/opt/stack/trove", ref: "master" }, ...extra }),
       ).toThrow(message);
     });
 
@@ -370,7 +410,7 @@ describe("GuestImageBuild", () => {
           }),
       ).toThrow(/imageUrl .* is not valid \(give either existingImagePath or imageUrl, not both\)/);
       expect(() => new m.GuestImageBuild("none", {})).toThrow(
-        /troveSourceDir undefined is not valid \(give troveSourceDir to build, or existingImagePath or imageUrl/,
+        /buildCheckout undefined is not valid \(give buildCheckout to build, or existingImagePath or imageUrl/,
       );
     });
 
@@ -384,8 +424,7 @@ describe("GuestImageBuild", () => {
       expect(
         () =>
           new m.GuestImageBuild("multi", {
-            troveSourceDir: "/t",
-            troveRef: "m",
+            buildCheckout: { dir: "/t", ref: "m" },
             guestOsRelease: "focal",
             cloudInitDatasources: ["ConfigDrive"],
           }),
@@ -394,15 +433,13 @@ describe("GuestImageBuild", () => {
 
     it("checks the checkout for the unsigned-apt CI element in a production build only, and warns where the release's trovestack adds it", () => {
       const prod = m.resolveGuestImageBuildArgs("p", {
-        troveSourceDir: "/t",
-        troveRef: "m",
+        buildCheckout: { dir: "/t", ref: "m" },
         devMode: false,
         troveRelease: "2026.2",
         guestOsRelease: "noble",
       });
       const dev = m.resolveGuestImageBuildArgs("d", {
-        troveSourceDir: "/t",
-        troveRef: "m",
+        buildCheckout: { dir: "/t", ref: "m" },
         troveRelease: "2026.2",
         guestOsRelease: "noble",
         environment: { DIB_DISTRIBUTION_MIRROR_UBUNTU_INSECURE: "1" },
@@ -425,18 +462,16 @@ describe("GuestImageBuild", () => {
       ]);
       expect(
         m.resolveGuestImageBuildArgs("o", {
-          troveSourceDir: "/t",
-          troveRef: "m",
+          buildCheckout: { dir: "/t", ref: "m" },
           devMode: false,
           troveRelease: "2026.1",
         }).warnings,
       ).toEqual([]);
     });
 
-    it("pins a 2026.2 production build's guest agent to troveRef (its trovestack bakes the checkout's HEAD); other releases and dev mode are left alone", () => {
+    it("pins a 2026.2 production build's guest agent to buildCheckout.ref (its trovestack bakes the checkout's HEAD); other releases and dev mode are left alone", () => {
       const base = {
-        troveSourceDir: "/t",
-        troveRef: "4cdc0cda",
+        buildCheckout: { dir: "/t", ref: "4cdc0cda" },
         devMode: false,
         troveRelease: "2026.2",
         guestOsRelease: "noble",
@@ -451,7 +486,7 @@ describe("GuestImageBuild", () => {
       expect(prod.source.kind === "build" && m.renderBuildScript(prod.source.scriptInputs)).toContain(
         "export PULUMI_TROVE_BUILD_GUEST_AGENT_REF=4cdc0cda\n",
       );
-      // The pin is no trigger of its own: troveRef already is one.
+      // The pin is no trigger of its own: the checkout's ref already is one.
       expect(prod.triggers).toContain("trove:/t@4cdc0cda");
       expect(prod.triggers.some((t) => t.includes("GUEST_AGENT_REF"))).toBe(false);
       for (const other of [
@@ -463,11 +498,11 @@ describe("GuestImageBuild", () => {
           "PULUMI_TROVE_BUILD_GUEST_AGENT_REF",
         );
       }
-      // A remote build without troveRef cannot say what to bake: refused, naming the upstream change.
+      // A remote build without a ref cannot say what to bake: refused, naming the upstream change.
       expect(() =>
         m.resolveGuestImageBuildArgs("unknown", {
           ...base,
-          troveRef: undefined,
+          buildCheckout: { dir: "/t" },
           buildHost: {
             host: "b",
             user: "u",
@@ -476,7 +511,7 @@ describe("GuestImageBuild", () => {
           fetchImage: false,
         }),
       ).toThrow(
-        /troveRef "unknown" is not valid \(Trove 2026.2's image build bakes the guest agent from the checkout's git HEAD \(upstream 867b6b26\), and a production build \(devMode false\) pins it to troveRef/,
+        /buildCheckout.ref "unknown" is not valid \(Trove 2026.2's image build bakes the guest agent from the checkout's git HEAD \(upstream 867b6b26\), and a production build \(devMode false\) pins it to buildCheckout.ref: set buildCheckout.ref/,
       );
       // The admin's own source wins, and is named.
       const own = m.resolveGuestImageBuildArgs("own", {
@@ -485,12 +520,12 @@ describe("GuestImageBuild", () => {
       });
       expect(envOf(own)).not.toHaveProperty("PULUMI_TROVE_BUILD_GUEST_AGENT_REF");
       expect(own.warnings).toContainEqual(
-        "environment.DIB_REPOLOCATION_guest_agent is set: the guest agent is baked from /srv/agent at v1, not from troveRef 4cdc0cda",
+        "environment.DIB_REPOLOCATION_guest_agent is set: the guest agent is baked from /srv/agent at v1, not from buildCheckout.ref 4cdc0cda",
       );
     });
 
     it("refuses preloadImages where the release's trovestack does not read DIB_TROVE_DOCKER_IMAGES, and on master without allowUntested", () => {
-      const b = { troveSourceDir: "/t", troveRef: "m", preloadImages: ["r:4000/trove/mysql:8.4"] };
+      const b = { buildCheckout: { dir: "/t", ref: "m" }, preloadImages: ["r:4000/trove/mysql:8.4"] };
       expect(() => m.resolveGuestImageBuildArgs("old", { ...b, troveRelease: "2026.1", allowUntested: true })).toThrow(
         /GuestImageBuild "old": preloadImages "\(images\)" is not valid \(Trove 2026.1's trovestack does not read DIB_TROVE_DOCKER_IMAGES, so the image would embed nothing; only upstream master \(2026.2\) does\)/,
       );
@@ -519,8 +554,7 @@ describe("GuestImageBuild", () => {
       expect(
         () =>
           new m.GuestImageBuild("noble", {
-            troveSourceDir: "/t",
-            troveRef: "m",
+            buildCheckout: { dir: "/t", ref: "m" },
             guestOsRelease: "noble",
             allowUntested: true,
           }),

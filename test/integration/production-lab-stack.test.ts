@@ -4,7 +4,7 @@
 // provider reaches it (`docker:host: ssh://…`: the system ssh running `docker system dial-stdio` there), the backup
 // images built by that engine, the Trove config written and restarted on the controller over SSH, the image uploaded
 // to Glance and the versions registered in two regions (the zed lab east, the 2025.1 lab west). One deployment is
-// taken through up, a second up, refresh, a host-key change, a client-key rotation, a new troveRef and destroy.
+// taken through up, a second up, refresh, a host-key change, a client-key rotation, a new checkout ref and destroy.
 
 import { createHash, randomBytes } from "node:crypto";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
@@ -43,14 +43,17 @@ let engine: PulumiEngine;
 /** The stack file's values with this run's host keys and registry certificate (an admin replaces the placeholders). */
 function overrides(
   keys: { buildHost: string; controller: string },
-  guestImage: Record<string, unknown> = {},
+  buildCheckout: Record<string, unknown> = {},
 ): Record<string, unknown> {
   const file = readFileSync(path.join(ROOT, "stacks", `Pulumi.${STACK}.yaml`), "utf8");
   expect(file.match(/hostKey: "ssh-ed25519 [A-Za-z0-9+/=]+"/g)).toHaveLength(2);
   const config = (parse(file) as { config: Record<string, unknown> }).config;
-  const image = config["pulumi-trove:guestImage"] as { buildHost: Record<string, unknown> };
+  const image = config["pulumi-trove:guestImage"] as {
+    buildHost: Record<string, unknown>;
+    buildCheckout: Record<string, unknown>;
+  };
   image.buildHost.hostKey = keys.buildHost;
-  Object.assign(image, guestImage);
+  image.buildCheckout = { ...image.buildCheckout, ...buildCheckout };
   const troveConfig = config["pulumi-trove:troveConfig"] as { controller: { connection: Record<string, unknown> } };
   troveConfig.controller.connection.hostKey = keys.controller;
   const registry = config["pulumi-trove:registry"] as { local: { tls: { certificatePem: string } } };
@@ -163,8 +166,8 @@ afterAll(async () => {
   west?.release();
 }, 180_000);
 
-describe("pulumi up, up, refresh, a host-key change, a key rotation, a new troveRef and destroy of the production shape, over real SSH", () => {
-  it("builds on the build host, runs the TLS registry on the registry host over ssh://, feeds two regions; runs nothing twice; refuses a changed host key; rotates the key in place; rebuilds once for a new troveRef; destroy leaves the labs as they were", async () => {
+describe("pulumi up, up, refresh, a host-key change, a key rotation, a new checkout ref and destroy of the production shape, over real SSH", () => {
+  it("builds on the build host, runs the TLS registry on the registry host over ssh://, feeds two regions; runs nothing twice; refuses a changed host key; rotates the key in place; rebuilds once for a new checkout ref; destroy leaves the labs as they were", async () => {
     const before = { ...(await labsSnapshot()), controller: remote.hostFiles(), hosts: hosts.hostFiles() };
     const t0 = Date.now();
 
@@ -309,12 +312,12 @@ describe("pulumi up, up, refresh, a host-key change, a key rotation, a new trove
     expect(await labsSnapshot()).toEqual(labsBefore);
     expect({ east: troveWriteCount(east), west: troveWriteCount(west) }).toEqual(writesBefore);
 
-    // A new troveRef: exactly one rebuild on the build host, one upload per region, and every version follows.
+    // A new buildCheckout.ref: exactly one rebuild on the build host, one upload per region, and every version follows.
     const previousImages = { ...outputs.glanceImageIds };
     t = Date.now();
     engine.options.configOverrides = overrides(
       { buildHost: newHostKey, controller: remote.controller.hostPublicKey },
-      { troveRef: "zed-eol" },
+      { ref: "zed-eol" },
     );
     const rebuilt = await engine.up();
     console.log(`production-lab: rebuild up ${((Date.now() - t) / 1000).toFixed(1)} s`);

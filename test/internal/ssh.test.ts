@@ -72,7 +72,7 @@ describe("parseHostKey", () => {
 });
 
 describe("at construction", () => {
-  const buildArgs = { troveSourceDir: "/opt/stack/trove", troveRef: "m" };
+  const buildArgs = { buildCheckout: { dir: "/opt/stack/trove", ref: "m" } };
   it.each([
     [
       "a build host without a host key",
@@ -139,12 +139,11 @@ describe("every remote command of a pipeline", () => {
       troveRelease: "2026.1",
       versions: [{ datastore: "mysql", version: "8.0" }],
       guestImage: {
-        troveSourceDir: "/opt/stack/trove",
-        troveRef: "m",
+        buildCheckout: { dir: "/opt/stack/trove", ref: "m" },
         buildHost: { host: "build", user: "stack", privateKey: "K", hostKey: `build ${buildKey}` },
       },
       registry: { local: { advertisedHost: "10.0.0.5" } },
-      datastoreImages: { backupSourceDir: "/opt/stack/trove" },
+      datastoreImages: { backupCheckout: { dir: "/opt/stack/trove" } },
       troveConfig: { controller: { connection: { host: "ctl", user: "root", hostKey: controllerKey } } },
       regions: [
         { name: "east", troveController: { connection: { host: "ctl", user: "root", hostKey: controllerKey } } },

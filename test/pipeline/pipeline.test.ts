@@ -44,12 +44,12 @@ beforeAll(async () => {
   dv = await import("../../components/trove/version-provider/provider.js");
 });
 
-const guestImage = { troveSourceDir: "/opt/stack/trove", troveRef: "stable/2024.1" };
+const guestImage = { buildCheckout: { dir: "/opt/stack/trove", ref: "stable/2024.1" } };
 const base = {
   troveRelease: "zed",
   guestImage,
   registry: { local: { advertisedHost: "10.0.0.5" } },
-  datastoreImages: { backupSourceDir: "/opt/stack/trove" },
+  datastoreImages: { backupCheckout: { dir: "/opt/stack/trove" } },
 };
 const versions = [
   { datastore: "mysql", version: "5.7.29", default: true },
@@ -107,7 +107,7 @@ describe("TroveGuestPipeline", () => {
     const pipeline = new p.TroveGuestPipeline("full", {
       ...base,
       versions,
-      datastoreImages: { backupSourceDir: "/opt/stack/trove", backupTag: "1.1.0" },
+      datastoreImages: { backupCheckout: { dir: "/opt/stack/trove" }, backupTag: "1.1.0" },
     });
     expect(await valueOf(pipeline.registryAddress)).toBe("10.0.0.5:4000");
     const refs = await valueOf(pipeline.imageReferences);
@@ -238,7 +238,7 @@ describe("TroveGuestPipeline", () => {
     );
   });
 
-  it("still takes the former names datastoreImages.troveSourceDir and registration.troveSourceDir, each with one warning naming both; refuses both names at once", async () => {
+  it("still takes the former names guestImage.troveSourceDir/troveRef, datastoreImages.troveSourceDir and registration.troveSourceDir, with one warning per object naming the fields now; refuses both names at once", async () => {
     const images = mkdtempSync(path.join(tmpdir(), "trove-images-"));
     const rules = mkdtempSync(path.join(tmpdir(), "trove-rules-"));
     mkdirSync(path.join(rules, "trove/templates/mysql"), { recursive: true });
@@ -259,12 +259,15 @@ describe("TroveGuestPipeline", () => {
             troveController: { connection: { host: "10.0.0.5", user: "stack", hostKey: testHostKey() } },
           },
         ],
+        guestImage: { troveSourceDir: "/opt/stack/trove", troveRef: "stable/2024.1" },
         datastoreImages: { troveSourceDir: images },
         registration: { loadConfigurationParameters: true, troveSourceDir: rules },
       });
-      // Once each, by the pipeline; DatastoreImages gets the checkout under its name now and says nothing.
+      // Once each, by the pipeline; GuestImageBuild and DatastoreImages get the checkouts under their names now and say
+      // nothing.
       expect(warn.mock.calls.map((c) => String(c[0])).filter((w) => w.includes("deprecated"))).toEqual([
-        'TroveGuestPipeline "former": datastoreImages.troveSourceDir is deprecated: it is now datastoreImages.backupSourceDir; the former name still works for now and will be removed in a later release',
+        'TroveGuestPipeline "former": guestImage.troveSourceDir and guestImage.troveRef are deprecated: they are now guestImage.buildCheckout.dir and guestImage.buildCheckout.ref; the former names still work for now and will be removed in a later release',
+        'TroveGuestPipeline "former": datastoreImages.troveSourceDir is deprecated: it is now datastoreImages.backupCheckout.dir; the former name still works for now and will be removed in a later release',
         'TroveGuestPipeline "former": registration.troveSourceDir is deprecated: it is now registration.rulesSourceDir; the former name still works for now and will be removed in a later release',
       ]);
       expect(pipeline.datastoreImages.resolved.backupSourceDir).toBe(images);
@@ -282,12 +285,62 @@ describe("TroveGuestPipeline", () => {
         new p.TroveGuestPipeline("both", {
           ...base,
           versions,
-          datastoreImages: { troveSourceDir: "/a", backupSourceDir: "/b" },
+          guestImage: { ...guestImage, troveRef: "master" },
+          datastoreImages: { troveSourceDir: "/a", backupCheckout: { dir: "/b" } },
           registration: { troveSourceDir: "/c", rulesSourceDir: "/d" },
         }),
     ).toThrow(
-      'TroveGuestPipeline "both": 2 invalid inputs:\n  - datastoreImages.troveSourceDir "/a" is not valid (troveSourceDir is the former name of backupSourceDir, which is given too; keep only backupSourceDir)\n  - registration.troveSourceDir "/c" is not valid (troveSourceDir is the former name of rulesSourceDir, which is given too; keep only rulesSourceDir)',
+      'TroveGuestPipeline "both": 3 invalid inputs:\n  - guestImage.troveRef "master" is not valid (troveRef is the former name of buildCheckout.ref, and buildCheckout is given too; keep only buildCheckout)\n  - datastoreImages.troveSourceDir "/a" is not valid (troveSourceDir is the former name of backupCheckout.dir, and backupCheckout is given too; keep only backupCheckout)\n  - registration.troveSourceDir "/c" is not valid (troveSourceDir is the former name of rulesSourceDir, which is given too; keep only rulesSourceDir)',
     );
+  });
+
+  it("declares the same build and publish commands from the former checkout fields as from buildCheckout and backupCheckout", async () => {
+    const warn = vi.spyOn(pulumi.log, "warn").mockImplementation(() => Promise.resolve());
+    let former: InstanceType<typeof p.TroveGuestPipeline>;
+    let now: InstanceType<typeof p.TroveGuestPipeline>;
+    try {
+      former = new p.TroveGuestPipeline("oldnames", {
+        ...base,
+        versions,
+        guestImage: { troveSourceDir: "/opt/stack/trove", troveRef: "stable/zed" },
+        datastoreImages: { backupSourceDir: "/srv/trove", troveRef: "r1" },
+      });
+      now = new p.TroveGuestPipeline("newnames", {
+        ...base,
+        versions,
+        guestImage: { buildCheckout: { dir: "/opt/stack/trove", ref: "stable/zed" } },
+        datastoreImages: { backupCheckout: { dir: "/srv/trove", ref: "r1" } },
+      });
+    } finally {
+      warn.mockRestore();
+    }
+    expect(former.guestImage.resolved).toEqual(now.guestImage.resolved);
+    expect(former.datastoreImages.resolved.backupSourceDir).toBe("/srv/trove");
+    expect(former.datastoreImages.resolved.troveRef).toBe("r1");
+    const inputsOf = async (name: string, child: string) =>
+      JSON.stringify((await mocks.waitFor(`${name}-${child}`)).inputs).replaceAll(name, "<name>");
+    for (const child of ["guest-build", "images-publish-mysql-5-7-29", "images-publish-postgresql-12"])
+      expect(await inputsOf("oldnames", child), child).toEqual(await inputsOf("newnames", child));
+  });
+
+  it("still takes a former troveRef left beside an image URL, or beside no backup build: it belongs to no checkout and is dropped, with its warning", async () => {
+    const warn = vi.spyOn(pulumi.log, "warn").mockImplementation(() => Promise.resolve());
+    try {
+      const pipeline = new p.TroveGuestPipeline("loneref", {
+        ...base,
+        versions,
+        guestImage: { imageUrl: "https://example.com/guest.qcow2", troveRef: "m" },
+        datastoreImages: { buildBackupImages: false, troveRef: "r1" },
+      });
+      expect(pipeline.guestImage.resolved.source).toEqual({ kind: "url", url: "https://example.com/guest.qcow2" });
+      expect(warn.mock.calls.map((c) => String(c[0])).filter((w) => w.includes("deprecated"))).toEqual([
+        'TroveGuestPipeline "loneref": guestImage.troveRef is deprecated: it is now guestImage.buildCheckout.ref; the former name still works for now and will be removed in a later release',
+        'TroveGuestPipeline "loneref": datastoreImages.troveRef is deprecated: it is now datastoreImages.backupCheckout.ref; the former name still works for now and will be removed in a later release',
+      ]);
+    } finally {
+      warn.mockRestore();
+    }
+    await mocks.waitFor("loneref-images-publish-mysql-5-7-29");
   });
 
   it("leaves registration out when asked", async () => {
@@ -478,7 +531,7 @@ describe("TroveGuestPipeline", () => {
       allowUntested: true,
       guestImage: { ...guestImage, guestOsRelease: "noble", preloadImages: true },
       versions: v,
-      datastoreImages: { backupSourceDir: "/opt/stack/trove", buildBackupImages: true },
+      datastoreImages: { backupCheckout: { dir: "/opt/stack/trove" }, buildBackupImages: true },
     } as never);
     const build = await mocks.waitFor("preload-guest-build");
     expect((build.inputs.environment as Record<string, string>).DIB_TROVE_DOCKER_IMAGES).toMatch(

@@ -41,7 +41,7 @@ describe("DatastoreImages", () => {
       ],
       troveRelease: "zed",
       allowUntested: true, // mysql 8.0 on Trove 18: its CI ran 5.7 only
-      backupSourceDir: "/opt/stack/trove",
+      backupCheckout: { dir: "/opt/stack/trove" },
       backupTag: "1.1.0",
     });
     expect(await valueOf(images.images)).toEqual({
@@ -110,8 +110,7 @@ describe("DatastoreImages", () => {
       registry,
       versions: [{ datastore: "mysql", version: "8.0" }],
       troveRelease: "2026.1",
-      troveSourceDir: "/t",
-      troveRef: "stable/2026.1",
+      backupCheckout: { dir: "/t", ref: "stable/2026.1" },
     });
     const publish = await mocks.waitFor("older-publish-mysql-8-0");
     expect(publish.aliases).toContainEqual(expect.objectContaining({ name: "older-mirror-mysql-8-0" }));
@@ -147,7 +146,7 @@ describe("DatastoreImages", () => {
         { datastore: "postgresql", version: "16" },
         { datastore: "postgresql", version: "17" },
       ],
-      backupSourceDir: "/t",
+      backupCheckout: { dir: "/t" },
       troveRelease: "2025.2",
     });
     const all = await valueOf(images.images);
@@ -176,35 +175,55 @@ describe("DatastoreImages", () => {
     });
   });
 
-  it("still takes troveSourceDir, the former name of backupSourceDir, with one warning naming both; refuses both at once", async () => {
+  it("still takes its former fields troveSourceDir, backupSourceDir and troveRef, with one warning naming backupCheckout, and declares what backupCheckout declares; refuses a former field beside backupCheckout", async () => {
+    const common = { registry, versions: [{ datastore: "postgresql", version: "17" }], troveRelease: "2026.1" };
     const warn = vi.spyOn(pulumi.log, "warn").mockImplementation(() => Promise.resolve());
+    let pair: InstanceType<typeof d.DatastoreImages>;
+    let current: InstanceType<typeof d.DatastoreImages>;
     try {
-      new d.DatastoreImages("former", {
-        registry,
-        versions: [{ datastore: "postgresql", version: "17" }],
-        troveRelease: "2026.1",
-        troveSourceDir: "/srv/trove",
+      new d.DatastoreImages("former", { ...common, troveSourceDir: "/srv/trove" });
+      pair = new d.DatastoreImages("formerpair", {
+        ...common,
+        backupSourceDir: "/srv/trove",
+        troveRef: "stable/2026.1",
+      });
+      current = new d.DatastoreImages("checkoutobject", {
+        ...common,
+        backupCheckout: { dir: "/srv/trove", ref: "stable/2026.1" },
       });
       expect(warn.mock.calls.map((c) => String(c[0]))).toEqual([
-        'DatastoreImages "former": troveSourceDir is deprecated: it is now backupSourceDir; the former name still works for now and will be removed in a later release',
+        'DatastoreImages "former": troveSourceDir is deprecated: it is now backupCheckout.dir; the former name still works for now and will be removed in a later release',
+        'DatastoreImages "formerpair": backupSourceDir and troveRef are deprecated: they are now backupCheckout.dir and backupCheckout.ref; the former names still work for now and will be removed in a later release',
       ]);
     } finally {
       warn.mockRestore();
     }
     expect((await mocks.waitFor("former-publish-postgresql-17")).inputs.environment).toMatchObject({
       BACKUP_CONTEXT: "/srv/trove/backup",
+      BACKUP_TROVE_REF: "unknown",
     });
-    expect(
-      () =>
-        new d.DatastoreImages("both", {
-          registry,
-          versions: [{ datastore: "postgresql", version: "17" }],
-          troveRelease: "2026.1",
-          troveSourceDir: "/a",
-          backupSourceDir: "/b",
-        }),
-    ).toThrow(
-      'DatastoreImages "both": troveSourceDir "/a" is not valid (troveSourceDir is the former name of backupSourceDir, which is given too; keep only backupSourceDir).',
+    // The former fields and the checkout object resolve alike and give the publish command the same inputs (its log
+    // file is named for the component).
+    const plain = (r: typeof current.resolved) => ({
+      ...r,
+      plans: r.plans.map((p) => ({ ...p, names: p.names("r:1") })),
+    });
+    expect(plain(pair.resolved)).toEqual(plain(current.resolved));
+    const inputsOf = async (name: string) =>
+      JSON.stringify((await mocks.waitFor(`${name}-publish-postgresql-17`)).inputs).replaceAll(name, "<name>");
+    expect(await inputsOf("formerpair")).toEqual(await inputsOf("checkoutobject"));
+
+    const refused = (name: string, extra: object) => () =>
+      new d.DatastoreImages(name, { ...common, ...extra } as never);
+    expect(refused("both", { troveSourceDir: "/a", backupCheckout: { dir: "/b" } })).toThrow(
+      'DatastoreImages "both": troveSourceDir "/a" is not valid (troveSourceDir is the former name of backupCheckout.dir, and backupCheckout is given too; keep only backupCheckout).',
+    );
+    expect(refused("ref", { troveRef: "r1", backupCheckout: { dir: "/b", ref: "r2" } })).toThrow(
+      'DatastoreImages "ref": troveRef "r1" is not valid (troveRef is the former name of backupCheckout.ref, and backupCheckout is given too; keep only backupCheckout).',
+    );
+    // The chain of renames: both former names of the directory at once.
+    expect(refused("chain", { troveSourceDir: "/a", backupSourceDir: "/b" })).toThrow(
+      'DatastoreImages "chain": troveSourceDir "/a" is not valid (troveSourceDir and backupSourceDir are both former names of backupCheckout.dir; keep only backupCheckout.dir).',
     );
   });
 
@@ -226,8 +245,8 @@ describe("DatastoreImages", () => {
     ],
     [
       "no Trove checkout for the backups",
-      { versions: [{ datastore: "mysql", version: "8.0" }], backupSourceDir: undefined },
-      /backupSourceDir undefined is not valid \(the Trove checkout whose backup\/ builds the backup images/,
+      { versions: [{ datastore: "mysql", version: "8.0" }], backupCheckout: undefined },
+      /backupCheckout undefined is not valid \(the Trove checkout whose backup\/ builds the backup images/,
     ],
     [
       "a version too long to be its own Docker tag",
@@ -255,7 +274,7 @@ describe("DatastoreImages", () => {
       () =>
         new d.DatastoreImages("bad", {
           registry,
-          backupSourceDir: "/t",
+          backupCheckout: { dir: "/t" },
           troveRelease: "zed",
           ...(extra as object),
         } as never),
@@ -271,13 +290,13 @@ describe("DatastoreImages and the backup image's contract (issue 25)", () => {
       registry,
       versions: [{ datastore: "mysql", version: "8.4" }],
       troveRelease: "2026.1",
-      backupSourceDir: "/t",
+      backupCheckout: { dir: "/t" },
     });
     new d.DatastoreImages("c262", {
       registry,
       versions: [{ datastore: "mysql", version: "8.4" }],
       troveRelease: "2026.2",
-      backupSourceDir: "/t",
+      backupCheckout: { dir: "/t" },
     });
     const env261 = (await mocks.waitFor("c261-publish-mysql-8-4")).inputs.environment as Record<string, string>;
     const env262 = (await mocks.waitFor("c262-publish-mysql-8-4")).inputs.environment as Record<string, string>;
@@ -306,7 +325,7 @@ describe("DatastoreImages and the backup image's install.sh (issue 25, point 4)"
         versions: [{ datastore: "mysql", version: "5.7.44" }],
         troveRelease: "2025.2",
         allowUntested: true,
-        backupSourceDir: "/t",
+        backupCheckout: { dir: "/t" },
       }),
     ).toThrow(
       /DatastoreImages "old": versions\[0\]\.version "5\.7\.44" is not valid \(Trove 2025\.2's backup image \(backup\/install\.sh\) installs Percona XtraBackup for MySQL 8\.0 and 8\.4 only, so the backup image of MySQL 5\.7 cannot be built; list a version of those lines, or set buildBackupImages: false and publish backup images yourself\)/,
@@ -317,7 +336,7 @@ describe("DatastoreImages and the backup image's install.sh (issue 25, point 4)"
         versions: [{ datastore: "mysql", version: "8.4.3" }],
         troveRelease: "zed",
         allowUntested: true,
-        backupSourceDir: "/t",
+        backupCheckout: { dir: "/t" },
       }),
     ).toThrow(
       /Trove zed's backup image \(backup\/install\.sh\) installs Percona XtraBackup for MySQL 5\.7 and 8\.0 only/,
@@ -339,7 +358,7 @@ describe("DatastoreImages and the backup image's install.sh (issue 25, point 4)"
           versions: [{ datastore: "mysql", version: "9.1.0" }],
           troveRelease: "2026.2",
           allowUntested: true,
-          backupSourceDir: "/t",
+          backupCheckout: { dir: "/t" },
         }),
     ).toThrow(/MySQL 9\.1 cannot be built/);
   });
@@ -351,7 +370,7 @@ describe("DatastoreImages and the backup image's install.sh (issue 25, point 4)"
         versions: [{ datastore, version }],
         troveRelease,
         allowUntested: true,
-        backupSourceDir: "/t",
+        backupCheckout: { dir: "/t" },
       });
       return d.publishEnvironment("args", s, s.plans[0]!, { database: "r/db", backup: "r/backup" });
     };
