@@ -5,7 +5,32 @@
 
 import * as pulumi from "@pulumi/pulumi";
 import { ComponentInputError, FieldProblem } from "./errors";
-import { checkValue, problemsOf, Rule } from "./schema";
+import { checkValue, problemsOf, Rule, shape } from "./schema";
+
+/**
+ * Arguments a composing component (the pipeline) built for a child after checking them itself: per arguments object,
+ * the fields its own schema has checked already, under the names its user wrote (and whatever its schema checks
+ * between them, the child's checks between fields included). Module-private, and filled only by
+ * {@link checkedByParent}: a caller cannot mark its own arguments, nothing of it is in the published declarations.
+ */
+const fieldsCheckedByParent = new WeakMap<object, ReadonlySet<string>>();
+
+/**
+ * Marks `args` as built by a composing component whose schema has checked `fields` (reusing the child's rules, under
+ * the composing component's field names): the child's `checkArgs` then checks only the other fields, the values the
+ * parent computed itself (another child's outputs), with the child's own rules and messages. Returns `args`.
+ * @internal
+ */
+export function checkedByParent<T extends object>(args: T, fields: readonly (keyof T & string)[]): T {
+  fieldsCheckedByParent.set(args, new Set(fields));
+  return args;
+}
+
+/** The schema of the fields a parent has not checked (its checks between fields are the parent's, see above). */
+function uncheckedPart(rule: Rule, checked: ReadonlySet<string>): Rule {
+  const rest = Object.fromEntries(Object.entries(rule.fields!).filter(([k]) => !checked.has(k)));
+  return shape(rule.accepts, rest as never);
+}
 
 /** Arguments that passed their schema, with every Input replaced by an Output that is checked when it resolves. @internal */
 export interface CheckedArgs<T> {
@@ -35,6 +60,8 @@ export function checkArgs<T>(
   earlier: readonly FieldProblem[] = [],
 ): CheckedArgs<T> {
   let owner: pulumi.Resource | undefined;
+  const byParent = typeof args === "object" && args !== null ? fieldsCheckedByParent.get(args) : undefined;
+  if (byParent) return checkRest(component, name, uncheckedPart(rule, byParent), args as T & object, byParent);
   const renamed = (problems: FieldProblem[]) => problems.map((p) => ({ ...p, field: rename(p.field) }));
   const { value, problems } = checkValue(rule, args, (field, fieldRule, input) =>
     (pulumi.output(input as pulumi.Input<string>) as pulumi.Output<unknown>).apply((resolved: unknown) => {
@@ -48,4 +75,24 @@ export function checkArgs<T>(
   if (earlier.length > 0 || problems.length > 0)
     throw new ComponentInputError(component, name, [...earlier, ...renamed(problems)]);
   return { args: value as T, attach: (resource) => (owner = resource) };
+}
+
+/**
+ * A child's check of arguments its parent built: only the fields the parent has not checked, walked with the child's
+ * rules (a value of the parent's own making, e.g. another child's output, is refused as the child always refused it);
+ * none left: no walk at all.
+ */
+function checkRest<T extends object>(
+  component: string,
+  name: string,
+  rest: Rule,
+  args: T,
+  checked: ReadonlySet<string>,
+): CheckedArgs<T> {
+  if (Object.keys(rest.fields!).length === 0) return { args, attach: () => undefined };
+  const given = args as Record<string, unknown>;
+  const part = Object.fromEntries(Object.keys(rest.fields!).flatMap((k) => (k in given ? [[k, given[k]]] : [])));
+  const inner = checkArgs(component, name, rest, part);
+  const keep = Object.fromEntries(Object.entries(given).filter(([k]) => checked.has(k)));
+  return { args: { ...keep, ...(inner.args as object) } as T, attach: inner.attach };
 }
