@@ -41,6 +41,11 @@ export interface CheckedArgs<T> {
    * attached to the resource, instead of a stack trace.
    */
   attach(resource: pulumi.Resource): void;
+  /**
+   * The arguments came from a composing component that checked them (see {@link checkedByParent}): what it does once
+   * for its user (e.g. moving former field names to their names now, with a warning) is done already.
+   */
+  readonly byParent: boolean;
 }
 
 /**
@@ -74,7 +79,7 @@ export function checkArgs<T>(
   );
   if (earlier.length > 0 || problems.length > 0)
     throw new ComponentInputError(component, name, [...earlier, ...renamed(problems)]);
-  return { args: value as T, attach: (resource) => (owner = resource) };
+  return { args: value as T, attach: (resource) => (owner = resource), byParent: false };
 }
 
 /**
@@ -89,10 +94,10 @@ function checkRest<T extends object>(
   args: T,
   checked: ReadonlySet<string>,
 ): CheckedArgs<T> {
-  if (Object.keys(rest.fields!).length === 0) return { args, attach: () => undefined };
+  if (Object.keys(rest.fields!).length === 0) return { args, attach: () => undefined, byParent: true };
   const given = args as Record<string, unknown>;
   const part = Object.fromEntries(Object.keys(rest.fields!).flatMap((k) => (k in given ? [[k, given[k]]] : [])));
   const inner = checkArgs(component, name, rest, part);
   const keep = Object.fromEntries(Object.entries(given).filter(([k]) => checked.has(k)));
-  return { args: { ...keep, ...(inner.args as object) } as T, attach: inner.attach };
+  return { args: { ...keep, ...(inner.args as object) } as T, attach: inner.attach, byParent: true };
 }

@@ -689,7 +689,9 @@ function checkedByThePipeline<T extends object>(
   args: T,
   computed: readonly (keyof T & string)[] = [],
 ): T {
-  const checked = Object.keys(schema.fields!).filter((f) => !(computed as readonly string[]).includes(f));
+  // A computed field left out (no preloaded images, no retirement record) is one the child's schema lets be left out.
+  const given = computed.filter((f) => args[f] !== undefined) as readonly string[];
+  const checked = Object.keys(schema.fields!).filter((f) => !given.includes(f));
   return checkedByParent(args, checked as (keyof T & string)[]);
 }
 
