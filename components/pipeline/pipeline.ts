@@ -404,7 +404,7 @@ function versionDefaults(
   for (const field of ["name", "upstreamTag"] as const)
     if (v[field] === undefined)
       for (const p of problemsOf(DATASTORE_VERSION_SPEC_FIELDS[field], v.version, field))
-        report(p.field, p.value, `${p.allowed} (${field} is the version number unless given: give ${field})`);
+        report(p.field, p.value, `${p.allowed}; ${field} is the version number unless given: give ${field}`);
 }
 
 /**
