@@ -423,7 +423,13 @@ function pipelinePairs(
   });
 }
 
-/** The schema of {@link TroveGuestPipelineArgs}: every nested component's fields, checked before anything is declared. @internal */
+/**
+ * The schema of {@link TroveGuestPipelineArgs}: every nested component's fields, with the component's own rules and its
+ * checks between fields, checked before anything is declared. The children take what the pipeline builds from these
+ * arguments without checking it again (see `checkedByThePipeline`), so this schema refuses whatever theirs would
+ * (`test/args-schema.test.ts` proves it field by field).
+ * @internal
+ */
 export const TROVE_GUEST_PIPELINE_SCHEMA: Rule = shape<TroveGuestPipelineArgs>(
   "pipeline arguments",
   {
