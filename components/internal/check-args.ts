@@ -8,10 +8,10 @@ import { ComponentInputError, FieldProblem } from "./errors";
 import { checkValue, problemsOf, Rule, shape } from "./schema";
 
 /**
- * Arguments a composing component (the pipeline) built for a child after checking them itself: per arguments object,
- * the fields its own schema has checked already, under the names its user wrote (and whatever its schema checks
- * between them, the child's checks between fields included). Module-private, and filled only by
- * {@link checkedByParent}: a caller cannot mark its own arguments, nothing of it is in the published declarations.
+ * Arguments a composing component (the pipeline) built for a child from arguments it has checked itself: per arguments
+ * object, the fields its schema has checked already, with the child's rules and its checks between fields, under the
+ * names the composing component's user wrote. Module-private; only the pipeline marks arguments
+ * ({@link checkedByParent}, internal: not in the published declarations).
  */
 const fieldsCheckedByParent = new WeakMap<object, ReadonlySet<string>>();
 
@@ -66,7 +66,7 @@ export function checkArgs<T>(
 ): CheckedArgs<T> {
   let owner: pulumi.Resource | undefined;
   const byParent = typeof args === "object" && args !== null ? fieldsCheckedByParent.get(args) : undefined;
-  if (byParent) return checkRest(component, name, uncheckedPart(rule, byParent), args as T & object, byParent);
+  if (byParent) return checkRest(component, name, uncheckedPart(rule, byParent), args as T & object);
   const renamed = (problems: FieldProblem[]) => problems.map((p) => ({ ...p, field: rename(p.field) }));
   const { value, problems } = checkValue(rule, args, (field, fieldRule, input) =>
     (pulumi.output(input as pulumi.Input<string>) as pulumi.Output<unknown>).apply((resolved: unknown) => {
@@ -87,17 +87,10 @@ export function checkArgs<T>(
  * rules (a value of the parent's own making, e.g. another child's output, is refused as the child always refused it);
  * none left: no walk at all.
  */
-function checkRest<T extends object>(
-  component: string,
-  name: string,
-  rest: Rule,
-  args: T,
-  checked: ReadonlySet<string>,
-): CheckedArgs<T> {
+function checkRest<T extends object>(component: string, name: string, rest: Rule, args: T): CheckedArgs<T> {
   if (Object.keys(rest.fields!).length === 0) return { args, attach: () => undefined, byParent: true };
   const given = args as Record<string, unknown>;
   const part = Object.fromEntries(Object.keys(rest.fields!).flatMap((k) => (k in given ? [[k, given[k]]] : [])));
   const inner = checkArgs(component, name, rest, part);
-  const keep = Object.fromEntries(Object.entries(given).filter(([k]) => checked.has(k)));
-  return { args: { ...keep, ...(inner.args as object) } as T, attach: inner.attach, byParent: true };
+  return { args: { ...given, ...(inner.args as object) } as T, attach: inner.attach, byParent: true };
 }
