@@ -766,3 +766,162 @@ describe("Inputs are checked when they resolve, with the same message, before an
     expect(m.check.checkArgs("DatastoreVersion", "x", m.version.DATASTORE_VERSION_SCHEMA, example).args).toBe(example);
   });
 });
+
+describe("the pipeline's schema refuses whatever its children's schemas would refuse of what it hands them", () => {
+  // The pipeline checks its arguments once and its children take what it builds from them without walking their own
+  // schemas over it again (check-args.ts, `checkedByParent`); they walk only what the pipeline computes from other
+  // children's outputs. So for every field a child takes from the pipeline's arguments, every value the child's schema
+  // refuses must be refused by the pipeline's schema, under the field the pipeline's user wrote.
+  // `alwaysGiven`: the child never sees the field left out: the pipeline gives a default (a version's name is its
+  // number), or declares no such child (no parameters for a region without its troveController).
+  type Route = { child: string; field: string; example: number; path: Path; alwaysGiven?: boolean };
+  const example = (i: number) => subjects.find((s) => s.component === "TroveGuestPipeline")!.examples()[i]!;
+  const childSchema = (child: string) => subjects.find((s) => s.component === child)!.schema();
+  // What the pipeline computes (the child checks it), and what it never gives.
+  const computed: Record<string, string[]> = {
+    GuestImageBuild: ["preloadImages"],
+    LocalRegistry: [],
+    DatastoreImages: [],
+    GlanceImage: ["image", "datastores", "retainedDatastores", "guestOs", "guestOsRelease"],
+    TroveConfig: ["registry", "imageOptions"],
+    DatastoreVersion: ["manager", "imageTags", "imageId", "packages"],
+    DatastoreConfigurationParameters: ["rules", "versionId"],
+  };
+  const FULL = 0; // local registry, every section given
+  const EXISTING = 1; // registry.existing
+  const v0 = ["versions", 0];
+  const r0 = ["regions", 0];
+  const routes = (): Route[] => {
+    const out: Route[] = [];
+    const add = (child: string, field: string, path: Path, ex = FULL, alwaysGiven = false) =>
+      out.push({ child, field, example: ex, path, alwaysGiven });
+    const picked = (rule: Rule) => Object.keys((rule.kind === "oneOf" ? rule.options![0]! : rule).fields!);
+    const p = m.pipeline.TROVE_GUEST_PIPELINE_SCHEMA.fields!;
+    for (const f of Object.keys(childSchema("GuestImageBuild").fields!))
+      if (f !== "preloadImages") add("GuestImageBuild", f, ["guestImage", f]);
+    add("GuestImageBuild", "troveRelease", ["troveRelease"]);
+    add("GuestImageBuild", "allowUntested", ["allowUntested"]);
+    for (const f of Object.keys(childSchema("LocalRegistry").fields!))
+      add("LocalRegistry", f, ["registry", "local", f]);
+    for (const f of picked(p.datastoreImages!)) add("DatastoreImages", f, ["datastoreImages", f]);
+    for (const f of ["troveRelease", "allowUntested", "catalog"]) add("DatastoreImages", f, [f]);
+    add("DatastoreImages", "versions", ["versions"]);
+    add("DatastoreImages", "registry", ["registry", "existing"], EXISTING);
+    for (const f of picked(p.glanceImage!)) add("GlanceImage", f, ["glanceImage", f]);
+    add("GlanceImage", "catalog", ["catalog"]);
+    for (const f of ["cloud", "region"]) add("GlanceImage", f, [...r0, f]);
+    for (const f of picked(p.troveConfig!)) add("TroveConfig", f, ["troveConfig", f]);
+    for (const f of ["catalog", "troveRelease"]) add("TroveConfig", f, [f]);
+    for (const f of ["datastore", "version", "name", "active", "default"]) add("DatastoreVersion", f, [...v0, f]);
+    add("DatastoreVersion", "adopt", ["registration", "adopt"]);
+    for (const f of ["cloud", "region"]) add("DatastoreVersion", f, [...r0, f]);
+    add("DatastoreVersion", "catalog", ["catalog"]);
+    add("DatastoreConfigurationParameters", "datastore", [...v0, "datastore"]);
+    add("DatastoreConfigurationParameters", "versionName", [...v0, "name"], FULL, true);
+    add("DatastoreConfigurationParameters", "versionNumber", [...v0, "version"]);
+    add("DatastoreConfigurationParameters", "controller", [...r0, "troveController"], FULL, true);
+    add("DatastoreConfigurationParameters", "catalog", ["catalog"]);
+    return out;
+  };
+  const valueAt = (value: unknown, path: Path) =>
+    path.reduce<unknown>((v, k) => (v as Record<string | number, unknown> | undefined)?.[k], value);
+
+  it("every field of every child is either taken from the pipeline's arguments (routed below) or computed", () => {
+    for (const [child, own] of Object.entries(computed)) {
+      const routed = new Set([
+        ...own,
+        ...routes()
+          .filter((r) => r.child === child)
+          .map((r) => r.field),
+      ]);
+      expect([...routed].sort(), child).toEqual(Object.keys(childSchema(child).fields!).sort());
+    }
+  });
+
+  it("a value a child's schema refuses, put where the pipeline's user writes it, is refused by the pipeline's schema under that name", () => {
+    let tried = 0;
+    for (const route of routes()) {
+      const pipelineExample = example(route.example);
+      const rule = childSchema(route.child).fields![route.field]!;
+      const given = valueAt(pipelineExample, route.path);
+      // The field itself and every place inside it.
+      const places: Array<{ at: Path; rule: Rule }> = [
+        { at: [], rule },
+        ...targets(rule, given).map((t) => ({ at: t.path, rule: t.rule })),
+      ];
+      for (const place of places) {
+        const arbitraries = [
+          wrongTypes(place.rule),
+          wrongContent(place.rule),
+          place.rule.optional || (route.alwaysGiven && place.at.length === 0) ? undefined : fc.constant(undefined),
+        ].filter((a): a is fc.Arbitrary<unknown> => a !== undefined);
+        for (const arbitrary of arbitraries) {
+          fc.assert(
+            fc.property(arbitrary, (bad) => {
+              const childValue =
+                place.at.length === 0 ? bad : withValue(given as Record<string, unknown>, place.at, bad);
+              // Only what the child's own schema refuses (a field inside a oneOf may move the value to another option).
+              fc.pre(m.schema.problemsOf(rule, childValue, route.field).length > 0);
+              tried++;
+              const field = fieldName([...route.path, ...place.at]);
+              const problems = m.schema.problemsOf(
+                m.pipeline.TROVE_GUEST_PIPELINE_SCHEMA,
+                withValue(pipelineExample, route.path, childValue),
+              );
+              expect(
+                problems.some(
+                  (p) => p.field === field || p.field.startsWith(`${field}.`) || p.field.startsWith(`${field}[`),
+                ),
+                `${route.child} refuses ${route.field} = ${shown(childValue)}: the pipeline should refuse ${field}; it said ${shown(problems)}`,
+              ).toBe(true);
+            }),
+            { numRuns: 8 },
+          );
+        }
+      }
+    }
+    expect(tried).toBeGreaterThan(500);
+  });
+
+  it("what a child refused after others were declared is refused at the pipeline's edge, every problem in one error", () => {
+    const base = example(EXISTING);
+    const refused = (args: Record<string, unknown>) => {
+      const before = mocks.resources.length;
+      try {
+        new m.pipeline.TroveGuestPipeline("edge", args as never);
+      } catch (e) {
+        expect(e).toBeInstanceOf(m.errors.ComponentInputError);
+        expect(mocks.resources.length).toBe(before);
+        return (e as Error).message;
+      }
+      throw new Error("not refused");
+    };
+    // TroveConfig's check between its fields.
+    expect(refused({ ...base, troveConfig: { cloudInit: { mysql: "#cloud-config\n" } } })).toMatch(
+      /^TroveGuestPipeline "edge": troveConfig\.cloudInit .* is not valid \(cloud-init files are written to the controller: set controller too\)/,
+    );
+    // The name and upstream tag a version takes from its number: a name of at most 64 characters, a tag of at most 128.
+    const long = `1.${"2".repeat(130)}`;
+    const message = refused({ ...base, allowUntested: true, versions: [{ datastore: "mysql", version: long }] });
+    expect(message).toMatch(
+      /versions\[0\]\.name "1\.2+\.\.\." is not valid \(use 1 to 64 letters.*; name is the version number unless given: give name\)/,
+    );
+    expect(message).toMatch(
+      /versions\[0\]\.upstreamTag "1\.2+\.\.\." is not valid \(use up to 128 letters.*; upstreamTag is the version number unless given: give upstreamTag\)/,
+    );
+    // A registered datastore is found by its Glance tag (at most 20 characters); without registration it is fine.
+    const catalog = new m.catalog.DatastoreCatalog([
+      { ...m.catalog.BUILTIN_DATASTORES.mysql!, name: "a-datastore-of-21-chr" },
+    ]);
+    const tagged = {
+      ...base,
+      catalog,
+      allowUntested: true,
+      versions: [{ datastore: "a-datastore-of-21-chr", version: "8.0" }],
+    };
+    expect(refused({ ...tagged, registration: {} })).toContain(
+      'versions[0].datastore "a-datastore-of-21-chr" is not valid (use 1 to 20 letters',
+    );
+    expect(m.schema.problemsOf(m.pipeline.TROVE_GUEST_PIPELINE_SCHEMA, tagged)).toEqual([]);
+  });
+});

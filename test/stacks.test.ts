@@ -225,6 +225,14 @@ describe("the stack's keys", () => {
     );
   });
 
+  it("what a component of the pipeline refuses is refused by the stack's check, under the YAML key, before anything is declared", async () => {
+    // TroveConfig's cloud-init needs its controller; the pipeline's schema checks it for TroveConfig.
+    const run = evaluate("lab", {}, { "pulumi-trove:troveConfig": { cloudInit: { mysql: "#cloud-config" } } });
+    await expect(run).rejects.toThrow(
+      'stack config "Pulumi.lab.yaml": pulumi-trove:troveConfig.cloudInit "[\\"mysql\\"]" is not valid (cloud-init files are written to the controller: set controller too).',
+    );
+  });
+
   it("a region's misspelt field is refused, not dropped", async () => {
     const run = evaluate(
       "lab",

@@ -17,8 +17,11 @@ import {
   TROVE_RELEASES,
   troveReleaseProblem,
 } from "../catalog/catalog";
-import { DatastoreConfigurationParameters } from "../trove/configuration-parameters";
-import { DatastoreVersion } from "../trove/datastore-version";
+import {
+  DATASTORE_CONFIGURATION_PARAMETERS_SCHEMA,
+  DatastoreConfigurationParameters,
+} from "../trove/configuration-parameters";
+import { DATASTORE_VERSION_SCHEMA, DatastoreVersion } from "../trove/datastore-version";
 import {
   DatastoreVersionRetirement,
   RetainedVersion,
@@ -29,24 +32,39 @@ import { Problems } from "../internal/errors";
 import {
   DATASTORE_IMAGES_FIELDS,
   DATASTORE_IMAGES_RENAMED,
+  DATASTORE_IMAGES_SCHEMA,
   DatastoreImages,
   DatastoreImagesArgs,
   PublishedImages,
 } from "../registry/datastore-images";
-import { GLANCE_IMAGE_FIELDS, GlanceImage, GlanceImageArgs, glanceImageTags } from "../image/glance-image";
+import {
+  GLANCE_IMAGE_FIELDS,
+  GLANCE_IMAGE_SCHEMA,
+  GlanceImage,
+  GlanceImageArgs,
+  glanceImageTags,
+} from "../image/glance-image";
 import {
   GUEST_IMAGE_BUILD_FIELDS,
   GUEST_IMAGE_BUILD_RENAMED,
+  GUEST_IMAGE_BUILD_SCHEMA,
   GuestImageBuild,
   guestImageBuildPairs,
   GuestImageBuildArgs,
 } from "../image/guest-image-build";
 import { LOCAL_REGISTRY_SCHEMA, LocalRegistry, LocalRegistryArgs } from "../registry/local-registry";
 import { REGISTRY_ENDPOINT_SCHEMA, RegistryEndpoint } from "../registry/registry-endpoint";
-import { TROVE_CONFIG_FIELDS, TroveConfig, TroveConfigArgs } from "../trove/trove-config";
+import {
+  TROVE_CONFIG_FIELDS,
+  TROVE_CONFIG_SCHEMA,
+  TroveConfig,
+  TroveConfigArgs,
+  troveConfigPairs,
+} from "../trove/trove-config";
+import { IMAGE_TAGS_RULE } from "../trove/version-provider/provider";
 import { TROVE_CONTROLLER_SCHEMA, TroveController } from "../trove/trove-controller";
 import { absolutePathProblem, cloudNameProblem, firstDuplicate, versionNumberProblem } from "../internal/validate";
-import { CheckedArgs, checkArgs } from "../internal/check-args";
+import { CheckedArgs, checkArgs, checkedByParent } from "../internal/check-args";
 import { FieldProblem } from "../internal/errors";
 import { formerNameWarnings, RenamedField, renamedFieldPairs, withCurrentNames } from "../internal/renamed-fields";
 import {
@@ -59,6 +77,7 @@ import {
   listOf,
   oneOfValues,
   optional,
+  problemsOf,
   Rule,
   shape,
   text,
@@ -378,125 +397,173 @@ export function checkPipelineArgsOfStack(
   return current;
 }
 
-/** The schema of {@link TroveGuestPipelineArgs}: every nested component's fields, checked before anything is declared. @internal */
-export const TROVE_GUEST_PIPELINE_SCHEMA: Rule = shape<TroveGuestPipelineArgs>("pipeline arguments", {
-  versions: listOf(
-    shape<PipelineDatastoreVersion>("{ datastore, version, name?, upstreamTag?, default?, active? }", {
-      ...DATASTORE_VERSION_SPEC_FIELDS,
-      default: optional(flag()),
-      active: optional(flag()),
-    }),
-    { accepts: "a list of { datastore, version, name?, upstreamTag?, default?, active? }" },
-  ),
-  troveRelease: TROVE_RELEASE_RULE,
-  allowUntested: optional(flag()),
-  catalog: optional(instanceOf(DatastoreCatalog, "a DatastoreCatalog")),
-  guestImage: shape<TroveGuestPipelineArgs["guestImage"]>(
-    "guest image build arguments",
-    { ...GUEST_IMAGE_BUILD_FIELDS, preloadImages: optional(flag()) },
-    guestImageBuildPairs,
-  ),
-  glanceImage: optional(
-    shape<NonNullable<TroveGuestPipelineArgs["glanceImage"]>>(
-      "Glance image settings",
-      pick(GLANCE_IMAGE_FIELDS, [
-        "name",
-        "visibility",
-        "minDiskGb",
-        "minRamMb",
-        "properties",
-        "protected",
-        "keepImages",
-        "serve",
-        "keepImageIds",
-        "checkQuota",
-        "checkTrovePins",
+/**
+ * A version's name and upstream tag default to its number, and the children take them filled in: each default is
+ * checked with the rule the field has when given (a version number is a name of at most 64 characters, a tag of at most
+ * 128, only when short enough), so that the pipeline refuses it here rather than a child after others are declared.
+ */
+function versionDefaults(
+  v: PipelineDatastoreVersion,
+  report: (field: string, value: unknown, allowed: string) => void,
+): void {
+  for (const field of ["name", "upstreamTag"] as const)
+    if (v[field] === undefined)
+      for (const p of problemsOf(DATASTORE_VERSION_SPEC_FIELDS[field], v.version, field))
+        report(p.field, p.value, `${p.allowed}; ${field} is the version number unless given: give ${field}`);
+}
+
+/**
+ * The checks between the pipeline's fields that its children's schemas make on what the pipeline hands them: each
+ * registered version is found by the Glance tags `trove` and `<datastore>` (DatastoreVersion's `imageTags`, at most
+ * 20 characters each), so a longer datastore name is refused here, under the field the user wrote.
+ */
+function pipelinePairs(
+  a: TroveGuestPipelineArgs,
+  report: (field: string, value: unknown, allowed: string) => void,
+): void {
+  if (a.registration === false) return;
+  a.versions.forEach((v, i) => {
+    for (const p of problemsOf(IMAGE_TAGS_RULE, glanceImageTags([v.datastore])))
+      report(`versions[${i}].datastore`, v.datastore, `${p.allowed} (registration finds the image by this Glance tag)`);
+  });
+}
+
+/**
+ * The schema of {@link TroveGuestPipelineArgs}: every nested component's fields, with the component's own rules and its
+ * checks between fields, checked before anything is declared. The children take what the pipeline builds from these
+ * arguments without checking it again (see `checkedByThePipeline`), so this schema refuses whatever theirs would
+ * (`test/args-schema.test.ts` proves it field by field).
+ * @internal
+ */
+export const TROVE_GUEST_PIPELINE_SCHEMA: Rule = shape<TroveGuestPipelineArgs>(
+  "pipeline arguments",
+  {
+    versions: listOf(
+      shape<PipelineDatastoreVersion>(
+        "{ datastore, version, name?, upstreamTag?, default?, active? }",
+        {
+          ...DATASTORE_VERSION_SPEC_FIELDS,
+          default: optional(flag()),
+          active: optional(flag()),
+        },
+        versionDefaults,
+      ),
+      { accepts: "a list of { datastore, version, name?, upstreamTag?, default?, active? }" },
+    ),
+    troveRelease: TROVE_RELEASE_RULE,
+    allowUntested: optional(flag()),
+    catalog: optional(instanceOf(DatastoreCatalog, "a DatastoreCatalog")),
+    guestImage: shape<TroveGuestPipelineArgs["guestImage"]>(
+      "guest image build arguments",
+      { ...GUEST_IMAGE_BUILD_FIELDS, preloadImages: optional(flag()) },
+      guestImageBuildPairs,
+    ),
+    glanceImage: optional(
+      shape<NonNullable<TroveGuestPipelineArgs["glanceImage"]>>(
+        "Glance image settings",
+        pick(GLANCE_IMAGE_FIELDS, [
+          "name",
+          "visibility",
+          "minDiskGb",
+          "minRamMb",
+          "properties",
+          "protected",
+          "keepImages",
+          "serve",
+          "keepImageIds",
+          "checkQuota",
+          "checkTrovePins",
+        ] as const),
+      ),
+    ),
+    regions: optional(
+      listOf(
+        shape<PipelineRegion>("{ name, provider?, cloud?, region?, troveController? }", {
+          name: text("a short region name: lowercase letters, digits and '-'", (v) =>
+            /^[a-z0-9][a-z0-9-]{0,30}$/.test(v) ? undefined : "expected lowercase letters, digits and '-'",
+          ),
+          provider: optional(instanceOf(openstack.Provider, "an openstack.Provider")),
+          cloud: optional(text("a clouds.yaml cloud name", cloudNameProblem)),
+          region: optional(text("a region name", cloudNameProblem)),
+          troveController: optional(TROVE_CONTROLLER_SCHEMA),
+        }),
+      ),
+    ),
+    registry: either(
+      "{ local: {...} } or { existing: {...} }",
+      [
+        shape<{ local: LocalRegistryArgs; existing?: undefined }>("{ local }", {
+          local: LOCAL_REGISTRY_SCHEMA,
+          existing: absent("give exactly one of local and existing"),
+        }),
+        shape<{ existing: RegistryEndpoint; local?: undefined }>("{ existing }", {
+          existing: REGISTRY_ENDPOINT_SCHEMA,
+          local: absent("give exactly one of local and existing"),
+        }),
+      ],
+      (v) => (isPlainObject(v) ? ("local" in v ? 0 : "existing" in v ? 1 : undefined) : undefined),
+    ),
+    datastoreImages: shape<TroveGuestPipelineArgs["datastoreImages"]>(
+      "datastore images settings",
+      pick(DATASTORE_IMAGES_FIELDS, [
+        "repository",
+        "backupTag",
+        "buildBackupImages",
+        "backupCheckout",
+        "backupSourceDir",
+        "troveSourceDir",
+        "troveRef",
+        "upstreamRegistry",
+        "upstreamInsecure",
+        "dockerHost",
       ] as const),
+      renamedFieldPairs(DATASTORE_IMAGES_RENAMED),
     ),
-  ),
-  regions: optional(
-    listOf(
-      shape<PipelineRegion>("{ name, provider?, cloud?, region?, troveController? }", {
-        name: text("a short region name: lowercase letters, digits and '-'", (v) =>
-          /^[a-z0-9][a-z0-9-]{0,30}$/.test(v) ? undefined : "expected lowercase letters, digits and '-'",
-        ),
-        provider: optional(instanceOf(openstack.Provider, "an openstack.Provider")),
-        cloud: optional(text("a clouds.yaml cloud name", cloudNameProblem)),
-        region: optional(text("a region name", cloudNameProblem)),
-        troveController: optional(TROVE_CONTROLLER_SCHEMA),
-      }),
+    troveConfig: optional(
+      either(
+        "{ controller?, cloudInit?, cloudinitLocation?, swift? } or false",
+        [
+          shape<Exclude<TroveGuestPipelineArgs["troveConfig"], false | undefined>>(
+            "Trove configuration settings",
+            pick(TROVE_CONFIG_FIELDS, ["controller", "cloudInit", "cloudinitLocation", "swift"] as const),
+            troveConfigPairs,
+          ),
+          oneOfValues([false]),
+        ],
+        (v) => (v === false ? 1 : isPlainObject(v) ? 0 : undefined),
+      ),
     ),
-  ),
-  registry: either(
-    "{ local: {...} } or { existing: {...} }",
-    [
-      shape<{ local: LocalRegistryArgs; existing?: undefined }>("{ local }", {
-        local: LOCAL_REGISTRY_SCHEMA,
-        existing: absent("give exactly one of local and existing"),
-      }),
-      shape<{ existing: RegistryEndpoint; local?: undefined }>("{ existing }", {
-        existing: REGISTRY_ENDPOINT_SCHEMA,
-        local: absent("give exactly one of local and existing"),
-      }),
-    ],
-    (v) => (isPlainObject(v) ? ("local" in v ? 0 : "existing" in v ? 1 : undefined) : undefined),
-  ),
-  datastoreImages: shape<TroveGuestPipelineArgs["datastoreImages"]>(
-    "datastore images settings",
-    pick(DATASTORE_IMAGES_FIELDS, [
-      "repository",
-      "backupTag",
-      "buildBackupImages",
-      "backupCheckout",
-      "backupSourceDir",
-      "troveSourceDir",
-      "troveRef",
-      "upstreamRegistry",
-      "upstreamInsecure",
-      "dockerHost",
-    ] as const),
-    renamedFieldPairs(DATASTORE_IMAGES_RENAMED),
-  ),
-  troveConfig: optional(
-    either(
-      "{ controller?, cloudInit?, cloudinitLocation?, swift? } or false",
-      [
-        shape<Exclude<TroveGuestPipelineArgs["troveConfig"], false | undefined>>(
-          "Trove configuration settings",
-          pick(TROVE_CONFIG_FIELDS, ["controller", "cloudInit", "cloudinitLocation", "swift"] as const),
-        ),
-        oneOfValues([false]),
-      ],
-      (v) => (v === false ? 1 : isPlainObject(v) ? 0 : undefined),
-    ),
-  ),
-  registration: optional(
-    either(
-      "{ adopt?, rulesSourceDir?, loadConfigurationParameters?, whenInUse? } or false",
-      [
-        shape<PipelineRegistration>(
-          "{ adopt?, rulesSourceDir?, loadConfigurationParameters?, whenInUse? }",
-          {
-            adopt: optional(flag()),
-            rulesSourceDir: optional(text("an absolute path of a Trove checkout on this machine", absolutePathProblem)),
-            troveSourceDir: optional(
-              text(
-                "an absolute path of a Trove checkout on this machine (former name of rulesSourceDir)",
-                absolutePathProblem,
+    registration: optional(
+      either(
+        "{ adopt?, rulesSourceDir?, loadConfigurationParameters?, whenInUse? } or false",
+        [
+          shape<PipelineRegistration>(
+            "{ adopt?, rulesSourceDir?, loadConfigurationParameters?, whenInUse? }",
+            {
+              adopt: optional(flag()),
+              rulesSourceDir: optional(
+                text("an absolute path of a Trove checkout on this machine", absolutePathProblem),
               ),
-            ),
-            loadConfigurationParameters: optional(flag()),
-            whenInUse: optional(oneOfValues(["retire", "fail"])),
-          },
-          renamedFieldPairs(PIPELINE_REGISTRATION_RENAMED),
-        ),
-        oneOfValues([false]),
-      ],
-      (v) => (v === false ? 1 : isPlainObject(v) ? 0 : undefined),
+              troveSourceDir: optional(
+                text(
+                  "an absolute path of a Trove checkout on this machine (former name of rulesSourceDir)",
+                  absolutePathProblem,
+                ),
+              ),
+              loadConfigurationParameters: optional(flag()),
+              whenInUse: optional(oneOfValues(["retire", "fail"])),
+            },
+            renamedFieldPairs(PIPELINE_REGISTRATION_RENAMED),
+          ),
+          oneOfValues([false]),
+        ],
+        (v) => (v === false ? 1 : isPlainObject(v) ? 0 : undefined),
+      ),
     ),
-  ),
-  managementNetworkCidr: optional(text("a CIDR such as 10.0.0.0/24", (v) => cidrProblem(v))),
-});
+    managementNetworkCidr: optional(text("a CIDR such as 10.0.0.0/24", (v) => cidrProblem(v))),
+  },
+  pipelinePairs,
+);
 
 /**
  * Applies defaults and makes the checks between fields and against the catalog, the release and this machine's
@@ -623,6 +690,23 @@ export function resolveTroveGuestPipelineArgs(name: string, args: TroveGuestPipe
   };
 }
 
+/**
+ * A child's arguments as the pipeline builds them, marked as checked (check-args.ts, `checkedByParent`): every field of
+ * the child's schema came from the pipeline's arguments, which TROVE_GUEST_PIPELINE_SCHEMA has checked with the
+ * child's own rules (and its checks between fields), except `computed`: values the pipeline makes from other
+ * children's outputs (the registry endpoint, the image references, the build), which the child checks as it always has.
+ */
+function checkedByThePipeline<T extends object>(
+  schema: Rule,
+  args: T,
+  computed: readonly (keyof T & string)[] = [],
+): T {
+  // A computed field left out (no preloaded images, no retirement record) is one the child's schema lets be left out.
+  const given = computed.filter((f) => args[f] !== undefined) as readonly string[];
+  const checked = Object.keys(schema.fields!).filter((f) => !given.includes(f));
+  return checkedByParent(args, checked as (keyof T & string)[]);
+}
+
 /** The rules file of a retired version's datastore, when parameters are loaded and the checkout holds one. */
 function retainedRulesFile(resolved: ResolvedTroveGuestPipeline, v: ServedVersion): string | undefined {
   if (resolved.rulesFiles[v.datastore] || !resolved.rulesCheckout || resolved.catalog.find(v.datastore) === undefined)
@@ -701,7 +785,11 @@ export class TroveGuestPipeline extends pulumi.ComponentResource {
     this.resolved = resolved;
 
     if (args.registry.local) {
-      this.localRegistry = new LocalRegistry(`${name}-registry`, args.registry.local, { parent: this });
+      this.localRegistry = new LocalRegistry(
+        `${name}-registry`,
+        checkedByThePipeline(LOCAL_REGISTRY_SCHEMA, { ...args.registry.local }),
+        { parent: this },
+      );
       this.registry = this.localRegistry.endpoint;
     } else {
       this.registry = args.registry.existing!;
@@ -723,19 +811,24 @@ export class TroveGuestPipeline extends pulumi.ComponentResource {
 
     this.datastoreImages = new DatastoreImages(
       `${name}-images`,
-      {
-        ...resolved.datastoreImages,
-        registry: this.registry,
-        versions: resolved.versions.map(({ datastore, version, name, upstreamTag }) => ({
-          datastore,
-          version,
-          name,
-          upstreamTag,
-        })),
-        troveRelease: resolved.troveRelease,
-        allowUntested: args.allowUntested,
-        catalog: resolved.catalog,
-      },
+      checkedByThePipeline(
+        DATASTORE_IMAGES_SCHEMA,
+        {
+          ...resolved.datastoreImages,
+          registry: this.registry,
+          versions: resolved.versions.map(({ datastore, version, name, upstreamTag }) => ({
+            datastore,
+            version,
+            name,
+            upstreamTag,
+          })),
+          troveRelease: resolved.troveRelease,
+          allowUntested: args.allowUntested,
+          catalog: resolved.catalog,
+        },
+        // A local registry's endpoint is LocalRegistry's output; an existing one is the pipeline's own field.
+        args.registry.local ? ["registry"] : [],
+      ),
       { parent: this },
     );
     this.imageReferences = this.datastoreImages.images;
@@ -749,7 +842,16 @@ export class TroveGuestPipeline extends pulumi.ComponentResource {
       : undefined;
     this.guestImage = new GuestImageBuild(
       `${name}-guest`,
-      { troveRelease: resolved.troveRelease, allowUntested: args.allowUntested, ...guestImage, preloadImages: preload },
+      checkedByThePipeline(
+        GUEST_IMAGE_BUILD_SCHEMA,
+        {
+          troveRelease: resolved.troveRelease,
+          allowUntested: args.allowUntested,
+          ...guestImage,
+          preloadImages: preload,
+        },
+        ["preloadImages"],
+      ),
       { parent: this },
     );
 
@@ -797,15 +899,19 @@ export class TroveGuestPipeline extends pulumi.ComponentResource {
       const record = retirements[region.name];
       this.glanceImages[region.name] = new GlanceImage(
         `${name}-glance${suffix}`,
-        {
-          ...(args.glanceImage ?? {}),
-          image: this.guestImage,
-          datastores: resolved.datastores,
-          ...(record ? { retainedDatastores: record.retained.apply((l) => (l ?? []).map((v) => v.datastore)) } : {}),
-          catalog: resolved.catalog,
-          cloud: region.cloud,
-          region: region.region,
-        },
+        checkedByThePipeline(
+          GLANCE_IMAGE_SCHEMA,
+          {
+            ...(args.glanceImage ?? {}),
+            image: this.guestImage,
+            datastores: resolved.datastores,
+            ...(record ? { retainedDatastores: record.retained.apply((l) => (l ?? []).map((v) => v.datastore)) } : {}),
+            catalog: resolved.catalog,
+            cloud: region.cloud,
+            region: region.region,
+          },
+          ["image", "datastores", "retainedDatastores"],
+        ),
         {
           parent: this,
           providers: region.provider ? { openstack: region.provider } : undefined,
@@ -820,13 +926,18 @@ export class TroveGuestPipeline extends pulumi.ComponentResource {
     if (args.troveConfig !== false) {
       this.troveConfig = new TroveConfig(
         `${name}-config`,
-        {
-          ...(args.troveConfig ?? {}),
-          registry: this.registry,
-          imageOptions: this.datastoreImages.guestAgentOptions,
-          catalog: resolved.catalog,
-          troveRelease: resolved.troveRelease,
-        },
+        checkedByThePipeline(
+          TROVE_CONFIG_SCHEMA,
+          {
+            ...(args.troveConfig ?? {}),
+            registry: this.registry,
+            imageOptions: this.datastoreImages.guestAgentOptions,
+            catalog: resolved.catalog,
+            troveRelease: resolved.troveRelease,
+          },
+          // TroveConfig takes a narrower registry password (one INI line) than the pipeline's registry does.
+          ["registry", "imageOptions"],
+        ),
         // The options name images that must exist before Trove hands them to a guest.
         { parent: this, dependsOn: [this.datastoreImages] },
       );
@@ -858,7 +969,12 @@ export class TroveGuestPipeline extends pulumi.ComponentResource {
           v: ServedVersion & { active: boolean; default: boolean },
           rulesFile: string | undefined,
           after: DatastoreVersion[],
+          listed: boolean,
         ): DatastoreVersion => {
+          // A version of `versions` was checked with the pipeline's arguments; a retained one comes from the
+          // retirement record (the stack's state), which the children check as they always have.
+          const checked = <T extends object>(schema: Rule, a: T, computed: readonly (keyof T & string)[]): T =>
+            listed ? checkedByThePipeline(schema, a, computed) : a;
           // Named by datastore and number; earlier releases named them by datastore and version name.
           const label = versionLabel(v);
           const labels = {
@@ -868,19 +984,23 @@ export class TroveGuestPipeline extends pulumi.ComponentResource {
           const manager = resolved.catalog.get(v.datastore).manager;
           const version = new DatastoreVersion(
             `${name}-version${suffix}-${label}`,
-            {
-              datastore: v.datastore,
-              version: v.version,
-              name: v.name,
-              manager,
-              imageTags: glanceImageTags([v.datastore]),
-              active: v.active,
-              default: v.default,
-              adopt: registration.adopt,
-              cloud: region.cloud,
-              region: region.region,
-              catalog: resolved.catalog,
-            },
+            checked(
+              DATASTORE_VERSION_SCHEMA,
+              {
+                datastore: v.datastore,
+                version: v.version,
+                name: v.name,
+                manager,
+                imageTags: glanceImageTags([v.datastore]),
+                active: v.active,
+                default: v.default,
+                adopt: registration.adopt,
+                cloud: region.cloud,
+                region: region.region,
+                catalog: resolved.catalog,
+              },
+              ["manager", "imageTags"],
+            ),
             // Trove looks the image up by its tags when the version is created: the image must be in Glance first.
             {
               parent: this,
@@ -892,15 +1012,19 @@ export class TroveGuestPipeline extends pulumi.ComponentResource {
             new DatastoreConfigurationParameters(
               `${name}-parameters${suffix}-${label}`,
               // By Trove's id (known in a preview of an update): a preview then shows the rules kept, not replaced.
-              {
-                datastore: v.datastore,
-                versionName: v.name,
-                versionNumber: v.version,
-                rules: { rulesFile },
-                controller: region.troveController,
-                versionId: version.id,
-                catalog: resolved.catalog,
-              },
+              checked(
+                DATASTORE_CONFIGURATION_PARAMETERS_SCHEMA,
+                {
+                  datastore: v.datastore,
+                  versionName: v.name,
+                  versionNumber: v.version,
+                  rules: { rulesFile },
+                  controller: region.troveController,
+                  versionId: version.id,
+                  catalog: resolved.catalog,
+                },
+                ["rules", "versionId"],
+              ),
               { parent: this, dependsOn: [version], aliases: aliasesFor(`${name}-parameters`, suffixes, labels) },
             );
           }
@@ -910,12 +1034,18 @@ export class TroveGuestPipeline extends pulumi.ComponentResource {
         // then moves it) before the old one is told it is no longer the default, so the datastore always has one.
         const defaults: Record<string, DatastoreVersion> = {};
         for (const v of resolved.versions.filter((d) => d.default))
-          defaults[v.datastore] = inRegion[versionKey(v)] = declareVersion(v, resolved.rulesFiles[v.datastore], []);
+          defaults[v.datastore] = inRegion[versionKey(v)] = declareVersion(
+            v,
+            resolved.rulesFiles[v.datastore],
+            [],
+            true,
+          );
         for (const v of resolved.versions.filter((d) => !d.default))
           inRegion[versionKey(v)] = declareVersion(
             v,
             resolved.rulesFiles[v.datastore],
             defaults[v.datastore] ? [defaults[v.datastore]!] : [],
+            true,
           );
         this.versionResources[region.name] = inRegion;
         // Versions no longer listed that Trove still needs: declared again under their names, inactive and not default,
@@ -927,6 +1057,7 @@ export class TroveGuestPipeline extends pulumi.ComponentResource {
               { ...v, active: false, default: false },
               retainedRulesFile(resolved, v),
               defaults[v.datastore] ? [defaults[v.datastore]!] : [],
+              false,
             );
           }
         });

@@ -344,13 +344,12 @@ export const DATASTORE_IMAGES_SCHEMA: Rule = shape<DatastoreImagesArgs>(
 
 /**
  * Applies defaults and makes the checks between fields and against the catalog and the release (the constructor has
- * checked every field's content against DATASTORE_IMAGES_SCHEMA first); throws one error naming every bad field.
+ * checked every field's content against DATASTORE_IMAGES_SCHEMA first, and given the fields their current names);
+ * throws one error naming every bad field.
  * @internal
  */
-export function resolveDatastoreImagesArgs(name: string, given: DatastoreImagesArgs): ResolvedDatastoreImages {
+export function resolveDatastoreImagesArgs(name: string, args: DatastoreImagesArgs): ResolvedDatastoreImages {
   const problems = new Problems("DatastoreImages", name);
-  const { value: args, used } = withCurrentNames(given, DATASTORE_IMAGES_RENAMED);
-  for (const w of formerNameWarnings(used)) void pulumi.log.warn(`DatastoreImages "${name}": ${w}`);
   const catalog = args.catalog ?? defaultCatalog;
   const repository = args.repository ?? "trove-datastores";
   const troveRelease = args.troveRelease;
@@ -470,6 +469,12 @@ export class DatastoreImages extends pulumi.ComponentResource {
     // Checked before anything is declared; from here on, every Input is the checked one.
     const checked = checkArgs("DatastoreImages", name, DATASTORE_IMAGES_SCHEMA, args);
     args = checked.args;
+    // The pipeline hands its own arguments over under their names now, and has warned about the former ones.
+    if (!checked.byParent) {
+      const current = withCurrentNames(args, DATASTORE_IMAGES_RENAMED);
+      for (const w of formerNameWarnings(current.used)) void pulumi.log.warn(`DatastoreImages "${name}": ${w}`);
+      args = current.value;
+    }
     const s = resolveDatastoreImagesArgs(name, args);
     super(
       "pulumi-trove:datastore-images:DatastoreImages",

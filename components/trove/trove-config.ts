@@ -311,18 +311,20 @@ export const TROVE_CONFIG_FIELDS: FieldRules<TroveConfigArgs> = {
   swift: optional(TROVE_SWIFT_ENDPOINT_SCHEMA),
 };
 
+/** Trove's configuration fields that only make sense together (the pipeline's `troveConfig` checks them too). @internal */
+export function troveConfigPairs(
+  a: Pick<TroveConfigArgs, "cloudInit" | "controller">,
+  report: (field: string, value: unknown, allowed: string) => void,
+): void {
+  if (a.cloudInit !== undefined && a.controller === undefined)
+    report("cloudInit", Object.keys(a.cloudInit), "cloud-init files are written to the controller: set controller too");
+}
+
 /** The schema of {@link TroveConfigArgs}. @internal */
 export const TROVE_CONFIG_SCHEMA: Rule = shape<TroveConfigArgs>(
   "Trove configuration arguments",
   TROVE_CONFIG_FIELDS,
-  (a, report) => {
-    if (a.cloudInit !== undefined && a.controller === undefined)
-      report(
-        "cloudInit",
-        Object.keys(a.cloudInit),
-        "cloud-init files are written to the controller: set controller too",
-      );
-  },
+  troveConfigPairs,
 );
 
 /** The request the editor reads from stdin. @internal */
