@@ -752,18 +752,18 @@ function checkGuestOs(args: GuestImageBuildArgs, common: CommonImageDefaults, pr
 
 /**
  * Applies defaults and validates; throws one error naming every bad field. Pure but for reading local file facts; in a
- * preview, a local file that is absent is a warning (the preview may run where the image is not, e.g. in CI).
+ * preview, a local file that is absent is a warning (the preview may run where the image is not, e.g. in CI). `args` use
+ * the fields' current names; `formerNames` are the warnings of the former names the constructor moved.
  * @internal
  */
 export function resolveGuestImageBuildArgs(
   name: string,
-  given: GuestImageBuildArgs,
+  args: GuestImageBuildArgs,
   context: ResolveContext = { dryRun: false },
+  formerNames: string[] = [],
 ): ResolvedGuestImageBuild {
   const problems = new Problems("GuestImageBuild", name);
-  // The former names (troveSourceDir, troveRef) under their names now; the pipeline hands its own on renamed already.
-  const { value: args, used } = withCurrentNames(given, GUEST_IMAGE_BUILD_RENAMED);
-  const warnings: string[] = formerNameWarnings(used);
+  const warnings: string[] = [...formerNames];
   // The schema has refused an unknown release; a known one selects the guest OS releases accepted.
   const releaseOk = args.troveRelease === undefined || troveReleaseProblem(args.troveRelease) === undefined;
   const common: CommonImageDefaults = {
@@ -1055,8 +1055,17 @@ export class GuestImageBuild extends pulumi.ComponentResource {
   constructor(name: string, args: GuestImageBuildArgs, opts?: pulumi.ComponentResourceOptions) {
     // Checked before anything is declared; from here on, every Input is the checked one.
     const checked = checkArgs("GuestImageBuild", name, GUEST_IMAGE_BUILD_SCHEMA, args);
-    args = checked.args;
-    const resolved = resolveGuestImageBuildArgs(name, args, { dryRun: pulumi.runtime.isDryRun() });
+    // The former names (troveSourceDir, troveRef) under their names now; the pipeline hands its own on renamed already.
+    const current = checked.byParent
+      ? { value: checked.args, used: [] }
+      : withCurrentNames(checked.args, GUEST_IMAGE_BUILD_RENAMED);
+    args = current.value;
+    const resolved = resolveGuestImageBuildArgs(
+      name,
+      args,
+      { dryRun: pulumi.runtime.isDryRun() },
+      formerNameWarnings(current.used),
+    );
     super(
       "pulumi-trove:guest-image-build:GuestImageBuild",
       name,

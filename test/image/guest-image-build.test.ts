@@ -149,8 +149,8 @@ describe("GuestImageBuild", () => {
     const inputsOf = async (name: string) =>
       JSON.stringify((await mocks.waitFor(`${name}-build`)).inputs).replaceAll(name, "<name>");
     expect(await inputsOf("formerfields")).toEqual(await inputsOf("checkoutobject"));
-    expect(m.resolveGuestImageBuildArgs("r", { troveSourceDir: "/t", troveRef: "m" })).toEqual({
-      ...m.resolveGuestImageBuildArgs("r", { buildCheckout: { dir: "/t", ref: "m" } }),
+    expect(new m.GuestImageBuild("r", { troveSourceDir: "/t", troveRef: "m" }).resolved).toEqual({
+      ...new m.GuestImageBuild("r2", { buildCheckout: { dir: "/t", ref: "m" } }).resolved,
       warnings: [
         "troveSourceDir and troveRef are deprecated: they are now buildCheckout.dir and buildCheckout.ref; the former names still work for now and will be removed in a later release",
       ],
@@ -158,7 +158,7 @@ describe("GuestImageBuild", () => {
     // troveRef alone beside an image URL was taken and built nothing; it still is taken, with its warning, and builds
     // nothing (it belongs to no checkout: dropped).
     expect(
-      m.resolveGuestImageBuildArgs("alone", { troveRef: "m", imageUrl: "https://example.com/g.qcow2" }),
+      new m.GuestImageBuild("alone", { troveRef: "m", imageUrl: "https://example.com/g.qcow2" }).resolved,
     ).toMatchObject({
       troveRef: "unknown",
       source: { kind: "url" },

@@ -167,8 +167,8 @@ describe("one pipeline checks each field once", () => {
       DatastoreVersion: 3,
       DatastoreConfigurationParameters: 3,
     });
-    // pipelineWithCurrentNames once: datastoreImages and registration, each moved once.
-    expect(runs.renames).toBe(2);
+    // pipelineWithCurrentNames once: guestImage, datastoreImages and registration, each moved once; no child again.
+    expect(runs.renames).toBe(3);
   });
 
   it("a pipeline built in code: the same, its schema run by its constructor", async () => {
@@ -198,7 +198,7 @@ describe("one pipeline checks each field once", () => {
       GlanceImage: 1,
       TroveConfig: 1,
     });
-    // registration: false has no former names to move.
-    expect(runs.renames).toBe(1);
+    // guestImage and datastoreImages; registration: false has no former names to move.
+    expect(runs.renames).toBe(2);
   });
 });
