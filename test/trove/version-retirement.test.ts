@@ -130,3 +130,140 @@ describe("DatastoreVersionRetirement's decisions", () => {
     ]);
   });
 });
+
+describe("DatastoreVersionRetirement's count over SSH", () => {
+  const key =
+    "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA secret body\n-----END OPENSSH PRIVATE KEY-----\n";
+  const connection = {
+    host: "10.0.0.9",
+    port: 2222,
+    user: "stack",
+    privateKey: key,
+    hostKey: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIAEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEB",
+  };
+  const counter = { python: "/opt/stack/data/venv/bin/python3", troveConfPath: "/etc/trove/trove.conf", connection };
+
+  it("runs the counter with the controller's Python through ssh: only this run's files, the host key checked, no secret in argv", () => {
+    const args = r.sshUsageArgs(connection, counter.python, { key: "/tmp/run/id", knownHosts: "/tmp/run/known_hosts" });
+    expect(args.slice(0, 5)).toEqual(["-F", "/dev/null", "-T", "-x", "-a"]);
+    const options = args.flatMap((a, i) => (args[i - 1] === "-o" ? [a] : []));
+    expect(options).toEqual([
+      "BatchMode=yes",
+      "ConnectTimeout=30",
+      "ServerAliveInterval=15",
+      "ServerAliveCountMax=4",
+      "LogLevel=ERROR",
+      "StrictHostKeyChecking=yes",
+      `HostKeyAlias=${r.CONTROLLER_HOST_ALIAS}`,
+      "UserKnownHostsFile=/tmp/run/known_hosts",
+      "GlobalKnownHostsFile=/dev/null",
+      "UpdateHostKeys=no",
+      "IdentitiesOnly=yes",
+      "PasswordAuthentication=no",
+    ]);
+    expect(args.slice(-9)).toEqual([
+      "-i",
+      "/tmp/run/id",
+      "-p",
+      "2222",
+      "-l",
+      "stack",
+      "--",
+      "10.0.0.9",
+      r.remoteUsageCommand(counter.python),
+    ]);
+    // The remote command is the counter, every word quoted for the controller's shell, the request going on stdin.
+    expect(r.remoteUsageCommand("/opt/my python/bin/python3")).toMatch(
+      /^'\/opt\/my python\/bin\/python3' -c '.*' usage$/s,
+    );
+    for (const a of args) {
+      expect(a).not.toContain("secret body");
+      expect(a).not.toContain("PRIVATE KEY");
+    }
+    // Opted out by name: no check at all; no key: this machine's ssh-agent or default keys log in.
+    const insecure = r.sshUsageArgs(
+      { host: "h", port: 22, user: "u", insecureIgnoreHostKey: true },
+      "/usr/bin/python3",
+      {},
+    );
+    expect(insecure).toEqual(expect.arrayContaining(["StrictHostKeyChecking=no", "UserKnownHostsFile=/dev/null"]));
+    expect(insecure).not.toContain("-i");
+    expect(() => r.sshUsageArgs({ host: "h", port: 22, user: "u" }, "/usr/bin/python3", {})).toThrow(/hostKey/);
+  });
+
+  it("stores the counter without the key or password, and says which login it was", () => {
+    expect(r.storedCounter(counter)).toEqual({
+      ...counter,
+      connection: { host: "10.0.0.9", port: 2222, user: "stack", hostKey: connection.hostKey, login: "key" },
+    });
+    const { privateKey: _k, ...byPassword } = { ...connection, password: "pw" };
+    expect(r.storedCounter({ ...counter, connection: byPassword })!.connection).not.toHaveProperty("password");
+    expect(r.storedCounter({ ...counter, connection: byPassword })!.connection!.login).toBe("password");
+    // Stored again (outputs from stored inputs), it stays as it was.
+    expect(r.storedCounter(r.storedCounter(counter))).toEqual(r.storedCounter(counter));
+    expect(r.storedCounter({ python: "/usr/bin/python3", troveConfPath: "/etc/trove/trove.conf" })).toEqual({
+      python: "/usr/bin/python3",
+      troveConfPath: "/etc/trove/trove.conf",
+    });
+  });
+
+  it("with a password and no key, shows the candidates kept at preview and says why; the check's inputs hold no password", async () => {
+    const { privateKey: _k, ...byPassword } = { ...connection, password: "hunter2-secret" };
+    const checked = (await r.retirementProvider.check!(
+      { serving: [v104, v105], whenInUse: "retire", where: "" },
+      { serving: [v105], whenInUse: "retire", where: "", counter: { ...counter, connection: byPassword } },
+    )) as { inputs: r.RetirementInputs };
+    expect(checked.inputs.undecided).toEqual([v104]);
+    expect(checked.inputs.retained).toEqual([{ ...v104, reason: r.undecidedLine(v104, "", r.PASSWORD_ONLY) }]);
+    expect(checked.inputs.retained![0]!.reason).toContain("has a password and no privateKey");
+    expect(JSON.stringify(checked.inputs)).not.toContain("hunter2-secret");
+  });
+
+  it("fails the check naming the controller and the host key, never the key, when ssh is refused; removes its files", async () => {
+    const { readdirSync } = await import("node:fs");
+    const { tmpdir } = await import("node:os");
+    const before = readdirSync(tmpdir()).filter((f) => f.startsWith("pulumi-trove-ssh-"));
+    // Nothing listens on this port of 127.0.0.1: ssh fails at once.
+    const checked = (await r.retirementProvider.check!(
+      { serving: [v104], whenInUse: "retire", where: "region east" },
+      {
+        serving: [],
+        whenInUse: "retire",
+        where: "region east",
+        counter: { ...counter, connection: { ...connection, host: "127.0.0.1", port: 1 } },
+      },
+    )) as { inputs: r.RetirementInputs; failures: Array<{ property: string; reason: string }> };
+    expect(checked.failures).toHaveLength(1);
+    expect(checked.failures[0]!.property).toBe("counter");
+    expect(checked.failures[0]!.reason).toContain(
+      "cannot count what uses mariadb 10.4 in region east with /opt/stack/data/venv/bin/python3 and /etc/trove/trove.conf on stack@127.0.0.1:1 over SSH: ssh to stack@127.0.0.1:1 failed",
+    );
+    expect(checked.failures[0]!.reason).not.toContain("secret body");
+    expect(JSON.stringify(checked.inputs)).not.toContain("secret body");
+    expect(readdirSync(tmpdir()).filter((f) => f.startsWith("pulumi-trove-ssh-"))).toEqual(before);
+  });
+
+  it("counts a move with the earlier controller, given the current credentials when it is the same login", () => {
+    const stored = r.storedCounter(counter)!;
+    expect(r.movingCounter({ counter: stored }, { counter })).toEqual(counter);
+    const elsewhere = { ...counter, connection: { ...connection, host: "10.0.0.10" } };
+    expect(r.movingCounter({ counter: stored }, { counter: elsewhere })).toEqual(elsewhere);
+    const local = { python: "/usr/bin/python3", troveConfPath: "/etc/trove/trove.conf" };
+    expect(r.movingCounter({ counter: local }, { counter })).toEqual(local);
+    expect(r.movingCounter({}, { counter })).toEqual(counter);
+  });
+
+  it("compares the counter as stored: a rotated key changes nothing, another host or user is an update", async () => {
+    const stored = r.storedCounter(counter)!;
+    const olds = { serving: [v105], whenInUse: "retire" as const, where: "", counter: stored, retained: [] };
+    const diff = (news: Partial<r.RetirementInputs>) =>
+      r.retirementProvider.diff!("id", olds, { ...olds, ...news } as r.RetirementInputs);
+    expect(
+      (await diff({ counter: r.storedCounter({ ...counter, connection: { ...connection, privateKey: "other" } }) }))
+        .changes,
+    ).toBe(false);
+    expect(
+      (await diff({ counter: r.storedCounter({ ...counter, connection: { ...connection, user: "root" } }) })).changes,
+    ).toBe(true);
+  });
+});
