@@ -847,6 +847,11 @@ export class TroveGuestPipeline extends pulumi.ComponentResource {
         {
           ...(args.troveConfig ?? {}),
           registry: this.registry,
+          // The listed datastores' options only. A datastore whose every version is retired (kept in Trove while in
+          // use) keeps the options it was last given in the guest config: the editor sets only what it is given and
+          // never removes an option on update, and its images stay in the registry under those names
+          // (test/integration/trove-config.test.ts applies exactly that with the real editor). Recomputing them here
+          // would name images never published when the registry, repository or release changed since.
           imageOptions: this.datastoreImages.guestAgentOptions,
           catalog: resolved.catalog,
           troveRelease: resolved.troveRelease,
