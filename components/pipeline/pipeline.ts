@@ -45,7 +45,7 @@ import { LOCAL_REGISTRY_SCHEMA, LocalRegistry, LocalRegistryArgs } from "../regi
 import { REGISTRY_ENDPOINT_SCHEMA, RegistryEndpoint } from "../registry/registry-endpoint";
 import { TROVE_CONFIG_FIELDS, TroveConfig, TroveConfigArgs } from "../trove/trove-config";
 import { TROVE_CONTROLLER_SCHEMA, TroveController } from "../trove/trove-controller";
-import { checkHostKey, hostKeyOf, SshConnection } from "../internal/ssh";
+import { HOST_KEY_REQUIRED, hostKeyOf, SshConnection } from "../internal/ssh";
 import { absolutePathProblem, cloudNameProblem, firstDuplicate, versionNumberProblem } from "../internal/validate";
 import { CheckedArgs, checkArgs } from "../internal/check-args";
 import { FieldProblem } from "../internal/errors";
@@ -610,10 +610,11 @@ export function resolveTroveGuestPipelineArgs(name: string, args: TroveGuestPipe
     );
   }
   // Every region's controller connection is used (the usage count at preview, the parameter loads): each must say
-  // which host key to expect, or opt out by name.
+  // which host key to expect, or opt out by name (the schema has checked a given key's content).
   regions.forEach((r, i) => {
-    if (r.troveController?.connection)
-      checkHostKey(r.troveController.connection, `regions[${i}].troveController.connection`, problems);
+    const c = r.troveController?.connection;
+    if (c && c.hostKey === undefined && c.insecureIgnoreHostKey !== true)
+      problems.add(`regions[${i}].troveController.connection.hostKey`, undefined, HOST_KEY_REQUIRED);
   });
   problems.throwIfAny();
   return {

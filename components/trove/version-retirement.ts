@@ -52,10 +52,10 @@ export interface RetainedVersion extends ServedVersion {
 }
 
 /**
- * How the counter reaches a controller over SSH, as plain values. `privateKey` and `password` are only ever in what
- * the record is given (the check's `news`): the check counts with them and returns its inputs without them
- * ({@link storedCounter}), so neither the state's inputs nor its outputs hold them, whatever the engine does with
- * secrets. `login` says, in the stored form, which kind of credential there was.
+ * How the counter reaches a controller over SSH, as plain values. Only `host`, `port` and `user` (where the count runs)
+ * are stored: the check counts with the rest and returns its inputs without it ({@link storedCounter}), so neither the
+ * state's inputs nor its outputs hold the key or the password, whatever the engine does with secrets, and a rotated
+ * key or host key changes nothing the record holds.
  */
 export interface CounterConnection {
   host: string;
@@ -68,8 +68,6 @@ export interface CounterConnection {
   /** The host's key as `<type> <base64>` (parsed by the pipeline from the connection's `hostKey`). */
   hostKey?: string;
   insecureIgnoreHostKey?: boolean;
-  /** In the stored form only: `key`, `password` or `agent` (neither: the ssh-agent or default keys of this machine). */
-  login?: "key" | "password" | "agent";
 }
 
 /**
@@ -309,12 +307,14 @@ export function cannotCountWhy(counter: UsageCounter | undefined): string | unde
   return undefined;
 }
 
-/** The counter as the record stores it: the connection without its private key or password. @internal */
+/**
+ * The counter as the record stores it: where the count runs (the controller's address, port and user, its Python and
+ * trove.conf), without how it logs in (the key or password, which are secret, and the host key). @internal
+ */
 export function storedCounter(counter: UsageCounter | undefined): UsageCounter | undefined {
   if (counter?.connection === undefined) return counter;
-  const { privateKey, password, login: before, ...rest } = counter.connection;
-  const login = privateKey !== undefined ? "key" : password !== undefined ? "password" : (before ?? "agent");
-  return { ...counter, connection: { ...rest, login } };
+  const { host, port, user } = counter.connection;
+  return { ...counter, connection: { host, port, user } };
 }
 
 /**
@@ -487,8 +487,9 @@ function outputsOf(inputs: RetirementInputs, retained: RetainedVersion[]): Retir
 }
 
 /**
- * The counter for the versions where they are now, before a move: the earlier one (stored without its credentials,
- * which it takes from the current counter when both log in as the same user on the same host), else the current one.
+ * The counter for the versions where they are now, before a move: the earlier one (its Python and trove.conf; stored
+ * without how it logs in, which it takes from the current connection when both log in as the same user on the same
+ * host and port), else the current one.
  * @internal
  */
 export function movingCounter(
@@ -502,15 +503,7 @@ export function movingCounter(
   const b = before.connection;
   const n = now?.connection;
   if (n === undefined || n.host !== b.host || n.port !== b.port || n.user !== b.user) return now;
-  const { login: _login, ...place } = b;
-  return {
-    ...before,
-    connection: {
-      ...place,
-      ...(n.privateKey !== undefined ? { privateKey: n.privateKey } : {}),
-      ...(n.password !== undefined ? { password: n.password } : {}),
-    },
-  };
+  return { ...before, connection: n };
 }
 
 /**

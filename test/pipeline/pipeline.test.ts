@@ -640,6 +640,17 @@ describe("TroveGuestPipeline on day two", () => {
     expect(mocks.named("day-version-east-mariadb-10-5").dependsOn).not.toContain("day-version-east-mariadb-10-4");
   });
 
+  it("refuses a region controller's connection without a host key (the usage count connects there), naming the field", () => {
+    expect(
+      () =>
+        new p.TroveGuestPipeline("no-host-key", {
+          ...base,
+          versions,
+          regions: [{ name: "east", troveController: { connection: { host: "10.0.0.9", user: "stack" } } }],
+        }),
+    ).toThrow(/regions\[0\]\.troveController\.connection\.hostKey.*required: the host's public key line/);
+  });
+
   it("refuses an unknown whenInUse, naming the field and the values it takes", () => {
     expect(
       () => new p.TroveGuestPipeline("bad-when", { ...base, versions, registration: { whenInUse: "keep" as never } }),
