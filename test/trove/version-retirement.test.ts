@@ -219,9 +219,13 @@ describe("DatastoreVersionRetirement's count over SSH", () => {
   });
 
   it("fails the check naming the controller and the host key, never the key, when ssh is refused; removes its files", async () => {
-    const { readdirSync } = await import("node:fs");
+    const { mkdtempSync, readdirSync, rmSync } = await import("node:fs");
     const { tmpdir } = await import("node:os");
-    const before = readdirSync(tmpdir()).filter((f) => f.startsWith("pulumi-trove-ssh-"));
+    const path = await import("node:path");
+    // The run's files go under os.tmpdir(): one of this test's own, so other files' counts meanwhile do not show.
+    const runTmp = mkdtempSync(path.join(tmpdir(), "retirement-run-"));
+    const savedTmp = process.env.TMPDIR;
+    process.env.TMPDIR = runTmp;
     // Nothing listens on this port of 127.0.0.1: ssh fails at once.
     const checked = (await r.retirementProvider.check!(
       { serving: [v104], whenInUse: "retire", where: "region east" },
@@ -239,7 +243,10 @@ describe("DatastoreVersionRetirement's count over SSH", () => {
     );
     expect(checked.failures[0]!.reason).not.toContain("secret body");
     expect(JSON.stringify(checked.inputs)).not.toContain("secret body");
-    expect(readdirSync(tmpdir()).filter((f) => f.startsWith("pulumi-trove-ssh-"))).toEqual(before);
+    expect(readdirSync(runTmp)).toEqual([]);
+    if (savedTmp === undefined) delete process.env.TMPDIR;
+    else process.env.TMPDIR = savedTmp;
+    rmSync(runTmp, { recursive: true, force: true });
   });
 
   it("counts a move with the earlier controller, given the current credentials when it is the same login", () => {
@@ -269,5 +276,86 @@ describe("DatastoreVersionRetirement's count over SSH", () => {
     expect(
       (await diff({ counter: r.storedCounter({ ...counter, connection: { ...connection, user: "root" } }) })).changes,
     ).toBe(true);
+  });
+});
+
+describe("DatastoreVersionRetirement's ssh run, with a stand-in ssh that records what it was given", () => {
+  it("gives ssh the key as a 0600 file of the run (never its text), the request on stdin, and removes the files", async () => {
+    const { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } = await import("node:fs");
+    const { tmpdir } = await import("node:os");
+    const path = await import("node:path");
+    const bin = mkdtempSync(path.join(tmpdir(), "stand-in-ssh-"));
+    const record = path.join(bin, "record.json");
+    // Records its argv, the -i file's mode and whether it holds the key, the known_hosts line and stdin; answers as
+    // the counter does.
+    writeFileSync(
+      path.join(bin, "ssh"),
+      `#!/usr/bin/env python3
+import json, os, sys
+args = sys.argv[1:]
+key = args[args.index("-i") + 1]
+known = [a.split("=", 1)[1] for a in args if a.startswith("UserKnownHostsFile=")][0]
+json.dump({"args": args, "keyFile": key, "mode": oct(os.stat(key).st_mode & 0o777), "dirMode": oct(os.stat(os.path.dirname(key)).st_mode & 0o777),
+           "keyHeld": open(key).read() == os.environ["EXPECTED_KEY"], "known": open(known).read(), "stdin": sys.stdin.read()}, open(${JSON.stringify(record)}, "w"))
+print(json.dumps({"referencesEnforced": True, "usage": [{"datastore": "mariadb", "name": "10.4", "version": "10.4", "found": True,
+  "instances": 1, "backups": 0, "configurations": 0, "deletedInstances": 0, "deletedBackups": 0}]}))
+`,
+    );
+    chmodSync(path.join(bin, "ssh"), 0o755);
+    const key =
+      "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA secret body\n-----END OPENSSH PRIVATE KEY-----\n";
+    const saved = { PATH: process.env.PATH, EXPECTED_KEY: process.env.EXPECTED_KEY };
+    process.env.PATH = `${bin}:${process.env.PATH}`;
+    process.env.EXPECTED_KEY = key;
+    try {
+      const connection = {
+        host: "10.0.0.9",
+        port: 22,
+        user: "stack",
+        privateKey: key.trimEnd(), // without its final newline, as a stack file may hold it: written with one
+        hostKey: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIAEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEB",
+      };
+      const checked = (await r.retirementProvider.check!(
+        { serving: [v104, v105], whenInUse: "retire", where: "region east" },
+        {
+          serving: [v105],
+          whenInUse: "retire",
+          where: "region east",
+          counter: { python: "/usr/bin/python3", troveConfPath: "/etc/trove/trove.conf", connection },
+        },
+      )) as { inputs: r.RetirementInputs };
+      expect(checked.inputs.retained).toEqual([
+        {
+          ...v104,
+          reason:
+            "mariadb 10.4 in region east kept inactive: in use by 1 instance, 0 backups, 0 configuration groups; it is removed by the first up after they are gone",
+        },
+      ]);
+      expect(checked.inputs.counter).toEqual({
+        python: "/usr/bin/python3",
+        troveConfPath: "/etc/trove/trove.conf",
+        connection: { host: "10.0.0.9", port: 22, user: "stack" },
+      });
+      const seen = JSON.parse(readFileSync(record, "utf8")) as {
+        args: string[];
+        keyFile: string;
+        mode: string;
+        dirMode: string;
+        keyHeld: boolean;
+        known: string;
+        stdin: string;
+      };
+      expect(seen).toMatchObject({ mode: "0o600", dirMode: "0o700", keyHeld: true });
+      expect(seen.known).toBe(`${r.CONTROLLER_HOST_ALIAS} ${connection.hostKey}\n`);
+      expect(JSON.parse(seen.stdin)).toEqual({ configFile: "/etc/trove/trove.conf", versions: [v104] });
+      expect(seen.args.join("\n")).not.toContain("secret body");
+      expect(existsSync(seen.keyFile)).toBe(false);
+      expect(existsSync(path.dirname(seen.keyFile))).toBe(false);
+    } finally {
+      process.env.PATH = saved.PATH;
+      if (saved.EXPECTED_KEY === undefined) delete process.env.EXPECTED_KEY;
+      else process.env.EXPECTED_KEY = saved.EXPECTED_KEY;
+      rmSync(bin, { recursive: true, force: true });
+    }
   });
 });
