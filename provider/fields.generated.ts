@@ -339,7 +339,10 @@ export interface PipelineRegionFields {
   cloud?: PipelineRegion["cloud"];
   /** Region name inside that cloud. Default: the cloud's. */
   region?: PipelineRegion["region"];
-  /** The region's Trove controller, where configuration parameters are loaded. Default: none. */
+  /**
+   * The region's Trove controller: where configuration parameters are loaded, and where what uses a version taken out
+   * of `versions` is counted, at preview and at up (see `registration.whenInUse`). Default: none.
+   */
   troveController?: PipelineRegion["troveController"];
 }
 

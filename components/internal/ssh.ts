@@ -106,6 +106,10 @@ export const SSH_CONNECTION_SCHEMA: Rule = shape<SshConnection>(
   },
 );
 
+/** What a connection without `hostKey` (and not opted out) is told. @internal */
+export const HOST_KEY_REQUIRED =
+  "required: the host's public key line, e.g. from 'ssh-keyscan -t ed25519 <host>' (check it against the host's /etc/ssh/ssh_host_ed25519_key.pub); or set insecureIgnoreHostKey: true to connect without checking who answers";
+
 /** Records the problems of a connection's host-key settings under `<field>.hostKey` / `<field>.insecureIgnoreHostKey`. @internal */
 export function checkHostKey(c: SshConnection, field: string, problems: Problems): void {
   if (c.hostKey !== undefined) {
@@ -118,11 +122,7 @@ export function checkHostKey(c: SshConnection, field: string, problems: Problems
       `give hostKey or insecureIgnoreHostKey: true, not both`,
     );
   } else if (c.insecureIgnoreHostKey !== true) {
-    problems.add(
-      `${field}.hostKey`,
-      undefined,
-      "required: the host's public key line, e.g. from 'ssh-keyscan -t ed25519 <host>' (check it against the host's /etc/ssh/ssh_host_ed25519_key.pub); or set insecureIgnoreHostKey: true to connect without checking who answers",
-    );
+    problems.add(`${field}.hostKey`, undefined, HOST_KEY_REQUIRED);
   }
 }
 

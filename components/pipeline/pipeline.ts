@@ -26,6 +26,7 @@ import {
   DatastoreVersionRetirement,
   RetainedVersion,
   ServedVersion,
+  UsageCounterArgs,
   WhenVersionInUse,
 } from "../trove/version-retirement";
 import { Problems } from "../internal/errors";
@@ -63,6 +64,7 @@ import {
 } from "../trove/trove-config";
 import { IMAGE_TAGS_RULE } from "../trove/version-provider/provider";
 import { TROVE_CONTROLLER_SCHEMA, TroveController } from "../trove/trove-controller";
+import { HOST_KEY_REQUIRED, hostKeyOf, SshConnection } from "../internal/ssh";
 import { absolutePathProblem, cloudNameProblem, firstDuplicate, versionNumberProblem } from "../internal/validate";
 import { CheckedArgs, checkArgs, checkedByParent } from "../internal/check-args";
 import { FieldProblem } from "../internal/errors";
@@ -101,7 +103,10 @@ export interface PipelineRegion {
   cloud?: string;
   /** Region name inside that cloud. Default: the cloud's. */
   region?: string;
-  /** The region's Trove controller, where configuration parameters are loaded. Default: none. */
+  /**
+   * The region's Trove controller: where configuration parameters are loaded, and where what uses a version taken out
+   * of `versions` is counted, at preview and at up (see `registration.whenInUse`). Default: none.
+   */
   troveController?: TroveController;
 }
 
@@ -129,8 +134,10 @@ export interface PipelineRegistration {
    * What happens to a version taken out of `versions` while Trove reports it in use (by instances, backups or
    * configuration groups): `retire` keeps it, inactive and not default, with its configuration parameters and a Glance
    * image its tags find, says so in one warning line per version, and deletes it on the first up after nothing uses it;
-   * `fail` stops the preview (or up) with that line instead. Usage is counted at preview on a region whose
-   * `troveController` is this machine; elsewhere Trove's own DELETE decides at up. See docs/day-two.md.
+   * `fail` stops the preview (or up) with that line instead. Usage is counted at preview (and again at up) with each
+   * region's `troveController`, on this machine or over its SSH connection (which needs a `privateKey`, or this
+   * machine's ssh-agent: ssh takes no password unattended); a region without one, or with a password only, shows the
+   * version kept at preview and Trove's own DELETE decides at up. See docs/day-two.md.
    * Default: `retire`.
    */
   whenInUse?: WhenVersionInUse;
@@ -675,6 +682,13 @@ export function resolveTroveGuestPipelineArgs(name: string, args: TroveGuestPipe
       ),
     );
   }
+  // Every region's controller connection is used (the usage count at preview, the parameter loads): each must say
+  // which host key to expect, or opt out by name (the schema has checked a given key's content).
+  regions.forEach((r, i) => {
+    const c = r.troveController?.connection;
+    if (c && c.hostKey === undefined && c.insecureIgnoreHostKey !== true)
+      problems.add(`regions[${i}].troveController.connection.hostKey`, undefined, HOST_KEY_REQUIRED);
+  });
   problems.throwIfAny();
   return {
     versions,
@@ -705,6 +719,23 @@ function checkedByThePipeline<T extends object>(
   const given = computed.filter((f) => args[f] !== undefined) as readonly string[];
   const checked = Object.keys(schema.fields!).filter((f) => !given.includes(f));
   return checkedByParent(args, checked as (keyof T & string)[]);
+}
+
+/**
+ * A region controller's connection as the retirement record's counter takes it: the default port, the host key
+ * parsed (the resolver has checked it), the secrets as they are (Outputs stay secret; the record never stores them).
+ */
+function counterConnection(c: SshConnection): NonNullable<UsageCounterArgs["connection"]> {
+  const hostKey = hostKeyOf(c);
+  return {
+    host: c.host,
+    port: c.port ?? 22,
+    user: c.user,
+    ...(c.privateKey !== undefined ? { privateKey: c.privateKey } : {}),
+    ...(c.password !== undefined ? { password: c.password } : {}),
+    ...(hostKey !== undefined ? { hostKey } : {}),
+    ...(c.insecureIgnoreHostKey === true ? { insecureIgnoreHostKey: true } : {}),
+  };
 }
 
 /** The rules file of a retired version's datastore, when parameters are loaded and the checkout holds one. */
@@ -875,14 +906,14 @@ export class TroveGuestPipeline extends pulumi.ComponentResource {
             where: suffix ? `region ${region.name}` : "",
             cloud: region.cloud,
             region: region.region,
-            // Counted at preview where the controller is this machine; over SSH, Trove's DELETE decides at up.
-            counter:
-              controller && !controller.connection
-                ? {
-                    python: controller.python ?? "/usr/bin/python3",
-                    troveConfPath: controller.troveConfPath ?? "/etc/trove/trove.conf",
-                  }
-                : undefined,
+            // Counted at preview (and up) with the controller's Python, on this machine or on the controller over SSH.
+            counter: controller
+              ? {
+                  python: controller.python ?? "/usr/bin/python3",
+                  troveConfPath: controller.troveConfPath ?? "/etc/trove/trove.conf",
+                  ...(controller.connection ? { connection: counterConnection(controller.connection) } : {}),
+                }
+              : undefined,
           },
           { parent: this },
         );
@@ -931,6 +962,11 @@ export class TroveGuestPipeline extends pulumi.ComponentResource {
           {
             ...(args.troveConfig ?? {}),
             registry: this.registry,
+            // The listed datastores' options only. A datastore whose every version is retired (kept in Trove while in
+            // use) keeps the options it was last given in the guest config: the editor sets only what it is given and
+            // never removes an option on update, and its images stay in the registry under those names
+            // (test/integration/trove-config.test.ts applies exactly that with the real editor). Recomputing them here
+            // would name images never published when the registry, repository or release changed since.
             imageOptions: this.datastoreImages.guestAgentOptions,
             catalog: resolved.catalog,
             troveRelease: resolved.troveRelease,

@@ -4,6 +4,7 @@
 
 import * as pulumi from "@pulumi/pulumi";
 import { loadScript } from "../internal/scripts/index";
+import { shellCommand } from "../internal/shell";
 import { loadCredentials, OpenStackApiError, openTroveSession, trove } from "./trove-client";
 
 // Its `check`, which runs at preview as at up, compares them with the versions it served or kept before and asks Trove
@@ -50,14 +51,53 @@ export interface RetainedVersion extends ServedVersion {
   reason: string;
 }
 
-/** Where usage is counted: the controller's Python that imports Trove, and its trove.conf (this machine only). */
+/**
+ * How the counter reaches a controller over SSH, as plain values. Only `host`, `port` and `user` (where the count runs)
+ * are stored: the check counts with the rest and returns its inputs without it ({@link storedCounter}), so neither the
+ * state's inputs nor its outputs hold the key or the password, whatever the engine does with secrets, and a rotated
+ * key or host key changes nothing the record holds.
+ */
+export interface CounterConnection {
+  host: string;
+  port: number;
+  user: string;
+  /** The private key's text (secret). */
+  privateKey?: string;
+  /** The password (secret); ssh cannot log in with one unattended, so a connection with only a password is not counted. */
+  password?: string;
+  /** The host's key as `<type> <base64>` (parsed by the pipeline from the connection's `hostKey`). */
+  hostKey?: string;
+  insecureIgnoreHostKey?: boolean;
+}
+
+/**
+ * Where usage is counted: the controller's Python that imports Trove and its trove.conf, on this machine, or on the
+ * controller over SSH (`connection`).
+ */
 export interface UsageCounter {
   python: string;
   troveConfPath: string;
+  connection?: CounterConnection;
+}
+
+/** What the pipeline gives as {@link UsageCounter}: the connection's address, user and secrets may be Outputs. */
+export interface UsageCounterArgs {
+  python: string;
+  troveConfPath: string;
+  connection?: {
+    host: pulumi.Input<string>;
+    port: pulumi.Input<number>;
+    user: pulumi.Input<string>;
+    privateKey?: pulumi.Input<string>;
+    password?: pulumi.Input<string>;
+    hostKey?: string;
+    insecureIgnoreHostKey?: boolean;
+  };
 }
 
 /** The record's inputs (and state): its arguments, and what its `check` decides. @internal */
-export interface RetirementInputs extends DatastoreVersionRetirementArgs {
+export interface RetirementInputs extends Omit<DatastoreVersionRetirementArgs, "counter"> {
+  counter?: UsageCounter;
   /** Computed by `check`: the versions kept inactive. */
   retained?: RetainedVersion[];
   /** Computed by `check`: versions whose usage only Trove's DELETE can tell (no counter), settled at up. */
@@ -111,9 +151,21 @@ export function refusedLine(v: ServedVersion, where: string, refusal: string): s
   return `${versionTitle(v, where)} kept inactive: Trove refused to delete it (${refusal}); it is removed by the first up after that is gone`;
 }
 
-/** The preview's line for a version whose usage only Trove's DELETE at up can tell. @internal */
-export function undecidedLine(v: ServedVersion, where: string): string {
-  return `${versionTitle(v, where)} no longer listed: without a local troveController its usage cannot be counted at preview, so at up Trove decides: deleted if nothing uses it, else kept inactive`;
+/** Why the preview cannot count, when no troveController is given. @internal */
+export const NO_CONTROLLER = "without a troveController its usage cannot be counted at preview";
+
+/** Why the preview cannot count over a connection that has a password and no private key. @internal */
+export const PASSWORD_ONLY =
+  "its usage cannot be counted at preview: the troveController's connection has a password and no privateKey, and ssh cannot log in with a password unattended (give the connection a privateKey to count it at preview)";
+
+/** The preview's line for a version whose usage only Trove's DELETE at up can tell, and why. @internal */
+export function undecidedLine(v: ServedVersion, where: string, why: string = NO_CONTROLLER): string {
+  return `${versionTitle(v, where)} no longer listed: ${why}, so at up Trove decides: deleted if nothing uses it, else kept inactive`;
+}
+
+/** The preview's line for a version counted only at up, once the connection (another resource's output) is known. @internal */
+export function countedAtUpLine(v: ServedVersion, where: string): string {
+  return `${versionTitle(v, where)} no longer listed: the troveController's connection is not known until up, so its usage is counted then (kept inactive if in use)`;
 }
 
 /** The strict mode's refusal, with the way forward. @internal */
@@ -172,21 +224,181 @@ export function retirementCandidates(
   return out;
 }
 
-/** Runs the usage counter (sync-parameters.py's `usage` mode) with the controller's Python on this machine. @internal */
+/** The Pulumi SDK's marker of a value unknown during a preview (runtime/rpc.js `unknownValue`), as the host passes it. */
+const UNKNOWN_VALUE = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+
+/** The alias the controller's host key is filed under in the counter's own known_hosts file. @internal */
+export const CONTROLLER_HOST_ALIAS = "pulumi-trove-controller";
+
+/** The command the controller's login shell runs: the counter with the controller's Python, every word quoted. @internal */
+export function remoteUsageCommand(python: string): string {
+  return shellCommand([python, "-c", PARAMETERS_SYNC_PY, "usage"]);
+}
+
+/**
+ * The system ssh client's arguments that run the usage counter on the controller: no configuration file but these
+ * options (`-F /dev/null`), unattended (`BatchMode`), the host checked against exactly the stack's `hostKey` (a
+ * known_hosts file of this run, `files.knownHosts`) or, opted out by name, not at all; the private key from a file of
+ * this run (`files.key`), else the ssh-agent or default keys of this machine. Only paths and public values: no
+ * secret is ever in argv. @internal
+ */
+export function sshUsageArgs(
+  c: CounterConnection,
+  python: string,
+  files: { key?: string; knownHosts?: string },
+): string[] {
+  let hostOptions: string[];
+  if (c.hostKey !== undefined && files.knownHosts !== undefined)
+    hostOptions = [
+      "StrictHostKeyChecking=yes",
+      `HostKeyAlias=${CONTROLLER_HOST_ALIAS}`,
+      `UserKnownHostsFile=${files.knownHosts}`,
+      "GlobalKnownHostsFile=/dev/null",
+      "UpdateHostKeys=no",
+    ];
+  else if (c.insecureIgnoreHostKey === true)
+    hostOptions = ["StrictHostKeyChecking=no", "UserKnownHostsFile=/dev/null", "GlobalKnownHostsFile=/dev/null"];
+  else
+    throw new Error(
+      `no host key for ${c.host}: set the troveController connection's hostKey (or insecureIgnoreHostKey: true)`,
+    );
+  const options = [
+    "BatchMode=yes",
+    "ConnectTimeout=30",
+    "ServerAliveInterval=15",
+    "ServerAliveCountMax=4",
+    "LogLevel=ERROR",
+    ...hostOptions,
+    ...(files.key !== undefined ? ["IdentitiesOnly=yes", "PasswordAuthentication=no"] : []),
+  ];
+  return [
+    "-F",
+    "/dev/null",
+    "-T",
+    "-x",
+    "-a",
+    ...options.flatMap((o) => ["-o", o]),
+    ...(files.key !== undefined ? ["-i", files.key] : []),
+    "-p",
+    String(c.port),
+    "-l",
+    c.user,
+    "--",
+    c.host,
+    remoteUsageCommand(python),
+  ];
+}
+
+/** `user@host:port`, as messages name the controller. @internal */
+export function connectionTitle(c: Pick<CounterConnection, "host" | "port" | "user">): string {
+  return `${c.user}@${c.host}:${c.port}`;
+}
+
+/**
+ * Why the usage cannot be counted with this counter now, or undefined when it can: a password-only connection, or
+ * a connection a preview does not know yet (another resource's output). @internal
+ */
+export function cannotCountWhy(counter: UsageCounter | undefined): string | undefined {
+  if (counter === undefined) return NO_CONTROLLER;
+  const c = counter.connection;
+  if (c === undefined) return undefined;
+  if ([c.host, c.port, c.user, c.privateKey, c.password].includes(UNKNOWN_VALUE as never)) return "unknown";
+  if (c.privateKey === undefined && c.password !== undefined) return PASSWORD_ONLY;
+  return undefined;
+}
+
+/**
+ * The counter as the record stores it: where the count runs (the controller's address, port and user, its Python and
+ * trove.conf), without how it logs in (the key or password, which are secret, and the host key). @internal
+ */
+export function storedCounter(counter: UsageCounter | undefined): UsageCounter | undefined {
+  if (counter?.connection === undefined) return counter;
+  const { host, port, user } = counter.connection;
+  return { ...counter, connection: { host, port, user } };
+}
+
+/**
+ * Runs the counter on the controller over SSH with the system OpenSSH client: the private key in a file of its own
+ * (mode 0600, in a directory of this run only readable by this user) and the host key in a known_hosts file beside
+ * it, both removed whatever happens; the request on stdin. Throws one line naming the controller, never the key.
+ */
+function runUsageOverSsh(counter: UsageCounter, request: string): string {
+  // Required here, not imported: see countUsage.
+  /* eslint-disable @typescript-eslint/no-require-imports */
+  const { execFileSync } = require("node:child_process") as typeof import("node:child_process");
+  const fs = require("node:fs") as typeof import("node:fs");
+  const os = require("node:os") as typeof import("node:os");
+  const path = require("node:path") as typeof import("node:path");
+  /* eslint-enable @typescript-eslint/no-require-imports */
+  const c = counter.connection!;
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "pulumi-trove-ssh-"));
+  try {
+    fs.chmodSync(dir, 0o700);
+    const files: { key?: string; knownHosts?: string } = {};
+    if (c.privateKey !== undefined) {
+      files.key = path.join(dir, "id");
+      // OpenSSH refuses a key file readable by others, and some key formats without their final newline.
+      fs.writeFileSync(files.key, c.privateKey.endsWith("\n") ? c.privateKey : `${c.privateKey}\n`, {
+        mode: 0o600,
+        flag: "wx",
+      });
+    }
+    if (c.hostKey !== undefined) {
+      files.knownHosts = path.join(dir, "known_hosts");
+      fs.writeFileSync(files.knownHosts, `${CONTROLLER_HOST_ALIAS} ${c.hostKey}\n`, { mode: 0o600, flag: "wx" });
+    }
+    try {
+      return execFileSync("ssh", sshUsageArgs(c, counter.python, files), {
+        input: request,
+        encoding: "utf8",
+        stdio: ["pipe", "pipe", "pipe"],
+        timeout: 120_000,
+      });
+    } catch (error) {
+      // execFileSync's own message repeats the whole command line: ours names the controller and says what failed.
+      const e = error as { code?: string; status?: number | null; signal?: string | null; stderr?: string };
+      const stderr = String(e.stderr ?? "").trim();
+      const where = connectionTitle(c);
+      let reason: string;
+      if (e.code === "ENOENT")
+        reason = "the ssh client is not installed on the machine that runs Pulumi (Debian: openssh-client)";
+      else if (
+        /Host key verification failed|REMOTE HOST IDENTIFICATION HAS CHANGED|No \S+ host key is known/.test(stderr)
+      )
+        reason = `${where} did not present the host key in the troveController connection's hostKey; nothing was run there (check the key with ssh-keyscan and the host's /etc/ssh/ssh_host_*_key.pub)`;
+      else if (e.signal) reason = `ssh to ${where} was stopped (${e.signal}) after 120 s`;
+      else reason = `ssh to ${where} failed${e.status ? ` (exit ${e.status})` : ""}`;
+      throw Object.assign(new Error(reason), { stderr });
+    }
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Runs the usage counter (sync-parameters.py's `usage` mode) with the controller's Python: on this machine, or on
+ * the controller over SSH. @internal
+ */
 export function countUsage(
   counter: UsageCounter,
   versions: ServedVersion[],
 ): Array<ServedVersion & { found: boolean } & Partial<VersionUsage>> {
-  // Required here, not imported: the provider is serialized with its closure, which takes a module by name only
-  // when it is required inside the function (an import, under vitest's transform, would be serialized by value).
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { execFileSync } = require("node:child_process") as typeof import("node:child_process");
-  const out = execFileSync(counter.python, ["-c", PARAMETERS_SYNC_PY, "usage"], {
-    input: JSON.stringify({ configFile: counter.troveConfPath, versions }),
-    encoding: "utf8",
-    stdio: ["pipe", "pipe", "pipe"],
-    timeout: 120_000,
-  });
+  const request = JSON.stringify({ configFile: counter.troveConfPath, versions });
+  let out: string;
+  if (counter.connection !== undefined) {
+    out = runUsageOverSsh(counter, request);
+  } else {
+    // Required here, not imported: the provider is serialized with its closure, which takes a module by name only
+    // when it is required inside the function (an import, under vitest's transform, would be serialized by value).
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { execFileSync } = require("node:child_process") as typeof import("node:child_process");
+    out = execFileSync(counter.python, ["-c", PARAMETERS_SYNC_PY, "usage"], {
+      input: request,
+      encoding: "utf8",
+      stdio: ["pipe", "pipe", "pipe"],
+      timeout: 120_000,
+    });
+  }
   const result = JSON.parse(out.trim().split("\n").pop()!) as {
     referencesEnforced: boolean;
     usage: Array<ServedVersion & { found: boolean } & Partial<VersionUsage>>;
@@ -263,20 +475,43 @@ async function settleUndecided(inputs: RetirementInputs): Promise<RetainedVersio
   return retained;
 }
 
-/** The stored outputs: the inputs with the decision (no undefined values: the host's protobuf Struct refuses them). */
+/**
+ * The stored outputs: the inputs with the decision (no undefined values: the host's protobuf Struct refuses them), and
+ * the counter as stored, without the connection's key or password (check has taken them out already; this is the
+ * second lock on that door).
+ */
 function outputsOf(inputs: RetirementInputs, retained: RetainedVersion[]): RetirementInputs {
-  const { undecided: _undecided, ...rest } = inputs;
-  return { ...rest, retained };
+  const { undecided: _undecided, counter, ...rest } = inputs;
+  const stored = storedCounter(counter);
+  return { ...rest, ...(stored !== undefined ? { counter: stored } : {}), retained };
+}
+
+/**
+ * The counter for the versions where they are now, before a move: the earlier one (its Python and trove.conf; stored
+ * without how it logs in, which it takes from the current connection when both log in as the same user on the same
+ * host and port), else the current one.
+ * @internal
+ */
+export function movingCounter(
+  olds: Partial<RetirementInputs>,
+  news: Pick<RetirementInputs, "counter">,
+): UsageCounter | undefined {
+  const before = olds.counter;
+  const now = news.counter;
+  if (before === undefined) return now;
+  if (before.connection === undefined) return before;
+  const b = before.connection;
+  const n = now?.connection;
+  if (n === undefined || n.host !== b.host || n.port !== b.port || n.user !== b.user) return now;
+  return { ...before, connection: n };
 }
 
 /**
  * A region moved to another cloud or region replaces each version it holds, and a replacement deletes first: each one
  * still in use (or held by deleted rows) is refused here, at preview, before anything runs. Counted where the versions
- * are now (the earlier counter, else the new one); without any, Trove's refusal of the DELETE at up is the backstop.
+ * are now ({@link movingCounter}); where that cannot be counted, Trove's refusal of the DELETE at up is the backstop.
  */
-function movingFailures(olds: Partial<RetirementInputs>, news: RetirementInputs): string[] {
-  const counter = olds.counter ?? news.counter;
-  if (!counter) return [];
+function movingFailures(olds: Partial<RetirementInputs>, news: RetirementInputs, counter: UsageCounter): string[] {
   const from = placeText(olds);
   const to = placeText(news);
   return countUsage(counter, versionsHeld(olds)).flatMap((u) => {
@@ -301,59 +536,74 @@ function movingFailures(olds: Partial<RetirementInputs>, news: RetirementInputs)
 /** The record's dynamic provider. @internal */
 export const retirementProvider: pulumi.dynamic.ResourceProvider = {
   async check(olds: Partial<RetirementInputs>, news: RetirementInputs) {
+    // What the record keeps (the next check's olds, and its outputs) never holds the connection's key or password.
+    const stored = storedCounter(news.counter);
     const base: RetirementInputs = { ...news, retained: [], undecided: [] };
+    if (stored === undefined) delete base.counter;
+    else base.counter = stored;
     const cannotCount = (versions: ServedVersion[], counter: UsageCounter, error: unknown) => {
       const stderr = String((error as { stderr?: string }).stderr ?? "")
         .trim()
         .split("\n")
         .slice(-3)
         .join(" ");
+      const over = counter.connection ? ` on ${connectionTitle(counter.connection)} over SSH` : "";
+      const message = (error as Error).message;
       return {
         inputs: base,
         failures: [
           {
             property: "counter",
-            reason: `cannot count what uses ${versions.map((c) => versionTitle(c, news.where)).join(", ")} with ${counter.python} and ${counter.troveConfPath}: ${stderr || (error as Error).message}`,
+            reason: `cannot count what uses ${versions.map((c) => versionTitle(c, news.where)).join(", ")} with ${counter.python} and ${counter.troveConfPath}${over}: ${counter.connection ? `${message}${stderr ? `: ${stderr}` : ""}` : stderr || message}`,
           },
         ],
       };
     };
     if (placeChanged(olds, news)) {
-      const counter = olds.counter ?? news.counter;
-      let moving: string[];
-      try {
-        moving = movingFailures(olds, news);
-      } catch (error) {
-        return cannotCount(versionsHeld(olds), counter!, error);
+      const counter = movingCounter(olds, news);
+      if (counter !== undefined && cannotCountWhy(counter) === undefined) {
+        let moving: string[];
+        try {
+          moving = movingFailures(olds, news, counter);
+        } catch (error) {
+          return cannotCount(versionsHeld(olds), counter, error);
+        }
+        if (moving.length > 0)
+          return { inputs: base, failures: moving.map((reason) => ({ property: "region", reason })) };
       }
-      if (moving.length > 0)
-        return { inputs: base, failures: moving.map((reason) => ({ property: "region", reason })) };
     }
     const candidates = retirementCandidates(olds, news);
     if (candidates.length === 0) return { inputs: base };
-    // Without a counter, preview shows them kept (the safe outcome); at up, Trove's DELETE decides.
-    if (!news.counter)
+    // Without a counter (or over a connection ssh cannot use unattended), preview shows them kept (the safe outcome),
+    // and says why; at up, Trove's DELETE decides. A connection known only at up is counted then.
+    const why = cannotCountWhy(news.counter);
+    if (why !== undefined)
       return {
         inputs: {
           ...base,
-          undecided: candidates,
-          retained: candidates.map((v) => ({ ...v, reason: undecidedLine(v, news.where) })),
+          undecided: why === "unknown" ? [] : candidates,
+          retained: candidates.map((v) => ({
+            ...v,
+            reason: why === "unknown" ? countedAtUpLine(v, news.where) : undecidedLine(v, news.where, why),
+          })),
         },
       };
     let usage;
     try {
-      usage = countUsage(news.counter, candidates);
+      usage = countUsage(news.counter!, candidates);
     } catch (error) {
-      return cannotCount(candidates, news.counter, error);
+      return cannotCount(candidates, news.counter!, error);
     }
     const { retained, failures } = decide(news, usage);
     return { inputs: { ...base, retained }, failures: failures.map((reason) => ({ property: "serving", reason })) };
   },
   async diff(_id: string, olds: RetirementInputs, news: RetirementInputs) {
     const fields = ["serving", "whenInUse", "where", "cloud", "region", "counter", "retained", "undecided"] as const;
-    // `undecided` is not stored (outputsOf drops it): absent there and empty here are the same.
+    // `undecided` is not stored (outputsOf drops it): absent there and empty here are the same. `counter` is compared
+    // as stored: where and how the controller is reached, not its key or password, which the record never keeps (a
+    // rotated key changes nothing the record holds, and the next check counts with it anyway).
     const value = (r: RetirementInputs, f: (typeof fields)[number]) =>
-      JSON.stringify(r[f] ?? (f === "undecided" ? [] : null));
+      JSON.stringify(f === "counter" ? (storedCounter(r.counter) ?? null) : (r[f] ?? (f === "undecided" ? [] : null)));
     const changed = fields.filter((f) => value(olds, f) !== value(news, f));
     return { changes: changed.length > 0 };
   },
@@ -383,8 +633,11 @@ export interface DatastoreVersionRetirementArgs {
   cloud?: string;
   /** Region. Default: the cloud's. */
   region?: string;
-  /** Count usage with Trove's models on this machine. Default: not counted (Trove's DELETE decides at up). */
-  counter?: UsageCounter;
+  /**
+   * Count usage with Trove's models, on this machine or on the controller over SSH. Default: not counted (Trove's
+   * DELETE decides at up).
+   */
+  counter?: UsageCounterArgs;
 }
 
 /**

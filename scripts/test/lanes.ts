@@ -61,6 +61,7 @@ export const LANES: Record<string, Step[] | null> = {
         "image-fetch",
         "guest-image-build",
         "remote-command",
+        "version-retirement-ssh",
       ]),
     },
   ],

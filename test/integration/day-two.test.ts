@@ -4,6 +4,9 @@
 // while instances, backups and configuration groups (rows written with Trove's own models, as Trove writes them) still
 // use them: kept inactive with their parameters and a Glance image their tags find, in preview as at up; the strict
 // mode refusing; deleted rows that still hold a version on MariaDB; and the clean removal once nothing uses them.
+// The region's controller is this machine on 2025.1, and on zed and 2026.2 a throwaway sshd on 127.0.0.1 (root, its
+// own host key, the stack's `controllerSshKey`), so the record counts over SSH there, as devstack and production do;
+// there, the stack's state is also read for the key.
 
 import { execFileSync } from "node:child_process";
 import { mkdirSync, readFileSync, rmSync } from "node:fs";
@@ -11,6 +14,8 @@ import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { trove } from "../../components/trove/trove-client";
 import { PulumiEngine } from "../support/engine/engine";
+import { isSecret } from "../support/engine/wire";
+import { startSshd, TestSshd } from "../support/sshd";
 import { ensureLab, Lab, labReleases } from "../support/lab";
 import { troveRest, TroveRest } from "../support/trove-rest";
 import { imageTroveFinds } from "../support/openstack-apply";
@@ -18,6 +23,22 @@ import { imageTroveFinds } from "../support/openstack-apply";
 const ROOT = path.join(__dirname, "..", "..");
 const ROWS = path.join(__dirname, "../support/trove_rows.py");
 const TENANT = "day-two-tenant";
+/** The releases whose controller is reached over SSH (the others count on this machine), and each one's sshd port. */
+const OVER_SSH: Record<string, number> = { zed: 16231, "2026.2": 16233 };
+
+/** The value with every secret replaced, as the engine encrypts secrets in the state: what is left is plain text. */
+function withoutSecrets(value: unknown): unknown {
+  if (isSecret(value)) return "[secret]";
+  if (Array.isArray(value)) return value.map(withoutSecrets);
+  if (value && typeof value === "object")
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, withoutSecrets(v)]));
+  return value;
+}
+
+/** The private key's lines that carry key material (its base64 body). */
+function keyLines(privateKey: string): string[] {
+  return privateKey.split("\n").filter((l) => l.length >= 16 && !l.startsWith("-----"));
+}
 
 type Versions = Array<{
   datastore: string;
@@ -38,6 +59,7 @@ describe.concurrent("day two", () => {
     describe(`on Trove ${release}`, () => {
       let lab: Lab;
       let engine: PulumiEngine;
+      let sshd: TestSshd | undefined;
       let api: TroveRest;
       // A guest image file of this test's own: the lab's image file is rewritten by the lab stack's test, in another
       // lane, and a changed file is a new image.
@@ -70,7 +92,17 @@ describe.concurrent("day two", () => {
         "pulumi-trove:guestImage": { existingImagePath: image },
         "pulumi-trove:glanceImage": { name: `trove-guest-day-two-${release}` },
         "pulumi-trove:regions": [
-          { name: "lab", cloud: "trove-lab", troveController: { troveConfPath: lab.troveConf, python: lab.python } },
+          {
+            name: "lab",
+            cloud: "trove-lab",
+            troveController: {
+              troveConfPath: lab.troveConf,
+              python: lab.python,
+              ...(sshd
+                ? { connection: { host: "127.0.0.1", port: sshd.port, user: sshd.user, hostKey: sshd.hostPublicKey } }
+                : {}),
+            },
+          },
         ],
         // The zed lab's upstream registry stands in for an existing one: nothing to run, nothing to build.
         "pulumi-trove:registry": { existing: { address: "127.0.0.1:5001", insecure: true } },
@@ -100,7 +132,13 @@ describe.concurrent("day two", () => {
         execFileSync("qemu-img", ["create", "-q", "-f", "qcow2", image, "16M"]);
         const env: NodeJS.ProcessEnv = { ...process.env, OS_CLIENT_CONFIG_FILE: lab.cloudsYaml };
         for (const k of Object.keys(env)) if (/^OS_/.test(k) && k !== "OS_CLIENT_CONFIG_FILE") delete env[k];
-        engine = new PulumiEngine({ root: ROOT, stack: "lab", env });
+        if (OVER_SSH[release]) sshd = await startSshd(OVER_SSH[release]);
+        engine = new PulumiEngine({
+          root: ROOT,
+          stack: "lab",
+          env,
+          ...(sshd ? { secrets: { controllerSshKey: sshd.privateKey } } : {}),
+        });
       }, 300_000);
 
       afterAll(async () => {
@@ -115,6 +153,8 @@ describe.concurrent("day two", () => {
           await engine.destroy();
         }
         if (image) rmSync(image, { force: true });
+        // After destroy, whose parameter deletes run on the controller.
+        await sshd?.stop();
       }, 300_000);
 
       it("moves the default and deactivates in place; keeps what databases use, inactive, in preview and at up; refuses in strict mode; removes it once nothing uses it", async () => {
@@ -173,8 +213,11 @@ describe.concurrent("day two", () => {
         // Both taken out of the stack (mysql altogether): the preview already says they are kept, and deletes nothing.
         const onlyNew: Versions = [{ datastore: "mariadb", version: "10.5", upstreamTag: "10.4", default: true }];
         engine.options.configOverrides = configFor(onlyNew);
+        const loginsBefore = sshd?.logins();
         const retirePreview = await engine.preview();
         expect(retirePreview.errors).toEqual([]);
+        // Over SSH, the preview counted on the controller: one login (the parameter loads run nothing in a preview).
+        if (sshd) expect(sshd.logins()).toBe(loginsBefore! + 1);
         // Only the publish steps of the images go (their delete removes nothing from the registry: the images stay).
         const removes = (r: typeof retirePreview) =>
           r.changes.filter((c) => (c.op === "delete" || c.op === "replace") && !/-images-publish-/.test(c.name));
@@ -184,9 +227,24 @@ describe.concurrent("day two", () => {
           "mariadb 10.4 in region lab kept inactive: in use by 1 instance, 0 backups, 0 configuration groups; it is removed by the first up after they are gone",
         ];
         for (const l of lines) expect(warnings(retirePreview).join("\n")).toContain(`TroveGuestPipeline "lab": ${l}`);
+        expect(warnings(retirePreview).join("\n")).not.toContain("no longer listed:");
         const retire = await engine.up();
         expect(retire.errors).toEqual([]);
         expect(removes(retire)).toEqual([]);
+        if (sshd) {
+          // The key reached the controller's commands as a secret, and the record never kept it: the state's plain
+          // text (its secrets taken out, as the engine encrypts them) holds no line of it, nor does the record at all.
+          const material = keyLines(sshd.privateKey);
+          expect(material.length).toBeGreaterThan(0);
+          const plainState = JSON.stringify(withoutSecrets(engine.state));
+          const record = JSON.stringify(engine.state.filter((r) => r.type.endsWith(":DatastoreVersionRetirement")));
+          expect(record).toContain(`"connection":{"host":"127.0.0.1","port":${sshd.port},"user":"root"}`);
+          for (const line of material) {
+            expect(plainState).not.toContain(line);
+            expect(record).not.toContain(line);
+          }
+          expect(JSON.stringify(engine.state)).toContain(material[0]);
+        }
         for (const ref of images)
           execFileSync("skopeo", ["inspect", "--tls-verify=false", "--raw", `docker://${ref}`], { stdio: "pipe" });
         expect(retire.changes.map((c) => c.name)).toContain("lab-version-lab-mysql-5-7-29");

@@ -408,6 +408,50 @@ describe("applying over SSH into existing files", () => {
     expect(readFileSync(troveConf(), "utf8")).toBe(before);
   });
 
+  it("a datastore retired entirely (its versions kept in Trove, none listed): the next apply, without its section, leaves its image options as written and restarts nothing", () => {
+    // What the pipeline does on the up that takes mysql out of `versions` while a database still uses a mysql version:
+    // TroveConfig's imageOptions are DatastoreImages' (the listed datastores only), so the apply that follows has no
+    // [mysql] section, and the editor, which sets only what it is given, leaves the one it wrote before untouched.
+    const etc = path.join(work, "etc-retired");
+    mkdirSync(etc, { recursive: true });
+    const guest = path.join(etc, "guest.conf");
+    writeFileSync(path.join(etc, "trove.conf"), "[DEFAULT]\ndebug = True\n");
+    writeFileSync(guest, "[DEFAULT]\nlog_file = guest.log\n");
+    const requestFor = (versions: Array<{ datastore: string; version: string }>): EditorRequest => {
+      const { rendered } = sampleConfig("10.0.0.5:4000", "zed", { versions });
+      return {
+        files: [
+          {
+            path: path.join(etc, "trove.conf"),
+            sections: rendered.troveConf,
+            restart: [`sh -c 'echo retired-trove >> ${restartLog()}'`],
+          },
+          {
+            path: guest,
+            sections: rendered.guestAgentConf,
+            restart: [`sh -c 'echo retired-guest >> ${restartLog()}'`],
+          },
+        ],
+        directories: {},
+      };
+    };
+    const all = SAMPLES.zed;
+    expect(requestFor(all).files[1]!.sections.mysql).toBeDefined();
+    apply(requestFor(all));
+    const written = readFileSync(guest, "utf8");
+    const mysqlSection = /\[mysql\]\n(?:[^[]*\n)?/.exec(written)![0];
+    expect(mysqlSection).toBe(
+      "[mysql]\ndocker_image = 10.0.0.5:4000/trove-datastores/mysql\nbackup_docker_image = 10.0.0.5:4000/trove-datastores/db-backup-mysql:1.1.0\n\n",
+    );
+    const restarts = readFileSync(restartLog(), "utf8");
+
+    const withoutMysql = requestFor(all.filter((v) => v.datastore !== "mysql"));
+    expect(withoutMysql.files[1]!.sections.mysql).toBeUndefined();
+    expect(apply(withoutMysql)).toEqual({ changed: [], restarted: [] });
+    expect(readFileSync(guest, "utf8")).toBe(written);
+    expect(readFileSync(restartLog(), "utf8")).toBe(restarts);
+  });
+
   it("destroy's remove takes the applied options out again: the files as they were before the first apply, and the restart run", () => {
     const etc = path.join(work, "etc-destroy");
     mkdirSync(etc, { recursive: true });

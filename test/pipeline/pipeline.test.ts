@@ -10,6 +10,7 @@ import { BUILTIN_DATASTORES, DatastoreCatalog } from "../../components/catalog/c
 import type { DatastoreVersionProperties } from "../../components/trove/version-provider/provider";
 import { GLANCE_HISTORY_TYPE, glanceHistoryCreated, installMocks, MockState, valueOf } from "../support/pulumi-mocks";
 import { testHostKey } from "../support/ssh-keys";
+import { secret as wireSecret } from "../support/engine/wire";
 
 const SHA = "c".repeat(64);
 let mocks: MockState;
@@ -641,7 +642,7 @@ describe("resource names that survive a change of regions or a version rename", 
 });
 
 describe("TroveGuestPipeline on day two", () => {
-  it("keeps one record per region of the versions it serves, counted on a local controller, and moves a default before clearing the old one", async () => {
+  it("keeps one record per region of the versions it serves, counted on a local controller or over SSH, and moves a default before clearing the old one", async () => {
     new p.TroveGuestPipeline("day", {
       ...base,
       troveRelease: "2025.1",
@@ -652,7 +653,12 @@ describe("TroveGuestPipeline on day two", () => {
       allowUntested: true,
       regions: [
         { name: "east", troveController: { troveConfPath: "/etc/trove/trove.conf" } },
-        { name: "west", troveController: { connection: { host: "10.0.0.9", user: "stack", hostKey: testHostKey() } } },
+        {
+          name: "west",
+          troveController: {
+            connection: { host: "10.0.0.9", user: "stack", privateKey: pulumi.secret("KEY"), hostKey: testHostKey() },
+          },
+        },
       ],
       registration: { whenInUse: "fail" },
     });
@@ -666,11 +672,36 @@ describe("TroveGuestPipeline on day two", () => {
       where: "region east",
       counter: { python: "/usr/bin/python3", troveConfPath: "/etc/trove/trove.conf" },
     });
-    // Over SSH, usage is not counted at preview: Trove's DELETE decides at up.
-    expect(mocks.named("day-retirement-west").inputs.counter).toBeUndefined();
+    // Over SSH, counted on the controller: its address, the default port, the host key as `<type> <base64>`, and the
+    // key, secret (the mock's deserializer marks the whole object; the record's check uses the key and never stores
+    // it: test/integration/day-two.test.ts reads the state).
+    expect(mocks.named("day-retirement-west").inputs.counter).toEqual(
+      wireSecret({
+        python: "/usr/bin/python3",
+        troveConfPath: "/etc/trove/trove.conf",
+        connection: {
+          host: "10.0.0.9",
+          port: 22,
+          user: "stack",
+          privateKey: "KEY",
+          hostKey: testHostKey().split(" ").slice(0, 2).join(" "),
+        },
+      }),
+    );
     // The default's version is updated first: the other versions of its datastore wait for it.
     expect(mocks.named("day-version-east-mariadb-10-4").dependsOn).toContain("day-version-east-mariadb-10-5");
     expect(mocks.named("day-version-east-mariadb-10-5").dependsOn).not.toContain("day-version-east-mariadb-10-4");
+  });
+
+  it("refuses a region controller's connection without a host key (the usage count connects there), naming the field", () => {
+    expect(
+      () =>
+        new p.TroveGuestPipeline("no-host-key", {
+          ...base,
+          versions,
+          regions: [{ name: "east", troveController: { connection: { host: "10.0.0.9", user: "stack" } } }],
+        }),
+    ).toThrow(/regions\[0\]\.troveController\.connection\.hostKey.*required: the host's public key line/);
   });
 
   it("refuses an unknown whenInUse, naming the field and the values it takes", () => {

@@ -130,3 +130,232 @@ describe("DatastoreVersionRetirement's decisions", () => {
     ]);
   });
 });
+
+describe("DatastoreVersionRetirement's count over SSH", () => {
+  const key =
+    "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA secret body\n-----END OPENSSH PRIVATE KEY-----\n";
+  const connection = {
+    host: "10.0.0.9",
+    port: 2222,
+    user: "stack",
+    privateKey: key,
+    hostKey: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIAEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEB",
+  };
+  const counter = { python: "/opt/stack/data/venv/bin/python3", troveConfPath: "/etc/trove/trove.conf", connection };
+
+  it("runs the counter with the controller's Python through ssh: only this run's files, the host key checked, no secret in argv", () => {
+    const args = r.sshUsageArgs(connection, counter.python, { key: "/tmp/run/id", knownHosts: "/tmp/run/known_hosts" });
+    expect(args.slice(0, 5)).toEqual(["-F", "/dev/null", "-T", "-x", "-a"]);
+    const options = args.flatMap((a, i) => (args[i - 1] === "-o" ? [a] : []));
+    expect(options).toEqual([
+      "BatchMode=yes",
+      "ConnectTimeout=30",
+      "ServerAliveInterval=15",
+      "ServerAliveCountMax=4",
+      "LogLevel=ERROR",
+      "StrictHostKeyChecking=yes",
+      `HostKeyAlias=${r.CONTROLLER_HOST_ALIAS}`,
+      "UserKnownHostsFile=/tmp/run/known_hosts",
+      "GlobalKnownHostsFile=/dev/null",
+      "UpdateHostKeys=no",
+      "IdentitiesOnly=yes",
+      "PasswordAuthentication=no",
+    ]);
+    expect(args.slice(-9)).toEqual([
+      "-i",
+      "/tmp/run/id",
+      "-p",
+      "2222",
+      "-l",
+      "stack",
+      "--",
+      "10.0.0.9",
+      r.remoteUsageCommand(counter.python),
+    ]);
+    // The remote command is the counter, every word quoted for the controller's shell, the request going on stdin.
+    expect(r.remoteUsageCommand("/opt/my python/bin/python3")).toMatch(
+      /^'\/opt\/my python\/bin\/python3' -c '.*' usage$/s,
+    );
+    for (const a of args) {
+      expect(a).not.toContain("secret body");
+      expect(a).not.toContain("PRIVATE KEY");
+    }
+    // Opted out by name: no check at all; no key: this machine's ssh-agent or default keys log in.
+    const insecure = r.sshUsageArgs(
+      { host: "h", port: 22, user: "u", insecureIgnoreHostKey: true },
+      "/usr/bin/python3",
+      {},
+    );
+    expect(insecure).toEqual(expect.arrayContaining(["StrictHostKeyChecking=no", "UserKnownHostsFile=/dev/null"]));
+    expect(insecure).not.toContain("-i");
+    expect(() => r.sshUsageArgs({ host: "h", port: 22, user: "u" }, "/usr/bin/python3", {})).toThrow(/hostKey/);
+  });
+
+  it("stores where the counter runs, not how it logs in: no key, password or host key", () => {
+    expect(r.storedCounter(counter)).toEqual({
+      ...counter,
+      connection: { host: "10.0.0.9", port: 2222, user: "stack" },
+    });
+    const { privateKey: _k, ...byPassword } = { ...connection, password: "pw" };
+    expect(JSON.stringify(r.storedCounter({ ...counter, connection: byPassword }))).not.toContain("pw");
+    // Stored again (outputs from stored inputs), it stays as it was.
+    expect(r.storedCounter(r.storedCounter(counter))).toEqual(r.storedCounter(counter));
+    expect(r.storedCounter({ python: "/usr/bin/python3", troveConfPath: "/etc/trove/trove.conf" })).toEqual({
+      python: "/usr/bin/python3",
+      troveConfPath: "/etc/trove/trove.conf",
+    });
+  });
+
+  it("with a password and no key, shows the candidates kept at preview and says why; the check's inputs hold no password", async () => {
+    const { privateKey: _k, ...byPassword } = { ...connection, password: "hunter2-secret" };
+    const checked = (await r.retirementProvider.check!(
+      { serving: [v104, v105], whenInUse: "retire", where: "" },
+      { serving: [v105], whenInUse: "retire", where: "", counter: { ...counter, connection: byPassword } },
+    )) as { inputs: r.RetirementInputs };
+    expect(checked.inputs.undecided).toEqual([v104]);
+    expect(checked.inputs.retained).toEqual([{ ...v104, reason: r.undecidedLine(v104, "", r.PASSWORD_ONLY) }]);
+    expect(checked.inputs.retained![0]!.reason).toContain("has a password and no privateKey");
+    expect(JSON.stringify(checked.inputs)).not.toContain("hunter2-secret");
+  });
+
+  it("fails the check naming the controller and the host key, never the key, when ssh is refused; removes its files", async () => {
+    const { mkdtempSync, readdirSync, rmSync } = await import("node:fs");
+    const { tmpdir } = await import("node:os");
+    const path = await import("node:path");
+    // The run's files go under os.tmpdir(): one of this test's own, so other files' counts meanwhile do not show.
+    const runTmp = mkdtempSync(path.join(tmpdir(), "retirement-run-"));
+    const savedTmp = process.env.TMPDIR;
+    process.env.TMPDIR = runTmp;
+    // Nothing listens on this port of 127.0.0.1: ssh fails at once.
+    const checked = (await r.retirementProvider.check!(
+      { serving: [v104], whenInUse: "retire", where: "region east" },
+      {
+        serving: [],
+        whenInUse: "retire",
+        where: "region east",
+        counter: { ...counter, connection: { ...connection, host: "127.0.0.1", port: 1 } },
+      },
+    )) as { inputs: r.RetirementInputs; failures: Array<{ property: string; reason: string }> };
+    expect(checked.failures).toHaveLength(1);
+    expect(checked.failures[0]!.property).toBe("counter");
+    expect(checked.failures[0]!.reason).toContain(
+      "cannot count what uses mariadb 10.4 in region east with /opt/stack/data/venv/bin/python3 and /etc/trove/trove.conf on stack@127.0.0.1:1 over SSH: ssh to stack@127.0.0.1:1 failed",
+    );
+    expect(checked.failures[0]!.reason).not.toContain("secret body");
+    expect(JSON.stringify(checked.inputs)).not.toContain("secret body");
+    expect(readdirSync(runTmp)).toEqual([]);
+    if (savedTmp === undefined) delete process.env.TMPDIR;
+    else process.env.TMPDIR = savedTmp;
+    rmSync(runTmp, { recursive: true, force: true });
+  });
+
+  it("counts a move with the earlier controller, given the current credentials when it is the same login", () => {
+    const stored = r.storedCounter(counter)!;
+    expect(r.movingCounter({ counter: stored }, { counter })).toEqual(counter);
+    const elsewhere = { ...counter, connection: { ...connection, host: "10.0.0.10" } };
+    expect(r.movingCounter({ counter: stored }, { counter: elsewhere })).toEqual(elsewhere);
+    const local = { python: "/usr/bin/python3", troveConfPath: "/etc/trove/trove.conf" };
+    expect(r.movingCounter({ counter: local }, { counter })).toEqual(local);
+    expect(r.movingCounter({}, { counter })).toEqual(counter);
+  });
+
+  it("compares the counter as stored: a rotated key or host key changes nothing, another host or user is an update", async () => {
+    const stored = r.storedCounter(counter)!;
+    const olds = { serving: [v105], whenInUse: "retire" as const, where: "", counter: stored, retained: [] };
+    const diff = (news: Partial<r.RetirementInputs>) =>
+      r.retirementProvider.diff!("id", olds, { ...olds, ...news } as r.RetirementInputs);
+    expect(
+      (await diff({ counter: r.storedCounter({ ...counter, connection: { ...connection, privateKey: "other" } }) }))
+        .changes,
+    ).toBe(false);
+    const rotatedHostKey = {
+      ...connection,
+      hostKey: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIAICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgIC",
+    };
+    expect((await diff({ counter: r.storedCounter({ ...counter, connection: rotatedHostKey }) })).changes).toBe(false);
+    expect(
+      (await diff({ counter: r.storedCounter({ ...counter, connection: { ...connection, user: "root" } }) })).changes,
+    ).toBe(true);
+  });
+});
+
+describe("DatastoreVersionRetirement's ssh run, with a stand-in ssh that records what it was given", () => {
+  it("gives ssh the key as a 0600 file of the run (never its text), the request on stdin, and removes the files", async () => {
+    const { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } = await import("node:fs");
+    const { tmpdir } = await import("node:os");
+    const path = await import("node:path");
+    const bin = mkdtempSync(path.join(tmpdir(), "stand-in-ssh-"));
+    const record = path.join(bin, "record.json");
+    // Records its argv, the -i file's mode and whether it holds the key, the known_hosts line and stdin; answers as
+    // the counter does.
+    writeFileSync(
+      path.join(bin, "ssh"),
+      `#!/usr/bin/env python3
+import json, os, sys
+args = sys.argv[1:]
+key = args[args.index("-i") + 1]
+known = [a.split("=", 1)[1] for a in args if a.startswith("UserKnownHostsFile=")][0]
+json.dump({"args": args, "keyFile": key, "mode": oct(os.stat(key).st_mode & 0o777), "dirMode": oct(os.stat(os.path.dirname(key)).st_mode & 0o777),
+           "keyHeld": open(key).read() == os.environ["EXPECTED_KEY"], "known": open(known).read(), "stdin": sys.stdin.read()}, open(${JSON.stringify(record)}, "w"))
+print(json.dumps({"referencesEnforced": True, "usage": [{"datastore": "mariadb", "name": "10.4", "version": "10.4", "found": True,
+  "instances": 1, "backups": 0, "configurations": 0, "deletedInstances": 0, "deletedBackups": 0}]}))
+`,
+    );
+    chmodSync(path.join(bin, "ssh"), 0o755);
+    const key =
+      "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA secret body\n-----END OPENSSH PRIVATE KEY-----\n";
+    const saved = { PATH: process.env.PATH, EXPECTED_KEY: process.env.EXPECTED_KEY };
+    process.env.PATH = `${bin}:${process.env.PATH}`;
+    process.env.EXPECTED_KEY = key;
+    try {
+      const connection = {
+        host: "10.0.0.9",
+        port: 22,
+        user: "stack",
+        privateKey: key.trimEnd(), // without its final newline, as a stack file may hold it: written with one
+        hostKey: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIAEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEB",
+      };
+      const checked = (await r.retirementProvider.check!(
+        { serving: [v104, v105], whenInUse: "retire", where: "region east" },
+        {
+          serving: [v105],
+          whenInUse: "retire",
+          where: "region east",
+          counter: { python: "/usr/bin/python3", troveConfPath: "/etc/trove/trove.conf", connection },
+        },
+      )) as { inputs: r.RetirementInputs };
+      expect(checked.inputs.retained).toEqual([
+        {
+          ...v104,
+          reason:
+            "mariadb 10.4 in region east kept inactive: in use by 1 instance, 0 backups, 0 configuration groups; it is removed by the first up after they are gone",
+        },
+      ]);
+      expect(checked.inputs.counter).toEqual({
+        python: "/usr/bin/python3",
+        troveConfPath: "/etc/trove/trove.conf",
+        connection: { host: "10.0.0.9", port: 22, user: "stack" },
+      });
+      const seen = JSON.parse(readFileSync(record, "utf8")) as {
+        args: string[];
+        keyFile: string;
+        mode: string;
+        dirMode: string;
+        keyHeld: boolean;
+        known: string;
+        stdin: string;
+      };
+      expect(seen).toMatchObject({ mode: "0o600", dirMode: "0o700", keyHeld: true });
+      expect(seen.known).toBe(`${r.CONTROLLER_HOST_ALIAS} ${connection.hostKey}\n`);
+      expect(JSON.parse(seen.stdin)).toEqual({ configFile: "/etc/trove/trove.conf", versions: [v104] });
+      expect(seen.args.join("\n")).not.toContain("secret body");
+      expect(existsSync(seen.keyFile)).toBe(false);
+      expect(existsSync(path.dirname(seen.keyFile))).toBe(false);
+    } finally {
+      process.env.PATH = saved.PATH;
+      if (saved.EXPECTED_KEY === undefined) delete process.env.EXPECTED_KEY;
+      else process.env.EXPECTED_KEY = saved.EXPECTED_KEY;
+      rmSync(bin, { recursive: true, force: true });
+    }
+  });
+});
