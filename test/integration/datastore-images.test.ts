@@ -62,7 +62,7 @@ afterAll(async () => {
 function plan(
   versions: Array<{ datastore: string; version: string; upstreamTag?: string }>,
   registry: string,
-  extra: object = {},
+  { dir = trove, ref, ...extra }: { dir?: string; ref?: string } & Record<string, unknown> = {},
 ) {
   return resolveDatastoreImagesArgs("it", {
     registry: { address: registry, insecure: true },
@@ -70,7 +70,7 @@ function plan(
     troveRelease: "zed",
     upstreamRegistry: upstream.address,
     upstreamInsecure: true,
-    backupSourceDir: trove,
+    backupCheckout: { dir, ...(ref !== undefined ? { ref } : {}) },
     ...extra,
   });
 }
@@ -270,7 +270,7 @@ describe("backup images built with docker", () => {
   const env = () => ({ DOCKER_HOST: engine.host, REGISTRY_ADDRESS: target.address, REGISTRY_INSECURE: "true" });
 
   it("builds Trove's backup/ with DATASTORE and DATASTORE_VERSION, labelled with its source, and pushes it where Trove 18 looks for it", () => {
-    const s = plan([{ datastore: "mysql", version: "5.7.29" }], target.address, { backupTag: "1.1.0", troveRef: "r1" });
+    const s = plan([{ datastore: "mysql", version: "5.7.29" }], target.address, { backupTag: "1.1.0", ref: "r1" });
     const names = s.plans[0]!.names(target.address);
     expect(names.backup).toBe(`${target.address}/trove-datastores/db-backup-mysql5.7:1.1.0`);
     const r = run(publishScript(s, s.plans[0]!, target.address, logFile("mysql-5-7-29")), env());
@@ -316,7 +316,7 @@ describe("backup images built with docker", () => {
   });
 
   it("publishes to a registry with TLS and basic auth: mirror, label check and build in one script", () => {
-    const s = plan([{ datastore: "mysql", version: "5.7.29" }], secure.address, { troveRef: "r1" });
+    const s = plan([{ datastore: "mysql", version: "5.7.29" }], secure.address, { ref: "r1" });
     const p = s.plans[0]!;
     const names = p.names(secure.address);
     const auth = {
@@ -345,7 +345,7 @@ describe("backup images built with docker", () => {
   });
 
   it("run again (the command's update): reports the pushed image without building, and builds and pushes again only what the registry lost", () => {
-    const s = plan([{ datastore: "postgresql", version: "12" }], target.address, { troveRef: "r1" });
+    const s = plan([{ datastore: "postgresql", version: "12" }], target.address, { ref: "r1" });
     const ref = s.plans[0]!.names(target.address).backup;
     const log = logFile("postgresql-12");
     const script = publishScript(s, s.plans[0]!, target.address, log);
@@ -377,9 +377,9 @@ describe("backup images built with docker", () => {
     expect(target.tags(repository!)).toEqual([tag]);
   });
 
-  it("a change of the upstream alone copies the new database image and does not rebuild the backup image; a new troveRef rebuilds it", () => {
+  it("a change of the upstream alone copies the new database image and does not rebuild the backup image; a new backupCheckout.ref rebuilds it", () => {
     const version = { datastore: "mariadb", version: "10.4" };
-    const before = plan([{ ...version, upstreamTag: "10.4" }], target.address, { troveRef: "r1" });
+    const before = plan([{ ...version, upstreamTag: "10.4" }], target.address, { ref: "r1" });
     pushStandIn(upstream.address, "mariadb", "10.4");
     const newTagDigest = pushStandIn(upstream.address, "mariadb", "10.4-new", 64);
     const ref = before.plans[0]!.names(target.address).backup;
@@ -391,7 +391,7 @@ describe("backup images built with docker", () => {
     rmSync(log);
 
     // upstreamTag changes (as upstreamRegistry would): the mirror copies the new digest; the backup is current.
-    const moved = plan([{ ...version, upstreamTag: "10.4-new" }], target.address, { troveRef: "r1" });
+    const moved = plan([{ ...version, upstreamTag: "10.4-new" }], target.address, { ref: "r1" });
     const second = run(publishScript(moved, moved.plans[0]!, target.address, log), env());
     expect(second.status, second.stderr).toBe(0);
     expect(parsePublishResult(second.stdout, { mirror: "m", backup: "b" })).toEqual({
@@ -402,7 +402,7 @@ describe("backup images built with docker", () => {
     expect(second.stderr).not.toContain("building");
 
     // A new Trove ref: the label differs, so the script builds again, and says why.
-    const newRef = plan([{ ...version, upstreamTag: "10.4-new" }], target.address, { troveRef: "r2" });
+    const newRef = plan([{ ...version, upstreamTag: "10.4-new" }], target.address, { ref: "r2" });
     const third = run(publishScript(newRef, newRef.plans[0]!, target.address, log), env());
     expect(third.status, third.stderr).toBe(0);
     expect(third.stderr).toContain(
@@ -418,7 +418,7 @@ describe("backup images built with docker", () => {
   it("rebuilds, once, a backup image that records no source (one built by the two-command release)", () => {
     const s = plan([{ datastore: "mysql", version: "5.7.29" }], target.address, {
       backupTag: "unlabelled",
-      troveRef: "r1",
+      ref: "r1",
     });
     const ref = s.plans[0]!.names(target.address).backup;
     // An image without the label at the backup image's name, as releases before the source label pushed them.
@@ -443,7 +443,7 @@ describe("backup images built with docker", () => {
 
   it("names the backup build when it fails, after the mirror succeeded", () => {
     const s = plan([{ datastore: "mysql", version: "5.7.29" }], target.address, {
-      backupSourceDir: "/nonexistent/trove",
+      dir: "/nonexistent/trove",
       backupTag: "missing-checkout",
     });
     const r = run(publishScript(s, s.plans[0]!, target.address, logFile("missing")), env());

@@ -78,7 +78,7 @@ function runBuild(args: Parameters<typeof resolveGuestImageBuildArgs>[1], env: R
 
 describe("the GuestImageBuild script, run for real", () => {
   it("passes the runbook's arguments and environment to trovestack and reports the image", () => {
-    const { result, record } = runBuild({ troveSourceDir: trove, troveRef: "master", hostScpUsername: "stack" });
+    const { result, record } = runBuild({ buildCheckout: { dir: trove, ref: "master" }, hostScpUsername: "stack" });
     const expected = path.join(home, "images/trove-guest-ubuntu-jammy-dev.qcow2");
     expect(result.stderr).toBe(`pulumi-trove: building ${expected} with trovestack; full log: ${expected}.build.log\n`);
     expect(result.status).toBe(0);
@@ -111,8 +111,7 @@ describe("the GuestImageBuild script, run for real", () => {
   it("builds the format the output extension names", () => {
     const out = path.join(work, "out/guest.raw");
     const { result, settings } = runBuild({
-      troveSourceDir: trove,
-      troveRef: "master",
+      buildCheckout: { dir: trove, ref: "master" },
       devMode: false,
       outputImagePath: out,
     });
@@ -127,10 +126,10 @@ describe("the GuestImageBuild script, run for real", () => {
 
   it("leaves the previous image untouched and no partial file when the build fails", () => {
     const out = path.join(work, "keep/guest.qcow2");
-    expect(runBuild({ troveSourceDir: trove, troveRef: "master", outputImagePath: out }).result.status).toBe(0);
+    expect(runBuild({ buildCheckout: { dir: trove, ref: "master" }, outputImagePath: out }).result.status).toBe(0);
     const before = readFileSync(out);
     const { result } = runBuild(
-      { troveSourceDir: trove, troveRef: "master", outputImagePath: out },
+      { buildCheckout: { dir: trove, ref: "master" }, outputImagePath: out },
       { TEST_FAIL_HALFWAY: "1" },
     );
     expect(result.status).toBe(1);
@@ -145,8 +144,8 @@ describe("the GuestImageBuild script, run for real", () => {
     ]);
   });
 
-  it("pins a 2026.2 production build's guest agent to troveRef's commit, whatever the checkout's HEAD, and says so", () => {
-    // A real git checkout with two commits, its HEAD on the second; troveRef names the first.
+  it("pins a 2026.2 production build's guest agent to buildCheckout.ref's commit, whatever the checkout's HEAD, and says so", () => {
+    // A real git checkout with two commits, its HEAD on the second; buildCheckout.ref names the first (the script's messages still say troveRef: their text is the command's input).
     const checkout = path.join(work, "trove-git");
     mkdirSync(path.join(checkout, "integration/scripts"), { recursive: true });
     writeFileSync(path.join(checkout, "integration/scripts/trovestack"), STAND_IN);
@@ -164,8 +163,7 @@ describe("the GuestImageBuild script, run for real", () => {
     const second = git("rev-parse", "HEAD");
     const out = path.join(work, "pin/guest.qcow2");
     const { result, record } = runBuild({
-      troveSourceDir: checkout,
-      troveRef: "pinned",
+      buildCheckout: { dir: checkout, ref: "pinned" },
       devMode: false,
       troveRelease: "2026.2",
       guestOsRelease: "noble",
@@ -178,12 +176,11 @@ describe("the GuestImageBuild script, run for real", () => {
     expect(readFileSync(`${record}.env`, "utf8")).toContain(
       `DIB_REPOLOCATION_guest_agent=${checkout}\nDIB_REPOREF_guest_agent=${first}\n`,
     );
-    // At troveRef, it says so; a ref the checkout lacks stops the build before trovestack runs.
+    // At that ref, it says so; a ref the checkout lacks stops the build before trovestack runs.
     git("checkout", "-q", "pinned");
     expect(
       runBuild({
-        troveSourceDir: checkout,
-        troveRef: "pinned",
+        buildCheckout: { dir: checkout, ref: "pinned" },
         devMode: false,
         troveRelease: "2026.2",
         guestOsRelease: "noble",
@@ -192,8 +189,7 @@ describe("the GuestImageBuild script, run for real", () => {
     ).toContain(`at ${first} (troveRef pinned; the checkout is at troveRef)`);
     const invocations = readFileSync(`${record}.invocations`, "utf8");
     const missing = runBuild({
-      troveSourceDir: checkout,
-      troveRef: "stable/2099.1",
+      buildCheckout: { dir: checkout, ref: "stable/2099.1" },
       devMode: false,
       troveRelease: "2026.2",
       guestOsRelease: "noble",
@@ -209,8 +205,7 @@ describe("the GuestImageBuild script, run for real", () => {
   it("keeps a hostile environment value as data", () => {
     const marker = path.join(work, "pwned");
     const { result, record } = runBuild({
-      troveSourceDir: trove,
-      troveRef: "master",
+      buildCheckout: { dir: trove, ref: "master" },
       environment: { GUEST_IMAGESIZE: `5'; touch ${marker}; echo '` },
     });
     expect(result.status).toBe(0);
@@ -245,8 +240,7 @@ describe("a production build from a trovestack that adds diskimage-builder's uns
     const out = path.join(work, "ci-prod/guest.qcow2");
     const before = invocations();
     const { result } = runBuild({
-      troveSourceDir: ciTrove(),
-      troveRef: "master",
+      buildCheckout: { dir: ciTrove(), ref: "master" },
       devMode: false,
       outputImagePath: out,
     });
@@ -263,8 +257,7 @@ describe("a production build from a trovestack that adds diskimage-builder's uns
     mkdirSync(path.join(elements, "my-guest"), { recursive: true });
     writeFileSync(path.join(elements, "my-guest/element-deps"), "openstack-ci-mirrors\n");
     const { result } = runBuild({
-      troveSourceDir: trove,
-      troveRef: "master",
+      buildCheckout: { dir: trove, ref: "master" },
       devMode: false,
       localElementsPath: elements,
       outputImagePath: path.join(work, "ci-local/guest.qcow2"),
@@ -276,16 +269,14 @@ describe("a production build from a trovestack that adds diskimage-builder's uns
   it("passes from a checkout that does not name it, and a dev build (as upstream's CI) is not checked", () => {
     expect(
       runBuild({
-        troveSourceDir: trove,
-        troveRef: "master",
+        buildCheckout: { dir: trove, ref: "master" },
         devMode: false,
         outputImagePath: path.join(work, "clean-prod/guest.qcow2"),
       }).result.status,
     ).toBe(0);
     expect(
       runBuild({
-        troveSourceDir: ciTrove(),
-        troveRef: "master",
+        buildCheckout: { dir: ciTrove(), ref: "master" },
         outputImagePath: path.join(work, "ci-dev/guest.qcow2"),
       }).result.status,
     ).toBe(0);
@@ -297,7 +288,7 @@ describe("a long build's output", () => {
     const out = path.join(work, "chatty/guest.qcow2");
     const lines = 12_000; // 12,000 lines of 100 characters: 1.2 MB
     const { result } = runBuild(
-      { troveSourceDir: trove, troveRef: "master", outputImagePath: out },
+      { buildCheckout: { dir: trove, ref: "master" }, outputImagePath: out },
       { TEST_LOG_LINES: String(lines) },
     );
     expect(result.status).toBe(0);
@@ -318,7 +309,7 @@ describe("a long build's output", () => {
   it("shows the log's last lines, cut short, when the build fails", () => {
     const out = path.join(work, "chatty-fail/guest.qcow2");
     const { result } = runBuild(
-      { troveSourceDir: trove, troveRef: "master", outputImagePath: out },
+      { buildCheckout: { dir: trove, ref: "master" }, outputImagePath: out },
       { TEST_LOG_LINES: "12000", TEST_FAIL_HALFWAY: "1" },
     );
     expect(result.status).toBe(1);
@@ -345,7 +336,7 @@ describe("the update script (what runs when only the build host, its keys or thi
   it("reports the image the last build made, without running trovestack", () => {
     const out = path.join(work, "update/guest.qcow2");
     const built = parseBuiltImage(
-      runBuild({ troveSourceDir: trove, troveRef: "master", outputImagePath: out }).result.stdout,
+      runBuild({ buildCheckout: { dir: trove, ref: "master" }, outputImagePath: out }).result.stdout,
     );
     const before = invocations();
     const result = update(out);
@@ -358,7 +349,7 @@ describe("the update script (what runs when only the build host, its keys or thi
   it("fails, saying how to rebuild, when the image is gone or changed since the build", () => {
     const out = path.join(work, "update-gone/guest.qcow2");
     const built = parseBuiltImage(
-      runBuild({ troveSourceDir: trove, troveRef: "master", outputImagePath: out }).result.stdout,
+      runBuild({ buildCheckout: { dir: trove, ref: "master" }, outputImagePath: out }).result.stdout,
     );
     const before = invocations();
     writeFileSync(out, "edited by hand");
@@ -394,7 +385,7 @@ describe("the update script (what runs when only the build host, its keys or thi
 
 describe("render", () => {
   it("is what the component declares", () => {
-    const settings = resolveGuestImageBuildArgs("it", { troveSourceDir: "/t", troveRef: "m" });
+    const settings = resolveGuestImageBuildArgs("it", { buildCheckout: { dir: "/t", ref: "m" } });
     expect(settings.source.kind === "build" && renderBuildScript(settings.source.scriptInputs)).toBe(
       renderBuildScript({
         troveSourceDir: "/t",

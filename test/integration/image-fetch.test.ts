@@ -114,8 +114,7 @@ describe("a remote build, copied here", () => {
   it("builds on the build host over SSH, then copies the image here byte for byte, checked against the build's sha256", async () => {
     const remoteOut = path.join(work, "build-host/images/trove-guest-ubuntu-jammy-dev.qcow2");
     const settings = resolveGuestImageBuildArgs("it", {
-      troveSourceDir: trove,
-      troveRef: "master",
+      buildCheckout: { dir: trove, ref: "master" },
       outputImagePath: remoteOut,
       buildHost: {
         host: "127.0.0.1",
@@ -293,8 +292,7 @@ describe("updates that must not rebuild or copy again", () => {
   it("the remote build's update, over SSH, reports the built image without running trovestack, and refuses a changed one", () => {
     const remoteOut = path.join(work, "update-host/images/guest.qcow2");
     const settings = resolveGuestImageBuildArgs("it", {
-      troveSourceDir: trove,
-      troveRef: "master",
+      buildCheckout: { dir: trove, ref: "master" },
       outputImagePath: remoteOut,
       buildHost: { host: "127.0.0.1", port: SSH_PORT, user: "root", hostKey: sshd.hostPublicKey },
       fetchImage: false,

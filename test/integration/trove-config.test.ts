@@ -66,7 +66,7 @@ function sampleConfig(registryAddress: string, release: TroveRelease = "zed", ex
     versions: SAMPLES[release],
     troveRelease: release,
     allowUntested: release === "zed",
-    backupSourceDir: "/t",
+    backupCheckout: { dir: "/t" },
     backupTag: "1.1.0",
     ...extra,
   });
@@ -203,7 +203,7 @@ describe.each(labReleases())("Trove %s's own code reads the rendered config and 
       );
       // Run DatastoreImages' own scripts, as its command resources would, for the sample pipeline.
       const { plan } = sampleConfig(target.address, release, {
-        backupSourceDir: trove,
+        backupCheckout: { dir: trove },
         upstreamRegistry: upstream.address,
         upstreamInsecure: true,
       });
