@@ -1,13 +1,10 @@
 // Each stack's program evaluated under Pulumi mocks with its real stacks/Pulumi.<stack>.yaml: the graph an admin
 // gets from `pulumi preview --stack <stack>`, without the engine (which cannot run here).
 
-import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, writeFileSync } from "node:fs";
-import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it, vi } from "vitest";
 import { installMocks, MockState, valueOf } from "./support/pulumi-mocks";
-import { loadStackConfig } from "./support/stack-config";
+import { labStackFiles, loadStackConfig } from "./support/stack-config";
 
 async function evaluate(
   stack: string,
@@ -39,25 +36,7 @@ async function evaluate(
 describe("stack lab", () => {
   it("runs everything on 127.0.0.1 with a local image and the lab cloud", async () => {
     // The files `npm run lab:up` makes, when the lab is not up.
-    const lab = "/tmp/pulumi-trove-lab";
-    if (!existsSync(`${lab}/images/trove-guest-ubuntu-jammy-dev.qcow2`)) {
-      mkdirSync(`${lab}/images`, { recursive: true });
-      execFileSync("qemu-img", [
-        "create",
-        "-q",
-        "-f",
-        "qcow2",
-        `${lab}/images/trove-guest-ubuntu-jammy-dev.qcow2`,
-        "16M",
-      ]);
-    }
-    for (const d of ["mysql", "mariadb", "postgresql"]) {
-      const rules = `${lab}/trove-source/trove/templates/${d}/validation-rules.json`;
-      if (!existsSync(rules)) {
-        mkdirSync(path.dirname(rules), { recursive: true });
-        writeFileSync(rules, '{"configuration-parameters": []}');
-      }
-    }
+    labStackFiles();
     const { mocks, outputs } = await evaluate("lab");
     const container = await mocks.waitFor("lab-registry-container");
     expect(container.inputs.envs).toEqual(["REGISTRY_HTTP_ADDR=127.0.0.1:4000"]);

@@ -3,13 +3,10 @@
 // pipeline built without walking its schema over it again; it walks only the values the pipeline computed from other
 // children's outputs (components/internal/check-args.ts, `checkedByParent`), and resolves its settings once.
 
-import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, writeFileSync } from "node:fs";
-import * as path from "node:path";
 import { beforeAll, describe, expect, it, vi } from "vitest";
 import type { Rule } from "../../components/internal/schema";
 import { installMocks } from "../support/pulumi-mocks";
-import { loadStackConfig } from "../support/stack-config";
+import { labStackFiles, loadStackConfig } from "../support/stack-config";
 
 const runs = vi.hoisted(() => ({ walks: [] as unknown[], resolvers: [] as string[], renames: 0 }));
 
@@ -49,28 +46,6 @@ vi.mock("../../components/internal/renamed-fields", async (importOriginal) => {
     },
   };
 });
-
-function labFiles(): void {
-  const lab = "/tmp/pulumi-trove-lab";
-  if (!existsSync(`${lab}/images/trove-guest-ubuntu-jammy-dev.qcow2`)) {
-    mkdirSync(`${lab}/images`, { recursive: true });
-    execFileSync("qemu-img", [
-      "create",
-      "-q",
-      "-f",
-      "qcow2",
-      `${lab}/images/trove-guest-ubuntu-jammy-dev.qcow2`,
-      "16M",
-    ]);
-  }
-  for (const d of ["mysql", "mariadb", "postgresql"]) {
-    const rules = `${lab}/trove-source/trove/templates/${d}/validation-rules.json`;
-    if (!existsSync(rules)) {
-      mkdirSync(path.dirname(rules), { recursive: true });
-      writeFileSync(rules, '{"configuration-parameters": []}');
-    }
-  }
-}
 
 function tally(list: readonly string[]): Record<string, number> {
   const out: Record<string, number> = {};
@@ -137,7 +112,7 @@ const mockOutputs = (type: string, name: string): Record<string, unknown> | unde
 describe("one pipeline checks each field once", () => {
   // One mock runtime for both: a second one would drop the first pipeline's registrations still on their way.
   beforeAll(async () => {
-    labFiles();
+    labStackFiles();
     await installMocks({ stack: "lab", outputs: mockOutputs });
     loadStackConfig("lab");
   });

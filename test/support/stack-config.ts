@@ -1,7 +1,8 @@
 // Loads a stack's config (stacks/Pulumi.<stack>.yaml) into the Pulumi runtime, secrets marked as the CLI marks them,
 // so a test can evaluate stacks/program.ts as `pulumi up --stack <stack>` would.
 
-import { readFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { parse } from "yaml";
@@ -23,4 +24,23 @@ export function loadStackConfig(
     config,
     Object.keys(secrets).map((k) => `pulumi-trove:${k}`),
   );
+}
+
+/**
+ * The files the lab stack's program reads from the lab's directory (its guest image, the rules files of the Trove
+ * checkout), as `npm run lab:up` makes them; made here, as stand-ins, only when the lab has not made them.
+ */
+export function labStackFiles(lab = "/tmp/pulumi-trove-lab"): void {
+  const image = `${lab}/images/trove-guest-ubuntu-jammy-dev.qcow2`;
+  if (!existsSync(image)) {
+    mkdirSync(`${lab}/images`, { recursive: true });
+    execFileSync("qemu-img", ["create", "-q", "-f", "qcow2", image, "16M"]);
+  }
+  for (const d of ["mysql", "mariadb", "postgresql"]) {
+    const rules = `${lab}/trove-source/trove/templates/${d}/validation-rules.json`;
+    if (!existsSync(rules)) {
+      mkdirSync(path.dirname(rules), { recursive: true });
+      writeFileSync(rules, '{"configuration-parameters": []}');
+    }
+  }
 }
