@@ -4,7 +4,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it, vi } from "vitest";
 import { installMocks, MockState, valueOf } from "./support/pulumi-mocks";
-import { labStackFiles, loadStackConfig } from "./support/stack-config";
+import { labStackFiles, loadStackConfig, stackMockOutputs } from "./support/stack-config";
 
 async function evaluate(
   stack: string,
@@ -14,19 +14,7 @@ async function evaluate(
   vi.resetModules();
   const mocks = await installMocks({
     stack,
-    outputs: (type, name, inputs) => {
-      if (name.includes("-publish-"))
-        return {
-          stdout: JSON.stringify({
-            database: { reference: "r:1/x:1", digest: `sha256:${"a".repeat(64)}` },
-            backup: { reference: "r:1/b:1", digest: `sha256:${"a".repeat(64)}` },
-          }),
-        };
-      if (type.startsWith("command:"))
-        return { stdout: `{"path":"/images/guest.qcow2","sha256":"${"b".repeat(64)}","sizeBytes":1}` };
-      if (type === "docker:index/remoteImage:RemoteImage") return { imageId: "sha256:registry" };
-      return inputs && undefined;
-    },
+    outputs: (type, name) => stackMockOutputs(type, name),
   });
   loadStackConfig(stack, secrets, overrides);
   const program = await import("../stacks/program.js");

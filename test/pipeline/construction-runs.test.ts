@@ -6,7 +6,7 @@
 import { beforeAll, describe, expect, it, vi } from "vitest";
 import type { Rule } from "../../components/internal/schema";
 import { installMocks } from "../support/pulumi-mocks";
-import { labStackFiles, loadStackConfig } from "../support/stack-config";
+import { labStackFiles, loadStackConfig, stackMockOutputs } from "../support/stack-config";
 
 const runs = vi.hoisted(() => ({ walks: [] as unknown[], resolvers: [] as string[], renames: 0 }));
 
@@ -95,19 +95,7 @@ async function counted(construct: () => void) {
   return { whole: tally(whole), parts, resolvers: tally(runs.resolvers), renames: runs.renames };
 }
 
-const mockOutputs = (type: string, name: string): Record<string, unknown> | undefined => {
-  if (name.includes("-publish-"))
-    return {
-      stdout: JSON.stringify({
-        database: { reference: "r:1/x:1", digest: `sha256:${"a".repeat(64)}` },
-        backup: { reference: "r:1/b:1", digest: `sha256:${"a".repeat(64)}` },
-      }),
-    };
-  if (type.startsWith("command:"))
-    return { stdout: `{"path":"/images/guest.qcow2","sha256":"${"b".repeat(64)}","sizeBytes":1}` };
-  if (type === "docker:index/remoteImage:RemoteImage") return { imageId: "sha256:registry" };
-  return undefined;
-};
+const mockOutputs = stackMockOutputs;
 
 describe("one pipeline checks each field once", () => {
   // One mock runtime for both: a second one would drop the first pipeline's registrations still on their way.

@@ -44,3 +44,21 @@ export function labStackFiles(lab = "/tmp/pulumi-trove-lab"): void {
     }
   }
 }
+
+/**
+ * What the mocked providers answer for the resources a stack's program reads back: each publish command's result, the
+ * build's image, the registry image's id; undefined for the rest (the mocks then echo the inputs).
+ */
+export function stackMockOutputs(type: string, name: string): Record<string, unknown> | undefined {
+  if (name.includes("-publish-"))
+    return {
+      stdout: JSON.stringify({
+        database: { reference: "r:1/x:1", digest: `sha256:${"a".repeat(64)}` },
+        backup: { reference: "r:1/b:1", digest: `sha256:${"a".repeat(64)}` },
+      }),
+    };
+  if (type.startsWith("command:"))
+    return { stdout: `{"path":"/images/guest.qcow2","sha256":"${"b".repeat(64)}","sizeBytes":1}` };
+  if (type === "docker:index/remoteImage:RemoteImage") return { imageId: "sha256:registry" };
+  return undefined;
+}
