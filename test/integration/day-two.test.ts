@@ -15,6 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { trove } from "../../components/trove/trove-client";
 import { PulumiEngine } from "../support/engine/engine";
 import { isSecret } from "../support/engine/wire";
+import { startRegistry, TestRegistry } from "../support/registry";
 import { startSshd, TestSshd } from "../support/sshd";
 import { ensureLab, Lab, labReleases } from "../support/lab";
 import { troveRest, TroveRest } from "../support/trove-rest";
@@ -25,6 +26,11 @@ const ROWS = path.join(__dirname, "../support/trove_rows.py");
 const TENANT = "day-two-tenant";
 /** The releases whose controller is reached over SSH (the others count on this machine), and each one's sshd port. */
 const OVER_SSH: Record<string, number> = { zed: 16231, "2026.2": 16233 };
+/**
+ * Each release's registry the images are published to (the zed lab's upstream registry is only read): three releases
+ * copying the same blobs into one registry at once made one copy fail in CI ("manifest blob unknown").
+ */
+const REGISTRY_PORT: Record<string, number> = { zed: 16241, "2025.1": 16242, "2026.2": 16243 };
 
 /** The value with every secret replaced, as the engine encrypts secrets in the state: what is left is plain text. */
 function withoutSecrets(value: unknown): unknown {
@@ -60,6 +66,7 @@ describe.concurrent("day two", () => {
       let lab: Lab;
       let engine: PulumiEngine;
       let sshd: TestSshd | undefined;
+      let registry: TestRegistry | undefined;
       let api: TroveRest;
       // A guest image file of this test's own: the lab's image file is rewritten by the lab stack's test, in another
       // lane, and a changed file is a new image.
@@ -104,8 +111,8 @@ describe.concurrent("day two", () => {
             },
           },
         ],
-        // The zed lab's upstream registry stands in for an existing one: nothing to run, nothing to build.
-        "pulumi-trove:registry": { existing: { address: "127.0.0.1:5001", insecure: true } },
+        // A registry of this run's own stands in for an existing one: nothing to run, nothing to build.
+        "pulumi-trove:registry": { existing: { address: registry!.address, insecure: true } },
         "pulumi-trove:datastoreImages": {
           upstreamRegistry: "127.0.0.1:5001",
           upstreamInsecure: true,
@@ -133,6 +140,7 @@ describe.concurrent("day two", () => {
         const env: NodeJS.ProcessEnv = { ...process.env, OS_CLIENT_CONFIG_FILE: lab.cloudsYaml };
         for (const k of Object.keys(env)) if (/^OS_/.test(k) && k !== "OS_CLIENT_CONFIG_FILE") delete env[k];
         if (OVER_SSH[release]) sshd = await startSshd(OVER_SSH[release]);
+        registry = await startRegistry(REGISTRY_PORT[release]!);
         engine = new PulumiEngine({
           root: ROOT,
           stack: "lab",
@@ -155,6 +163,7 @@ describe.concurrent("day two", () => {
         if (image) rmSync(image, { force: true });
         // After destroy, whose parameter deletes run on the controller.
         await sshd?.stop();
+        await registry?.stop();
       }, 300_000);
 
       it("moves the default and deactivates in place; keeps what databases use, inactive, in preview and at up; refuses in strict mode; removes it once nothing uses it", async () => {
