@@ -26,9 +26,17 @@ mirror_image() {
     echo "pulumi-trove: cannot reach registry ${REGISTRY_ADDRESS} for ${dst#docker://}: $(tail -n 1 "$work/dst.err")" >&2; exit 1
   fi
   if [ "$have" != "$want" ]; then
-    if ! skopeo copy --all --preserve-digests --retry-times 3 "${src_opts[@]}" "${dest_opts[@]}" "$src" "$dst" > "$work/copy.log" 2>&1; then
-      echo "pulumi-trove: copying ${src#docker://} to ${dst#docker://} failed: $(tail -n 1 "$work/copy.log")" >&2; exit 1
-    fi
+    # Copies that share blobs, into one registry at once (the versions of one pipeline, two pipelines), race in the
+    # CNCF registry: now and then one is told a blob it just saw is unknown ("manifest blob unknown", "digest invalid")
+    # or gets a 500 reading one. skopeo's own retries do not cover these; the copy starts again, at most three times.
+    local attempt=1 race='blob unknown|digest invalid|reuse blob|500 \(Internal Server Error\)'
+    until skopeo copy --all --preserve-digests --retry-times 3 "${src_opts[@]}" "${dest_opts[@]}" "$src" "$dst" > "$work/copy.log" 2>&1; do
+      if [ "$attempt" -ge 3 ] || ! grep -qE "$race" "$work/copy.log"; then
+        echo "pulumi-trove: copying ${src#docker://} to ${dst#docker://} failed: $(tail -n 1 "$work/copy.log")" >&2; exit 1
+      fi
+      echo "pulumi-trove: copying ${src#docker://} to ${dst#docker://} met a registry race ($(grep -oE "$race" "$work/copy.log" | head -n 1)); copying again" >&2
+      attempt=$((attempt + 1)); sleep "$attempt"
+    done
     copied=true
   fi
   json_line reference="${dst#docker://}" digest="$want" copied:="$copied"
