@@ -21,7 +21,7 @@ import {
 } from "./image-fetch";
 import { hostKeyOf, remoteConnection, SSH_CONNECTION_SCHEMA, SshConnection } from "../internal/ssh";
 import { shellCommand, withExports } from "../internal/shell";
-import { checkArgs } from "../internal/check-args";
+import { argsWithCurrentNames, checkArgs } from "../internal/check-args";
 import {
   either,
   FieldRules,
@@ -49,7 +49,7 @@ import {
 import { loadScript, readScriptResult } from "../internal/scripts/index";
 import { withFormerTypes } from "../internal/component-type";
 import { TroveCheckout, troveCheckoutRule } from "../internal/checkout";
-import { formerNameWarnings, RenamedField, renamedFieldPairs, withCurrentNames } from "../internal/renamed-fields";
+import { RenamedField, renamedFieldPairs } from "../internal/renamed-fields";
 
 // Any other change (the build host's key or address, this library's script text) is an update, and the update only
 // checks that the image the last build made is still there with its recorded sha256. trovestack's output goes to a log
@@ -1056,16 +1056,9 @@ export class GuestImageBuild extends pulumi.ComponentResource {
     // Checked before anything is declared; from here on, every Input is the checked one.
     const checked = checkArgs("GuestImageBuild", name, GUEST_IMAGE_BUILD_SCHEMA, args);
     // The former names (troveSourceDir, troveRef) under their names now; the pipeline hands its own on renamed already.
-    const current = checked.byParent
-      ? { value: checked.args, used: [] }
-      : withCurrentNames(checked.args, GUEST_IMAGE_BUILD_RENAMED);
-    args = current.value;
-    const resolved = resolveGuestImageBuildArgs(
-      name,
-      args,
-      { dryRun: pulumi.runtime.isDryRun() },
-      formerNameWarnings(current.used),
-    );
+    const current = argsWithCurrentNames(checked, GUEST_IMAGE_BUILD_RENAMED);
+    args = current.args;
+    const resolved = resolveGuestImageBuildArgs(name, args, { dryRun: pulumi.runtime.isDryRun() }, current.warnings);
     super(
       "pulumi-trove:guest-image-build:GuestImageBuild",
       name,

@@ -5,6 +5,7 @@
 
 import * as pulumi from "@pulumi/pulumi";
 import { ComponentInputError, FieldProblem } from "./errors";
+import { formerNameWarnings, RenamedField, withCurrentNames } from "./renamed-fields";
 import { checkValue, problemsOf, Rule, shape } from "./schema";
 
 /**
@@ -93,4 +94,18 @@ function checkRest<T extends object>(component: string, name: string, rest: Rule
   const part = Object.fromEntries(Object.keys(rest.fields!).flatMap((k) => (k in given ? [[k, given[k]]] : [])));
   const inner = checkArgs(component, name, rest, part);
   return { args: { ...given, ...(inner.args as object) } as T, attach: inner.attach, byParent: true };
+}
+
+/**
+ * A component's checked arguments under their fields' current names, and a warning per former name used (per object
+ * the former names moved into); as they are when a composing component built them, which has moved its own and warned.
+ * @internal
+ */
+export function argsWithCurrentNames<T extends object>(
+  checked: CheckedArgs<T>,
+  renames: readonly RenamedField[],
+): { args: T; warnings: string[] } {
+  if (checked.byParent) return { args: checked.args, warnings: [] };
+  const { value, used } = withCurrentNames(checked.args, renames);
+  return { args: value, warnings: formerNameWarnings(used) };
 }

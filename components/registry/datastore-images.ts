@@ -29,11 +29,11 @@ import {
   tagProblem,
   versionNumberProblem,
 } from "../internal/validate";
-import { checkArgs } from "../internal/check-args";
+import { argsWithCurrentNames, checkArgs } from "../internal/check-args";
 import { FieldRules, flag, instanceOf, listOf, optional, Rule, shape, text } from "../internal/schema";
 import { loadScript, readScriptResult } from "../internal/scripts/index";
 import { withFormerTypes } from "../internal/component-type";
-import { formerNameWarnings, RenamedField, renamedFieldPairs, withCurrentNames } from "../internal/renamed-fields";
+import { RenamedField, renamedFieldPairs } from "../internal/renamed-fields";
 import { TroveCheckout, troveCheckoutRule } from "../internal/checkout";
 import { LeanLocalCommand } from "../internal/lean-command";
 
@@ -468,13 +468,10 @@ export class DatastoreImages extends pulumi.ComponentResource {
   constructor(name: string, args: DatastoreImagesArgs, opts?: pulumi.ComponentResourceOptions) {
     // Checked before anything is declared; from here on, every Input is the checked one.
     const checked = checkArgs("DatastoreImages", name, DATASTORE_IMAGES_SCHEMA, args);
-    args = checked.args;
     // The pipeline hands its own arguments over under their names now, and has warned about the former ones.
-    if (!checked.byParent) {
-      const current = withCurrentNames(args, DATASTORE_IMAGES_RENAMED);
-      for (const w of formerNameWarnings(current.used)) void pulumi.log.warn(`DatastoreImages "${name}": ${w}`);
-      args = current.value;
-    }
+    const current = argsWithCurrentNames(checked, DATASTORE_IMAGES_RENAMED);
+    for (const w of current.warnings) void pulumi.log.warn(`DatastoreImages "${name}": ${w}`);
+    args = current.args;
     const s = resolveDatastoreImagesArgs(name, args);
     super(
       "pulumi-trove:datastore-images:DatastoreImages",
