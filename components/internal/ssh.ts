@@ -106,8 +106,8 @@ export const SSH_CONNECTION_SCHEMA: Rule = shape<SshConnection>(
   },
 );
 
-/** What a connection without `hostKey` (and not opted out) is told. @internal */
-export const HOST_KEY_REQUIRED =
+/** What a connection without `hostKey` (and not opted out) is told. */
+const HOST_KEY_REQUIRED =
   "required: the host's public key line, e.g. from 'ssh-keyscan -t ed25519 <host>' (check it against the host's /etc/ssh/ssh_host_ed25519_key.pub); or set insecureIgnoreHostKey: true to connect without checking who answers";
 
 /** Records the problems of a connection's host-key settings under `<field>.hostKey` / `<field>.insecureIgnoreHostKey`. @internal */
@@ -121,9 +121,16 @@ export function checkHostKey(c: SshConnection, field: string, problems: Problems
       true,
       `give hostKey or insecureIgnoreHostKey: true, not both`,
     );
-  } else if (c.insecureIgnoreHostKey !== true) {
+  } else requireHostKey(c, field, problems);
+}
+
+/**
+ * Records `<field>.hostKey` as required when a connection gives no host key and has not opted out: the check across its
+ * fields that its schema leaves to the component (the rest of {@link checkHostKey} is the schema's). @internal
+ */
+export function requireHostKey(c: SshConnection, field: string, problems: Problems): void {
+  if (c.hostKey === undefined && c.insecureIgnoreHostKey !== true)
     problems.add(`${field}.hostKey`, undefined, HOST_KEY_REQUIRED);
-  }
 }
 
 /** The host key to check, as `<type> <base64>`, or undefined when the admin opted out. Call after {@link checkHostKey}. @internal */

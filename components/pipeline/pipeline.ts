@@ -64,7 +64,7 @@ import {
 } from "../trove/trove-config";
 import { IMAGE_TAGS_RULE } from "../trove/version-provider/provider";
 import { TROVE_CONTROLLER_SCHEMA, TroveController } from "../trove/trove-controller";
-import { HOST_KEY_REQUIRED, hostKeyOf, SshConnection } from "../internal/ssh";
+import { hostKeyOf, requireHostKey, SshConnection } from "../internal/ssh";
 import { absolutePathProblem, cloudNameProblem, firstDuplicate, versionNumberProblem } from "../internal/validate";
 import { CheckedArgs, checkArgs, checkedByParent } from "../internal/check-args";
 import { FieldProblem } from "../internal/errors";
@@ -686,8 +686,7 @@ export function resolveTroveGuestPipelineArgs(name: string, args: TroveGuestPipe
   // which host key to expect, or opt out by name (the schema has checked a given key's content).
   regions.forEach((r, i) => {
     const c = r.troveController?.connection;
-    if (c && c.hostKey === undefined && c.insecureIgnoreHostKey !== true)
-      problems.add(`regions[${i}].troveController.connection.hostKey`, undefined, HOST_KEY_REQUIRED);
+    if (c) requireHostKey(c, `regions[${i}].troveController.connection`, problems);
   });
   problems.throwIfAny();
   return {
