@@ -317,15 +317,28 @@ export function storedCounter(counter: UsageCounter | undefined): UsageCounter |
   return { ...counter, connection: { host, port, user } };
 }
 
+/** Runs a program of the count (the controller's Python, or ssh to it) with the request on stdin; its stdout. */
+function runCounterProgram(file: string, args: string[], request: string): string {
+  // Required here, not imported: the provider is serialized with its closure, which takes a module by name only
+  // when it is required inside the function (an import, under vitest's transform, would be serialized by value).
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { execFileSync } = require("node:child_process") as typeof import("node:child_process");
+  return execFileSync(file, args, {
+    input: request,
+    encoding: "utf8",
+    stdio: ["pipe", "pipe", "pipe"],
+    timeout: 120_000,
+  });
+}
+
 /**
  * Runs the counter on the controller over SSH with the system OpenSSH client: the private key in a file of its own
  * (mode 0600, in a directory of this run only readable by this user) and the host key in a known_hosts file beside
  * it, both removed whatever happens; the request on stdin. Throws one line naming the controller, never the key.
  */
 function runUsageOverSsh(counter: UsageCounter, request: string): string {
-  // Required here, not imported: see countUsage.
+  // Required here, not imported: see runCounterProgram.
   /* eslint-disable @typescript-eslint/no-require-imports */
-  const { execFileSync } = require("node:child_process") as typeof import("node:child_process");
   const fs = require("node:fs") as typeof import("node:fs");
   const os = require("node:os") as typeof import("node:os");
   const path = require("node:path") as typeof import("node:path");
@@ -348,12 +361,7 @@ function runUsageOverSsh(counter: UsageCounter, request: string): string {
       fs.writeFileSync(files.knownHosts, `${CONTROLLER_HOST_ALIAS} ${c.hostKey}\n`, { mode: 0o600, flag: "wx" });
     }
     try {
-      return execFileSync("ssh", sshUsageArgs(c, counter.python, files), {
-        input: request,
-        encoding: "utf8",
-        stdio: ["pipe", "pipe", "pipe"],
-        timeout: 120_000,
-      });
+      return runCounterProgram("ssh", sshUsageArgs(c, counter.python, files), request);
     } catch (error) {
       // execFileSync's own message repeats the whole command line: ours names the controller and says what failed.
       const e = error as { code?: string; status?: number | null; signal?: string | null; stderr?: string };
@@ -384,21 +392,10 @@ export function countUsage(
   versions: ServedVersion[],
 ): Array<ServedVersion & { found: boolean } & Partial<VersionUsage>> {
   const request = JSON.stringify({ configFile: counter.troveConfPath, versions });
-  let out: string;
-  if (counter.connection !== undefined) {
-    out = runUsageOverSsh(counter, request);
-  } else {
-    // Required here, not imported: the provider is serialized with its closure, which takes a module by name only
-    // when it is required inside the function (an import, under vitest's transform, would be serialized by value).
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const { execFileSync } = require("node:child_process") as typeof import("node:child_process");
-    out = execFileSync(counter.python, ["-c", PARAMETERS_SYNC_PY, "usage"], {
-      input: request,
-      encoding: "utf8",
-      stdio: ["pipe", "pipe", "pipe"],
-      timeout: 120_000,
-    });
-  }
+  const out =
+    counter.connection !== undefined
+      ? runUsageOverSsh(counter, request)
+      : runCounterProgram(counter.python, ["-c", PARAMETERS_SYNC_PY, "usage"], request);
   const result = JSON.parse(out.trim().split("\n").pop()!) as {
     referencesEnforced: boolean;
     usage: Array<ServedVersion & { found: boolean } & Partial<VersionUsage>>;
