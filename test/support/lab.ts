@@ -178,3 +178,31 @@ export function troveWriteCount(lab: Lab): number {
     .split("\n")
     .filter((line) => /"(POST|PUT|PATCH|DELETE) \/v1\.0\//.test(line)).length;
 }
+
+/**
+ * A datastore version's configuration parameters as Trove lists them (the openstack CLI), beside the number of rules in
+ * the release's own `validation-rules.json` of that datastore: equal once the rules are loaded in full.
+ */
+export function loadedParameters(lab: Lab, datastore: string, version: string): { listed: number; rules: number } {
+  const rules = (
+    JSON.parse(readFileSync(path.join(lab.troveTemplates, datastore, "validation-rules.json"), "utf8")) as {
+      "configuration-parameters": unknown[];
+    }
+  )["configuration-parameters"].length;
+  const listed = (
+    JSON.parse(
+      lab.openstack([
+        "database",
+        "configuration",
+        "parameter",
+        "list",
+        version,
+        "--datastore",
+        datastore,
+        "-f",
+        "json",
+      ]),
+    ) as unknown[]
+  ).length;
+  return { listed, rules };
+}
