@@ -519,24 +519,27 @@ function wrongTypes(rule: Rule): fc.Arbitrary<unknown> | undefined {
 }
 
 /** Values of the right type but the wrong content or shape. */
+
+/** Texts that a field's content rule may refuse: empty, spaces, shell code, line breaks, paths, URLs, a NUL, length. */
+const TRICKY_TEXTS = [
+  "",
+  " ",
+  "a b",
+  "$(reboot)",
+  "x\ny",
+  "../etc",
+  "-rf",
+  "http://x/",
+  "'; rm -rf / #",
+  "\u0000",
+  "A".repeat(300),
+];
 function wrongContent(rule: Rule): fc.Arbitrary<unknown> | undefined {
   switch (rule.kind) {
     case "string": {
       if (!rule.content) return undefined;
       const refused = (v: string) => (rule.content as (v: string) => string | undefined)(v) !== undefined;
-      const tricky = [
-        "",
-        " ",
-        "a b",
-        "$(reboot)",
-        "x\ny",
-        "../etc",
-        "-rf",
-        "http://x/",
-        "'; rm -rf / #",
-        "\u0000",
-        "A".repeat(300),
-      ].filter(refused);
+      const tricky = TRICKY_TEXTS.filter(refused);
       if (tricky.length === 0) return undefined;
       // Random text around a value the rule refuses: mostly refused itself, so the filter rarely has to try again.
       return fc.oneof(
@@ -656,23 +659,7 @@ describe("no field's content is checked in two places", () => {
     TroveConfig: (a) => m.config.resolveTroveConfigArgs("gen", a as never),
     TroveGuestPipeline: (a) => m.pipeline.resolveTroveGuestPipelineArgs("gen", a as never),
   };
-  const TRICKY = [
-    "",
-    " ",
-    "a b",
-    "$(reboot)",
-    "x\ny",
-    "../etc",
-    "-rf",
-    "http://x/",
-    "'; rm -rf / #",
-    "\u0000",
-    "A".repeat(300),
-    "not-a-cidr",
-    "0.0.0.0/33",
-    "v1",
-    "8.0.x",
-  ];
+  const TRICKY = [...TRICKY_TEXTS, "not-a-cidr", "0.0.0.0/33", "v1", "8.0.x"];
 
   /** Values of the rule's type whose content the rule refuses, each with the schema's verdict. */
   function refusedContent(rule: Rule): Array<{ value: unknown; allowed: string }> {
