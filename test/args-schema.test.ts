@@ -518,8 +518,6 @@ function wrongTypes(rule: Rule): fc.Arbitrary<unknown> | undefined {
   }
 }
 
-/** Values of the right type but the wrong content or shape. */
-
 /** Texts that a field's content rule may refuse: empty, spaces, shell code, line breaks, paths, URLs, a NUL, length. */
 const TRICKY_TEXTS = [
   "",
@@ -534,6 +532,8 @@ const TRICKY_TEXTS = [
   "\u0000",
   "A".repeat(300),
 ];
+
+/** Values of the right type but the wrong content or shape. */
 function wrongContent(rule: Rule): fc.Arbitrary<unknown> | undefined {
   switch (rule.kind) {
     case "string": {
