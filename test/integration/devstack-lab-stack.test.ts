@@ -12,13 +12,9 @@ import { PulumiEngine } from "../support/engine/engine";
 import { ensureLab, Lab, loadedParameters, troveWriteCount } from "../support/lab";
 import { imageTroveFinds } from "../support/openstack-apply";
 import { CONTROLLER, RemoteLab, startRemoteLab } from "../support/remote-lab";
+import { labSnapshot } from "../support/lab-snapshot";
 
 const ROOT = path.join(__dirname, "..", "..");
-const DATASTORES = ["mysql", "mariadb", "postgresql"];
-// Made meanwhile by the files of the other test lanes (scripts/test/lanes.mjs): glance-rotation's images and the
-// versions that pin them, day-two's image; not this stack's.
-const OTHER_LANES_VERSION = /^rot-pin-/;
-const OTHER_LANES_IMAGE = /^trove-guest-(rot|day-two)-/;
 let lab: Lab;
 let remote: RemoteLab;
 let engine: PulumiEngine;
@@ -46,28 +42,6 @@ function controllerLogins(): number {
     .filter((l) => l.includes(`Accepted publickey for ${CONTROLLER.user}`)).length;
 }
 
-/** What the stack touches in the lab: Trove's versions of its datastores, Glance's guest images. */
-function labSnapshot(): { versions: string[]; images: string[] } {
-  const versions = DATASTORES.flatMap((d) => {
-    try {
-      return (
-        JSON.parse(lab.openstack(["datastore", "version", "list", d, "-f", "json"])) as Array<{
-          ID: string;
-          Name: string;
-        }>
-      )
-        .filter((v) => !OTHER_LANES_VERSION.test(v.Name))
-        .map((v) => `${d}:${v.Name}:${v.ID}`);
-    } catch {
-      return [];
-    }
-  });
-  const images = (JSON.parse(lab.openstack(["image", "list", "-f", "json"])) as Array<{ ID: string; Name: string }>)
-    .filter((i) => i.Name.startsWith("trove-guest-") && !OTHER_LANES_IMAGE.test(i.Name))
-    .map((i) => `${i.Name}:${i.ID}`);
-  return { versions: versions.sort(), images: images.sort() };
-}
-
 beforeAll(async () => {
   lab = ensureLab();
   remote = await startRemoteLab(lab.troveConf);
@@ -90,7 +64,7 @@ afterAll(async () => {
 
 describe("pulumi up, up, refresh, a host-key change and destroy of the devstack shape, over real SSH", () => {
   it("builds with trovestack, configures and restarts the controller and loads its parameters over SSH; runs nothing twice; refuses a changed host key until the stack has it; destroy leaves the lab as it was", async () => {
-    const before = labSnapshot();
+    const before = await labSnapshot(lab);
     const hostFilesBefore = remote.hostFiles();
 
     const up = await engine.up();
@@ -193,7 +167,7 @@ describe("pulumi up, up, refresh, a host-key change and destroy of the devstack 
     expect(destroy.errors).toEqual([]);
     expect(destroy.logs.filter((l) => l.severity === "warning")).toEqual([]);
     expect(engine.state).toEqual([]);
-    expect(labSnapshot()).toEqual(before);
+    expect(await labSnapshot(lab)).toEqual(before);
     expect(remote.hostFiles()).toEqual(hostFilesBefore);
     // Taking the options out changed trove.conf, so what reads it was restarted.
     expect(remote.restarts()).toEqual([

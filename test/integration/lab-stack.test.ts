@@ -13,14 +13,10 @@ import { DOCKER_CLIENT } from "../support/docker-engine";
 import { PulumiEngine, ResourceState } from "../support/engine/engine";
 import { ensureLab, Lab, loadedParameters, troveWriteCount } from "../support/lab";
 import { imageTroveFinds } from "../support/openstack-apply";
+import { labSnapshot } from "../support/lab-snapshot";
 
 const ROOT = path.join(__dirname, "..", "..");
 const TROVE_IMAGES = path.join(__dirname, "../support/trove_images.py");
-const DATASTORES = ["mysql", "mariadb", "postgresql"];
-// Made meanwhile by the files of the other test lanes (scripts/test/lanes.mjs): glance-rotation's images and the
-// versions that pin them, day-two's image; not this stack's.
-const OTHER_LANES_VERSION = /^rot-pin-/;
-const OTHER_LANES_IMAGE = /^trove-guest-(rot|day-two)-/;
 /** The guest image file the lab stack uploads (stacks/Pulumi.lab.yaml), as `lab.sh up` makes it. */
 const LAB_IMAGE = "/tmp/pulumi-trove-lab/images/trove-guest-ubuntu-jammy-dev.qcow2";
 let lab: Lab;
@@ -28,31 +24,14 @@ let engine: PulumiEngine;
 let work: string;
 
 /** What the lab stack touches in the lab: Trove's versions of its datastores, Glance's guest images, the registry container. */
-function labSnapshot(): { versions: string[]; images: string[]; containers: string[] } {
-  const versions = DATASTORES.flatMap((d) => {
-    try {
-      return (
-        JSON.parse(lab.openstack(["datastore", "version", "list", d, "-f", "json"])) as Array<{
-          ID: string;
-          Name: string;
-        }>
-      )
-        .filter((v) => !OTHER_LANES_VERSION.test(v.Name))
-        .map((v) => `${d}:${v.Name}:${v.ID}`);
-    } catch {
-      return []; // the datastore does not exist
-    }
-  });
-  const images = (JSON.parse(lab.openstack(["image", "list", "-f", "json"])) as Array<{ ID: string; Name: string }>)
-    .filter((i) => i.Name.startsWith("trove-guest-") && !OTHER_LANES_IMAGE.test(i.Name))
-    .map((i) => `${i.Name}:${i.ID}`);
+async function labStackSnapshot(): Promise<{ versions: string[]; images: string[]; containers: string[] }> {
   const containers = execFileSync(DOCKER_CLIENT, ["ps", "-a", "--format", "{{.Names}}"], {
     env: { ...process.env, DOCKER_HOST: lab.dockerHost },
     encoding: "utf8",
   })
     .split("\n")
     .filter((n) => n === "registry");
-  return { versions: versions.sort(), images: images.sort(), containers };
+  return { ...(await labSnapshot(lab)), containers };
 }
 
 /** The type tokens of the release before they followed the components' files (components/internal/component-type.ts). */
@@ -98,7 +77,7 @@ afterAll(async () => {
 
 describe("pulumi up, up, refresh and destroy of the lab stack, against the lab", () => {
   it("registers every version on the Glance image, loads its parameters, publishes every image the guest agent pulls; does nothing twice, nor to a stack written under the earlier type tokens; updates, rebuilds, renames and adds a region only as asked; and leaves the lab as it found it", async () => {
-    const before = labSnapshot();
+    const before = await labStackSnapshot();
 
     const up = await engine.up();
     expect(up.errors, up.programOutput).toEqual([]);
@@ -218,7 +197,7 @@ describe("pulumi up, up, refresh and destroy of the lab stack, against the lab",
     ]);
     const newImageId = (engine.stackOutputs as typeof outputs).glanceImageIds.lab!;
     expect(newImageId).not.toBe(imageId);
-    expect(labSnapshot().images).toEqual(
+    expect((await labStackSnapshot()).images).toEqual(
       [`trove-guest-ubuntu-jammy:${imageId}`, `trove-guest-ubuntu-jammy:${newImageId}`].sort(),
     );
     expect(imageTroveFinds(lab, ["trove", "mysql"])).toBe(newImageId);
@@ -267,6 +246,6 @@ describe("pulumi up, up, refresh and destroy of the lab stack, against the lab",
     expect(destroy.errors).toEqual([]);
     expect(engine.state).toEqual([]);
     execFileSync("qemu-img", ["create", "-q", "-f", "qcow2", LAB_IMAGE, "16M"]);
-    expect(labSnapshot()).toEqual(before);
+    expect(await labStackSnapshot()).toEqual(before);
   }, 420_000);
 });

@@ -17,16 +17,11 @@ import { ensureLab, Lab, troveWriteCount } from "../support/lab";
 import { ProductionHosts, REGISTRY_HOST, REGISTRY_PORT, RemoteLab, startRemoteLab } from "../support/remote-lab";
 import { DOCKER_CLIENT } from "../support/docker-engine";
 import { imagesTroveFinds } from "../support/openstack-apply";
-import { glanceSession, imagesNamedAndIds } from "../support/glance-rest";
-import { troveRest } from "../support/trove-rest";
+import { labSnapshot } from "../support/lab-snapshot";
 
 const ROOT = path.join(__dirname, "..", "..");
 const STACK = "production-lab";
 const DATASTORES = ["mysql", "mariadb", "postgresql"];
-// Made meanwhile by the files of the other test lanes (scripts/test/lanes.ts): glance-rotation's images and the
-// versions that pin them, day-two's image; not this stack's.
-const OTHER_LANES_VERSION = /^rot-pin-/;
-const OTHER_LANES_IMAGE = /^trove-guest-(rot|day-two)-/;
 /** What a new build-host key (host key or client key) changes: the build, its cleanup and the copy, in place. */
 const BUILD_UPDATED_IN_PLACE = [
   ["update", "production-lab-guest-build"],
@@ -72,20 +67,6 @@ function writeCloudsYaml(): string {
   const file = path.join(remote.dir, "clouds.yaml");
   writeFileSync(file, stringify({ clouds: { "trove-lab": cloudOf(east), "trove-lab-2025.1": cloudOf(west) } }));
   return file;
-}
-
-/** What the stack touches in a lab: Trove's versions of its datastores, Glance's guest images (over REST: fast). */
-async function labSnapshot(lab: Lab): Promise<{ versions: string[]; images: string[] }> {
-  const rest = await troveRest(lab);
-  const versions = (await Promise.all(DATASTORES.map((d) => rest.versions(d))))
-    .flat()
-    .filter((v) => !OTHER_LANES_VERSION.test(v.name))
-    .map((v) => `${v.datastore_name}:${v.name}:${v.id}`);
-  const glance = await glanceSession({ OS_CLIENT_CONFIG_FILE: lab.cloudsYaml }, lab.cloud);
-  const images = (await imagesNamedAndIds(glance))
-    .filter((i) => i.name.startsWith("trove-guest-") && !OTHER_LANES_IMAGE.test(i.name))
-    .map((i) => `${i.name}:${i.id}`);
-  return { versions: versions.sort(), images: images.sort() };
 }
 
 /** Both labs' snapshots. */
