@@ -10,7 +10,7 @@ import {
   removeTag,
   showImage,
 } from "./glance-client";
-import { loadCredentials, openTroveSession, trove } from "../trove/trove-client";
+import { listAllDatastoreVersions, loadCredentials, openTroveSession } from "../trove/trove-client";
 
 // How it fits Pulumi's model: the upload stays an `openstack.images.Image`, but with `retainOnDelete`, so a new checksum
 // replaces it in the state without deleting the old image in Glance. This dynamic resource, fed the upload's id,
@@ -140,10 +140,8 @@ async function trovePins(s: Pick<ImageHistoryInputs, "cloud" | "region" | "check
     if (/no Trove \("database"\)/.test(String((error as Error).message))) return new Set();
     throw error;
   }
-  const body = (await trove(session, "GET", "/mgmt/datastore-versions")) as {
-    versions?: Array<{ image?: string | null }>;
-  };
-  return new Set((body.versions ?? []).map((v) => v.image).filter((i): i is string => !!i));
+  const versions = await listAllDatastoreVersions<{ image?: string | null }>(session);
+  return new Set(versions.map((v) => v.image).filter((i): i is string => !!i));
 }
 
 async function glanceFor(s: Pick<ImageHistoryInputs, "cloud" | "region">): Promise<GlanceSession> {

@@ -513,3 +513,26 @@ export async function trove(
     );
   return r.body;
 }
+
+/**
+ * Every datastore version, active or not (`GET /mgmt/datastore-versions`, admin). Trove lists them, then loads each
+ * one again by id (trove/extensions/mgmt/datastores/service.py, the same in 18, 23 and 26): a version deleted in
+ * between fails the whole listing with HTTP 400 "Datastore version '<id>' cannot be found". Such a listing is asked
+ * again, at most three times in all.
+ * @internal
+ */
+export async function listAllDatastoreVersions<T>(session: TroveSession, counter?: CallCounter): Promise<T[]> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return (
+        ((await trove(session, "GET", "/mgmt/datastore-versions", undefined, counter)) as { versions?: T[] })
+          .versions ?? []
+      );
+    } catch (error) {
+      const e = error as Partial<OpenStackApiError>;
+      if (attempt >= 3 || e.status !== 400 || !/Datastore version .* cannot be found/.test(String(e.message)))
+        throw error;
+      await new Promise((resolve) => setTimeout(resolve, 200 * attempt));
+    }
+  }
+}

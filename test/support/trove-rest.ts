@@ -1,7 +1,13 @@
 // Trove's REST API for the tests' own reads and set-up, through the component's client: a request costs a few
 // milliseconds, where each `openstack` CLI call spends about 2 s starting up, and the tests run against three labs.
 
-import { loadCredentials, openTroveSession, trove, TroveSession } from "../../components/trove/trove-client";
+import {
+  listAllDatastoreVersions,
+  loadCredentials,
+  openTroveSession,
+  trove,
+  TroveSession,
+} from "../../components/trove/trove-client";
 import type { Lab } from "./lab";
 
 /** A datastore version as the management API shows it. */
@@ -50,9 +56,7 @@ export interface TroveRest {
 export async function troveRest(lab: Lab): Promise<TroveRest> {
   const session = await openTroveSession(loadCredentials({ OS_CLIENT_CONFIG_FILE: lab.cloudsYaml }, lab.cloud));
   const versions = async (datastore: string) =>
-    ((await trove(session, "GET", "/mgmt/datastore-versions")) as { versions: MgmtVersion[] }).versions.filter(
-      (v) => v.datastore_name === datastore,
-    );
+    (await listAllDatastoreVersions<MgmtVersion>(session)).filter((v) => v.datastore_name === datastore);
   return {
     session,
     versions,

@@ -298,12 +298,24 @@ describe("retries, against a real HTTP server on 127.0.0.1", () => {
   let url: string;
   let hits = 0;
   let failFirst = 0;
+  /** How many listings of every version still answer as Trove does when a version is deleted while it lists them. */
+  let listingsRacing = 0;
   const fast = { attempts: 4, firstDelayMs: 10, timeoutMs: 300 };
 
   beforeAll(async () => {
     server = createServer((req, res) => {
       hits++;
       if (req.url === "/slow") return void setTimeout(() => res.end("{}"), 1000);
+      if (req.url === "/v1/mgmt/datastore-versions") {
+        if (listingsRacing > 0) {
+          listingsRacing--;
+          // Trove's mgmt listing loads each version again by id; one deleted in between fails the whole listing.
+          return void res
+            .writeHead(400, { "Content-Type": "application/json" })
+            .end('{"badRequest": {"code": 400, "message": "Datastore version \'3c9d56ff\' cannot be found."}}');
+        }
+        return void res.writeHead(200, { "Content-Type": "application/json" }).end('{"versions": [{"id": "v1"}]}');
+      }
       if (req.url === "/quota")
         return void res
           .writeHead(413)
@@ -334,6 +346,18 @@ describe("retries, against a real HTTP server on 127.0.0.1", () => {
     const r = await c.send("GET", `${url}/`, { retry: fast });
     expect(r.status).toBe(200);
     expect(hits).toBe(3);
+  });
+
+  it("lists every version again when Trove's listing met a version deleted meanwhile (HTTP 400 cannot be found), three times at most", async () => {
+    const session = { endpoint: `${url}/v1`, token: "t" };
+    listingsRacing = 2;
+    expect(await c.listAllDatastoreVersions(session)).toEqual([{ id: "v1" }]);
+    expect(listingsRacing).toBe(0);
+    listingsRacing = 3;
+    await expect(c.listAllDatastoreVersions(session)).rejects.toThrow(
+      "Trove GET /mgmt/datastore-versions: HTTP 400: Datastore version '3c9d56ff' cannot be found.",
+    );
+    listingsRacing = 0;
   });
 
   it("does not retry a 4xx, and gives up on 5xx after the bounded number of attempts", async () => {
